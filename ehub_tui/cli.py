@@ -1,0 +1,665 @@
+"""The `ehub-tui` command line. Textual is imported only by the commands that open the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ehub_tui import __version__
+
+app = typer.Typer(
+    name="ehub-tui",
+    help="A terminal app for PCN eHubs: a shared queue of online consultations, "
+    "SOP-guided triage, and daily returns.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+quarantine_app = typer.Typer(help="Records that could not be stored, with their reasons.")
+audit_app = typer.Typer(help="The append-only audit chain.")
+practices_app = typer.Typer(help="The PCN's member practices.")
+users_app = typer.Typer(help="Hub users and their roles.")
+fixtures_app = typer.Typer(help="Synthetic consultations for demos and benchmarks.")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(audit_app, name="audit")
+app.add_typer(practices_app, name="practices")
+app.add_typer(users_app, name="users")
+app.add_typer(fixtures_app, name="fixtures")
+
+out = Console()
+err = Console(stderr=True)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+class CliError(Exception):
+    """A problem to report in one plain sentence, with an exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn the errors a person can act on into one message and an exit code; never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ehub_tui.config import ConfigError
+    from ehub_tui.ingest.parsers import FileError
+    from ehub_tui.practices import PracticesFileError
+    from ehub_tui.store.engine import StoreError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except CliError as exc:
+        fail(str(exc), exc.code)
+    except (ConfigError, StoreError, FileError, PracticesFileError) as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        fail(f"the hub store refused the operation: {text[0] if text else type(exc).__name__}")
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # last resort: still no traceback unless asked for
+        if os.environ.get("EHUB_TUI_DEBUG"):
+            raise
+        fail(f"unexpected {type(exc).__name__}: {exc} (set EHUB_TUI_DEBUG=1 for details)", 70)
+
+
+def _settings(config: Path | None = None, **overrides: Any) -> Any:
+    from ehub_tui.config import load_settings
+
+    return load_settings(config, **overrides)
+
+
+def _service(user: str | None = None) -> Any:
+    from ehub_tui.service import HubService
+
+    return HubService.open(_settings(), user)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+# -- default: open the app ---------------------------------------------------------------------
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Hub user (embedded demo hub only).")
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+) -> None:
+    """Open the app for the signed-in user (with no sub-command)."""
+    if version:
+        out.print(f"ehub-tui {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is not None:
+        return
+    with friendly_errors():
+        settings = _settings()
+        if user and not settings.is_embedded:
+            raise CliError(
+                "--user is only allowed on an embedded (SQLite) hub; "
+                "on a shared hub you are your OS login"
+            )
+        _show_queue(_service(), as_json=False)
+        out.print(
+            "\n[dim]The navigator screens arrive with the next release; this is the queue "
+            "summary of the hub. See `ehub-tui --help`.[/]"
+        )
+
+
+def _show_queue(service: Any, as_json: bool) -> None:
+    summary = service.queue_summary()
+    practices = {p.ods_code: p.name for p in service.list_practices()}
+    if as_json:
+        _print_json(summary.as_dict())
+        return
+    t = Table(title="Hub queue", title_justify="left")
+    t.add_column("status")
+    t.add_column("items", justify="right")
+    for st, n in summary.by_status.items():
+        t.add_row(st, str(n))
+    out.print(t)
+    if summary.queued_by_practice:
+        p = Table(title="Queued by practice", title_justify="left")
+        p.add_column("ODS")
+        p.add_column("practice")
+        p.add_column("queued", justify="right")
+        for ods, n in sorted(summary.queued_by_practice.items()):
+            p.add_row(ods, practices.get(ods, "?"), str(n))
+        out.print(p)
+    pr = summary.queued_by_priority
+    out.print(
+        f"Queued: {pr.get(2, 0)} emergency, {pr.get(1, 0)} urgent, {pr.get(0, 0)} routine. "
+        f"Open quarantine: {summary.quarantined_open}."
+    )
+
+
+@app.command("queue")
+def queue_cmd(as_json: JsonOpt = False) -> None:
+    """Print a summary of the hub's queue."""
+    with friendly_errors():
+        _show_queue(_service(), as_json)
+
+
+# -- demo hub ----------------------------------------------------------------------------------
+
+DEMO_USERS = [
+    ("nav1", "navigator", "Priya Shah"),
+    ("nav2", "navigator", "Tom Fletcher"),
+    ("nav3", "navigator", "Aisha Bello"),
+    ("sup1", "supervisor", "Grace O'Neill"),
+    ("author1", "sop_author", "Dr Ewan Price"),
+    ("admin1", "admin", "Hub Admin"),
+]
+
+
+@app.command("demo")
+def demo_cmd(
+    reset: Annotated[bool, typer.Option("--reset", help="Start the demo hub afresh.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the embedded demo hub: practices, demo users and the fixture consultations."""
+    with friendly_errors():
+        settings = _settings()
+        if not settings.is_embedded:
+            raise CliError("the demo hub is embedded (SQLite): unset hub_url / EHUB_TUI_HUB_URL")
+        db = Path(settings.database_url.removeprefix("sqlite:///"))
+        if reset:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+        result = build_demo(_service())
+        if as_json:
+            _print_json(result)
+        else:
+            out.print(
+                f"Demo hub at {db}: {result['practices']} practices, {result['users']} users, "
+                f"{result['new']} new consultations ({result['duplicate']} already there, "
+                f"{result['quarantined']} quarantined)."
+            )
+
+
+def build_demo(service: Any) -> dict[str, Any]:
+    """Load practices, users and fixtures into a hub (idempotent)."""
+    from ehub_tui.ingest.runner import Ingester
+    from ehub_tui.practices import load_practices
+
+    fixtures = REPO_ROOT / "fixtures"
+    n_practices = service.import_practices(load_practices(fixtures / "practices.yaml"))
+    existing = {u.username for u in service.list_users()}
+    users = list(DEMO_USERS)
+    me = service.os_username()
+    if me not in {u for u, _, _ in users}:
+        users.append((me, "navigator", f"{me} (this computer's user)"))
+    for username, role, name in users:
+        if username not in existing:
+            service.add_user(username, role, name)
+    report = Ingester(service).ingest_paths([fixtures / "oc"])
+    return {
+        "practices": n_practices,
+        "users": len(users),
+        "new": report.new,
+        "duplicate": report.duplicate,
+        "quarantined": report.quarantined,
+    }
+
+
+# -- ingest ------------------------------------------------------------------------------------
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders of FHIR JSON, NDJSON or CSV.")
+    ] = None,
+    watch: Annotated[
+        Path | None,
+        typer.Option("--watch", help="Keep ingesting files dropped into this inbox folder."),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between inbox checks.")
+    ] = 2.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read online consultations into the hub; bad records are quarantined with a reason."""
+    with friendly_errors():
+        if not paths and watch is None:
+            raise CliError("name at least one file or folder to ingest, or --watch DIR")
+        from ehub_tui.ingest.runner import Ingester
+
+        ingester = Ingester(_service())
+        if watch is not None:
+            _watch(ingester, watch, interval, as_json)
+            return
+        assert paths is not None
+        report = _ingest_with_progress(ingester, paths, show=not as_json)
+        if as_json:
+            _print_json(report.as_dict())
+        else:
+            _print_report(report)
+        if report.failed_files:
+            raise typer.Exit(2)
+        if report.quarantined:
+            raise typer.Exit(1)
+
+
+def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not show or not err.is_terminal:
+        return ingester.ingest_paths(paths)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingesting", total=None)
+
+        def on_progress(event: str, path: Path, done: int, total: int) -> None:
+            if event == "file":
+                progress.update(
+                    task, description=f"ingesting {path.name}", total=total, completed=0
+                )
+            else:
+                progress.update(task, completed=done)
+
+        return ingester.ingest_paths(paths, on_progress)
+
+
+def _print_report(report: Any) -> None:
+    t = Table(title="Ingest", title_justify="left")
+    for col in ("file", "format", "records", "new", "duplicate", "quarantined"):
+        t.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for f in report.files:
+        if f.error:
+            t.add_row(f.path, "[red]unreadable[/]", "-", "-", "-", "-")
+        else:
+            t.add_row(
+                f.path, f.fmt, str(f.records), str(f.new), str(f.duplicate), str(f.quarantined)
+            )
+    d = report.as_dict()["totals"]
+    t.add_row(
+        "[bold]total[/]",
+        "",
+        str(d["records"]),
+        str(d["new"]),
+        str(d["duplicate"]),
+        str(d["quarantined"]),
+        end_section=True,
+    )
+    out.print(t)
+    for f in report.failed_files:
+        err.print(f"[red]not ingested:[/] {f.error}", highlight=False)
+    if report.quarantined:
+        err.print(f"{report.quarantined} record(s) quarantined: see `ehub-tui quarantine list`.")
+
+
+def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool) -> None:
+    if not inbox.is_dir():
+        raise CliError(f"{inbox}: inbox folder does not exist")
+    processed, failed = inbox / "processed", inbox / "failed"
+    processed.mkdir(exist_ok=True)
+    failed.mkdir(exist_ok=True)
+    sizes: dict[Path, int] = {}
+    if not as_json:
+        err.print(f"Watching {inbox} (Ctrl-C to stop)…")
+    try:
+        while True:
+            for path in sorted(p for p in inbox.iterdir() if p.is_file()):
+                if path.name.startswith("."):
+                    continue
+                size = path.stat().st_size
+                if sizes.get(path) != size:  # still being written: wait for a stable size
+                    sizes[path] = size
+                    continue
+                sizes.pop(path, None)
+                fr = ingester.ingest_file(path)
+                dest = (failed if fr.error else processed) / path.name
+                if dest.exists():
+                    dest = dest.with_name(f"{path.stem}.{int(time.time() * 1000)}{path.suffix}")
+                shutil.move(str(path), dest)
+                summary = {
+                    "file": path.name,
+                    "moved_to": str(dest),
+                    "fmt": fr.fmt,
+                    "new": fr.new,
+                    "duplicate": fr.duplicate,
+                    "quarantined": fr.quarantined,
+                    "error": fr.error,
+                }
+                if as_json:
+                    sys.stdout.write(json.dumps(summary) + "\n")
+                    sys.stdout.flush()
+                elif fr.error:
+                    err.print(f"[red]failed:[/] {fr.error} → {dest}", highlight=False)
+                else:
+                    out.print(
+                        f"{path.name}: {fr.new} new, {fr.duplicate} duplicate, "
+                        f"{fr.quarantined} quarantined → {dest.parent.name}/"
+                    )
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        if not as_json:
+            err.print("stopped watching")
+
+
+# -- quarantine --------------------------------------------------------------------------------
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include released and discarded.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List quarantined records and why they were kept aside."""
+    with friendly_errors():
+        rows = _service().list_quarantine(None if all_ else "open")
+        if as_json:
+            _print_json(rows)
+            return
+        if not rows:
+            out.print("No quarantined records." if not all_ else "Quarantine is empty.")
+            return
+        t = Table(title="Quarantine", title_justify="left")
+        for col in ("id", "status", "file", "where", "reason"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(str(r["id"]), r["status"], r["source_file"], r["location"], r["reason"])
+        out.print(t)
+
+
+@quarantine_app.command("show")
+def quarantine_show(qid: int, as_json: JsonOpt = False) -> None:
+    """Show one quarantined record with its raw text."""
+    with friendly_errors():
+        row = _service().get_quarantine(qid)
+        if as_json:
+            _print_json(row)
+            return
+        for key in (
+            "id",
+            "status",
+            "source_file",
+            "location",
+            "reason",
+            "fmt",
+            "source",
+            "external_id",
+            "created_at",
+            "resolved_at",
+            "consultation_id",
+        ):
+            out.print(f"[bold]{key}:[/] {row[key]}", highlight=False)
+        out.print("[bold]raw:[/]")
+        out.print(row["raw"], markup=False, highlight=False)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Quarantine ids (default: all open).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Try quarantined records again, e.g. after adding a missing practice."""
+    with friendly_errors():
+        from ehub_tui.ingest.runner import Ingester
+
+        service = _service()
+        targets = ids or [r["id"] for r in service.list_quarantine("open")]
+        ing = Ingester(service)
+        results = []
+        for qid in targets:
+            outcome, problems = ing.retry_quarantined(qid)
+            results.append({"id": qid, "result": outcome, "problems": problems})
+        if as_json:
+            _print_json(results)
+        else:
+            if not results:
+                out.print("Nothing to retry.")
+            for r in results:
+                extra = f": {'; '.join(r['problems'])}" if r["problems"] else ""
+                out.print(f"{r['id']}: {r['result']}{extra}", highlight=False)
+        if any(r["result"] == "still_bad" for r in results):
+            raise typer.Exit(1)
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOpt = False) -> None:
+    """Walk the audit chain; name the first event that does not hold."""
+    with friendly_errors():
+        result = _service().verify_audit()
+        if as_json:
+            _print_json(result.as_dict())
+        elif result.ok:
+            out.print(f"Audit chain intact: {result.checked} events verified.")
+        else:
+            err.print(
+                f"[bold red]Audit chain broken at event {result.first_bad_seq}:[/] "
+                f"{result.reason} ({result.checked} events before it verified).",
+                highlight=False,
+            )
+        if not result.ok:
+            raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    item: Annotated[int | None, typer.Option("--item", help="Only this consultation.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show recent audit events, newest first."""
+    with friendly_errors():
+        rows = _service().audit_events(item, limit)
+        if as_json:
+            _print_json(rows)
+            return
+        t = Table(title="Audit", title_justify="left")
+        for col in ("seq", "at", "actor", "action", "item", "detail"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(
+                str(r["seq"]),
+                r["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                r["actor"],
+                r["action"],
+                str(r["consultation_id"] or ""),
+                json.dumps(r["body"]),
+            )
+        out.print(t)
+
+
+# -- practices and users -----------------------------------------------------------------------
+
+
+@practices_app.command("import")
+def practices_import(path: Path, as_json: JsonOpt = False) -> None:
+    """Add or update practices from a YAML file (see fixtures/practices.yaml)."""
+    with friendly_errors():
+        from ehub_tui.practices import load_practices
+
+        n = _service().import_practices(load_practices(path))
+        if as_json:
+            _print_json({"imported": n})
+        else:
+            out.print(f"{n} practices imported.")
+
+
+@practices_app.command("list")
+def practices_list(as_json: JsonOpt = False) -> None:
+    """List the member practices."""
+    with friendly_errors():
+        rows = _service().list_practices()
+        if as_json:
+            _print_json([r.__dict__ if hasattr(r, "__dict__") else _slots(r) for r in rows])
+            return
+        t = Table(title="Practices", title_justify="left")
+        for col in ("ODS", "name", "PCN", "list size"):
+            t.add_column(col)
+        for r in rows:
+            t.add_row(r.ods_code, r.name, r.pcn_name, f"{r.list_size:,}")
+        out.print(t)
+
+
+def _slots(obj: Any) -> dict[str, Any]:
+    return {k: getattr(obj, k) for k in obj.__slots__}
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[
+        str, typer.Option("--role", help="navigator|supervisor|sop_author|admin")
+    ] = "navigator",
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a hub user."""
+    with friendly_errors():
+        u = _service().add_user(username, role, name)
+        if as_json:
+            _print_json(_slots(u))
+        else:
+            out.print(f"Added {u.username} ({u.role}).")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOpt = False) -> None:
+    """List hub users."""
+    with friendly_errors():
+        rows = _service().list_users()
+        if as_json:
+            _print_json([_slots(u) for u in rows])
+            return
+        t = Table(title="Users", title_justify="left")
+        for col in ("user", "name", "role", "active"):
+            t.add_column(col)
+        for u in rows:
+            t.add_row(u.username, u.display_name, u.role, "yes" if u.active else "no")
+        out.print(t)
+
+
+# -- login -------------------------------------------------------------------------------------
+
+
+@app.command("login")
+def login_cmd(
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    forget: Annotated[bool, typer.Option("--forget", help="Remove the stored password.")] = False,
+) -> None:
+    """Keep the shared hub's password in the OS keyring (never in a file)."""
+    with friendly_errors():
+        from ehub_tui import secrets
+
+        settings = _settings()
+        if settings.is_embedded:
+            raise CliError("this hub is an embedded SQLite file: it needs no password")
+        url = settings.database_url
+        if forget:
+            gone = secrets.forget_password(url)
+            out.print("Password removed." if gone else "No password was stored.")
+            return
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Hub password", hide_input=True)
+        if not password:
+            raise CliError("an empty password was not stored")
+        try:
+            secrets.store_password(url, password)
+        except Exception as exc:
+            raise CliError(f"the OS keyring could not store the password: {exc}") from exc
+        out.print(f"Password stored in the OS keyring for {secrets.account_for(url)}.")
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+
+
+@fixtures_app.command("generate")
+def fixtures_generate(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many OCs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="ndjson | csv | bundle")] = "ndjson",
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="File to write.")] = Path(
+        "generated.ndjson"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a large deterministic set of synthetic OCs for demos and benchmarks."""
+    with friendly_errors():
+        from ehub_tui.ingest import generate
+
+        writers = {
+            "ndjson": generate.write_ndjson,
+            "csv": generate.write_csv,
+            "bundle": generate.write_bundle,
+        }
+        if fmt not in writers:
+            raise CliError(f"unknown format {fmt!r}: use ndjson, csv or bundle")
+        if out_path.parent and not out_path.parent.exists():
+            raise CliError(f"{out_path.parent}: folder does not exist")
+        n = writers[fmt](generate.generate_records(count, seed), out_path)
+        if as_json:
+            _print_json({"written": n, "path": str(out_path), "format": fmt, "seed": seed})
+        else:
+            out.print(f"Wrote {n} consultations to {out_path} ({fmt}, seed {seed}).")
+
+
+@app.command("upgrade")
+def upgrade_cmd(as_json: JsonOpt = False) -> None:
+    """Bring the hub's schema up to date (also done automatically at start-up)."""
+    with friendly_errors():
+        from ehub_tui.store.engine import create_hub_engine
+        from ehub_tui.store.migrate import HEAD, upgrade
+
+        engine = create_hub_engine(_settings().database_url)
+        changed = upgrade(engine)
+        if as_json:
+            _print_json({"upgraded": changed, "revision": HEAD})
+        else:
+            out.print(f"Schema {'upgraded to' if changed else 'already at'} revision {HEAD}.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

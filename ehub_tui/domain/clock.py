@@ -1,0 +1,72 @@
+"""The response-standard clock: core hours, working days and due times (England).
+
+Urgent requests are due the same working day (by the end of core hours; one that arrives after core
+hours, or on a non-working day, is due by the end of the next working day's core hours). Other
+requests are due by the end of the next working day. Times are UTC at the edges and reasoned
+about in Europe/London, where the core hours live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@lru_cache(maxsize=64)
+def _england_holidays(year: int) -> frozenset[date]:
+    import holidays  # a well-kept table of UK bank holidays; imported lazily
+
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: date) -> bool:
+    """True on a bank holiday in England."""
+    return day in _england_holidays(day.year)
+
+
+@dataclass(frozen=True)
+class CoreHours:
+    """Core hours of the hub, in UK local time (default 08:00-18:30, Monday to Friday)."""
+
+    start: time = time(8, 0)
+    end: time = time(18, 30)
+    extra_closed_days: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        """Monday to Friday, not a bank holiday in England, not a configured closure."""
+        return day.weekday() < 5 and not is_bank_holiday(day) and day not in self.extra_closed_days
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after ``day``."""
+        d = day + timedelta(days=1)
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def close_of(self, day: date) -> datetime:
+        """End of core hours on ``day`` as an aware UTC datetime."""
+        return datetime.combine(day, self.end, tzinfo=LONDON).astimezone(UTC)
+
+    def due_by(self, received_at: datetime, urgent: bool) -> datetime:
+        """When a response is due for a request received at ``received_at``."""
+        if received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=UTC)
+        local = received_at.astimezone(LONDON)
+        day = local.date()
+        in_hours_day = self.is_working_day(day) and local.time() < self.end
+        # The working day the request counts as received on.
+        counted = day if in_hours_day else self.next_working_day(day)
+        if urgent:
+            return self.close_of(counted)
+        return self.close_of(self.next_working_day(counted))
+
+    def time_left(self, due: datetime, now: datetime) -> timedelta:
+        """Wall-clock time left until ``due`` (negative when breached)."""
+        return due - now
+
+
+DEFAULT_CORE_HOURS = CoreHours()

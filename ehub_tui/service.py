@@ -1,0 +1,495 @@
+"""HubService: the one facade the UI and the CLI use for every read and write of the hub.
+
+It opens the store (running migrations), checks roles before every privileged action (a refusal
+says which role may do it, and is itself audited), stamps times from an injectable clock, and
+returns plain dataclasses, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+
+from ehub_tui.config import Settings
+from ehub_tui.domain.clock import CoreHours
+from ehub_tui.domain.types import Role, Status
+from ehub_tui.store import audit, intake, queue
+from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
+from ehub_tui.store.migrate import upgrade
+from ehub_tui.store.models import Consultation, HubUser, Practice, Quarantine
+from ehub_tui.store.queue import Claim, LostClaim, NotAvailable, NotFound, QueueError
+
+__all__ = [
+    "Claim",
+    "HubService",
+    "LostClaim",
+    "NotAvailable",
+    "NotFound",
+    "PermissionDenied",
+    "QueueError",
+    "StoreError",
+]
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+U = HubUser.__table__  # type: ignore[attr-defined]
+P = Practice.__table__  # type: ignore[attr-defined]
+Q = Quarantine.__table__  # type: ignore[attr-defined]
+
+SYSTEM = "system"
+
+# Which roles may do what. The service checks these; the UI only hides what it cannot do.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "work_items": frozenset({Role.NAVIGATOR, Role.SUPERVISOR}),
+    "reassign": frozenset({Role.SUPERVISOR}),
+    "force_release": frozenset({Role.SUPERVISOR}),
+    "cancel": frozenset({Role.SUPERVISOR}),
+    "set_priority": frozenset({Role.SUPERVISOR}),
+    "manage_users": frozenset({Role.ADMIN}),
+    "manage_practices": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+}
+
+
+class PermissionDenied(StoreError):
+    """The signed-in user's role does not allow the action."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A hub user as the apps see them."""
+
+    username: str
+    role: str
+    display_name: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeInfo:
+    """A member practice."""
+
+    ods_code: str
+    name: str
+    pcn_code: str
+    pcn_name: str
+    list_size: int
+
+
+@dataclass(slots=True)
+class QueueSummary:
+    """Counts of the queue for a quick look (CLI, board headline)."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    queued_by_practice: dict[str, int] = field(default_factory=dict)
+    queued_by_priority: dict[int, int] = field(default_factory=dict)
+    queued_by_type: dict[str, int] = field(default_factory=dict)
+    oldest_queued: datetime | None = None
+    quarantined_open: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "by_status": self.by_status,
+            "queued_by_practice": self.queued_by_practice,
+            "queued_by_priority": {str(k): v for k, v in self.queued_by_priority.items()},
+            "queued_by_type": self.queued_by_type,
+            "oldest_queued": self.oldest_queued.isoformat() if self.oldest_queued else None,
+            "quarantined_open": self.quarantined_open,
+        }
+
+
+def utcnow() -> datetime:
+    """Aware UTC now (the default clock)."""
+    return datetime.now(UTC)
+
+
+class HubService:
+    """Every operation on the hub, for one signed-in user (or the system principal)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        user: str | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.core_hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
+        self.lease = timedelta(minutes=settings.lease_minutes)
+        self._user: UserInfo | None = None
+        if user is not None:
+            self._user = self.get_user(user)
+            if self._user is None:
+                raise PermissionDenied(
+                    f"{user!r} is not a hub user: ask an admin to run `ehub-tui users add {user}`"
+                )
+            if not self._user.active:
+                raise PermissionDenied(f"hub user {user!r} is disabled")
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        user: str | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        migrate: bool = True,
+    ) -> HubService:
+        """Connect to the hub named by the settings, bring its schema up to date, sign in."""
+        engine = create_hub_engine(settings.database_url)
+        try:
+            if migrate:
+                upgrade(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        except Exception as exc:  # connection refused, bad password, unreadable file…
+            engine.dispose()
+            raise StoreError(
+                f"cannot open the hub at {_safe_url(settings.database_url)}: {_first_line(exc)}"
+            ) from exc
+        return cls(engine, settings, user, clock=clock)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    # -- identity and roles --------------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        """Who is acting: the signed-in user, or the system principal for CLI housekeeping."""
+        return self._user.username if self._user else SYSTEM
+
+    @property
+    def user(self) -> UserInfo | None:
+        """The signed-in user, if any."""
+        return self._user
+
+    def _require(self, permission: str) -> None:
+        if self._user is None:  # the system principal: local CLI housekeeping
+            return
+        allowed = PERMISSIONS[permission]
+        if self._user.role in allowed:
+            return
+        roles = " or ".join(sorted(allowed))
+        message = (
+            f"{self._user.username} ({self._user.role}) may not {permission.replace('_', ' ')}: "
+            f"only a {roles} may"
+        )
+        with write_tx(self.engine) as conn:
+            audit.append(
+                conn,
+                [audit.Event(self.actor, "denied", None, {"permission": permission})],
+                self.clock(),
+            )
+        raise PermissionDenied(message)
+
+    def get_user(self, username: str) -> UserInfo | None:
+        """Look a hub user up by name."""
+        with read_tx(self.engine) as conn:
+            row = conn.execute(select(U).where(U.c.username == username)).first()
+        if row is None:
+            return None
+        return UserInfo(row.username, row.role, row.display_name, row.active)
+
+    def list_users(self) -> list[UserInfo]:
+        """Every hub user."""
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(select(U).order_by(U.c.username)).all()
+        return [UserInfo(r.username, r.role, r.display_name, r.active) for r in rows]
+
+    def add_user(self, username: str, role: str, display_name: str = "") -> UserInfo:
+        """Create a hub user (admin only)."""
+        self._require("manage_users")
+        if role not in {r.value for r in Role}:
+            raise StoreError(
+                f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
+            )
+        now = self.clock()
+        with write_tx(self.engine) as conn:
+            if conn.execute(select(U.c.id).where(U.c.username == username)).first():
+                raise StoreError(f"hub user {username!r} already exists")
+            conn.execute(
+                U.insert().values(
+                    username=username,
+                    role=role,
+                    display_name=display_name or username,
+                    active=True,
+                    created_at=now,
+                )
+            )
+            audit.append(
+                conn,
+                [audit.Event(self.actor, "user_add", None, {"username": username, "role": role})],
+                now,
+            )
+        return UserInfo(username, role, display_name or username, True)
+
+    @staticmethod
+    def os_username() -> str:
+        """The OS login name (mapped to a hub user of the same name)."""
+        return getpass.getuser()
+
+    # -- practices -----------------------------------------------------------------------------
+
+    def import_practices(self, practices: Sequence[dict[str, Any]]) -> int:
+        """Add or update member practices."""
+        self._require("manage_practices")
+        with write_tx(self.engine) as conn:
+            return intake.upsert_practices(conn, practices, self.actor, self.clock())
+
+    def list_practices(self) -> list[PracticeInfo]:
+        """Every member practice, by ODS code."""
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(select(P).order_by(P.c.ods_code)).all()
+        return [PracticeInfo(r.ods_code, r.name, r.pcn_code, r.pcn_name, r.list_size) for r in rows]
+
+    def practice_codes(self) -> set[str]:
+        """ODS codes of the member practices."""
+        with read_tx(self.engine) as conn:
+            return intake.practice_codes(conn)
+
+    # -- ingestion -----------------------------------------------------------------------------
+
+    def due_by(self, received_at: datetime, priority: int) -> datetime:
+        """When a response is due, by the response standard (urgent: same day)."""
+        return self.core_hours.due_by(received_at, urgent=priority > 0)
+
+    def store_intake(
+        self,
+        rows: Sequence[dict[str, Any]],
+        quarantined: Sequence[dict[str, Any]] = (),
+    ) -> tuple[list[tuple[int, int]], list[int]]:
+        """Store new consultations and quarantine bad records in one transaction.
+
+        Returns (row index, new id) for every new consultation, and the quarantine ids.
+        """
+        self._require("ingest")
+        now = self.clock()
+        for row in rows:
+            row.setdefault("status", Status.QUEUED.value)
+            row.setdefault("epoch", 0)
+            row.setdefault("ingested_at", now)
+            row.setdefault("updated_at", now)
+            if "due_by" not in row:
+                row["due_by"] = self.due_by(row["received_at"], row.get("priority", 0))
+        with write_tx(self.engine) as conn:
+            created = intake.insert_new(conn, rows, self.actor, now)
+            qids = intake.quarantine(conn, quarantined, self.actor, now)
+        return created, qids
+
+    def list_quarantine(self, status: str | None = "open") -> list[dict[str, Any]]:
+        """Quarantined records (open ones by default), newest first, without their raw text."""
+        cols = [
+            Q.c.id,
+            Q.c.source_file,
+            Q.c.location,
+            Q.c.reason,
+            Q.c.status,
+            Q.c.created_at,
+            Q.c.source,
+            Q.c.external_id,
+        ]
+        q = select(*cols).order_by(Q.c.id.desc())
+        if status:
+            q = q.where(Q.c.status == status)
+        with read_tx(self.engine) as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def get_quarantine(self, qid: int) -> dict[str, Any]:
+        """One quarantined record with its raw text."""
+        with read_tx(self.engine) as conn:
+            row = conn.execute(select(Q).where(Q.c.id == qid)).first()
+        if row is None:
+            raise NotFound(f"quarantined record {qid} does not exist")
+        return dict(row._mapping)
+
+    def resolve_quarantine(self, qid: int, status: str, consultation_id: int | None) -> None:
+        """Close a quarantined record as released (stored on retry) or discarded."""
+        self._require("ingest")
+        with write_tx(self.engine) as conn:
+            intake.resolve_quarantine(conn, qid, status, consultation_id, self.actor, self.clock())
+
+    def find_consultation_id(self, source: str, external_id: str) -> int | None:
+        """The id of a stored consultation by its supplier key."""
+        with read_tx(self.engine) as conn:
+            return conn.execute(
+                select(C.c.id).where(C.c.source == source, C.c.external_id == external_id)
+            ).scalar()
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    def claim_next(self) -> Claim | None:
+        """Claim the best queued item for the signed-in user; None when the queue is empty."""
+        self._require("work_items")
+        with write_tx(self.engine) as conn:
+            return queue.claim_next(conn, self.actor, self.lease, self.clock())
+
+    def claim(self, item_id: int) -> Claim:
+        """Claim a given queued item."""
+        self._require("work_items")
+        with write_tx(self.engine) as conn:
+            return queue.claim_item(conn, item_id, self.actor, self.lease, self.clock())
+
+    def heartbeat(self, claim: Claim) -> Claim:
+        """Renew the lease of an open item; raises LostClaim when it is no longer ours."""
+        now = self.clock()
+        with write_tx(self.engine) as conn:
+            lease = queue.heartbeat(conn, claim.item_id, self.actor, claim.epoch, self.lease, now)
+            if self._user is not None:
+                conn.execute(update(U).where(U.c.username == self.actor).values(last_seen_at=now))
+        return Claim(claim.item_id, claim.epoch, lease, claim.owner)
+
+    def release(self, claim: Claim, reason: str) -> None:
+        """Return an item we hold to the queue, with a reason."""
+        if not reason.strip():
+            raise StoreError("a reason is needed to return an item to the queue")
+        with write_tx(self.engine) as conn:
+            queue.release(conn, claim.item_id, self.actor, claim.epoch, reason, self.clock())
+
+    def complete(self, claim: Claim, outcome: dict[str, Any]) -> int:
+        """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
+        self._require("work_items")
+        for key in ("category", "route"):
+            if not outcome.get(key):
+                raise StoreError(f"an outcome needs a {key}")
+        with write_tx(self.engine) as conn:
+            return queue.complete(
+                conn, claim.item_id, self.actor, claim.epoch, outcome, self.clock()
+            )
+
+    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
+        """Give an item to another navigator (supervisor)."""
+        self._require("reassign")
+        target = self.get_user(to_user)
+        if target is None or not target.active:
+            raise StoreError(f"{to_user!r} is not an active hub user")
+        if target.role not in PERMISSIONS["work_items"]:
+            raise StoreError(f"{to_user} is a {target.role} and cannot work items")
+        with write_tx(self.engine) as conn:
+            return queue.reassign(
+                conn, item_id, to_user, self.actor, reason, self.lease, self.clock()
+            )
+
+    def force_release(self, item_id: int, reason: str) -> None:
+        """Return a claimed item to the queue whoever holds it (supervisor)."""
+        self._require("force_release")
+        with write_tx(self.engine) as conn:
+            queue.force_release(conn, item_id, self.actor, reason, self.clock())
+
+    def cancel(self, item_id: int, reason: str) -> None:
+        """Close an item without an outcome, e.g. a duplicate (supervisor)."""
+        self._require("cancel")
+        if not reason.strip():
+            raise StoreError("a reason is needed to cancel an item")
+        with write_tx(self.engine) as conn:
+            queue.cancel(conn, item_id, self.actor, reason, self.clock())
+
+    def set_priority(self, item_id: int, priority: int, reason: str) -> None:
+        """Change an item's priority (supervisor)."""
+        self._require("set_priority")
+        if priority not in (0, 1, 2):
+            raise StoreError("priority must be 0 (normal), 1 (urgent) or 2 (emergency)")
+        with write_tx(self.engine) as conn:
+            queue.set_priority(conn, item_id, priority, self.actor, reason, self.clock())
+
+    def rescue_expired(self) -> list[int]:
+        """Return items whose lease ran out to the queue (any client may run this)."""
+        with write_tx(self.engine) as conn:
+            return queue.rescue_expired(conn, self.clock())
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get_consultation(self, item_id: int) -> dict[str, Any]:
+        """One consultation, every column."""
+        with read_tx(self.engine) as conn:
+            row = conn.execute(select(C).where(C.c.id == item_id)).first()
+        if row is None:
+            raise NotFound(f"consultation {item_id} does not exist")
+        return dict(row._mapping)
+
+    def queue_summary(self) -> QueueSummary:
+        """Counts by status, and of the queued items by practice, priority and type."""
+        s = QueueSummary()
+        queued = C.c.status == Status.QUEUED
+        with read_tx(self.engine) as conn:
+            for st, n in conn.execute(select(C.c.status, func.count()).group_by(C.c.status)):
+                s.by_status[st] = n
+            for ods, n in conn.execute(
+                select(C.c.practice_ods, func.count()).where(queued).group_by(C.c.practice_ods)
+            ):
+                s.queued_by_practice[ods] = n
+            for pr, n in conn.execute(
+                select(C.c.priority, func.count()).where(queued).group_by(C.c.priority)
+            ):
+                s.queued_by_priority[pr] = n
+            for rt, n in conn.execute(
+                select(C.c.request_type, func.count()).where(queued).group_by(C.c.request_type)
+            ):
+                s.queued_by_type[rt] = n
+            oldest = conn.execute(select(func.min(C.c.received_at)).where(queued)).scalar()
+            s.oldest_queued = _aware(oldest)
+            s.quarantined_open = conn.execute(
+                select(func.count()).select_from(Q).where(Q.c.status == "open")
+            ).scalar_one()
+        for st in Status:
+            s.by_status.setdefault(st.value, 0)
+        return s
+
+    def change_cursor(self) -> int:
+        """A number that grows whenever anything changes (the audit chain's head)."""
+        with read_tx(self.engine) as conn:
+            return int(
+                conn.execute(select(audit.HEAD.c.seq).where(audit.HEAD.c.id == 1)).scalar_one()
+            )
+
+    def verify_audit(self) -> audit.VerifyResult:
+        """Walk the audit chain and report the first broken link."""
+        with read_tx(self.engine) as conn:
+            return audit.verify(conn)
+
+    def audit_events(self, consultation_id: int | None = None, limit: int = 100) -> list[dict]:
+        """Recent audit events, newest first (optionally for one item)."""
+        E = audit.EVENT
+        q = select(E.c.seq, E.c.at, E.c.actor, E.c.action, E.c.consultation_id, E.c.body)
+        if consultation_id is not None:
+            q = q.where(E.c.consultation_id == consultation_id)
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
+        return [dict(r._mapping) for r in rows]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<hub url>"
+
+
+def age_on(dob: date, today: date) -> int:
+    """Whole years of age on a day."""
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))

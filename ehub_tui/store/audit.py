@@ -1,0 +1,192 @@
+"""The audit chain: every state change appends an event in the same transaction.
+
+``hash = sha256(prev_hash + canonical JSON of the event)``, where the event names its sequence
+number, time, actor, action, item and the sha256 of its body. The single ``audit_head`` row holds
+the last sequence number and hash; writers lock it (SQLite: BEGIN IMMEDIATE already serialises
+writers; PostgreSQL: SELECT … FOR UPDATE) so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ehub_tui.store.engine import is_sqlite
+from ehub_tui.store.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+EVENT = AuditEvent.__table__  # type: ignore[attr-defined]
+HEAD = AuditHead.__table__  # type: ignore[attr-defined]
+
+
+def canonical(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def digest(text: str) -> str:
+    """sha256 hex digest of a string."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stamp(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    consultation_id: int | None,
+    body_digest: str,
+) -> str:
+    """The chained hash of one event."""
+    core = {
+        "seq": seq,
+        "at": _stamp(at),
+        "actor": actor,
+        "action": action,
+        "item": consultation_id,
+        "body": body_digest,
+    }
+    return digest(prev_hash + canonical(core))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event to append: who did what to which item, with a small body (no patient data)."""
+
+    actor: str
+    action: str
+    consultation_id: int | None = None
+    body: dict[str, Any] | None = None
+
+
+def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
+    """Append events to the chain inside the caller's transaction; returns the last seq."""
+    if not events:
+        return 0
+    q = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
+    if not is_sqlite(conn):
+        q = q.with_for_update()
+    head = conn.execute(q).one()
+    seq, prev = int(head.seq), str(head.hash)
+    rows = []
+    for ev in events:
+        seq += 1
+        body = ev.body or {}
+        bd = digest(canonical(body))
+        h = event_hash(prev, seq, at, ev.actor, ev.action, ev.consultation_id, bd)
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": ev.actor,
+                "action": ev.action,
+                "consultation_id": ev.consultation_id,
+                "body": body,
+                "body_digest": bd,
+                "prev_hash": prev,
+                "hash": h,
+            }
+        )
+        prev = h
+    conn.execute(insert(EVENT), rows)
+    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
+    return seq
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of walking the chain."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_bad_seq": self.first_bad_seq,
+            "reason": self.reason,
+        }
+
+
+def _rows(conn: Connection, batch: int = 5000) -> Iterator[Any]:
+    last = 0
+    cols = [
+        EVENT.c.seq,
+        EVENT.c.at,
+        EVENT.c.actor,
+        EVENT.c.action,
+        EVENT.c.consultation_id,
+        EVENT.c.body,
+        EVENT.c.body_digest,
+        EVENT.c.prev_hash,
+        EVENT.c.hash,
+    ]
+    while True:
+        chunk = conn.execute(
+            select(*cols).where(EVENT.c.seq > last).order_by(EVENT.c.seq).limit(batch)
+        ).all()
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def verify(conn: Connection) -> VerifyResult:
+    """Walk the whole chain; name the first sequence number that does not hold."""
+    prev = GENESIS
+    expected = 1
+    checked = 0
+    for row in _rows(conn):
+        if row.seq != expected:
+            return VerifyResult(
+                False, checked, expected, f"event {expected} is missing (next found is {row.seq})"
+            )
+        if row.prev_hash != prev:
+            return VerifyResult(
+                False, checked, row.seq, "its prev_hash does not match the event before it"
+            )
+        if digest(canonical(row.body)) != row.body_digest:
+            return VerifyResult(False, checked, row.seq, "its body was changed")
+        h = event_hash(
+            prev, row.seq, row.at, row.actor, row.action, row.consultation_id, row.body_digest
+        )
+        if h != row.hash:
+            return VerifyResult(
+                False, checked, row.seq, "its hash does not match its contents (edited)"
+            )
+        prev = row.hash
+        expected += 1
+        checked += 1
+    head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).first()
+    if head is None:
+        return VerifyResult(False, checked, None, "the audit head row is missing")
+    if head.seq != checked or head.hash != prev:
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"the chain ends at {checked} but the head says {head.seq}: events were removed",
+        )
+    return VerifyResult(True, checked)
+
+
+def count(conn: Connection) -> int:
+    """Number of events in the chain."""
+    return int(conn.execute(select(func.count()).select_from(EVENT)).scalar_one())

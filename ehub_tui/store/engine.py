@@ -1,0 +1,105 @@
+"""Engine factory with the SQLite and PostgreSQL rules of docs/architecture.md.
+
+SQLite: WAL, synchronous=FULL, busy_timeout=5000, foreign_keys=ON on every connection, and every
+write transaction opens with ``BEGIN IMMEDIATE`` (the pysqlite recipe: the driver's own
+transaction handling is switched off and SQLAlchemy's ``begin`` event emits our BEGIN). Read-only
+work uses :func:`read_tx`, which opens a deferred transaction so readers never queue behind writers.
+
+PostgreSQL: psycopg 3, READ COMMITTED, pre-ping; the password comes from the OS keyring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+READ_ONLY = "ehub_read_only"
+
+
+class StoreError(Exception):
+    """A problem with the hub store that a person can act on; the message says what."""
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """True for a SQLite engine or connection."""
+    return engine.dialect.name == "sqlite"
+
+
+def create_hub_engine(url: str, *, password: str | None = None, echo: bool = False) -> Engine:
+    """Create the engine for a hub URL (sqlite:///… or postgresql+psycopg://…)."""
+    sa_url = make_url(url)
+    backend = sa_url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, echo=echo)
+    if backend == "postgresql":
+        if sa_url.drivername == "postgresql":
+            sa_url = sa_url.set(drivername="postgresql+psycopg")
+        if sa_url.password is None:
+            from ehub_tui.secrets import fetch_password
+
+            pw = password if password is not None else fetch_password(url)
+            if pw is not None:
+                sa_url = sa_url.set(password=pw)
+        return create_engine(
+            sa_url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={"connect_timeout": 10, "application_name": "ehub-tui"},
+        )
+    raise StoreError(f"unsupported hub URL {url!r}: use sqlite:///path or postgresql+psycopg://…")
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+    sa_url = make_url(url)
+    db = sa_url.database
+    if db and db != ":memory:":
+        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        sa_url,
+        echo=echo,
+        poolclass=NullPool if db in (None, "", ":memory:") else None,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """One short write transaction (BEGIN IMMEDIATE on SQLite); commits on success."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction (deferred on SQLite, so it never blocks writers)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            yield conn

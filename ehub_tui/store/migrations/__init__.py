@@ -1,0 +1,1 @@
+"""Alembic migrations of the hub schema (run by ehub_tui.store.migrate, never by hand)."""

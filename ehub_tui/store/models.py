@@ -1,0 +1,192 @@
+"""SQLModel tables of the hub store. Times are stored as naive UTC and read back as aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; returns aware UTC."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert to naive UTC on the way in."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Attach UTC on the way out."""
+        if value is None:
+            return None
+        if isinstance(value, str):  # defensive: raw SQLite text
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Aware UTC now."""
+    return datetime.now(UTC)
+
+
+def _dt(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Practice(SQLModel, table=True):
+    """A member practice of the PCN."""
+
+    __tablename__ = "practice"
+
+    ods_code: str = Field(primary_key=True, max_length=16)
+    name: str
+    pcn_code: str = ""
+    pcn_name: str = ""
+    list_size: int = 0
+    active: bool = True
+
+
+class Consultation(SQLModel, table=True):
+    """An online consultation: the queue item."""
+
+    __tablename__ = "consultation"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_consultation_source_external"),
+        Index(
+            "ix_consultation_queue",
+            text("priority DESC"),
+            "received_at",
+            "id",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+        Index("ix_consultation_status", "status"),
+        Index("ix_consultation_owner", "owner"),
+        Index("ix_consultation_practice", "practice_ods"),
+        Index("ix_consultation_received", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=128)
+    practice_ods: str = Field(foreign_key="practice.ods_code", max_length=16)
+    nhs_number: str = Field(max_length=10)
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date
+    sex: str = Field(max_length=16)
+    received_at: datetime = _dt()
+    request_type: str = Field(max_length=16)
+    template: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    free_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    supplier_flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    priority: int = 0
+    status: str = Field(default="queued", max_length=16)
+    owner: str | None = Field(default=None, max_length=64)
+    epoch: int = 0
+    lease_until: datetime | None = _dt(nullable=True)
+    due_by: datetime = _dt()
+    claimed_at: datetime | None = _dt(nullable=True)
+    completed_at: datetime | None = _dt(nullable=True)
+    ingested_at: datetime = _dt()
+    updated_at: datetime = _dt()
+
+
+class Outcome(SQLModel, table=True):
+    """What was done with a consultation, with its timings. One per completed consultation."""
+
+    __tablename__ = "outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", unique=True)
+    navigator: str = Field(max_length=64)
+    category: str = Field(max_length=32)  # signpost | clinical | admin | escalate
+    route: str = Field(max_length=128)
+    destination: str = ""
+    urgency: str = ""
+    snomed_code: str | None = None
+    sop_id: str | None = None
+    sop_version: str | None = None
+    sop_sha256: str | None = None
+    engine_version: str | None = None
+    override_reason: str | None = None
+    note: str | None = None
+    message: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _dt()
+    claimed_at: datetime | None = _dt(nullable=True)
+    first_viewed_at: datetime | None = _dt(nullable=True)
+    completed_at: datetime = _dt()
+    handling_seconds: float = 0.0
+    epoch: int = 0
+
+
+class HubUser(SQLModel, table=True):
+    """A person who signs in to the hub."""
+
+    __tablename__ = "hub_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = ""
+    role: str = Field(max_length=16)
+    active: bool = True
+    created_at: datetime = _dt()
+    last_seen_at: datetime | None = _dt(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only audit chain."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_consultation", "consultation_id"),)
+
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    at: datetime = _dt()
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    consultation_id: int | None = None
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body_digest: str = Field(max_length=64)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The single row holding the chain's last sequence number and hash (locked by writers)."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
+
+
+class Quarantine(SQLModel, table=True):
+    """A record that could not be stored, kept with where it came from and why."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_file: str
+    location: str
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str = Field(default="", sa_column=Column(Text, nullable=False))
+    fmt: str = Field(default="", max_length=16)
+    source: str | None = None
+    external_id: str | None = None
+    status: str = Field(default="open", max_length=16)  # open | released | discarded
+    created_at: datetime = _dt()
+    resolved_at: datetime | None = _dt(nullable=True)
+    consultation_id: int | None = None

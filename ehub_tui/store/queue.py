@@ -1,0 +1,377 @@
+"""Queue operations on the hub store. Each runs inside the caller's write transaction and appends
+its audit event there too. Claims never stay open while a person works: a claim is a lease
+(``lease_until``) plus a fencing token (``epoch``); every write by the holder is guarded by
+``owner = me AND epoch = my epoch AND status = 'claimed'``, and release, reassign, cancel and
+lease-expiry rescue all bump the epoch, so a stale holder can never overwrite newer work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from ehub_tui.domain.types import Status
+from ehub_tui.store import audit
+from ehub_tui.store.engine import StoreError, is_sqlite
+from ehub_tui.store.models import Consultation, Outcome
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+
+QUEUE_ORDER = (C.c.priority.desc(), C.c.received_at, C.c.id)
+
+
+class QueueError(StoreError):
+    """A queue operation that cannot be done as asked."""
+
+
+class NotFound(QueueError):
+    """No such consultation."""
+
+
+class LostClaim(QueueError):
+    """The caller no longer holds the item (reassigned, released, rescued, or completed)."""
+
+    def __init__(self, item_id: int, message: str, *, owner: str | None, status: str, epoch: int):
+        super().__init__(message)
+        self.item_id = item_id
+        self.owner = owner
+        self.status = status
+        self.epoch = epoch
+
+
+class NotAvailable(QueueError):
+    """The item cannot be claimed now (someone else holds it, or it is closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a holder needs to keep working an item: its id, fencing epoch and lease."""
+
+    item_id: int
+    epoch: int
+    lease_until: datetime
+    owner: str
+
+
+def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
+    q = select(C.c.id, C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
+    if lock and not is_sqlite(conn):
+        q = q.with_for_update()  # SQLite writers are already serialised by BEGIN IMMEDIATE
+    row = conn.execute(q).first()
+    if row is None:
+        raise NotFound(f"consultation {item_id} does not exist")
+    return row
+
+
+def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
+    row = _describe(conn, item_id)
+    if row.status == Status.CLAIMED and row.owner != me:
+        why = f"it was reassigned to {row.owner}"
+    elif row.status == Status.CLAIMED:
+        why = "it was claimed again since (a newer claim holds it)"
+    elif row.status == Status.QUEUED:
+        why = "it was released back to the queue (by a supervisor, or the lease expired)"
+    elif row.status == Status.COMPLETED:
+        why = "it has already been completed"
+    else:
+        why = "it was cancelled"
+    return LostClaim(
+        item_id,
+        f"You no longer hold consultation {item_id}: {why}. Your draft is kept.",
+        owner=row.owner,
+        status=row.status,
+        epoch=row.epoch,
+    )
+
+
+def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
+    """Claim the best queued item (priority, then oldest); None when the queue is empty."""
+    pick = select(C.c.id).where(C.c.status == Status.QUEUED).order_by(*QUEUE_ORDER).limit(1)
+    if not is_sqlite(conn):
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(C)
+        .where(C.c.id == pick.scalar_subquery(), C.c.status == Status.QUEUED)
+        .values(
+            status=Status.CLAIMED,
+            owner=me,
+            epoch=C.c.epoch + 1,
+            lease_until=now + lease,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .returning(C.c.id, C.c.epoch, C.c.lease_until)
+    )
+    row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)
+    return Claim(row.id, row.epoch, row.lease_until, me)
+
+
+def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:
+    """Claim a given item; NotAvailable if someone else holds it or it is closed."""
+    stmt = (
+        update(C)
+        .where(C.c.id == item_id, C.c.status == Status.QUEUED)
+        .values(
+            status=Status.CLAIMED,
+            owner=me,
+            epoch=C.c.epoch + 1,
+            lease_until=now + lease,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .returning(C.c.id, C.c.epoch, C.c.lease_until)
+    )
+    row = conn.execute(stmt).first()
+    if row is None:
+        cur = _describe(conn, item_id)
+        if cur.status == Status.CLAIMED:
+            who = "you already" if cur.owner == me else cur.owner
+            raise NotAvailable(f"consultation {item_id} is held by {who}")
+        raise NotAvailable(f"consultation {item_id} is {cur.status}, not queued")
+    audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)
+    return Claim(row.id, row.epoch, row.lease_until, me)
+
+
+def _guard(item_id: int, me: str, epoch: int) -> Any:
+    return (
+        (C.c.id == item_id)
+        & (C.c.owner == me)
+        & (C.c.epoch == epoch)
+        & (C.c.status == Status.CLAIMED)
+    )
+
+
+def heartbeat(
+    conn: Connection, item_id: int, me: str, epoch: int, lease: timedelta, now: datetime
+) -> datetime:
+    """Renew the holder's lease; LostClaim if the holder no longer holds it. Not audited."""
+    row = conn.execute(
+        update(C)
+        .where(_guard(item_id, me, epoch))
+        .values(lease_until=now + lease)
+        .returning(C.c.lease_until)
+    ).first()
+    if row is None:
+        raise _lost(conn, item_id, me)
+    return row.lease_until  # type: ignore[no-any-return]
+
+
+def release(
+    conn: Connection, item_id: int, me: str, epoch: int, reason: str, now: datetime
+) -> None:
+    """The holder returns an item to the queue (with a reason); bumps the epoch."""
+    row = conn.execute(
+        update(C)
+        .where(_guard(item_id, me, epoch))
+        .values(
+            status=Status.QUEUED,
+            owner=None,
+            epoch=C.c.epoch + 1,
+            lease_until=None,
+            updated_at=now,
+        )
+        .returning(C.c.epoch)
+    ).first()
+    if row is None:
+        raise _lost(conn, item_id, me)
+    audit.append(
+        conn, [audit.Event(me, "release", item_id, {"epoch": row.epoch, "reason": reason})], now
+    )
+
+
+def complete(
+    conn: Connection,
+    item_id: int,
+    me: str,
+    epoch: int,
+    outcome: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Record the outcome and close the item, guarded by owner + epoch; returns the outcome id."""
+    row = conn.execute(
+        update(C)
+        .where(_guard(item_id, me, epoch))
+        .values(status=Status.COMPLETED, completed_at=now, lease_until=None, updated_at=now)
+        .returning(C.c.received_at, C.c.claimed_at)
+    ).first()
+    if row is None:
+        raise _lost(conn, item_id, me)
+    values = dict(outcome)
+    values.update(
+        consultation_id=item_id,
+        navigator=me,
+        epoch=epoch,
+        received_at=row.received_at,
+        claimed_at=row.claimed_at,
+        completed_at=now,
+    )
+    values.setdefault("detail", {})
+    values.setdefault("destination", "")
+    values.setdefault("urgency", "")
+    outcome_id = conn.execute(insert(O).values(**values).returning(O.c.id)).scalar_one()
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                me,
+                "complete",
+                item_id,
+                {
+                    "epoch": epoch,
+                    "outcome_id": outcome_id,
+                    "category": values.get("category"),
+                    "route": values.get("route"),
+                },
+            )
+        ],
+        now,
+    )
+    return int(outcome_id)
+
+
+def reassign(
+    conn: Connection,
+    item_id: int,
+    to_user: str,
+    actor: str,
+    reason: str,
+    lease: timedelta,
+    now: datetime,
+) -> Claim:
+    """Give an open item to another person (bumps the epoch; the old holder is fenced off)."""
+    cur = _describe(conn, item_id, lock=True)
+    if cur.status not in (Status.QUEUED, Status.CLAIMED):
+        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be reassigned")
+    row = conn.execute(
+        update(C)
+        .where(
+            C.c.id == item_id,
+            C.c.epoch == cur.epoch,
+            C.c.status.in_([Status.QUEUED, Status.CLAIMED]),
+        )
+        .values(
+            status=Status.CLAIMED,
+            owner=to_user,
+            epoch=C.c.epoch + 1,
+            lease_until=now + lease,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .returning(C.c.epoch, C.c.lease_until)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} changed while reassigning; try again")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor,
+                "reassign",
+                item_id,
+                {"from": cur.owner, "to": to_user, "epoch": row.epoch, "reason": reason},
+            )
+        ],
+        now,
+    )
+    return Claim(item_id, row.epoch, row.lease_until, to_user)
+
+
+def force_release(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
+    """A supervisor returns a claimed item to the queue, whoever holds it (bumps the epoch)."""
+    cur = _describe(conn, item_id, lock=True)
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status == Status.CLAIMED)
+        .values(
+            status=Status.QUEUED, owner=None, epoch=C.c.epoch + 1, lease_until=None, updated_at=now
+        )
+        .returning(C.c.epoch)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status}, not claimed")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor,
+                "force_release",
+                item_id,
+                {"from": cur.owner, "epoch": row.epoch, "reason": reason},
+            )
+        ],
+        now,
+    )
+
+
+def cancel(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
+    """Close an item without an outcome (e.g. a duplicate); bumps the epoch."""
+    cur = _describe(conn, item_id, lock=True)
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
+        .values(
+            status=Status.CANCELLED,
+            owner=None,
+            epoch=C.c.epoch + 1,
+            lease_until=None,
+            updated_at=now,
+        )
+        .returning(C.c.epoch)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be cancelled")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor, "cancel", item_id, {"from": cur.owner, "epoch": row.epoch, "reason": reason}
+            )
+        ],
+        now,
+    )
+
+
+def set_priority(
+    conn: Connection, item_id: int, priority: int, actor: str, reason: str, now: datetime
+) -> None:
+    """Change an open item's priority (0 normal, 1 urgent, 2 emergency)."""
+    cur = _describe(conn, item_id, lock=True)
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
+        .values(priority=priority, updated_at=now)
+        .returning(C.c.id)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status}; its priority cannot change")
+    audit.append(
+        conn,
+        [audit.Event(actor, "set_priority", item_id, {"priority": priority, "reason": reason})],
+        now,
+    )
+
+
+def rescue_expired(conn: Connection, now: datetime, actor: str = "system") -> list[int]:
+    """Return every claim whose lease has run out to the queue (never completes it)."""
+    rows = conn.execute(
+        update(C)
+        .where(C.c.status == Status.CLAIMED, C.c.lease_until < now)
+        .values(
+            status=Status.QUEUED, owner=None, epoch=C.c.epoch + 1, lease_until=None, updated_at=now
+        )
+        .returning(C.c.id, C.c.epoch)
+    ).all()
+    if rows:
+        audit.append(
+            conn,
+            [audit.Event(actor, "lease_expired", r.id, {"epoch": r.epoch}) for r in rows],
+            now,
+        )
+    return sorted(r.id for r in rows)

@@ -1,0 +1,115 @@
+"""Shared fixtures: every store test runs on a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+from ehub_tui.config import Settings
+from ehub_tui.secrets import MemoryKeyring
+from ehub_tui.service import HubService
+from tests.support.pgserver import PostgresServer, find_pg_bin
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config or data dir is ever discovered; passwords go to an in-memory keyring."""
+    home = tmp_path / "ehub-home"
+    monkeypatch.setenv("EHUB_TUI_HOME", str(home))
+    monkeypatch.delenv("EHUB_TUI_CONFIG", raising=False)
+    monkeypatch.delenv("EHUB_TUI_HUB_URL", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "ehub_tui.secrets.MemoryKeyring")
+    keyring.set_keyring(MemoryKeyring())
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole run (a fresh database per test)."""
+    if find_pg_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are missing in CI")
+        pytest.skip("no PostgreSQL binaries (initdb/pg_ctl) on this machine")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty hub database on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database(f"t{os.getpid()}_{next(_db_names)}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite hub file (for tests that need only one engine)."""
+    return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: Any) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Monday 23 November 2026, 10:00 UTC, frozen."""
+    return FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def make_service(
+    hub_url: str, tmp_path: Path, clock: FrozenClock
+) -> Iterator[Callable[..., HubService]]:
+    """Build HubService instances on the test's hub (each its own engine, like separate apps)."""
+    made: list[HubService] = []
+
+    def factory(user: str | None = None, **settings: Any) -> HubService:
+        s = Settings(data_dir=tmp_path / "data", hub_url=hub_url, **settings)
+        svc = HubService.open(s, user, clock=clock)
+        made.append(svc)
+        return svc
+
+    yield factory
+    for svc in made:
+        svc.close()
+
+
+@pytest.fixture
+def seeded(make_service: Callable[..., HubService]) -> HubService:
+    """A system service on a hub with the fixture practices and demo users."""
+    from ehub_tui.cli import DEMO_USERS
+    from ehub_tui.practices import load_practices
+
+    svc = make_service()
+    svc.import_practices(load_practices(FIXTURES / "practices.yaml"))
+    for username, role, name in DEMO_USERS:
+        svc.add_user(username, role, name)
+    return svc

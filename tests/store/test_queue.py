@@ -1,0 +1,143 @@
+"""Queue operations on SQLite and PostgreSQL: claims, leases, fencing epochs, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ehub_tui.service import HubService, LostClaim, NotAvailable, PermissionDenied
+from tests.support.factories import many_rows, oc_row
+
+
+def test_claim_next_takes_priority_then_oldest(seeded: HubService, make_service: Callable) -> None:
+    rows = [
+        oc_row(1, minutes_ago=50),
+        oc_row(2, minutes_ago=90),  # oldest routine
+        oc_row(3, minutes_ago=10, priority=1),  # urgent, newer
+        oc_row(4, minutes_ago=5, priority=2),  # emergency, newest
+    ]
+    created, _ = seeded.store_intake(rows)
+    ids = {i: cid for i, cid in created}
+    nav = make_service("nav1")
+    order = [nav.claim_next().item_id for _ in range(4)]
+    assert order == [ids[3], ids[2], ids[1], ids[0]]
+    assert nav.claim_next() is None
+
+
+def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service) -> None:
+    seeded.store_intake([oc_row(1)])
+    nav1, nav2, sup = make_service("nav1"), make_service("nav2"), make_service("sup1")
+    claim = nav1.claim_next()
+    assert claim is not None and claim.epoch == 1
+    # someone else cannot claim it
+    with pytest.raises(NotAvailable, match="held by nav1"):
+        nav2.claim(claim.item_id)
+    # supervisor reassigns: nav1 is fenced off, keeps nothing but a clear message
+    new = sup.reassign(claim.item_id, "nav2", "nav1 went to lunch")
+    assert new.epoch == claim.epoch + 1 and new.owner == "nav2"
+    with pytest.raises(LostClaim, match="reassigned to nav2") as err:
+        nav1.complete(claim, {"category": "signpost", "route": "pharmacy_first"})
+    assert err.value.owner == "nav2"
+    with pytest.raises(LostClaim):
+        nav1.heartbeat(claim)
+    oid = nav2.complete(new, {"category": "signpost", "route": "pharmacy_first",
+                              "destination": "Community pharmacy"})
+    assert oid > 0
+    item = seeded.get_consultation(claim.item_id)
+    assert item["status"] == "completed" and item["owner"] == "nav2"
+    actions = [e["action"] for e in seeded.audit_events(claim.item_id)]
+    assert actions == ["complete", "reassign", "claim", "ingest"]
+    assert seeded.verify_audit().ok
+
+
+def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_service) -> None:
+    seeded.store_intake([oc_row(1)])
+    nav = make_service("nav1")
+    claim = nav.claim_next()
+    nav.release(claim, "needs the practice to call first")
+    item = seeded.get_consultation(claim.item_id)
+    assert item["status"] == "queued" and item["owner"] is None and item["epoch"] == 2
+    with pytest.raises(LostClaim, match="released back to the queue"):
+        nav.complete(claim, {"category": "admin", "route": "other"})
+    again = nav.claim_next()
+    assert again.item_id == claim.item_id and again.epoch == 3
+
+
+def test_lease_expiry_rescue_never_completes(seeded: HubService, make_service, clock) -> None:
+    seeded.store_intake([oc_row(1), oc_row(2)])
+    nav = make_service("nav1", lease_minutes=10)
+    c1 = nav.claim_next()
+    c2 = nav.claim_next()
+    clock.advance(minutes=6)
+    c2 = nav.heartbeat(c2)  # renewed: lease now ends 16 min after start
+    clock.advance(minutes=6)
+    rescued = seeded.rescue_expired()
+    assert rescued == [c1.item_id]
+    assert seeded.get_consultation(c1.item_id)["status"] == "queued"
+    assert seeded.get_consultation(c2.item_id)["status"] == "claimed"
+    with pytest.raises(LostClaim):
+        nav.complete(c1, {"category": "admin", "route": "other"})
+    assert seeded.verify_audit().ok
+
+
+def test_cancel_and_priority_need_a_supervisor(seeded: HubService, make_service) -> None:
+    created, _ = seeded.store_intake([oc_row(1), oc_row(2)])
+    (_, a), (_, b) = created
+    nav, sup = make_service("nav1"), make_service("sup1")
+    for call in (
+        lambda: nav.cancel(a, "duplicate"),
+        lambda: nav.set_priority(a, 2, "chest pain"),
+        lambda: nav.reassign(a, "nav2", "x"),
+        lambda: nav.force_release(a, "x"),
+        lambda: nav.add_user("x", "navigator"),
+    ):
+        with pytest.raises(PermissionDenied, match="only a"):
+            call()
+    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
+    assert len(denied) == 5
+    sup.set_priority(b, 2, "chest pain in free text")
+    assert nav.claim_next().item_id == b
+    sup.cancel(a, "duplicate of another request")
+    assert seeded.get_consultation(a)["status"] == "cancelled"
+    assert nav.claim_next() is None
+
+
+def test_force_release_fences_the_holder(seeded: HubService, make_service) -> None:
+    seeded.store_intake([oc_row(1)])
+    nav, sup = make_service("nav1"), make_service("sup1")
+    claim = nav.claim_next()
+    sup.force_release(claim.item_id, "stale claim")
+    with pytest.raises(LostClaim):
+        nav.heartbeat(claim)
+    assert seeded.get_consultation(claim.item_id)["epoch"] == claim.epoch + 1
+
+
+def test_sop_author_cannot_work_items(seeded: HubService, make_service) -> None:
+    seeded.store_intake([oc_row(1)])
+    author = make_service("author1")
+    with pytest.raises(PermissionDenied, match="navigator or supervisor"):
+        author.claim_next()
+
+
+def test_unknown_user_is_refused(seeded: HubService, make_service) -> None:
+    with pytest.raises(PermissionDenied, match="not a hub user"):
+        make_service("mallory")
+
+
+def test_duplicates_are_stored_once(seeded: HubService) -> None:
+    rows = many_rows(20)
+    created, _ = seeded.store_intake(rows)
+    assert len(created) == 20
+    again, _ = seeded.store_intake(many_rows(20) + [oc_row(99)])
+    assert [i for i, _ in again] == [20]
+    assert seeded.queue_summary().by_status["queued"] == 21
+
+
+def test_due_by_follows_the_response_standard(seeded: HubService) -> None:
+    created, _ = seeded.store_intake([oc_row(1), oc_row(2, priority=1)])
+    routine = seeded.get_consultation(created[0][1])
+    urgent = seeded.get_consultation(created[1][1])
+    # received Monday 23 Nov 2026 in core hours: urgent same day, routine next working day
+    assert urgent["due_by"].isoformat() == "2026-11-23T18:30:00+00:00"
+    assert routine["due_by"].isoformat() == "2026-11-24T18:30:00+00:00"

@@ -1,0 +1,38 @@
+"""Building consultation rows for store tests without going through the parsers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ehub_tui.domain.nhs import make_test_nhs_number
+
+PRACTICES = ["Z99001", "Z99002", "Z99003", "Z99004", "Z99005", "Z99006", "Z99007"]
+
+
+def oc_row(i: int, *, priority: int = 0, minutes_ago: int = 0, **extra: Any) -> dict[str, Any]:
+    """A valid consultation row numbered ``i`` (source TEST, external id T-i)."""
+    row: dict[str, Any] = {
+        "source": "TEST",
+        "external_id": f"T-{i:07d}",
+        "practice_ods": PRACTICES[i % len(PRACTICES)],
+        "nhs_number": make_test_nhs_number(i + 2),
+        "given_name": "Alex",
+        "family_name": f"Tester{i}",
+        "date_of_birth": date(1980, 1, 1) + timedelta(days=i % 9000),
+        "sex": "female" if i % 2 else "male",
+        "received_at": datetime(2026, 11, 23, 9, 0, tzinfo=UTC) - timedelta(minutes=minutes_ago),
+        "request_type": "clinical",
+        "template": "sore_throat",
+        "answers": {"duration_days": 3},
+        "free_text": "sore throat",
+        "supplier_flags": [],
+        "priority": priority,
+    }
+    row.update(extra)
+    return row
+
+
+def many_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
+    """n rows received a minute apart, oldest first."""
+    return [oc_row(start + i, minutes_ago=n - i) for i in range(n)]
