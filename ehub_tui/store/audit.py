@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import AuditEvent, AuditHead
@@ -72,14 +72,20 @@ class Event:
     body: dict[str, Any] | None = None
 
 
+_HEAD_READ = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
+_HEAD_LOCK = _HEAD_READ.with_for_update()
+_HEAD_WRITE = (
+    update(HEAD).where(HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_INSERT = insert(EVENT)
+
+
 def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     """Append events to the chain inside the caller's transaction; returns the last seq."""
     if not events:
         return 0
-    q = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
-    if not is_sqlite(conn):
-        q = q.with_for_update()
-    head = conn.execute(q).one()
+    # SQLite writers are already serialised by BEGIN IMMEDIATE; PostgreSQL locks the head row.
+    head = conn.execute(_HEAD_READ if is_sqlite(conn) else _HEAD_LOCK).one()
     seq, prev = int(head.seq), str(head.hash)
     rows = []
     for ev in events:
@@ -101,8 +107,8 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
             }
         )
         prev = h
-    conn.execute(insert(EVENT), rows)
-    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
+    conn.execute(_INSERT, rows)
+    conn.execute(_HEAD_WRITE, {"new_seq": seq, "new_hash": prev})
     return seq
 
 

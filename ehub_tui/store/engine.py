@@ -10,6 +10,8 @@ PostgreSQL: psycopg 3, READ COMMITTED, pre-ping; the password comes from the OS 
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "ehub_read_only"
@@ -49,7 +52,8 @@ def create_hub_engine(url: str, *, password: str | None = None, echo: bool = Fal
         return create_engine(
             sa_url,
             echo=echo,
-            pool_pre_ping=True,
+            pool_pre_ping=False,  # a round trip per checkout; a dropped connection surfaces as StoreError and the next call reconnects
+            pool_recycle=1800,
             pool_size=5,
             max_overflow=5,
             connect_args={"connect_timeout": 10, "application_name": "ehub-tui"},
@@ -89,10 +93,39 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     return engine
 
 
+WRITE_WAIT_SECONDS = 60.0
+
+
+def begin_write(conn: Connection) -> Any:
+    """Begin a write transaction; on SQLite keep asking while the write lock is busy.
+
+    busy_timeout already waits 5 s inside SQLite, but its sleeping retry is not fair: under heavy
+    contention one writer can lose the race for longer. BEGIN IMMEDIATE fails before anything is
+    done, so asking again is always safe.
+    """
+    if not is_sqlite(conn):
+        return conn.begin()
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
+    while True:
+        try:
+            return conn.begin()
+        except OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if conn.in_transaction():
+                conn.rollback()
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    "the hub database stayed locked by other writers for "
+                    f"{WRITE_WAIT_SECONDS:.0f} s; try again"
+                ) from exc
+            time.sleep(random.uniform(0.001, 0.02))
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """One short write transaction (BEGIN IMMEDIATE on SQLite); commits on success."""
-    with engine.connect() as conn, conn.begin():
+    with engine.connect() as conn, begin_write(conn):
         yield conn
 
 

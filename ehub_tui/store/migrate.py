@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-from ehub_tui.store.engine import StoreError, is_sqlite, read_tx
+from ehub_tui.store.engine import StoreError, begin_write, is_sqlite, read_tx
 
 HEAD = "0001"  # the newest revision this code knows; a test checks it matches Alembic's head
 _PG_LOCK_KEY = 0x65687562  # "ehub": pg_advisory_lock key for migrations
@@ -46,7 +46,7 @@ def upgrade(engine: Engine) -> bool:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
             conn.commit()
         try:
-            with conn.begin():  # BEGIN IMMEDIATE on SQLite: one migrator at a time
+            with begin_write(conn):  # BEGIN IMMEDIATE on SQLite: one migrator at a time
                 if current_revision(conn) == HEAD:
                     return False
                 cfg.attributes["connection"] = conn

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
 from ehub_tui.domain.types import Status
 from ehub_tui.store import audit
 from ehub_tui.store.engine import StoreError, is_sqlite
-from ehub_tui.store.models import Consultation, Outcome
+from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -88,25 +88,41 @@ def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
     )
 
 
-def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
-    """Claim the best queued item (priority, then oldest); None when the queue is empty."""
-    pick = select(C.c.id).where(C.c.status == Status.QUEUED).order_by(*QUEUE_ORDER).limit(1)
-    if not is_sqlite(conn):
+def _claim_values() -> dict[str, Any]:
+    return {
+        "status": Status.CLAIMED,
+        "owner": bindparam("me"),
+        "epoch": C.c.epoch + 1,
+        "lease_until": bindparam("lease_until", type_=UTCDateTime()),
+        "claimed_at": bindparam("now", type_=UTCDateTime()),
+        "updated_at": bindparam("now", type_=UTCDateTime()),
+    }
+
+
+# A literal (not a bound parameter) so both planners can use the partial queue index.
+IS_QUEUED = C.c.status == literal_column("'queued'")
+
+
+def _build_claim_next(skip_locked: bool) -> Any:
+    pick = select(C.c.id).where(IS_QUEUED).order_by(*QUEUE_ORDER).limit(1)
+    if skip_locked:
         pick = pick.with_for_update(skip_locked=True)
-    stmt = (
+    return (
         update(C)
-        .where(C.c.id == pick.scalar_subquery(), C.c.status == Status.QUEUED)
-        .values(
-            status=Status.CLAIMED,
-            owner=me,
-            epoch=C.c.epoch + 1,
-            lease_until=now + lease,
-            claimed_at=now,
-            updated_at=now,
-        )
+        .where(C.c.id == pick.scalar_subquery(), IS_QUEUED)
+        .values(**_claim_values())
         .returning(C.c.id, C.c.epoch, C.c.lease_until)
     )
-    row = conn.execute(stmt).first()
+
+
+# Built once: the claim is the hottest statement of the hub.
+_CLAIM_NEXT = {"sqlite": _build_claim_next(False), "postgresql": _build_claim_next(True)}
+
+
+def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
+    """Claim the best queued item (priority, then oldest); None when the queue is empty."""
+    stmt = _CLAIM_NEXT["sqlite" if is_sqlite(conn) else "postgresql"]
+    row = conn.execute(stmt, {"me": me, "lease_until": now + lease, "now": now}).first()
     if row is None:
         return None
     audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)

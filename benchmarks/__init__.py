@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints ours beside a baseline and ends with one JSON line."""
