@@ -52,7 +52,9 @@ def create_hub_engine(url: str, *, password: str | None = None, echo: bool = Fal
         return create_engine(
             sa_url,
             echo=echo,
-            pool_pre_ping=False,  # a round trip per checkout; a dropped connection surfaces as StoreError and the next call reconnects
+            # No pre-ping: it costs a round trip per checkout. A dropped connection fails one
+            # call (reported as a StoreError) and the pool reconnects on the next.
+            pool_pre_ping=False,
             pool_recycle=1800,
             pool_size=5,
             max_overflow=5,
