@@ -41,8 +41,10 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     assert err.value.owner == "nav2"
     with pytest.raises(LostClaim):
         nav1.heartbeat(claim)
-    oid = nav2.complete(new, {"category": "signpost", "route": "pharmacy_first",
-                              "destination": "Community pharmacy"})
+    oid = nav2.complete(
+        new,
+        {"category": "signpost", "route": "pharmacy_first", "destination": "Community pharmacy"},
+    )
     assert oid > 0
     item = seeded.get_consultation(claim.item_id)
     assert item["status"] == "completed" and item["owner"] == "nav2"
