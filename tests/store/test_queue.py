@@ -131,7 +131,7 @@ def test_duplicates_are_stored_once(seeded: HubService) -> None:
     rows = many_rows(20)
     created, _ = seeded.store_intake(rows)
     assert len(created) == 20
-    again, _ = seeded.store_intake(many_rows(20) + [oc_row(99)])
+    again, _ = seeded.store_intake([*many_rows(20), oc_row(99)])
     assert [i for i, _ in again] == [20]
     assert seeded.queue_summary().by_status["queued"] == 21
 
