@@ -438,7 +438,7 @@ def quarantine_retry(
         service = _service()
         targets = ids or [r["id"] for r in service.list_quarantine("open")]
         ing = Ingester(service)
-        results = []
+        results: list[dict[str, Any]] = []
         for qid in targets:
             outcome, problems = ing.retry_quarantined(qid)
             results.append({"id": qid, "result": outcome, "problems": problems})

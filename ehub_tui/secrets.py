@@ -19,7 +19,7 @@ SERVICE = "ehub-tui"
 class MemoryKeyring(KeyringBackend):
     """A process-local keyring for tests: nothing is written anywhere."""
 
-    priority: ClassVar[float] = 1  # type: ignore[misc]
+    priority: ClassVar[float] = 1
     _store: ClassVar[dict[tuple[str, str], str]] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -35,10 +35,19 @@ class CoreHours:
     start: time = time(8, 0)
     end: time = time(18, 30)
     extra_closed_days: frozenset[date] = field(default_factory=frozenset)
+    _working: dict[date, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday, not a bank holiday in England, not a configured closure."""
-        return day.weekday() < 5 and not is_bank_holiday(day) and day not in self.extra_closed_days
+        known = self._working.get(day)
+        if known is None:
+            known = (
+                day.weekday() < 5 and not is_bank_holiday(day) and day not in self.extra_closed_days
+            )
+            self._working[day] = known
+        return known
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""

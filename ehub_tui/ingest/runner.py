@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.clock import LONDON
-from ehub_tui.ingest.parsers import FileError, detect_format, iter_paths, parse_text, read_text
+from ehub_tui.ingest.parsers import (
+    FileError,
+    detect_format,
+    gc_paused,
+    iter_paths,
+    parse_text,
+    read_text,
+)
 from ehub_tui.ingest.records import OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
@@ -150,7 +157,8 @@ class Ingester:
         fr.records = len(records)
         if progress:
             progress("file", path, 0, len(records))
-        self.store_records(records, str(path), fr, new_ids, progress, path)
+        with gc_paused():  # no cycles are made here; see parsers.gc_paused
+            self.store_records(records, str(path), fr, new_ids, progress, path)
         return fr
 
     def store_records(

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
+from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import AuditEvent, AuditHead
 
@@ -25,9 +26,14 @@ EVENT = AuditEvent.__table__  # type: ignore[attr-defined]
 HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
 def canonical(obj: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(obj)
 
 
 def digest(text: str) -> str:
@@ -41,6 +47,26 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _chain_hash(
+    prev_hash: str,
+    seq: int,
+    stamp: str,
+    actor: str,
+    action: str,
+    consultation_id: int | None,
+    body_digest: str,
+) -> str:
+    core = {
+        "seq": seq,
+        "at": stamp,
+        "actor": actor,
+        "action": action,
+        "item": consultation_id,
+        "body": body_digest,
+    }
+    return digest(prev_hash + canonical(core))
+
+
 def event_hash(
     prev_hash: str,
     seq: int,
@@ -51,15 +77,7 @@ def event_hash(
     body_digest: str,
 ) -> str:
     """The chained hash of one event."""
-    core = {
-        "seq": seq,
-        "at": _stamp(at),
-        "actor": actor,
-        "action": action,
-        "item": consultation_id,
-        "body": body_digest,
-    }
-    return digest(prev_hash + canonical(core))
+    return _chain_hash(prev_hash, seq, _stamp(at), actor, action, consultation_id, body_digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +95,17 @@ _HEAD_LOCK = _HEAD_READ.with_for_update()
 _HEAD_WRITE = (
     update(HEAD).where(HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
-_INSERT = insert(EVENT)
+_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "consultation_id",
+    "body",
+    "body_digest",
+    "prev_hash",
+    "hash",
+)
 
 
 def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
@@ -87,27 +115,20 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     # SQLite writers are already serialised by BEGIN IMMEDIATE; PostgreSQL locks the head row.
     head = conn.execute(_HEAD_READ if is_sqlite(conn) else _HEAD_LOCK).one()
     seq, prev = int(head.seq), str(head.hash)
+    sqlite = is_sqlite(conn)
+    stamp = _stamp(at)
+    stored_at = bulk.storage_value(at, sqlite)
     rows = []
     for ev in events:
         seq += 1
-        body = ev.body or {}
-        bd = digest(canonical(body))
-        h = event_hash(prev, seq, at, ev.actor, ev.action, ev.consultation_id, bd)
+        body_text = canonical(ev.body or {})
+        bd = digest(body_text)
+        h = _chain_hash(prev, seq, stamp, ev.actor, ev.action, ev.consultation_id, bd)
         rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": ev.actor,
-                "action": ev.action,
-                "consultation_id": ev.consultation_id,
-                "body": body,
-                "body_digest": bd,
-                "prev_hash": prev,
-                "hash": h,
-            }
+            (seq, stored_at, ev.actor, ev.action, ev.consultation_id, body_text, bd, prev, h)
         )
         prev = h
-    conn.execute(_INSERT, rows)
+    bulk.insert_many(conn, "audit_event", _COLUMNS, rows)
     conn.execute(_HEAD_WRITE, {"new_seq": seq, "new_hash": prev})
     return seq
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ehub_tui.store import audit
+from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, Practice, Quarantine
 
@@ -19,26 +19,54 @@ P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
 
+CONSULTATION_COLUMNS = (
+    "source",
+    "external_id",
+    "practice_ods",
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "received_at",
+    "request_type",
+    "template",
+    "answers",
+    "free_text",
+    "supplier_flags",
+    "priority",
+    "status",
+    "epoch",
+    "due_by",
+    "ingested_at",
+    "updated_at",
+)
+
+
 def insert_new(
     conn: Connection, rows: Sequence[dict[str, Any]], actor: str, now: datetime
 ) -> list[tuple[int, int]]:
     """Insert consultations that are not stored yet; returns (row index, new id) for each new one.
 
     A row whose (source, external_id) is already stored is skipped (the same OC delivered twice is
-    stored once). Each new item gets an ``ingest`` audit event in the same transaction.
+    stored once). The batch gets one ``ingest`` audit event, listing the new items, in the same
+    transaction.
     """
     if not rows:
         return []
-    ins = sqlite_insert(C) if is_sqlite(conn) else pg_insert(C)
-    stmt = ins.on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(
-        C.c.id, C.c.source, C.c.external_id
+    sqlite = is_sqlite(conn)
+    returned = bulk.insert_returning(
+        conn,
+        "consultation",
+        CONSULTATION_COLUMNS,
+        bulk.storage_rows(rows, CONSULTATION_COLUMNS, sqlite),
+        conflict=("source", "external_id"),
+        returning=("id", "source", "external_id"),
     )
-    result = conn.execute(stmt, list(rows))
-    created = {(r.source, r.external_id): r.id for r in result}
+    created = {(src, ext): int(cid) for cid, src, ext in returned}
     if not created:
         return []
     out: list[tuple[int, int]] = []
-    events = []
     seen: set[tuple[str, str]] = set()
     for i, row in enumerate(rows):
         key = (row["source"], row["external_id"])
@@ -47,15 +75,22 @@ def insert_new(
             continue
         seen.add(key)
         out.append((i, new_id))
-        events.append(
+    # One event for the batch, naming every new item and its supplier key (no patient data).
+    audit.append(
+        conn,
+        [
             audit.Event(
                 actor,
                 "ingest",
-                new_id,
-                {"source": key[0], "external_id": key[1], "priority": row.get("priority", 0)},
+                None,
+                {
+                    "count": len(out),
+                    "items": [[cid, rows[i]["source"], rows[i]["external_id"]] for i, cid in out],
+                },
             )
-        )
-    audit.append(conn, events, now)
+        ],
+        now,
+    )
     return out
 
 

@@ -176,7 +176,7 @@ def heartbeat(
     ).first()
     if row is None:
         raise _lost(conn, item_id, me)
-    return row.lease_until  # type: ignore[no-any-return]
+    return row.lease_until
 
 
 def release(

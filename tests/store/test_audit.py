@@ -25,8 +25,10 @@ def chain(
     nav = make_service("nav1")
     c = nav.claim_next()
     nav.complete(c, {"category": "signpost", "route": "self_care"})
-    c2 = nav.claim_next()
-    nav.release(c2, "waiting for a call back")
+    for _ in range(4):
+        c2 = nav.claim_next()
+        nav.release(c2, "waiting for a call back")
+    assert seeded.change_cursor() >= 16
     return seeded
 
 

@@ -1,0 +1,157 @@
+"""Ingest rate: ours beside a baseline that only json-parses and inserts with sqlite3.
+
+N generated OCs (default 100,000) are written once as FHIR R4 QuestionnaireResponses in NDJSON.
+Ours: `Ingester.ingest_paths` into a fresh SQLite hub (parse, validate every field, due time,
+duplicate check, audit event per new item, synchronous=FULL). Baseline, in the same run: json.loads
+each line, pull the same fields out of the resource, and insert the rows with sqlite3 executemany
+into a fresh hub of the same schema and pragmas, in batches of the same size.
+
+Ratio = baseline rate / our rate (lower is better; target ≤ 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ehub_tui.config import Settings  # noqa: E402
+from ehub_tui.ingest import generate  # noqa: E402
+from ehub_tui.ingest.runner import BATCH, Ingester  # noqa: E402
+from ehub_tui.practices import load_practices  # noqa: E402
+from ehub_tui.service import HubService  # noqa: E402
+
+INSERT = (
+    "INSERT INTO consultation (source, external_id, practice_ods, nhs_number, given_name, "
+    "family_name, date_of_birth, sex, received_at, request_type, template, answers, free_text, "
+    "supplier_flags, priority, status, epoch, due_by, ingested_at, updated_at) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued',0,?,?,?)"
+)
+
+
+def fresh_hub(path: Path) -> HubService:
+    svc = HubService.open(Settings(data_dir=path.parent, hub_url=f"sqlite:///{path}"))
+    svc.import_practices(load_practices(ROOT / "fixtures" / "practices.yaml"))
+    return svc
+
+
+def baseline_row(qr: dict, now: str) -> tuple:
+    pat = qr["contained"][0]
+    answers: dict = {}
+    flags: list[str] = []
+    rtype, text = "", ""
+    for item in qr.get("item", []):
+        vals = [next(iter(a.values())) for a in item.get("answer", [])]
+        link = item["linkId"]
+        if link == "request_type":
+            rtype = vals[0]
+        elif link == "free_text":
+            text = vals[0]
+        elif link == "supplier_flag":
+            flags.extend(vals)
+        else:
+            answers[link] = vals[0] if len(vals) == 1 else vals
+    name = pat["name"][0]
+    return (
+        qr["identifier"]["system"].rsplit(":", 1)[-1],
+        qr["identifier"]["value"],
+        pat["generalPractitioner"][0]["identifier"]["value"],
+        pat["identifier"][0]["value"],
+        " ".join(name.get("given", [])),
+        name.get("family", ""),
+        pat["birthDate"],
+        pat["gender"],
+        qr["authored"],
+        rtype,
+        qr.get("questionnaire", "").rsplit("/", 1)[-1],
+        json.dumps(answers),
+        text,
+        json.dumps(flags),
+        2 if "emergency" in flags else 1 if "urgent" in flags else 0,
+        now,
+        now,
+        now,
+    )
+
+
+def run_baseline(src: Path, db: Path) -> tuple[float, int]:
+    fresh_hub(db).close()  # the same schema, made by our migrations
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"):
+        conn.execute(f"PRAGMA {pragma}")
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    t0 = time.perf_counter()
+    with open(src, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    n = 0
+    for start in range(0, len(lines), BATCH):
+        rows = [baseline_row(json.loads(line), now) for line in lines[start : start + BATCH]]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT, rows)
+        conn.execute("COMMIT")
+        n += len(rows)
+    elapsed = time.perf_counter() - t0
+    stored = conn.execute("SELECT count(*) FROM consultation").fetchone()[0]
+    conn.close()
+    assert stored == n
+    return elapsed, n
+
+
+def run_ours(src: Path, db: Path) -> tuple[float, int]:
+    svc = fresh_hub(db)
+    t0 = time.perf_counter()
+    report = Ingester(svc).ingest_paths([src])
+    elapsed = time.perf_counter() - t0
+    if report.failed_files or report.quarantined:
+        raise SystemExit(f"ours rejected input: {report.as_dict()['totals']}")
+    if not svc.verify_audit().ok:
+        raise SystemExit("audit chain broken after ingest")
+    svc.close()
+    return elapsed, report.new
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", "--count", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
+        work = Path(tmp)
+        src = work / "ocs.ndjson"
+        generate.write_ndjson(generate.generate_records(args.count, args.seed), src)
+        t_base, n_base = run_baseline(src, work / "baseline.sqlite3")
+        t_ours, n_ours = run_ours(src, work / "ours.sqlite3")
+    ours, base = n_ours / t_ours, n_base / t_base
+    print(
+        f"ingest {args.count} FHIR OCs: ours {ours:,.0f} OC/s ({t_ours:.2f} s)   "
+        f"baseline {base:,.0f} OC/s ({t_base:.2f} s)   ratio {base / ours:.2f}"
+    )
+    print(
+        json.dumps(
+            {
+                "comparisons": [
+                    {
+                        "name": "ingest",
+                        "unit": "OC/s",
+                        "ours": round(ours, 1),
+                        "baseline": round(base, 1),
+                        "ratio": round(base / ours, 3),
+                        "count": args.count,
+                    }
+                ],
+                "benchmark": "ingest",
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reading OC files (FHIR JSON, NDJSON, supplier CSV) and validating their records."""

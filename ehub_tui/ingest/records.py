@@ -1,0 +1,56 @@
+"""Record types passed between the parsers, the validator and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as read from a file, before validation.
+
+    ``location`` is ``"line N"`` (CSV and NDJSON: the physical line where the record starts; a CSV
+    header is line 1), ``"entry N"`` (a Bundle, 1-based), ``"line N, entry M"`` (a Bundle on an
+    NDJSON line) or ``"resource"`` (a file holding one resource).
+    ``data`` holds the OC fields of docs/formats.md as extracted, or None when the record could not
+    be read, in which case ``error`` says why in plain English.
+    ``raw`` is the record's own text, itself a valid input file of the same kind, for quarantine
+    and retry.
+    """
+
+    location: str
+    data: dict[str, Any] | None
+    raw: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OCRecord:
+    """A validated online consultation."""
+
+    source: str
+    external_id: str
+    practice_ods: str
+    nhs_number: str  # ten digits, no spaces
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str  # male | female | other | unknown
+    received_at: datetime  # timezone-aware, UTC
+    request_type: str  # clinical | admin | other
+    template: str | None
+    answers: dict[str, Any]
+    free_text: str
+    supplier_flags: tuple[str, ...]
+
+    @property
+    def priority(self) -> int:
+        """Queue priority from the supplier flags: 2 emergency, 1 urgent, 0 normal."""
+        flags = {f.lower() for f in self.supplier_flags}
+        if "emergency" in flags:
+            return 2
+        if "urgent" in flags:
+            return 1
+        return 0

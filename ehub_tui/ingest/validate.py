@@ -1,0 +1,345 @@
+"""Check the fields of one online consultation and build an :class:`OCRecord`.
+
+Every problem is reported as a plain-English sentence, all at once, so that a quarantined record
+can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Container
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ehub_tui.domain.nhs import nhs_number_problem, normalise_nhs_number
+from ehub_tui.ingest.records import OCRecord
+
+LONDON = ZoneInfo("Europe/London")
+
+REQUIRED_FIELDS = (
+    "source",
+    "external_id",
+    "practice_ods",
+    "nhs_number",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "received_at",
+    "request_type",
+)
+SEXES = ("male", "female", "other", "unknown")
+REQUEST_TYPES = ("clinical", "admin", "other")
+EARLIEST_BIRTH_YEAR = 1900
+
+# Accepted spellings (after trimming and lower-casing) and what they become. FHIR
+# AdministrativeGender uses male/female/other/unknown, the same words.
+_SEX_VALUES = {
+    "male": "male",
+    "female": "female",
+    "other": "other",
+    "unknown": "unknown",
+    "m": "male",
+    "f": "female",
+    "u": "unknown",
+}
+_REQUEST_TYPE_VALUES = {
+    "clinical": "clinical",
+    "admin": "admin",
+    "administrative": "admin",
+    "other": "other",
+}
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BAD = object()
+
+
+def validate(
+    data: dict[str, Any], known_practices: Container[str], today: date
+) -> tuple[OCRecord | None, list[str]]:
+    """Return ``(record, [])`` for a valid OC, or ``(None, problems)`` listing every problem."""
+    problems: list[str] = []
+
+    source = _text(data, "source", problems, required=True)
+    external_id = _text(data, "external_id", problems, required=True)
+    family_name = _text(data, "family_name", problems, required=True)
+    given_name = _text(data, "given_name", problems, required=False)
+
+    nhs_number = ""
+    nhs_raw = _text(data, "nhs_number", problems, required=False)
+    if nhs_raw is not None and _is_valid_plain_nhs_number(nhs_raw):
+        nhs_number = nhs_raw
+    elif nhs_raw is not None:
+        problem = nhs_number_problem(nhs_raw)
+        if problem:
+            problems.append(problem)
+        else:
+            nhs_number = normalise_nhs_number(nhs_raw)
+
+    practice = _text(data, "practice_ods", problems, required=True)
+    if practice:
+        practice = practice.upper()
+        if practice not in known_practices:
+            problems.append(f"practice {practice} is not known to this hub")
+
+    date_of_birth = None
+    dob_text = _text(data, "date_of_birth", problems, required=True)
+    if dob_text:
+        date_of_birth = _date_of_birth(dob_text, today, problems)
+
+    sex = None
+    sex_text = _text(data, "sex", problems, required=True)
+    if sex_text:
+        sex = _SEX_VALUES.get(sex_text.lower())
+        if sex is None:
+            problems.append(f"sex {sex_text!r} is not one of male, female, other or unknown")
+
+    received_at = None
+    received_text = _text(data, "received_at", problems, required=True)
+    if received_text:
+        received_at = _received_at(received_text, problems)
+
+    request_type = None
+    request_text = _text(data, "request_type", problems, required=True)
+    if request_text:
+        request_type = _REQUEST_TYPE_VALUES.get(request_text.lower())
+        if request_type is None:
+            problems.append(f"request_type {request_text!r} is not one of clinical, admin or other")
+
+    template = _text(data, "template", problems, required=False) or None
+    free_text = _text(data, "free_text", problems, required=False) or ""
+    answers = _answers(data.get("answers"), problems)
+    flags = _flags(data.get("supplier_flags"), problems)
+
+    if (
+        problems
+        or date_of_birth is None
+        or sex is None
+        or received_at is None
+        or request_type is None
+    ):
+        return None, problems or ["the record could not be checked"]
+    return (
+        OCRecord(
+            source=source or "",
+            external_id=external_id or "",
+            practice_ods=practice or "",
+            nhs_number=nhs_number,
+            given_name=given_name or "",
+            family_name=family_name or "",
+            date_of_birth=date_of_birth,
+            sex=sex,
+            received_at=received_at,
+            request_type=request_type,
+            template=template,
+            answers=answers,
+            free_text=free_text,
+            supplier_flags=flags,
+        ),
+        [],
+    )
+
+
+def _text(data: dict[str, Any], field: str, problems: list[str], *, required: bool) -> str | None:
+    """The field as trimmed text ("" when absent), or None when it is not text at all."""
+    value = data.get(field)
+    if value is None:
+        text = ""
+    elif isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        problems.append(f"{field} must be text, not {_kind(value)}")
+        return None
+    if not text:
+        if required:
+            problems.append(f"{field} is missing")
+        return text
+    if _unstorable(text):
+        problems.append(
+            f"{field} holds characters that cannot be stored (a NUL or a lone surrogate)"
+        )
+        return None
+    return text
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _is_valid_plain_nhs_number(text: str) -> bool:
+    """Quick check for the usual case, ten ASCII digits with a good check digit.
+
+    Anything else goes to ``nhs_number_problem``, which has the last word and the message.
+    """
+    if len(text) != 10 or not text.isascii() or not text.isdigit():
+        return False
+    b = text.encode("ascii")
+    total = (
+        (10 * b[0] + 9 * b[1] + 8 * b[2] + 7 * b[3] + 6 * b[4] + 5 * b[5] + 4 * b[6] + 3 * b[7])
+        + 2 * b[8]
+        - 54 * 48
+    )  # the weights 10..2 sum to 54; 48 is ord("0")
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == b[9] - 48
+
+
+def _date_of_birth(text: str, today: date, problems: list[str]) -> date | None:
+    if not _DATE_RE.fullmatch(text):
+        problems.append(f"date_of_birth {text!r} is not a date in the form YYYY-MM-DD")
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"date_of_birth {text} is not a real date")
+        return None
+    if value > today:
+        problems.append(f"date_of_birth {text} is in the future")
+        return None
+    if value.year < EARLIEST_BIRTH_YEAR:
+        problems.append(f"date_of_birth {text} is before {EARLIEST_BIRTH_YEAR}")
+        return None
+    return value
+
+
+def _is_real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _received_at(text: str, problems: list[str]) -> datetime | None:
+    """Parse ISO 8601; a time without Z or an offset is UK local time (Europe/London)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        if _DATE_RE.match(text) and not _is_real_date(text[:10]):
+            problems.append(f"received_at {text!r} is not a real date")
+            return None
+        problems.append(
+            f"received_at {text!r} is not an ISO 8601 date and time such as 2026-11-20T09:14:00Z"
+        )
+        return None
+    if len(text) <= 10:  # a date alone: 2026-11-20 or 20261120
+        problems.append(f"received_at {text!r} has a date but no time")
+        return None
+    if value.tzinfo is None:
+        # fold=0: an autumn repeated hour is taken as BST, a spring skipped hour as GMT.
+        value = value.replace(tzinfo=LONDON)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        problems.append(f"received_at {text!r} is out of range")
+        return None
+
+
+def _answers(value: Any, problems: list[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(
+            f"answers must be a JSON object of question ids and answers, not {_kind(value)}"
+        )
+        return {}
+    out: dict[str, Any] = {}
+    for key, answer in value.items():
+        name = key.strip() if isinstance(key, str) else str(key)
+        if not name:
+            problems.append("answers has a question with an empty id")
+            continue
+        if _unstorable(name):
+            problems.append(
+                f"answers has a question id {name!r} with characters that cannot be stored"
+            )
+            continue
+        if answer is None:  # unanswered
+            continue
+        if isinstance(answer, list):
+            items = []
+            for item in answer:
+                norm = _scalar(item)
+                if norm is _BAD:
+                    problems.append(
+                        f"answer {name!r} is a list holding {_kind(item)}; lists may hold only "
+                        "text, numbers or yes/no"
+                    )
+                    break
+                items.append(norm)
+            else:
+                out[name] = items
+            continue
+        norm = _scalar(answer)
+        if norm is _BAD:
+            problems.append(
+                f"answer {name!r} is {_kind(answer)}; answers must be text, numbers, yes/no "
+                "or lists of those"
+            )
+            continue
+        out[name] = norm
+    return out
+
+
+def _scalar(value: Any) -> Any:
+    """A normalised answer value, or _BAD."""
+    if isinstance(value, str):
+        value = value.strip()
+        return _BAD if _unstorable(value) else value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _BAD
+    return _BAD
+
+
+def _flags(value: Any, problems: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: Any = value.split(";")
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        problems.append(f"supplier_flags must be a list of text, not {_kind(value)}")
+        return ()
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str) or _unstorable(item):
+            problems.append(f"supplier_flags holds {_kind(item)}; each flag must be text")
+            return ()
+        flag = item.strip().lower()
+        if flag and flag not in out:
+            out.append(flag)
+    return tuple(out)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a JSON object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number that is not finite"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text that cannot be stored"
+    if value is None:
+        return "null"
+    return type(value).__name__
