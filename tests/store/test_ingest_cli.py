@@ -1,0 +1,180 @@
+"""`ehub-tui ingest` and `quarantine` end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ehub_tui.cli import app
+from ehub_tui.service import HubService
+from tests.conftest import FIXTURES, REPO
+
+BAD = FIXTURES / "bad"
+FIXTURE_OCS = 179
+
+
+@pytest.fixture
+def hub(seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch) -> HubService:
+    """The seeded hub, also named to the CLI through EHUB_TUI_HUB_URL."""
+    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+    return seeded
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_ingesting_the_fixtures_twice_adds_nothing_the_second_time(hub: HubService) -> None:
+    first = cli("ingest", str(FIXTURES / "oc"), "--json")
+    assert first.exit_code == 0, first.output
+    totals = json.loads(first.stdout)["totals"]
+    assert totals == {
+        "files": 15,
+        "records": FIXTURE_OCS,
+        "new": FIXTURE_OCS,
+        "duplicate": 0,
+        "quarantined": 0,
+        "failed_files": 0,
+    }
+    second = cli("ingest", str(FIXTURES / "oc"), "--json")
+    assert second.exit_code == 0
+    again = json.loads(second.stdout)["totals"]
+    assert again["new"] == 0 and again["duplicate"] == FIXTURE_OCS
+    assert hub.queue_summary().by_status["queued"] == FIXTURE_OCS
+    assert hub.verify_audit().ok
+
+
+def test_mixed_file_keeps_good_and_quarantines_each_bad(hub: HubService) -> None:
+    result = cli("ingest", str(BAD / "mixed_records.csv"), "--json")
+    assert result.exit_code == 1  # some records were quarantined
+    f = json.loads(result.stdout)["files"][0]
+    assert (f["new"], f["quarantined"], f["error"]) == (4, 11, None)
+    for ext in ("EC-BAD-0001", "EC-BAD-0002", "EC-BAD-0007", "EC-BAD-0015"):
+        assert hub.find_consultation_id("eConsult", ext) is not None
+    q = {r["location"]: r for r in hub.list_quarantine()}
+    assert set(q) == {f"line {n}" for n in (6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17)}
+    assert "check digit" in q["line 6"]["reason"]
+    assert "future" in q["line 7"]["reason"]
+    assert "Z99999" in q["line 8"]["reason"]
+    assert all(r["source_file"].endswith("mixed_records.csv") for r in q.values())
+
+
+def test_human_summary_and_quarantine_commands(hub: HubService) -> None:
+    result = cli("ingest", str(BAD / "broken_line.ndjson"), str(BAD / "bundle_bad_entry.json"))
+    assert result.exit_code == 1
+    assert "total" in result.stdout and "quarantined" in result.stdout
+    assert "quarantine list" in result.stderr
+    listing = cli("quarantine", "list")
+    assert listing.exit_code == 0
+    assert "line 3" in listing.stdout and "entry 3" in listing.stdout
+    qid = json.loads(cli("quarantine", "list", "--json").stdout)[0]["id"]
+    shown = cli("quarantine", "show", str(qid))
+    assert shown.exit_code == 0 and "raw:" in shown.stdout
+    missing = cli("quarantine", "show", "99999")
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("truncated.json", "not valid JSON"),
+        ("latin1_export.csv", "UTF-8"),
+        ("empty.csv", "empty"),
+        ("binary.csv", "binary"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(hub: HubService, name: str, words: str) -> None:
+    result = cli("ingest", str(BAD / name))
+    assert result.exit_code == 2
+    assert name in result.stderr and words in result.stderr
+    assert "Traceback" not in result.output
+    assert hub.queue_summary().by_status["queued"] == 0
+
+
+def test_unreadable_file_does_not_stop_the_others(hub: HubService) -> None:
+    result = cli("ingest", str(BAD / "empty.csv"), str(FIXTURES / "oc"), "--json")
+    assert result.exit_code == 2
+    totals = json.loads(result.stdout)["totals"]
+    assert totals["failed_files"] == 1 and totals["new"] == FIXTURE_OCS
+
+
+def test_missing_path_and_no_arguments(hub: HubService) -> None:
+    result = cli("ingest", "/no/such/folder")
+    assert result.exit_code == 2 and "/no/such/folder" in result.stderr
+    assert "Traceback" not in result.output
+    result = cli("ingest")
+    assert result.exit_code == 2 and "name at least one file" in result.stderr
+
+
+def test_retry_after_adding_the_missing_practice(hub: HubService, tmp_path: Path) -> None:
+    cli("ingest", str(BAD / "mixed_records.csv"))
+    still = json.loads(cli("quarantine", "retry", "--json").stdout)
+    assert all(r["result"] == "still_bad" for r in still) and len(still) == 11
+    practices = tmp_path / "extra.yaml"
+    practices.write_text(
+        "pcn: {code: U99001, name: Test PCN}\n"
+        "practices:\n  - {ods_code: Z99999, name: New Practice, list_size: 10}\n"
+    )
+    assert cli("practices", "import", str(practices)).exit_code == 0
+    result = cli("quarantine", "retry", "--json")
+    stored = [r for r in json.loads(result.stdout) if r["result"] == "stored"]
+    assert len(stored) == 1
+    assert hub.find_consultation_id("eConsult", "EC-BAD-0005") is not None
+    assert len(hub.list_quarantine()) == 10
+    assert hub.verify_audit().ok
+
+
+def test_watch_moves_files_to_processed_and_failed(
+    hub: HubService, hub_url: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = {**os.environ, "EHUB_TUI_HUB_URL": hub_url}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ehub_tui.cli",
+            "ingest",
+            "--watch",
+            str(inbox),
+            "--interval",
+            "0.2",
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        (inbox / "good.ndjson").write_bytes((BAD / "broken_line.ndjson").read_bytes())
+        (inbox / "empty.csv").write_bytes(b"")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if (inbox / "processed" / "good.ndjson").exists() and (
+                inbox / "failed" / "empty.csv"
+            ).exists():
+                break
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert (inbox / "processed" / "good.ndjson").exists(), err
+    assert (inbox / "failed" / "empty.csv").exists(), err
+    assert not (inbox / "good.ndjson").exists()
+    lines = [json.loads(line) for line in out.splitlines()]
+    by_file = {line["file"]: line for line in lines}
+    assert by_file["good.ndjson"]["new"] == 4 and by_file["good.ndjson"]["quarantined"] == 1
+    assert "empty" in by_file["empty.csv"]["error"]
+    assert "Traceback" not in err
+    assert hub.find_consultation_id("PATCHS", "PCH-BAD-0040") is not None
