@@ -37,6 +37,15 @@ app.add_typer(practices_app, name="practices")
 app.add_typer(users_app, name="users")
 app.add_typer(fixtures_app, name="fixtures")
 
+
+def _register_sops() -> None:
+    from ehub_tui.sop.cli import sops_app
+
+    app.add_typer(sops_app, name="sops")
+
+
+_register_sops()
+
 out = Console()
 err = Console(stderr=True)
 

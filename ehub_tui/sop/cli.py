@@ -1,0 +1,261 @@
+"""`ehub-tui sops …`: validate, test, explain and the JSON Schema, for SOP authors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.tree import Tree
+
+sops_app = typer.Typer(help="SOP rules: check, test and explain them before they guide anyone.")
+out = Console()
+err = Console(stderr=True)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+PathsArg = Annotated[
+    list[Path] | None, typer.Argument(help="SOP files or folders (default: the hub's sops/).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def default_sops_dir() -> Path:
+    """settings.sops_dir, else ./sops, else the sops/ shipped beside the package."""
+    from ehub_tui.config import load_settings
+
+    try:
+        configured = load_settings().sops_dir
+    except Exception:
+        configured = None
+    if configured:
+        return Path(configured)
+    here = Path.cwd() / "sops"
+    return here if here.is_dir() else REPO_ROOT / "sops"
+
+
+def _paths(paths: list[Path] | None) -> list[Path]:
+    return list(paths) if paths else [default_sops_dir()]
+
+
+def _print_problems(problems: list[Any]) -> None:
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        err.print(
+            f"{p.file}:{p.line}:{p.col}: [{colour}]{p.severity}[/]: {p.message}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
+        )
+
+
+@sops_app.command("validate")
+def validate_cmd(
+    paths: PathsArg = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check SOP files: exit 0 clean, 1 warnings with --strict, 2 errors."""
+    from ehub_tui.sop.loader import load_set
+
+    s = load_set(_paths(paths))
+    code = 2 if s.errors else (1 if strict and s.warnings else 0)
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "ok": code == 0,
+                    "sops": [
+                        {
+                            "id": x.id,
+                            "version": x.meta.version,
+                            "status": x.meta.status,
+                            "file": str(x.path),
+                            "sha256": x.sha256,
+                        }
+                        for x in s.sops
+                    ],
+                    "errors": len(s.errors),
+                    "warnings": len(s.warnings),
+                    "problems": [p.as_dict() for p in s.problems],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    else:
+        _print_problems(s.problems)
+        out.print(
+            f"{len(s.sops)} SOP(s) loaded: {len(s.errors)} error(s), {len(s.warnings)} warning(s)."
+        )
+    raise typer.Exit(code)
+
+
+@sops_app.command("test")
+def test_cmd(paths: PathsArg = None, as_json: JsonOpt = False) -> None:
+    """Run the golden cases beside each SOP; report coverage; fail on gaps."""
+    from ehub_tui.sop.loader import load_set
+    from ehub_tui.sop.testing import run_tests
+
+    s = load_set(_paths(paths))
+    if s.errors:
+        if as_json:
+            sys.stdout.write(
+                json.dumps({"ok": False, "problems": [p.as_dict() for p in s.problems]}, indent=2)
+                + "\n"
+            )
+        else:
+            _print_problems(s.errors)
+            err.print("SOPs have errors: fix them first (ehub-tui sops validate).")
+        raise typer.Exit(2)
+    report = run_tests(s)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+        raise typer.Exit(0 if report.ok else 1)
+    from rich.table import Table
+
+    for r in report.failed:
+        err.print(
+            f"{r.case.file}:{r.case.mark.line}: [red]FAIL[/] {r.case.id}: " + "; ".join(r.failures),
+            highlight=False,
+            soft_wrap=True,
+        )
+    _print_problems(report.problems)
+    for msg in report.boundary_failures + report.random_failures:
+        err.print(f"[red]FAIL[/] {msg}", highlight=False, soft_wrap=True)
+    t = Table(title="SOP coverage", title_justify="left")
+    for col in ("SOP", "routes covered", "red flags covered"):
+        t.add_column(col)
+    for sop_id, cov in report.coverage.items():
+        rc = sum(1 for v in cov["routes"].values() if v)
+        fc = sum(1 for v in cov["red_flags"].values() if v)
+        t.add_row(sop_id, f"{rc}/{len(cov['routes'])}", f"{fc}/{len(cov['red_flags'])}")
+    out.print(t)
+    passed = len(report.results) - len(report.failed)
+    out.print(
+        f"{passed} passed, {len(report.failed)} failed "
+        f"({report.boundary_checked} boundary checks, {report.random_runs} random-answer "
+        f"runs)."
+    )
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@sops_app.command("explain")
+def explain_cmd(
+    consultation: Annotated[
+        int | None, typer.Argument(help="A consultation id in the hub.", min=1, max=2**31 - 1)
+    ] = None,
+    case: Annotated[
+        str | None, typer.Option("--case", help="A golden case: FILE.tests.yaml#CASE_ID")
+    ] = None,
+    answer: Annotated[
+        list[str] | None, typer.Option("--answer", "-a", help="question=answer (repeatable)")
+    ] = None,
+    sops: Annotated[Path | None, typer.Option("--sops", help="SOP folder.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the decision for one consultation and why, as a tree."""
+    from ehub_tui.sop.engine import Engine
+    from ehub_tui.sop.loader import load_set
+    from ehub_tui.sop.testing import load_cases
+
+    if (consultation is None) == (case is None):
+        err.print("[red]error:[/] give a consultation id or --case FILE#CASE (one of them)")
+        raise typer.Exit(2)
+    answers: dict[str, str] = {}
+    for a in answer or []:
+        if "=" not in a:
+            err.print(f"[red]error:[/] --answer {a!r}: use question=answer")
+            raise typer.Exit(2)
+        k, v = a.split("=", 1)
+        answers[k.strip()] = v.strip()
+    s = load_set([sops] if sops else _paths(None))
+    if s.errors:
+        _print_problems(s.errors)
+        raise typer.Exit(2)
+    today = date.today()
+    if case is not None:
+        file, _, cid = case.partition("#")
+        cases, problems = load_cases(Path(file))
+        if problems:
+            _print_problems(problems)
+            raise typer.Exit(2)
+        found = next((c for c in cases if c.id == cid), None)
+        if found is None:
+            err.print(f"[red]error:[/] no case {cid!r} in {file}")
+            raise typer.Exit(2)
+        data, today = found.consultation, found.today
+        answers = {**found.answers, **answers}
+        title = f"case {cid}"
+    else:
+        from ehub_tui.cli import _service, friendly_errors
+
+        with friendly_errors():
+            data = _service().get_consultation(consultation)
+        title = f"consultation {consultation}"
+    d = Engine(s).evaluate(data, answers, today)
+    if as_json:
+        sys.stdout.write(json.dumps(d.as_dict(), indent=2, default=str) + "\n")
+        return
+    out.print(decision_tree(d, title))
+
+
+def decision_tree(d: Any, title: str) -> Tree:
+    """A readable Rich tree of a decision and its trace."""
+    root = Tree(
+        f"[bold]{title}[/] — engine {d.engine_version}; SOPs: "
+        + ", ".join(f"{s.id} {s.version}" for s in d.sops)
+    )
+    flags = root.add(
+        f"[bold red]Red flags ({len(d.red_flags)})[/]" if d.red_flags else "[green]No red flags[/]"
+    )
+    for f in d.red_flags:
+        flags.add(f"[red]{f.level.upper()}[/] {f.id}: {f.say} → {f.action}")
+    if d.next_question:
+        root.add(
+            f"[bold]Next question:[/] {d.next_question.text} "
+            f"({' / '.join(d.next_question.answers)})"
+        )
+    if d.answered:
+        ans = root.add("Answered")
+        for k, v in d.answered.items():
+            ans.add(f"{k} = {v}")
+    if d.route:
+        r = d.route
+        label = "Suggested route (provisional)" if d.provisional else "Suggested route"
+        node = root.add(
+            f"[bold green]{label}:[/] {r.id} — {r.category} → {r.destination} "
+            f"({r.urgency}{', SNOMED ' + r.snomed if r.snomed else ''})"
+        )
+        node.add(f"because: {r.because}")
+    if d.why_not:
+        wn = root.add("Why not")
+        for w in d.why_not:
+            wn.add(f"{w.route}: " + "; ".join(w.failed))
+    tr = root.add("Trace")
+    for t in d.trace:
+        mark = "[green]✓[/]" if t.matched else "[dim]✗[/]"
+        rule = tr.add(f"{mark} {t.rule} [dim]({t.sop_id})[/]")
+        for cond, fld, op, exp, act, res in t.steps:
+            rule.add(f"{'✓' if res else '✗'} {fld} {op} {exp!r} — actual {act!r} [dim]{cond}[/]")
+    return root
+
+
+@sops_app.command("schema")
+def schema_cmd(
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print (or write) the JSON Schema of SOP files, for editors."""
+    from ehub_tui.sop.models import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out_path is None:
+        sys.stdout.write(text)
+    else:
+        out_path.write_text(text, encoding="utf-8")
+        out.print(f"Schema written to {out_path}.")

@@ -1,0 +1,127 @@
+"""YAML loading for SOP authors: YAML 1.2 booleans, duplicate keys refused, line marks kept.
+
+``yes``/``no``/``on``/``off`` stay strings (only ``true``/``false`` are booleans), a key repeated in
+one mapping is an error naming both lines, and every mapping and list remembers where each of its
+keys and items stood, so later checks can say ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A 1-based line and column in a file."""
+
+    line: int
+    col: int
+
+
+class MarkedDict(dict[str, Any]):
+    """A mapping that knows where each key and value stood."""
+
+    mark: Mark
+    key_marks: dict[str, Mark]
+    value_marks: dict[str, Mark]
+
+
+class MarkedList(list[Any]):
+    """A list that knows where each item stood."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+
+class YamlError(Exception):
+    """A YAML problem at a place in the file."""
+
+    def __init__(self, message: str, mark: Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (true/false only)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _mark(node: Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document into MarkedDict / MarkedList / plain scalars."""
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            m = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise YamlError(
+                f"YAML syntax: {problem}", Mark(m.line + 1, m.column + 1) if m else None
+            ) from None
+        except yaml.YAMLError as exc:
+            raise YamlError(f"YAML syntax: {exc}", None) from None
+        if node is None:
+            return None
+        return _convert(loader, node, 0)
+    finally:
+        loader.dispose()
+
+
+def _convert(loader: _Loader, node: Node, depth: int) -> Any:
+    if depth > 100:
+        raise YamlError("the YAML is nested too deeply", _mark(node))
+    if isinstance(node, MappingNode):
+        out = MarkedDict()
+        out.mark = _mark(node)
+        out.key_marks = {}
+        out.value_marks = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("merge keys (<<) are not allowed in SOP files", _mark(key_node))
+            if not isinstance(key_node, ScalarNode):
+                raise YamlError("a key must be plain text", _mark(key_node))
+            key = loader.construct_object(key_node, deep=True)
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                first = out.key_marks[key]
+                raise YamlError(
+                    f"duplicate key {key!r}: first on line {first.line}, "
+                    f"again on line {_mark(key_node).line}",
+                    _mark(key_node),
+                )
+            out.key_marks[key] = _mark(key_node)
+            out.value_marks[key] = _mark(value_node)
+            out[key] = _convert(loader, value_node, depth + 1)
+        return out
+    if isinstance(node, SequenceNode):
+        items = MarkedList()
+        items.mark = _mark(node)
+        items.item_marks = []
+        for item in node.value:
+            items.item_marks.append(_mark(item))
+            items.append(_convert(loader, item, depth + 1))
+        return items
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise YamlError(f"cannot read this value: {exc}", _mark(node)) from None
