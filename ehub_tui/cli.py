@@ -91,6 +91,9 @@ def friendly_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        fail(f"{where}{exc.strerror or exc}")
     except Exception as exc:  # last resort: still no traceback unless asked for
         if os.environ.get("EHUB_TUI_DEBUG"):
             raise
@@ -103,10 +106,28 @@ def _settings(config: Path | None = None, **overrides: Any) -> Any:
     return load_settings(config, **overrides)
 
 
-def _service(user: str | None = None) -> Any:
-    from ehub_tui.service import HubService
+def _service(user: str | None = None, *, bootstrap: bool = False) -> Any:
+    """The hub service for a CLI command.
 
-    return HubService.open(_settings(), user)
+    On an embedded (SQLite) hub the command acts as the system principal: whoever can write the
+    file controls the hub anyway. On a shared hub the command signs in as the OS user (or
+    ``user``), so roles apply; ``bootstrap`` lets the very first admin be created.
+    """
+    from ehub_tui.service import HubService, PermissionDenied
+
+    settings = _settings()
+    if settings.is_embedded and user is None:
+        return HubService.open(settings)
+    who = user or HubService.os_username()
+    try:
+        return HubService.open(settings, who)
+    except PermissionDenied:
+        if bootstrap:
+            service = HubService.open(settings)
+            if not service.has_users():
+                return service
+            service.close()
+        raise
 
 
 def _print_json(data: Any) -> None:
@@ -200,6 +221,11 @@ def demo_cmd(
         settings = _settings()
         if not settings.is_embedded:
             raise CliError("the demo hub is embedded (SQLite): unset hub_url / EHUB_TUI_HUB_URL")
+        if not os.environ.get("EHUB_TUI_HOME"):
+            raise CliError(
+                "the demo hub is built in a folder of its own, never in your real hub: set "
+                "EHUB_TUI_HOME=DIR first (make run uses .demo/)"
+            )
         db = Path(settings.database_url.removeprefix("sqlite:///"))
         if reset:
             for suffix in ("", "-wal", "-shm"):
@@ -333,48 +359,125 @@ def _print_report(report: Any) -> None:
         err.print(f"{report.quarantined} record(s) quarantined: see `ehub-tui quarantine list`.")
 
 
+PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp")
+SETTLE_SECONDS = 1.0  # a file must be unchanged this long before it is read
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool) -> None:
+    """Ingest files dropped into ``inbox``; move each to processed/ or failed/.
+
+    A file is read only once its size and modification time have stayed the same across two
+    checks at least SETTLE_SECONDS apart, and names ending .part/.tmp are left alone (senders
+    should write under such a name, then rename). A file that changes while it is read is left
+    in place and read again (duplicates are harmless). A problem with one file never stops the
+    watcher: the file goes to failed/ with a note, and a hub that cannot be reached is retried.
+    """
+    from ehub_tui.store.engine import StoreError
+
     if not inbox.is_dir():
         raise CliError(f"{inbox}: inbox folder does not exist")
     processed, failed = inbox / "processed", inbox / "failed"
     processed.mkdir(exist_ok=True)
     failed.mkdir(exist_ok=True)
-    sizes: dict[Path, int] = {}
+    seen: dict[Path, tuple[tuple[int, int], float]] = {}
     if not as_json:
         err.print(f"Watching {inbox} (Ctrl-C to stop)…")
+
+    def report(summary: dict[str, Any]) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(summary) + "\n")
+            sys.stdout.flush()
+        elif summary.get("error"):
+            err.print(
+                f"[red]failed:[/] {summary['error']} → {summary['moved_to']}", highlight=False
+            )
+        else:
+            out.print(
+                f"{summary['file']}: {summary['new']} new, {summary['duplicate']} "
+                f"duplicate, {summary['quarantined']} quarantined → processed/",
+                highlight=False,
+            )
+
+    def move(path: Path, folder: Path) -> Path:
+        dest = folder / path.name
+        if dest.exists():
+            dest = dest.with_name(f"{path.stem}.{time.time_ns()}{path.suffix}")
+        shutil.move(str(path), dest)
+        return dest
+
     try:
         while True:
-            for path in sorted(p for p in inbox.iterdir() if p.is_file()):
-                if path.name.startswith("."):
+            now = time.monotonic()
+            try:
+                entries = sorted(p for p in inbox.iterdir() if p.is_file())
+            except OSError as exc:
+                err.print(f"[red]cannot list {inbox}:[/] {exc.strerror or exc}")
+                entries = []
+            for path in entries:
+                name = path.name
+                if name.startswith((".", "~")) or name.endswith(PARTIAL_SUFFIXES):
                     continue
-                size = path.stat().st_size
-                if sizes.get(path) != size:  # still being written: wait for a stable size
-                    sizes[path] = size
-                    continue
-                sizes.pop(path, None)
-                fr = ingester.ingest_file(path)
-                dest = (failed if fr.error else processed) / path.name
-                if dest.exists():
-                    dest = dest.with_name(f"{path.stem}.{int(time.time() * 1000)}{path.suffix}")
-                shutil.move(str(path), dest)
-                summary = {
-                    "file": path.name,
-                    "moved_to": str(dest),
-                    "fmt": fr.fmt,
-                    "new": fr.new,
-                    "duplicate": fr.duplicate,
-                    "quarantined": fr.quarantined,
-                    "error": fr.error,
-                }
-                if as_json:
-                    sys.stdout.write(json.dumps(summary) + "\n")
-                    sys.stdout.flush()
-                elif fr.error:
-                    err.print(f"[red]failed:[/] {fr.error} → {dest}", highlight=False)
-                else:
-                    out.print(
-                        f"{path.name}: {fr.new} new, {fr.duplicate} duplicate, "
-                        f"{fr.quarantined} quarantined → {dest.parent.name}/"
+                try:
+                    sig = _signature(path)
+                    first = seen.get(path)
+                    if first is None or first[0] != sig:
+                        seen[path] = (sig, now)  # new or still changing: look again later
+                        continue
+                    if now - first[1] < SETTLE_SECONDS:
+                        continue
+                    fr = ingester.ingest_file(path)
+                    if _signature(path) != sig:  # written to while we read it
+                        seen.pop(path, None)
+                        continue
+                    seen.pop(path, None)
+                    dest = move(path, failed if fr.error else processed)
+                    if fr.error:
+                        dest.with_name(dest.name + ".reason.txt").write_text(
+                            fr.error + "\n", encoding="utf-8"
+                        )
+                    report(
+                        {
+                            "file": name,
+                            "moved_to": str(dest),
+                            "fmt": fr.fmt,
+                            "new": fr.new,
+                            "duplicate": fr.duplicate,
+                            "quarantined": fr.quarantined,
+                            "error": fr.error,
+                        }
+                    )
+                except FileNotFoundError:
+                    seen.pop(path, None)  # taken away by someone else
+                except StoreError as exc:  # the hub is unreachable or busy: keep the file
+                    err.print(
+                        f"[yellow]hub not available, will retry {name}:[/] {exc}", highlight=False
+                    )
+                    time.sleep(min(30.0, interval * 5))
+                except Exception as exc:  # one bad file never stops the watcher
+                    seen.pop(path, None)
+                    reason = f"{name}: {type(exc).__name__}: {exc}"
+                    try:
+                        dest = move(path, failed)
+                        dest.with_name(dest.name + ".reason.txt").write_text(
+                            reason + "\n", encoding="utf-8"
+                        )
+                    except OSError:
+                        dest = path
+                    report(
+                        {
+                            "file": name,
+                            "moved_to": str(dest),
+                            "fmt": "",
+                            "new": 0,
+                            "duplicate": 0,
+                            "quarantined": 0,
+                            "error": reason,
+                        }
                     )
             time.sleep(interval)
     except KeyboardInterrupt:
@@ -408,7 +511,10 @@ def quarantine_list(
 
 
 @quarantine_app.command("show")
-def quarantine_show(qid: int, as_json: JsonOpt = False) -> None:
+def quarantine_show(
+    qid: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Quarantine id.")],
+    as_json: JsonOpt = False,
+) -> None:
     """Show one quarantined record with its raw text."""
     with friendly_errors():
         row = _service().get_quarantine(qid)
@@ -461,6 +567,21 @@ def quarantine_retry(
                 out.print(f"{r['id']}: {r['result']}{extra}", highlight=False)
         if any(r["result"] == "still_bad" for r in results):
             raise typer.Exit(1)
+
+
+@quarantine_app.command("discard")
+def quarantine_discard(
+    qid: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Quarantine id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is not to be stored.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a quarantined record without storing it (e.g. a supplier's test message)."""
+    with friendly_errors():
+        _service().discard_quarantined(qid, reason)
+        if as_json:
+            _print_json({"id": qid, "result": "discarded"})
+        else:
+            out.print(f"Quarantined record {qid} discarded.")
 
 
 # -- audit -------------------------------------------------------------------------------------
@@ -559,7 +680,7 @@ def users_add(
 ) -> None:
     """Add a hub user."""
     with friendly_errors():
-        u = _service().add_user(username, role, name)
+        u = _service(bootstrap=True).add_user(username, role, name)
         if as_json:
             _print_json(_slots(u))
         else:
@@ -641,6 +762,8 @@ def fixtures_generate(
         }
         if fmt not in writers:
             raise CliError(f"unknown format {fmt!r}: use ndjson, csv or bundle")
+        if out_path.is_dir():
+            raise CliError(f"{out_path}: is a folder; name a file to write")
         if out_path.parent and not out_path.parent.exists():
             raise CliError(f"{out_path.parent}: folder does not exist")
         n = writers[fmt](generate.generate_records(count, seed), out_path)

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "ehub-tui"
 
@@ -56,12 +63,25 @@ class Settings(BaseModel):
             url = make_url(value)
         except ArgumentError:
             raise ValueError(f"hub_url {value!r} is not a valid database URL") from None
-        if url.password:
+        if url.password or any(k.lower() in ("password", "passfile") for k in url.query):
             raise ValueError(
                 "hub_url must not contain a password: run `ehub-tui login` to keep it in the "
                 "OS keyring"
             )
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("a SQLite hub_url must name a file: sqlite:////path/to/hub.sqlite3")
         return value
+
+    @field_validator("data_dir", "sops_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _core_hours(self) -> Settings:
+        if self.core_hours_start >= self.core_hours_end:
+            raise ValueError("core_hours_start must be before core_hours_end")
+        return self
 
     @property
     def database_url(self) -> str:

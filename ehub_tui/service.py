@@ -8,12 +8,14 @@ returns plain dataclasses, never ORM objects.
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import CoreHours
@@ -41,6 +43,8 @@ P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
 SYSTEM = "system"
+RESCUE_EVERY = timedelta(seconds=30)  # how often a claiming client returns expired leases
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # Which roles may do what. The service checks these; the UI only hides what it cannot do.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -57,6 +61,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 class PermissionDenied(StoreError):
     """The signed-in user's role does not allow the action."""
+
+
+class RecordRejected(StoreError):
+    """The database refused a record that passed validation (e.g. a value too long)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,7 @@ class HubService:
         self.core_hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
         self.lease = timedelta(minutes=settings.lease_minutes)
         self._user: UserInfo | None = None
+        self._next_rescue: datetime | None = None
         if user is not None:
             self._user = self.get_user(user)
             if self._user is None:
@@ -203,6 +212,11 @@ class HubService:
             return None
         return UserInfo(row.username, row.role, row.display_name, row.active)
 
+    def has_users(self) -> bool:
+        """True once any hub user exists (before that, the first admin may be created)."""
+        with read_tx(self.engine) as conn:
+            return conn.execute(select(U.c.id).limit(1)).first() is not None
+
     def list_users(self) -> list[UserInfo]:
         """Every hub user."""
         with read_tx(self.engine) as conn:
@@ -212,6 +226,10 @@ class HubService:
     def add_user(self, username: str, role: str, display_name: str = "") -> UserInfo:
         """Create a hub user (admin only)."""
         self._require("manage_users")
+        if not USERNAME.match(username or ""):
+            raise StoreError(
+                f"{username!r} is not a usable user name: 1 to 64 letters, digits, '.', '_' or '-'"
+            )
         if role not in {r.value for r in Role}:
             raise StoreError(
                 f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
@@ -277,6 +295,18 @@ class HubService:
         """
         self._require("ingest")
         now = self.clock()
+        self._prepare_rows(rows, now)
+        try:
+            with write_tx(self.engine) as conn:
+                created = intake.insert_new(conn, rows, self.actor, now)
+                qids = intake.quarantine(conn, quarantined, self.actor, now)
+        except (DataError, IntegrityError, StatementError) as exc:
+            if isinstance(exc, OperationalError):
+                raise
+            raise RecordRejected(f"the hub could not store a record: {_first_line(exc)}") from exc
+        return created, qids
+
+    def _prepare_rows(self, rows: Sequence[dict[str, Any]], now: datetime) -> None:
         for row in rows:
             row.setdefault("status", Status.QUEUED.value)
             row.setdefault("epoch", 0)
@@ -284,10 +314,6 @@ class HubService:
             row.setdefault("updated_at", now)
             if "due_by" not in row:
                 row["due_by"] = self.due_by(row["received_at"], row.get("priority", 0))
-        with write_tx(self.engine) as conn:
-            created = intake.insert_new(conn, rows, self.actor, now)
-            qids = intake.quarantine(conn, quarantined, self.actor, now)
-        return created, qids
 
     def list_quarantine(self, status: str | None = "open") -> list[dict[str, Any]]:
         """Quarantined records (open ones by default), newest first, without their raw text."""
@@ -315,11 +341,52 @@ class HubService:
             raise NotFound(f"quarantined record {qid} does not exist")
         return dict(row._mapping)
 
-    def resolve_quarantine(self, qid: int, status: str, consultation_id: int | None) -> None:
-        """Close a quarantined record as released (stored on retry) or discarded."""
+    def release_quarantined(self, qid: int, row: dict[str, Any]) -> tuple[int, bool]:
+        """Store a quarantined record that now validates and close its entry, in one transaction.
+
+        Returns (consultation id, True if it was new rather than already stored).
+        """
         self._require("ingest")
-        with write_tx(self.engine) as conn:
-            intake.resolve_quarantine(conn, qid, status, consultation_id, self.actor, self.clock())
+        now = self.clock()
+        self._prepare_rows([row], now)
+        try:
+            with write_tx(self.engine) as conn:
+                created = intake.insert_new(conn, [row], self.actor, now)
+                cid = (
+                    created[0][1]
+                    if created
+                    else conn.execute(
+                        select(C.c.id).where(
+                            C.c.source == row["source"], C.c.external_id == row["external_id"]
+                        )
+                    ).scalar_one()
+                )
+                intake.resolve_quarantine(conn, qid, "released", cid, self.actor, now)
+        except intake.AlreadyResolved:
+            raise NotAvailable(f"quarantined record {qid} is no longer open") from None
+        return cid, bool(created)
+
+    def discard_quarantined(self, qid: int, reason: str) -> None:
+        """Close a quarantined record without storing it (e.g. a test message), with a reason."""
+        self._require("ingest")
+        if not reason.strip():
+            raise StoreError("a reason is needed to discard a quarantined record")
+        try:
+            with write_tx(self.engine) as conn:
+                intake.resolve_quarantine(conn, qid, "discarded", None, self.actor, self.clock())
+                audit.append(
+                    conn,
+                    [
+                        audit.Event(
+                            self.actor, "note", None, {"quarantine_id": qid, "reason": reason[:500]}
+                        )
+                    ],
+                    self.clock(),
+                )
+        except intake.AlreadyResolved:
+            raise NotAvailable(
+                f"quarantined record {qid} is not open (or does not exist)"
+            ) from None
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:
         """The id of a stored consultation by its supplier key."""
@@ -333,8 +400,12 @@ class HubService:
     def claim_next(self) -> Claim | None:
         """Claim the best queued item for the signed-in user; None when the queue is empty."""
         self._require("work_items")
+        now = self.clock()
+        if self._next_rescue is None or now >= self._next_rescue:
+            self._next_rescue = now + RESCUE_EVERY
+            self.rescue_expired()
         with write_tx(self.engine) as conn:
-            return queue.claim_next(conn, self.actor, self.lease, self.clock())
+            return queue.claim_next(conn, self.actor, self.lease, now)
 
     def claim(self, item_id: int) -> Claim:
         """Claim a given queued item."""

@@ -112,4 +112,6 @@ def seeded(make_service: Callable[..., HubService]) -> HubService:
     svc.import_practices(load_practices(FIXTURES / "practices.yaml"))
     for username, role, name in DEMO_USERS:
         svc.add_user(username, role, name)
+    # On a shared hub the CLI signs in as the OS user: make them the hub's admin.
+    svc.add_user(HubService.os_username(), "admin", "the test runner")
     return svc

@@ -7,6 +7,7 @@ binary, not UTF-8, truncated JSON) is reported and nothing of it is stored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from ehub_tui.ingest.parsers import (
 )
 from ehub_tui.ingest.records import OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
-from ehub_tui.service import HubService
+from ehub_tui.service import HubService, NotAvailable, RecordRejected
 
 BATCH = 2000
 
@@ -144,6 +145,7 @@ class Ingester:
     ) -> FileReport:
         """Ingest one file; file-level problems go in the report's ``error``."""
         fr = FileReport(str(path))
+        self._practices = None  # re-read per file: practices may be added while watching
         try:
             text = read_text(path)
             fr.fmt = detect_format(path, text)
@@ -199,7 +201,7 @@ class Ingester:
                     )
                 else:
                     rows.append(record_to_row(rec))
-            created, _ = self.service.store_intake(rows, bad)
+            created = self._store_batch(rows, bad, source_file, fr.fmt)
             fr.new += len(created)
             fr.duplicate += len(rows) - len(created)
             fr.quarantined += len(bad)
@@ -208,10 +210,40 @@ class Ingester:
             if progress and path is not None:
                 progress("records", path, min(start + self.batch, len(records)), len(records))
 
+    def _store_batch(
+        self, rows: list[dict[str, Any]], bad: list[dict[str, Any]], source_file: str, fmt: str
+    ) -> list[tuple[int, int]]:
+        """Store a batch; if the database refuses it, store row by row so one record that the
+        database cannot take is quarantined and every other one is still stored."""
+        try:
+            created, _ = self.service.store_intake(rows, bad)
+            return created
+        except RecordRejected:
+            pass
+        created = []
+        for i, row in enumerate(rows):
+            try:
+                got, _ = self.service.store_intake([row])
+                created.extend((i, cid) for _, cid in got)
+            except RecordRejected as exc:
+                bad.append(
+                    {
+                        "source_file": source_file,
+                        "location": f"record {row['source']} {row['external_id']}"[:200],
+                        "reason": str(exc),
+                        "raw": json.dumps(row, default=str, ensure_ascii=False),
+                        "fmt": "row",
+                        "source": _str_or_none(row.get("source")),
+                        "external_id": _str_or_none(row.get("external_id")),
+                    }
+                )
+        self.service.store_intake([], bad)
+        return created
+
     def retry_quarantined(self, qid: int) -> tuple[str, list[str]]:
         """Try a quarantined record again (e.g. after its practice was added).
 
-        Returns ("stored" | "duplicate" | "still_bad", problems).
+        Returns ("stored" | "duplicate" | "still_bad" | "closed", problems).
         """
         entry = self.service.get_quarantine(qid)
         if entry["status"] != "open":
@@ -223,17 +255,17 @@ class Ingester:
         if len(records) != 1 or records[0].data is None:
             problems = [records[0].error or "unreadable"] if records else ["no record found"]
             return "still_bad", [p for p in problems if p]
+        self._practices = None  # practices may have been added since
         rec, problems = validate(records[0].data, self._known(), self._today())
         if rec is None:
             return "still_bad", problems
-        created, _ = self.service.store_intake([record_to_row(rec)])
-        cid = (
-            created[0][1]
-            if created
-            else self.service.find_consultation_id(rec.source, rec.external_id)
-        )
-        self.service.resolve_quarantine(qid, "released", cid)
-        return ("stored" if created else "duplicate"), []
+        try:
+            _, new = self.service.release_quarantined(qid, record_to_row(rec))
+        except NotAvailable as exc:
+            return "closed", [str(exc)]
+        except RecordRejected as exc:
+            return "still_bad", [str(exc)]
+        return ("stored" if new else "duplicate"), []
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -54,6 +54,16 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BAD = object()
 
 
+# The longest values the hub stores (the consultation table's column sizes).
+MAX_LENGTHS = {
+    "source": 64,
+    "external_id": 128,
+    "template": 128,
+    "given_name": 200,
+    "family_name": 200,
+}
+
+
 def validate(
     data: dict[str, Any], known_practices: Container[str], today: date
 ) -> tuple[OCRecord | None, list[str]]:
@@ -108,6 +118,16 @@ def validate(
 
     template = _text(data, "template", problems, required=False) or None
     free_text = _text(data, "free_text", problems, required=False) or ""
+    for name, value in (
+        ("source", source),
+        ("external_id", external_id),
+        ("template", template),
+        ("given_name", given_name),
+        ("family_name", family_name),
+    ):
+        limit = MAX_LENGTHS[name]
+        if value and len(value) > limit:
+            problems.append(f"{name} is {len(value)} characters long; at most {limit} are allowed")
     answers = _answers(data.get("answers"), problems)
     flags = _flags(data.get("supplier_flags"), problems)
 

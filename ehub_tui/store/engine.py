@@ -5,7 +5,8 @@ write transaction opens with ``BEGIN IMMEDIATE`` (the pysqlite recipe: the drive
 transaction handling is switched off and SQLAlchemy's ``begin`` event emits our BEGIN). Read-only
 work uses :func:`read_tx`, which opens a deferred transaction so readers never queue behind writers.
 
-PostgreSQL: psycopg 3, READ COMMITTED, pre-ping; the password comes from the OS keyring.
+PostgreSQL: psycopg 3, READ COMMITTED, no pre-ping (a dropped connection fails one call with a
+StoreError and the pool reconnects); the password comes from the OS keyring.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "ehub_read_only"
@@ -43,7 +44,7 @@ def create_hub_engine(url: str, *, password: str | None = None, echo: bool = Fal
     if backend == "postgresql":
         if sa_url.drivername == "postgresql":
             sa_url = sa_url.set(drivername="postgresql+psycopg")
-        if sa_url.password is None:
+        if not sa_url.password:
             from ehub_tui.secrets import fetch_password
 
             pw = password if password is not None else fetch_password(url)
@@ -124,17 +125,35 @@ def begin_write(conn: Connection) -> Any:
             time.sleep(random.uniform(0.001, 0.02))
 
 
+def _lost_connection(exc: DBAPIError) -> StoreError:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StoreError(
+        "the hub did not answer"
+        + (f" ({text[0]})" if text else "")
+        + ": check the connection and try again"
+    )
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One short write transaction (BEGIN IMMEDIATE on SQLite); commits on success."""
-    with engine.connect() as conn, begin_write(conn):
-        yield conn
+    """One short write transaction (BEGIN IMMEDIATE on SQLite); commits on success.
+
+    A dropped or refused connection becomes a StoreError; the pool reconnects next time.
+    """
+    try:
+        with engine.connect() as conn, begin_write(conn):
+            yield conn
+    except (OperationalError, InterfaceError) as exc:
+        raise _lost_connection(exc) from exc
 
 
 @contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
     """One read-only transaction (deferred on SQLite, so it never blocks writers)."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{READ_ONLY: True})
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield conn
+    except (OperationalError, InterfaceError) as exc:
+        raise _lost_connection(exc) from exc

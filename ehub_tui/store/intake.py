@@ -94,34 +94,74 @@ def insert_new(
     return out
 
 
+def storable_text(value: str) -> str:
+    """Text any engine can store: NUL and unpaired surrogates replaced by U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
 def quarantine(
     conn: Connection, entries: Sequence[dict[str, Any]], actor: str, now: datetime
 ) -> list[int]:
-    """Keep bad records with their file, location and reason; returns their ids."""
+    """Keep bad records with their file, location and reason; returns their ids.
+
+    The audit event names the quarantine entry, file and location only: reasons can quote
+    values (an NHS number, a date of birth) and the audit chain can never be edited.
+    """
     if not entries:
         return []
-    rows = [{**e, "created_at": now, "status": "open"} for e in entries]
-    ids = [int(r.id) for r in conn.execute(insert(Q).returning(Q.c.id), rows)]
+    rows = [
+        {
+            **{k: storable_text(v) if isinstance(v, str) else v for k, v in e.items()},
+            "created_at": now,
+            "status": "open",
+        }
+        for e in entries
+    ]
+    result = conn.execute(insert(Q).returning(Q.c.id, sort_by_parameter_order=True), rows)
+    ids = [int(r.id) for r in result]
     audit.append(
         conn,
         [
-            audit.Event(actor, "quarantine", None, {"quarantine_id": qid, "reason": e["reason"]})
-            for qid, e in zip(ids, entries, strict=True)
+            audit.Event(
+                actor,
+                "quarantine",
+                None,
+                {"quarantine_id": qid, "file": r["source_file"], "location": r["location"]},
+            )
+            for qid, r in zip(ids, rows, strict=True)
         ],
         now,
     )
     return ids
 
 
+class AlreadyResolved(Exception):
+    """The quarantined record was released or discarded already."""
+
+
+RESOLUTIONS = ("released", "discarded")
+
+
 def resolve_quarantine(
     conn: Connection, qid: int, status: str, consultation_id: int | None, actor: str, now: datetime
 ) -> None:
-    """Mark a quarantined record released (stored after retry) or discarded."""
-    conn.execute(
+    """Mark an open quarantined record released (stored on retry) or discarded."""
+    if status not in RESOLUTIONS:
+        raise ValueError(f"a quarantined record is released or discarded, not {status!r}")
+    row = conn.execute(
         update(Q)
-        .where(Q.c.id == qid)
+        .where(Q.c.id == qid, Q.c.status == "open")
         .values(status=status, resolved_at=now, consultation_id=consultation_id)
-    )
+        .returning(Q.c.id)
+    ).first()
+    if row is None:
+        raise AlreadyResolved(qid)
     audit.append(
         conn,
         [audit.Event(actor, f"quarantine_{status}", consultation_id, {"quarantine_id": qid})],

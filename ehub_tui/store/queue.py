@@ -70,7 +70,10 @@ def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
 def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
     row = _describe(conn, item_id)
     if row.status == Status.CLAIMED and row.owner != me:
-        why = f"it was reassigned to {row.owner}"
+        why = (
+            f"it is now held by {row.owner} (reassigned by a supervisor, or your lease ran out "
+            "and they claimed it)"
+        )
     elif row.status == Status.CLAIMED:
         why = "it was claimed again since (a newer claim holds it)"
     elif row.status == Status.QUEUED:

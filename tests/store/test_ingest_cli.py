@@ -178,3 +178,58 @@ def test_watch_moves_files_to_processed_and_failed(
     assert "empty" in by_file["empty.csv"]["error"]
     assert "Traceback" not in err
     assert hub.find_consultation_id("PATCHS", "PCH-BAD-0040") is not None
+
+
+def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
+    hub: HubService, hub_url: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = {**os.environ, "EHUB_TUI_HUB_URL": hub_url}
+    text = (BAD / "mixed_records.csv").read_text(encoding="utf-8")
+    half = len(text) // 2
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ehub_tui.cli",
+            "ingest",
+            "--watch",
+            str(inbox),
+            "--interval",
+            "0.2",
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        part = inbox / "slow.csv.part"
+        part.write_text(text[:half], encoding="utf-8")  # a sender writing under a .part name
+        slow = inbox / "slow2.csv"
+        with slow.open("w", encoding="utf-8") as f:  # a sender that pauses mid-file
+            f.write(text[:half])
+            f.flush()
+            time.sleep(0.6)
+            f.write(text[half:])
+        time.sleep(1.0)
+        assert part.exists()  # never touched
+        part.write_text(text, encoding="utf-8")
+        part.rename(inbox / "slow.csv")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            (inbox / "processed" / "slow.csv").exists()
+            and (inbox / "processed" / "slow2.csv").exists()
+        ):
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    lines = {json.loads(x)["file"]: json.loads(x) for x in out.splitlines()}
+    for name in ("slow.csv", "slow2.csv"):
+        assert lines[name]["new"] + lines[name]["duplicate"] == 4, (name, lines, err)
+        assert lines[name]["quarantined"] == 11
+    assert "slow.csv.part" not in lines

@@ -36,7 +36,7 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     # supervisor reassigns: nav1 is fenced off, keeps nothing but a clear message
     new = sup.reassign(claim.item_id, "nav2", "nav1 went to lunch")
     assert new.epoch == claim.epoch + 1 and new.owner == "nav2"
-    with pytest.raises(LostClaim, match="reassigned to nav2") as err:
+    with pytest.raises(LostClaim, match="now held by nav2") as err:
         nav1.complete(claim, {"category": "signpost", "route": "pharmacy_first"})
     assert err.value.owner == "nav2"
     with pytest.raises(LostClaim):
@@ -145,3 +145,17 @@ def test_due_by_follows_the_response_standard(seeded: HubService) -> None:
     # received Monday 23 Nov 2026 in core hours: urgent same day, routine next working day
     assert urgent["due_by"].isoformat() == "2026-11-23T18:30:00+00:00"
     assert routine["due_by"].isoformat() == "2026-11-24T18:30:00+00:00"
+
+
+def test_claiming_rescues_expired_leases(seeded: HubService, make_service, clock) -> None:
+    seeded.store_intake([oc_row(1), oc_row(2, minutes_ago=100)])
+    gone = make_service("nav2", lease_minutes=10)
+    stale = gone.claim_next()  # nav2 takes the oldest, then walks away
+    nav = make_service("nav1", lease_minutes=10)
+    other = nav.claim_next()
+    assert other.item_id != stale.item_id
+    clock.advance(minutes=15)
+    again = nav.claim_next()  # the claim itself returns the expired lease to the queue first
+    assert again is not None and again.item_id == stale.item_id
+    with pytest.raises(LostClaim):
+        gone.complete(stale, {"category": "admin", "route": "other"})

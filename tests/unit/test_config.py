@@ -55,3 +55,22 @@ def test_missing_named_file_is_an_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("EHUB_TUI_CONFIG", str(tmp_path / "nope.yaml"))
     with pytest.raises(ConfigError, match="not found"):
         load_settings()
+
+
+def test_paths_are_expanded_and_urls_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EHUB_TUI_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("data_dir: ~/hubdata\n")
+    assert load_settings(cfg).data_dir == tmp_path / "hubdata"
+    for bad, words in [
+        ("hub_url: 'sqlite://'\n", "must name a file"),
+        ("hub_url: 'sqlite:///:memory:'\n", "must name a file"),
+        ("hub_url: 'postgresql://u@h/db?password=x'\n", "must not contain a password"),
+        ("core_hours_start: '18:00'\ncore_hours_end: '08:00'\n", "before core_hours_end"),
+    ]:
+        cfg.write_text(bad)
+        with pytest.raises(ConfigError, match=words):
+            load_settings(cfg)
