@@ -57,7 +57,10 @@ def insert_many(
         return
     sqlite = is_sqlite(conn)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {_placeholders(columns, sqlite)}"
-    conn.exec_driver_sql(sql, list(rows))
+    if len(rows) == 1:  # one row: a plain execute (executemany has set-up costs of its own)
+        conn.exec_driver_sql(sql, tuple(rows[0]))
+    else:
+        conn.exec_driver_sql(sql, list(rows))
 
 
 def insert_returning(

@@ -1,0 +1,155 @@
+"""Loading SOPs: every problem located as file:line:col, with did-you-mean."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ehub_tui.sop.loader import load_set, load_sop
+from ehub_tui.sop.yamlload import YamlError, load_yaml
+from tests.sop.conftest import BASE
+
+
+def messages(path: Path) -> list[str]:
+    _, problems = load_sop(path, date(2026, 11, 23))
+    return [str(p) for p in problems]
+
+
+def test_the_base_sop_is_clean(write_sop) -> None:
+    sop, problems = load_sop(write_sop(), date(2026, 11, 23))
+    assert sop is not None and problems == []
+    assert sop.meta.version == "1.0.0" and len(sop.sha256) == 64
+
+
+def test_yes_no_stay_strings_and_duplicates_name_both_lines() -> None:
+    data = load_yaml("a: yes\nb: NO\nc: on\nd: true\n")
+    assert data == {"a": "yes", "b": "NO", "c": "on", "d": True}
+    with pytest.raises(YamlError) as err:
+        load_yaml("x: 1\ny: 2\nx: 3\n")
+    assert "first on line 1, again on line 3" in err.value.message
+    assert err.value.mark is not None and err.value.mark.line == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    category: signpost",
+            "    categry: signpost",
+            ":35:5: error: routes[0].categry: unknown key; did you mean 'category'?",
+        ),
+        (
+            "        - {field: age, gte: 5}",
+            "        - {field: agee, gte: 5}",
+            "field 'agee' is not declared in inputs; did you mean 'age'?",
+        ),
+        (
+            '        - {field: answers.fever, eq: "no"}',
+            "        - {field: answers.fever, eq: maybe}",
+            "'maybe' is not an answer answers.fever can have (allowed: yes, no)",
+        ),
+        ("{condition}", "{conditon}", "unknown placeholder {conditon}; did you mean 'condition'?"),
+        ("    message: pf", "    message: pff", "no message template named 'pff'"),
+        ("  version: 1.0.0", "  version: one", "'one' is not a semantic version"),
+        ("  status: active", "  status: live", "'live' is not allowed"),
+        ("  approved_by: Dr Example\n", "", "an active SOP must name who approved it"),
+        ("    default: true\n", "", "default route (default: true) is mandatory"),
+        (
+            "        - {field: age, gte: 5}",
+            "        - {field: age, gtee: 5}",
+            "unknown operator; did you mean 'gte'?",
+        ),
+        (
+            "        - {field: age, gte: 5}",
+            "        - {field: template, gte: 5}",
+            "gte needs a number field; template is text",
+        ),
+        (
+            "        - {field: age, gte: 5}",
+            "        - {field: age, between: [9, 5]}",
+            "low 9 is greater than high 5",
+        ),
+        ('    snomed: "1362511000000107"', "    snomed: abc", "is not a SNOMED CT code"),
+        ("  answers.duration_days: {type: number}", "  answers.duration_days: {}", "say its type"),
+    ],
+)
+def test_errors_are_located_and_helpful(write_sop, old: str, new: str, expected: str) -> None:
+    path = write_sop(replace={old: new})
+    found = messages(path)
+    assert any(expected in m for m in found), found
+    assert all(m.startswith(f"{path}:") for m in found)
+
+
+def test_duplicate_key_in_a_sop_is_an_error(write_sop) -> None:
+    path = write_sop(replace={"  owner: Hub lead\n": "  owner: Hub lead\n  owner: Someone\n"})
+    (msg,) = messages(path)
+    assert ":8:3: error: duplicate key 'owner': first on line 7, again on line 8" in msg
+
+
+def test_warnings(write_sop) -> None:
+    text = (
+        BASE.replace("  review_by: 2030-01-01", "  review_by: 2026-06-01")
+        .replace(
+            "  - id: gp_urgent\n",
+            "  - id: pf_any_sore_throat\n"
+            "    when: {field: template, eq: sore_throat}\n"
+            "    category: signpost\n    destination: Pharmacy\n    urgency: routine\n"
+            "    because: shadowed below\n"
+            "  - id: pf_sore_throat_older\n"
+            "    when: {all: [{field: template, eq: sore_throat}, {field: age, gte: 60}]}\n"
+            "    category: signpost\n    destination: Pharmacy\n    urgency: routine\n"
+            "    because: never reached\n"
+            "  - id: gp_urgent\n",
+        )
+        .replace("  free_text: {}\n", "  free_text: {}\n  practice: {}\n")
+    )
+    found = messages(write_sop(text))
+    joined = "\n".join(found)
+    assert "warning: sop.review_by 2026-06-01 is in the past" in joined
+    assert "pf_sore_throat_older) can never be suggested: pf_any_sore_throat" in joined
+    assert "inputs.practice: declared but never used" in joined
+
+
+def test_age_gap_warning(write_sop) -> None:
+    text = BASE.replace(
+        "  - id: gp_urgent\n",
+        "  - id: child\n    when: {all: [{field: template, eq: x}, {field: age, between: [1, 11]}]}\n"
+        "    category: clinical\n    destination: A\n    urgency: routine\n    because: a\n"
+        "  - id: adult\n    when: {all: [{field: template, eq: x}, {field: age, between: [18, 64]}]}\n"
+        "    category: clinical\n    destination: B\n    urgency: routine\n    because: b\n"
+        "  - id: gp_urgent\n",
+    )
+    assert any("gap between 11 and 18" in m for m in messages(write_sop(text)))
+
+
+def test_set_checks(write_sop, tmp_path: Path) -> None:
+    write_sop()
+    write_sop(name="second", replace={"  id: demo": "  id: demo", "priority: 10": "priority: 5"})
+    s = load_set([tmp_path], date(2026, 11, 23))
+    text = "\n".join(str(p) for p in s.problems)
+    assert "sop.id 'demo' is also used by" in text
+    assert "must be unique across the set" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "must be a mapping"),
+        ("- just\n- a list\n", "must be a mapping"),
+        ("sop: [\n", "YAML syntax"),
+        ("sop: {id: x}\nextra: 1\n", "extra: unknown key"),
+    ],
+)
+def test_broken_files(tmp_path: Path, text: str, words: str) -> None:
+    p = tmp_path / "x.sop.yaml"
+    p.write_text(text)
+    found = messages(p)
+    assert found and any(words in m for m in found), found
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    p = tmp_path / "x.sop.yaml"
+    p.write_bytes(b"\xff\xfe\x00bad")
+    assert "not UTF-8" in messages(p)[0]
