@@ -115,9 +115,11 @@ def test_warnings(write_sop) -> None:
 def test_age_gap_warning(write_sop) -> None:
     text = BASE.replace(
         "  - id: gp_urgent\n",
-        "  - id: child\n    when: {all: [{field: template, eq: x}, {field: age, between: [1, 11]}]}\n"
+        "  - id: child\n"
+        "    when: {all: [{field: template, eq: x}, {field: age, between: [1, 11]}]}\n"
         "    category: clinical\n    destination: A\n    urgency: routine\n    because: a\n"
-        "  - id: adult\n    when: {all: [{field: template, eq: x}, {field: age, between: [18, 64]}]}\n"
+        "  - id: adult\n"
+        "    when: {all: [{field: template, eq: x}, {field: age, between: [18, 64]}]}\n"
         "    category: clinical\n    destination: B\n    urgency: routine\n    because: b\n"
         "  - id: gp_urgent\n",
     )
