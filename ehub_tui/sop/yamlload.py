@@ -62,13 +62,28 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    ch = exc.character
+    code = f"U+{ord(ch):04X}" if isinstance(ch, str) else f"byte 0x{ch:02X}"
+    return f"the file holds a character YAML does not allow ({code}); is it really a SOP file?"
+
+
+def _position_mark(text: str, position: int) -> Mark:
+    before = text[:position]
+    line = before.count("\n") + 1
+    return Mark(line, position - (before.rfind("\n") + 1) + 1)
+
+
 def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def load_yaml(text: str) -> Any:
     """Parse one YAML document into MarkedDict / MarkedList / plain scalars."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(_reader_message(exc), _position_mark(text, exc.position)) from None
     try:
         try:
             node = loader.get_single_node()
@@ -78,6 +93,8 @@ def load_yaml(text: str) -> Any:
             raise YamlError(
                 f"YAML syntax: {problem}", Mark(m.line + 1, m.column + 1) if m else None
             ) from None
+        except yaml.reader.ReaderError as exc:
+            raise YamlError(_reader_message(exc), _position_mark(text, exc.position)) from None
         except yaml.YAMLError as exc:
             raise YamlError(f"YAML syntax: {exc}", None) from None
         if node is None:
