@@ -179,13 +179,25 @@ def _structure(tree: MarkedDict, ctx: _Ctx) -> m.SopFile | None:
     try:
         return m.SopFile.model_validate(tree)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        suggested: set[tuple[Any, ...]] = set()  # (container loc…, field) a typo already explains
+        for err in errors:
+            if err["type"] == "extra_forbidden":
+                loc = list(err["loc"])
+                model = _model_at(loc[:-1])
+                if model:
+                    close = _close(str(loc[-1]), model.model_fields)
+                    if close:
+                        suggested.add((*loc[:-1], close))
+        for err in errors:
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
             if err["type"] == "extra_forbidden":
                 model = _model_at(loc[:-1])
                 hint = _did_you_mean(str(loc[-1]), model.model_fields) if model else ""
                 ctx.error(_locate(tree, loc, True), f"{_path(loc)}: unknown key{hint}")
             elif err["type"] == "missing":
+                if tuple(loc) in suggested:
+                    continue
                 ctx.error(_locate(tree, loc[:-1], False), f"{_path(loc)}: required but missing")
             else:
                 msg = err["msg"].removeprefix("Value error, ")
@@ -193,6 +205,13 @@ def _structure(tree: MarkedDict, ctx: _Ctx) -> m.SopFile | None:
                     msg = f"{err['input']!r} is not allowed: {msg.lower()}"
                 ctx.error(_locate(tree, loc, False), f"{_path(loc)}: {msg}")
         return None
+
+
+def _close(word: str, choices: Any) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 # -- semantics ------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_random_structures(tmp_path: Path, value: object) -> None:
 def test_cli_exit_codes(tmp_path: Path, text: str) -> None:
     path = tmp_path / "c.sop.yaml"
     path.write_text(text, encoding="utf-8")
-    sop, problems = load_sop(path, date(2026, 11, 23))
+    sop, _ = load_sop(path, date(2026, 11, 23))
     result = CliRunner().invoke(app, ["sops", "validate", str(path)])
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
