@@ -67,8 +67,9 @@ def _audit_row(prev: str, seq: int, now: datetime, user: str, item: int, epoch: 
 SQLITE_CLAIM = """
 UPDATE consultation SET status='claimed', owner=?, epoch=epoch+1, lease_until=?, claimed_at=?,
        updated_at=?
-WHERE id = (SELECT id FROM consultation WHERE status='queued'
-            ORDER BY priority DESC, received_at, id LIMIT 1) AND status='queued'
+WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue
+            WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1)
+  AND status='queued'
 RETURNING id, epoch"""
 PG_CLAIM = """
 WITH next AS (SELECT id FROM consultation WHERE status='queued'

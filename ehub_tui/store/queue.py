@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from ehub_tui.domain.types import Status
 from ehub_tui.store import audit
@@ -118,8 +127,24 @@ def _build_claim_next(skip_locked: bool) -> Any:
     )
 
 
+# SQLite's planner may prefer ix_consultation_status and sort every queued row (40 ms a claim at
+# 100k items); INDEXED BY makes it walk the partial queue index in order instead.
+_SQLITE_CLAIM_NEXT = (
+    text(
+        "UPDATE consultation SET status='claimed', owner=:me, epoch=epoch+1, "
+        "lease_until=:lease_until, claimed_at=:now, updated_at=:now "
+        "WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue "
+        "WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1) "
+        "AND status='queued' RETURNING id, epoch, lease_until"
+    )
+    .bindparams(
+        bindparam("lease_until", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
+    )
+    .columns(id=Integer(), epoch=Integer(), lease_until=UTCDateTime())
+)
+
 # Built once: the claim is the hottest statement of the hub.
-_CLAIM_NEXT = {"sqlite": _build_claim_next(False), "postgresql": _build_claim_next(True)}
+_CLAIM_NEXT = {"sqlite": _SQLITE_CLAIM_NEXT, "postgresql": _build_claim_next(True)}
 
 
 def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
