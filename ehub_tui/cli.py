@@ -130,6 +130,17 @@ def _service(user: str | None = None, *, bootstrap: bool = False) -> Any:
         raise
 
 
+def _local(value: Any) -> str:
+    """A stored UTC time as UK local time for people (JSON output keeps ISO UTC)."""
+    from datetime import datetime
+
+    from ehub_tui.domain.clock import LONDON
+
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return "" if value is None else str(value)
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
@@ -158,7 +169,7 @@ def main_callback(
                 "--user is only allowed on an embedded (SQLite) hub; "
                 "on a shared hub you are your OS login"
             )
-        _show_queue(_service(), as_json=False)
+        _show_queue(_service(user), as_json=False)
         out.print(
             "\n[dim]The navigator screens arrive with the next release; this is the queue "
             "summary of the hub. See `ehub-tui --help`.[/]"
@@ -534,7 +545,7 @@ def quarantine_show(
             "resolved_at",
             "consultation_id",
         ):
-            out.print(f"[bold]{key}:[/] {row[key]}", highlight=False)
+            out.print(f"[bold]{key}:[/] {_local(row[key])}", highlight=False)
         out.print("[bold]raw:[/]")
         out.print(row["raw"], markup=False, highlight=False)
 
@@ -624,7 +635,7 @@ def audit_log(
         for r in rows:
             t.add_row(
                 str(r["seq"]),
-                r["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                _local(r["at"]),
                 r["actor"],
                 r["action"],
                 str(r["consultation_id"] or ""),
@@ -680,7 +691,10 @@ def users_add(
 ) -> None:
     """Add a hub user."""
     with friendly_errors():
-        u = _service(bootstrap=True).add_user(username, role, name)
+        service = _service(bootstrap=True)
+        if service.user is None and not service.settings.is_embedded and role != "admin":
+            raise CliError("the first user of a shared hub must be an admin: add --role admin")
+        u = service.add_user(username, role, name)
         if as_json:
             _print_json(_slots(u))
         else:

@@ -72,6 +72,14 @@ class Settings(BaseModel):
             raise ValueError("a SQLite hub_url must name a file: sqlite:////path/to/hub.sqlite3")
         return value
 
+    @field_validator("core_hours_start", "core_hours_end", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 17:00 as the number 1020
+            raise ValueError("write times in quotes, like '17:00'")
+        return value
+
     @field_validator("data_dir", "sops_dir")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
@@ -154,5 +162,6 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         lines = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"{cfg_path}: {loc}: {err['msg']}")
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{cfg_path}: {loc}: {msg}")
         raise ConfigError("\n".join(lines)) from None

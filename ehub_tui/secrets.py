@@ -19,7 +19,9 @@ SERVICE = "ehub-tui"
 class MemoryKeyring(KeyringBackend):
     """A process-local keyring for tests: nothing is written anywhere."""
 
-    priority: ClassVar[float] = 1
+    # Below keyring's fail backend (0): never chosen by itself, only when named explicitly
+    # (PYTHON_KEYRING_BACKEND or keyring.set_keyring), so a real login is never kept in memory.
+    priority: ClassVar[float] = -1
     _store: ClassVar[dict[tuple[str, str], str]] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -47,7 +49,13 @@ def account_for(url: str) -> str:
 
 
 def store_password(url: str, password: str) -> None:
-    """Keep the hub password in the OS keyring."""
+    """Keep the hub password in the OS keyring; raises KeyringError when there is none."""
+    backend = keyring.get_keyring()
+    if type(backend).__module__.startswith("keyring.backends.fail"):
+        raise KeyringError(
+            "no OS keyring is available on this machine (install and unlock one, e.g. "
+            "GNOME Keyring or KWallet, or keyrings.alt for a file-based one)"
+        )
     keyring.set_password(SERVICE, account_for(url), password)
 
 

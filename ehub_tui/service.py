@@ -137,6 +137,11 @@ class HubService:
         if user is not None:
             self._user = self.get_user(user)
             if self._user is None:
+                if not self.has_users():
+                    raise PermissionDenied(
+                        f"this hub has no users yet: create the first admin with "
+                        f"`ehub-tui users add {user} --role admin`"
+                    )
                 raise PermissionDenied(
                     f"{user!r} is not a hub user: ask an admin to run `ehub-tui users add {user}`"
                 )
@@ -159,13 +164,14 @@ class HubService:
         try:
             if migrate:
                 upgrade(engine)
-        except StoreError:
-            engine.dispose()
-            raise
         except Exception as exc:  # connection refused, bad password, unreadable file…
             engine.dispose()
+            why = str(exc) if isinstance(exc, StoreError) else _first_line(exc)
+            hint = ""
+            if "password" in why.lower() and not settings.is_embedded:
+                hint = " — store the hub password with `ehub-tui login`"
             raise StoreError(
-                f"cannot open the hub at {_safe_url(settings.database_url)}: {_first_line(exc)}"
+                f"cannot open the hub at {_safe_url(settings.database_url)}: {why}{hint}"
             ) from exc
         return cls(engine, settings, user, clock=clock)
 
@@ -191,10 +197,10 @@ class HubService:
         allowed = PERMISSIONS[permission]
         if self._user.role in allowed:
             return
-        roles = " or ".join(sorted(allowed))
+        roles = " or ".join(f"{'an' if r[0] in 'aeiou' else 'a'} {r}" for r in sorted(allowed))
         message = (
             f"{self._user.username} ({self._user.role}) may not {permission.replace('_', ' ')}: "
-            f"only a {roles} may"
+            f"only {roles} may"
         )
         with write_tx(self.engine) as conn:
             audit.append(
@@ -473,7 +479,9 @@ class HubService:
         if priority not in (0, 1, 2):
             raise StoreError("priority must be 0 (normal), 1 (urgent) or 2 (emergency)")
         with write_tx(self.engine) as conn:
-            queue.set_priority(conn, item_id, priority, self.actor, reason, self.clock())
+            queue.set_priority(
+                conn, item_id, priority, self.actor, reason, self.clock(), self.due_by
+            )
 
     def rescue_expired(self) -> list[int]:
         """Return items whose lease ran out to the queue (any client may run this)."""

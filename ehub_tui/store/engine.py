@@ -11,6 +11,7 @@ StoreError and the pool reconnects); the password comes from the OS keyring.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -68,7 +69,12 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     sa_url = make_url(url)
     db = sa_url.database
     if db and db != ":memory:":
-        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(db).expanduser()
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)  # patient data: owner only
+        if not path.exists():
+            # SQLite gives its -wal and -shm files the database file's permissions
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     engine = create_engine(
         sa_url,
         echo=echo,

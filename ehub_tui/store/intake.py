@@ -123,6 +123,19 @@ def quarantine(
         }
         for e in entries
     ]
+    # The same bad record delivered again is not quarantined twice while still open.
+    files = sorted({r["source_file"] for r in rows})
+    already = {
+        (r.source_file, r.location, r.raw)
+        for r in conn.execute(
+            select(Q.c.source_file, Q.c.location, Q.c.raw).where(
+                Q.c.status == "open", Q.c.source_file.in_(files)
+            )
+        )
+    }
+    rows = [r for r in rows if (r["source_file"], r["location"], r["raw"]) not in already]
+    if not rows:
+        return []
     result = conn.execute(insert(Q).returning(Q.c.id, sort_by_parameter_order=True), rows)
     ids = [int(r.id) for r in result]
     audit.append(

@@ -1,12 +1,14 @@
 """Queue operations on the hub store. Each runs inside the caller's write transaction and appends
 its audit event there too. Claims never stay open while a person works: a claim is a lease
 (``lease_until``) plus a fencing token (``epoch``); every write by the holder is guarded by
-``owner = me AND epoch = my epoch AND status = 'claimed'``, and release, reassign, cancel and
-lease-expiry rescue all bump the epoch, so a stale holder can never overwrite newer work.
+``owner = me AND epoch = my epoch AND status = 'claimed'``; every claim, and release, reassign,
+force-release, cancel and lease-expiry rescue, bump the epoch, so a stale holder can never
+overwrite newer work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -383,14 +385,21 @@ def cancel(conn: Connection, item_id: int, actor: str, reason: str, now: datetim
 
 
 def set_priority(
-    conn: Connection, item_id: int, priority: int, actor: str, reason: str, now: datetime
+    conn: Connection,
+    item_id: int,
+    priority: int,
+    actor: str,
+    reason: str,
+    now: datetime,
+    due_by: Callable[[datetime, int], datetime],
 ) -> None:
-    """Change an open item's priority (0 normal, 1 urgent, 2 emergency)."""
+    """Change an open item's priority (0 normal, 1 urgent, 2 emergency); its due time follows."""
     cur = _describe(conn, item_id, lock=True)
+    received = conn.execute(select(C.c.received_at).where(C.c.id == item_id)).scalar_one()
     row = conn.execute(
         update(C)
         .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
-        .values(priority=priority, updated_at=now)
+        .values(priority=priority, due_by=due_by(received, priority), updated_at=now)
         .returning(C.c.id)
     ).first()
     if row is None:

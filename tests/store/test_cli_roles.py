@@ -32,9 +32,13 @@ def cli(*args: str):
 
 def test_first_admin_bootstrap_then_roles_apply(shared_hub: HubService) -> None:
     me = HubService.os_username()
-    # an empty hub: the first user may be created by whoever can reach it
-    first = cli("users", "add", me, "--role", "navigator")
+    # an empty hub: the first user may be created by whoever can reach it, and is an admin
+    refused = cli("users", "add", "boss", "--role", "navigator")
+    assert refused.exit_code == 2 and "must be an admin" in refused.stderr
+    first = cli("users", "add", "boss", "--role", "admin")
     assert first.exit_code == 0, first.output
+    assert cli("users", "add", "boss2", "--role", "admin").exit_code == 2  # no longer empty
+    shared_hub.add_user(me, "navigator")  # (as the system principal, like a DBA would)
     # now roles apply: a navigator may not add users, import practices or ingest
     for args in (
         ("users", "add", "mallory", "--role", "admin"),
@@ -54,6 +58,12 @@ def test_unknown_os_user_is_told_what_to_do(shared_hub: HubService) -> None:
     result = cli("queue")
     assert result.exit_code == 2
     assert "is not a hub user" in result.stderr and "users add" in result.stderr
+
+
+def test_empty_shared_hub_says_how_to_start(shared_hub: HubService) -> None:
+    result = cli("queue")
+    assert result.exit_code == 2 and "no users yet" in result.stderr
+    assert "--role admin" in result.stderr
 
 
 def test_dropped_connection_is_a_store_error_and_recovers(shared_hub: HubService) -> None:

@@ -120,7 +120,7 @@ def test_force_release_fences_the_holder(seeded: HubService, make_service) -> No
 def test_sop_author_cannot_work_items(seeded: HubService, make_service) -> None:
     seeded.store_intake([oc_row(1)])
     author = make_service("author1")
-    with pytest.raises(PermissionDenied, match="navigator or supervisor"):
+    with pytest.raises(PermissionDenied, match="a navigator or a supervisor"):
         author.claim_next()
 
 
