@@ -43,6 +43,7 @@ class Settings(BaseModel):
     core_hours_end: time = time(18, 30)
     sops_dir: Path | None = None
     user: str | None = None
+    hub_phone: str = ""
 
     @field_validator("hub_url")
     @classmethod

@@ -334,15 +334,18 @@ def _base_case(engine: Engine, cases: list[Case], leaf: Leaf) -> Case | None:
 
 
 def _random_answers(engine: Engine, sop_set: SopSet, report: TestReport, seed: int) -> None:
-    """Re-run every red-flag case with random answers: no answer may hide a red flag."""
+    """Re-run every red-flag case with random answers to the questions it leaves open: no
+    answer a navigator could give may hide a red flag."""
     rng = random.Random(seed)
     questions = [(q.spec.id, q.spec.answers) for s in sop_set.sops for q in s.questions]
     for r in report.results:
         expected = r.case.expect_flags
         if not expected:
             continue
+        given = {**(r.case.consultation.get("answers") or {}), **r.case.answers}
+        open_questions = [(qid, opts) for qid, opts in questions if qid not in given]
         for _ in range(RANDOM_RUNS):
-            answers = {qid: rng.choice(opts) for qid, opts in questions}
+            answers = {**r.case.answers, **{qid: rng.choice(opts) for qid, opts in open_questions}}
             d = engine.evaluate(r.case.consultation, answers, r.case.today)
             report.random_runs += 1
             missing = set(expected) - {f.id for f in d.red_flags}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ehub_tui.cli import app
-from ehub_tui.sop.loader import load_sop
+from ehub_tui.sop.loader import load_set, load_sop
 from tests.sop.conftest import BASE
 
 BASE_LINES = BASE.splitlines(keepends=True)
@@ -102,11 +103,11 @@ def test_random_structures(tmp_path: Path, value: object) -> None:
 def test_cli_exit_codes(tmp_path: Path, text: str) -> None:
     path = tmp_path / "c.sop.yaml"
     path.write_text(text, encoding="utf-8")
-    sop, _ = load_sop(path, date(2026, 11, 23))
+    whole = load_set([path], date.today())
     result = CliRunner().invoke(app, ["sops", "validate", str(path)])
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    if sop is None:
-        assert result.exit_code == 2 and f"{path}:" in result.stderr
+    if not whole.ok:
+        assert result.exit_code == 2 and re.search(r":\d+:\d+: error: ", result.stderr)
     else:
         assert result.exit_code == 0
