@@ -114,7 +114,7 @@ def bench_engine(name: str, url: str, items: int, procs: int, workdir: Path) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--items", type=int, default=4000)
+    ap.add_argument("--items", type=int, default=5000)
     ap.add_argument("--processes", type=int, default=8)
     ap.add_argument("--engines", default="sqlite,postgresql")
     args = ap.parse_args()

@@ -2,9 +2,9 @@
 
 N generated OCs (default 100,000) are written once as FHIR R4 QuestionnaireResponses in NDJSON.
 Ours: `Ingester.ingest_paths` into a fresh SQLite hub (parse, validate every field, due time,
-duplicate check, audit event per new item, synchronous=FULL). Baseline, in the same run: json.loads
-each line, pull the same fields out of the resource, and insert the rows with sqlite3 executemany
-into a fresh hub of the same schema and pragmas, in batches of the same size.
+duplicate check, one audit event per stored batch, synchronous=FULL). Baseline, in the same run:
+json.loads each line, pull the same fields out of the resource, and insert the rows with sqlite3
+executemany into a fresh hub of the same schema and pragmas, in batches of the same size.
 
 Ratio = baseline rate / our rate (lower is better; target ≤ 3).
 """
