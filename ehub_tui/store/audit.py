@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, func, select
 
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
@@ -91,10 +91,8 @@ class Event:
 
 
 _HEAD_READ = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
-_HEAD_LOCK = _HEAD_READ.with_for_update()
-_HEAD_WRITE = (
-    update(HEAD).where(HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
+_HEAD_READ_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
+_HEAD_LOCK_SQL = _HEAD_READ_SQL + " FOR UPDATE"
 _COLUMNS = (
     "seq",
     "at",
@@ -112,10 +110,12 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     """Append events to the chain inside the caller's transaction; returns the last seq."""
     if not events:
         return 0
-    # SQLite writers are already serialised by BEGIN IMMEDIATE; PostgreSQL locks the head row.
-    head = conn.execute(_HEAD_READ if is_sqlite(conn) else _HEAD_LOCK).one()
-    seq, prev = int(head.seq), str(head.hash)
     sqlite = is_sqlite(conn)
+    cur = bulk.driver(conn).cursor()
+    # SQLite writers are already serialised by BEGIN IMMEDIATE; PostgreSQL locks the head row.
+    cur.execute(_HEAD_READ_SQL if sqlite else _HEAD_LOCK_SQL)
+    seq, prev = cur.fetchone()
+    seq, prev = int(seq), str(prev)
     stamp = _stamp(at)
     stored_at = bulk.storage_value(at, sqlite)
     rows = []
@@ -129,7 +129,9 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
         )
         prev = h
     bulk.insert_many(conn, "audit_event", _COLUMNS, rows)
-    conn.execute(_HEAD_WRITE, {"new_seq": seq, "new_hash": prev})
+    p = bulk.param(sqlite)
+    cur.execute(f"UPDATE audit_head SET seq = {p}, hash = {p} WHERE id = 1", (seq, prev))
+    cur.close()
     return seq
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,10 +95,10 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # straight to the driver: this runs for every transaction
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -118,7 +119,7 @@ def begin_write(conn: Connection) -> Any:
     while True:
         try:
             return conn.begin()
-        except OperationalError as exc:
+        except (OperationalError, sqlite3.OperationalError) as exc:  # the begin event is raw
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             if conn.in_transaction():

@@ -15,19 +15,15 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Integer,
-    bindparam,
     insert,
-    literal_column,
     select,
-    text,
     update,
 )
 
 from ehub_tui.domain.types import Status
-from ehub_tui.store import audit
+from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import StoreError, is_sqlite
-from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
+from ehub_tui.store.models import Consultation, Outcome
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -102,61 +98,45 @@ def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
     )
 
 
-def _claim_values() -> dict[str, Any]:
-    return {
-        "status": Status.CLAIMED,
-        "owner": bindparam("me"),
-        "epoch": C.c.epoch + 1,
-        "lease_until": bindparam("lease_until", type_=UTCDateTime()),
-        "claimed_at": bindparam("now", type_=UTCDateTime()),
-        "updated_at": bindparam("now", type_=UTCDateTime()),
-    }
-
-
-# A literal (not a bound parameter) so both planners can use the partial queue index.
-IS_QUEUED = C.c.status == literal_column("'queued'")
-
-
-def _build_claim_next(skip_locked: bool) -> Any:
-    pick = select(C.c.id).where(IS_QUEUED).order_by(*QUEUE_ORDER).limit(1)
-    if skip_locked:
-        pick = pick.with_for_update(skip_locked=True)
-    return (
-        update(C)
-        .where(C.c.id == pick.scalar_subquery(), IS_QUEUED)
-        .values(**_claim_values())
-        .returning(C.c.id, C.c.epoch, C.c.lease_until)
-    )
-
-
-# SQLite's planner may prefer ix_consultation_status and sort every queued row (40 ms a claim at
-# 100k items); INDEXED BY makes it walk the partial queue index in order instead.
-_SQLITE_CLAIM_NEXT = (
-    text(
-        "UPDATE consultation SET status='claimed', owner=:me, epoch=epoch+1, "
-        "lease_until=:lease_until, claimed_at=:now, updated_at=:now "
+# The claim is the hub's hottest statement, so it is hand-written SQL run on the driver's own
+# connection. SQLite's planner may prefer ix_consultation_status and sort every queued row
+# (40 ms a claim at 100k items): INDEXED BY makes it walk the partial queue index in order.
+_CLAIM_SQL = {
+    "sqlite": (
+        "UPDATE consultation SET status='claimed', owner=?, epoch=epoch+1, lease_until=?, "
+        "claimed_at=?, updated_at=? "
         "WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue "
         "WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1) "
-        "AND status='queued' RETURNING id, epoch, lease_until"
-    )
-    .bindparams(
-        bindparam("lease_until", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
-    )
-    .columns(id=Integer(), epoch=Integer(), lease_until=UTCDateTime())
-)
-
-# Built once: the claim is the hottest statement of the hub.
-_CLAIM_NEXT = {"sqlite": _SQLITE_CLAIM_NEXT, "postgresql": _build_claim_next(True)}
+        "AND status='queued' RETURNING id, epoch"
+    ),
+    "postgresql": (
+        "WITH next AS (SELECT id FROM consultation WHERE status='queued' "
+        "ORDER BY priority DESC, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+        "UPDATE consultation c SET status='claimed', owner=%s, epoch=c.epoch+1, lease_until=%s, "
+        "claimed_at=%s, updated_at=%s FROM next WHERE c.id = next.id RETURNING c.id, c.epoch"
+    ),
+}
 
 
 def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
     """Claim the best queued item (priority, then oldest); None when the queue is empty."""
-    stmt = _CLAIM_NEXT["sqlite" if is_sqlite(conn) else "postgresql"]
-    row = conn.execute(stmt, {"me": me, "lease_until": now + lease, "now": now}).first()
+    sqlite = is_sqlite(conn)
+    until = now + lease
+    cur = bulk.driver(conn).cursor()
+    try:
+        stamp = bulk.storage_value(now, sqlite)
+        cur.execute(
+            _CLAIM_SQL["sqlite" if sqlite else "postgresql"],
+            (me, bulk.storage_value(until, sqlite), stamp, stamp),
+        )
+        row = cur.fetchone()
+    finally:
+        cur.close()
     if row is None:
         return None
-    audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)
-    return Claim(row.id, row.epoch, row.lease_until, me)
+    item_id, epoch = int(row[0]), int(row[1])
+    audit.append(conn, [audit.Event(me, "claim", item_id, {"epoch": epoch})], now)
+    return Claim(item_id, epoch, until, me)
 
 
 def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:

@@ -1,0 +1,188 @@
+"""SOP engine cost: ours beside the same rules hard-coded in plain Python, and YAML loading.
+
+Inputs: the fixture OCs (fixtures/oc) plus N generated OCs (default 3,000, seed 11), each decided
+with no answers, today = 2026-11-23. Before timing, every input is checked to give the same red
+flags, next question and route from both sides (tests/sop/test_plain_baseline.py proves this more
+widely), so the baseline does the same work.
+
+  sop_eval   Engine(load_set(sops/)).evaluate(oc, {}, today, trace=False) beside
+             benchmarks/sop_plain.decide(oc, {}, today), which encodes the shipped set by hand
+             (if/elif chains, phrase tables normalised at import). Both start from the raw OC dict.
+             Unit µs per evaluation; target ratio ≤ 10.
+  sop_trace  the engine with trace=True (every test recorded, why-not for near-miss routes)
+             beside the engine with trace=False. Unit µs per evaluation; target ratio ≤ 1.5.
+  sop_load   ehub_tui.sop.loader.load_set([sops/]) (reads the five files, sha256, YAML with line
+             marks and duplicate-key checks, pydantic structure, conditions parsed, checked
+             against the declared inputs and compiled, shadowing/gap/message checks) beside
+             yaml.safe_load of the same five files' text already in memory (parse only). Ours
+             reads the files itself (it cannot be handed text); the cost of that read is printed
+             so it can be discounted. Unit ms for the whole set; targets ratio ≤ 5 and ours < 1 s.
+
+Each figure is the median of several rounds after a warm-up round; rounds of the three evaluators
+are interleaved so drift in machine speed hits all alike. Times use time.perf_counter.
+Ratio = ours / baseline (lower is better). The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.sop_plain import decide  # noqa: E402
+from ehub_tui.ingest import generate  # noqa: E402
+from ehub_tui.ingest.parsers import iter_paths, read_file  # noqa: E402
+from ehub_tui.sop.engine import Engine  # noqa: E402
+from ehub_tui.sop.loader import load_set, sop_paths  # noqa: E402
+
+SOPS = ROOT / "sops"
+TODAY = date(2026, 11, 23)
+TARGETS = {"sop_eval": 10.0, "sop_trace": 1.5, "sop_load": 5.0}
+LOAD_LIMIT_MS = 1000.0
+
+
+def consultations(count: int, seed: int) -> list[dict[str, Any]]:
+    """The fixture OCs, then ``count`` generated ones."""
+    out: list[dict[str, Any]] = []
+    for path in iter_paths([ROOT / "fixtures" / "oc"]):
+        out.extend(r.data for r in read_file(path) if r.data is not None)
+    out.extend(generate.generate_records(count, seed))
+    return out
+
+
+def engine_result(engine: Engine, oc: dict[str, Any]) -> tuple[list[str], str | None, str | None]:
+    d = engine.evaluate(oc, {}, TODAY, trace=False)
+    return (
+        sorted(f.id for f in d.red_flags),
+        d.next_question.id if d.next_question else None,
+        d.route.id if d.route else None,
+    )
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of fn takes (garbage collected first, so each round starts alike)."""
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def bench_eval(engine: Engine, ocs: list[dict[str, Any]], rounds: int) -> dict[str, float]:
+    """Median µs per evaluation for the baseline, the engine and the engine with a trace."""
+    evaluate = engine.evaluate
+
+    def plain() -> None:
+        for oc in ocs:
+            decide(oc, {}, TODAY)
+
+    def ours() -> None:
+        for oc in ocs:
+            evaluate(oc, {}, TODAY, trace=False)
+
+    def ours_traced() -> None:
+        for oc in ocs:
+            evaluate(oc, {}, TODAY, trace=True)
+
+    runs: dict[str, Callable[[], None]] = {"plain": plain, "ours": ours, "traced": ours_traced}
+    for fn in runs.values():  # warm-up
+        fn()
+    samples: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(rounds):
+        for key, fn in runs.items():
+            samples[key].append(timed(fn) / len(ocs) * 1e6)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def bench_load(rounds: int) -> dict[str, float]:
+    """Median ms to load the whole set (ours) and to yaml.safe_load its text (baseline)."""
+    files = sop_paths([SOPS])
+    texts = [f.read_text(encoding="utf-8") for f in files]
+
+    def ours() -> None:
+        s = load_set([SOPS], TODAY)
+        if not s.ok:
+            raise SystemExit(f"the shipped SOPs do not load: {[str(p) for p in s.errors]}")
+
+    def plain() -> None:
+        for text in texts:
+            yaml.safe_load(text)
+
+    def read() -> None:
+        for f in files:
+            f.read_bytes()
+
+    runs: dict[str, Callable[[], None]] = {"plain": plain, "ours": ours, "read": read}
+    for fn in runs.values():
+        fn()
+    samples: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(rounds):
+        for key, fn in runs.items():
+            samples[key].append(timed(fn) * 1e3)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def comparison(name: str, unit: str, ours: float, base: float) -> dict[str, Any]:
+    ratio = ours / base
+    ok = ratio <= TARGETS[name] and (name != "sop_load" or ours < LOAD_LIMIT_MS)
+    limit = f" and ours < {LOAD_LIMIT_MS:g} ms" if name == "sop_load" else ""
+    print(
+        f"{name}: ours {ours:,.2f} {unit}   baseline {base:,.2f} {unit}   ratio {ratio:.2f}   "
+        f"(target ≤ {TARGETS[name]:g}{limit}: {'met' if ok else 'MISSED'})"
+    )
+    return {
+        "name": name,
+        "unit": unit,
+        "ours": round(ours, 3),
+        "baseline": round(base, 3),
+        "ratio": round(ratio, 3),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", "--count", type=int, default=3000, help="generated OCs (default 3000)")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--rounds", type=int, default=9, help="timed rounds for evaluation")
+    ap.add_argument("--load-rounds", type=int, default=7, help="timed rounds for loading")
+    args = ap.parse_args()
+
+    sop_set = load_set([SOPS], TODAY)
+    if not sop_set.ok:
+        raise SystemExit(f"the shipped SOPs do not load: {[str(p) for p in sop_set.errors]}")
+    engine = Engine(sop_set)
+    ocs = consultations(args.count, args.seed)
+    for oc in ocs:
+        want = engine_result(engine, oc)
+        if decide(oc, {}, TODAY) != want:
+            raise SystemExit(f"baseline disagrees with the engine on {oc.get('external_id')}")
+
+    print(
+        f"{len(ocs)} OCs ({len(ocs) - args.count} fixtures + {args.count} generated, "
+        f"seed {args.seed}), no answers; {len(sop_set.sops)} SOPs; "
+        f"median of {args.rounds} rounds (load: {args.load_rounds})"
+    )
+    ev = bench_eval(engine, ocs, args.rounds)
+    ld = bench_load(args.load_rounds)
+    results = [
+        comparison("sop_eval", "µs/eval", ev["ours"], ev["plain"]),
+        comparison("sop_trace", "µs/eval", ev["traced"], ev["ours"]),
+        comparison("sop_load", "ms", ld["ours"], ld["plain"]),
+    ]
+    print(f"  (sop_load: reading the five files, included in ours, takes {ld['read']:.3f} ms)")
+    print(json.dumps({"comparisons": results, "benchmark": "sop_engine"}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
