@@ -181,7 +181,7 @@ def main() -> None:
         comparison("sop_load", "ms", ld["ours"], ld["plain"]),
     ]
     print(f"  (sop_load: reading the five files, included in ours, takes {ld['read']:.3f} ms)")
-    print(json.dumps({"comparisons": results, "benchmark": "sop_engine"}, ensure_ascii=False))
+    print(json.dumps({"comparisons": results, "benchmark": "sop_engine"}))
 
 
 if __name__ == "__main__":

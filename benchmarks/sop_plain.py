@@ -79,7 +79,9 @@ def _as_date(value: Any) -> date | None:
 
 
 def _norm(value: Any) -> str:
-    return normalise_text(value if isinstance(value, str) else " ".join(map(str, value)))
+    if isinstance(value, list | tuple):
+        value = " ".join(map(str, value))
+    return normalise_text(value if isinstance(value, str) else str(value))
 
 
 NO_WORDS: frozenset[str] = frozenset()

@@ -49,7 +49,9 @@ class Facts:
             raw = self.values.get(name)
             if raw is None:
                 return None
-            cached = normalise_text(raw if isinstance(raw, str) else " ".join(map(str, raw)))
+            if isinstance(raw, list | tuple):
+                raw = " ".join(map(str, raw))
+            cached = normalise_text(raw if isinstance(raw, str) else str(raw))
             self._norm[name] = cached
         return cached
 
@@ -306,11 +308,11 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
 
         def leaf_contains(facts: Facts, steps: list[Step] | None) -> bool:
             text = facts.text(fld)
-            result = text is not None and any(p in text for p in phrases)
-            if steps is not None:
-                hit = next((p.strip() for p in phrases if text and p in text), None)
-                steps.append((name, fld, op, expected, hit if result else None, result))
-            return result
+            if steps is None:
+                return text is not None and any(p in text for p in phrases)
+            hit = None if text is None else next((p for p in phrases if p in text), None)
+            steps.append((name, fld, op, expected, hit.strip() if hit else None, hit is not None))
+            return hit is not None
 
         return leaf_contains
     if op in NUMBER_OPS:

@@ -3,7 +3,7 @@ the suggested route with its reason, a full trace and why-not for near-miss rout
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -165,7 +165,15 @@ class Decision:
     routing_sop: SopRef | None
     engine_version: str = ENGINE_VERSION
     trace: list[RuleTrace] = field(default_factory=list)
-    why_not: list[WhyNot] = field(default_factory=list)
+    _why_not: Callable[[], list[WhyNot]] | None = field(default=None, repr=False)
+    _why_not_cache: list[WhyNot] | None = field(default=None, repr=False)
+
+    @property
+    def why_not(self) -> list[WhyNot]:
+        """Routes that nearly matched, with the parts that failed (worked out when first read)."""
+        if self._why_not_cache is None:
+            self._why_not_cache = self._why_not() if self._why_not else []
+        return self._why_not_cache
 
     @property
     def provisional(self) -> bool:
@@ -293,7 +301,7 @@ class Engine:
         next_q: NextQuestion | None = None
         route: SuggestedRoute | None = None
         answered: dict[str, Any] = {}
-        why_not: list[WhyNot] = []
+        why_not_fn: Callable[[], list[WhyNot]] | None = None
         if routing is not None:
             ref = _ref(routing)
             for q in routing.questions:
@@ -328,11 +336,15 @@ class Engine:
                     ref,
                 )
             if trace:
-                near = [(r.spec.id, _failed_parts(r, facts)) for r in missed]
-                near = [(rid, f) for rid, f in near if f]
-                if near:
+
+                def why_not_fn() -> list[WhyNot]:
+                    near = [(r.spec.id, _failed_parts(r, facts)) for r in missed]
+                    near = [(rid, f) for rid, f in near if f]
+                    if not near:
+                        return []
                     fewest = min(len(f) for _, f in near)
-                    why_not = [WhyNot(rid, tuple(f)) for rid, f in near if len(f) <= max(1, fewest)]
+                    return [WhyNot(rid, tuple(f)) for rid, f in near if len(f) <= max(1, fewest)]
+
         return Decision(
             red_flags=flags,
             next_question=next_q,
@@ -341,7 +353,7 @@ class Engine:
             sops=[_ref(s) for s in taking_part],
             routing_sop=_ref(routing) if routing else None,
             trace=traces,
-            why_not=why_not,
+            _why_not=why_not_fn,
         )
 
 
