@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/claim.py
+	$(BIN)/python benchmarks/sop_engine.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache
