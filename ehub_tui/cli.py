@@ -169,11 +169,15 @@ def main_callback(
                 "--user is only allowed on an embedded (SQLite) hub; "
                 "on a shared hub you are your OS login"
             )
-        _show_queue(_service(user), as_json=False)
-        out.print(
-            "\n[dim]The navigator screens arrive with the next release; this is the queue "
-            "summary of the hub. See `ehub-tui --help`.[/]"
-        )
+        from ehub_tui.service import HubService
+
+        who = user or settings.user or HubService.os_username()
+        service = _service(who)
+        if not sys.stdout.isatty():
+            raise CliError("the app needs a terminal; for a summary use `ehub-tui queue`")
+        from ehub_tui.ui.app import make_app  # Textual is imported only here
+
+        make_app(service).run()
 
 
 def _show_queue(service: Any, as_json: bool) -> None:

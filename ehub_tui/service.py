@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Statemen
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import CoreHours
 from ehub_tui.domain.types import Role, Status
-from ehub_tui.store import audit, intake, queue
+from ehub_tui.store import audit, intake, queue, views
 from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import upgrade
 from ehub_tui.store.models import Consultation, HubUser, Practice, Quarantine
@@ -489,6 +489,71 @@ class HubService:
             return queue.rescue_expired(conn, self.clock())
 
     # -- reads ---------------------------------------------------------------------------------
+
+    def start_of_today(self) -> datetime:
+        """Midnight UK time today, in UTC (for "done today")."""
+        from ehub_tui.domain.clock import LONDON
+
+        local = self.clock().astimezone(LONDON)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+    def queue_page(
+        self, view: str, filters: views.QueueFilter, offset: int, limit: int
+    ) -> tuple[list[views.QueueRow], int]:
+        """One window of a queue view (queue | mine | done) and the view's total size."""
+        if view not in views.VIEWS:
+            raise StoreError(f"unknown view {view!r}")
+        since = self.start_of_today()
+        with read_tx(self.engine) as conn:
+            total = views.count_rows(conn, view, self.actor, filters, since)
+            rows = views.list_rows(conn, view, self.actor, filters, since, offset, limit)
+        return rows, total
+
+    def item_state(self, item_id: int) -> tuple[str, str | None, int]:
+        """(status, owner, epoch) of one item: a cheap check for an open screen."""
+        with read_tx(self.engine) as conn:
+            row = conn.execute(
+                select(C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"consultation {item_id} does not exist")
+        return row.status, row.owner, int(row.epoch)
+
+    def practice_name(self, ods: str) -> str:
+        """A practice's name (the ODS code when unknown)."""
+        names = getattr(self, "_practice_names", None)
+        if names is None:
+            names = {p.ods_code: p.name for p in self.list_practices()}
+            self._practice_names = names
+        return names.get(ods, ods)
+
+    @property
+    def sops(self) -> Any:
+        """The SOP library guiding this hub's navigators (loaded, validated and tested once)."""
+        lib = getattr(self, "_sops", None)
+        if lib is None:
+            from ehub_tui.sop.library import SopLibrary, default_sops_dir
+
+            lib = SopLibrary(default_sops_dir(self.settings.sops_dir))
+            lib.reload()
+            self._sops = lib
+        return lib
+
+    def decide(self, item: dict[str, Any], answers: dict[str, Any]) -> Any:
+        """The SOP decision for an item with the navigator's answers so far (None: no SOPs)."""
+        from ehub_tui.domain.clock import LONDON
+
+        engine = self.sops.engine
+        if engine is None:
+            return None
+        return engine.evaluate(item, answers, self.clock().astimezone(LONDON).date())
+
+    def view_counts(self) -> dict[str, int]:
+        """Sizes of the queue, mine and done-today views (for the tab labels)."""
+        since = self.start_of_today()
+        empty = views.QueueFilter()
+        with read_tx(self.engine) as conn:
+            return {v: views.count_rows(conn, v, self.actor, empty, since) for v in views.VIEWS}
 
     def get_consultation(self, item_id: int) -> dict[str, Any]:
         """One consultation, every column."""

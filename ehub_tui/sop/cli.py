@@ -26,15 +26,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.
 def default_sops_dir() -> Path:
     """settings.sops_dir, else ./sops, else the sops/ shipped beside the package."""
     from ehub_tui.config import load_settings
+    from ehub_tui.sop.library import default_sops_dir as pick
 
     try:
         configured = load_settings().sops_dir
     except Exception:
         configured = None
-    if configured:
-        return Path(configured)
-    here = Path.cwd() / "sops"
-    return here if here.is_dir() else REPO_ROOT / "sops"
+    return pick(configured)
 
 
 def _paths(paths: list[Path] | None) -> list[Path]:

@@ -12,6 +12,16 @@ from ehub_tui.sop.engine import Engine
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, SopSet, load_set
 from ehub_tui.sop.testing import run_tests
 
+REPO_SOPS = Path(__file__).resolve().parents[2] / "sops"
+
+
+def default_sops_dir(configured: Path | None = None) -> Path:
+    """The configured folder, else ./sops, else the sops/ shipped beside the package."""
+    if configured:
+        return configured
+    here = Path.cwd() / "sops"
+    return here if here.is_dir() else REPO_SOPS
+
 
 @dataclass(frozen=True)
 class ReloadResult:

@@ -28,7 +28,7 @@ def message_context(
         "practice_name": practice_name or str(consultation.get("practice_ods") or "your practice"),
         "destination": destination,
         "condition": condition_words(consultation.get("template")),
-        "hub_phone": hub_phone or "your practice",
+        "hub_phone": hub_phone or "your practice's usual number",
     }
 
 

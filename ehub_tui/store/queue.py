@@ -74,28 +74,32 @@ def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
     return row
 
 
-def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
-    row = _describe(conn, item_id)
-    if row.status == Status.CLAIMED and row.owner != me:
+def describe_loss(item_id: int, status: str, owner: str | None) -> str:
+    """Why someone no longer holds an item, in plain English."""
+    if status == Status.CLAIMED:
         why = (
-            f"it is now held by {row.owner} (reassigned by a supervisor, or your lease ran out "
+            f"it is now held by {owner} (reassigned by a supervisor, or your lease ran out "
             "and they claimed it)"
         )
-    elif row.status == Status.CLAIMED:
-        why = "it was claimed again since (a newer claim holds it)"
-    elif row.status == Status.QUEUED:
+    elif status == Status.QUEUED:
         why = "it was released back to the queue (by a supervisor, or the lease expired)"
-    elif row.status == Status.COMPLETED:
+    elif status == Status.COMPLETED:
         why = "it has already been completed"
     else:
         why = "it was cancelled"
-    return LostClaim(
-        item_id,
-        f"You no longer hold consultation {item_id}: {why}. Your draft is kept.",
-        owner=row.owner,
-        status=row.status,
-        epoch=row.epoch,
-    )
+    return f"You no longer hold consultation {item_id}: {why}. Your draft is kept."
+
+
+def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
+    row = _describe(conn, item_id)
+    if row.status == Status.CLAIMED and row.owner == me:
+        message = (
+            f"You no longer hold consultation {item_id}: it was claimed again since (a newer "
+            "claim holds it). Your draft is kept."
+        )
+    else:
+        message = describe_loss(item_id, row.status, row.owner)
+    return LostClaim(item_id, message, owner=row.owner, status=row.status, epoch=row.epoch)
 
 
 # The claim is the hub's hottest statement, so it is hand-written SQL run on the driver's own

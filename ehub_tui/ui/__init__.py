@@ -1,0 +1,1 @@
+"""The Textual apps. The only package that imports Textual."""

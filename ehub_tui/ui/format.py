@@ -1,0 +1,66 @@
+"""Small display helpers shared by the screens (UK local time, due times, ages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from ehub_tui.domain.clock import LONDON
+
+
+def local(dt: datetime) -> datetime:
+    """UTC → UK local time."""
+    return dt.astimezone(LONDON)
+
+
+def short_time(dt: datetime, now: datetime) -> str:
+    """``14:05`` today, ``Mon 14:05`` this week, else ``12 Nov``."""
+    d, n = local(dt), local(now)
+    if d.date() == n.date():
+        return d.strftime("%H:%M")
+    if (n.date() - d.date()).days < 7:
+        return d.strftime("%a %H:%M")
+    return d.strftime("%d %b")
+
+
+def span(delta: timedelta) -> str:
+    """A duration in the largest sensible units: ``2d 3h``, ``3h 05m``, ``12m``."""
+    secs = int(abs(delta.total_seconds()))
+    days, rem = divmod(secs, 86400)
+    hours, rem = divmod(rem, 3600)
+    mins = rem // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}m"
+    return f"{mins}m"
+
+
+def due_text(due: datetime, now: datetime) -> tuple[str, str]:
+    """Time left to the response standard and a style: overdue red, under 1 h amber."""
+    left = due - now
+    if left.total_seconds() < 0:
+        return f"-{span(left)}", "bold red"
+    if left <= timedelta(hours=1):
+        return span(left), "bold yellow"
+    return span(left), ""
+
+
+def age_years(dob: date, today: date) -> int:
+    """Whole years of age."""
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def age_sex(dob: date, sex: str, today: date) -> str:
+    """``34F``, ``7mM`` for babies."""
+    years = age_years(dob, today)
+    s = {"male": "M", "female": "F", "other": "X"}.get(sex, "?")
+    if years < 2:
+        months = (today.year - dob.year) * 12 + today.month - dob.month
+        months -= 1 if today.day < dob.day else 0
+        return f"{max(months, 0)}m{s}"
+    return f"{years}{s}"
+
+
+def template_words(template: str | None) -> str:
+    """``sore_throat`` → ``sore throat``."""
+    return (template or "—").replace("_", " ")

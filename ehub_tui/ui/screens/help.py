@@ -1,0 +1,54 @@
+"""The ? screen: every binding of the screen underneath, in words."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+GENERAL = [
+    ("?", "this help"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("q", "quit (from the queue)"),
+]
+
+
+def binding_lines(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, description) for the screen's and the app's shown bindings."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for node in (screen, screen.app):
+        for b in node.BINDINGS:
+            if not isinstance(b, Binding) or not b.description or b.description in seen:
+                continue
+            seen.add(b.description)
+            keys = b.key_display or b.key.replace(",", " / ")
+            out.append((keys, b.description))
+    return out
+
+
+class HelpScreen(ModalScreen[None]):
+    """What every key does here."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, for_screen: Screen, title: str, intro: str) -> None:
+        super().__init__()
+        self.for_screen = for_screen
+        self.title_text = title
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog dialog-tall", id="help"):
+            yield Label(f"Help — {self.title_text}", classes="dialog-title")
+            yield Static(self.intro, classes="help-intro")
+            lines = binding_lines(self.for_screen) + GENERAL
+            width = max(len(k) for k, _ in lines) + 2
+            body = "\n".join(f"[b]{k.ljust(width)}[/b]{d}" for k, d in lines)
+            yield Static(body, id="help-keys")
+            yield Label("escape to close", classes="dialog-help")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

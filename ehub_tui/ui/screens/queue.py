@@ -1,0 +1,289 @@
+"""The queue screen: what is waiting, best first; claim the next or a chosen item."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
+
+from ehub_tui.store.views import QueueFilter, QueueRow
+from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
+
+if TYPE_CHECKING:
+    from ehub_tui.ui.app import EhubApp
+
+VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
+TYPES = (None, "clinical", "admin", "other")
+EMPTY = {
+    "queue": "The queue is empty — nothing waiting. New requests appear here by themselves.",
+    "mine": "You hold no items. Press n to take the next one from the queue.",
+    "done": "Nothing completed today yet.",
+}
+
+
+class QueueScreen(Screen[None]):
+    """Queue / Mine / Done today, with filters and search."""
+
+    BINDINGS = [
+        Binding("n", "next", "Next item", id="next"),
+        Binding("enter", "open", "Claim/open", id="open"),
+        Binding("1", "view('queue')", "Queue", show=False),
+        Binding("2", "view('mine')", "Mine", show=False),
+        Binding("3", "view('done')", "Done", show=False),
+        Binding("tab", "next_view", "Next tab", show=False),
+        Binding("slash", "search", "Search", id="search", key_display="/"),
+        Binding("p", "cycle_practice", "Practice", id="practice"),
+        Binding("t", "cycle_type", "Type", id="type"),
+        Binding("u", "toggle_urgent", "Urgent only", id="urgent"),
+        Binding("d", "toggle_due", "Due < 1h", id="due"),
+        Binding("x", "clear_filters", "Clear filters", id="clear"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "queue"
+        self.filters = QueueFilter()
+        self._practices: list[str] = []
+        self._cursor_seen = -1
+        self._busy = False
+
+    @property
+    def ehub(self) -> EhubApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.ehub.title_line(), id="topbar")
+        yield Tabs(*[Tab(VIEW_LABELS[v], id=v) for v in VIEW_LABELS], id="views")
+        with Horizontal(id="filterbar"):
+            yield Label("", id="filters")
+            yield Input(placeholder="search text, template, practice… (enter, esc)", id="search")
+        yield Static(header_text(200), id="colhead")
+        yield QueueTable(self._fetch, self.ehub.now, empty_text=EMPTY["queue"], id="table")
+        yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = False
+        search.cursor_blink = False
+        self.query_one(QueueTable).focus()
+        self._practices = [p.ods_code for p in self.ehub.service.list_practices()]
+        self._show_filters()
+        self.reload()
+        self.set_interval(self.ehub.poll_interval, self._poll)
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def _fetch(self, offset: int, limit: int) -> tuple[list[QueueRow], int]:
+        return self.ehub.service.queue_page(self.view, self.filters, offset, limit)
+
+    def reload(self) -> None:
+        """Refetch the visible rows and the tab counts."""
+        self.query_one(QueueTable).refresh_data()
+        self._counts()
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _counts(self) -> None:
+        counts = self.ehub.service.view_counts()
+        self.app.call_from_thread(self._show_counts, counts)
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        tabs = self.query_one(Tabs)
+        for view, n in counts.items():
+            tab = tabs.query_one(f"#{view}", Tab)
+            tab.label = f"{VIEW_LABELS[view]} ({n})"
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        try:
+            cursor = self.ehub.service.change_cursor()
+        except Exception:  # a dropped hub connection: try again at the next tick
+            return
+        if cursor != self._cursor_seen:
+            self._cursor_seen = cursor
+            self.app.call_from_thread(self.reload)
+
+    # -- tabs, filters, search ------------------------------------------------------------------
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id and event.tab.id != self.view:
+            self.view = event.tab.id
+            table = self.query_one(QueueTable)
+            table.empty_text = EMPTY[self.view]
+            table.cursor = 0
+            table.scroll_to(y=0, animate=False)
+            self.reload()
+            table.focus()
+
+    def action_view(self, view: str) -> None:
+        self.query_one(Tabs).active = view
+
+    def action_next_view(self) -> None:
+        order = list(VIEW_LABELS)
+        self.action_view(order[(order.index(self.view) + 1) % len(order)])
+
+    def _set_filters(self, **changes: Any) -> None:
+        self.filters = dataclasses.replace(self.filters, **changes)
+        self._show_filters()
+        self.query_one(QueueTable).cursor = 0
+        self.reload()
+
+    def _show_filters(self) -> None:
+        f = self.filters
+        parts = []
+        if f.practice:
+            parts.append(f"practice {f.practice}")
+        if f.request_type:
+            parts.append(f.request_type)
+        if f.min_priority:
+            parts.append("urgent and emergency only")
+        if f.due_before:
+            parts.append("due within 1 h")
+        if f.search:
+            parts.append(f"“{f.search}”")
+        text = (
+            "Filters: " + ", ".join(parts) + "  (x clears)"
+            if parts
+            else ("All items · p practice · t type · u urgent · d due soon · / search")
+        )
+        self.query_one("#filters", Label).update(text)
+
+    def action_cycle_practice(self) -> None:
+        options: list[str | None] = [None, *self._practices]
+        i = options.index(self.filters.practice) if self.filters.practice in options else 0
+        self._set_filters(practice=options[(i + 1) % len(options)])
+
+    def action_cycle_type(self) -> None:
+        i = TYPES.index(self.filters.request_type)
+        self._set_filters(request_type=TYPES[(i + 1) % len(TYPES)])
+
+    def action_toggle_urgent(self) -> None:
+        self._set_filters(min_priority=0 if self.filters.min_priority else 1)
+
+    def action_toggle_due(self) -> None:
+        due = None if self.filters.due_before else self.ehub.now() + timedelta(hours=1)
+        self._set_filters(due_before=due)
+
+    def action_clear_filters(self) -> None:
+        self._set_filters(
+            practice=None, request_type=None, min_priority=0, due_before=None, search=None
+        )
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.filters.search or ""
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.query_one(QueueTable).focus()
+        self._set_filters(search=event.value.strip() or None)
+
+    def on_key(self, event: Any) -> None:
+        search = self.query_one("#search", Input)
+        if event.key == "escape" and search.has_focus:
+            search.display = False
+            self.query_one(QueueTable).focus()
+            event.stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.query_one("#search", Input).has_focus and action != "help")
+
+    # -- the highlighted row --------------------------------------------------------------------
+
+    def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
+        row = event.row
+        detail = self.query_one("#detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        flags = f" · supplier flags: {', '.join(row.supplier_flags)}" if row.supplier_flags else ""
+        detail.update(
+            f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
+            f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
+        )
+
+    # -- claiming -------------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._claim(None)
+
+    def action_open(self) -> None:
+        row = self.query_one(QueueTable).current_row
+        if row is None or self._busy:
+            return
+        if self.view == "done":
+            self.notify(f"#{row.id} is completed ({row.route}).", timeout=4)
+            return
+        self._busy = True
+        self._claim(row.id, resume=self.view == "mine")
+
+    @work(thread=True, exclusive=True, group="claim")
+    def _claim(self, item_id: int | None, resume: bool = False) -> None:
+        from ehub_tui.service import Claim, StoreError
+
+        service = self.ehub.service
+        try:
+            if item_id is None:
+                claim = service.claim_next()
+                if claim is None:
+                    self.app.call_from_thread(self._claimed, None, "The queue is empty.")
+                    return
+            elif resume:
+                status, owner, epoch = service.item_state(item_id)
+                if status != "claimed" or owner != service.actor:
+                    self.app.call_from_thread(
+                        self._claimed, None, f"#{item_id} is no longer yours."
+                    )
+                    return
+                claim = Claim(item_id, epoch, self.ehub.now(), owner)
+            else:
+                claim = service.claim(item_id)
+            item = service.get_consultation(claim.item_id)
+        except StoreError as exc:
+            self.app.call_from_thread(self._claimed, None, str(exc))
+            return
+        self.app.call_from_thread(self._claimed, (claim, item), None)
+
+    def _claimed(self, got: Any, problem: str | None) -> None:
+        self._busy = False
+        if got is None:
+            self.notify(problem or "Nothing to claim.", severity="warning", timeout=5)
+            self.reload()
+            return
+        from ehub_tui.ui.screens.triage import TriageScreen
+
+        claim, item = got
+        self.app.push_screen(TriageScreen(claim, item), lambda _: self.reload())
+
+    def action_help(self) -> None:
+        from ehub_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                "Queue",
+                "The queue lists requests waiting for a navigator: emergency and urgent first, "
+                "then the oldest. Due shows the time left to the response standard (red when "
+                "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, home, "
+                "end) and press enter to claim the highlighted one. New items appear by "
+                "themselves.",
+            )
+        )
+
+    def action_quit(self) -> None:
+        self.app.exit()

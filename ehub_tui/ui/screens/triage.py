@@ -1,0 +1,594 @@
+"""Triage: red flags first, then the SOP's questions one at a time, then the suggested route.
+
+The draft (answers, flag handling, override, note, message) lives here until it is completed;
+if the item is reassigned or the lease is lost, the screen says so at once and keeps the draft.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ehub_tui.domain.nhs import format_nhs_number
+from ehub_tui.sop.messages import message_context, render_message
+from ehub_tui.ui.format import age_sex, due_text, local, short_time, span, template_words
+
+if TYPE_CHECKING:
+    from ehub_tui.service import Claim
+    from ehub_tui.ui.app import EhubApp
+
+
+@dataclass
+class Draft:
+    """Everything the navigator has decided so far (kept if the item is lost)."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # questions answered, in order (for back)
+    flags: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # id → (escalated|dismissed, why)
+    override: tuple[str, str] | None = None  # (route id, reason)
+    note: str = ""
+    message: str | None = None
+
+
+class TriageScreen(Screen[None]):
+    """Work one claimed consultation."""
+
+    BINDINGS = [
+        Binding("enter", "accept", "Accept & complete", id="accept"),
+        Binding("e", "escalate", "Escalate flag", id="escalate"),
+        Binding("x", "dismiss_flag", "Dismiss flag", id="dismiss"),
+        Binding("backspace", "back", "Back", id="back"),
+        Binding("o", "override", "Override route", id="override"),
+        Binding("n", "note", "Note", id="note"),
+        Binding("m", "message", "Message", id="message"),
+        Binding("r", "release", "Return to queue", id="release"),
+        Binding("escape", "leave", "Leave (keep)", id="leave"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        *[Binding(str(i), f"answer({i})", f"Answer {i}", show=False) for i in range(1, 10)],
+    ]
+
+    def __init__(self, claim: Claim, item: dict[str, Any]) -> None:
+        super().__init__()
+        self.claim = claim
+        self.item = item
+        self.draft = Draft()
+        self.decision: Any = None
+        self.lost: str | None = None
+        self.busy = False
+        self.first_viewed_at: datetime | None = None
+        self._active_since: float | None = None
+        self._active_seconds = 0.0
+
+    @property
+    def ehub(self) -> EhubApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.ehub.title_line(), id="topbar")
+        yield Static("", id="banner")
+        yield Static("", id="lost")
+        with Horizontal(id="triage"):
+            with VerticalScroll(id="request"):
+                yield Static("", id="request-body")
+            with VerticalScroll(id="guidance"):
+                yield Static("", id="guidance-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.first_viewed_at = self.ehub.now()
+        self._active_since = time.monotonic()
+        self.query_one("#lost").display = False
+        self._decide()
+        self._render_request()
+        self._render_banner()
+        self.set_interval(1.0, self._render_banner)
+        self.set_interval(self.ehub.poll_interval, self._check_still_mine)
+        self.set_interval(self.ehub.heartbeat_interval, self._heartbeat)
+
+    def on_screen_suspend(self) -> None:
+        if self._active_since is not None:
+            self._active_seconds += time.monotonic() - self._active_since
+            self._active_since = None
+
+    def on_screen_resume(self) -> None:
+        if self._active_since is None:
+            self._active_since = time.monotonic()
+
+    def handling_seconds(self) -> float:
+        """Seconds this item has been on screen."""
+        extra = time.monotonic() - self._active_since if self._active_since else 0.0
+        return round(self._active_seconds + extra, 1)
+
+    # -- the decision ----------------------------------------------------------------------------
+
+    def _decide(self) -> None:
+        self.decision = self.ehub.service.decide(self.item, self.draft.answers)
+        self._render_guidance()
+        self.refresh_bindings()
+
+    @property
+    def open_flags(self) -> list[Any]:
+        if self.decision is None:
+            return []
+        return [f for f in self.decision.red_flags if f.id not in self.draft.flags]
+
+    @property
+    def step(self) -> str:
+        if self.decision is None:
+            return "nosop"
+        if self.open_flags:
+            return "flag"
+        if self.decision.next_question is not None:
+            return "question"
+        return "route"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        step = self.step
+        if action in ("escalate", "dismiss_flag"):
+            return step == "flag"
+        if action == "answer":
+            return step == "question"
+        if action == "back":
+            return bool(self.draft.order) and step != "flag"
+        if action in ("accept", "override"):
+            return step in ("route", "nosop") and not self.lost
+        return True
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def _render_banner(self) -> None:
+        it = self.item
+        now = self.ehub.now()
+        name = f"{it.get('given_name', '')} {it.get('family_name', '')}".strip()
+        practice = self.ehub.service.practice_name(it["practice_ods"])
+        due, style = due_text(it["due_by"], now)
+        due_part = f"due {local(it['due_by']).strftime('%a %H:%M')} ({due}"
+        due_part += " overdue)" if due.startswith("-") else " left)"
+        text = Text()
+        text.append(f" {name} ", "bold")
+        text.append(f"· NHS {format_nhs_number(it['nhs_number'])} · ")
+        text.append(f"{age_sex(it['date_of_birth'], it['sex'], local(now).date())} · {practice}\n")
+        text.append(f" #{it['id']} · on screen {span_secs(self.handling_seconds())} · ")
+        text.append(due_part, style or "")
+        self.query_one("#banner", Static).update(text)
+
+    def _render_request(self) -> None:
+        it = self.item
+        now = self.ehub.now()
+        out = Text()
+        out.append(
+            f"{it['request_type'].title()} request · {template_words(it['template'])}\n", "bold"
+        )
+        out.append(f"via {it['source']} · received {short_time(it['received_at'], now)}\n")
+        if it.get("supplier_flags"):
+            out.append(f"Supplier flags: {', '.join(it['supplier_flags'])}\n", "bold yellow")
+        answers = it.get("answers") or {}
+        if answers:
+            out.append("\nAnswers\n", "bold underline")
+            for k, v in answers.items():
+                shown = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                out.append(f"  {k.replace('_', ' ')}: ", "dim")
+                out.append(f"{shown}\n")
+        out.append("\nIn their words\n", "bold underline")
+        out.append_text(self._highlighted(it.get("free_text") or "(nothing written)"))
+        self.query_one("#request-body", Static).update(out)
+
+    def _highlighted(self, text: str) -> Text:
+        """The free text with every red-flag phrase that matched highlighted."""
+        result = Text(text)
+        if self.decision is None:
+            return result
+        flag_rules = {f"red_flags.{f.id}" for f in self.decision.red_flags}
+        phrases = {
+            step[4]
+            for t in self.decision.trace
+            if t.rule in flag_rules
+            for step in t.steps
+            if step[2] == "contains_any" and step[5] and isinstance(step[4], str)
+        }
+        for phrase in phrases:
+            words = [re.escape(w) for w in phrase.split()]
+            if not words:
+                continue
+            pattern = re.compile(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", re.IGNORECASE)
+            for m in pattern.finditer(text):
+                result.stylize("bold white on red", m.start(), m.end())
+        return result
+
+    def _render_guidance(self) -> None:
+        body = self.query_one("#guidance-body", Static)
+        d = self.decision
+        step = self.step
+        out = Text()
+        if step == "nosop":
+            problem = self.ehub.service.sops.last_problem or "No SOPs are loaded."
+            out.append("No SOP guidance is available\n\n", "bold red")
+            out.append(problem + "\n\nUse o to choose a route by hand with a reason.\n")
+            body.update(out)
+            return
+        if d.red_flags:
+            out.append("RED FLAGS\n", "bold white on red")
+            for f in d.red_flags:
+                handled = self.draft.flags.get(f.id)
+                mark = "→" if f is (self.open_flags or [None])[0] else " "
+                colour = "bold red" if f.level == "emergency" else "bold yellow"
+                out.append(f"{mark} {f.level.upper()} ", colour)
+                out.append(f"{f.say}\n")
+                out.append(f"    Action: {f.action}\n", "italic")
+                if handled:
+                    out.append(f"    {handled[0]}: {handled[1]}\n", "dim")
+            out.append("\n")
+        if step == "flag":
+            out.append("Deal with the red flag first:\n", "bold")
+            out.append("  e  escalate now (records an escalation the supervisor sees)\n")
+            out.append("  x  dismiss, with a reason (e.g. already seen today)\n")
+            body.update(out)
+            return
+        if self.draft.order:
+            out.append("Answers given\n", "bold underline")
+            for qid in self.draft.order:
+                out.append(f"  {qid.replace('_', ' ')}: {self.draft.answers[qid]}\n")
+            out.append("\n")
+        if step == "question":
+            q = d.next_question
+            out.append("Ask the patient (or read it from the request)\n", "bold underline")
+            out.append(f"{q.text}\n\n", "bold")
+            for i, a in enumerate(q.answers, start=1):
+                out.append(f"  [{i}] ", "bold cyan")
+                out.append(f"{a}\n")
+            if d.route:
+                out.append(f"\nSo far the route would be: {d.route.destination}\n", "dim")
+            out.append("\nnumber keys answer · backspace goes back\n", "dim")
+            body.update(out)
+            return
+        route = self.chosen_route()
+        if self.draft.override:
+            out.append("Route (overridden)\n", "bold underline")
+        else:
+            out.append("Suggested route\n", "bold underline")
+        if route is not None:
+            out.append(f"{route.destination}\n", "bold green")
+            out.append(f"{route.category} · {route.urgency.replace('_', ' ')}")
+            out.append(f" · SNOMED {route.snomed}\n" if route.snomed else "\n")
+            out.append(f"Because: {route.because}\n")
+        if self.draft.override:
+            out.append(f"Override reason: {self.draft.override[1]}\n", "yellow")
+        elif d.why_not:
+            out.append("\nWhy not:\n", "dim")
+            for w in d.why_not[:4]:
+                out.append(f"  {w.route}: {'; '.join(w.failed)}\n", "dim")
+        if self.draft.note:
+            out.append(f"\nNote: {self.draft.note}\n", "italic")
+        msg = self.message_text()
+        if msg:
+            out.append("\nMessage to the patient (m to edit):\n", "bold")
+            out.append(msg + "\n", "italic")
+        out.append(
+            "\nenter accept & complete · o override · n note · m message · r return\n", "dim"
+        )
+        body.update(out)
+
+    # -- the route and message -------------------------------------------------------------------
+
+    def all_routes(self) -> list[Any]:
+        """Every route of every active SOP (for an override)."""
+        lib = self.ehub.service.sops
+        if lib.engine is None:
+            return []
+        return [r.spec for s in lib.engine.sops for r in s.routes]
+
+    def chosen_route(self) -> Any:
+        if self.draft.override:
+            rid = self.draft.override[0]
+            return next((r for r in self.all_routes() if r.id == rid), None)
+        return self.decision.route if self.decision else None
+
+    def message_text(self) -> str:
+        if self.draft.message is not None:
+            return self.draft.message
+        route = self.chosen_route()
+        if route is None or not route.message:
+            return ""
+        lib = self.ehub.service.sops
+        template = (
+            next(
+                (
+                    s.messages.get(route.message)
+                    for s in lib.engine.sops
+                    if route.message in s.messages
+                ),
+                None,
+            )
+            if lib.engine
+            else None
+        )
+        if not template:
+            return ""
+        ctx = message_context(
+            self.item,
+            destination=route.destination,
+            practice_name=self.ehub.service.practice_name(self.item["practice_ods"]),
+            hub_phone=self.ehub.service.settings.hub_phone,
+        )
+        return render_message(template, ctx)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_answer(self, n: int) -> None:
+        q = self.decision.next_question if self.decision else None
+        if q is None or n > len(q.answers):
+            return
+        self.draft.answers[q.id] = q.answers[n - 1]
+        self.draft.order.append(q.id)
+        self._decide()
+
+    def action_back(self) -> None:
+        if self.draft.order:
+            qid = self.draft.order.pop()
+            self.draft.answers.pop(qid, None)
+            self._decide()
+
+    def action_dismiss_flag(self) -> None:
+        flags = self.open_flags
+        if not flags:
+            return
+        flag = flags[0]
+        from ehub_tui.ui.screens.dialogs import ReasonDialog
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.draft.flags[flag.id] = ("dismissed", reason)
+                self._decide()
+
+        self.app.push_screen(
+            ReasonDialog(f"Dismiss red flag: {flag.say}", "Why it is safe to dismiss"), done
+        )
+
+    def action_escalate(self) -> None:
+        flags = self.open_flags
+        if not flags or self.busy or self.lost:
+            return
+        flag = flags[0]
+        self.draft.flags[flag.id] = ("escalated", flag.action)
+        outcome = self._outcome(
+            category="escalate",
+            route=f"escalate_{flag.id}",
+            destination=f"Duty clinician now: {flag.action}",
+            urgency="immediate",
+            snomed=None,
+        )
+        self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
+
+    def action_accept(self) -> None:
+        if self.busy or self.lost:
+            return
+        route = self.chosen_route()
+        if route is None:
+            self.notify("Choose a route first (o).", severity="warning")
+            return
+        outcome = self._outcome(
+            category=route.category,
+            route=route.id,
+            destination=route.destination,
+            urgency=route.urgency,
+            snomed=route.snomed,
+        )
+        self._complete(outcome, f"Completed #{self.claim.item_id} → {route.destination}")
+
+    def action_override(self) -> None:
+        from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
+
+        routes = self.all_routes()
+        if not routes:
+            self.notify("No routes are loaded.", severity="error")
+            return
+        options = [(r.id, f"{r.destination} · {r.category} · {r.urgency}") for r in routes]
+
+        def picked(rid: str | None) -> None:
+            if not rid:
+                return
+
+            def reasoned(reason: str | None) -> None:
+                if reason:
+                    self.draft.override = (rid, reason)
+                    self.draft.message = None
+                    self._render_guidance()
+                    self.refresh_bindings()
+
+            self.app.push_screen(ReasonDialog("Why override the suggested route?"), reasoned)
+
+        self.app.push_screen(PickDialog("Choose the route", options), picked)
+
+    def action_note(self) -> None:
+        from ehub_tui.ui.screens.dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.draft.note = text.strip()
+                self._render_guidance()
+
+        self.app.push_screen(TextDialog("Note for the record", self.draft.note), done)
+
+    def action_message(self) -> None:
+        from ehub_tui.ui.screens.dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.draft.message = text
+                self._render_guidance()
+
+        self.app.push_screen(TextDialog("Message to the patient", self.message_text()), done)
+
+    def action_release(self) -> None:
+        from ehub_tui.ui.screens.dialogs import ReasonDialog
+
+        if self.lost:
+            self.dismiss(None)
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._release(reason)
+
+        self.app.push_screen(ReasonDialog("Return this item to the queue: why?"), done)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_help(self) -> None:
+        from ehub_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                "Triage",
+                "Red flags come first: escalate (e) or dismiss with a reason (x). Then answer "
+                "the SOP's questions with the number keys (backspace goes back). Then enter "
+                "accepts the suggested route and completes the item; o overrides it with a "
+                "reason. n adds a note, m edits the message to the patient, r returns the item "
+                "to the queue with a reason, escape leaves it in your Mine list.",
+            )
+        )
+
+    # -- the outcome -----------------------------------------------------------------------------
+
+    def _outcome(
+        self, *, category: str, route: str, destination: str, urgency: str, snomed: str | None
+    ) -> dict[str, Any]:
+        d = self.decision
+        sop = d.routing_sop if d else None
+        detail = {
+            "answers": dict(self.draft.answers),
+            "red_flags": [
+                {
+                    "id": f.id,
+                    "level": f.level,
+                    "handled": self.draft.flags.get(f.id, ("", ""))[0],
+                    "reason": self.draft.flags.get(f.id, ("", ""))[1],
+                }
+                for f in (d.red_flags if d else [])
+            ],
+            "suggested_route": d.route.id if d and d.route else None,
+            "sops": [s.as_dict() for s in d.sops] if d else [],
+            "matched_rules": d.matched_rules if d else [],
+            "trace": [t.as_dict() for t in d.trace] if d else [],
+        }
+        return {
+            "category": category,
+            "route": route,
+            "destination": destination,
+            "urgency": urgency,
+            "snomed_code": snomed,
+            "sop_id": sop.id if sop else None,
+            "sop_version": sop.version if sop else None,
+            "sop_sha256": sop.sha256 if sop else None,
+            "engine_version": d.engine_version if d else None,
+            "override_reason": self.draft.override[1] if self.draft.override else None,
+            "note": self.draft.note or None,
+            "message": self.message_text() or None,
+            "first_viewed_at": self.first_viewed_at,
+            "handling_seconds": self.handling_seconds(),
+            "detail": detail,
+        }
+
+    @work(thread=True, exclusive=True, group="complete")
+    def _complete(self, outcome: dict[str, Any], done_text: str) -> None:
+        from ehub_tui.service import LostClaim, StoreError
+
+        self.busy = True
+        try:
+            self.ehub.service.complete(self.claim, outcome)
+        except LostClaim as exc:
+            self.app.call_from_thread(self._set_lost, str(exc))
+            return
+        except StoreError as exc:
+            self.app.call_from_thread(
+                self.notify, f"Not saved: {exc}", severity="error", timeout=10
+            )
+            return
+        finally:
+            self.busy = False
+        self.app.call_from_thread(self._finished, done_text)
+
+    @work(thread=True, exclusive=True, group="complete")
+    def _release(self, reason: str) -> None:
+        from ehub_tui.service import LostClaim, StoreError
+
+        try:
+            self.ehub.service.release(self.claim, reason)
+        except LostClaim as exc:
+            self.app.call_from_thread(self._set_lost, str(exc))
+            return
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._finished, f"#{self.claim.item_id} returned to the queue")
+
+    def _finished(self, text: str) -> None:
+        self.notify(text, timeout=4)
+        self.dismiss(None)
+
+    # -- still mine? -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="still-mine")
+    def _check_still_mine(self) -> None:
+        if self.lost:
+            return
+        try:
+            status, owner, epoch = self.ehub.service.item_state(self.claim.item_id)
+        except Exception:  # the hub is unreachable: the heartbeat will tell
+            return
+        if (status, owner, epoch) != ("claimed", self.claim.owner, self.claim.epoch):
+            from ehub_tui.store.queue import describe_loss
+
+            self.app.call_from_thread(
+                self._set_lost, describe_loss(self.claim.item_id, status, owner)
+            )
+
+    @work(thread=True, exclusive=True, group="heartbeat")
+    def _heartbeat(self) -> None:
+        from ehub_tui.service import LostClaim, StoreError
+
+        if self.lost:
+            return
+        try:
+            self.claim = self.ehub.service.heartbeat(self.claim)
+        except LostClaim as exc:
+            self.app.call_from_thread(self._set_lost, str(exc))
+        except StoreError:
+            pass
+
+    def _set_lost(self, message: str) -> None:
+        if self.lost:
+            return
+        self.lost = message
+        banner = self.query_one("#lost", Static)
+        banner.update(f" {escape(message)} Press r or escape to go back to the queue. ")
+        banner.display = True
+        self.notify(message, title="Item no longer yours", severity="error", timeout=15)
+        self.refresh_bindings()
+
+
+def span_secs(seconds: float) -> str:
+    """``3:07`` minutes and seconds."""
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+__all__ = ["Draft", "TriageScreen", "span"]
