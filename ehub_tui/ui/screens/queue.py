@@ -279,8 +279,8 @@ class QueueScreen(Screen[None]):
                 "Queue",
                 "The queue lists requests waiting for a navigator: emergency and urgent first, "
                 "then the oldest. Due shows the time left to the response standard (red when "
-                "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, home, "
-                "end) and press enter to claim the highlighted one. New items appear by "
+                "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, "
+                "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.",
             )
         )
