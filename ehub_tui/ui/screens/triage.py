@@ -7,7 +7,6 @@ if the item is reassigned or the lease is lost, the screen says so at once and k
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -70,7 +69,7 @@ class TriageScreen(Screen[None]):
         self.lost: str | None = None
         self.busy = False
         self.first_viewed_at: datetime | None = None
-        self._active_since: float | None = None
+        self._active_since: datetime | None = None
         self._active_seconds = 0.0
 
     @property
@@ -92,7 +91,7 @@ class TriageScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.first_viewed_at = self.ehub.now()
-        self._active_since = time.monotonic()
+        self._active_since = self.first_viewed_at
         self.query_one("#lost").display = False
         self._decide()
         self._render_request()
@@ -103,16 +102,18 @@ class TriageScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         if self._active_since is not None:
-            self._active_seconds += time.monotonic() - self._active_since
+            self._active_seconds += (self.ehub.now() - self._active_since).total_seconds()
             self._active_since = None
 
     def on_screen_resume(self) -> None:
         if self._active_since is None:
-            self._active_since = time.monotonic()
+            self._active_since = self.ehub.now()
 
     def handling_seconds(self) -> float:
-        """Seconds this item has been on screen."""
-        extra = time.monotonic() - self._active_since if self._active_since else 0.0
+        """Seconds this item has been on screen (by the app's clock)."""
+        extra = (
+            (self.ehub.now() - self._active_since).total_seconds() if self._active_since else 0.0
+        )
         return round(self._active_seconds + extra, 1)
 
     # -- the decision ----------------------------------------------------------------------------
