@@ -272,6 +272,7 @@ def build_demo(service: Any) -> dict[str, Any]:
         if username not in existing:
             service.add_user(username, role, name)
     report = Ingester(service).ingest_paths([fixtures / "oc"])
+    _prescreen(service, show=False)
     return {
         "practices": n_practices,
         "users": len(users),
@@ -310,10 +311,13 @@ def ingest_cmd(
             return
         assert paths is not None
         report = _ingest_with_progress(ingester, paths, show=not as_json)
+        screened = _prescreen(ingester.service, show=not as_json) if report.new else 0
         if as_json:
-            _print_json(report.as_dict())
+            _print_json({**report.as_dict(), "screened": screened})
         else:
             _print_report(report)
+            if screened:
+                out.print(f"{screened} new consultation(s) screened for red flags.")
         if report.failed_files:
             raise typer.Exit(2)
         if report.quarantined:
@@ -344,6 +348,21 @@ def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
                 progress.update(task, completed=done)
 
         return ingester.ingest_paths(paths, on_progress)
+
+
+def _prescreen(service: Any, show: bool) -> int:
+    """Screen every new consultation for SOP red flags (raises their priority)."""
+    if service.sops.engine is None:
+        err.print(
+            f"[yellow]not screened for red flags:[/] {service.sops.last_problem}", highlight=False
+        )
+        return 0
+    total = 0
+    while True:
+        n = service.prescreen(1000)
+        total += n
+        if n == 0:
+            return total
 
 
 def _print_report(report: Any) -> None:
@@ -446,6 +465,8 @@ def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool) -> None:
                     if now - first[1] < SETTLE_SECONDS:
                         continue
                     fr = ingester.ingest_file(path)
+                    if fr.new:
+                        _prescreen(ingester.service, show=False)
                     if _signature(path) != sig:  # written to while we read it
                         seen.pop(path, None)
                         continue

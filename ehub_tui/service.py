@@ -548,6 +548,32 @@ class HubService:
             return None
         return engine.evaluate(item, answers, self.clock().astimezone(LONDON).date())
 
+    def prescreen(self, limit: int = 500) -> int:
+        """Screen up to ``limit`` new consultations for SOP red flags; returns how many.
+
+        A red flag raises the item's priority (emergency → 2, urgent → 1; never lowered) and,
+        with it, its due time. Any signed-in client may run this; it is idempotent.
+        """
+        from ehub_tui.domain.clock import LONDON
+        from ehub_tui.store import screening
+
+        engine = self.sops.engine
+        if engine is None:
+            return 0
+        with read_tx(self.engine) as conn:
+            items = screening.unscreened(conn, limit)
+        if not items:
+            return 0
+        today = self.clock().astimezone(LONDON).date()
+        results = []
+        for item in items:
+            d = engine.evaluate(item, {}, today, trace=False)
+            results.append((item, [{"id": f.id, "level": f.level} for f in d.red_flags]))
+        sops = [{"id": s.id, "version": s.meta.version, "sha256": s.sha256} for s in engine.sops]
+        with write_tx(self.engine) as conn:
+            screening.record(conn, results, self.actor, self.clock(), self.due_by, sops)
+        return len(items)
+
     def view_counts(self) -> dict[str, int]:
         """Sizes of the queue, mine and done-today views (for the tab labels)."""
         since = self.start_of_today()

@@ -73,6 +73,7 @@ class Consultation(SQLModel, table=True):
         Index("ix_consultation_owner", "owner"),
         Index("ix_consultation_practice", "practice_ods"),
         Index("ix_consultation_received", "received_at"),
+        Index("ix_consultation_screened", "screened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,6 +101,8 @@ class Consultation(SQLModel, table=True):
     completed_at: datetime | None = _dt(nullable=True)
     ingested_at: datetime = _dt()
     updated_at: datetime = _dt()
+    screened_at: datetime | None = _dt(nullable=True)  # red-flag prescreen done (migration 0002)
+    sop_flags: list[dict[str, str]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Outcome(SQLModel, table=True):

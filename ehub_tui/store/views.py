@@ -57,12 +57,16 @@ class QueueRow:
     supplier_flags: tuple[str, ...]
     completed_at: datetime | None = None
     route: str | None = None
+    sop_flags: tuple[str, ...] | None = (
+        None  # red flag levels found by the prescreen; None: not yet
+    )
 
 
 _COLUMNS = (
     "c.id, c.priority, c.status, c.owner, c.received_at, c.due_by, c.practice_ods, "
     "c.request_type, c.template, c.given_name, c.family_name, c.date_of_birth, c.sex, "
-    "substr(c.free_text, 1, 120) AS free_text, c.supplier_flags, c.completed_at"
+    "substr(c.free_text, 1, 120) AS free_text, c.supplier_flags, c.completed_at, c.sop_flags, "
+    "c.screened_at"
 )
 
 
@@ -164,6 +168,10 @@ def _row(r: Any, sqlite: bool) -> QueueRow:
     flags = r.supplier_flags
     if isinstance(flags, str):
         flags = json.loads(flags)
+    found = r.sop_flags
+    if isinstance(found, str):
+        found = json.loads(found)
+    levels = None if r.screened_at is None else tuple(f.get("level", "") for f in found or [])
     dob = r.date_of_birth
     if isinstance(dob, str):
         dob = date.fromisoformat(dob)
@@ -187,4 +195,5 @@ def _row(r: Any, sqlite: bool) -> QueueRow:
         supplier_flags=tuple(flags or ()),
         completed_at=_as_dt(r.completed_at),
         route=r.route,
+        sop_flags=levels,
     )

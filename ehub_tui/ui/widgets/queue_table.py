@@ -188,10 +188,17 @@ class QueueTable(ScrollView, can_focus=True):
     def _segments(self, row: QueueRow, width: int, focused: bool, current: bool) -> list[Segment]:
         now = self.now()
         base = Style(reverse=True) if focused else (Style(bgcolor="grey23") if current else Style())
-        if row.priority >= 2:
+        found = row.sop_flags or ()
+        if "emergency" in found:
+            flag, fstyle = "‼RF", Style(color="red", bold=True)
+        elif row.priority >= 2:
             flag, fstyle = "‼EM", Style(color="red", bold=True)
+        elif "urgent" in found:
+            flag, fstyle = "!RF", Style(color="yellow", bold=True)
         elif row.priority == 1:
             flag, fstyle = "!UR", Style(color="yellow", bold=True)
+        elif row.sop_flags is None and row.status != "completed":
+            flag, fstyle = "?", Style(dim=True)  # not screened for red flags yet
         else:
             flag, fstyle = "", Style()
         due, dstyle = due_text(row.due_by, now)

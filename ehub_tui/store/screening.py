@@ -1,0 +1,86 @@
+"""Red-flag prescreen: the SOP red flags of every new consultation raise its queue priority, so
+the queue shows red flags first even when the supplier flagged nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from ehub_tui.store import audit
+from ehub_tui.store.models import Consultation
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+
+FIELDS = (
+    C.c.id,
+    C.c.date_of_birth,
+    C.c.sex,
+    C.c.practice_ods,
+    C.c.request_type,
+    C.c.template,
+    C.c.free_text,
+    C.c.answers,
+    C.c.supplier_flags,
+    C.c.priority,
+    C.c.received_at,
+)
+
+
+def unscreened(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Open consultations not screened yet, oldest id first."""
+    rows = conn.execute(
+        select(*FIELDS)
+        .where(C.c.screened_at.is_(None), C.c.status.in_(["queued", "claimed"]))
+        .order_by(C.c.id)
+        .limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def record(
+    conn: Connection,
+    results: Sequence[tuple[dict[str, Any], list[dict[str, str]]]],
+    actor: str,
+    now: datetime,
+    due_by: Callable[[datetime, int], datetime],
+    sops: list[dict[str, str]],
+) -> list[int]:
+    """Store the flags found, raise priorities (never lower them) and audit the batch.
+
+    Returns the ids whose priority was raised.
+    """
+    raised: list[list[Any]] = []
+    for item, flags in results:
+        levels = {f["level"] for f in flags}
+        want = 2 if "emergency" in levels else 1 if "urgent" in levels else 0
+        values: dict[str, Any] = {"screened_at": now, "sop_flags": flags}
+        if want > item["priority"]:
+            values["priority"] = want
+            values["due_by"] = due_by(item["received_at"], want)
+            values["updated_at"] = now
+            raised.append([item["id"], want, [f["id"] for f in flags]])
+        # only rows still unscreened: a second screener never repeats the work
+        conn.execute(
+            update(C).where(C.c.id == item["id"], C.c.screened_at.is_(None)).values(**values)
+        )
+    if results:
+        audit.append(
+            conn,
+            [
+                audit.Event(
+                    actor,
+                    "prescreen",
+                    None,
+                    {
+                        "screened": [item["id"] for item, _ in results],
+                        "raised": raised,
+                        "sops": sops,
+                    },
+                )
+            ],
+            now,
+        )
+    return [r[0] for r in raised]
