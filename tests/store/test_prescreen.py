@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 from sqlalchemy import text
 from typer.testing import CliRunner
 
