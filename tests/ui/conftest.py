@@ -17,6 +17,8 @@ written by hand so each flow knows exactly which step comes next:
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -202,3 +204,16 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 def run(coro: Awaitable[None]) -> None:
     """Run one async test body (the suite has no asyncio plugin)."""
     asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def svg_text(svg: str) -> str:
+    """The text of a Textual SVG screenshot, one line per terminal row."""
+    rows: dict[float, list[str]] = {}
+    for y, body in re.findall(r'<text [^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        rows.setdefault(float(y), []).append(html.unescape(body).replace("\xa0", " "))
+    return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
+
+
+def screen_text(app: EhubApp) -> str:
+    """What the terminal shows now, as text."""
+    return svg_text(app.export_screenshot())
