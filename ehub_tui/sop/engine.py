@@ -338,8 +338,12 @@ class Engine:
             if trace:
 
                 def why_not_fn() -> list[WhyNot]:
-                    near = [(r.spec.id, _failed_parts(r, facts)) for r in missed]
-                    near = [(rid, f) for rid, f in near if f]
+                    # near misses: some of the route held, and the fewest parts failed
+                    near = [
+                        (r.spec.id, failed)
+                        for r in missed
+                        if (failed := _failed_parts(r, facts)) and len(failed) < len(r.parts)
+                    ]
                     if not near:
                         return []
                     fewest = min(len(f) for _, f in near)

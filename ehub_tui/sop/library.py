@@ -86,7 +86,7 @@ class SopLibrary:
         if candidate.errors:
             first = candidate.errors[0]
             more = f" (and {len(candidate.errors) - 1} more)" if len(candidate.errors) > 1 else ""
-            return f"The changed SOPs have errors: {first}{more}."
+            return f"The SOPs have errors: {first}{more}."
         report = run_tests(candidate)
         if not report.ok:
             if report.failed:
@@ -96,5 +96,5 @@ class SopLibrary:
                 why = str(report.problems[0])
             else:
                 why = (report.boundary_failures + report.random_failures)[0]
-            return f"The changed SOPs fail their tests: {why}."
+            return f"The SOPs fail their tests: {why}."
         return None

@@ -8,9 +8,19 @@ from typing import Any
 
 from ehub_tui.sop.models import PLACEHOLDERS
 
+WORDS = {
+    "uti": "urinary tract infection",
+    "acute_otitis_media": "ear infection",
+    "infected_insect_bite": "infected insect bite",
+    "msk": "muscle or joint problem",
+    "general_clinical": "request",
+}
+
 
 def condition_words(template: str | None) -> str:
-    """A template id in words: ``sore_throat`` → ``sore throat``."""
+    """A template id in words: ``sore_throat`` → ``sore throat``, ``uti`` → ``urinary …``."""
+    if template in WORDS:
+        return WORDS[template]
     return (template or "request").replace("_", " ").replace("-", " ").strip()
 
 

@@ -38,6 +38,7 @@ class EhubApp(App[None]):
         self.poll_interval = poll_interval
         lease = service.settings.lease_minutes * 60
         self.heartbeat_interval = heartbeat_interval or max(5.0, min(60.0, lease / 3))
+        self.drafts: dict[int, Any] = {}  # item id → Draft, kept while the app runs
 
     def title_line(self) -> str:
         """Who is signed in, on which hub."""
@@ -61,11 +62,12 @@ class EhubApp(App[None]):
         self.set_interval(30.0, self._check_sops)
         self._check_size()
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event: Any) -> None:
+        self._check_size(event.size.width, event.size.height)
 
-    def _check_size(self) -> None:
-        w, h = self.size
+    def _check_size(self, w: int | None = None, h: int | None = None) -> None:
+        if w is None or h is None:
+            w, h = self.size
         if w < MIN_WIDTH or h < MIN_HEIGHT:
             self.notify(
                 f"The window is {w}×{h}; ehub-tui needs at least {MIN_WIDTH}×{MIN_HEIGHT}. "

@@ -91,9 +91,44 @@ class TextDialog(ModalScreen[str | None]):
         area = self.query_one(TextArea)
         area.cursor_blink = False
         area.focus()
+        self._warned = False
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
+        if self.query_one(TextArea).text != self.text and not self._warned:
+            self._warned = True
+            self.notify(
+                "Press escape again to throw away your changes, or ctrl+s to save.",
+                severity="warning",
+                timeout=5,
+            )
+            return
         self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask before something that cannot be undone."""
+
+    BINDINGS = [
+        Binding("enter,y", "yes", "Confirm"),
+        Binding("escape,n", "no", "Cancel"),
+    ]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.body)
+            yield Label("enter to confirm · escape to cancel", classes="dialog-help")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

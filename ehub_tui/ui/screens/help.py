@@ -9,9 +9,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 GENERAL = [
-    ("?", "this help"),
     ("ctrl+p", "command palette: every action by name"),
-    ("q", "quit (from the queue)"),
+    ("ctrl+q", "quit the app"),
 ]
 
 
@@ -23,6 +22,8 @@ def binding_lines(screen: Screen) -> list[tuple[str, str]]:
         for b in node.BINDINGS:
             if not isinstance(b, Binding) or not b.description or b.description in seen:
                 continue
+            if node is screen.app and b.key == "ctrl+q":
+                continue  # listed with the general keys
             seen.add(b.description)
             keys = b.key_display or b.key.replace(",", " / ")
             out.append((keys, b.description))
@@ -34,17 +35,24 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
-    def __init__(self, for_screen: Screen, title: str, intro: str) -> None:
+    def __init__(
+        self,
+        for_screen: Screen,
+        title: str,
+        intro: str,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.for_screen = for_screen
         self.title_text = title
         self.intro = intro
+        self.extra = extra or []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog dialog-tall", id="help"):
             yield Label(f"Help — {self.title_text}", classes="dialog-title")
             yield Static(self.intro, classes="help-intro")
-            lines = binding_lines(self.for_screen) + GENERAL
+            lines = binding_lines(self.for_screen) + self.extra + GENERAL
             width = max(len(k) for k, _ in lines) + 2
             body = "\n".join(f"[b]{k.ljust(width)}[/b]{d}" for k, d in lines)
             yield Static(body, id="help-keys")

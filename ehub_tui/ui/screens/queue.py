@@ -39,11 +39,11 @@ class QueueScreen(Screen[None]):
         Binding("3", "view('done')", "Done", show=False),
         Binding("tab", "next_view", "Next tab", show=False),
         Binding("slash", "search", "Search", id="search", key_display="/"),
-        Binding("p", "cycle_practice", "Practice", id="practice"),
-        Binding("t", "cycle_type", "Type", id="type"),
-        Binding("u", "toggle_urgent", "Urgent only", id="urgent"),
-        Binding("d", "toggle_due", "Due < 1h", id="due"),
-        Binding("x", "clear_filters", "Clear filters", id="clear"),
+        Binding("p", "cycle_practice", "Practice", id="practice", show=False),
+        Binding("t", "cycle_type", "Type", id="type", show=False),
+        Binding("u", "toggle_urgent", "Urgent only", id="urgent", show=False),
+        Binding("d", "toggle_due", "Due < 1h", id="due", show=False),
+        Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -118,7 +118,7 @@ class QueueScreen(Screen[None]):
         if event.tab.id and event.tab.id != self.view:
             self.view = event.tab.id
             table = self.query_one(QueueTable)
-            table.empty_text = EMPTY[self.view]
+            table.empty_text = self._empty_text()
             table.cursor = 0
             table.scroll_to(y=0, animate=False)
             self.reload()
@@ -133,6 +133,7 @@ class QueueScreen(Screen[None]):
 
     def _set_filters(self, **changes: Any) -> None:
         self.filters = dataclasses.replace(self.filters, **changes)
+        self.query_one(QueueTable).empty_text = self._empty_text()
         self._show_filters()
         self.query_one(QueueTable).cursor = 0
         self.reload()
@@ -156,6 +157,11 @@ class QueueScreen(Screen[None]):
             else ("All items · p practice · t type · u urgent · d due soon · / search")
         )
         self.query_one("#filters", Label).update(text)
+
+    def _empty_text(self) -> str:
+        if self.filters.active:
+            return "No items match the filters. Press x to clear them."
+        return EMPTY[self.view]
 
     def action_cycle_practice(self) -> None:
         options: list[str | None] = [None, *self._practices]
@@ -268,7 +274,8 @@ class QueueScreen(Screen[None]):
         from ehub_tui.ui.screens.triage import TriageScreen
 
         claim, item = got
-        self.app.push_screen(TriageScreen(claim, item), lambda _: self.reload())
+        draft = self.ehub.drafts.pop(claim.item_id, None)
+        self.app.push_screen(TriageScreen(claim, item, draft), lambda _: self.reload())
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -277,11 +284,15 @@ class QueueScreen(Screen[None]):
             HelpScreen(
                 self,
                 "Queue",
-                "The queue lists requests waiting for a navigator: emergency and urgent first, "
+                intro="The queue lists requests waiting for a navigator: emergency and urgent "
+                "first, "
                 "then the oldest. Due shows the time left to the response standard (red when "
                 "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, "
                 "home, end) and press enter to claim the highlighted one. New items appear by "
-                "themselves.",
+                "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
+                "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
+                "· ? not yet screened for red flags.",
+                extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )
 

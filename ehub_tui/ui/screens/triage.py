@@ -7,6 +7,7 @@ if the item is reassigned or the lease is lost, the screen says so at once and k
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Draft:
-    """Everything the navigator has decided so far (kept if the item is lost)."""
+    """Everything the navigator has decided so far (kept while the app runs, and shown if the
+    item is lost)."""
 
     answers: dict[str, str] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # questions answered, in order (for back)
@@ -41,6 +43,8 @@ class Draft:
     override: tuple[str, str] | None = None  # (route id, reason)
     note: str = ""
     message: str | None = None
+    first_viewed_at: datetime | None = None
+    seconds: float = 0.0
 
 
 class TriageScreen(Screen[None]):
@@ -57,14 +61,14 @@ class TriageScreen(Screen[None]):
         Binding("r", "release", "Return to queue", id="release"),
         Binding("escape", "leave", "Leave (keep)", id="leave"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        *[Binding(str(i), f"answer({i})", f"Answer {i}", show=False) for i in range(1, 10)],
+        *[Binding(str(i), f"answer({i})", "", show=False) for i in range(1, 10)],
     ]
 
-    def __init__(self, claim: Claim, item: dict[str, Any]) -> None:
+    def __init__(self, claim: Claim, item: dict[str, Any], draft: Draft | None = None) -> None:
         super().__init__()
         self.claim = claim
         self.item = item
-        self.draft = Draft()
+        self.draft = draft or Draft()
         self.decision: Any = None
         self.lost: str | None = None
         self.busy = False
@@ -90,8 +94,12 @@ class TriageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.first_viewed_at = self.ehub.now()
-        self._active_since = self.first_viewed_at
+        self.first_viewed_at = self.draft.first_viewed_at or self.ehub.now()
+        self.draft.first_viewed_at = self.first_viewed_at
+        self._active_seconds = self.draft.seconds
+        self._active_since = self.ehub.now()
+        self._resumed_at = time.monotonic()
+        self._engine_seen = self.ehub.service.sops.engine
         self.query_one("#lost").display = False
         self._decide()
         self._render_request()
@@ -106,6 +114,7 @@ class TriageScreen(Screen[None]):
             self._active_since = None
 
     def on_screen_resume(self) -> None:
+        self._resumed_at = time.monotonic()  # a key that closed a dialog must not act here too
         if self._active_since is None:
             self._active_since = self.ehub.now()
 
@@ -142,7 +151,7 @@ class TriageScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         step = self.step
         if action in ("escalate", "dismiss_flag"):
-            return step == "flag"
+            return step == "flag" and not self.lost
         if action == "answer":
             return step == "question"
         if action == "back":
@@ -154,12 +163,18 @@ class TriageScreen(Screen[None]):
     # -- rendering -------------------------------------------------------------------------------
 
     def _render_banner(self) -> None:
+        engine = self.ehub.service.sops.engine
+        if engine is not self._engine_seen:  # the SOPs were reloaded: decide again
+            self._engine_seen = engine
+            self._decide()
         it = self.item
         now = self.ehub.now()
         name = f"{it.get('given_name', '')} {it.get('family_name', '')}".strip()
         practice = self.ehub.service.practice_name(it["practice_ods"])
         due, style = due_text(it["due_by"], now)
-        due_part = f"due {local(it['due_by']).strftime('%a %H:%M')} ({due}"
+        due_local = local(it["due_by"])
+        fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
+        due_part = f"due {due_local.strftime(fmt)} ({due}"
         due_part += " overdue)" if due.startswith("-") else " left)"
         text = Text()
         text.append(f" {name} ", "bold")
@@ -197,14 +212,15 @@ class TriageScreen(Screen[None]):
             return result
         flag_rules = {f"red_flags.{f.id}" for f in self.decision.red_flags}
         phrases = {
-            step[4]
+            str(p)
             for t in self.decision.trace
             if t.rule in flag_rules
             for step in t.steps
-            if step[2] == "contains_any" and step[5] and isinstance(step[4], str)
+            if step[2] == "contains_any" and step[5]
+            for p in step[3]
         }
         for phrase in phrases:
-            words = [re.escape(w) for w in phrase.split()]
+            words = [re.escape(w) for w in re.split(r"\W+", phrase) if w]
             if not words:
                 continue
             pattern = re.compile(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", re.IGNORECASE)
@@ -220,7 +236,10 @@ class TriageScreen(Screen[None]):
         if step == "nosop":
             problem = self.ehub.service.sops.last_problem or "No SOPs are loaded."
             out.append("No SOP guidance is available\n\n", "bold red")
-            out.append(problem + "\n\nUse o to choose a route by hand with a reason.\n")
+            out.append(
+                problem + "\n\nWithout tested SOPs nothing can be completed here: "
+                "return the item to the queue (r) and tell the hub lead.\n"
+            )
             body.update(out)
             return
         if d.red_flags:
@@ -267,9 +286,10 @@ class TriageScreen(Screen[None]):
             out.append(f"{route.destination}\n", "bold green")
             out.append(f"{route.category} · {route.urgency.replace('_', ' ')}")
             out.append(f" · SNOMED {route.snomed}\n" if route.snomed else "\n")
-            out.append(f"Because: {route.because}\n")
+            if not self.draft.override:
+                out.append(f"Because: {route.because}\n")
         if self.draft.override:
-            out.append(f"Override reason: {self.draft.override[1]}\n", "yellow")
+            out.append(f"Your reason: {self.draft.override[1]}\n", "yellow")
         elif d.why_not:
             out.append("\nWhy not:\n", "dim")
             for w in d.why_not[:4]:
@@ -363,9 +383,25 @@ class TriageScreen(Screen[None]):
 
     def action_escalate(self) -> None:
         flags = self.open_flags
-        if not flags or self.busy or self.lost:
+        if not flags or self.busy or self.lost or self._just_resumed():
             return
         flag = flags[0]
+        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._escalate(flag)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Escalate now: {flag.say}",
+                f"Action: {flag.action}\n\nThis completes the item as an escalation that the "
+                "supervisor sees. Do the action now.",
+            ),
+            confirmed,
+        )
+
+    def _escalate(self, flag: Any) -> None:
         self.draft.flags[flag.id] = ("escalated", flag.action)
         outcome = self._outcome(
             category="escalate",
@@ -376,8 +412,11 @@ class TriageScreen(Screen[None]):
         )
         self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
 
+    def _just_resumed(self) -> bool:
+        return time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4
+
     def action_accept(self) -> None:
-        if self.busy or self.lost:
+        if self.busy or self.lost or self._just_resumed():
             return
         route = self.chosen_route()
         if route is None:
@@ -399,7 +438,16 @@ class TriageScreen(Screen[None]):
         if not routes:
             self.notify("No routes are loaded.", severity="error")
             return
-        options = [(r.id, f"{r.destination} · {r.category} · {r.urgency}") for r in routes]
+        options: list[tuple[str, str]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for r in sorted(routes, key=lambda r: (r.category, r.destination, r.urgency)):
+            key = (r.destination, r.category, r.urgency)
+            if key in seen:
+                continue
+            seen.add(key)
+            options.append(
+                (r.id, f"{r.destination} · {r.category} · {r.urgency.replace('_', ' ')}")
+            )
 
         def picked(rid: str | None) -> None:
             if not rid:
@@ -408,6 +456,8 @@ class TriageScreen(Screen[None]):
             def reasoned(reason: str | None) -> None:
                 if reason:
                     self.draft.override = (rid, reason)
+                    if self.draft.message is not None:
+                        self.notify("The patient message was reset for the new route.", timeout=5)
                     self.draft.message = None
                     self._render_guidance()
                     self.refresh_bindings()
@@ -450,7 +500,13 @@ class TriageScreen(Screen[None]):
         self.app.push_screen(ReasonDialog("Return this item to the queue: why?"), done)
 
     def action_leave(self) -> None:
+        self._keep_draft()
+        self.notify(f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.", timeout=4)
         self.dismiss(None)
+
+    def _keep_draft(self) -> None:
+        self.draft.seconds = self.handling_seconds()
+        self.ehub.drafts[self.claim.item_id] = self.draft
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -459,11 +515,15 @@ class TriageScreen(Screen[None]):
             HelpScreen(
                 self,
                 "Triage",
-                "Red flags come first: escalate (e) or dismiss with a reason (x). Then answer "
+                extra=[("1-9", "answer the question shown"), ("tab", "move between panels")],
+                intro="Red flags come first: escalate (e, asks to confirm, then completes the "
+                "item as an "
+                "escalation) or dismiss with a reason (x). Then answer "
                 "the SOP's questions with the number keys (backspace goes back). Then enter "
                 "accepts the suggested route and completes the item; o overrides it with a "
                 "reason. n adds a note, m edits the message to the patient, r returns the item "
-                "to the queue with a reason, escape leaves it in your Mine list.",
+                "to the queue with a reason, escape leaves it in your Mine list with your draft "
+                "kept for when you reopen it.",
             )
         )
 
@@ -542,6 +602,7 @@ class TriageScreen(Screen[None]):
         self.app.call_from_thread(self._finished, f"#{self.claim.item_id} returned to the queue")
 
     def _finished(self, text: str) -> None:
+        self.ehub.drafts.pop(self.claim.item_id, None)
         self.notify(text, timeout=4)
         self.dismiss(None)
 
@@ -558,9 +619,15 @@ class TriageScreen(Screen[None]):
         if (status, owner, epoch) != ("claimed", self.claim.owner, self.claim.epoch):
             from ehub_tui.store.queue import describe_loss
 
-            self.app.call_from_thread(
-                self._set_lost, describe_loss(self.claim.item_id, status, owner)
-            )
+            message = describe_loss(self.claim.item_id, status, owner)
+            try:
+                last = self.ehub.service.audit_events(self.claim.item_id, limit=1)
+                reason = last[0]["body"].get("reason") if last else None
+            except Exception:
+                reason = None
+            if reason:
+                message += f" Reason given: {reason}."
+            self.app.call_from_thread(self._set_lost, message)
 
     @work(thread=True, exclusive=True, group="heartbeat")
     def _heartbeat(self) -> None:
@@ -580,7 +647,10 @@ class TriageScreen(Screen[None]):
             return
         self.lost = message
         banner = self.query_one("#lost", Static)
-        banner.update(f" {escape(message)} Press r or escape to go back to the queue. ")
+        banner.update(
+            f" {escape(message)} It stays on this screen only: note anything you need, then "
+            "press r or escape to go back to the queue. "
+        )
         banner.display = True
         self.notify(message, title="Item no longer yours", severity="error", timeout=15)
         self.refresh_bindings()

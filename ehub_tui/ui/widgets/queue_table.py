@@ -201,7 +201,10 @@ class QueueTable(ScrollView, can_focus=True):
             flag, fstyle = "?", Style(dim=True)  # not screened for red flags yet
         else:
             flag, fstyle = "", Style()
-        due, dstyle = due_text(row.due_by, now)
+        if row.status == "completed":
+            due, dstyle = "done", "dim"
+        else:
+            due, dstyle = due_text(row.due_by, now)
         due_style = Style.parse(dstyle) if dstyle else Style()
         cells = [
             (flag, COLUMNS[0][1], fstyle),
