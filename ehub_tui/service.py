@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,7 @@ P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
 SYSTEM = "system"
+_SOPS_LOCK = threading.Lock()
 RESCUE_EVERY = timedelta(seconds=30)  # how often a claiming client returns expired leases
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -529,14 +531,19 @@ class HubService:
 
     @property
     def sops(self) -> Any:
-        """The SOP library guiding this hub's navigators (loaded, validated and tested once)."""
+        """The SOP library guiding this hub's navigators (loaded, validated and tested once;
+        safe to ask from several threads: the first asker loads, the others wait)."""
         lib = getattr(self, "_sops", None)
-        if lib is None:
-            from ehub_tui.sop.library import SopLibrary, default_sops_dir
+        if lib is not None:
+            return lib
+        with _SOPS_LOCK:
+            lib = getattr(self, "_sops", None)
+            if lib is None:
+                from ehub_tui.sop.library import SopLibrary, default_sops_dir
 
-            lib = SopLibrary(default_sops_dir(self.settings.sops_dir))
-            lib.reload()
-            self._sops = lib
+                lib = SopLibrary(default_sops_dir(self.settings.sops_dir))
+                lib.reload()
+                self._sops = lib
         return lib
 
     def decide(self, item: dict[str, Any], answers: dict[str, Any]) -> Any:

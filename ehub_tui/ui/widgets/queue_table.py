@@ -55,7 +55,7 @@ class QueueTable(ScrollView, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False),
     ]
 
-    cursor = reactive(0)
+    cursor = reactive(0, init=False)
     total = reactive(0)
 
     class Highlighted(Message):
@@ -82,16 +82,19 @@ class QueueTable(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._wanted: set[int] = set()
         self._generation = 0
+        self._stale = False
         self.loaded = False
 
     # -- data -----------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        """Forget cached pages and fetch what is on screen again (keeps the cursor)."""
+        """Fetch what is on screen again (keeps the cursor). The old rows stay on screen until
+        the new ones arrive, so a refresh never flashes empty rows."""
         self._generation += 1
-        self._pages.clear()
-        self._wanted.clear()
-        self._request(self._visible_pages())
+        self._stale = True
+        pages = self._visible_pages()
+        self._wanted = set(pages)
+        self._load(sorted(pages), self._generation)
 
     def _visible_pages(self) -> set[int]:
         top = int(self.scroll_offset.y)
@@ -102,6 +105,8 @@ class QueueTable(ScrollView, can_focus=True):
         return pages
 
     def _request(self, pages: set[int]) -> None:
+        if self._stale:  # a refresh is on its way
+            return
         missing = {p for p in pages if p not in self._pages and p not in self._wanted}
         if missing:
             self._wanted |= missing
@@ -121,6 +126,9 @@ class QueueTable(ScrollView, can_focus=True):
     ) -> None:
         if generation != self._generation:
             return
+        if self._stale:  # the first answer of a refresh replaces every cached page
+            self._pages.clear()
+            self._stale = False
         for p, rows in results:
             self._wanted.discard(p)
             self._pages[p] = rows
