@@ -5,8 +5,9 @@ cases are stored), the shipped SOP set, the frozen clock of tests/conftest.py (M
 23 November 2026, 10:00 UTC) for both the services and the app, and a handful of consultations
 written by hand so each flow knows exactly which step comes next:
 
-- ``headache``: a supplier-flagged emergency whose free text raises the "worst headache" red
-  flag (priority 2, so ``n`` always takes it first);
+- ``headache``: nothing flagged by the supplier, but the free text raises the "worst headache"
+  emergency red flag, so the prescreen (run after storing, as ``ehub-tui ingest`` does) raises
+  it to priority 2 and ``n`` always takes it first;
 - ``throat``: an adult sore throat eligible for Pharmacy First with every exclusion answered
   (no question left: the suggested route is shown at once);
 - ``uti``: a woman of 34 with a UTI whose exclusions were not answered (three questions:
@@ -17,6 +18,7 @@ written by hand so each flow knows exactly which step comes next:
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import re
 import time
@@ -69,8 +71,6 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
         template="headache",
         answers={"duration_days": 0},
         free_text="Sudden worst headache of my life, started an hour ago while lifting boxes.",
-        supplier_flags=["emergency"],
-        priority=2,
     ),
     "throat": lambda: _row(
         2,
@@ -115,6 +115,17 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
 ALL = ("headache", "throat", "uti", "fit_note")
 
 
+@functools.cache
+def shipped_sops() -> Any:
+    """The shipped SOP library, loaded (and its golden tests run) once per test session."""
+    from ehub_tui.sop.library import SopLibrary
+
+    lib = SopLibrary(SOPS)
+    lib.reload()
+    assert lib.engine is not None, lib.last_problem
+    return lib
+
+
 @dataclass
 class Hub:
     """The test hub: services by user, and the stored item ids by case name."""
@@ -131,6 +142,7 @@ class Hub:
     def service(self, user: str | None) -> HubService:
         """A new service instance (its own engine, like another running app)."""
         svc = HubService.open(self.settings(), user, clock=self.clock)
+        svc._sops = shipped_sops()  # type: ignore[attr-defined]  # loaded and tested once
         self._made.append(svc)
         return svc
 
@@ -161,6 +173,7 @@ def make_hub(sqlite_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Ca
         if cases:
             created, _ = system.store_intake([CASES[c]() for c in cases])
             hub.ids = {cases[i]: cid for i, cid in created}
+            system.prescreen()  # as `ehub-tui ingest` does: red flags raise the priority
         return hub
 
     yield build

@@ -98,7 +98,9 @@ class TriageScreen(Screen[None]):
         self.draft.first_viewed_at = self.first_viewed_at
         self._active_seconds = self.draft.seconds
         self._active_since = self.ehub.now()
-        self._resumed_at = time.monotonic()
+        self._resumed_at = 0.0
+        self._resumes = 0
+        self.finishing = False
         self._engine_seen = self.ehub.service.sops.engine
         self.query_one("#lost").display = False
         self._decide()
@@ -114,7 +116,9 @@ class TriageScreen(Screen[None]):
             self._active_since = None
 
     def on_screen_resume(self) -> None:
-        self._resumed_at = time.monotonic()  # a key that closed a dialog must not act here too
+        self._resumes += 1
+        if self._resumes > 1:  # back from a dialog: the key that closed it must not act here
+            self._resumed_at = time.monotonic()
         if self._active_since is None:
             self._active_since = self.ehub.now()
 
@@ -413,7 +417,10 @@ class TriageScreen(Screen[None]):
         self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
 
     def _just_resumed(self) -> bool:
-        return time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4
+        if time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4:
+            self.notify("Press the key again to go ahead.", timeout=2)
+            return True
+        return False
 
     def action_accept(self) -> None:
         if self.busy or self.lost or self._just_resumed():
@@ -568,15 +575,19 @@ class TriageScreen(Screen[None]):
             "detail": detail,
         }
 
-    @work(thread=True, exclusive=True, group="complete")
     def _complete(self, outcome: dict[str, Any], done_text: str) -> None:
+        self.finishing = True  # our own completion must not look like a lost item
+        self._complete_work(outcome, done_text)
+
+    @work(thread=True, exclusive=True, group="complete")
+    def _complete_work(self, outcome: dict[str, Any], done_text: str) -> None:
         from ehub_tui.service import LostClaim, StoreError
 
         self.busy = True
         try:
             self.ehub.service.complete(self.claim, outcome)
         except LostClaim as exc:
-            self.app.call_from_thread(self._set_lost, str(exc))
+            self.app.call_from_thread(self._set_lost, str(exc), True)
             return
         except StoreError as exc:
             self.app.call_from_thread(
@@ -587,16 +598,21 @@ class TriageScreen(Screen[None]):
             self.busy = False
         self.app.call_from_thread(self._finished, done_text)
 
-    @work(thread=True, exclusive=True, group="complete")
     def _release(self, reason: str) -> None:
+        self.finishing = True
+        self._release_work(reason)
+
+    @work(thread=True, exclusive=True, group="complete")
+    def _release_work(self, reason: str) -> None:
         from ehub_tui.service import LostClaim, StoreError
 
         try:
             self.ehub.service.release(self.claim, reason)
         except LostClaim as exc:
-            self.app.call_from_thread(self._set_lost, str(exc))
+            self.app.call_from_thread(self._set_lost, str(exc), True)
             return
         except StoreError as exc:
+            self.finishing = False
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
             return
         self.app.call_from_thread(self._finished, f"#{self.claim.item_id} returned to the queue")
@@ -610,7 +626,7 @@ class TriageScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="still-mine")
     def _check_still_mine(self) -> None:
-        if self.lost:
+        if self.lost or self.finishing:
             return
         try:
             status, owner, epoch = self.ehub.service.item_state(self.claim.item_id)
@@ -642,8 +658,8 @@ class TriageScreen(Screen[None]):
         except StoreError:
             pass
 
-    def _set_lost(self, message: str) -> None:
-        if self.lost:
+    def _set_lost(self, message: str, force: bool = False) -> None:
+        if self.lost or (self.finishing and not force):
             return
         self.lost = message
         banner = self.query_one("#lost", Static)

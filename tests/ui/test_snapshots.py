@@ -1,0 +1,122 @@
+"""Deterministic snapshots of the navigator app (issue 4).
+
+Fixed clock (Monday 23 Nov 2026 10:00 UTC, the app's and the hub's), fixed size (100x30), fixed
+data (a fresh hub per test, so fixed ids), no animation and no cursor blink. Each run_before waits
+for the thread workers and past the queue's first poll, so no row is caught mid-fetch.
+Regenerate with ``pytest tests/ui --snapshot-update`` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from ehub_tui.ui.screens.help import HelpScreen
+from ehub_tui.ui.screens.queue import QueueScreen
+from ehub_tui.ui.screens.triage import TriageScreen
+from tests.ui.conftest import ALL, SIZE, Hub, screen_text, settle, steady_queue, wait_until
+
+Snap = Callable[..., bool]
+
+
+async def next_item(pilot: Pilot[Any]) -> TriageScreen:
+    await steady_queue(pilot)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TriageScreen), what="triage")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TriageScreen)
+    return screen
+
+
+def test_queue(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub(*ALL)
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await steady_queue(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        text = screen_text(app)
+        assert "Queue (4)" in text and "‼RF" in text
+        assert "#1 · Harbour Street Surgery · clinical · headache" in text
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_empty_queue(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub()
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await steady_queue(pilot)
+        assert "The queue is empty" in screen_text(app)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_triage_red_flag(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub(*ALL)
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await next_item(pilot)
+        assert screen.step == "flag"
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_triage_question(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub("uti")
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await next_item(pilot)
+        await pilot.press("2")  # not pregnant: the catheter question is next
+        assert screen.step == "question"
+        assert screen.decision.next_question.id == "catheter"
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_triage_route(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub("throat")
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await next_item(pilot)
+        assert screen.step == "route"
+        assert screen.decision.route.id == "pf_sore_throat"
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_help(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub(*ALL)
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await steady_queue(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_reassigned_notice(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = make_hub("uti")
+    app = hub.app()
+    supervisor = hub.service("sup1")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await next_item(pilot)
+        await pilot.press("2")
+        supervisor.reassign(hub.ids["uti"], "nav2", "covering")
+        await wait_until(pilot, lambda: bool(screen.lost), what="the lost notice")
+        await settle(pilot)
+        assert "no longer hold" in str(screen.query_one("#lost", Static).render())
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
