@@ -47,7 +47,11 @@ class YamlError(Exception):
         self.mark = mark
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):
     """SafeLoader with YAML 1.2 booleans (true/false only)."""
 
 

@@ -209,6 +209,7 @@ class QueueScreen(Screen[None]):
     # -- the highlighted row --------------------------------------------------------------------
 
     def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
+        self.call_after_refresh(self.ehub.start_sops)  # the queue has painted
         row = event.row
         detail = self.query_one("#detail", Static)
         if row is None:
