@@ -503,3 +503,41 @@ def test_queue_and_triage_render_at_80x24(make_hub: Callable[..., Hub]) -> None:
             await back_on_queue(pilot)
 
     run(body())
+
+
+# -- live updates: new items appear, items claimed by others disappear, without a key --------
+
+
+def test_queue_updates_live_without_a_key_press(make_hub: Callable[..., Hub]) -> None:
+    from tests.ui.conftest import CASES
+
+    hub = make_hub("throat", "uti")
+    app = hub.app()
+    other = hub.service("nav2")  # another navigator's app on the same hub
+    system = hub.service(None)  # the inbox watcher storing a new request
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            table = app.screen.query_one(QueueTable)
+            assert table.total == 2
+            new_row = CASES["fit_note"]()
+            system.store_intake([new_row])
+            took = await wait_until(pilot, lambda: table.total == 3, timeout=5, what="new item")
+            assert took < 2.0, f"the new item took {took:.2f} s to appear"
+            claimed = other.claim(hub.ids["uti"])
+            took = await wait_until(
+                pilot,
+                lambda: (
+                    table.total == 2
+                    and all(
+                        (r := table.row_at(i)) is not None and r.id != claimed.item_id
+                        for i in range(table.total)
+                    )
+                ),
+                timeout=5,
+                what="the claimed item to disappear",
+            )
+            assert took < 2.0, f"the claimed item took {took:.2f} s to go"
+
+    run(body())
