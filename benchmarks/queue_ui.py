@@ -5,7 +5,8 @@ queued rows (tests/support/factories.oc_row: 2% emergency, 10% urgent, three req
 stored with HubService.store_intake in batches of 5,000.
 
 Ours: `make_app(HubService.open(settings, navigator))` exactly as the CLI starts it (default
-1 s change poll; the SOP library loads in a worker once the queue has painted), run headless with `run_test(size=(120, 40))`.
+1 s change poll; the SOP library loads in a worker once the queue has painted), run headless
+with `run_test(size=(120, 40))`.
 Baseline ("naive"): a minimal Textual App with one DataTable (row cursor) holding EVERY queued row
 in the same seven columns, fetched in on_mount with one sqlite3 SELECT of all queued rows ordered
 by priority DESC, received_at, id and formatted with the same helpers as our table.
