@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/claim.py
 	$(BIN)/python benchmarks/sop_engine.py
+	$(BIN)/python benchmarks/queue_ui.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache
