@@ -726,6 +726,36 @@ def users_add(
             out.print(f"Added {u.username} ({u.role}).")
 
 
+@users_app.command("set-role")
+def users_set_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help="navigator|supervisor|sop_author|admin")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a hub user's role (admins)."""
+    with friendly_errors():
+        u = _service().set_role(username, role)
+        if as_json:
+            _print_json(_slots(u))
+        else:
+            out.print(f"{u.username} is now a {u.role}.")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: str,
+    enable: Annotated[bool, typer.Option("--enable", help="Enable again instead.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Disable a hub user (they can no longer sign in); --enable to undo (admins)."""
+    with friendly_errors():
+        u = _service().set_active(username, enable)
+        if as_json:
+            _print_json(_slots(u))
+        else:
+            out.print(f"{u.username} is {'enabled' if u.active else 'disabled'}.")
+
+
 @users_app.command("list")
 def users_list(as_json: JsonOpt = False) -> None:
     """List hub users."""

@@ -58,6 +58,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({Role.ADMIN}),
     "manage_practices": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "see_board": frozenset({Role.SUPERVISOR}),
+    "author_sops": frozenset({Role.SOP_AUTHOR}),
+    "publish_sops": frozenset({Role.SOP_AUTHOR}),
 }
 
 
@@ -219,6 +222,66 @@ class HubService:
         if row is None:
             return None
         return UserInfo(row.username, row.role, row.display_name, row.active)
+
+    def set_role(self, username: str, role: str) -> UserInfo:
+        """Change a hub user's role (admin only)."""
+        self._require("manage_users")
+        if role not in {r.value for r in Role}:
+            raise StoreError(
+                f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
+            )
+        return self._update_user(username, "user_set_role", role=role)
+
+    def set_active(self, username: str, active: bool) -> UserInfo:
+        """Disable (or enable again) a hub user (admin only); a disabled user cannot sign in."""
+        self._require("manage_users")
+        if not active and self._user is not None and username == self._user.username:
+            raise StoreError("you cannot disable yourself")
+        return self._update_user(
+            username, "user_enable" if active else "user_disable", active=active
+        )
+
+    def _update_user(self, username: str, action: str, **values: Any) -> UserInfo:
+        now = self.clock()
+        with write_tx(self.engine) as conn:
+            row = conn.execute(
+                update(U)
+                .where(U.c.username == username)
+                .values(**values)
+                .returning(U.c.username, U.c.role, U.c.display_name, U.c.active)
+            ).first()
+            if row is None:
+                raise NotFound(f"{username!r} is not a hub user")
+            audit.append(
+                conn, [audit.Event(self.actor, action, None, {"username": username, **values})], now
+            )
+        return UserInfo(row.username, row.role, row.display_name, row.active)
+
+    def touch(self) -> None:
+        """Say this user is online (the apps call it every little while)."""
+        if self._user is None:
+            return
+        with write_tx(self.engine) as conn:
+            conn.execute(
+                update(U)
+                .where(U.c.username == self._user.username)
+                .values(last_seen_at=self.clock())
+            )
+
+    def board(self, items_limit: int = 200) -> Any:
+        """Everything the supervisor board shows (supervisors only)."""
+        self._require("see_board")
+        from ehub_tui.domain.clock import LONDON
+        from ehub_tui.store.board import read_board
+
+        since = self.start_of_today()
+        with read_tx(self.engine) as conn:
+            b = read_board(
+                conn, self.clock(), since, lambda dt: dt.astimezone(LONDON).hour, items_limit
+            )
+            b.cursor = int(conn.execute(select(audit.HEAD.c.seq)).scalar_one())
+        b.events = self.audit_events(limit=30)
+        return b
 
     def has_users(self) -> bool:
         """True once any hub user exists (before that, the first admin may be created)."""
@@ -580,6 +643,43 @@ class HubService:
         with write_tx(self.engine) as conn:
             screening.record(conn, results, self.actor, self.clock(), self.due_by, sops)
         return len(items)
+
+    # -- SOP authoring -------------------------------------------------------------------------
+
+    def sop_overview(self) -> Any:
+        """Every SOP file of the hub's folder with its validation and test results (authors)."""
+        self._require("author_sops")
+        from ehub_tui.sop.authoring import overview
+
+        return overview(self.sops.folder, self.clock().date())
+
+    def publish_sop(self, path: Any) -> Any:
+        """Make a draft SOP active (only when the set validates and its tests pass), recording
+        who approved it; navigators' apps take the new set at their next check."""
+        self._require("publish_sops")
+        from ehub_tui.sop.authoring import publish
+
+        assert self._user is not None
+        result = publish(path, self._user.display_name or self._user.username, self.clock().date())
+        with write_tx(self.engine) as conn:
+            audit.append(
+                conn,
+                [
+                    audit.Event(
+                        self.actor,
+                        "sop_publish",
+                        None,
+                        {
+                            "sop": result.sop_id,
+                            "version": result.version,
+                            "sha256": result.sha256,
+                            "file": str(path),
+                        },
+                    )
+                ],
+                self.clock(),
+            )
+        return result
 
     def view_counts(self) -> dict[str, int]:
         """Sizes of the queue, mine and done-today views (for the tab labels)."""

@@ -57,7 +57,19 @@ class EhubApp(App[None]):
         # once the queue has painted (or after 2 s). A triage screen opened meanwhile waits.
         self.set_timer(2.0, self.start_sops)
         self.set_interval(30.0, self._check_sops)
+        self.set_interval(30.0, self._touch)
+        self._touch()
         self._check_size()
+
+    def _touch(self) -> None:
+        """Tell the hub this user is online (the supervisor board shows it)."""
+        self.run_worker(self._touch_work, thread=True, exclusive=True, group="touch")
+
+    def _touch_work(self) -> None:
+        try:
+            self.service.touch()
+        except Exception:  # presence is best effort
+            return
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""

@@ -44,6 +44,7 @@ class QueueScreen(Screen[None]):
         Binding("u", "toggle_urgent", "Urgent only", id="urgent", show=False),
         Binding("d", "toggle_due", "Due < 1h", id="due", show=False),
         Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
+        Binding("b", "board", "Board", id="board"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -203,9 +204,6 @@ class QueueScreen(Screen[None]):
             self.query_one(QueueTable).focus()
             event.stop()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (self.query_one("#search", Input).has_focus and action != "help")
-
     # -- the highlighted row --------------------------------------------------------------------
 
     def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
@@ -296,6 +294,19 @@ class QueueScreen(Screen[None]):
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.query_one("#search", Input).has_focus and action != "help":
+            return False
+        if action == "board":
+            user = self.ehub.service.user
+            return bool(user and user.role == "supervisor")
+        return True
+
+    def action_board(self) -> None:
+        from ehub_tui.ui.screens.board import BoardScreen
+
+        self.app.push_screen(BoardScreen(self.ehub.poll_interval), lambda _: self.reload())
 
     def action_quit(self) -> None:
         self.app.exit()

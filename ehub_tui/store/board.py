@@ -1,0 +1,240 @@
+"""What the supervisor board shows, read in one short read transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+
+from ehub_tui.store.engine import is_sqlite
+from ehub_tui.store.models import Consultation, HubUser, Outcome, Practice, UTCDateTime
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+U = HubUser.__table__  # type: ignore[attr-defined]
+P = Practice.__table__  # type: ignore[attr-defined]
+_DT = UTCDateTime()
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeLine:
+    """One practice on the board."""
+
+    ods_code: str
+    name: str
+    list_size: int
+    queued: int
+    oldest: datetime | None
+    completed_today: int
+    received_today: int
+
+
+@dataclass(frozen=True, slots=True)
+class NavigatorLine:
+    """One navigator on the board."""
+
+    username: str
+    display_name: str
+    role: str
+    last_seen: datetime | None
+    holding: tuple[tuple[int, datetime | None], ...]  # (item id, claimed at)
+    done_today: int
+    median_handling: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An item the supervisor can act on: held, or waiting (most urgent first)."""
+
+    id: int
+    priority: int
+    status: str
+    owner: str | None
+    received_at: datetime
+    due_by: datetime
+    claimed_at: datetime | None
+    lease_until: datetime | None
+    practice_ods: str
+    template: str | None
+    request_type: str
+
+
+@dataclass
+class Board:
+    """Everything on the board at one moment."""
+
+    queued: int = 0
+    in_progress: int = 0
+    completed_today: int = 0
+    breaching: int = 0
+    due_within_hour: int = 0
+    median_wait: timedelta | None = None
+    practices: list[PracticeLine] = field(default_factory=list)
+    navigators: list[NavigatorLine] = field(default_factory=list)
+    items: list[OpenItem] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    arrivals_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    completions_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    cursor: int = 0
+
+
+def _dt(v: Any) -> datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        v = datetime.fromisoformat(v)
+    return _DT.process_result_value(v, None)
+
+
+def read_board(
+    conn: Connection,
+    now: datetime,
+    since: datetime,
+    local_hour: Any,
+    items_limit: int = 200,
+    events_limit: int = 30,
+) -> Board:
+    """Read the board. ``since`` is the start of today (UTC); ``local_hour(dt)`` gives 0-23."""
+    b = Board()
+    queued = C.c.status == "queued"
+    b.queued = conn.execute(select(func.count()).select_from(C).where(queued)).scalar_one()
+    b.in_progress = conn.execute(
+        select(func.count()).select_from(C).where(C.c.status == "claimed")
+    ).scalar_one()
+    open_ = C.c.status.in_(["queued", "claimed"])
+    b.breaching = conn.execute(
+        select(func.count()).select_from(C).where(open_, C.c.due_by < now)
+    ).scalar_one()
+    b.due_within_hour = conn.execute(
+        select(func.count())
+        .select_from(C)
+        .where(open_, C.c.due_by >= now, C.c.due_by < now + timedelta(hours=1))
+    ).scalar_one()
+    if b.queued:
+        mid = conn.execute(
+            select(C.c.received_at)
+            .where(queued)
+            .order_by(C.c.received_at)
+            .limit(1)
+            .offset(b.queued // 2)
+        ).scalar()
+        if mid is not None:
+            b.median_wait = now - mid
+
+    # today's completions (bounded by one day's work)
+    done = conn.execute(
+        select(O.c.navigator, O.c.completed_at, O.c.handling_seconds, C.c.practice_ods)
+        .join(C, C.c.id == O.c.consultation_id)
+        .where(O.c.completed_at >= since)
+    ).all()
+    b.completed_today = len(done)
+    per_nav: dict[str, list[float]] = {}
+    done_by_practice: dict[str, int] = {}
+    for nav, at, secs, ods in done:
+        per_nav.setdefault(nav, []).append(float(secs or 0))
+        done_by_practice[ods] = done_by_practice.get(ods, 0) + 1
+        b.completions_by_hour[local_hour(at)] += 1
+
+    arrivals = conn.execute(
+        select(C.c.received_at, C.c.practice_ods).where(C.c.received_at >= since)
+    ).all()
+    received_by_practice: dict[str, int] = {}
+    for at, ods in arrivals:
+        b.arrivals_by_hour[local_hour(at)] += 1
+        received_by_practice[ods] = received_by_practice.get(ods, 0) + 1
+
+    waiting = {
+        r.practice_ods: (r.n, r.oldest)
+        for r in conn.execute(
+            select(
+                C.c.practice_ods,
+                func.count().label("n"),
+                func.min(C.c.received_at).label("oldest"),
+            )
+            .where(queued)
+            .group_by(C.c.practice_ods)
+        )
+    }
+    for p in conn.execute(select(P).order_by(P.c.ods_code)):
+        n, oldest = waiting.get(p.ods_code, (0, None))
+        b.practices.append(
+            PracticeLine(
+                p.ods_code,
+                p.name,
+                p.list_size,
+                n,
+                _dt(oldest),
+                done_by_practice.get(p.ods_code, 0),
+                received_by_practice.get(p.ods_code, 0),
+            )
+        )
+
+    holding: dict[str, list[tuple[int, datetime | None]]] = {}
+    for r in conn.execute(select(C.c.id, C.c.owner, C.c.claimed_at).where(C.c.status == "claimed")):
+        holding.setdefault(r.owner, []).append((r.id, r.claimed_at))
+    for u in conn.execute(
+        select(U)
+        .where(U.c.active.is_(True), U.c.role.in_(["navigator", "supervisor"]))
+        .order_by(U.c.username)
+    ):
+        times = per_nav.get(u.username, [])
+        b.navigators.append(
+            NavigatorLine(
+                u.username,
+                u.display_name,
+                u.role,
+                u.last_seen_at,
+                tuple(holding.get(u.username, [])),
+                len(times),
+                median(times) if times else None,
+            )
+        )
+
+    # open items: everything held, then the most urgent waiting ones
+    cols = (
+        C.c.id,
+        C.c.priority,
+        C.c.status,
+        C.c.owner,
+        C.c.received_at,
+        C.c.due_by,
+        C.c.claimed_at,
+        C.c.lease_until,
+        C.c.practice_ods,
+        C.c.template,
+        C.c.request_type,
+    )
+    held = conn.execute(
+        select(*cols).where(C.c.status == "claimed").order_by(C.c.claimed_at).limit(items_limit)
+    ).all()
+    hint = "consultation INDEXED BY ix_consultation_queue" if is_sqlite(conn) else "consultation"
+    waiting_rows = conn.execute(
+        text(
+            "SELECT id, priority, status, owner, received_at, due_by, claimed_at, lease_until, "
+            f"practice_ods, template, request_type FROM {hint} WHERE status = 'queued' "
+            "ORDER BY priority DESC, received_at, id LIMIT :n"
+        ),
+        {"n": max(items_limit - len(held), 0)},
+    ).all()
+    for r in [*held, *waiting_rows]:
+        received, due = _dt(r.received_at), _dt(r.due_by)
+        assert received is not None and due is not None
+        b.items.append(
+            OpenItem(
+                int(r.id),
+                int(r.priority),
+                r.status,
+                r.owner,
+                received,
+                due,
+                _dt(r.claimed_at),
+                _dt(r.lease_until),
+                r.practice_ods,
+                r.template,
+                r.request_type,
+            )
+        )
+    return b

@@ -1,0 +1,374 @@
+"""The supervisor board: the whole hub live, and the actions that move work as it happens.
+
+It refreshes by re-arming a timer after each fetch (never two fetches at once), pauses while a
+dialog is open, and updates table rows by key inside a batch update, so nothing flickers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from ehub_tui.ui.format import due_text, local, span, template_words
+
+if TYPE_CHECKING:
+    from ehub_tui.store.board import Board, OpenItem
+    from ehub_tui.ui.app import EhubApp
+
+ONLINE = timedelta(minutes=2)
+
+
+def sync_table(table: DataTable[Any], rows: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Make the table show ``rows`` (key, cells): cells update in place when the keys and their
+    order are unchanged; otherwise the rows are rebuilt, keeping the cursor on the same key."""
+    keys = [k for k, _ in rows]
+    current = [str(r.value) for r in table.rows]
+    if keys == current:
+        columns = list(table.columns)
+        for key, cells in rows:
+            for col, value in zip(columns, cells, strict=False):
+                if table.get_cell(key, col) != value:
+                    table.update_cell(key, col, value)
+        return
+    selected = None
+    if table.row_count and table.cursor_row < table.row_count:
+        selected = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if selected in keys:
+        table.move_cursor(row=keys.index(selected), animate=False)
+
+
+class BoardScreen(Screen[None]):
+    """Headline numbers, open items, practices, navigators, events, arrivals and completions."""
+
+    BINDINGS = [
+        Binding("a", "reassign", "Reassign", id="reassign"),
+        Binding("r", "release", "Release", id="release"),
+        Binding("u", "priority(1)", "Urgent", id="urgent"),
+        Binding("e", "priority(2)", "Emergency", id="emergency"),
+        Binding("0", "priority(0)", "Normal", id="normal"),
+        Binding("c", "cancel_item", "Cancel item", id="cancel"),
+        Binding("escape,b", "back", "Back to queue", id="back"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+    ]
+
+    def __init__(self, interval: float = 1.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self.board: Board | None = None
+        self.paused = False
+        self._fetching = False
+
+    @property
+    def ehub(self) -> EhubApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.ehub.title_line() + " · supervisor board", id="topbar")
+        yield Static("", id="headline")
+        with Horizontal(id="board"):
+            with Vertical(id="board-left"):
+                yield Label(
+                    "Open items — held first, then waiting (a r u e 0 c act on one)",
+                    classes="board-title",
+                )
+                yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="board-right"):
+                yield Label("Practices", classes="board-title")
+                yield DataTable(id="practices", cursor_type="none")
+                yield Label("Navigators", classes="board-title")
+                yield DataTable(id="navigators", cursor_type="none")
+                yield Label("Today by hour: arrivals / completions", classes="board-title")
+                yield Sparkline([0] * 24, id="arrivals")
+                yield Sparkline([0] * 24, id="completions")
+                yield Label("Events", classes="board-title")
+                yield Static("", id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        items = self.query_one("#items", DataTable)
+        items.add_columns("Flag", "Due", "#", "Status", "Held by / for", "Practice", "Request")
+        self.query_one("#practices", DataTable).add_columns(
+            "Practice", "Queued", "Oldest", "Done", "Share/list"
+        )
+        self.query_one("#navigators", DataTable).add_columns(
+            "Navigator", "Online", "Holding", "Done", "Median"
+        )
+        items.focus()
+        self._fetch()
+
+    # -- refreshing ------------------------------------------------------------------------------
+
+    def on_screen_suspend(self) -> None:
+        self.paused = True  # a dialog (or another screen) is open
+
+    def on_screen_resume(self) -> None:
+        if self.paused:
+            self.paused = False
+            self._fetch()
+
+    def _fetch(self) -> None:
+        if self._fetching or self.paused:
+            return
+        self._fetching = True
+        self._load()
+
+    @work(thread=True, exclusive=True, group="board")
+    def _load(self) -> None:
+        try:
+            board = self.ehub.service.board()
+        except Exception as exc:  # the hub is unreachable: say so, try again later
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._show, board)
+
+    def _failed(self, message: str) -> None:
+        self._fetching = False
+        self.notify(f"Board not updated: {message}", severity="warning", timeout=4)
+        self.set_timer(max(self.interval, 5.0), self._fetch)
+
+    def _show(self, board: Board) -> None:
+        self._fetching = False
+        self.board = board
+        now = self.ehub.now()
+        with self.app.batch_update():
+            self._headline(board)
+            self._items(board, now)
+            self._practices(board)
+            self._navigators(board, now)
+            self.query_one("#arrivals", Sparkline).data = board.arrivals_by_hour
+            self.query_one("#completions", Sparkline).data = board.completions_by_hour
+            self._events(board)
+        self.set_timer(self.interval, self._fetch)  # re-armed after each fetch
+
+    def _headline(self, b: Board) -> None:
+        t = Text()
+        parts = [
+            ("Queued", str(b.queued), ""),
+            ("In progress", str(b.in_progress), ""),
+            ("Completed today", str(b.completed_today), "green"),
+            ("Breaching", str(b.breaching), "bold red" if b.breaching else ""),
+            ("Due < 1 h", str(b.due_within_hour), "bold yellow" if b.due_within_hour else ""),
+            ("Median wait", span(b.median_wait) if b.median_wait else "—", ""),
+        ]
+        for i, (label, value, style) in enumerate(parts):
+            if i:
+                t.append("  ·  ")
+            t.append(f"{label} ")
+            t.append(value, style or "bold")
+        self.query_one("#headline", Static).update(t)
+
+    def _items(self, b: Board, now: datetime) -> None:
+        rows = []
+        for it in b.items:
+            flag = {2: "‼EM", 1: "!UR"}.get(it.priority, "")
+            due, _ = due_text(it.due_by, now)
+            if it.status == "claimed":
+                held = f"{it.owner} {span(now - it.claimed_at) if it.claimed_at else ''}"
+                if it.lease_until and it.lease_until < now:
+                    held += " (stale)"
+            else:
+                held = f"waiting {span(now - it.received_at)}"
+            rows.append(
+                (
+                    str(it.id),
+                    (
+                        flag,
+                        due,
+                        str(it.id),
+                        it.status,
+                        held,
+                        it.practice_ods,
+                        template_words(it.template),
+                    ),
+                )
+            )
+        sync_table(self.query_one("#items", DataTable), rows)
+
+    def _practices(self, b: Board) -> None:
+        total_list = sum(p.list_size for p in b.practices) or 1
+        total_work = sum(p.received_today for p in b.practices) or 1
+        now = self.ehub.now()
+        rows = []
+        for p in b.practices:
+            work = (
+                p.received_today / total_work if any(x.received_today for x in b.practices) else 0.0
+            )
+            share = f"{work:.0%}/{p.list_size / total_list:.0%}"
+            rows.append(
+                (
+                    p.ods_code,
+                    (
+                        p.ods_code,
+                        str(p.queued),
+                        span(now - p.oldest) if p.oldest else "—",
+                        str(p.completed_today),
+                        share,
+                    ),
+                )
+            )
+        sync_table(self.query_one("#practices", DataTable), rows)
+
+    def _navigators(self, b: Board, now: datetime) -> None:
+        rows = []
+        for n in b.navigators:
+            online = bool(n.last_seen and now - n.last_seen <= ONLINE)
+            holding = ", ".join(f"#{i}" for i, _ in n.holding) or "—"
+            longest = min((c for _, c in n.holding if c), default=None)
+            held_for = f" {span(now - longest)}" if longest else ""
+            med = f"{n.median_handling / 60:.1f}m" if n.median_handling is not None else "—"
+            rows.append(
+                (
+                    n.username,
+                    (
+                        n.username,
+                        "●" if online else "○",
+                        holding + held_for,
+                        str(n.done_today),
+                        med,
+                    ),
+                )
+            )
+        sync_table(self.query_one("#navigators", DataTable), rows)
+
+    def _events(self, b: Board) -> None:
+        lines = []
+        for e in b.events[:8]:
+            item = f" #{e['consultation_id']}" if e["consultation_id"] else ""
+            reason = e["body"].get("reason") if isinstance(e["body"], dict) else None
+            why = f" — {reason}" if reason else ""
+            lines.append(
+                f"{local(e['at']).strftime('%H:%M:%S')} {e['actor']} {e['action']}{item}{why}"
+            )
+        self.query_one("#events", Static).update("\n".join(lines) or "No events yet.")
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _selected(self) -> OpenItem | None:
+        table = self.query_one("#items", DataTable)
+        if self.board is None or not table.row_count:
+            self.notify("No item selected.", severity="warning")
+            return None
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return next((i for i in self.board.items if str(i.id) == key), None)
+
+    def _act(self, title: str, run: Any) -> None:
+        from ehub_tui.ui.screens.dialogs import ReasonDialog
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self._do(run, reason)
+
+        self.app.push_screen(ReasonDialog(title), reasoned)
+
+    @work(thread=True, group="board-action")
+    def _do(self, run: Any, reason: str) -> None:
+        from ehub_tui.service import StoreError
+
+        try:
+            message = run(reason)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, message, timeout=4)
+
+    def action_reassign(self) -> None:
+        item = self._selected()
+        if item is None or self.board is None:
+            return
+        from ehub_tui.ui.screens.dialogs import PickDialog
+
+        now = self.ehub.now()
+        options = []
+        for n in self.board.navigators:
+            if n.username == item.owner:
+                continue
+            online = "online" if n.last_seen and now - n.last_seen <= ONLINE else "offline"
+            options.append(
+                (
+                    n.username,
+                    f"{n.display_name or n.username} ({n.role}, {online}, "
+                    f"holding {len(n.holding)})",
+                )
+            )
+        if not options:
+            self.notify("Nobody else can take it.", severity="warning")
+            return
+
+        def picked(user: str | None) -> None:
+            if user:
+                self._act(
+                    f"Reassign #{item.id} to {user}: why?",
+                    lambda why: (
+                        self.ehub.service.reassign(item.id, user, why),
+                        f"#{item.id} reassigned to {user}",
+                    )[1],
+                )
+
+        self.app.push_screen(PickDialog(f"Reassign #{item.id} to", options), picked)
+
+    def action_release(self) -> None:
+        item = self._selected()
+        if item is None:
+            return
+        if item.status != "claimed":
+            self.notify(f"#{item.id} is not held by anyone.", severity="warning")
+            return
+
+        def run(why: str) -> str:
+            self.ehub.service.force_release(item.id, why)
+            return f"#{item.id} released to the queue"
+
+        self._act(f"Release #{item.id} from {item.owner} back to the queue: why?", run)
+
+    def action_priority(self, level: int) -> None:
+        item = self._selected()
+        if item is None:
+            return
+        name = {0: "normal", 1: "urgent", 2: "emergency"}[level]
+
+        def run(why: str) -> str:
+            self.ehub.service.set_priority(item.id, level, why)
+            return f"#{item.id} is now {name}"
+
+        self._act(f"Mark #{item.id} {name}: why?", run)
+
+    def action_cancel_item(self) -> None:
+        item = self._selected()
+        if item is None:
+            return
+
+        def run(why: str) -> str:
+            self.ehub.service.cancel(item.id, why)
+            return f"#{item.id} cancelled"
+
+        self._act(f"Cancel #{item.id} (e.g. a duplicate): why?", run)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_help(self) -> None:
+        from ehub_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                "Supervisor board",
+                intro="The board shows the whole hub, refreshed every second. Open items lists "
+                "what navigators hold (a stale claim's lease has run out) and then the most "
+                "urgent waiting items. Move with ↑↓ and act on the highlighted item: every "
+                "action asks for a reason and is audited. The navigator holding an item sees "
+                "a change within 2 seconds and keeps their draft.",
+                extra=[("↑ ↓", "move in the open items")],
+            )
+        )
