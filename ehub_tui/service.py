@@ -506,14 +506,32 @@ class HubService:
         for key in ("category", "route"):
             if not outcome.get(key):
                 raise StoreError(f"an outcome needs a {key}")
-        with write_tx(self.engine) as conn:
-            return queue.complete(
-                conn, claim.item_id, self.actor, claim.epoch, outcome, self.clock()
-            )
+        try:
+            with write_tx(self.engine) as conn:
+                return queue.complete(
+                    conn, claim.item_id, self.actor, claim.epoch, outcome, self.clock()
+                )
+        except LostClaim as exc:
+            # the refused submit is itself on the record (who tried, on which epoch)
+            with write_tx(self.engine) as conn:
+                audit.append(
+                    conn,
+                    [
+                        audit.Event(
+                            self.actor,
+                            "complete_refused",
+                            claim.item_id,
+                            {"epoch": claim.epoch, "held_by": exc.owner, "status": exc.status},
+                        )
+                    ],
+                    self.clock(),
+                )
+            raise
 
     def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
         """Give an item to another navigator (supervisor)."""
         self._require("reassign")
+        _need_reason(reason, "reassign an item")
         target = self.get_user(to_user)
         if target is None or not target.active:
             raise StoreError(f"{to_user!r} is not an active hub user")
@@ -527,6 +545,7 @@ class HubService:
     def force_release(self, item_id: int, reason: str) -> None:
         """Return a claimed item to the queue whoever holds it (supervisor)."""
         self._require("force_release")
+        _need_reason(reason, "release someone's item")
         with write_tx(self.engine) as conn:
             queue.force_release(conn, item_id, self.actor, reason, self.clock())
 
@@ -541,6 +560,7 @@ class HubService:
     def set_priority(self, item_id: int, priority: int, reason: str) -> None:
         """Change an item's priority (supervisor)."""
         self._require("set_priority")
+        _need_reason(reason, "change a priority")
         if priority not in (0, 1, 2):
             raise StoreError("priority must be 0 (normal), 1 (urgent) or 2 (emergency)")
         with write_tx(self.engine) as conn:
@@ -745,6 +765,11 @@ class HubService:
         with read_tx(self.engine) as conn:
             rows = conn.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
         return [dict(r._mapping) for r in rows]
+
+
+def _need_reason(reason: str, what: str) -> None:
+    if not (reason or "").strip():
+        raise StoreError(f"a reason is needed to {what}")
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -49,7 +49,7 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     item = seeded.get_consultation(claim.item_id)
     assert item["status"] == "completed" and item["owner"] == "nav2"
     actions = [e["action"] for e in seeded.audit_events(claim.item_id)]
-    assert actions == ["complete", "reassign", "claim"]
+    assert actions == ["complete", "complete_refused", "reassign", "claim"]
     ingest = [e for e in seeded.audit_events() if e["action"] == "ingest"]
     assert len(ingest) == 1 and ingest[0]["body"]["items"][0][0] == claim.item_id
     assert seeded.verify_audit().ok

@@ -45,6 +45,7 @@ class QueueScreen(Screen[None]):
         Binding("d", "toggle_due", "Due < 1h", id="due", show=False),
         Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
         Binding("b", "board", "Board", id="board"),
+        Binding("s", "sops", "SOPs", id="sops"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -298,10 +299,18 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.query_one("#search", Input).has_focus and action != "help":
             return False
-        if action == "board":
+        if action in ("board", "sops"):
+            from ehub_tui.service import PERMISSIONS
+
             user = self.ehub.service.user
-            return bool(user and user.role == "supervisor")
+            need = "see_board" if action == "board" else "author_sops"
+            return bool(user and user.role in PERMISSIONS[need])
         return True
+
+    def action_sops(self) -> None:
+        from ehub_tui.ui.screens.sop_author import SopAuthorScreen
+
+        self.app.push_screen(SopAuthorScreen())
 
     def action_board(self) -> None:
         from ehub_tui.ui.screens.board import BoardScreen

@@ -1,0 +1,418 @@
+"""The SOP author screen: every SOP with its status, version, review date, validation and test
+results; edit one in $EDITOR (the app steps aside), check it again on return, and publish a draft
+once it is valid and tested. Navigators' apps take the published set at their next check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+if TYPE_CHECKING:
+    from ehub_tui.sop.authoring import SopStatus
+    from ehub_tui.sop.loader import Problem
+    from ehub_tui.ui.app import EhubApp
+
+COLUMNS = ("File", "Id", "Version", "Status", "Review by", "E/W", "Tests")
+HEADLESS_EDITOR_TIMEOUT = 120  # seconds; a headless app has no terminal to hand over
+STATUS_STYLE = {"active": "green", "draft": "yellow", "retired": "dim", "unreadable": "bold red"}
+INTRO = (
+    "Every SOP file in the hub's SOP folder: status, version, review date, errors and warnings, "
+    "and its golden tests (a draft is tested as it will be once published). Problems are listed "
+    "as file:line:col.\n"
+    "e opens the SOP in $VISUAL or $EDITOR (else nano or vi); the app steps aside until you close "
+    "it, then checks the set again. p publishes a draft once the set is valid and every test "
+    "passes: status becomes active and approved_by records your name. Navigators' apps take the "
+    "new set at their next check."
+)
+
+
+def editor_command() -> list[str] | None:
+    """$VISUAL, else $EDITOR (either may carry arguments), else nano or vi; None: no editor."""
+    for var in ("VISUAL", "EDITOR"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            try:
+                return shlex.split(value)
+            except ValueError:
+                return [value]
+    for name in ("nano", "vi"):
+        if shutil.which(name):
+            return [name]
+    return None
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def problem_line(p: Problem) -> str:
+    """``file:line:col: severity: message`` with the file relative to the SOP folder."""
+    name = p.file if p.file.startswith("(") else Path(p.file).name
+    return f"{name}:{p.line}:{p.col}: {p.severity}: {p.message}"
+
+
+def verdict(row: SopStatus) -> tuple[str, SeverityLevel]:
+    """(message, severity) summing up one SOP after a check."""
+    if row.errors:
+        return (
+            f"{row.name}: {row.errors} error(s) — see the problems listed below it.",
+            "error",
+        )
+    if not row.tests_ok:
+        return f"{row.name} is valid, but its tests: {row.tests}.", "warning"
+    ready = " Ready to publish (p)." if row.status == "draft" else ""
+    warns = f", {row.warnings} warning(s)" if row.warnings else ""
+    return f"{row.name} is valid{warns}; tests {row.tests}.{ready}", "information"
+
+
+class SopAuthorScreen(Screen[None]):
+    """SOPs for authors: check, edit, publish."""
+
+    BINDINGS = [
+        Binding("e", "edit", "Edit in $EDITOR", id="sop_edit"),
+        Binding("enter", "edit", "Edit in $EDITOR", id="sop_edit_enter", show=False),
+        Binding("v", "check", "Validate & test", id="sop_check"),
+        Binding("p", "publish", "Publish", id="sop_publish"),
+        Binding("escape", "back", "Back", id="sop_back"),
+        Binding("question_mark", "help", "Help", id="sop_help", key_display="?"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[SopStatus] = []
+        self.checks = 0  # overviews shown (the tests wait on it)
+        self.busy = False  # an edit or a publish is under way
+        self._first = True
+
+    @property
+    def ehub(self) -> EhubApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.ehub.title_line(), id="topbar")
+        yield Static("Checking the SOPs…", id="sop-summary")
+        table: DataTable[Any] = DataTable(id="sop-table", cursor_type="row", zebra_stripes=False)
+        yield table
+        yield Static("", id="sop-problems-title")
+        with VerticalScroll(id="sop-problems"):
+            yield Static("", id="sop-problems-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        table.focus()
+        self.refresh_overview()
+
+    @property
+    def current(self) -> SopStatus | None:
+        """The highlighted SOP."""
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    # -- the overview ----------------------------------------------------------------------------
+
+    def refresh_overview(
+        self, note: tuple[Path, str] | None = None, announce: bool = False
+    ) -> None:
+        """Load, validate and test the folder in a worker, then show it.
+
+        ``note``: (file, what happened) to say about that file once checked; ``announce``: say
+        how the whole set did."""
+        self._overview(note, announce)
+
+    @work(thread=True, exclusive=True, group="sop-overview")
+    def _overview(self, note: tuple[Path, str] | None, announce: bool) -> None:
+        try:
+            rows = self.ehub.service.sop_overview()
+        except Exception as exc:  # a refusal (role), an unreadable folder…: say so, no traceback
+            self.app.call_from_thread(self._overview_failed, exc)
+            return
+        self.app.call_from_thread(self._show, rows, note, announce)
+
+    def _overview_failed(self, exc: Exception) -> None:
+        self.query_one("#sop-summary", Static).update("The SOPs could not be checked.")
+        self.notify(f"Could not check the SOPs: {exc}", severity="error", timeout=10)
+
+    def _show(
+        self, rows: list[SopStatus], note: tuple[Path, str] | None = None, announce: bool = False
+    ) -> None:
+        table = self.query_one(DataTable)
+        keep = self.current.file if self.current else None
+        self.rows = rows
+        table.clear()
+        for r in rows:
+            table.add_row(*self._cells(r), key=str(r.file))
+        target = 0
+        if keep is not None:
+            target = next((i for i, r in enumerate(rows) if r.file == keep), 0)
+        elif self._first:  # the first look: start at the first SOP that needs attention
+            with_errors = (i for i, r in enumerate(rows) if r.errors)
+            untested = (i for i, r in enumerate(rows) if r.status == "active" and not r.tests_ok)
+            target = next(with_errors, next(untested, 0))
+        self._first = False
+        if rows:
+            table.move_cursor(row=target, animate=False)
+        self._summary()
+        self._show_problems()
+        self.checks += 1
+        if note is not None:
+            path, happened = note
+            row = next((r for r in rows if r.file == path), None)
+            if row is None:
+                self.notify(f"{happened} {path.name} is no longer there.", severity="warning")
+            else:
+                message, severity = verdict(row)
+                self.notify(f"{happened} {message}", severity=severity, timeout=8)
+        elif announce:
+            bad = [r for r in rows if r.errors]
+            failing = [r for r in rows if not r.errors and not r.tests_ok]
+            if not bad and not failing:
+                self.notify(f"Checked {len(rows)} SOP(s): all valid and tested.", timeout=5)
+            else:
+                self.notify(
+                    f"Checked {len(rows)} SOP(s): {len(bad)} with errors, {len(failing)} with "
+                    "tests failing or not run.",
+                    severity="error" if bad else "warning",
+                    timeout=8,
+                )
+
+    @staticmethod
+    def _cells(r: SopStatus) -> list[Text]:
+        ew = Text(f"{r.errors}/{r.warnings}")
+        if r.errors:
+            ew.stylize("bold red")
+        elif r.warnings:
+            ew.stylize("yellow")
+        return [
+            Text(r.name),
+            Text(r.id or "—"),
+            Text(r.version or "—"),
+            Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+            Text(r.review_by.isoformat() if r.review_by else "—"),
+            ew,
+            Text(r.tests, style="green" if r.tests_ok else "red"),
+        ]
+
+    def _summary(self) -> None:
+        rows = self.rows
+        folder = f"{rows[0].file.parent.name}/" if rows else "the SOP folder"
+        if not rows:
+            text = f"No *.sop.yaml files in {folder}."
+        else:
+            errors = sum(1 for r in rows if r.errors)
+            drafts = sum(1 for r in rows if r.status == "draft")
+            ready = sum(1 for r in rows if r.publishable)
+            text = (
+                f"{len(rows)} SOP file(s) in {folder} · {errors} with errors · {drafts} draft(s), "
+                f"{ready} ready to publish"
+            )
+        self.query_one("#sop-summary", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_problems()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def _show_problems(self) -> None:
+        title = self.query_one("#sop-problems-title", Static)
+        body = self.query_one("#sop-problems-body", Static)
+        row = self.current
+        if row is None:
+            title.update("")
+            body.update("")
+            return
+        name = row.name + (f" — {row.title}" if row.title else "")
+        title.update(Text(name, overflow="ellipsis", no_wrap=True))
+        out = Text()
+        if not row.problems:
+            out.append("Valid: no errors or warnings.\n", style="green")
+        for p in row.problems:
+            out.append(problem_line(p) + "\n", style="red" if p.severity == "error" else "yellow")
+        out.append("Tests: ", style="bold")
+        out.append(row.tests, style="green" if row.tests_ok else "red")
+        if row.tests == "not run: errors":
+            here = "this file" if row.errors else "other files"
+            out.append(f" (fix the errors in {here} first)")
+        out.append("\n")
+        for p in row.test_problems:
+            out.append(problem_line(p) + "\n", style="red" if p.severity == "error" else "yellow")
+        if row.status == "draft":
+            why = row.why_not_publishable()
+            if why is None:
+                out.append("Ready to publish: press p.\n", style="bold green")
+            else:
+                out.append("Not ready to publish yet.\n", style="yellow")
+        body.update(out)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_check(self) -> None:
+        self.query_one("#sop-summary", Static).update("Checking the SOPs…")
+        self.refresh_overview(announce=True)
+
+    def action_edit(self) -> None:
+        row = self.current
+        if row is None or self.busy:
+            return
+        command = editor_command()
+        if command is None:
+            self.notify(
+                "No editor found: set $EDITOR (for example EDITOR=nano) and start ehub-tui again.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        path = row.file
+        before = _digest(path)
+        if self.app.is_headless:  # no terminal to hand over (tests, automation)
+            self.busy = True
+            self._edit_headless(command, path, before)
+            return
+        try:
+            with self.app.suspend():
+                result = subprocess.run([*command, str(path)], check=False)
+        except SuspendNotSupported:
+            self.notify(
+                f"This terminal cannot hand over to an editor: edit {path} in another window, "
+                "then press v to check it.",
+                severity="warning",
+                timeout=12,
+            )
+            return
+        except OSError as exc:
+            self.notify(
+                f"Could not start the editor {command[0]!r}: {exc.strerror or exc}. "
+                "Check $VISUAL / $EDITOR.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self._edited(path, before, result.returncode)
+
+    @work(thread=True, exclusive=True, group="sop-edit")
+    def _edit_headless(self, command: list[str], path: Path, before: str | None) -> None:
+        try:
+            result = subprocess.run(
+                [*command, str(path)],
+                check=False,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=HEADLESS_EDITOR_TIMEOUT,
+            )
+            code = result.returncode
+        except (OSError, subprocess.SubprocessError) as exc:
+            message = f"Could not run the editor {command[0]!r}: {exc}"
+            self.app.call_from_thread(self._edit_failed, message)
+            return
+        self.app.call_from_thread(self._edited, path, before, code)
+
+    def _edit_failed(self, message: str) -> None:
+        self.busy = False
+        self.notify(message, severity="error", timeout=10)
+
+    def _edited(self, path: Path, before: str | None, code: int) -> None:
+        self.busy = False
+        if code != 0:
+            self.notify(f"The editor exited with status {code}.", severity="warning", timeout=6)
+        happened = "Saved:" if _digest(path) != before else "No changes:"
+        self.query_one("#sop-summary", Static).update("Checking the SOPs…")
+        self.refresh_overview(note=(path, happened))
+
+    def action_publish(self) -> None:
+        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+
+        row = self.current
+        if row is None or self.busy:
+            return
+        why = row.why_not_publishable()
+        if why is not None:
+            self.notify(why, title="Not published", severity="warning", timeout=10)
+            return
+        user = self.ehub.service.user
+        who = (user.display_name or user.username) if user else "you"
+        path = row.file
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.busy = True
+                self._publish(path)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Publish {row.id} {row.version}?",
+                f"{row.name} becomes active, approved by {who}. Every navigator's app takes it "
+                "at its next check. The set is validated and tested again before the file is "
+                "written.",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="sop-publish")
+    def _publish(self, path: Path) -> None:
+        from ehub_tui.sop.authoring import PublishRefused
+
+        try:
+            result = self.ehub.service.publish_sop(path)
+        except PublishRefused as exc:
+            self.app.call_from_thread(self._published, None, str(exc))
+            return
+        except Exception as exc:  # a refusal by role, an unwritable folder…: no traceback
+            self.app.call_from_thread(self._published, None, f"Not published: {exc}")
+            return
+        self.app.call_from_thread(self._published, result, None)
+
+    def _published(self, result: Any, problem: str | None) -> None:
+        self.busy = False
+        if result is None:
+            self.notify(
+                problem or "Not published.", title="Not published", severity="error", timeout=15
+            )
+        else:
+            self.notify(
+                f"{result.sop_id} {result.version} is active (sha256 {result.sha256[:12]}…). "
+                "Navigators' apps take it at their next check.",
+                title="Published",
+                timeout=10,
+            )
+            self.ehub.start_sops()
+            self.ehub._reload_sops()  # this app takes the new set now
+        self.refresh_overview()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from ehub_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                "SOPs",
+                intro=INTRO,
+                extra=[("enter", "edit, as e"), ("↑ ↓ pgup pgdn home end", "move in the list")],
+            )
+        )

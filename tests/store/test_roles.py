@@ -1,0 +1,397 @@
+"""Roles on SQLite and PostgreSQL (issue 5).
+
+Every privileged HubService method, called by a navigator, is refused with a PermissionDenied
+that names the role(s) allowed to do it; nothing in the store changes except one "denied"
+audit event naming the permission. The same call by a role allowed to make it goes through.
+A disabled user cannot sign in, a new role changes what a user may do, and the CLI's
+``users set-role`` / ``users disable`` work (on SQLite the CLI acts as the system principal; on
+PostgreSQL it signs in as the OS user, whom the ``seeded`` fixture made an admin).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
+from typer.testing import CliRunner
+
+from ehub_tui.cli import app as cli_app
+from ehub_tui.config import Settings
+from ehub_tui.service import PERMISSIONS, HubService, PermissionDenied, StoreError
+from ehub_tui.store.engine import read_tx
+from tests.support.factories import oc_row
+
+NO_FILE = Path("/nonexistent/ehub-tui/draft.sop.yaml")
+STORE_TABLES = ("consultation", "hub_user", "outcome", "practice", "quarantine")
+NEW_PRACTICE = {
+    "ods_code": "Z99901",
+    "name": "Test Lane Surgery",
+    "pcn_code": "U99001",
+    "pcn_name": "Harbourside & Downs PCN",
+    "list_size": 4000,
+}
+
+
+@dataclass
+class Ctx:
+    """The hub every call below acts on: a queued item, an item nav2 holds, an open quarantine
+    entry, and the signed-in service making the call."""
+
+    queued: int
+    held: int
+    quarantined: int
+    svc: HubService
+
+
+def _quarantine_entry(n: int) -> dict[str, Any]:
+    return {
+        "source_file": f"inbox/bad-{n}.csv",
+        "location": "row 2",
+        "reason": "NHS number fails its check digit",
+        "raw": f"raw record {n}",
+        "fmt": "csv",
+        "source": "TEST",
+        "external_id": f"T-Q{n}",
+    }
+
+
+# (method, permission, the call) — every privileged method but the work-item ones, which
+# navigators may call (sop authors may not: see test_sop_author_cannot_work_items).
+CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
+    ("reassign", "reassign", lambda c: c.svc.reassign(c.queued, "nav2", "covering")),
+    ("force_release", "force_release", lambda c: c.svc.force_release(c.held, "stale claim")),
+    ("cancel", "cancel", lambda c: c.svc.cancel(c.queued, "duplicate")),
+    ("set_priority", "set_priority", lambda c: c.svc.set_priority(c.queued, 1, "chest pain")),
+    ("add_user", "manage_users", lambda c: c.svc.add_user("mallory", "admin")),
+    ("set_role", "manage_users", lambda c: c.svc.set_role("nav2", "admin")),
+    ("set_active", "manage_users", lambda c: c.svc.set_active("nav2", False)),
+    ("import_practices", "manage_practices", lambda c: c.svc.import_practices([NEW_PRACTICE])),
+    ("store_intake", "ingest", lambda c: c.svc.store_intake([oc_row(50)])),
+    (
+        "release_quarantined",
+        "ingest",
+        lambda c: c.svc.release_quarantined(c.quarantined, oc_row(60)),
+    ),
+    (
+        "discard_quarantined",
+        "ingest",
+        lambda c: c.svc.discard_quarantined(c.quarantined, "a test message"),
+    ),
+    ("board", "see_board", lambda c: c.svc.board()),
+    ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
+    # a path that does not exist: were the check missing, nothing shipped could be touched
+    ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(NO_FILE)),
+]
+WORK_METHODS = {"claim_next", "claim", "complete"}  # the "work_items" permission
+
+# Who may make each call (a user of the seeded hub with an allowed role).
+ALLOWED_USER = {
+    "reassign": "sup1",
+    "force_release": "sup1",
+    "cancel": "sup1",
+    "set_priority": "sup1",
+    "manage_users": "admin1",
+    "manage_practices": "sup1",
+    "ingest": "sup1",
+    "see_board": "sup1",
+}
+
+
+def _prepare(seeded: HubService, make_service: Callable[..., HubService]) -> tuple[int, int, int]:
+    created, qids = seeded.store_intake([oc_row(1), oc_row(2)], [_quarantine_entry(1)])
+    queued, held = (cid for _, cid in created)
+    make_service("nav2").claim(held)
+    return queued, held, qids[0]
+
+
+def store_state(svc: HubService) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every store table but the audit chain, in primary-key order."""
+    state = {}
+    with read_tx(svc.engine) as conn:
+        for name in STORE_TABLES:
+            table = SQLModel.metadata.tables[name]
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            state[name] = [tuple(r) for r in rows]
+    return state
+
+
+def test_every_privileged_method_is_covered() -> None:
+    """The parametrised calls below cover every method that checks a permission, and every
+    permission but work_items (which navigators hold)."""
+    checked: dict[str, set[str]] = {}
+    for name, member in vars(HubService).items():
+        if inspect.isfunction(member) and name != "_require":
+            for perm in re.findall(r'_require\("(\w+)"\)', inspect.getsource(member)):
+                checked.setdefault(name, set()).add(perm)
+    covered = {method: {perm} for method, perm, _ in CALLS}
+    assert {m: p for m, p in checked.items() if m not in WORK_METHODS} == covered
+    assert {m: p for m, p in checked.items() if m in WORK_METHODS} == {
+        m: {"work_items"} for m in WORK_METHODS
+    }
+    assert {p for _, p, _ in CALLS} | {"work_items"} == set(PERMISSIONS)
+
+
+@pytest.mark.parametrize(("method", "permission", "call"), CALLS, ids=[c[0] for c in CALLS])
+def test_navigator_is_refused_and_audited(
+    seeded: HubService,
+    make_service: Callable[..., HubService],
+    method: str,
+    permission: str,
+    call: Callable[[Ctx], Any],
+) -> None:
+    queued, held, qid = _prepare(seeded, make_service)
+    nav = make_service("nav1")
+    before = store_state(seeded)
+    events_before = seeded.audit_events(limit=1000)
+
+    with pytest.raises(PermissionDenied) as err:
+        call(Ctx(queued, held, qid, nav))
+
+    message = str(err.value)
+    allowed = sorted(PERMISSIONS[permission])
+    assert message.startswith(f"nav1 (navigator) may not {permission.replace('_', ' ')}: only ")
+    assert message.endswith(" may")
+    for role in allowed:
+        assert re.search(rf"\ban? {role}\b", message), (role, message)
+    assert "navigator" not in message.split("only", 1)[1]  # the navigator is not one of them
+    # nothing changed in the store …
+    assert store_state(seeded) == before
+    # … but the refusal is on the audit chain, naming the permission
+    events = seeded.audit_events(limit=1000)
+    assert events[1:] == events_before
+    denied = events[0]
+    assert denied["action"] == "denied"
+    assert denied["actor"] == "nav1"
+    assert denied["consultation_id"] is None
+    assert denied["body"] == {"permission": permission}
+    assert seeded.verify_audit().ok
+
+
+@pytest.mark.parametrize(
+    ("method", "permission", "call"),
+    [c for c in CALLS if c[1] in ALLOWED_USER],
+    ids=[c[0] for c in CALLS if c[1] in ALLOWED_USER],
+)
+def test_allowed_role_succeeds(
+    seeded: HubService,
+    make_service: Callable[..., HubService],
+    method: str,
+    permission: str,
+    call: Callable[[Ctx], Any],
+) -> None:
+    queued, held, qid = _prepare(seeded, make_service)
+    user = ALLOWED_USER[permission]
+    call(Ctx(queued, held, qid, make_service(user)))
+    events = seeded.audit_events(limit=1000)
+    assert not [e for e in events if e["action"] == "denied"]
+    if method != "board":  # a read: no event
+        assert events[0]["actor"] == user
+    expected = {
+        "reassign": lambda: seeded.get_consultation(queued)["owner"] == "nav2",
+        "force_release": lambda: seeded.get_consultation(held)["status"] == "queued",
+        "cancel": lambda: seeded.get_consultation(queued)["status"] == "cancelled",
+        "set_priority": lambda: seeded.get_consultation(queued)["priority"] == 1,
+        "add_user": lambda: seeded.get_user("mallory") is not None,
+        "set_role": lambda: seeded.get_user("nav2").role == "admin",  # type: ignore[union-attr]
+        "set_active": lambda: not seeded.get_user("nav2").active,  # type: ignore[union-attr]
+        "import_practices": lambda: "Z99901" in seeded.practice_codes(),
+        "store_intake": lambda: seeded.queue_summary().by_status["queued"] == 2,
+        "release_quarantined": lambda: seeded.list_quarantine() == [],
+        "discard_quarantined": lambda: seeded.list_quarantine() == [],
+        "board": lambda: True,
+    }
+    assert expected[method](), method
+
+
+@pytest.mark.parametrize("permission", ["manage_practices", "ingest"])
+def test_admin_may_also_manage_practices_and_ingest(
+    seeded: HubService, make_service: Callable[..., HubService], permission: str
+) -> None:
+    admin = make_service("admin1")
+    if permission == "ingest":
+        created, _ = admin.store_intake([oc_row(1)])
+        assert len(created) == 1
+    else:
+        assert admin.import_practices([NEW_PRACTICE]) == 1
+    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]
+
+
+def test_sop_author_may_see_the_sop_overview(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    pytest.importorskip("ehub_tui.sop.authoring")
+    make_service("author1").sop_overview()
+    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]
+
+
+def test_supervisor_may_not_manage_users_nor_author_sops(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    sup = make_service("sup1")
+    with pytest.raises(PermissionDenied, match=r"may not manage users: only an admin may$"):
+        sup.add_user("mallory", "admin")
+    with pytest.raises(PermissionDenied, match=r"may not author sops: only a sop_author may$"):
+        sup.sop_overview()
+    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
+    assert [(e["actor"], e["body"]["permission"]) for e in denied] == [
+        ("sup1", "author_sops"),
+        ("sup1", "manage_users"),
+    ]
+
+
+def test_sop_author_cannot_work_items(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    (created,), _ = seeded.store_intake([oc_row(1)])
+    author = make_service("author1")
+    for call in (author.claim_next, lambda: author.claim(created[1])):
+        with pytest.raises(PermissionDenied, match="only a navigator or a supervisor may"):
+            call()
+    assert seeded.get_consultation(created[1])["status"] == "queued"
+    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
+    assert [e["body"]["permission"] for e in denied] == ["work_items", "work_items"]
+
+
+# -- disabling and roles ------------------------------------------------------------------------
+
+
+def test_disabled_user_cannot_sign_in(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    admin = make_service("admin1")
+    settings = admin.settings
+    disabled = admin.set_active("nav2", False)
+    assert disabled.active is False
+    with pytest.raises(PermissionDenied, match=r"hub user 'nav2' is disabled"):
+        HubService.open(settings, "nav2")
+    # a disabled user cannot be given work either
+    (created,), _ = seeded.store_intake([oc_row(1)])
+    with pytest.raises(StoreError, match="not an active hub user"):
+        make_service("sup1").reassign(created[1], "nav2", "covering")
+    # and an admin cannot lock themselves out
+    with pytest.raises(StoreError, match="cannot disable yourself"):
+        admin.set_active("admin1", False)
+    # enabled again, they can
+    assert admin.set_active("nav2", True).active is True
+    again = HubService.open(settings, "nav2")
+    assert again.user is not None and again.user.username == "nav2"
+    again.close()
+    events = [
+        (e["actor"], e["action"], e["body"])
+        for e in seeded.audit_events()
+        if e["action"] in ("user_disable", "user_enable")
+    ]
+    assert events == [
+        ("admin1", "user_enable", {"username": "nav2", "active": True}),
+        ("admin1", "user_disable", {"username": "nav2", "active": False}),
+    ]
+
+
+def test_set_role_changes_what_a_user_may_do(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    (created,), _ = seeded.store_intake([oc_row(1)])
+    item = created[1]
+    with pytest.raises(PermissionDenied, match="only a supervisor may"):
+        make_service("nav1").board()
+    admin = make_service("admin1")
+    assert admin.set_role("nav1", "supervisor").role == "supervisor"
+    promoted = make_service("nav1")  # the role is read at sign-in
+    assert promoted.user is not None and promoted.user.role == "supervisor"
+    assert [i.id for i in promoted.board().items] == [item]
+    promoted.set_priority(item, 2, "chest pain")
+    assert seeded.get_consultation(item)["priority"] == 2
+    # demoted to sop_author, they may no longer work items (nor see the board)
+    admin.set_role("nav1", "sop_author")
+    author = make_service("nav1")
+    with pytest.raises(PermissionDenied, match="only a navigator or a supervisor may"):
+        author.claim_next()
+    with pytest.raises(StoreError, match="unknown role 'boss'"):
+        admin.set_role("nav1", "boss")
+    with pytest.raises(StoreError, match="'ghost' is not a hub user"):
+        admin.set_role("ghost", "navigator")
+    roles = [
+        (e["actor"], e["body"]["role"])
+        for e in seeded.audit_events()
+        if e["action"] == "user_set_role"
+    ]
+    assert roles == [("admin1", "sop_author"), ("admin1", "supervisor")]
+
+
+# -- the CLI -----------------------------------------------------------------------------------
+
+
+def cli(*args: str) -> Any:
+    return CliRunner().invoke(cli_app, list(args))
+
+
+def test_cli_users_set_role_and_disable(
+    seeded: HubService,
+    make_service: Callable[..., HubService],
+    hub_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+    embedded = Settings(data_dir=Path("."), hub_url=hub_url).is_embedded
+    actor = "system" if embedded else HubService.os_username()
+
+    result = cli("users", "set-role", "nav1", "supervisor")
+    assert result.exit_code == 0, result.output
+    assert "nav1 is now a supervisor." in result.stdout
+    assert seeded.get_user("nav1").role == "supervisor"  # type: ignore[union-attr]
+    make_service("nav1").board()  # now allowed
+
+    result = cli("users", "disable", "nav2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "username": "nav2",
+        "role": "navigator",
+        "display_name": "Tom Fletcher",
+        "active": False,
+    }
+    with pytest.raises(PermissionDenied, match="is disabled"):
+        make_service("nav2")
+    result = cli("users", "disable", "nav2", "--enable")
+    assert result.exit_code == 0, result.output
+    assert "nav2 is enabled." in result.stdout
+    assert make_service("nav2").user is not None
+
+    refused = cli("users", "set-role", "nav1", "boss")
+    assert refused.exit_code == 2 and "unknown role 'boss'" in refused.stderr
+    missing = cli("users", "disable", "ghost")
+    assert missing.exit_code == 2 and "'ghost' is not a hub user" in missing.stderr
+
+    changes = [
+        (e["actor"], e["action"], e["body"]["username"])
+        for e in seeded.audit_events()
+        if e["action"].startswith("user_") and e["action"] != "user_add"
+    ]
+    assert changes == [
+        (actor, "user_enable", "nav2"),
+        (actor, "user_disable", "nav2"),
+        (actor, "user_set_role", "nav1"),
+    ]
+
+    if not embedded:  # on a shared hub roles apply to the CLI: a navigator is refused
+        me = HubService.os_username()
+        assert cli("users", "set-role", me, "navigator").exit_code == 0
+        refused = cli("users", "set-role", "nav2", "admin")
+        assert refused.exit_code == 2
+        assert "may not manage users: only an admin may" in refused.stderr
+        assert seeded.get_user("nav2").role == "navigator"  # type: ignore[union-attr]
+        refused = cli("users", "disable", "nav2")
+        assert refused.exit_code == 2 and "only an admin may" in refused.stderr
+        assert seeded.get_user("nav2").active  # type: ignore[union-attr]
+        denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
+        assert [(e["actor"], e["body"]["permission"]) for e in denied] == [
+            (me, "manage_users"),
+            (me, "manage_users"),
+        ]

@@ -1,0 +1,415 @@
+"""The supervisor board with a Pilot (issue 5).
+
+The two-apps test runs a navigator's app and a supervisor's app side by side on one hub, each
+with its own HubService (its own engine and connections, as two workstations would), on SQLite
+and on PostgreSQL. Both apps run inside one test: two nested ``run_test`` contexts share the
+event loop, so the supervisor's key presses and the navigator's screen interleave for real.
+
+The other tests use a SQLite hub only (the board's SQL is already covered on both engines by
+the store tests) and the frozen clock of tests/conftest.py (Monday 23 November 2026, 10:00 UTC).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList, Static
+
+from ehub_tui.practices import load_practices
+from ehub_tui.service import LostClaim
+from ehub_tui.ui.screens.board import BoardScreen
+from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
+from ehub_tui.ui.screens.queue import QueueScreen
+from ehub_tui.ui.screens.triage import TriageScreen
+from tests.conftest import FIXTURES, FrozenClock
+from tests.ui.conftest import (
+    ALL,
+    CASES,
+    SIZE,
+    Hub,
+    run,
+    screen_text,
+    settle,
+    steady_queue,
+    type_text,
+    wait_until,
+)
+from tests.ui.test_navigator_flows import outcome_of
+
+BOARD_SIZE = (120, 34)
+Snap = Callable[..., bool]
+
+
+@pytest.fixture
+def build_hub(tmp_path: Path, clock: FrozenClock) -> Iterator[Callable[..., Hub]]:
+    """``build_hub(url, "uti", …)``: like tests/ui/conftest.py's make_hub, on any hub URL."""
+    hubs: list[Hub] = []
+
+    def build(url: str, *cases: str) -> Hub:
+        hub = Hub(url, tmp_path, clock)
+        hubs.append(hub)
+        system = hub.service(None)
+        system.import_practices(load_practices(FIXTURES / "practices.yaml"))
+        system.add_user("nav1", "navigator", "Priya Shah")
+        system.add_user("nav2", "navigator", "Tom Fletcher")
+        system.add_user("sup1", "supervisor", "Grace O'Neill")
+        if cases:
+            created, _ = system.store_intake([CASES[c]() for c in cases])
+            hub.ids = {cases[i]: cid for i, cid in created}
+            system.prescreen()
+        return hub
+
+    yield build
+    for hub in hubs:
+        hub.close()
+
+
+# -- driving the board -------------------------------------------------------------------------
+
+
+async def open_board(pilot: Pilot[Any]) -> BoardScreen:
+    """From the queue: press b and wait for the board's first refresh."""
+    await steady_queue(pilot)
+    await pilot.press("b")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, BoardScreen), what="the board")
+    board = pilot.app.screen
+    assert isinstance(board, BoardScreen)
+    await wait_until(pilot, lambda: board.board is not None, what="the board's first fetch")
+    await settle(pilot)
+    return board
+
+
+def items_table(board: BoardScreen) -> DataTable[Any]:
+    return board.query_one("#items", DataTable)
+
+
+def row_keys(board: BoardScreen) -> list[str]:
+    return [str(r.value) for r in items_table(board).rows]
+
+
+def cell(board: BoardScreen, item_id: int, column: int) -> str:
+    table = items_table(board)
+    return str(table.get_row(str(item_id))[column])
+
+
+async def select_item(pilot: Pilot[Any], board: BoardScreen, item_id: int) -> None:
+    """Move the board's cursor to an item with the arrow keys."""
+    table = items_table(board)
+    target = row_keys(board).index(str(item_id))
+    await pilot.press("home")
+    for _ in range(target):
+        await pilot.press("down")
+    assert table.cursor_row == target
+    selected = board._selected()
+    assert selected is not None and selected.id == item_id
+
+
+async def give_reason(pilot: Pilot[Any], reason: str) -> None:
+    assert isinstance(pilot.app.screen, ReasonDialog), pilot.app.screen
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+
+
+# -- two apps on one hub: the supervisor reassigns what the navigator has open -----------------
+
+
+def test_reassign_reaches_the_open_triage_screen(
+    hub_url: str, build_hub: Callable[..., Hub]
+) -> None:
+    hub = build_hub(hub_url, "uti", "fit_note")
+    item = hub.ids["uti"]
+    nav_app = hub.app("nav1")  # each app has its own HubService (own engine), polling 0.2 s
+    sup_app = hub.app("sup1")
+    nav_service = nav_app.service
+    reason = "off sick"
+    seen: dict[str, Any] = {}
+
+    async def body() -> None:
+        async with nav_app.run_test(size=SIZE) as nav, sup_app.run_test(size=BOARD_SIZE) as sup:
+            # the navigator takes the next item (the UTI) and builds a draft
+            await steady_queue(nav)
+            await nav.press("n")
+            await wait_until(nav, lambda: isinstance(nav_app.screen, TriageScreen), what="triage")
+            await settle(nav)
+            screen = nav_app.screen
+            assert isinstance(screen, TriageScreen) and screen.claim.item_id == item
+            old_claim = screen.claim
+            await nav.press("2", "2", "2")  # not pregnant, no catheter, not recurrent
+            assert screen.step == "route"
+            await nav.press("n")  # a note
+            await nav.pause()
+            await type_text(nav, "rang")
+            await nav.press("ctrl+s")
+            await nav.pause()
+            draft = (dict(screen.draft.answers), screen.draft.note)
+            assert draft == (
+                {"pregnant": "no", "catheter": "no", "uti_recurrent": "no"},
+                "rang",
+            )
+            lost = screen.query_one("#lost", Static)
+            assert not lost.display
+
+            # the supervisor opens the board, finds the item held by nav1 and reassigns it
+            board = await open_board(sup)
+            assert cell(board, item, 3) == "claimed"
+            assert cell(board, item, 4).startswith("nav1")
+            await select_item(sup, board, item)
+            await sup.press("a")
+            await sup.pause()
+            picker = sup_app.screen
+            assert isinstance(picker, PickDialog)
+            ids = [oid for oid, _ in picker.options]
+            assert "nav1" not in ids and "nav2" in ids  # not the holder
+            picker.query_one(OptionList).highlighted = ids.index("nav2")
+            await sup.press("enter")
+            await sup.pause()
+            await give_reason(sup, reason)
+
+            # the navigator is told within 2 s, and keeps the draft
+            took = await wait_until(
+                nav, lambda: bool(screen.lost) and lost.display, timeout=5, what="#lost"
+            )
+            seen["took"] = took
+            assert took < 2.0, f"the notice took {took:.2f} s"
+            await nav.pause()
+            notice = str(lost.render())
+            assert "no longer hold" in notice and "nav2" in notice and reason in notice
+            assert (dict(screen.draft.answers), screen.draft.note) == draft
+
+            # a late submit is refused: enter does nothing, nothing is stored
+            await nav.pause(0.45)  # past the triage screen's key guard
+            assert screen.check_action("accept", ()) is False
+            await nav.press("enter")
+            await settle(nav)
+            assert nav_app.screen is screen
+            assert (dict(screen.draft.answers), screen.draft.note) == draft
+            row = nav_service.get_consultation(item)
+            assert (row["status"], row["owner"]) == ("claimed", "nav2")
+            assert outcome_of(nav_service, item) is None
+            # … and so is one made straight through the service with the old claim
+            with pytest.raises(LostClaim, match="now held by nav2") as err:
+                nav_service.complete(
+                    old_claim,
+                    {"category": "signpost", "route": "pf_uti", "note": "rang"},
+                )
+            assert err.value.owner == "nav2" and err.value.epoch == old_claim.epoch + 1
+
+            # the supervisor's board shows the new holder by itself
+            await wait_until(
+                sup, lambda: cell(board, item, 4).startswith("nav2"), what="nav2 on the board"
+            )
+            assert "reassigned to nav2" in " ".join(n.message for n in sup_app._notifications)
+
+    run(body())
+    system = hub.service(None)
+    row = system.get_consultation(item)
+    assert (row["status"], row["owner"]) == ("claimed", "nav2")
+    assert outcome_of(system, item) is None
+    events = [(e["actor"], e["action"], e["body"]) for e in system.audit_events(item)]
+    assert [(a, act) for a, act, _ in events] == [
+        ("nav1", "complete_refused"),
+        ("sup1", "reassign"),
+        ("nav1", "claim"),
+    ]
+    assert events[0][2]["held_by"] == "nav2"
+    body = events[1][2]
+    assert body["from"] == "nav1" and body["to"] == "nav2" and body["reason"] == reason
+    assert system.verify_audit().ok
+
+
+# -- the board's actions -----------------------------------------------------------------------
+
+
+def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[..., Hub]) -> None:
+    hub = build_hub(sqlite_url, "throat", "uti", "fit_note")
+    held, urgent, dup = hub.ids["throat"], hub.ids["uti"], hub.ids["fit_note"]
+    hub.service("nav1").claim(held)
+    app = hub.app("sup1")
+    system = hub.service(None)
+    normal_due = system.get_consultation(urgent)["due_by"]
+
+    async def body() -> None:
+        async with app.run_test(size=BOARD_SIZE) as pilot:
+            board = await open_board(pilot)
+            assert row_keys(board) == [str(held), str(urgent), str(dup)]
+
+            # r: release nav1's item back to the queue, with a reason
+            await select_item(pilot, board, held)
+            await pilot.press("r")
+            await pilot.pause()
+            assert isinstance(app.screen, ReasonDialog)
+            await pilot.press("enter")  # an empty reason is refused
+            await pilot.pause()
+            assert isinstance(app.screen, ReasonDialog)
+            await give_reason(pilot, "stale")
+            await wait_until(
+                pilot, lambda: system.get_consultation(held)["status"] == "queued", what="release"
+            )
+            await wait_until(pilot, lambda: cell(board, held, 3) == "queued", what="board update")
+
+            # u: mark urgent; the due time follows
+            await select_item(pilot, board, urgent)
+            await pilot.press("u")
+            await pilot.pause()
+            await give_reason(pilot, "worse")
+            await wait_until(
+                pilot, lambda: system.get_consultation(urgent)["priority"] == 1, what="urgent"
+            )
+            await wait_until(pilot, lambda: cell(board, urgent, 0) == "!UR", what="the !UR flag")
+
+            # c: cancel a duplicate; escape in the dialog changes nothing
+            await select_item(pilot, board, dup)
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert system.get_consultation(dup)["status"] == "queued"
+            await pilot.press("c")
+            await pilot.pause()
+            await give_reason(pilot, "dup")
+            await wait_until(
+                pilot, lambda: str(dup) not in row_keys(board), what="the cancelled item to go"
+            )
+
+            # r on an item nobody holds: a warning, no dialog
+            await select_item(pilot, board, urgent)
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.screen is board
+            assert any("is not held by anyone" in n.message for n in app._notifications)
+
+            await pilot.press("escape")  # back to the queue
+            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+
+    run(body())
+    released = system.get_consultation(held)
+    assert (released["status"], released["owner"]) == ("queued", None)
+    assert released["epoch"] == 2  # the claim, then the release: nav1 is fenced off
+    marked = system.get_consultation(urgent)
+    assert marked["priority"] == 1
+    assert marked["due_by"] == system.due_by(marked["received_at"], 1)
+    assert marked["due_by"] < normal_due
+    assert system.get_consultation(dup)["status"] == "cancelled"
+    events = {e["action"]: e for e in system.audit_events() if e["actor"] == "sup1"}
+    assert set(events) == {"force_release", "set_priority", "cancel"}
+    assert events["force_release"]["consultation_id"] == held
+    assert events["force_release"]["body"]["from"] == "nav1"
+    assert events["force_release"]["body"]["reason"] == "stale"
+    assert events["set_priority"]["body"] == {"priority": 1, "reason": "worse"}
+    assert events["cancel"]["consultation_id"] == dup
+    assert events["cancel"]["body"]["reason"] == "dup"
+
+
+def test_navigator_cannot_open_the_board(sqlite_url: str, build_hub: Callable[..., Hub]) -> None:
+    hub = build_hub(sqlite_url, "throat")
+    app = hub.app("nav1")
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            assert queue.check_action("board", ()) is False
+            assert "Board" not in screen_text(app)  # not offered in the footer either
+            await pilot.press("b")
+            await settle(pilot)
+            assert app.screen is queue
+
+    run(body())
+    assert not [e for e in hub.service(None).audit_events() if e["action"] == "denied"]
+
+
+def test_navigator_help_does_not_offer_the_board(
+    sqlite_url: str, build_hub: Callable[..., Hub]
+) -> None:
+    from ehub_tui.ui.screens.help import HelpScreen
+
+    hub = build_hub(sqlite_url)
+    app = hub.app("nav1")
+    text: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            text.append(str(app.screen.query_one("#help-keys", Static).render()))
+
+    run(body())
+    assert "Search" in text[0]  # the help lists the queue's keys …
+    assert "Board" not in text[0]  # … but not one a navigator cannot use
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+
+
+def busy_hub(build_hub: Callable[..., Hub], url: str) -> Hub:
+    """A hub mid-morning: nav2 completed the sore throat, nav1 holds the UTI, the supervisor
+    marked the fit note urgent; nav1 and sup1 are online, nav2 was last seen 4 minutes ago."""
+    hub = build_hub(url, *ALL)
+    nav1, nav2, sup1 = hub.service("nav1"), hub.service("nav2"), hub.service("sup1")
+    claim = nav2.claim(hub.ids["throat"])
+    hub.clock.advance(minutes=3)
+    nav2.complete(
+        claim,
+        {
+            "category": "signpost",
+            "route": "pf_sore_throat",
+            "destination": "Community pharmacy (Pharmacy First)",
+            "handling_seconds": 150.0,
+        },
+    )
+    nav2.touch()
+    nav1.claim(hub.ids["uti"])
+    hub.clock.advance(minutes=4)
+    sup1.set_priority(hub.ids["fit_note"], 1, "sick note runs out today")
+    nav1.touch()
+    sup1.touch()
+    return hub
+
+
+def test_board_snapshot(sqlite_url: str, build_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = busy_hub(build_hub, sqlite_url)
+    app = hub.app("sup1")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        board = await open_board(pilot)
+        assert row_keys(board) == [str(hub.ids[c]) for c in ("uti", "headache", "fit_note")]
+        text = screen_text(app)
+        assert "supervisor board" in text
+        assert "Queued 2" in text and "In progress 1" in text and "Completed today 1" in text
+        assert "Median wait 27m" in text
+        assert " 3  claimed  nav1 4m " in text and " ‼EM " in text and " !UR " in text
+        assert re.search(r"nav1 +● +#3 4m", text) and re.search(r"nav2 +○ +— +1 +2\.5m", text)
+        # the events, newest first, at the frozen clock's times (London = UTC in November)
+        assert "10:07:00 sup1 set_priority #4 — sick note runs" in text
+        assert "10:03:00 nav2 complete #2" in text
+
+    assert snap_compare(app, terminal_size=BOARD_SIZE, run_before=before)
+
+
+def test_reassign_picker_snapshot(
+    sqlite_url: str, build_hub: Callable[..., Hub], snap_compare: Snap
+) -> None:
+    hub = busy_hub(build_hub, sqlite_url)
+    app = hub.app("sup1")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        board = await open_board(pilot)
+        await select_item(pilot, board, hub.ids["uti"])
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, PickDialog)
+        assert [oid for oid, _ in app.screen.options] == ["nav2", "sup1"]
+        text = screen_text(app)
+        assert "Reassign #3 to" in text
+        assert "Tom Fletcher (navigator, offline, holding 0)" in text
+        assert "Grace O'Neill (supervisor, online, holding 0)" in text
+
+    assert snap_compare(app, terminal_size=BOARD_SIZE, run_before=before)
