@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -89,6 +89,13 @@ def _dt(v: Any) -> datetime | None:
     return _DT.process_result_value(v, None)
 
 
+def _bind(conn: Connection, dt: datetime) -> Any:
+    naive = _DT.process_bind_param(dt, None)
+    if is_sqlite(conn) and naive is not None:
+        return naive.isoformat(sep=" ", timespec="microseconds")
+    return naive
+
+
 def read_board(
     conn: Connection,
     now: datetime,
@@ -100,7 +107,20 @@ def read_board(
     """Read the board. ``since`` is the start of today (UTC); ``local_hour(dt)`` gives 0-23."""
     b = Board()
     queued = C.c.status == "queued"
-    b.queued = conn.execute(select(func.count()).select_from(C).where(queued)).scalar_one()
+    # waiting per practice: index seeks on (status, practice_ods, received_at) per practice
+    waiting: dict[str, tuple[int, Any]] = {}
+    for r in conn.execute(
+        text(
+            "SELECT p.ods_code, "
+            "(SELECT count(*) FROM consultation c WHERE c.status = 'queued' "
+            " AND c.practice_ods = p.ods_code) AS n, "
+            "(SELECT min(c.received_at) FROM consultation c WHERE c.status = 'queued' "
+            " AND c.practice_ods = p.ods_code) AS oldest "
+            "FROM practice p"
+        )
+    ):
+        waiting[r.ods_code] = (int(r.n), r.oldest)
+    b.queued = sum(n for n, _ in waiting.values())
     b.in_progress = conn.execute(
         select(func.count()).select_from(C).where(C.c.status == "claimed")
     ).scalar_one()
@@ -138,26 +158,27 @@ def read_board(
         done_by_practice[ods] = done_by_practice.get(ods, 0) + 1
         b.completions_by_hour[local_hour(at)] += 1
 
-    arrivals = conn.execute(
-        select(C.c.received_at, C.c.practice_ods).where(C.c.received_at >= since)
-    ).all()
+    # arrivals today, counted by UTC hour and practice in the database (London's offset from
+    # UTC is a whole hour, so each UTC hour maps to one local hour)
+    hour = (
+        "substr(received_at, 1, 13)"
+        if is_sqlite(conn)
+        else "to_char(date_trunc('hour', received_at), 'YYYY-MM-DD HH24')"
+    )
     received_by_practice: dict[str, int] = {}
-    for at, ods in arrivals:
-        b.arrivals_by_hour[local_hour(at)] += 1
-        received_by_practice[ods] = received_by_practice.get(ods, 0) + 1
-
-    waiting = {
-        r.practice_ods: (r.n, r.oldest)
-        for r in conn.execute(
-            select(
-                C.c.practice_ods,
-                func.count().label("n"),
-                func.min(C.c.received_at).label("oldest"),
-            )
-            .where(queued)
-            .group_by(C.c.practice_ods)
+    for r in conn.execute(
+        text(
+            f"SELECT {hour} AS h, practice_ods, count(*) AS n FROM consultation "
+            "WHERE received_at >= :since GROUP BY h, practice_ods"
+        ),
+        {"since": _bind(conn, since)},
+    ):
+        at = datetime.fromisoformat(str(r.h).replace("T", " ") + ":00").replace(tzinfo=UTC)
+        b.arrivals_by_hour[local_hour(at)] += int(r.n)
+        received_by_practice[r.practice_ods] = received_by_practice.get(r.practice_ods, 0) + int(
+            r.n
         )
-    }
+
     for p in conn.execute(select(P).order_by(P.c.ods_code)):
         n, oldest = waiting.get(p.ods_code, (0, None))
         b.practices.append(

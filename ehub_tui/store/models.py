@@ -69,11 +69,14 @@ class Consultation(SQLModel, table=True):
             sqlite_where=text("status = 'queued'"),
             postgresql_where=text("status = 'queued'"),
         ),
-        Index("ix_consultation_status", "status"),
         Index("ix_consultation_owner", "owner"),
         Index("ix_consultation_practice", "practice_ods"),
-        Index("ix_consultation_received", "received_at"),
         Index("ix_consultation_screened", "screened_at"),
+        # migration 0003: the board's counts come from these
+        Index("ix_consultation_status_due", "status", "due_by"),
+        Index("ix_consultation_status_practice", "status", "practice_ods", "received_at", "due_by"),
+        Index("ix_consultation_status_received", "status", "received_at"),
+        Index("ix_consultation_received_practice", "received_at", "practice_ods"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -68,7 +68,16 @@ def test_sop_screen_shows_an_invalid_sop(
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await open_sops(pilot)
-        pilot.app.clear_notifications()  # "No SOP guidance": this app's own set is invalid too
+        # the app's own SOP load (a worker after the first paint) says "No SOP guidance", since
+        # its set is invalid too: wait for it, then clear the toast so the snapshot is steady
+        await wait_until(
+            pilot,
+            lambda: getattr(app.service, "_sops", None) is not None,
+            timeout=10,
+            what="the app's SOP load",
+        )
+        await settle(pilot)
+        pilot.app.clear_notifications()
         await pilot.pause()
         # the first look lands on the SOP that needs attention
         assert screen.current is not None and screen.current.file.name == "signposting.sop.yaml"
