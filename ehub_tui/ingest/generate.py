@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.nhs import make_test_nhs_number
+from ehub_tui.ingest.parsers import CSV_COLUMNS
 
 __all__ = [
     "CSV_FIELDS",
@@ -34,22 +35,7 @@ __all__ = [
 ]
 
 #: Column order of the supplier CSV layout (docs/formats.md).
-CSV_FIELDS: tuple[str, ...] = (
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-    "template",
-    "answers",
-    "free_text",
-    "supplier_flags",
-)
+CSV_FIELDS: tuple[str, ...] = CSV_COLUMNS
 
 #: ODS codes of the fictional practices in fixtures/practices.yaml.
 DEFAULT_PRACTICES: tuple[str, ...] = (
