@@ -65,7 +65,7 @@ from sqlalchemy import event  # noqa: E402
 
 from ehub_tui.config import Settings  # noqa: E402
 from ehub_tui.practices import load_practices  # noqa: E402
-from ehub_tui.service import HubService  # noqa: E402
+from ehub_tui.service import BOARD_AGGREGATES_SECONDS, HubService  # noqa: E402
 from tests.support.factories import oc_row  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday, 15:00 in London (GMT)
@@ -240,6 +240,23 @@ def measure_fetch(
             t0 = time.perf_counter()
             svc.board()
             times[n].append(time.perf_counter() - t0)
+    return {n: summary(t) for n, t in times.items()}
+
+
+def measure_aggregates(services: dict[int, HubService], reps: int) -> dict[int, dict]:
+    """The whole-hub counts alone (what board() recomputes at most every few seconds)."""
+    from ehub_tui.domain.clock import LONDON
+    from ehub_tui.store.board import read_aggregates
+    from ehub_tui.store.engine import read_tx
+
+    times: dict[int, list[float]] = {n: [] for n in services}
+    for _ in range(max(reps // 4, 10)):
+        for n, svc in services.items():
+            since, now = svc.start_of_today(), svc.clock()
+            with read_tx(svc.engine) as conn:
+                t0 = time.perf_counter()
+                read_aggregates(conn, now, since, lambda dt: dt.astimezone(LONDON).hour)
+                times[n].append(time.perf_counter() - t0)
     return {n: summary(t) for n, t in times.items()}
 
 
@@ -458,6 +475,14 @@ def main() -> None:
                     f"{r['show_median_ms']:.2f} ms)",
                     flush=True,
                 )
+        aggregates = measure_aggregates(services, args.reps)
+        for n in (small, large):
+            a = aggregates[n]
+            print(
+                f"whole-hub counts (read_aggregates, run by board() at most every "
+                f"{BOARD_AGGREGATES_SECONDS:g} s) at {n:,} items: median {a['median_ms']:.2f} ms",
+                flush=True,
+            )
         statements = explain(settings, services) if args.explain else None
         if args.profile:
             print(f"\ncProfile of {args.reps} board() calls at {large:,} items:")
@@ -487,6 +512,16 @@ def main() -> None:
             what=f"{what}, median HubService.board()",
         ),
     ]
+    comps.append(
+        comparison(
+            "board_aggregates_scaling",
+            aggregates[large]["median_ms"],
+            aggregates[small]["median_ms"],
+            None,
+            what=f"{what}, median read_aggregates (the whole-hub counts board() refreshes at most "
+            f"every {BOARD_AGGREGATES_SECONDS:g} s)",
+        )
+    )
     cases: dict[str, Any] = {"hubs": {str(n): h for n, h in hubs.items()}, "churn": args.churn}
     cases["fetch"] = {str(n): f for n, f in fetch.items()}
     if refresh is not None:

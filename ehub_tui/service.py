@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -46,6 +47,7 @@ Q = Quarantine.__table__  # type: ignore[attr-defined]
 SYSTEM = "system"
 _SOPS_LOCK = threading.Lock()
 RESCUE_EVERY = timedelta(seconds=30)  # how often a claiming client returns expired leases
+BOARD_AGGREGATES_SECONDS = 5.0  # how stale the board's whole-hub counts may be
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # Which roles may do what. The service checks these; the UI only hides what it cannot do.
@@ -269,16 +271,28 @@ class HubService:
             )
 
     def board(self, items_limit: int = 200) -> Any:
-        """Everything the supervisor board shows (supervisors only)."""
+        """Everything the supervisor board shows (supervisors only).
+
+        Items, navigators, completions and events are read on every call. The counts over the
+        whole hub (queued, breaching, due soon, median wait, waiting per practice, arrivals)
+        grow with its size, so they are recomputed at most every BOARD_AGGREGATES_SECONDS.
+        """
         self._require("see_board")
         from ehub_tui.domain.clock import LONDON
-        from ehub_tui.store.board import read_board
+        from ehub_tui.store.board import read_aggregates, read_board
 
         since = self.start_of_today()
+        now = self.clock()
+
+        def local_hour(dt: datetime) -> int:
+            return dt.astimezone(LONDON).hour
+
         with read_tx(self.engine) as conn:
-            b = read_board(
-                conn, self.clock(), since, lambda dt: dt.astimezone(LONDON).hour, items_limit
-            )
+            cached = getattr(self, "_board_agg", None)
+            if cached is None or time.monotonic() - cached[0] > BOARD_AGGREGATES_SECONDS:
+                cached = (time.monotonic(), read_aggregates(conn, now, since, local_hour))
+                self._board_agg = cached
+            b = read_board(conn, now, since, local_hour, items_limit, aggregates=cached[1])
             b.cursor = int(conn.execute(select(audit.HEAD.c.seq)).scalar_one())
         b.events = self.audit_events(limit=30)
         return b

@@ -96,19 +96,28 @@ def _bind(conn: Connection, dt: datetime) -> Any:
     return naive
 
 
-def read_board(
-    conn: Connection,
-    now: datetime,
-    since: datetime,
-    local_hour: Any,
-    items_limit: int = 200,
-    events_limit: int = 30,
-) -> Board:
-    """Read the board. ``since`` is the start of today (UTC); ``local_hour(dt)`` gives 0-23."""
-    b = Board()
+@dataclass
+class Aggregates:
+    """The board's figures whose cost grows with the size of the hub (counts over every open
+    item, today's arrivals). The service recomputes them at most every few seconds; everything
+    else on the board is read on every refresh."""
+
+    waiting: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    queued: int = 0
+    breaching: int = 0
+    due_within_hour: int = 0
+    median_wait: timedelta | None = None
+    arrivals_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    received_by_practice: dict[str, int] = field(default_factory=dict)
+
+
+def read_aggregates(
+    conn: Connection, now: datetime, since: datetime, local_hour: Any
+) -> Aggregates:
+    """Counts over the whole hub (see Aggregates)."""
+    a = Aggregates()
     queued = C.c.status == "queued"
     # waiting per practice: index seeks on (status, practice_ods, received_at) per practice
-    waiting: dict[str, tuple[int, Any]] = {}
     for r in conn.execute(
         text(
             "SELECT p.ods_code, "
@@ -119,30 +128,71 @@ def read_board(
             "FROM practice p"
         )
     ):
-        waiting[r.ods_code] = (int(r.n), r.oldest)
-    b.queued = sum(n for n, _ in waiting.values())
-    b.in_progress = conn.execute(
-        select(func.count()).select_from(C).where(C.c.status == "claimed")
-    ).scalar_one()
+        a.waiting[r.ods_code] = (int(r.n), r.oldest)
+    a.queued = sum(n for n, _ in a.waiting.values())
     open_ = C.c.status.in_(["queued", "claimed"])
-    b.breaching = conn.execute(
+    a.breaching = conn.execute(
         select(func.count()).select_from(C).where(open_, C.c.due_by < now)
     ).scalar_one()
-    b.due_within_hour = conn.execute(
+    a.due_within_hour = conn.execute(
         select(func.count())
         .select_from(C)
         .where(open_, C.c.due_by >= now, C.c.due_by < now + timedelta(hours=1))
     ).scalar_one()
-    if b.queued:
+    if a.queued:
         mid = conn.execute(
             select(C.c.received_at)
             .where(queued)
             .order_by(C.c.received_at)
             .limit(1)
-            .offset(b.queued // 2)
+            .offset(a.queued // 2)
         ).scalar()
         if mid is not None:
-            b.median_wait = now - mid
+            a.median_wait = now - mid
+    # arrivals today, counted by UTC hour and practice in the database (London's offset from
+    # UTC is a whole hour, so each UTC hour maps to one local hour)
+    hour = (
+        "substr(received_at, 1, 13)"
+        if is_sqlite(conn)
+        else "to_char(date_trunc('hour', received_at), 'YYYY-MM-DD HH24')"
+    )
+    for r in conn.execute(
+        text(
+            f"SELECT {hour} AS h, practice_ods, count(*) AS n FROM consultation "
+            "WHERE received_at >= :since GROUP BY h, practice_ods"
+        ),
+        {"since": _bind(conn, since)},
+    ):
+        at = datetime.fromisoformat(str(r.h).replace("T", " ") + ":00").replace(tzinfo=UTC)
+        a.arrivals_by_hour[local_hour(at)] += int(r.n)
+        a.received_by_practice[r.practice_ods] = a.received_by_practice.get(
+            r.practice_ods, 0
+        ) + int(r.n)
+    return a
+
+
+def read_board(
+    conn: Connection,
+    now: datetime,
+    since: datetime,
+    local_hour: Any,
+    items_limit: int = 200,
+    aggregates: Aggregates | None = None,
+) -> Board:
+    """Read the board. ``since`` is the start of today (UTC); ``local_hour(dt)`` gives 0-23.
+    ``aggregates`` (from read_aggregates) may be a few seconds old; read afresh when None."""
+    agg = aggregates or read_aggregates(conn, now, since, local_hour)
+    b = Board()
+    b.queued = agg.queued
+    b.breaching = agg.breaching
+    b.due_within_hour = agg.due_within_hour
+    b.median_wait = agg.median_wait
+    b.arrivals_by_hour = list(agg.arrivals_by_hour)
+    waiting = agg.waiting
+    received_by_practice = agg.received_by_practice
+    b.in_progress = conn.execute(
+        select(func.count()).select_from(C).where(C.c.status == "claimed")
+    ).scalar_one()
 
     # today's completions (bounded by one day's work)
     done = conn.execute(
@@ -157,27 +207,6 @@ def read_board(
         per_nav.setdefault(nav, []).append(float(secs or 0))
         done_by_practice[ods] = done_by_practice.get(ods, 0) + 1
         b.completions_by_hour[local_hour(at)] += 1
-
-    # arrivals today, counted by UTC hour and practice in the database (London's offset from
-    # UTC is a whole hour, so each UTC hour maps to one local hour)
-    hour = (
-        "substr(received_at, 1, 13)"
-        if is_sqlite(conn)
-        else "to_char(date_trunc('hour', received_at), 'YYYY-MM-DD HH24')"
-    )
-    received_by_practice: dict[str, int] = {}
-    for r in conn.execute(
-        text(
-            f"SELECT {hour} AS h, practice_ods, count(*) AS n FROM consultation "
-            "WHERE received_at >= :since GROUP BY h, practice_ods"
-        ),
-        {"since": _bind(conn, since)},
-    ):
-        at = datetime.fromisoformat(str(r.h).replace("T", " ") + ":00").replace(tzinfo=UTC)
-        b.arrivals_by_hour[local_hour(at)] += int(r.n)
-        received_by_practice[r.practice_ods] = received_by_practice.get(r.practice_ods, 0) + int(
-            r.n
-        )
 
     for p in conn.execute(select(P).order_by(P.c.ods_code)):
         n, oldest = waiting.get(p.ods_code, (0, None))
