@@ -78,7 +78,9 @@ def test_sop_screen_shows_an_invalid_sop(
         )
         await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        screen.query_one(DataTable).focus()  # the same focus whatever the timing
+        await settle(pilot)
+        await pilot.pause(0.3)
         # the first look lands on the SOP that needs attention
         assert screen.current is not None and screen.current.file.name == "signposting.sop.yaml"
         text = screen_text(app)
