@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ehub_tui.domain.fields import OC_FIELDS
 from ehub_tui.ingest.records import RawRecord
 
 FHIR_JSON = "fhir-json"
@@ -29,22 +30,7 @@ NDJSON = "ndjson"
 CSV = "csv"
 FORMATS = (FHIR_JSON, NDJSON, CSV)
 
-CSV_COLUMNS = (
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-    "template",
-    "answers",
-    "free_text",
-    "supplier_flags",
-)
+CSV_COLUMNS = OC_FIELDS  # the supplier CSV header is the OC fields, in order
 # Columns for the required fields must be in the header; the others may be left out.
 REQUIRED_CSV_COLUMNS = (
     "source",

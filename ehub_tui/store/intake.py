@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ehub_tui.domain.fields import OC_FIELDS
 from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, Practice, Quarantine
@@ -19,21 +20,9 @@ P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
 
+# The OC's own fields, then what the hub adds when it stores one.
 CONSULTATION_COLUMNS = (
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-    "template",
-    "answers",
-    "free_text",
-    "supplier_flags",
+    *OC_FIELDS,
     "priority",
     "status",
     "epoch",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -163,8 +164,6 @@ def _as_dt(v: Any) -> Any:
 
 
 def _row(r: Any, sqlite: bool) -> QueueRow:
-    import json
-
     flags = r.supplier_flags
     if isinstance(flags, str):
         flags = json.loads(flags)
