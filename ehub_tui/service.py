@@ -621,7 +621,7 @@ class HubService:
     def practice_name(self, ods: str) -> str:
         """A practice's name (the ODS code when unknown)."""
         names = getattr(self, "_practice_names", None)
-        if names is None:
+        if names is None or ods not in names:  # read again when a practice is new to us
             names = {p.ods_code: p.name for p in self.list_practices()}
             self._practice_names = names
         return names.get(ods, ods)
