@@ -46,6 +46,15 @@ def _register_sops() -> None:
 
 _register_sops()
 
+
+def _register_export() -> None:
+    from ehub_tui.export.command import export_cmd
+
+    app.command("export")(export_cmd)
+
+
+_register_export()
+
 out = Console()
 err = Console(stderr=True)
 
@@ -223,6 +232,7 @@ DEMO_USERS = [
     ("sup1", "supervisor", "Grace O'Neill"),
     ("author1", "sop_author", "Dr Ewan Price"),
     ("admin1", "admin", "Hub Admin"),
+    ("mgr1", "manager", "Sam Okoro (PCN manager)"),
 ]
 
 

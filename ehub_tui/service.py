@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "see_board": frozenset({Role.SUPERVISOR}),
     "author_sops": frozenset({Role.SOP_AUTHOR}),
     "publish_sops": frozenset({Role.SOP_AUTHOR}),
+    "export_returns": frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
 }
 
 
@@ -764,6 +766,96 @@ class HubService:
             return int(
                 conn.execute(select(audit.HEAD.c.seq).where(audit.HEAD.c.id == 1)).scalar_one()
             )
+
+    # -- returns and reports -------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today's date in the UK."""
+        from ehub_tui.domain.clock import LONDON
+
+        return self.clock().astimezone(LONDON).date()
+
+    def _practice_refs(self) -> list[Any]:
+        from ehub_tui.export.returns import PracticeRef
+
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(select(P).order_by(P.c.ods_code)).all()
+        return [
+            PracticeRef(r.ods_code, r.name, r.pcn_code, r.pcn_name, int(r.list_size or 0))
+            for r in rows
+        ]
+
+    def _build_return(self, first: date, last: date, practice: str | None, progress: Any) -> Any:
+        from ehub_tui.export.returns import build_return
+        from ehub_tui.store import returns as store_returns
+
+        if last < first:
+            raise StoreError(f"the range ends ({last}) before it starts ({first})")
+        if first > self.today():
+            raise StoreError(f"{first} is in the future: there is nothing to report yet")
+        refs = self._practice_refs()
+        if practice is not None and practice not in {p.ods_code for p in refs}:
+            known = ", ".join(p.ods_code for p in refs) or "none yet"
+            raise StoreError(f"no practice {practice!r} in this hub (practices: {known})")
+
+        class _Reader:
+            def __init__(self, conn: Any) -> None:
+                self.conn = conn
+
+            def counts(self, a: date, b: date) -> Any:
+                return store_returns.range_counts(self.conn, a, b)
+
+            def open_at(self, day: date) -> dict[str, int]:
+                return store_returns.open_at(self.conn, day)
+
+        with read_tx(self.engine, snapshot=True) as conn:
+            return build_return(_Reader(conn), refs, first, last, practice, progress)
+
+    def daily_return(
+        self,
+        first: date,
+        last: date,
+        practice: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        purpose: str = "export",
+    ) -> Any:
+        """The daily return for UK-local days ``first``..``last`` (managers, supervisors, admins).
+
+        Reads one consistent snapshot of the hub; the export itself is audited (who, which days).
+        """
+        self._require("export_returns")
+        ret = self._build_return(first, last, practice, progress)
+        with write_tx(self.engine) as conn:
+            audit.append(
+                conn,
+                [
+                    audit.Event(
+                        self.actor,
+                        "export",
+                        None,
+                        {
+                            "what": purpose,
+                            "from": first.isoformat(),
+                            "to": last.isoformat(),
+                            "practice": practice,
+                        },
+                    )
+                ],
+                self.clock(),
+            )
+        return ret
+
+    def report(self, period: str) -> Any:
+        """The reports screen's figures for "today", "yesterday" or "week" (supervisors)."""
+        from ehub_tui.export.report import build_report, period_days
+        from ehub_tui.store import returns as store_returns
+
+        self._require("see_reports")
+        first, last = period_days(period, self.today())
+        ret = self._build_return(first, last, None, None)
+        with read_tx(self.engine) as conn:
+            hours = store_returns.arrivals_by_hour(conn, first, last)
+        return build_report(period, ret, hours, self.clock())
 
     def verify_audit(self) -> audit.VerifyResult:
         """Walk the audit chain and report the first broken link."""

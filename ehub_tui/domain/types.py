@@ -29,6 +29,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     SOP_AUTHOR = "sop_author"
     ADMIN = "admin"
+    MANAGER = "manager"  # PCN manager: returns and reports, no queue work
 
 
 class Priority(IntEnum):

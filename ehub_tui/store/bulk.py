@@ -116,6 +116,8 @@ DATETIME_COLUMNS = frozenset(
         "updated_at",
         "lease_until",
         "claimed_at",
+        "first_claimed_at",
+        "cancelled_at",
         "completed_at",
         "created_at",
         "resolved_at",

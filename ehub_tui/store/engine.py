@@ -155,11 +155,18 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def read_tx(engine: Engine) -> Iterator[Connection]:
-    """One read-only transaction (deferred on SQLite, so it never blocks writers)."""
+def read_tx(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+    """One read-only transaction (deferred on SQLite, so it never blocks writers).
+
+    With ``snapshot`` every statement sees the same moment (PostgreSQL REPEATABLE READ; a SQLite
+    read transaction in WAL mode is a snapshot already): for reports made of several queries.
+    """
     try:
         with engine.connect() as conn:
-            conn = conn.execution_options(**{READ_ONLY: True})
+            options: dict[str, Any] = {READ_ONLY: True}
+            if snapshot and not is_sqlite(conn):
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = conn.execution_options(**options)
             with conn.begin():
                 yield conn
     except (OperationalError, InterfaceError) as exc:

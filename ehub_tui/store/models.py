@@ -77,6 +77,7 @@ class Consultation(SQLModel, table=True):
         Index("ix_consultation_status_practice", "status", "practice_ods", "received_at", "due_by"),
         Index("ix_consultation_status_received", "status", "received_at"),
         Index("ix_consultation_received_practice", "received_at", "practice_ods"),
+        Index("ix_consultation_cancelled", "cancelled_at"),  # migration 0004
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,12 +107,16 @@ class Consultation(SQLModel, table=True):
     updated_at: datetime = _dt()
     screened_at: datetime | None = _dt(nullable=True)  # red-flag prescreen done (migration 0002)
     sop_flags: list[dict[str, str]] | None = Field(default=None, sa_column=Column(JSON))
+    # migration 0004: for the daily return (time to first action; cancellations by day)
+    first_claimed_at: datetime | None = _dt(nullable=True)
+    cancelled_at: datetime | None = _dt(nullable=True)
 
 
 class Outcome(SQLModel, table=True):
     """What was done with a consultation, with its timings. One per completed consultation."""
 
     __tablename__ = "outcome"
+    __table_args__ = (Index("ix_outcome_completed", "completed_at"),)  # migration 0004
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", unique=True)
@@ -155,7 +160,10 @@ class AuditEvent(SQLModel, table=True):
     """One link of the append-only audit chain."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_consultation", "consultation_id"),)
+    __table_args__ = (
+        Index("ix_audit_consultation", "consultation_id"),
+        Index("ix_audit_action_at", "action", "at"),  # migration 0004
+    )
 
     seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     at: datetime = _dt()

@@ -13,22 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, func, insert, literal, select, update
 
 from ehub_tui.domain.types import Status
 from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import StoreError, is_sqlite
-from ehub_tui.store.models import Consultation, Outcome
+from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 QUEUE_ORDER = (C.c.priority.desc(), C.c.received_at, C.c.id)
+
+
+def _first_claim(now: datetime) -> Any:
+    """``first_claimed_at`` keeps when the item was first picked up (time to first action)."""
+    return func.coalesce(C.c.first_claimed_at, literal(now, UTCDateTime()))
 
 
 class QueueError(StoreError):
@@ -108,7 +108,7 @@ def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
 _CLAIM_SQL = {
     "sqlite": (
         "UPDATE consultation SET status='claimed', owner=?, epoch=epoch+1, lease_until=?, "
-        "claimed_at=?, updated_at=? "
+        "claimed_at=?, first_claimed_at=COALESCE(first_claimed_at, ?), updated_at=? "
         "WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue "
         "WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1) "
         "AND status='queued' RETURNING id, epoch"
@@ -117,7 +117,8 @@ _CLAIM_SQL = {
         "WITH next AS (SELECT id FROM consultation WHERE status='queued' "
         "ORDER BY priority DESC, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "UPDATE consultation c SET status='claimed', owner=%s, epoch=c.epoch+1, lease_until=%s, "
-        "claimed_at=%s, updated_at=%s FROM next WHERE c.id = next.id RETURNING c.id, c.epoch"
+        "claimed_at=%s, first_claimed_at=COALESCE(c.first_claimed_at, %s), updated_at=%s "
+        "FROM next WHERE c.id = next.id RETURNING c.id, c.epoch"
     ),
 }
 
@@ -131,7 +132,7 @@ def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Cl
         stamp = bulk.storage_value(now, sqlite)
         cur.execute(
             _CLAIM_SQL["sqlite" if sqlite else "postgresql"],
-            (me, bulk.storage_value(until, sqlite), stamp, stamp),
+            (me, bulk.storage_value(until, sqlite), stamp, stamp, stamp),
         )
         row = cur.fetchone()
     finally:
@@ -154,6 +155,7 @@ def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: d
             epoch=C.c.epoch + 1,
             lease_until=now + lease,
             claimed_at=now,
+            first_claimed_at=_first_claim(now),
             updated_at=now,
         )
         .returning(C.c.id, C.c.epoch, C.c.lease_until)
@@ -292,6 +294,7 @@ def reassign(
             epoch=C.c.epoch + 1,
             lease_until=now + lease,
             claimed_at=now,
+            first_claimed_at=_first_claim(now),
             updated_at=now,
         )
         .returning(C.c.epoch, C.c.lease_until)
@@ -351,6 +354,7 @@ def cancel(conn: Connection, item_id: int, actor: str, reason: str, now: datetim
             owner=None,
             epoch=C.c.epoch + 1,
             lease_until=None,
+            cancelled_at=now,
             updated_at=now,
         )
         .returning(C.c.epoch)

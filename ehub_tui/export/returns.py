@@ -1,0 +1,363 @@
+"""The daily return: every practice, every day, every metric — from the store's grouped counts.
+
+The store does the counting (``store/returns.py``); this module turns its rows into the long-form
+return: zero-filled (a quiet day still lists every practice), with the backlog carried from day to
+day (end = start + received - processed - cancelled), medians and 90th percentiles of the waiting
+times, and hub share against list size. Nothing here knows a patient: the store's rows carry no
+identifiers, only days, practice codes, suppliers, categories, destinations and counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
+
+from ehub_tui.export import metrics as M
+from ehub_tui.store.returns import RangeCounts
+
+Value = int | float | None
+CHUNK_DAYS = 31  # one set of queries per month of the range (progress advances per chunk)
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRef:
+    """A practice as the return names it."""
+
+    ods_code: str
+    name: str
+    pcn_code: str
+    pcn_name: str
+    list_size: int
+
+
+class Reader(Protocol):
+    """Reads the store for the return (the service supplies one inside a snapshot)."""
+
+    def counts(self, first: date, last: date) -> RangeCounts:
+        """Grouped counts for the UK-local days ``first`` to ``last``."""
+        ...
+
+    def open_at(self, day: date) -> dict[str, int]:
+        """Open items per practice at 00:00 UK time on ``day``."""
+        ...
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def percentile(sorted_values: list[int], q: float) -> float | None:
+    """The q-th quantile by linear interpolation (as a spreadsheet's PERCENTILE.INC)."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    pos = (n - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60.0, 1)
+
+
+@dataclass
+class _Day:
+    """One practice on one day, while it is being counted."""
+
+    submissions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    values: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_action: list[int] = field(default_factory=list)
+    completion: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DailyReturn:
+    """A finished return: cells keyed by (day, practice, supplier, metric)."""
+
+    first: date
+    last: date
+    practices: list[PracticeRef]
+    suppliers: list[str]
+    destinations: list[str]  # metric names, sorted
+    cells: dict[tuple[str, str], dict[tuple[str, str], Value]]
+    # per practice over the whole range, for the summary; "ALL" is the whole hub
+    totals: dict[str, dict[str, Value]]
+
+    @property
+    def days(self) -> list[date]:
+        """Every day of the range."""
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def metric_order(self) -> list[tuple[str, str]]:
+        """(supplier, metric) pairs in file order: ALL first, then each supplier."""
+        order = [(M.ALL_SUPPLIERS, m) for m in M.practice_metrics(self.destinations)]
+        order += [(s, m) for s in self.suppliers for m in M.SUBMISSIONS]
+        return order
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, str, str, str, Value]]:
+        """Long-form rows: DATE, PCN_CODE, PCN_NAME, GP_CODE, GP_NAME, SUPPLIER, METRIC, VALUE."""
+        order = self.metric_order()
+        for day in self.days:
+            iso = day.isoformat()
+            for pr in self.practices:
+                cell = self.cells[(iso, pr.ods_code)]
+                for supplier, metric in order:
+                    yield (
+                        iso,
+                        pr.pcn_code,
+                        pr.pcn_name,
+                        pr.ods_code,
+                        pr.name,
+                        supplier,
+                        metric,
+                        cell.get((supplier, metric), 0),
+                    )
+
+    def value(self, day: date, ods: str, metric: str, supplier: str = M.ALL_SUPPLIERS) -> Value:
+        """One cell (0 for a count that did not occur)."""
+        return self.cells[(day.isoformat(), ods)].get((supplier, metric), 0)
+
+
+def build_return(
+    reader: Reader,
+    practices: list[PracticeRef],
+    first: date,
+    last: date,
+    only: str | None = None,
+    progress: ProgressFn | None = None,
+) -> DailyReturn:
+    """Build the return for ``first``..``last`` (UK-local days, inclusive).
+
+    Shares are always worked out against every practice in the hub; ``only`` (an ODS code) limits
+    which practices are written.
+    """
+    total_days = (last - first).days + 1
+    codes = [p.ods_code for p in practices]
+    known = set(codes)
+    days: dict[tuple[str, str], _Day] = {}
+    backlog = dict.fromkeys(codes, 0)
+    backlog.update((k, v) for k, v in reader.open_at(first).items() if k in known)
+    suppliers: set[str] = set()
+    destinations: set[str] = set()
+    # range totals per practice for the summary
+    range_first: dict[str, list[int]] = {c: [] for c in codes}
+    range_completion: dict[str, list[int]] = {c: [] for c in codes}
+
+    done = 0
+    chunk_start = first
+    if progress:
+        progress(0, total_days)
+    while chunk_start <= last:
+        chunk_end = min(last, chunk_start + timedelta(days=CHUNK_DAYS - 1))
+        rc = reader.counts(chunk_start, chunk_end)
+        n_days = (chunk_end - chunk_start).days + 1
+        chunk = {
+            (d.isoformat(), c): _Day()
+            for d in (chunk_start + timedelta(days=i) for i in range(n_days))
+            for c in codes
+        }
+        _fill(chunk, rc, suppliers, destinations)
+        for (_, c), day in chunk.items():
+            range_first[c].extend(day.first_action)
+            range_completion[c].extend(day.completion)
+        # the backlog runs day by day, practice by practice
+        for i in range(n_days):
+            iso = (chunk_start + timedelta(days=i)).isoformat()
+            for c in codes:
+                v = chunk[(iso, c)].values
+                v["BACKLOG_START"] = backlog[c]
+                backlog[c] += v["OC_TOTAL_SUBMISSIONS"] - v["PROCESSED"] - v["CANCELLED"]
+                v["BACKLOG_END"] = backlog[c]
+        days.update(chunk)
+        done += n_days
+        if progress:
+            progress(done, total_days)
+        chunk_start = chunk_end + timedelta(days=1)
+
+    list_total = sum(p.list_size for p in practices)
+    shown = [p for p in practices if only is None or p.ods_code == only]
+    cells: dict[tuple[str, str], dict[tuple[str, str], Value]] = {}
+    day_totals: dict[str, int] = defaultdict(int)
+    for (iso, _), day in days.items():
+        day_totals[iso] += day.values["OC_TOTAL_SUBMISSIONS"]
+    by_code = {p.ods_code: p for p in practices}
+    for (iso, c), day in days.items():
+        if only is not None and c != only:
+            continue
+        pr = by_code[c]
+        cells[(iso, c)] = _cells(day, pr, day_totals[iso], list_total)
+
+    totals = _range_totals(shown, days, range_first, range_completion, list_total)
+    return DailyReturn(
+        first=first,
+        last=last,
+        practices=shown,
+        suppliers=sorted(suppliers),
+        destinations=sorted(destinations),
+        cells=cells,
+        totals=totals,
+    )
+
+
+def _fill(
+    chunk: dict[tuple[str, str], _Day],
+    rc: RangeCounts,
+    suppliers: set[str],
+    destinations: set[str],
+) -> None:
+    """Add one chunk's grouped counts to its practice-days (unknown practices are skipped)."""
+    for d, pr, src, rtype, n in rc.received:
+        day = chunk.get((d, pr))
+        if day is None:
+            continue
+        suppliers.add(src)
+        metric = M.REQUEST_TYPE_METRIC.get(rtype, M.OTHER_TYPE_METRIC)
+        day.submissions[(src, "OC_TOTAL_SUBMISSIONS")] += n
+        day.submissions[(src, metric)] += n
+        day.values["OC_TOTAL_SUBMISSIONS"] += n
+        day.values[metric] += n
+    for d, pr, cat, dest, snomed, template, n, within in rc.outcomes:
+        day = chunk.get((d, pr))
+        if day is None:
+            continue
+        v = day.values
+        v["PROCESSED"] += n
+        v["COMPLETED_WITHIN_STANDARD"] += within
+        cmetric = f"OUTCOME_CATEGORY_{cat.upper()}"
+        v[cmetric if cmetric in M.CATEGORY_METRICS else M.OTHER_CATEGORY_METRIC] += n
+        if cat == "escalate":
+            v[M.ESCALATIONS] += n
+        dmetric = M.destination_metric(dest)
+        destinations.add(dmetric)
+        v[dmetric] += n
+        if snomed in M.PHARMACY_FIRST_SNOMED:
+            v[M.PHARMACY_FIRST_TOTAL] += n
+            pf = M.PHARMACY_FIRST_OTHER
+            if template is not None and template in M.PHARMACY_FIRST_CONDITIONS:
+                pf = f"PHARMACY_FIRST_{template.upper()}"
+            v[pf] += n
+    for d, pr, first_s, done_s in rc.timings:
+        day = chunk.get((d, pr))
+        if day is None:
+            continue
+        if first_s is not None:
+            day.first_action.append(max(0, int(first_s)))
+        day.completion.append(max(0, int(done_s)))
+    for rows, metric in ((rc.cancelled, "CANCELLED"), (rc.reassigned, M.REASSIGNMENTS)):
+        for d, pr, n in rows:
+            day = chunk.get((d, pr))
+            if day is not None:
+                day.values[metric] += n
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return None if whole <= 0 else round(100.0 * part / whole, 1)
+
+
+def _timing_values(first_action: list[int], completion: list[int]) -> dict[str, Value]:
+    fa, co = sorted(first_action), sorted(completion)
+    return {
+        "MINUTES_TO_FIRST_ACTION_MEDIAN": _minutes(percentile(fa, 0.5)),
+        "MINUTES_TO_FIRST_ACTION_P90": _minutes(percentile(fa, 0.9)),
+        "MINUTES_TO_COMPLETION_MEDIAN": _minutes(percentile(co, 0.5)),
+        "MINUTES_TO_COMPLETION_P90": _minutes(percentile(co, 0.9)),
+    }
+
+
+def _equity(received: int, hub_received: int, list_size: int, list_total: int) -> dict[str, Value]:
+    hub_share = _pct(received, hub_received)
+    list_share = _pct(list_size, list_total)
+    ratio = (
+        None
+        if hub_share is None or not list_share
+        else round((received / hub_received) / (list_size / list_total), 2)
+    )
+    return {
+        "PATIENTS_REGISTERED": list_size,
+        "HUB_SHARE_PCT": hub_share,
+        "LIST_SHARE_PCT": list_share,
+        "EQUITY_RATIO": ratio,
+        "SUBMISSIONS_PER_1000_PATIENTS": (
+            None if list_size <= 0 else round(1000.0 * received / list_size, 2)
+        ),
+    }
+
+
+def _cells(
+    day: _Day, pr: PracticeRef, hub_received: int, list_total: int
+) -> dict[tuple[str, str], Value]:
+    v = day.values
+    out: dict[tuple[str, str], Value] = {(M.ALL_SUPPLIERS, k): n for k, n in v.items()}
+    out.update(day.submissions)
+    extra: dict[str, Value] = {}
+    extra.update(_timing_values(day.first_action, day.completion))
+    extra["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(v["COMPLETED_WITHIN_STANDARD"], v["PROCESSED"])
+    extra.update(_equity(v["OC_TOTAL_SUBMISSIONS"], hub_received, pr.list_size, list_total))
+    out.update(((M.ALL_SUPPLIERS, k), x) for k, x in extra.items())
+    return out
+
+
+SUMMARY_COUNTS = (
+    "OC_TOTAL_SUBMISSIONS",
+    "PROCESSED",
+    "CANCELLED",
+    M.ESCALATIONS,
+    M.PHARMACY_FIRST_TOTAL,
+    M.REASSIGNMENTS,
+    "COMPLETED_WITHIN_STANDARD",
+    *M.CATEGORY_METRICS,
+    M.OTHER_CATEGORY_METRIC,
+)
+
+
+def _range_totals(
+    shown: list[PracticeRef],
+    days: dict[tuple[str, str], _Day],
+    range_first: dict[str, list[int]],
+    range_completion: dict[str, list[int]],
+    list_total: int,
+) -> dict[str, dict[str, Value]]:
+    """Per practice over the whole range (the summary table)."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    first_day: dict[str, str] = {}
+    last_day: dict[str, str] = {}
+    for (iso, c), day in days.items():
+        for k in SUMMARY_COUNTS:
+            sums[c][k] += day.values.get(k, 0)
+        if c not in first_day or iso < first_day[c]:
+            first_day[c] = iso
+        if c not in last_day or iso > last_day[c]:
+            last_day[c] = iso
+    hub_received = sum(s["OC_TOTAL_SUBMISSIONS"] for s in sums.values())
+    out: dict[str, dict[str, Value]] = {}
+    for pr in shown:
+        c = pr.ods_code
+        row: dict[str, Value] = dict(sums[c])
+        row["BACKLOG_START"] = days[(first_day[c], c)].values["BACKLOG_START"]
+        row["BACKLOG_END"] = days[(last_day[c], c)].values["BACKLOG_END"]
+        row.update(_timing_values(range_first[c], range_completion[c]))
+        row["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(
+            sums[c]["COMPLETED_WITHIN_STANDARD"], sums[c]["PROCESSED"]
+        )
+        row.update(_equity(sums[c]["OC_TOTAL_SUBMISSIONS"], hub_received, pr.list_size, list_total))
+        out[c] = row
+    # the whole hub (every practice, whether shown or not)
+    hub: dict[str, Value] = {k: sum(sums[c][k] for c in range_first) for k in SUMMARY_COUNTS}
+    hub["BACKLOG_START"] = sum(days[(first_day[c], c)].values["BACKLOG_START"] for c in first_day)
+    hub["BACKLOG_END"] = sum(days[(last_day[c], c)].values["BACKLOG_END"] for c in last_day)
+    hub.update(
+        _timing_values(
+            [x for v in range_first.values() for x in v],
+            [x for v in range_completion.values() for x in v],
+        )
+    )
+    hub["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(
+        sum(s["COMPLETED_WITHIN_STANDARD"] for s in sums.values()),
+        sum(s["PROCESSED"] for s in sums.values()),
+    )
+    hub["PATIENTS_REGISTERED"] = list_total
+    out[M.ALL_SUPPLIERS] = hub
+    return out

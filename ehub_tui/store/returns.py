@@ -1,0 +1,211 @@
+"""The daily return's reads: counts grouped by UK-local day and practice, in SQL.
+
+Every query groups by the *local* (Europe/London) day. PostgreSQL converts time zones itself;
+SQLite has no zone database, so the day expression is built from the UTC offsets that apply in the
+range asked for (at most a few segments a year: the clocks change twice). Both engines return the
+day as ``YYYY-MM-DD`` text, so the two give identical returns.
+
+Counts are done by the database (GROUP BY); only the waiting times come back one per outcome, as
+whole seconds, because medians and percentiles need the values themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Connection
+
+from ehub_tui.domain.clock import LONDON
+from ehub_tui.store import bulk
+from ehub_tui.store.engine import is_sqlite
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 UK time on ``day``, as aware UTC."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def offset_segments(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The UK offsets (whole hours) in force from ``start`` up to ``end``: [(from, hours), ...]."""
+    segments: list[tuple[datetime, int]] = []
+    t = start.replace(minute=0, second=0, microsecond=0)
+    while t < end:
+        off = int((t.astimezone(LONDON).utcoffset() or timedelta()).total_seconds() // 3600)
+        if not segments or segments[-1][1] != off:
+            segments.append((max(t, start), off))
+        t += timedelta(hours=1)
+    return segments or [(start, 0)]
+
+
+class _Sql:
+    """SQL fragments for one engine and one range."""
+
+    def __init__(self, conn: Connection, start: datetime, end: datetime) -> None:
+        self.sqlite = is_sqlite(conn)
+        self.p = bulk.param(self.sqlite)
+        self.segments = offset_segments(start, end)
+
+    def value(self, dt: datetime) -> object:
+        """A datetime as the driver compares it with stored values."""
+        return bulk.storage_value(dt, self.sqlite)
+
+    def local(self, col: str, unit: str = "day") -> str:
+        """``col`` (naive UTC) as UK-local ``YYYY-MM-DD`` (unit day) or ``YYYY-MM-DD HH`` (hour)."""
+        if not self.sqlite:
+            fmt = "YYYY-MM-DD" if unit == "day" else "YYYY-MM-DD HH24"
+            return f"to_char(({col} AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/London', '{fmt}')"
+        width = 10 if unit == "day" else 13
+
+        def shifted(hours: int) -> str:
+            if hours == 0:
+                return f"substr({col}, 1, {width})"
+            if unit == "day":
+                return f"date({col}, '{hours:+d} hours')"
+            return f"strftime('%Y-%m-%d %H', {col}, '{hours:+d} hours')"
+
+        if len(self.segments) == 1:
+            return shifted(self.segments[0][1])
+        whens = " ".join(
+            f"WHEN {col} < '{self.value(nxt)}' THEN {shifted(off)}"
+            for (_, off), (nxt, _) in zip(self.segments, self.segments[1:], strict=False)
+        )
+        return f"CASE {whens} ELSE {shifted(self.segments[-1][1])} END"
+
+    def seconds(self, later: str, earlier: str) -> str:
+        """Whole seconds from ``earlier`` to ``later``."""
+        if self.sqlite:
+            return f"CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400) AS INTEGER)"
+        return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS INTEGER)"
+
+
+@dataclass
+class RangeCounts:
+    """What the store says about one range of days (UK-local), grouped by day and practice."""
+
+    # (day, practice, supplier, request_type, n)
+    received: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    # (day, practice, category, destination, snomed, template, n, within_standard)
+    outcomes: list[tuple[str, str, str, str, str | None, str | None, int, int]] = field(
+        default_factory=list
+    )
+    # (day, practice, seconds to first action or None, seconds to completion)
+    timings: list[tuple[str, str, int | None, int]] = field(default_factory=list)
+    cancelled: list[tuple[str, str, int]] = field(default_factory=list)
+    reassigned: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def _rows(conn: Connection, sql: str, params: tuple[object, ...]) -> Iterator[tuple]:
+    cur = bulk.driver(conn).cursor()
+    try:
+        cur.execute(sql, params)
+        yield from cur.fetchall()
+    finally:
+        cur.close()
+
+
+def range_counts(conn: Connection, first: date, last: date) -> RangeCounts:
+    """Counts for the UK-local days ``first`` to ``last`` inclusive."""
+    start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
+    q = _Sql(conn, start, end)
+    s, e, p = q.value(start), q.value(end), q.p
+    out = RangeCounts()
+    out.received = [
+        (d, pr, str(src), str(rt), int(n))
+        for d, pr, src, rt, n in _rows(
+            conn,
+            f"SELECT {q.local('received_at')}, practice_ods, source, request_type, COUNT(*) "
+            f"FROM consultation WHERE received_at >= {p} AND received_at < {p} "
+            "GROUP BY 1, 2, 3, 4",
+            (s, e),
+        )
+    ]
+    joined = (
+        f"FROM outcome o JOIN consultation c ON c.id = o.consultation_id "
+        f"WHERE o.completed_at >= {p} AND o.completed_at < {p}"
+    )
+    out.outcomes = [
+        (d, pr, str(cat), str(dest or ""), snomed, tpl, int(n), int(w or 0))
+        for d, pr, cat, dest, snomed, tpl, n, w in _rows(
+            conn,
+            f"SELECT {q.local('o.completed_at')}, c.practice_ods, o.category, o.destination, "
+            "o.snomed_code, c.template, COUNT(*), "
+            f"SUM(CASE WHEN o.completed_at <= c.due_by THEN 1 ELSE 0 END) {joined} "
+            "GROUP BY 1, 2, 3, 4, 5, 6",
+            (s, e),
+        )
+    ]
+    first_action = q.seconds("COALESCE(c.first_claimed_at, o.claimed_at)", "o.received_at")
+    out.timings = list(
+        _rows(
+            conn,
+            f"SELECT {q.local('o.completed_at')}, c.practice_ods, {first_action}, "
+            f"{q.seconds('o.completed_at', 'o.received_at')} {joined}",
+            (s, e),
+        )
+    )
+    out.cancelled = [
+        (d, pr, int(n))
+        for d, pr, n in _rows(
+            conn,
+            f"SELECT {q.local('cancelled_at')}, practice_ods, COUNT(*) FROM consultation "
+            f"WHERE cancelled_at >= {p} AND cancelled_at < {p} GROUP BY 1, 2",
+            (s, e),
+        )
+    ]
+    out.reassigned = [
+        (d, pr, int(n))
+        for d, pr, n in _rows(
+            conn,
+            f"SELECT {q.local('a.at')}, c.practice_ods, COUNT(*) FROM audit_event a "
+            "JOIN consultation c ON c.id = a.consultation_id "
+            f"WHERE a.action = 'reassign' AND a.at >= {p} AND a.at < {p} GROUP BY 1, 2",
+            (s, e),
+        )
+    ]
+    return out
+
+
+def open_at(conn: Connection, day: date) -> dict[str, int]:
+    """Items open (received, not yet completed or cancelled) at 00:00 UK time on ``day``."""
+    at = local_midnight(day)
+    sqlite = is_sqlite(conn)
+    p, t = bulk.param(sqlite), bulk.storage_value(at, sqlite)
+    counts: dict[str, int] = {}
+    for sql, params in (
+        (
+            "SELECT practice_ods, COUNT(*) FROM consultation "
+            f"WHERE status IN ('queued', 'claimed') AND received_at < {p} GROUP BY 1",
+            (t,),
+        ),
+        (
+            "SELECT c.practice_ods, COUNT(*) FROM outcome o "
+            "JOIN consultation c ON c.id = o.consultation_id "
+            f"WHERE o.completed_at >= {p} AND o.received_at < {p} GROUP BY 1",
+            (t, t),
+        ),
+        (
+            "SELECT practice_ods, COUNT(*) FROM consultation "
+            f"WHERE cancelled_at >= {p} AND received_at < {p} GROUP BY 1",
+            (t, t),
+        ),
+    ):
+        for practice, n in _rows(conn, sql, params):
+            counts[practice] = counts.get(practice, 0) + int(n)
+    return counts
+
+
+def arrivals_by_hour(conn: Connection, first: date, last: date) -> list[tuple[str, str, int]]:
+    """Submissions per UK-local hour: [(``YYYY-MM-DD HH``, practice, n)]."""
+    start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
+    q = _Sql(conn, start, end)
+    return [
+        (str(h), pr, int(n))
+        for h, pr, n in _rows(
+            conn,
+            f"SELECT {q.local('received_at', 'hour')}, practice_ods, COUNT(*) FROM consultation "
+            f"WHERE received_at >= {q.p} AND received_at < {q.p} GROUP BY 1, 2",
+            (q.value(start), q.value(end)),
+        )
+    ]
