@@ -195,7 +195,7 @@ def build_return(
         first=first,
         last=last,
         practices=shown,
-        suppliers=sorted(suppliers),
+        suppliers=sorted(suppliers, key=lambda s: (s.casefold(), s)),
         destinations=sorted(destinations),
         cells=cells,
         totals=totals,

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from ehub_tui.service import PERMISSIONS, HubService, PermissionDenied, StoreErr
 from ehub_tui.store.engine import read_tx
 from tests.support.factories import oc_row
 
+SUNDAY = date(2026, 11, 22)
 NO_FILE = Path("/nonexistent/ehub-tui/draft.sop.yaml")
 STORE_TABLES = ("consultation", "hub_user", "outcome", "practice", "quarantine")
 NEW_PRACTICE = {
@@ -89,6 +91,8 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
     ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(NO_FILE)),
+    ("daily_return", "export_returns", lambda c: c.svc.daily_return(SUNDAY, SUNDAY)),
+    ("report", "see_reports", lambda c: c.svc.report("today")),
 ]
 WORK_METHODS = {"claim_next", "claim", "complete"}  # the "work_items" permission
 
@@ -102,6 +106,8 @@ ALLOWED_USER = {
     "manage_practices": "sup1",
     "ingest": "sup1",
     "see_board": "sup1",
+    "export_returns": "mgr1",
+    "see_reports": "sup1",
 }
 
 
@@ -192,7 +198,7 @@ def test_allowed_role_succeeds(
     call(Ctx(queued, held, qid, make_service(user)))
     events = seeded.audit_events(limit=1000)
     assert not [e for e in events if e["action"] == "denied"]
-    if method != "board":  # a read: no event
+    if method not in ("board", "report"):  # a read: no event (an export is audited)
         assert events[0]["actor"] == user
     expected = {
         "reassign": lambda: seeded.get_consultation(queued)["owner"] == "nav2",
@@ -207,6 +213,14 @@ def test_allowed_role_succeeds(
         "release_quarantined": lambda: seeded.list_quarantine() == [],
         "discard_quarantined": lambda: seeded.list_quarantine() == [],
         "board": lambda: True,
+        "daily_return": lambda: events[0]["action"] == "export"
+        and events[0]["body"] == {
+            "what": "export",
+            "from": "2026-11-22",
+            "to": "2026-11-22",
+            "practice": None,
+        },
+        "report": lambda: True,
     }
     assert expected[method](), method
 
@@ -395,3 +409,21 @@ def test_cli_users_set_role_and_disable(
             (me, "manage_users"),
             (me, "manage_users"),
         ]
+
+
+def test_manager_exports_and_reports_but_does_not_work_items(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    (created,), _ = seeded.store_intake([oc_row(1)])
+    mgr = make_service("mgr1")
+    ret = mgr.daily_return(SUNDAY, SUNDAY)
+    assert [p.ods_code for p in ret.practices] == sorted(seeded.practice_codes())
+    assert mgr.report("week").period == "week"
+    make_service("sup1").daily_return(SUNDAY, SUNDAY)
+    make_service("admin1").daily_return(SUNDAY, SUNDAY)
+    for call in (mgr.claim_next, mgr.board):
+        with pytest.raises(PermissionDenied):
+            call()
+    with pytest.raises(PermissionDenied, match="may not see reports: only a manager or a supervisor"):
+        make_service("admin1").report("today")
+    assert seeded.get_consultation(created[1])["status"] == "queued"

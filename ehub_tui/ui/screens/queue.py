@@ -26,6 +26,8 @@ EMPTY = {
     "mine": "You hold no items. Press n to take the next one from the queue.",
     "done": "Nothing completed today yet.",
 }
+# actions offered only to roles holding the permission (the service refuses the rest anyway)
+NEEDS = {"board": "see_board", "sops": "author_sops", "reports": "see_reports"}
 
 
 class QueueScreen(Screen[None]):
@@ -46,6 +48,7 @@ class QueueScreen(Screen[None]):
         Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
         Binding("b", "board", "Board", id="board"),
         Binding("s", "sops", "SOPs", id="sops"),
+        Binding("r", "reports", "Reports", id="reports"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -291,21 +294,38 @@ class QueueScreen(Screen[None]):
                 "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
                 "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
-                "· ? not yet screened for red flags.",
+                "· ? not yet screened for red flags." + self._more_help(),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )
 
+    def _more_help(self) -> str:
+        """A sentence on the screens this user may open besides the queue (none for most)."""
+        parts = []
+        if self._may("board"):
+            parts.append("b opens the supervisor board (the whole hub live, with actions)")
+        if self._may("reports"):
+            parts.append(
+                "r opens the reports: the daily return's figures for today, yesterday and this "
+                "week, with charts"
+            )
+        if self._may("sops"):
+            parts.append("s opens the SOP screen (check, edit and publish SOPs)")
+        return ("\n\n" + "; ".join(parts) + ".") if parts else ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.query_one("#search", Input).has_focus and action != "help":
             return False
-        if action in ("board", "sops"):
-            from ehub_tui.service import PERMISSIONS
-
-            user = self.ehub.service.user
-            need = "see_board" if action == "board" else "author_sops"
-            return bool(user and user.role in PERMISSIONS[need])
+        if action in NEEDS:
+            return self._may(action)
         return True
+
+    def _may(self, action: str) -> bool:
+        """Does this user's role hold the permission the action needs?"""
+        from ehub_tui.service import PERMISSIONS
+
+        user = self.ehub.service.user
+        return bool(user and user.role in PERMISSIONS[NEEDS[action]])
 
     def action_sops(self) -> None:
         from ehub_tui.ui.screens.sop_author import SopAuthorScreen
@@ -316,6 +336,11 @@ class QueueScreen(Screen[None]):
         from ehub_tui.ui.screens.board import BoardScreen
 
         self.app.push_screen(BoardScreen(self.ehub.poll_interval), lambda _: self.reload())
+
+    def action_reports(self) -> None:
+        from ehub_tui.ui.screens.reports import ReportsScreen
+
+        self.app.push_screen(ReportsScreen())
 
     def action_quit(self) -> None:
         self.app.exit()
