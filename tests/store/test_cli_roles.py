@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -87,3 +88,21 @@ def test_demo_refuses_without_its_own_folder(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("EHUB_TUI_HOME", raising=False)
     result = cli("demo")
     assert result.exit_code == 2 and "EHUB_TUI_HOME" in result.stderr
+
+
+def test_export_on_a_shared_hub_needs_a_manager_supervisor_or_admin(
+    shared_hub: HubService, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    me = HubService.os_username()
+    shared_hub.add_user("boss", "admin")
+    shared_hub.add_user(me, "navigator")
+    monkeypatch.chdir(tmp_path)
+    refused = cli("export", "--date", "2026-11-20", "--out", "-")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "may not export returns: only an admin or a manager or a supervisor may" in (
+        refused.stderr
+    )
+    shared_hub.set_role(me, "manager")
+    allowed = cli("export", "--date", "2026-11-20", "--summary", "--json")
+    assert allowed.exit_code == 0, allowed.output
+    assert json.loads(allowed.stdout)["from"] == "2026-11-20"

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from ehub_tui.service import HubService
 from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
-from tests.conftest import REPO
+from ehub_tui.store.models import Consultation
+from tests.conftest import REPO, FrozenClock
+from tests.support.factories import oc_row
+
+C = Consultation.__table__  # type: ignore[attr-defined]
 
 
 def test_head_constant_matches_alembic() -> None:
@@ -73,3 +81,49 @@ def test_concurrent_start_ups_migrate_once(hub_url: str, tmp_path: Path) -> None
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert sorted(o.strip() for o, _ in outputs) == ["False", "False", "False", "True"]
+
+
+def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
+    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+) -> None:
+    """Down to 0003 and up again: the new columns are refilled from the audit trail."""
+    from alembic import command
+    from alembic.config import Config
+
+    created, _ = seeded.store_intake([oc_row(i) for i in range(4)])
+    ids = [cid for _, cid in created]
+    nav, sup = make_service("nav1"), make_service("sup1")
+    first_claim = clock()
+    nav.claim(ids[0])
+    clock.advance(minutes=5)
+    nav.release(nav.claim(ids[1]), "not mine")
+    clock.advance(minutes=5)
+    sup.reassign(ids[2], "nav2", "covering")
+    reassigned_at = clock()
+    clock.advance(minutes=5)
+    sup.cancel(ids[3], "duplicate")
+    cancelled_at = clock()
+    clock.advance(minutes=5)
+    nav.claim(ids[1])  # claimed again later: the first claim still counts
+
+    def columns() -> dict[int, tuple[Any, Any]]:
+        with read_tx(seeded.engine) as conn:
+            rows = conn.execute(select(C.c.id, C.c.first_claimed_at, C.c.cancelled_at)).all()
+        return {r.id: (r.first_claimed_at, r.cancelled_at) for r in rows}
+
+    expected = {
+        ids[0]: (first_claim, None),
+        ids[1]: (first_claim + timedelta(minutes=5), None),
+        ids[2]: (reassigned_at, None),
+        ids[3]: (None, cancelled_at),
+    }
+    assert columns() == expected
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with seeded.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with read_tx(seeded.engine) as conn:
+        assert current_revision(conn) == "0003"
+    assert upgrade(seeded.engine) is True
+    assert columns() == expected

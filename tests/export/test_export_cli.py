@@ -1,0 +1,143 @@
+"""``ehub-tui export`` on an embedded hub: files, standard output, summaries, and bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ehub_tui.cli import DEMO_USERS, app
+from ehub_tui.config import load_settings
+from ehub_tui.domain.clock import LONDON
+from ehub_tui.practices import load_practices
+from ehub_tui.service import HubService
+from tests.conftest import FIXTURES, FrozenClock
+from tests.support.history import work_week
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def embedded_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded hub the CLI uses, holding the worked fixture week."""
+    clock = FrozenClock(datetime(2026, 11, 16, 6, 0, tzinfo=UTC))
+    settings = load_settings()
+    made: list[HubService] = []
+
+    def make(user: str | None = None) -> HubService:
+        made.append(HubService.open(settings, user, clock=clock))
+        return made[-1]
+
+    system = make()
+    system.import_practices(load_practices(FIXTURES / "practices.yaml"))
+    for username, role, name in DEMO_USERS:
+        system.add_user(username, role, name)
+    work_week(system, make, clock)
+    for svc in made:
+        svc.close()
+    monkeypatch.chdir(tmp_path)
+
+
+def test_stdout_csv_is_the_golden_return(embedded_week: None) -> None:
+    result = cli("export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (GOLDEN / "week.csv").read_text(encoding="utf-8")
+
+
+def test_default_is_yesterday_written_to_a_named_file(embedded_week: None, tmp_path: Path) -> None:
+    result = cli("export")
+    assert result.exit_code == 0, result.output
+    yesterday = datetime.now(LONDON).date() - timedelta(days=1)
+    path = tmp_path / f"ehub-return-{yesterday}.csv"
+    assert path.exists()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "DATE,PCN_CODE,PCN_NAME,GP_CODE,GP_NAME,SUPPLIER,METRIC,VALUE"
+    assert {line.split(",")[0] for line in lines[1:]} == {yesterday.isoformat()}
+    assert f"to {path.name}" in result.stdout and "7 practice(s)" in result.stdout
+
+
+def test_json_file_and_json_summary_of_it(embedded_week: None, tmp_path: Path) -> None:
+    out = tmp_path / "returns" / "week.json"
+    out.parent.mkdir()
+    result = cli(
+        "export", "--from", "2026-11-16", "--to", "2026-11-17", "--format", "JSON",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert info["rows"] == len(doc["rows"]) > 0 and info["practices"] == 7
+    assert out.read_text(encoding="utf-8") == (GOLDEN / "mon-tue.json").read_text(encoding="utf-8")
+    assert [p.name for p in out.parent.iterdir()] == ["week.json"]  # no temporary file left
+
+
+def test_one_practice(embedded_week: None, tmp_path: Path) -> None:
+    result = cli("export", "--date", "2026-11-18", "--practice", "z99003")
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "ehub-return-Z99003-2026-11-18.csv").read_text(encoding="utf-8")
+    assert written == (GOLDEN / "Z99003-2026-11-18.csv").read_text(encoding="utf-8")
+
+
+def test_summary_table_and_summary_json(embedded_week: None, tmp_path: Path) -> None:
+    result = cli("export", "--from", "2026-11-16", "--to", "2026-11-22", "--summary")
+    assert result.exit_code == 0, result.output
+    assert "Daily return summary, Mon 16 Nov – Sun 22 Nov 2026" in result.stdout
+    for text in ("Z99001", "Z99007", "Received", "Backlog end", "Within standard %", "All"):
+        assert text in result.stdout
+    assert not list(tmp_path.glob("ehub-return-*"))  # a summary writes no file
+    data = json.loads(
+        cli("export", "--from", "2026-11-16", "--to", "2026-11-22", "--summary", "--json").stdout
+    )
+    assert sum(p["OC_TOTAL_SUBMISSIONS"] for p in data["practices"]) == 179
+    assert data["hub"]["OC_TOTAL_SUBMISSIONS"] == 179
+    hub = data["hub"]
+    assert hub["BACKLOG_END"] == 179 - hub["PROCESSED"] - hub["CANCELLED"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--date", "2026-13-01"), "--date '2026-13-01' is not a date: use YYYY-MM-DD"),
+        (("--from", "22/11/2026"), "--from '22/11/2026' is not a date"),
+        (("--from", "2026-11-20", "--to", "2026-11-19"), "--to 2026-11-19 is before --from"),
+        (("--to", "2026-11-19"), "--to needs --from"),
+        (("--date", "2026-11-19", "--from", "2026-11-18"), "give either --date, or --from"),
+        (("--date", "2999-01-01"), "2999-01-01 is in the future"),
+        (("--format", "xlsx"), "--format 'xlsx' is not known: use csv or json"),
+        (("--date", "2026-11-19", "--practice", "Z00000"), "no practice 'Z00000' in this hub"),
+        (("--date", "2026-11-19", "--out", "/nonexistent/dir/x.csv"), "no such folder"),
+        (("--summary", "--out", "x.csv"), "--summary prints a table instead"),
+        (("--out", "-", "--json"), "--out - writes the return itself"),
+    ],
+)
+def test_bad_arguments_get_a_plain_message(
+    embedded_week: None, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = cli("export", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("ehub-return-*")) and not list(tmp_path.glob(".*.csv.*"))
+
+
+def test_today_is_flagged_as_partial(embedded_week: None) -> None:
+    result = cli("export", "--date", "today", "--out", "-")
+    assert result.exit_code == 0, result.output
+    assert "today is not over" in result.stderr
+    today = datetime.now(LONDON).date()
+    assert result.stdout.splitlines()[1].startswith(today.isoformat())
+
+
+def test_exports_are_audited(embedded_week: None) -> None:
+    cli("export", "--date", "2026-11-18", "--out", "-")
+    events = json.loads(cli("audit", "log", "--json").stdout)
+    exports = [e for e in events if e["action"] == "export"]
+    assert exports and exports[0]["body"]["from"] == "2026-11-18"
+    assert date.fromisoformat(exports[0]["body"]["to"]) == date(2026, 11, 18)
