@@ -424,6 +424,6 @@ def test_manager_exports_and_reports_but_does_not_work_items(
     for call in (mgr.claim_next, mgr.board):
         with pytest.raises(PermissionDenied):
             call()
-    with pytest.raises(PermissionDenied, match="may not see reports: only a manager or a supervisor"):
+    with pytest.raises(PermissionDenied, match="may not see reports: only a manager or a super"):
         make_service("admin1").report("today")
     assert seeded.get_consultation(created[1])["status"] == "queued"
