@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/claim.py
 	$(BIN)/python benchmarks/sop_engine.py
 	$(BIN)/python benchmarks/queue_ui.py
+	$(BIN)/python benchmarks/board.py
+	$(BIN)/python benchmarks/export.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 COLUMNS = ("DATE", "PCN_CODE", "PCN_NAME", "GP_CODE", "GP_NAME", "SUPPLIER", "METRIC", "VALUE")
 ALL_SUPPLIERS = "ALL"
@@ -71,6 +72,7 @@ def destination_name(destination: str) -> str:
     return name.strip() or destination.strip()
 
 
+@lru_cache(maxsize=4096)
 def destination_metric(destination: str) -> str:
     """``OUTCOME_DESTINATION_`` + the destination's service name in capitals joined by ``_``.
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from ehub_tui.export import metrics as M
-from ehub_tui.store.returns import RangeCounts
+from ehub_tui.store.returns import RangeCounts, parse_seconds
 
 Value = int | float | None
 CHUNK_DAYS = 31  # one set of queries per month of the range (progress advances per chunk)
@@ -239,13 +239,15 @@ def _fill(
             if template is not None and template in M.PHARMACY_FIRST_CONDITIONS:
                 pf = f"PHARMACY_FIRST_{template.upper()}"
             v[pf] += n
-    for d, pr, first_s, done_s in rc.timings:
-        day = chunk.get((d, pr))
-        if day is None:
-            continue
-        if first_s is not None:
-            day.first_action.append(max(0, int(first_s)))
-        day.completion.append(max(0, int(done_s)))
+    gathered: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for d, pr, firsts, dones in rc.timings:
+        if (d, pr) in chunk:
+            texts = gathered.setdefault((d, pr), ([], []))
+            texts[0].append(firsts)
+            texts[1].append(dones)
+    for key, (firsts_texts, dones_texts) in gathered.items():
+        chunk[key].first_action = parse_seconds(firsts_texts)
+        chunk[key].completion = parse_seconds(dones_texts)
     for rows, metric in ((rc.cancelled, "CANCELLED"), (rc.reassigned, M.REASSIGNMENTS)):
         for d, pr, n in rows:
             day = chunk.get((d, pr))

@@ -77,7 +77,9 @@ class Consultation(SQLModel, table=True):
         Index("ix_consultation_status_practice", "status", "practice_ods", "received_at", "due_by"),
         Index("ix_consultation_status_received", "status", "received_at"),
         Index("ix_consultation_received_practice", "received_at", "practice_ods"),
-        Index("ix_consultation_cancelled", "cancelled_at"),  # migration 0004
+        # migration 0004: the daily return's open-at-midnight backlog reads only these
+        Index("ix_consultation_completed", "completed_at", "received_at", "practice_ods"),
+        Index("ix_consultation_cancelled", "cancelled_at", "received_at", "practice_ods"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

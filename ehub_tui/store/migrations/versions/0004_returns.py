@@ -32,7 +32,13 @@ def upgrade() -> None:
         "WHERE a.consultation_id = consultation.id AND a.action = 'cancel'), updated_at) "
         "WHERE status = 'cancelled'"
     )
-    op.create_index("ix_consultation_cancelled", "consultation", ["cancelled_at"])
+    # covering indexes: the backlog open at a midnight counts items closed after it
+    op.create_index(
+        "ix_consultation_completed", "consultation", ["completed_at", "received_at", "practice_ods"]
+    )
+    op.create_index(
+        "ix_consultation_cancelled", "consultation", ["cancelled_at", "received_at", "practice_ods"]
+    )
     op.create_index("ix_outcome_completed", "outcome", ["completed_at"])
     op.create_index("ix_audit_action_at", "audit_event", ["action", "at"])
 
@@ -42,6 +48,7 @@ def downgrade() -> None:
     op.drop_index("ix_audit_action_at", table_name="audit_event")
     op.drop_index("ix_outcome_completed", table_name="outcome")
     op.drop_index("ix_consultation_cancelled", table_name="consultation")
+    op.drop_index("ix_consultation_completed", table_name="consultation")
     with op.batch_alter_table("consultation") as batch:
         batch.drop_column("cancelled_at")
         batch.drop_column("first_claimed_at")
