@@ -232,7 +232,7 @@ DEMO_USERS = [
     ("sup1", "supervisor", "Grace O'Neill"),
     ("author1", "sop_author", "Dr Ewan Price"),
     ("admin1", "admin", "Hub Admin"),
-    ("mgr1", "manager", "Sam Okoro (PCN manager)"),
+    ("mgr1", "manager", "Sam Okoro"),
 ]
 
 

@@ -851,7 +851,10 @@ class HubService:
         from ehub_tui.store import returns as store_returns
 
         self._require("see_reports")
-        first, last = period_days(period, self.today())
+        try:
+            first, last = period_days(period, self.today())
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
         ret = self._build_return(first, last, None, None)
         with read_tx(self.engine) as conn:
             hours = store_returns.arrivals_by_hour(conn, first, last)

@@ -213,13 +213,16 @@ def test_allowed_role_succeeds(
         "release_quarantined": lambda: seeded.list_quarantine() == [],
         "discard_quarantined": lambda: seeded.list_quarantine() == [],
         "board": lambda: True,
-        "daily_return": lambda: events[0]["action"] == "export"
-        and events[0]["body"] == {
-            "what": "export",
-            "from": "2026-11-22",
-            "to": "2026-11-22",
-            "practice": None,
-        },
+        "daily_return": lambda: (
+            events[0]["action"] == "export"
+            and events[0]["body"]
+            == {
+                "what": "export",
+                "from": "2026-11-22",
+                "to": "2026-11-22",
+                "practice": None,
+            }
+        ),
         "report": lambda: True,
     }
     assert expected[method](), method

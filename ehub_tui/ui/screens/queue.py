@@ -26,6 +26,7 @@ EMPTY = {
     "mine": "You hold no items. Press n to take the next one from the queue.",
     "done": "Nothing completed today yet.",
 }
+FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 # actions offered only to roles holding the permission (the service refuses the rest anyway)
 NEEDS = {"board": "see_board", "sops": "author_sops", "reports": "see_reports"}
 
@@ -85,6 +86,10 @@ class QueueScreen(Screen[None]):
         self._show_filters()
         self.reload()
         self.set_interval(self.ehub.poll_interval, self._poll)
+
+    def on_resize(self, event: Any) -> None:
+        # supervisors' and managers' extra keys fit an 80-column footer only without the padding
+        self.query_one(Footer).compact = event.size.width < FULL_FOOTER_WIDTH
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -318,6 +323,11 @@ class QueueScreen(Screen[None]):
             return False
         if action in NEEDS:
             return self._may(action)
+        if action in ("next", "open"):  # managers and SOP authors do not work items
+            from ehub_tui.service import PERMISSIONS
+
+            user = self.ehub.service.user
+            return user is None or user.role in PERMISSIONS["work_items"]
         return True
 
     def _may(self, action: str) -> bool:

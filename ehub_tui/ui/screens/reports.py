@@ -58,15 +58,13 @@ HBLOCKS = " ▏▎▍▌▋▊▉"  # eighths of a cell, left to right
 
 INTRO = (
     "The daily return's figures for today (so far), yesterday or this week (Monday to today), "
-    "counted exactly as `ehub-tui export` counts them, UK time. Received counts requests by the "
-    "day they arrived; processed counts completions by the day they were completed; the backlog "
-    "is what was still open at the start and end of the period. Times are minutes from arrival "
-    "to the first claim (1st action) and to completion. Within standard is the share of "
-    "completions made by the response standard's due time.\n\n"
-    "Hub share % is a practice's part of the hub's requests in the period; list share % its part "
-    "of the PCN's registered patients. In the share chart ▲ marks a practice using the hub at "
-    f"{OVERUSE_RATIO:g}× its list share or more.\n\n"
-    "Figures that include today refresh by themselves every 30 s; r refreshes now."
+    "UK time, counted exactly as `ehub-tui export` counts them (docs/returns.md). Received: "
+    "requests that arrived in the period; processed: completed in it; backlog: open at the "
+    "start and at the end. Minutes to 1st action (first picked up) and to done, and within "
+    "standard (completed by the due time), are over the requests completed in the period.\n\n"
+    "Hub share % is a practice's part of the hub's requests; list share % its part of the PCN's "
+    f"registered patients. ▲ in the share chart marks a practice at {OVERUSE_RATIO:g}× its list "
+    "share or more. Figures that include today refresh every 30 s; r refreshes now."
 )
 
 
@@ -99,14 +97,14 @@ def hours_chart(counts: Sequence[int], height: int = 5) -> Text:
     levels = [0 if n <= 0 else max(1, round(n / peak * height * 8)) for n in counts]
     t = Text()
     for row in range(height - 1, -1, -1):
-        label = str(peak) if row == height - 1 else ("0" if row == 0 else "")
-        t.append(f"{label:>{label_w}} ┤" if label else f"{'':>{label_w}} │", style="dim")
+        top = row == height - 1
+        t.append(f"{peak:>{label_w}} ┤" if top else f"{'':>{label_w}} │", style="dim")
         for level in levels:
             fill = min(8, max(0, level - row * 8))
             t.append(VBLOCKS[fill] * 2, style="bold cyan")
             t.append(" ")
         t.append("\n")
-    t.append(f"{'':>{label_w}} └" + "─" * 72 + "\n", style="dim")
+    t.append(f"{0:>{label_w}} └" + "─" * 72 + "\n", style="dim")
     t.append(f"{'':>{label_w}}  " + " ".join(f"{h:02d}" for h in range(24)), style="dim")
     return t
 
@@ -137,7 +135,7 @@ def outcomes_chart(mix: Sequence[tuple[str, int]], width: int = 36) -> Text:
     return t
 
 
-def share_chart(practices: Sequence[PracticeLine], width: int = 30) -> Text:
+def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
     """Per practice: its share of the hub's requests over its share of the registered patients,
     on one scale, so a practice using the hub well beyond its list size stands out."""
     if not practices:
@@ -175,19 +173,26 @@ def share_chart(practices: Sequence[PracticeLine], width: int = 30) -> Text:
     return t
 
 
-def practice_table(report: Report) -> Table:
-    """The CLI summary's table: a row per figure, a column per practice, then the whole hub."""
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1))
+def practice_table(report: Report) -> Table | Text:
+    """The CLI summary's table: a row per figure, the whole hub ("All"), then a column per
+    practice (the hub comes first here, so a narrow window still shows it)."""
+    if not report.practices:
+        return Text(
+            "No practices in this hub yet: an admin adds them with "
+            "`ehub-tui practices import FILE`.",
+            style="dim",
+        )
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=0)
     t.add_column("", no_wrap=True)
-    for p in report.practices:
-        t.add_column(p.ods_code, justify="right", no_wrap=True)
     both = len(report.practices) > 1
     if both:
         t.add_column("All", justify="right", style="bold", no_wrap=True)
+    for p in report.practices:
+        t.add_column(p.ods_code, justify="right", no_wrap=True)
     for label, key in SUMMARY_COLUMNS:
         cells = [figure(p.values.get(key)) for p in report.practices]
         if both:
-            cells.append(figure(report.hub.get(key)) if key in report.hub else "")
+            cells.insert(0, figure(report.hub.get(key)) if key in report.hub else "")
         t.add_row(label, *cells)
     return t
 
@@ -268,6 +273,7 @@ class ReportsScreen(Screen[None]):
         self.paused = False
         self._fetching = False
         self._again = False  # asked for while a fetch was running: fetch again after it
+        self._missed = False  # the refresh fell due while another screen was on top
         self._timer: Timer | None = None
 
     @property
@@ -286,13 +292,9 @@ class ReportsScreen(Screen[None]):
             yield Static("", id="report-names")
             yield Static("", id="hours-title", classes="report-title")
             yield Static("", id="report-hours")
-            yield Static("Outcome mix (completed requests)", classes="report-title")
+            yield Static("", id="outcomes-title", classes="report-title")
             yield Static("", id="report-outcomes")
-            yield Static(
-                "Share by practice: hub share (its part of the hub's requests) "
-                "vs list share (its part of the registered patients)",
-                classes="report-title",
-            )
+            yield Static("", id="share-title", classes="report-title")
             yield Static("", id="report-share")
         yield Footer()
 
@@ -309,16 +311,17 @@ class ReportsScreen(Screen[None]):
         self.paused = True  # help (or another screen) is open
 
     def on_screen_resume(self) -> None:
-        if self.paused:
-            self.paused = False
-            if self._timer is None and not self._fetching and self._live():
-                self._fetch()
+        self.paused = False
+        if self._missed:  # the refresh fell due meanwhile
+            self._missed = False
+            self._fetch()
 
     def _live(self) -> bool:
         """Does the period include today (so its figures still move)?"""
         return self.period != "yesterday"
 
     def _fetch(self) -> None:
+        self._missed = False
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -330,16 +333,23 @@ class ReportsScreen(Screen[None]):
 
     def _tick(self) -> None:
         self._timer = None
-        if not self.paused:
+        if self.paused:
+            self._missed = True
+        else:
             self._fetch()
 
     @work(thread=True, group="reports")
     def _load(self, period: str) -> None:
+        from ehub_tui.service import PermissionDenied
+
         try:
             report = self.ehub.service.report(period)
         except Exception as exc:  # refused, or the hub did not answer: say so on the screen
             text = str(exc).strip().splitlines()
-            self.app.call_from_thread(self._failed, period, text[0] if text else type(exc).__name__)
+            message = text[0] if text else type(exc).__name__
+            # a refusal is audited each time: do not ask again by ourselves
+            retry = not isinstance(exc, PermissionDenied)
+            self.app.call_from_thread(self._failed, period, message, retry)
             return
         self.app.call_from_thread(self._loaded, report)
 
@@ -365,36 +375,48 @@ class ReportsScreen(Screen[None]):
             self._show(report)
         self._arm()
 
-    def _failed(self, period: str, message: str) -> None:
+    def _failed(self, period: str, message: str, retry: bool) -> None:
         if not self._settle(period):
             return
         self.error = message
         error = self.query_one("#report-error", Static)
-        error.update(f"Figures not updated: {message}. Press r to try again.")
+        error.update(f"Figures not updated: {message.rstrip('.')}. Press r to try again.")
         error.display = True
+        if self.report is not None and self.report.period != period:
+            self.report = None  # another period's figures: not shown under this one's name
+        if self.report is None:
+            self._clear()
         self._show_status()
-        self._arm()
+        if retry:
+            self._arm()
 
     def _arm(self) -> None:
-        if self._live() and not self.paused:
+        if self._live():
             self._timer = self.set_timer(self.refresh_seconds, self._tick)
 
     # -- showing --------------------------------------------------------------------------------
 
     def _show_status(self) -> None:
         r = self.report
-        t = Text()
+        parts: list[Text] = []
         if r is None or r.period != self.period:
-            t.append(f"{PERIOD_LABELS[self.period]} ", style="bold")
-            t.append("· counting…" if self.error is None else "· no figures", style="dim")
+            parts.append(Text(PERIOD_LABELS[self.period], style="bold"))
+            parts.append(Text("counting…" if self.error is None else "no figures", style="dim"))
         else:
-            t.append(r.label, style="bold")
+            parts.append(Text(r.label, style="bold"))
             so_far = "so far, " if self._live() else ""
-            t.append(f" · {so_far}as of {local(r.as_of):%H:%M}")
+            parts.append(Text(f"{so_far}as of {local(r.as_of):%H:%M}"))
             if self._live():
-                t.append(f" · refreshes every {self.refresh_seconds:g} s", style="dim")
-            t.append(" · r refresh", style="dim")
-        self.query_one("#report-status", Static).update(t)
+                parts.append(Text(f"refreshes every {self.refresh_seconds:g} s", style="dim"))
+        self.query_one("#report-status", Static).update(Parts(parts))
+
+    def _clear(self) -> None:
+        """No figures for this period: blank the headline, the table and the charts."""
+        self.query_one("#report-headline", Static).update(
+            Text(f"No figures for {PERIOD_LABELS[self.period].lower()}.", style="dim")
+        )
+        for widget in self.query_one("#report-body").query(Static):
+            widget.update("")
 
     def _show(self, r: Report) -> None:
         self.query_one("#report-headline", Static).update(headline(r))
@@ -403,7 +425,10 @@ class ReportsScreen(Screen[None]):
         )
         table = practice_table(r)
         widget = self.query_one("#report-table", Static)
-        widget.styles.width = natural_width(self.app.console, table)  # wider: scrolls sideways
+        # as wide as the table needs (a wider table scrolls sideways); a message wraps instead
+        widget.styles.width = (
+            natural_width(self.app.console, table) if isinstance(table, Table) else None
+        )
         widget.update(table)
         self.query_one("#report-names", Static).update(
             Text(" · ".join(f"{p.ods_code} {p.name}" for p in r.practices), style="dim")
@@ -417,7 +442,12 @@ class ReportsScreen(Screen[None]):
             + (f", {busiest}" if busiest else "")
         )
         self.query_one("#report-hours", Static).update(hours_chart(r.arrivals_by_hour))
+        self.query_one("#outcomes-title", Static).update("Outcome mix (completed requests)")
         self.query_one("#report-outcomes", Static).update(outcomes_chart(r.outcome_mix))
+        self.query_one("#share-title", Static).update(
+            "Share by practice: hub share (its part of the hub's requests) "
+            "vs list share (its part of the registered patients)"
+        )
         self.query_one("#report-share", Static).update(share_chart(r.practices))
 
     # -- actions --------------------------------------------------------------------------------
@@ -433,7 +463,9 @@ class ReportsScreen(Screen[None]):
 
     def action_next_period(self, step: int) -> None:
         order = list(PERIODS)
-        self.action_period(order[(order.index(self.period) + step) % len(order)])
+        current = self.query_one(Tabs).active  # ahead of self.period while a switch is on its way
+        here = order.index(current) if current in order else order.index(self.period)
+        self.action_period(order[(here + step) % len(order)])
 
     def action_refresh(self) -> None:
         self._fetch()
@@ -450,7 +482,6 @@ class ReportsScreen(Screen[None]):
                 "Reports",
                 intro=INTRO,
                 extra=[
-                    ("tab / shift+tab", "next / previous period"),
                     ("↑ ↓ pgup pgdn home end", "scroll the figures and charts"),
                     ("← →", "scroll sideways (a narrow window)"),
                 ],

@@ -1,0 +1,547 @@
+"""The supervisors' reports screen (issue 6) with a Pilot, on a real SQLite hub.
+
+The hub is a worked week (tests/support/history.py ``work_week``): the fixture OCs arrive day by
+day from Monday 16 to Sunday 22 November 2026 and are claimed, completed, released, reassigned
+and cancelled under the frozen clock, which it leaves at Sunday 22 November 21:30 UTC (= UK time
+in November). So "today" is Sunday 22 November, "yesterday" Saturday 21 and "this week" 16-22.
+The screen must show what ``HubService.report`` (the daily return's counting) gives.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from ehub_tui.export.command import SUMMARY_COLUMNS
+from ehub_tui.export.report import PracticeLine
+from ehub_tui.service import HubService, PermissionDenied, StoreError
+from ehub_tui.ui.screens.help import HelpScreen
+from ehub_tui.ui.screens.queue import QueueScreen
+from ehub_tui.ui.screens.reports import (
+    ReportsScreen,
+    figure,
+    hbar,
+    hours_chart,
+    outcomes_chart,
+    share_chart,
+)
+from tests.support.history import work_week
+from tests.ui.conftest import CASES, SIZE, Hub, run, screen_text, settle, steady_queue, wait_until
+
+Snap = Callable[..., bool]
+NARROW = (80, 24)
+
+
+def worked_hub(make_hub: Callable[..., Hub]) -> Hub:
+    """A hub after a worked week; the clock stands at Sunday 22 Nov 2026 21:30 UTC."""
+    hub = make_hub()
+    work_week(hub.service(None), hub.service, hub.clock)
+    assert hub.clock() == datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
+    return hub
+
+
+async def open_reports(pilot: Pilot[Any], key: str = "r") -> ReportsScreen:
+    """From the queue: press r and wait for the first figures."""
+    await steady_queue(pilot)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ReportsScreen), what="reports")
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportsScreen)
+    await wait_until(pilot, lambda: screen.report is not None, what="the first figures")
+    await settle(pilot)
+    return screen
+
+
+async def choose(pilot: Pilot[Any], screen: ReportsScreen, key: str, period: str) -> None:
+    """Press a period key and wait for that period's figures."""
+    await pilot.press(key)
+    await wait_until(
+        pilot,
+        lambda: screen.report is not None and screen.report.period == period,
+        what=f"the {period} figures",
+    )
+    await settle(pilot)
+
+
+def text_of(screen: ReportsScreen, widget_id: str, width: int = 200) -> str:
+    """What a Static of the screen shows, rendered at ``width`` cells."""
+    widget = screen.query_one(f"#{widget_id}", Static)
+    console = Console(width=width, record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def headline_of(report: Any) -> tuple[str, str]:
+    """The headline the screen should show for a report (the CLI's figure format)."""
+    h = report.hub
+    pct = h["PCT_COMPLETED_WITHIN_STANDARD"]
+    return (
+        f"Received {figure(h['OC_TOTAL_SUBMISSIONS'])} · Processed {figure(h['PROCESSED'])} · "
+        f"Backlog end {figure(h['BACKLOG_END'])} · Escalated {figure(h['ESCALATIONS'])} · "
+        f"Pharmacy First {figure(h['PHARMACY_FIRST_REFERRALS'])} · "
+        f"Median min to 1st action {figure(h['MINUTES_TO_FIRST_ACTION_MEDIAN'])}",
+        f"Within standard {figure(pct)}{'%' if pct is not None else ''} · "
+        f"Reassigned {figure(h['REASSIGNMENTS'])}",
+    )
+
+
+# -- a supervisor reads the figures --------------------------------------------------------------
+
+
+def test_supervisor_opens_reports_and_sees_the_returns_figures(
+    make_hub: Callable[..., Hub],
+) -> None:
+    hub = worked_hub(make_hub)
+    expected = hub.service(None).report("today")
+    app = hub.app("sup1")
+    seen: dict[str, str] = {}
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            assert queue.check_action("reports", ()) is True
+            await steady_queue(pilot)
+            assert "Reports" in screen_text(app)  # offered in the footer
+            screen = await open_reports(pilot)
+            assert screen.report is not None and screen.report.period == "today"
+            seen["status"] = text_of(screen, "report-status")
+            seen["headline"] = text_of(screen, "report-headline")
+            seen["table"] = text_of(screen, "report-table")
+            seen["names"] = text_of(screen, "report-names")
+            seen["hours"] = text_of(screen, "report-hours")
+            seen["hours-title"] = text_of(screen, "hours-title")
+            seen["outcomes"] = text_of(screen, "report-outcomes")
+            seen["share"] = text_of(screen, "report-share")
+            seen["screen"] = screen_text(app)
+            await pilot.press("escape")  # back to the queue
+            await wait_until(pilot, lambda: app.screen is queue, what="the queue")
+
+    run(body())
+    h = expected.hub
+    assert h["OC_TOTAL_SUBMISSIONS"] and h["PROCESSED"]  # a worked day, not an empty one
+    assert "Today (Sun 22 Nov)" in seen["status"]
+    assert "so far, as of 21:30" in seen["status"] and "every 30 s" in seen["status"]
+    for line in headline_of(expected):
+        assert line in seen["headline"]
+    # the table: a row per CLI summary figure, the hub first, then every practice
+    lines = seen["table"].splitlines()
+    assert lines[0].split() == ["All", *[p.ods_code for p in expected.practices]]
+    rows = {
+        label: line[len(label) :].split()
+        for line in lines
+        for label, _ in SUMMARY_COLUMNS
+        if line.startswith(label)
+    }
+    assert list(rows) == [label for label, _ in SUMMARY_COLUMNS]
+    assert rows["Received"] == [
+        figure(h["OC_TOTAL_SUBMISSIONS"]),
+        *[figure(p.values["OC_TOTAL_SUBMISSIONS"]) for p in expected.practices],
+    ]
+    assert rows["Median min to 1st action"] == [
+        figure(h["MINUTES_TO_FIRST_ACTION_MEDIAN"]),
+        *[figure(p.values["MINUTES_TO_FIRST_ACTION_MEDIAN"]) for p in expected.practices],
+    ]
+    # hub share against list share, per practice (the hub's own column is empty, as in the CLI)
+    assert rows["Hub share %"] == [figure(p.values["HUB_SHARE_PCT"]) for p in expected.practices]
+    assert rows["List share %"] == [figure(p.values["LIST_SHARE_PCT"]) for p in expected.practices]
+    assert "Z99001 Harbour Street Surgery" in seen["names"]
+    # the charts
+    assert f"{sum(expected.arrivals_by_hour)} received" in seen["hours-title"]
+    assert "00 01 02" in seen["hours"] and "22 23" in seen["hours"]
+    total = sum(n for _, n in expected.outcome_mix)
+    for category, n in expected.outcome_mix:
+        bar = rf"{category} +[█▉▊▋▌▍▎▏ ]+ +{n} +{100 * n / total:.1f}%"
+        assert re.search(bar, seen["outcomes"])
+    for p in expected.practices:
+        share = figure(p.values["HUB_SHARE_PCT"])
+        assert re.search(rf"{p.ods_code} .* hub  .* {share}%", seen["share"])
+    assert "list " in seen["share"]
+
+
+def test_periods_change_the_label_and_the_figures(make_hub: Callable[..., Hub]) -> None:
+    hub = worked_hub(make_hub)
+    system = hub.service(None)
+    want = {p: system.report(p) for p in ("today", "yesterday", "week")}
+    app = hub.app("sup1")
+    seen: list[tuple[str, str, str, dict[str, Any]]] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_reports(pilot)
+
+            def note() -> None:
+                assert screen.report is not None
+                seen.append(
+                    (
+                        screen.report.period,
+                        text_of(screen, "report-status"),
+                        text_of(screen, "report-headline"),
+                        screen.report.hub,
+                    )
+                )
+
+            note()
+            for key, period in (("2", "yesterday"), ("3", "week"), ("1", "today")):
+                await choose(pilot, screen, key, period)
+                note()
+            # tab cycles forward, shift+tab back; quick presses are not lost
+            await pilot.press("tab", "tab")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "week",
+                what="two tabs: this week",
+            )
+            await pilot.press("shift+tab")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "yesterday",
+                what="shift+tab: yesterday",
+            )
+            await settle(pilot)
+            note()
+
+    run(body())
+    labels = {
+        "today": "Today (Sun 22 Nov)",
+        "yesterday": "Yesterday (Sat 21 Nov)",
+        "week": "This week (Mon 16 Nov – Sun 22 Nov)",
+    }
+    assert [s[0] for s in seen] == ["today", "yesterday", "week", "today", "yesterday"]
+    for period, status, headline, figures in seen:
+        assert labels[period] in status
+        assert figures == want[period].hub
+        for line in headline_of(want[period]):
+            assert line in headline
+        # only periods that include today say "so far" and refresh by themselves
+        assert ("so far" in status) == (period != "yesterday")
+        assert ("refreshes every 30 s" in status) == (period != "yesterday")
+    week = want["week"].hub["OC_TOTAL_SUBMISSIONS"]
+    today = want["today"].hub["OC_TOTAL_SUBMISSIONS"]
+    yesterday = want["yesterday"].hub["OC_TOTAL_SUBMISSIONS"]
+    assert isinstance(week, int) and isinstance(today, int) and isinstance(yesterday, int)
+    assert week > today + yesterday > 0  # the figures really differ by period
+    assert seen[0][2] != seen[1][2] != seen[2][2]
+
+
+def test_navigator_has_no_reports(make_hub: Callable[..., Hub]) -> None:
+    hub = make_hub("throat")
+    app = hub.app("nav1")
+    help_text: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            assert queue.check_action("reports", ()) is False
+            assert "Reports" not in screen_text(app)  # not in the footer
+            await pilot.press("r")
+            await settle(pilot)
+            assert app.screen is queue
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            help_text.append(screen_text(app))
+
+    run(body())
+    assert "Reports" not in help_text[0] and "reports" not in help_text[0]
+    system = hub.service(None)
+    assert not [e for e in system.audit_events() if e["action"] == "denied"]  # nothing asked
+    with pytest.raises(PermissionDenied, match=r"nav1 \(navigator\) may not see reports"):
+        hub.service("nav1").report("today")
+    denied = [e for e in system.audit_events() if e["action"] == "denied"]
+    assert [(e["actor"], e["body"]) for e in denied] == [("nav1", {"permission": "see_reports"})]
+
+
+def test_supervisor_help_names_the_reports(make_hub: Callable[..., Hub]) -> None:
+    hub = make_hub()
+    app = hub.app("sup1")
+    texts: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            texts.append(str(app.screen.query_one("#help-keys", Static).render()))
+            texts.append(screen_text(app))
+            await pilot.press("escape")
+            screen = await open_reports(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            assert app.screen.title_text == "Reports"
+            texts.append(str(app.screen.query_one("#help-keys", Static).render()))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+            await pilot.press("q")  # q goes back too
+            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+
+    run(body())
+    assert "Reports" in texts[0]
+    assert "r opens the reports" in texts[1]
+    for words in ("Today", "Yesterday", "This week", "Next period", "Refresh", "Back", "scroll"):
+        assert words in texts[2]
+
+
+# -- refreshing and errors ----------------------------------------------------------------------
+
+
+class CountingReports:
+    """Wraps a service's ``report``: counts calls and the most running at once."""
+
+    def __init__(self, service: HubService, delay: float = 0.05) -> None:
+        self.inner = service.report
+        self.delay = delay
+        self.calls: list[str] = []
+        self.running = 0
+        self.most = 0
+        self.fail: Exception | None = None
+        self._lock = threading.Lock()
+        service.report = self  # type: ignore[method-assign]
+
+    def __call__(self, period: str) -> Any:
+        with self._lock:
+            self.calls.append(period)
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.delay)
+            if self.fail is not None:
+                raise self.fail
+            return self.inner(period)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_today_refreshes_by_itself_without_overlapping(make_hub: Callable[..., Hub]) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+    counting = CountingReports(app.service)
+    system = hub.service(None)
+    late = CASES["throat"]() | {"received_at": datetime(2026, 11, 22, 21, 10, tzinfo=UTC)}
+    before = system.report("today").hub["OC_TOTAL_SUBMISSIONS"]
+    assert isinstance(before, int)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            screen = ReportsScreen(refresh_seconds=0.2)
+            await app.push_screen(screen)
+            await wait_until(pilot, lambda: screen.report is not None, what="the figures")
+            # a request arrives: today's figures pick it up by themselves
+            system.store_intake([late])
+            await wait_until(
+                pilot,
+                lambda: (
+                    screen.report is not None
+                    and screen.report.hub["OC_TOTAL_SUBMISSIONS"] == before + 1
+                ),
+                what="the refreshed figures",
+            )
+            await settle(pilot)
+            assert f"Received {before + 1} " in text_of(screen, "report-headline")
+            # r and period keys pressed while a fetch runs queue one more fetch, never a second
+            # one at the same time
+            await pilot.press("r", "r", "r", "2")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "yesterday",
+                what="yesterday",
+            )
+            await settle(pilot)
+            # yesterday is over: it is not fetched again by itself
+            calls = len(counting.calls)
+            await pilot.pause(0.6)
+            await settle(pilot)
+            assert len(counting.calls) == calls
+            assert screen._timer is None
+
+    run(body())
+    assert counting.most == 1
+    assert counting.calls.count("today") >= 3  # the first fetch and at least two ticks
+    assert counting.calls[-1] == "yesterday"
+
+
+def test_errors_are_shown_on_the_screen(make_hub: Callable[..., Hub]) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+    counting = CountingReports(app.service, delay=0.0)
+    seen: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_reports(pilot)
+            error = screen.query_one("#report-error", Static)
+            assert not error.display
+            counting.fail = StoreError("the hub did not answer (connection refused)")
+            await pilot.press("3")
+            await wait_until(pilot, lambda: error.display, what="the error line")
+            await settle(pilot)
+            seen.append(screen_text(app))
+            # today's figures are not left on screen under this week's name
+            assert screen.period == "week" and screen.report is None
+            assert "This week" in text_of(screen, "report-status")
+            assert "no figures" in text_of(screen, "report-status")
+            assert "No figures for this week." in text_of(screen, "report-headline")
+            assert text_of(screen, "report-table").strip() == ""
+            # it works again: r fetches, the error goes
+            counting.fail = None
+            await pilot.press("r")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "week",
+                what="this week after r",
+            )
+            await settle(pilot)
+            assert not error.display
+            week = screen.report
+            # a refresh of the same period that fails keeps its figures on screen
+            counting.fail = StoreError("the hub did not answer")
+            await pilot.press("r")
+            await wait_until(pilot, lambda: error.display, what="the error line again")
+            await settle(pilot)
+            assert screen.report is week
+            assert "This week (Mon 16 Nov – Sun 22 Nov)" in text_of(screen, "report-status")
+            assert week is not None
+            received = figure(week.hub["OC_TOTAL_SUBMISSIONS"])
+            assert f"Received {received} " in text_of(screen, "report-headline")
+            # a refusal (say the user's role was changed meanwhile) is not asked again by itself
+            counting.fail = PermissionDenied("sup1 (navigator) may not see reports: only …")
+            await pilot.press("1")
+            await wait_until(pilot, lambda: error.display, what="the refusal")
+            await settle(pilot)
+            seen.append(text_of(screen, "report-error"))
+            assert screen.report is None and "No figures for today." in text_of(
+                screen, "report-headline"
+            )
+            calls = len(counting.calls)
+            assert screen._timer is None
+            await pilot.pause(0.3)
+            assert len(counting.calls) == calls
+            assert isinstance(app.screen, ReportsScreen)  # no crash, no traceback
+
+    run(body())
+    assert "Figures not updated: the hub did not answer (connection refused)" in seen[0]
+    assert "Press r to try again" in seen[0]
+    assert "may not see reports" in seen[1]
+
+
+def test_narrow_window_scrolls_and_keeps_the_hub_column(make_hub: Callable[..., Hub]) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+    seen: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=NARROW) as pilot:
+            screen = await open_reports(pilot)
+            await choose(pilot, screen, "3", "week")
+            body_ = screen.query_one("#report-body")
+            assert body_.has_focus  # the arrows scroll at once
+            seen.append(screen_text(app))
+            assert body_.max_scroll_y > 0 and body_.max_scroll_x > 0  # both ways
+            await pilot.press("end")
+            await pilot.pause()
+            assert body_.scroll_y == body_.max_scroll_y
+            seen.append(screen_text(app))
+            await pilot.press("right")
+            await pilot.pause()
+            assert body_.scroll_x > 0
+
+    run(body())
+    assert "This week (Mon 16 Nov – Sun 22 Nov)" in seen[0]
+    assert re.search(r"All *Z99001", seen[0])  # the hub's column first, on screen at 80 wide
+    # the share chart fits: a practice over its list share keeps its mark on its own line
+    marked = [line for line in seen[1].splitlines() if "▲" in line]
+    assert marked and all("hub" in line for line in marked)
+
+
+# -- the charts on their own ---------------------------------------------------------------------
+
+
+def test_chart_helpers() -> None:
+    assert figure(None) == "–" and figure(1234) == "1,234" and figure(5.25) == "5.2"
+    assert hbar(0, 4) == "    " and hbar(0.01, 4) == "▏   " and hbar(2.5, 4) == "██▌ "
+    assert hbar(9, 4) == "████"  # never past its width
+
+    hours = [0] * 24
+    hours[9], hours[10] = 8, 4
+    lines = hours_chart(hours, height=2).plain.splitlines()
+    assert lines[0].startswith("8 ┤") and lines[-1].startswith("   00 01")
+    col = 3 + 9 * 3  # hour 9's bar
+    assert lines[0][col : col + 2] == "██" and lines[1][col : col + 2] == "██"
+    assert lines[0][col + 3 : col + 5] == "  " and lines[1][col + 3 : col + 5] == "██"
+    assert "No requests arrived" in hours_chart([0] * 24).plain
+
+    mix = outcomes_chart([("signpost", 3), ("clinical", 1), ("admin", 0)], width=8).plain
+    assert mix.splitlines() == [
+        "signpost ████████     3  75.0%",
+        "clinical ██▋          1  25.0%",
+        "admin                 0   0.0%",
+    ]
+    assert "No requests were completed" in outcomes_chart([("signpost", 0)]).plain
+
+    fair = PracticeLine("Z1", "Fair", {"HUB_SHARE_PCT": 50.0, "LIST_SHARE_PCT": 50.0})
+    heavy = PracticeLine(
+        "Z2",
+        "Heavy user with a long name",
+        {"HUB_SHARE_PCT": 40.0, "LIST_SHARE_PCT": 20.0, "EQUITY_RATIO": 2.0},
+    )
+    quiet = PracticeLine(
+        "Z3", "Quiet", {"HUB_SHARE_PCT": 10.0, "LIST_SHARE_PCT": 30.0, "EQUITY_RATIO": 0.33}
+    )
+    lines = share_chart([fair, heavy, quiet], width=10).plain.splitlines()
+    assert len(lines) == 6
+    assert lines[0].startswith("Z1 Fair") and lines[0].endswith("██████████  50.0%")
+    assert "Heavy user with a l…" in lines[2] and lines[2].endswith("▲ 2.0×")
+    assert "████████  " in lines[2] and "████        20.0%" in lines[3]
+    assert "▲" not in lines[4] and "▲" not in lines[0]
+    empty = PracticeLine("Z4", "None yet", {"HUB_SHARE_PCT": None, "LIST_SHARE_PCT": 12.5})
+    assert "–%" in share_chart([empty]).plain
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+
+
+def test_reports_snapshot(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await open_reports(pilot)
+        await choose(pilot, screen, "3", "week")
+        text = screen_text(app)
+        assert "This week (Mon 16 Nov – Sun 22 Nov)" in text and "as of 21:30" in text
+        assert "Median min to 1st action" in text
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_reports_charts_snapshot(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await open_reports(pilot)
+        await choose(pilot, screen, "3", "week")
+        body = screen.query_one("#report-body")
+        body.scroll_to_widget(screen.query_one("#hours-title"), animate=False, top=True)
+        await pilot.pause()
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Arrivals by hour" in text and "Outcome mix" in text
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
