@@ -98,7 +98,10 @@ class QueueScreen(Screen[None]):
 
     def reload(self) -> None:
         """Refetch the visible rows and the tab counts."""
-        self.query_one(QueueTable).refresh_data()
+        tables = self.query(QueueTable)
+        if not tables:  # a poll that lands while the app shuts down: nothing left to refresh
+            return
+        tables.first().refresh_data()
         self._counts()
 
     @work(thread=True, exclusive=True, group="counts")
@@ -107,7 +110,10 @@ class QueueScreen(Screen[None]):
         self.app.call_from_thread(self._show_counts, counts)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        tabs = self.query_one(Tabs)
+        found = self.query(Tabs)
+        if not found:
+            return
+        tabs = found.first()
         for view, n in counts.items():
             tab = tabs.query_one(f"#{view}", Tab)
             tab.label = f"{VIEW_LABELS[view]} ({n})"
