@@ -72,7 +72,10 @@ class CliError(Exception):
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    # escaped: a message may quote input or data holding [brackets]
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -398,6 +398,11 @@ class HubService:
             row.setdefault("status", Status.QUEUED.value)
             row.setdefault("epoch", 0)
             row.setdefault("ingested_at", now)
+            # a supplier clock or time zone ahead of ours: never received later than it arrived
+            # here (so never due later than it should be, nor counted before it came)
+            received = row.get("received_at")
+            if isinstance(received, datetime) and received > now:
+                row["received_at"] = now
             row.setdefault("updated_at", now)
             if "due_by" not in row:
                 row["due_by"] = self.due_by(row["received_at"], row.get("priority", 0))
@@ -775,17 +780,26 @@ class HubService:
 
         return self.clock().astimezone(LONDON).date()
 
-    def _practice_refs(self) -> list[Any]:
+    @staticmethod
+    def _practice_refs(conn: Any) -> list[Any]:
         from ehub_tui.export.returns import PracticeRef
 
-        with read_tx(self.engine) as conn:
-            rows = conn.execute(select(P).order_by(P.c.ods_code)).all()
-        return [
+        rows = conn.execute(select(P)).all()
+        refs = [
             PracticeRef(r.ods_code, r.name, r.pcn_code, r.pcn_name, int(r.list_size or 0))
             for r in rows
         ]
+        return sorted(refs, key=lambda p: p.ods_code)  # the same order on every engine
 
-    def _build_return(self, first: date, last: date, practice: str | None, progress: Any) -> Any:
+    def _build_return(
+        self,
+        first: date,
+        last: date,
+        practice: str | None,
+        progress: Any,
+        also: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """The return, read from one snapshot; ``also(conn)`` reads more from that snapshot."""
         from ehub_tui.export.returns import build_return
         from ehub_tui.store import returns as store_returns
 
@@ -793,10 +807,8 @@ class HubService:
             raise StoreError(f"the range ends ({last}) before it starts ({first})")
         if first > self.today():
             raise StoreError(f"{first} is in the future: there is nothing to report yet")
-        refs = self._practice_refs()
-        if practice is not None and practice not in {p.ods_code for p in refs}:
-            known = ", ".join(p.ods_code for p in refs) or "none yet"
-            raise StoreError(f"no practice {practice!r} in this hub (practices: {known})")
+        if first.year < 2000:
+            raise StoreError(f"{first} is before 2000: online consultations had not started")
 
         class _Reader:
             def __init__(self, conn: Any) -> None:
@@ -809,7 +821,18 @@ class HubService:
                 return store_returns.open_at(self.conn, day)
 
         with read_tx(self.engine, snapshot=True) as conn:
-            return build_return(_Reader(conn), refs, first, last, practice, progress)
+            refs = self._practice_refs(conn)
+            if not refs:
+                raise StoreError(
+                    "this hub has no practices yet: import them first "
+                    "(ehub-tui practices import FILE)"
+                )
+            if practice is not None and practice not in {p.ods_code for p in refs}:
+                known = ", ".join(p.ods_code for p in refs)
+                raise StoreError(f"no practice {practice!r} in this hub (practices: {known})")
+            ret = build_return(_Reader(conn), refs, first, last, practice, progress)
+            extra = also(conn) if also is not None else None
+        return ret, extra
 
     def daily_return(
         self,
@@ -824,7 +847,7 @@ class HubService:
         Reads one consistent snapshot of the hub; the export itself is audited (who, which days).
         """
         self._require("export_returns")
-        ret = self._build_return(first, last, practice, progress)
+        ret, _ = self._build_return(first, last, practice, progress)
         with write_tx(self.engine) as conn:
             audit.append(
                 conn,
@@ -855,9 +878,9 @@ class HubService:
             first, last = period_days(period, self.today())
         except ValueError as exc:
             raise StoreError(str(exc)) from None
-        ret = self._build_return(first, last, None, None)
-        with read_tx(self.engine) as conn:
-            hours = store_returns.arrivals_by_hour(conn, first, last)
+        ret, hours = self._build_return(
+            first, last, None, None, lambda conn: store_returns.arrivals_by_hour(conn, first, last)
+        )
         return build_report(period, ret, hours, self.clock())
 
     def verify_audit(self) -> audit.VerifyResult:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-LONG_RANGE_DAYS = 31  # a progress bar from here on
+LONG_RANGE_DAYS = 28  # a progress bar from four weeks on
 
 
 def _parse_day(text: str, option: str, today: date) -> date:
@@ -64,49 +68,78 @@ def default_name(first: date, last: date, fmt: str, practice: str | None) -> str
     return f"ehub-return-{who}{days}.{fmt}"
 
 
-def _write_atomically(path: Path, write: Any) -> int:
-    """Write through a temporary file beside ``path`` and rename it, so no half file is left."""
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        from ehub_tui.cli import CliError
+def _cannot_write(path: Path, exc: OSError) -> Exception:
+    from ehub_tui.cli import CliError
 
+    return CliError(f"{path}: cannot write the return there ({exc.strerror or exc})")
+
+
+def _write_atomically(path: Path, write: Callable[[IO[str]], int]) -> int:
+    """Write through a temporary file beside ``path`` and rename it, so no half file is left.
+
+    A new file gets the usual permissions (umask); a replaced one keeps its own.
+    """
+    from ehub_tui.cli import CliError
+
+    folder = path.parent
+    if not folder.is_dir():
         raise CliError(f"{folder}: no such folder to write the return in")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             n = int(write(fh))
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return n
 
 
-def _build(service: Any, first: date, last: date, practice: str | None, purpose: str) -> Any:
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def _progress(days: int) -> Iterator[Callable[[str], Callable[[int, int], None]] | None]:
+    """On a terminal, for long ranges: one bar, per stage ("counting days", "writing")."""
     from ehub_tui.cli import err
 
-    days = (last - first).days + 1
     if days < LONG_RANGE_DAYS or not err.is_terminal:
-        return service.daily_return(first, last, practice, purpose=purpose)
+        yield None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("counting days"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task("days", total=days)
+        task = progress.add_task("counting days", total=days)
 
-        def on_progress(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def stage(name: str) -> Callable[[int, int], None]:
+            progress.update(task, description=name, completed=0, total=days)
 
-        return service.daily_return(first, last, practice, on_progress, purpose=purpose)
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            return on_progress
+
+        yield stage
 
 
 SUMMARY_COLUMNS = (
@@ -150,35 +183,58 @@ def _cell(value: Any) -> str:
     return f"{value:,.1f}"
 
 
-def summary_table(ret: Any) -> Table:
-    """A Rich table: a column per practice (ODS code; names in the caption), then the hub."""
+def summary_tables(ret: Any, width: int = 80) -> list[Table]:
+    """The summary as Rich tables: the whole hub and a column per practice (ODS code; names in
+    the caption), split into as many tables as it takes to fit ``width`` without cutting a
+    figure short."""
     from ehub_tui.export.metrics import ALL_SUPPLIERS
 
+    hub = ret.totals[ALL_SUPPLIERS]
+    columns: list[tuple[str, list[str]]] = []
+    if len(ret.practices) > 1:
+        columns.append(("All", [_cell(hub.get(k)) if k in hub else "" for _, k in SUMMARY_COLUMNS]))
+    for p in ret.practices:
+        vals = ret.totals[p.ods_code]
+        columns.append((p.ods_code, [_cell(vals.get(k)) for _, k in SUMMARY_COLUMNS]))
+    label_width = max(len(label) for label, _ in SUMMARY_COLUMNS)
+    groups: list[list[tuple[str, list[str]]]] = [[]]
+    used = label_width + 4  # the label column, its padding and the outer borders
+    for col in columns:
+        need = max(len(col[0]), *(len(c) for c in col[1])) + 3
+        if groups[-1] and used + need > width:
+            groups.append([])
+            used = label_width + 4
+        groups[-1].append(col)
+        used += need
     span = (
         f"{ret.first:%a %d %b %Y}"
         if ret.first == ret.last
         else f"{ret.first:%a %d %b} – {ret.last:%a %d %b %Y}"
     )
-    caption = " · ".join(f"{p.ods_code} {p.name}" for p in ret.practices)
-    t = Table(
-        title=f"Daily return summary, {span}",
-        title_justify="left",
-        caption=caption,
-        caption_justify="left",
-    )
-    t.add_column("", no_wrap=True)
-    for p in ret.practices:
-        t.add_column(p.ods_code, justify="right", no_wrap=True)
-    both = len(ret.practices) > 1
-    if both:
-        t.add_column("All", justify="right", style="bold", no_wrap=True)
-    hub = ret.totals[ALL_SUPPLIERS]
-    for label, key in SUMMARY_COLUMNS:
-        cells = [_cell(ret.totals[p.ods_code].get(key)) for p in ret.practices]
-        if both:
-            cells.append(_cell(hub.get(key)) if key in hub else "")
-        t.add_row(label, *cells)
-    return t
+    tables = []
+    for i, group in enumerate(groups):
+        shown = {code for code, _ in group}
+        names = [p for p in ret.practices if p.ods_code in shown]
+        title = f"Daily return summary, {span}"
+        if i:
+            title = f"… continued ({i + 1} of {len(groups)})"
+        elif len(groups) > 1:
+            title += f" (1 of {len(groups)})"
+        t = Table(
+            title=Text(title),
+            title_justify="left",
+            caption=Text(" · ".join(f"{p.ods_code} {p.name}" for p in names)),
+            caption_justify="left",
+        )
+        t.add_column("", no_wrap=True)
+        for code, _ in group:
+            t.add_column(
+                Text(code), justify="right", no_wrap=True, style="bold" if code == "All" else ""
+            )
+        for row, (label, _) in enumerate(SUMMARY_COLUMNS):
+            t.add_row(label, *(Text(cells[row]) for _, cells in group))
+        tables.append(t)
+    return tables
 
 
 def export_cmd(
@@ -190,13 +246,18 @@ def export_cmd(
         str | None, typer.Option("--to", help="Last day of a range (inclusive; default yesterday).")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="csv (default) or json.", case_sensitive=False)
-    ] = "csv",
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv or json (default: from the --out file's extension, else csv).",
+            case_sensitive=False,
+        ),
+    ] = None,
     out_path: Annotated[
         str | None,
         typer.Option(
             "--out",
-            help="File to write, or - for standard output "
+            help="File or folder to write, or - for standard output "
             "(default: ehub-return-<dates>.<format> in this folder).",
         ),
     ] = None,
@@ -206,7 +267,12 @@ def export_cmd(
     summary: Annotated[
         bool, typer.Option("--summary", help="Print a table per practice instead of a file.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print what was written (or, with --summary, the summary) as JSON."
+        ),
+    ] = False,
 ) -> None:
     """Write the daily return (long form, no patient identifiers) for yesterday or given days.
 
@@ -216,9 +282,7 @@ def export_cmd(
     from ehub_tui.cli import CliError, _print_json, _service, err, friendly_errors, out
 
     with friendly_errors():
-        fmt = fmt.lower()
-        if fmt not in ("csv", "json"):
-            raise CliError(f"--format {fmt!r} is not known: use csv or json")
+        fmt = _choose_format(fmt, out_path, summary)
         if summary and out_path is not None:
             raise CliError("--summary prints a table instead of writing a file: drop --out")
         if as_json and out_path == "-":
@@ -226,33 +290,50 @@ def export_cmd(
                 "--out - writes the return itself to standard output; drop --json "
                 "(or use --format json for a JSON return)"
             )
-        practice = practice.strip().upper() if practice else None
+        if practice is not None:
+            practice = practice.strip().upper()
+            if not practice:
+                raise CliError("--practice needs an ODS code, e.g. --practice Z99001")
         service = _service()
-        first, last = resolve_range(day, start, end, service.today())
-        if last == service.today() and not as_json:
+        today = service.today()
+        first, last = resolve_range(day, start, end, today)
+        if last == today and not as_json:
             err.print("[yellow]note:[/] today is not over: its figures are so far.")
-        ret = _build(service, first, last, practice, "summary" if summary else "export")
-        if summary:
-            if as_json:
-                _print_json(summary_dict(ret))
-            else:
-                out.print(summary_table(ret))
-            return
-        from ehub_tui.export.writers import write_csv, write_json
+        days = (last - first).days + 1
+        path: Path | None = None
+        if out_path not in (None, "-") and not summary:
+            path = Path(str(out_path)).expanduser()
+            if path.is_dir():
+                path = path / default_name(first, last, fmt, practice)
+        with _progress(days) as stage:
+            ret = service.daily_return(
+                first,
+                last,
+                practice,
+                stage("counting days") if stage else None,
+                purpose="summary" if summary else "export",
+            )
+            if summary:
+                if as_json:
+                    _print_json(summary_dict(ret))
+                else:
+                    for table in summary_tables(ret, out.width):
+                        out.print(table)
+                return
+            from ehub_tui.export.writers import write_csv, write_json
 
-        def write(fh: Any) -> int:
-            return write_csv(ret, fh) if fmt == "csv" else write_json(ret, fh, practice)
+            on_day = stage("writing") if stage else None
 
-        if out_path == "-":
-            try:
-                write(sys.stdout)
-                sys.stdout.flush()
-            except BrokenPipeError:  # e.g. `| head`: the reader has all it wanted
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            return
-        path = Path(out_path or default_name(first, last, fmt, practice))
-        rows = _write_atomically(path, write)
+            def write(fh: IO[str]) -> int:
+                if fmt == "csv":
+                    return write_csv(ret, fh, on_day)
+                return write_json(ret, fh, practice, on_day)
+
+            if out_path == "-":
+                _to_stdout(write)
+                return
+            path = path or Path(default_name(first, last, fmt, practice))
+            rows = _write_atomically(path, write)
         info = {
             "path": str(path),
             "format": fmt,
@@ -268,5 +349,43 @@ def export_cmd(
                 f"Wrote {rows:,} rows ({len(ret.practices)} practice(s), {first} to {last}) "
                 f"to {path}.",
                 highlight=False,
+                markup=False,
                 soft_wrap=True,
             )
+
+
+def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
+    """--format, else the --out file's extension, else csv; a mismatch is refused."""
+    from ehub_tui.cli import CliError
+
+    if summary and fmt is not None:
+        raise CliError("--summary prints a table, not a file: use --summary --json for data")
+    suffix = Path(out_path).suffix.lower().lstrip(".") if out_path not in (None, "-") else ""
+    if fmt is None:
+        return suffix if suffix in ("csv", "json") else "csv"
+    fmt = fmt.lower()
+    if fmt not in ("csv", "json"):
+        raise CliError(f"--format {fmt!r} is not known: use csv or json")
+    if suffix in ("csv", "json") and suffix != fmt:
+        raise CliError(f"--format {fmt} does not match the file name {out_path}: choose one")
+    return fmt
+
+
+def _to_stdout(write: Callable[[IO[str]], int]) -> None:
+    """Write to standard output as UTF-8 whatever its encoding; a closed pipe ends quietly."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    stream: IO[str] = (
+        io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+        if buffer is not None
+        else sys.stdout
+    )
+    try:
+        sys.stdout.flush()
+        write(stream)
+        stream.flush()
+    except BrokenPipeError:  # e.g. `| head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        if stream is not sys.stdout:
+            cast(io.TextIOWrapper, stream).detach()

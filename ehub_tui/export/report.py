@@ -9,19 +9,28 @@ from datetime import date, datetime, timedelta
 from ehub_tui.export import metrics as M
 from ehub_tui.export.returns import DailyReturn, Value
 
-PERIODS = ("today", "yesterday", "week")
-PERIOD_LABELS = {"today": "Today", "yesterday": "Yesterday", "week": "This week"}
+PERIODS = ("today", "yesterday", "week", "last_week")
+PERIOD_LABELS = {
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "week": "This week",
+    "last_week": "Last week",
+}
 
 
 def period_days(period: str, today: date) -> tuple[date, date]:
-    """The first and last UK-local day of a period (the week runs Monday to today)."""
+    """The first and last UK-local day of a period (this week runs Monday to today; last week
+    Monday to Sunday before it)."""
     if period == "today":
         return today, today
     if period == "yesterday":
         y = today - timedelta(days=1)
         return y, y
+    monday = today - timedelta(days=today.weekday())
     if period == "week":
-        return today - timedelta(days=today.weekday()), today
+        return monday, today
+    if period == "last_week":
+        return monday - timedelta(days=7), monday - timedelta(days=1)
     raise ValueError(f"unknown period {period!r}: choose one of {', '.join(PERIODS)}")
 
 

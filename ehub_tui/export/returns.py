@@ -19,6 +19,7 @@ from ehub_tui.export import metrics as M
 from ehub_tui.store.returns import RangeCounts, parse_seconds
 
 Value = int | float | None
+ProgressFn = Callable[[int, int], None]
 CHUNK_DAYS = 31  # one set of queries per month of the range (progress advances per chunk)
 
 
@@ -43,9 +44,6 @@ class Reader(Protocol):
     def open_at(self, day: date) -> dict[str, int]:
         """Open items per practice at 00:00 UK time on ``day``."""
         ...
-
-
-ProgressFn = Callable[[int, int], None]
 
 
 def percentile(sorted_values: list[int], q: float) -> float | None:
@@ -97,10 +95,15 @@ class DailyReturn:
         order += [(s, m) for s in self.suppliers for m in M.SUBMISSIONS]
         return order
 
-    def rows(self) -> Iterator[tuple[str, str, str, str, str, str, str, Value]]:
-        """Long-form rows: DATE, PCN_CODE, PCN_NAME, GP_CODE, GP_NAME, SUPPLIER, METRIC, VALUE."""
+    def rows(
+        self, on_day: ProgressFn | None = None
+    ) -> Iterator[tuple[str, str, str, str, str, str, str, Value]]:
+        """Long-form rows: DATE, PCN_CODE, PCN_NAME, GP_CODE, GP_NAME, SUPPLIER, METRIC, VALUE.
+
+        ``on_day(done, total)`` is called after each day's rows (a progress bar)."""
         order = self.metric_order()
-        for day in self.days:
+        days = self.days
+        for i, day in enumerate(days):
             iso = day.isoformat()
             for pr in self.practices:
                 cell = self.cells[(iso, pr.ods_code)]
@@ -115,6 +118,8 @@ class DailyReturn:
                         metric,
                         cell.get((supplier, metric), 0),
                     )
+            if on_day is not None:
+                on_day(i + 1, len(days))
 
     def value(self, day: date, ods: str, metric: str, supplier: str = M.ALL_SUPPLIERS) -> Value:
         """One cell (0 for a count that did not occur)."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO
 
 from ehub_tui.export.metrics import COLUMNS
 from ehub_tui.export.returns import DailyReturn, Value
 
 FORMAT_VERSION = 1
+DayFn = Callable[[int, int], None]  # (days written, days in all)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,12 +38,12 @@ def _text_row(row: tuple[str, str, str, str, str, str, str, Value]) -> list[str]
     return [safe_text(t) for t in text] + [format_value(value)]
 
 
-def write_csv(ret: DailyReturn, out: IO[str]) -> int:
+def write_csv(ret: DailyReturn, out: IO[str], on_day: DayFn | None = None) -> int:
     """Write the return as CSV; returns the number of data rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     n = 0
-    for row in ret.rows():
+    for row in ret.rows(on_day):
         writer.writerow(_text_row(row))
         n += 1
     return n
@@ -56,7 +57,9 @@ def _json_rows(rows: Iterable[tuple[str, str, str, str, str, str, str, Value]]) 
         yield json.dumps(obj, ensure_ascii=False)
 
 
-def write_json(ret: DailyReturn, out: IO[str], practice: str | None = None) -> int:
+def write_json(
+    ret: DailyReturn, out: IO[str], practice: str | None = None, on_day: DayFn | None = None
+) -> int:
     """Write the return as one JSON document (one row per line); returns the number of rows."""
     head = {
         "return": "ehub-tui daily return",
@@ -69,7 +72,7 @@ def write_json(ret: DailyReturn, out: IO[str], practice: str | None = None) -> i
     text = json.dumps(head, ensure_ascii=False, indent=2)
     out.write(text[: text.rindex("}")].rstrip() + ',\n  "rows": [')
     n = 0
-    for line in _json_rows(ret.rows()):
+    for line in _json_rows(ret.rows(on_day)):
         out.write(("\n    " if n == 0 else ",\n    ") + line)
         n += 1
     out.write("\n  ]\n}\n" if n else "]\n}\n")

@@ -81,9 +81,17 @@ class _Sql:
 
     def seconds(self, later: str, earlier: str) -> str:
         """Whole seconds from ``earlier`` to ``later``."""
+        # whole seconds of each time, then the difference: the same on both engines
+        # (SQLite's julianday keeps milliseconds only, so a rounded difference could differ)
         if self.sqlite:
-            return f"CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400) AS INTEGER)"
-        return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS INTEGER)"
+            return (
+                f"(CAST(strftime('%s', {later}) AS INTEGER) "
+                f"- CAST(strftime('%s', {earlier}) AS INTEGER))"
+            )
+        return (
+            f"CAST(FLOOR(EXTRACT(EPOCH FROM {later})) "
+            f"- FLOOR(EXTRACT(EPOCH FROM {earlier})) AS INTEGER)"
+        )
 
 
 @dataclass

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from tests.conftest import FIXTURES, FrozenClock
 from tests.support.history import work_week
 
 GOLDEN = Path(__file__).parent / "golden"
+EXPORT_DAY = ("export", "--date", "2026-11-18", "--out", "-")
 
 
 def cli(*args: str) -> Result:
@@ -141,3 +145,104 @@ def test_exports_are_audited(embedded_week: None) -> None:
     exports = [e for e in events if e["action"] == "export"]
     assert exports and exports[0]["body"]["from"] == "2026-11-18"
     assert date.fromisoformat(exports[0]["body"]["to"]) == date(2026, 11, 18)
+
+
+def test_brackets_in_input_are_shown_not_parsed(embedded_week: None) -> None:
+    result = cli("export", "--date", "[/x]")
+    assert result.exit_code == 2 and "--date '[/x]' is not a date" in result.stderr
+    result = cli("export", "--date", "2026-11-18", "--practice", "Z[/]")
+    assert result.exit_code == 2 and "no practice 'Z[/]'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--practice", " "), "--practice needs an ODS code"),
+        (("--summary", "--format", "json"), "use --summary --json for data"),
+        (("--date", "1999-12-31"), "1999-12-31 is before 2000"),
+        (("--out", "r.json", "--format", "csv"), "--format csv does not match the file name"),
+    ],
+)
+def test_more_bad_arguments(embedded_week: None, args: tuple[str, ...], message: str) -> None:
+    result = cli("export", *args)
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_out_names_a_folder_or_a_file_whose_extension_gives_the_format(
+    embedded_week: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    assert cli("export", "--date", "2026-11-18", "--out", str(folder)).exit_code == 0
+    assert [p.name for p in folder.iterdir()] == ["ehub-return-2026-11-18.csv"]
+    assert cli("export", "--date", "2026-11-18", "--out", "day.JSON").exit_code == 0
+    assert json.loads((tmp_path / "day.JSON").read_text())["from"] == "2026-11-18"
+    # somewhere that cannot be written: the path given is named, not a temporary file
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = cli("export", "--date", "2026-11-18", "--out", str(blocker / "x.csv"))
+    assert result.exit_code == 2 and f"{blocker}: no such folder" in result.stderr
+
+
+def test_file_permissions_follow_the_umask_or_the_file_replaced(
+    embedded_week: None, tmp_path: Path
+) -> None:
+    old = os.umask(0o022)
+    try:
+        assert cli("export", "--date", "2026-11-18", "--out", "a.csv").exit_code == 0
+        assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "b.csv").write_text("old")
+        (tmp_path / "b.csv").chmod(0o640)
+        assert cli("export", "--date", "2026-11-18", "--out", "b.csv").exit_code == 0
+        assert (tmp_path / "b.csv").stat().st_mode & 0o777 == 0o640
+        assert (tmp_path / "b.csv").read_text().startswith("DATE,")
+    finally:
+        os.umask(old)
+
+
+def test_summary_fits_80_columns_without_cutting_figures(embedded_week: None) -> None:
+    result = cli("export", "--from", "2026-11-16", "--to", "2026-11-22", "--summary")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout.replace("… continued", "")
+    assert "(1 of 2)" in result.stdout and "… continued (2 of 2)" in result.stdout
+    data = json.loads(
+        cli("export", "--from", "2026-11-16", "--to", "2026-11-22", "--summary", "--json").stdout
+    )
+    for p in data["practices"]:  # every practice's figures are printed whole
+        assert p["ods_code"] in result.stdout
+        assert f"{p['MINUTES_TO_COMPLETION_MEDIAN']:,.1f}" in result.stdout
+
+
+def test_stdout_is_utf8_whatever_the_terminal(embedded_week: None) -> None:
+    from ehub_tui.service import HubService
+
+    svc = HubService.open(load_settings())
+    svc.import_practices(
+        [
+            {
+                "ods_code": "Z99001",
+                "name": "Harbour Street Surgery — Café",
+                "pcn_code": "U99001",
+                "pcn_name": "Harbourside & Downs PCN",
+                "list_size": 11200,
+            }
+        ]
+    )
+    svc.close()
+    # a real process whose standard output is cp1252 (e.g. a Windows console)
+    done = subprocess.run(
+        [sys.executable, "-c", "from ehub_tui.cli import main; main()", *EXPORT_DAY],
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert "Harbour Street Surgery — Café" in done.stdout.decode("utf-8")
+
+
+def test_a_hub_without_practices_says_what_to_do(tmp_path: Path) -> None:
+    result = cli("export", "--date", "2026-11-18", "--out", str(tmp_path / "x.csv"))
+    assert result.exit_code == 2 and "no practices yet" in result.stderr
+    assert "ehub-tui practices import" in result.stderr

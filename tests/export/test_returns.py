@@ -308,11 +308,12 @@ def test_progress_is_reported_on_long_ranges(seeded: HubService) -> None:
 def test_no_patient_identifiers_in_any_export(worked: HubService) -> None:
     from rich.console import Console
 
-    from ehub_tui.export.command import summary_dict, summary_table
+    from ehub_tui.export.command import summary_dict, summary_tables
 
     ret = worked.daily_return(WEEK[0], WEEK[-1])
     console = Console(width=200, record=True, file=io.StringIO())
-    console.print(summary_table(ret))
+    for table in summary_tables(ret, 200):
+        console.print(table)
     texts = {
         "csv": render(ret, "csv"),
         "json": render(ret, "json"),
@@ -379,3 +380,50 @@ def test_json_return_matches_the_csv(worked: HubService) -> None:
     for c, j in zip(rows, doc["rows"], strict=True):
         assert c[:7] == [j[k] for k in M.COLUMNS[:7]]
         assert c[7] == ("" if j["VALUE"] is None else str(j["VALUE"]))
+
+
+def test_waits_are_whole_seconds_the_same_way_on_both_engines(
+    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+) -> None:
+    """11.5 s between a received time with milliseconds and a claim: each time's whole
+    seconds, then the difference (12 s here) — never a rounding that one engine does
+    differently."""
+    received = datetime(2026, 11, 20, 9, 0, 0, 600_000, tzinfo=UTC)
+    (created,), _ = seeded.store_intake([oc_row(1, received_at=received)])
+    nav = make_service("nav1")
+    clock.now = datetime(2026, 11, 20, 9, 0, 12, 100_000, tzinfo=UTC)
+    claim = nav.claim(created[1])
+    clock.now = datetime(2026, 11, 20, 9, 1, 0, 599_000, tzinfo=UTC)
+    nav.complete(claim, {"category": "admin", "route": "r", "destination": "Fit note"})
+    ret = seeded.daily_return(date(2026, 11, 20), date(2026, 11, 20))
+    ods = oc_row(1)["practice_ods"]
+    assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_FIRST_ACTION_MEDIAN") == 0.2  # 12 s
+    assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_COMPLETION_MEDIAN") == 1.0  # 60 s
+
+
+def test_a_received_time_in_the_future_is_taken_as_the_arrival(
+    seeded: HubService, clock: FrozenClock
+) -> None:
+    """A supplier clock (or time zone) ahead of ours: the item counts, and is due, from when it
+    reached the hub — never later — so the backlog still reconciles."""
+    ahead = clock() + timedelta(hours=1)
+    (created,), _ = seeded.store_intake([oc_row(1, received_at=ahead)])
+    item = seeded.get_consultation(created[1])
+    assert item["received_at"] == clock()
+    assert item["due_by"] == seeded.due_by(clock(), 0)
+    today = clock().astimezone(LONDON).date()
+    ret = seeded.daily_return(today, today)
+    ods = oc_row(1)["practice_ods"]
+    assert ret.value(today, ods, "OC_TOTAL_SUBMISSIONS") == 1
+    assert ret.value(today, ods, "BACKLOG_END") == 1
+
+
+def test_report_periods(seeded: HubService, make_service: Callable[..., HubService]) -> None:
+    sup = make_service("sup1")  # the clock: Monday 23 November 2026
+    spans = {p: (sup.report(p).first, sup.report(p).last) for p in ("today", "week", "last_week")}
+    assert spans["today"] == (date(2026, 11, 23), date(2026, 11, 23))
+    assert spans["week"] == (date(2026, 11, 23), date(2026, 11, 23))
+    assert spans["last_week"] == (date(2026, 11, 16), date(2026, 11, 22))
+    assert sup.report("last_week").label == "Last week (Mon 16 Nov – Sun 22 Nov)"
+    with pytest.raises(StoreError, match="unknown period 'month'"):
+        sup.report("month")

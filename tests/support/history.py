@@ -80,10 +80,8 @@ def work_week(
     for n_day, day in enumerate(WEEK):
         # three deliveries a day (noon, 8 pm, just before midnight); work after the first two
         for ingest_hour, work_items in ((12, 6 + n_day % 3), (20, 9 - n_day % 4), (24, 0)):
-            cut = local(day, ingest_hour) if ingest_hour < 24 else local(day, 23, 59)
+            cut = local(day, ingest_hour) if ingest_hour < 24 else local(day + timedelta(1), 0)
             clock.now = cut
-            if ingest_hour == 24:
-                cut = local(day + timedelta(days=1), 0)
             batch = [r for r in by_day[day] if _received(r) < cut]
             by_day[day] = [r for r in by_day[day] if _received(r) >= cut]
             if batch:
