@@ -84,6 +84,7 @@ from ehub_tui.practices import load_practices  # noqa: E402
 from ehub_tui.service import HubService  # noqa: E402
 from ehub_tui.store import bulk  # noqa: E402
 from ehub_tui.store import returns as store_returns  # noqa: E402
+from ehub_tui.store.queue import whole_seconds  # noqa: E402
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)  # all GMT: no clock change in the month
 START = datetime(2026, 11, 1, tzinfo=UTC)  # 00:00 UK time on FIRST
@@ -207,7 +208,7 @@ C_COLUMNS = (
 O_COLUMNS = (
     "consultation_id, navigator, category, route, destination, urgency, snomed_code, sop_id, "
     "sop_version, sop_sha256, engine_version, detail, received_at, claimed_at, first_viewed_at, "
-    "completed_at, handling_seconds, epoch"
+    "completed_at, handling_seconds, epoch, first_action_seconds, completion_seconds"
 )
 A_COLUMNS = "seq, at, actor, action, consultation_id, body, body_digest, prev_hash, hash"
 
@@ -415,6 +416,9 @@ def build_hub(workdir: Path, n_outcomes: int, seed: int) -> tuple[Settings, Trut
                     sv(it["completed"]),
                     (it["completed"] - it["claimed"]).total_seconds(),
                     1,
+                    # the waits the store fixes at completion (queue.complete)
+                    whole_seconds(it["first_claimed"] or it["claimed"]) - whole_seconds(received),
+                    whole_seconds(it["completed"]) - whole_seconds(received),
                 )
             )
     o_rows.sort(key=lambda r: r[15] or "")  # outcome ids in completion order
@@ -427,7 +431,7 @@ def build_hub(workdir: Path, n_outcomes: int, seed: int) -> tuple[Settings, Trut
     conn.executemany(
         f"INSERT INTO consultation ({C_COLUMNS}) VALUES ({','.join('?' * 29)})", c_rows
     )
-    conn.executemany(f"INSERT INTO outcome ({O_COLUMNS}) VALUES ({','.join('?' * 18)})", o_rows)
+    conn.executemany(f"INSERT INTO outcome ({O_COLUMNS}) VALUES ({','.join('?' * 20)})", o_rows)
     # The audit chain's hashes are NOT valid here (fake digests): the return only counts
     # 'reassign' events, and only the head's seq must be right for the export's own event.
     fake = "0" * 64

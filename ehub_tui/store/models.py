@@ -142,6 +142,10 @@ class Outcome(SQLModel, table=True):
     completed_at: datetime = _dt()
     handling_seconds: float = 0.0
     epoch: int = 0
+    # migration 0004: the waits the daily return reports, fixed when the item is completed
+    # (each time cut to its whole second, then the difference)
+    first_action_seconds: int | None = None
+    completion_seconds: int | None = None
 
 
 class HubUser(SQLModel, table=True):

@@ -8,6 +8,7 @@ overwrite newer work.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,11 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 QUEUE_ORDER = (C.c.priority.desc(), C.c.received_at, C.c.id)
+
+
+def whole_seconds(dt: datetime) -> int:
+    """Seconds since the epoch, cut to the whole second (waits are differences of these)."""
+    return math.floor(dt.timestamp())
 
 
 def _first_claim(now: datetime) -> Any:
@@ -231,11 +237,12 @@ def complete(
         update(C)
         .where(_guard(item_id, me, epoch))
         .values(status=Status.COMPLETED, completed_at=now, lease_until=None, updated_at=now)
-        .returning(C.c.received_at, C.c.claimed_at)
+        .returning(C.c.received_at, C.c.claimed_at, C.c.first_claimed_at)
     ).first()
     if row is None:
         raise _lost(conn, item_id, me)
     values = dict(outcome)
+    first_action = row.first_claimed_at or row.claimed_at
     values.update(
         consultation_id=item_id,
         navigator=me,
@@ -243,6 +250,12 @@ def complete(
         received_at=row.received_at,
         claimed_at=row.claimed_at,
         completed_at=now,
+        completion_seconds=whole_seconds(now) - whole_seconds(row.received_at),
+        first_action_seconds=(
+            None
+            if first_action is None
+            else whole_seconds(first_action) - whole_seconds(row.received_at)
+        ),
     )
     values.setdefault("detail", {})
     values.setdefault("destination", "")

@@ -79,20 +79,6 @@ class _Sql:
             return f"group_concat({expr})"
         return f"string_agg(CAST({expr} AS text), ',')"
 
-    def seconds(self, later: str, earlier: str) -> str:
-        """Whole seconds from ``earlier`` to ``later``."""
-        # whole seconds of each time, then the difference: the same on both engines
-        # (SQLite's julianday keeps milliseconds only, so a rounded difference could differ)
-        if self.sqlite:
-            return (
-                f"(CAST(strftime('%s', {later}) AS INTEGER) "
-                f"- CAST(strftime('%s', {earlier}) AS INTEGER))"
-            )
-        return (
-            f"CAST(FLOOR(EXTRACT(EPOCH FROM {later})) "
-            f"- FLOOR(EXTRACT(EPOCH FROM {earlier})) AS INTEGER)"
-        )
-
 
 @dataclass
 class RangeCounts:
@@ -145,16 +131,14 @@ def range_counts(conn: Connection, first: date, last: date) -> RangeCounts:
             (s, e),
         )
     ]
-    # one pass over the period's outcomes: counts per group, and each group's waiting times
-    # gathered as text ("12,340,…") so medians need no second scan
-    first_action = q.seconds("COALESCE(c.first_claimed_at, o.claimed_at)", "o.received_at")
-    completion = q.seconds("o.completed_at", "o.received_at")
+    # one pass over the period's outcomes: counts per group, and each group's waits (fixed at
+    # completion, whole seconds) gathered as text ("12,340,…") so medians need no second scan
     for d, pr, cat, dest, snomed, tpl, n, w, firsts, dones in _rows(
         conn,
         f"SELECT {q.local('o.completed_at')}, c.practice_ods, o.category, o.destination, "
         "o.snomed_code, c.template, COUNT(*), "
         "SUM(CASE WHEN o.completed_at <= c.due_by THEN 1 ELSE 0 END), "
-        f"{q.gather(first_action)}, {q.gather(completion)} "
+        f"{q.gather('o.first_action_seconds')}, {q.gather('o.completion_seconds')} "
         "FROM outcome o JOIN consultation c ON c.id = o.consultation_id "
         f"WHERE o.completed_at >= {p} AND o.completed_at < {p} "
         "GROUP BY 1, 2, 3, 4, 5, 6",

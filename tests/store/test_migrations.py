@@ -104,7 +104,9 @@ def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
     sup.cancel(ids[3], "duplicate")
     cancelled_at = clock()
     clock.advance(minutes=5)
-    nav.claim(ids[1])  # claimed again later: the first claim still counts
+    again = nav.claim(ids[1])  # claimed again later: the first claim still counts
+    clock.advance(seconds=90)
+    nav.complete(again, {"category": "admin", "route": "r", "destination": "Fit note"})
 
     def columns() -> dict[int, tuple[Any, Any]]:
         with read_tx(seeded.engine) as conn:
@@ -118,6 +120,18 @@ def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
         ids[3]: (None, cancelled_at),
     }
     assert columns() == expected
+
+    def waits() -> list[tuple[Any, Any]]:
+        with read_tx(seeded.engine) as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text("SELECT first_action_seconds, completion_seconds FROM outcome")
+                )
+            ]
+
+    # received 09:00 (oc_row), first claimed 10:05, completed 10:21:30
+    assert waits() == [(65 * 60, 81 * 60 + 30)]
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with seeded.engine.begin() as conn:
@@ -127,3 +141,4 @@ def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
         assert current_revision(conn) == "0003"
     assert upgrade(seeded.engine) is True
     assert columns() == expected
+    assert waits() == [(65 * 60, 81 * 60 + 30)]  # refilled by the migration

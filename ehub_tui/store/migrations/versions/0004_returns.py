@@ -1,5 +1,5 @@
-"""returns: when an item was first picked up and when it was cancelled, and the indexes the
-daily return reads
+"""returns: when an item was first picked up and when it was cancelled, each outcome's waits,
+and the indexes the daily return reads
 
 Revision ID: 0004
 Revises: 0003
@@ -32,6 +32,31 @@ def upgrade() -> None:
         "WHERE a.consultation_id = consultation.id AND a.action = 'cancel'), updated_at) "
         "WHERE status = 'cancelled'"
     )
+    # the waits of outcomes already recorded (new ones are fixed at completion)
+    op.add_column("outcome", sa.Column("first_action_seconds", sa.Integer(), nullable=True))
+    op.add_column("outcome", sa.Column("completion_seconds", sa.Integer(), nullable=True))
+    sqlite = op.get_bind().dialect.name == "sqlite"
+
+    def seconds(later: str, earlier: str) -> str:
+        # each time cut to its whole second, then the difference (as queue.complete does)
+        if sqlite:
+            return (
+                f"CAST(ROUND((julianday(substr({later}, 1, 19)) "
+                f"- julianday(substr({earlier}, 1, 19))) * 86400) AS INTEGER)"
+            )
+        return (
+            f"CAST(FLOOR(EXTRACT(EPOCH FROM {later})) "
+            f"- FLOOR(EXTRACT(EPOCH FROM {earlier})) AS INTEGER)"
+        )
+
+    first = (
+        "(SELECT COALESCE(c.first_claimed_at, outcome.claimed_at) FROM consultation c "
+        "WHERE c.id = outcome.consultation_id)"
+    )
+    op.execute(
+        f"UPDATE outcome SET completion_seconds = {seconds('completed_at', 'received_at')}, "
+        f"first_action_seconds = {seconds(first, 'received_at')}"
+    )
     # covering indexes: the backlog open at a midnight counts items closed after it
     op.create_index(
         "ix_consultation_completed", "consultation", ["completed_at", "received_at", "practice_ods"]
@@ -49,6 +74,9 @@ def downgrade() -> None:
     op.drop_index("ix_outcome_completed", table_name="outcome")
     op.drop_index("ix_consultation_cancelled", table_name="consultation")
     op.drop_index("ix_consultation_completed", table_name="consultation")
-    with op.batch_alter_table("consultation") as batch:
-        batch.drop_column("cancelled_at")
-        batch.drop_column("first_claimed_at")
+    # plain DROP COLUMN (SQLite 3.35+): a batch copy of consultation would trip the outcome's
+    # foreign key
+    op.drop_column("outcome", "completion_seconds")
+    op.drop_column("outcome", "first_action_seconds")
+    op.drop_column("consultation", "cancelled_at")
+    op.drop_column("consultation", "first_claimed_at")
