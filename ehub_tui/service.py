@@ -869,7 +869,8 @@ class HubService:
         return ret
 
     def report(self, period: str) -> Any:
-        """The reports screen's figures for "today", "yesterday" or "week" (supervisors)."""
+        """The reports screen's figures for "today", "yesterday", "week" (Monday to today) or
+        "last_week" (supervisors and managers)."""
         from ehub_tui.export.report import build_report, period_days
         from ehub_tui.store import returns as store_returns
 

@@ -7,10 +7,12 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from ehub_tui.domain.types import Role
 from ehub_tui.service import HubService
 from ehub_tui.ui.format import local
 
@@ -42,24 +44,38 @@ class EhubApp(App[None]):
         self.drafts: dict[int, Any] = {}  # item id → Draft, kept while the app runs
         self._sops_started = False
 
-    def title_line(self) -> str:
-        """Who is signed in, on which hub."""
+    def title_line(self) -> Text:
+        """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
+        the hub's data, so "[/b]" in it is shown as written, never read as markup."""
         u = self.service.user
         who = f"{u.display_name or u.username} ({u.role})" if u else "system"
         where = "demo hub" if self.service.settings.is_embedded else "shared hub"
-        return f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}"
+        return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
 
     def on_mount(self) -> None:
-        from ehub_tui.ui.screens.queue import QueueScreen
+        if self.manager_home():
+            from ehub_tui.ui.screens.reports import ReportsScreen
 
-        self.push_screen(QueueScreen())
-        # Loading, validating and testing the SOPs takes a good part of a second: it starts
-        # once the queue has painted (or after 2 s). A triage screen opened meanwhile waits.
-        self.set_timer(2.0, self.start_sops)
+            # managers do no queue work: they never see the patient queue (initials, request
+            # text), only the figures; esc or q there quits
+            self.push_screen(ReportsScreen(home=True))
+        else:
+            from ehub_tui.ui.screens.queue import QueueScreen
+
+            self.push_screen(QueueScreen())
+            # Loading, validating and testing the SOPs takes a good part of a second: it starts
+            # once the queue has painted (or after 2 s). A triage screen opened meanwhile waits.
+            # (A manager triages nothing: no SOPs, and none of their notices.)
+            self.set_timer(2.0, self.start_sops)
         self.set_interval(30.0, self._check_sops)
         self.set_interval(30.0, self._touch)
         self._touch()
         self._check_size()
+
+    def manager_home(self) -> bool:
+        """Does this user start on the reports instead of the queue (a manager)?"""
+        u = self.service.user
+        return u is not None and u.role == Role.MANAGER
 
     def _touch(self) -> None:
         """Tell the hub this user is online (the supervisor board shows it)."""

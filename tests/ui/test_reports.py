@@ -3,7 +3,8 @@
 The hub is a worked week (tests/support/history.py ``work_week``): the fixture OCs arrive day by
 day from Monday 16 to Sunday 22 November 2026 and are claimed, completed, released, reassigned
 and cancelled under the frozen clock, which it leaves at Sunday 22 November 21:30 UTC (= UK time
-in November). So "today" is Sunday 22 November, "yesterday" Saturday 21 and "this week" 16-22.
+in November). So "today" is Sunday 22 November, "yesterday" Saturday 21, "this week" 16-22 and
+"last week" 9-15 (empty); moved on to Monday 23, "last week" is the worked week.
 The screen must show what ``HubService.report`` (the daily return's counting) gives.
 """
 
@@ -19,10 +20,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from ehub_tui.export.command import SUMMARY_COLUMNS
 from ehub_tui.export.report import PracticeLine
+from ehub_tui.practices import load_practices
 from ehub_tui.service import HubService, PermissionDenied, StoreError
 from ehub_tui.ui.screens.help import HelpScreen
 from ehub_tui.ui.screens.queue import QueueScreen
@@ -34,7 +36,7 @@ from ehub_tui.ui.screens.reports import (
     outcomes_chart,
     share_chart,
 )
-from tests.support.history import work_week
+from tests.support.history import FIXTURES, work_week
 from tests.ui.conftest import CASES, SIZE, Hub, run, screen_text, settle, steady_queue, wait_until
 
 Snap = Callable[..., bool]
@@ -72,6 +74,14 @@ async def choose(pilot: Pilot[Any], screen: ReportsScreen, key: str, period: str
     await settle(pilot)
 
 
+def table_of(screen: ReportsScreen) -> list[list[str]]:
+    """The per-practice table's header and rows, cell by cell (spaces stripped)."""
+    table = screen.query_one("#report-table", DataTable)
+    header = [col.label.plain.strip() for col in table.ordered_columns]
+    rows = [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return [header, *rows] if header else []
+
+
 def text_of(screen: ReportsScreen, widget_id: str, width: int = 200) -> str:
     """What a Static of the screen shows, rendered at ``width`` cells."""
     widget = screen.query_one(f"#{widget_id}", Static)
@@ -104,6 +114,7 @@ def test_supervisor_opens_reports_and_sees_the_returns_figures(
     expected = hub.service(None).report("today")
     app = hub.app("sup1")
     seen: dict[str, str] = {}
+    table: list[list[str]] = []
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -116,7 +127,7 @@ def test_supervisor_opens_reports_and_sees_the_returns_figures(
             assert screen.report is not None and screen.report.period == "today"
             seen["status"] = text_of(screen, "report-status")
             seen["headline"] = text_of(screen, "report-headline")
-            seen["table"] = text_of(screen, "report-table")
+            table.extend(table_of(screen))
             seen["names"] = text_of(screen, "report-names")
             seen["hours"] = text_of(screen, "report-hours")
             seen["hours-title"] = text_of(screen, "hours-title")
@@ -134,14 +145,8 @@ def test_supervisor_opens_reports_and_sees_the_returns_figures(
     for line in headline_of(expected):
         assert line in seen["headline"]
     # the table: a row per CLI summary figure, the hub first, then every practice
-    lines = seen["table"].splitlines()
-    assert lines[0].split() == ["All", *[p.ods_code for p in expected.practices]]
-    rows = {
-        label: line[len(label) :].split()
-        for line in lines
-        for label, _ in SUMMARY_COLUMNS
-        if line.startswith(label)
-    }
+    assert table[0] == ["", "All", *[p.ods_code for p in expected.practices]]
+    rows = {row[0]: row[1:] for row in table[1:]}
     assert list(rows) == [label for label, _ in SUMMARY_COLUMNS]
     assert rows["Received"] == [
         figure(h["OC_TOTAL_SUBMISSIONS"]),
@@ -152,8 +157,14 @@ def test_supervisor_opens_reports_and_sees_the_returns_figures(
         *[figure(p.values["MINUTES_TO_FIRST_ACTION_MEDIAN"]) for p in expected.practices],
     ]
     # hub share against list share, per practice (the hub's own column is empty, as in the CLI)
-    assert rows["Hub share %"] == [figure(p.values["HUB_SHARE_PCT"]) for p in expected.practices]
-    assert rows["List share %"] == [figure(p.values["LIST_SHARE_PCT"]) for p in expected.practices]
+    assert rows["Hub share %"] == [
+        "",
+        *[figure(p.values["HUB_SHARE_PCT"]) for p in expected.practices],
+    ]
+    assert rows["List share %"] == [
+        "",
+        *[figure(p.values["LIST_SHARE_PCT"]) for p in expected.practices],
+    ]
     assert "Z99001 Harbour Street Surgery" in seen["names"]
     # the charts
     assert f"{sum(expected.arrivals_by_hour)} received" in seen["hours-title"]
@@ -171,7 +182,7 @@ def test_supervisor_opens_reports_and_sees_the_returns_figures(
 def test_periods_change_the_label_and_the_figures(make_hub: Callable[..., Hub]) -> None:
     hub = worked_hub(make_hub)
     system = hub.service(None)
-    want = {p: system.report(p) for p in ("today", "yesterday", "week")}
+    want = {p: system.report(p) for p in ("today", "yesterday", "week", "last_week")}
     app = hub.app("sup1")
     seen: list[tuple[str, str, str, dict[str, Any]]] = []
 
@@ -191,7 +202,12 @@ def test_periods_change_the_label_and_the_figures(make_hub: Callable[..., Hub]) 
                 )
 
             note()
-            for key, period in (("2", "yesterday"), ("3", "week"), ("1", "today")):
+            for key, period in (
+                ("2", "yesterday"),
+                ("3", "week"),
+                ("4", "last_week"),
+                ("1", "today"),
+            ):
                 await choose(pilot, screen, key, period)
                 note()
             # tab cycles forward, shift+tab back; quick presses are not lost
@@ -209,28 +225,84 @@ def test_periods_change_the_label_and_the_figures(make_hub: Callable[..., Hub]) 
             )
             await settle(pilot)
             note()
+            # the cycle wraps: last week, then today again
+            await pilot.press("tab", "tab")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "last_week",
+                what="two more tabs: last week",
+            )
+            await pilot.press("tab")
+            await wait_until(
+                pilot,
+                lambda: screen.report is not None and screen.report.period == "today",
+                what="tab past the last: today",
+            )
+            await settle(pilot)
 
     run(body())
     labels = {
         "today": "Today (Sun 22 Nov)",
         "yesterday": "Yesterday (Sat 21 Nov)",
         "week": "This week (Mon 16 Nov – Sun 22 Nov)",
+        "last_week": "Last week (Mon 9 Nov – Sun 15 Nov)",
     }
-    assert [s[0] for s in seen] == ["today", "yesterday", "week", "today", "yesterday"]
+    assert [s[0] for s in seen] == [
+        "today",
+        "yesterday",
+        "week",
+        "last_week",
+        "today",
+        "yesterday",
+    ]
     for period, status, headline, figures in seen:
         assert labels[period] in status
         assert figures == want[period].hub
         for line in headline_of(want[period]):
             assert line in headline
         # only periods that include today say "so far" and refresh by themselves
-        assert ("so far" in status) == (period != "yesterday")
-        assert ("refreshes every 30 s" in status) == (period != "yesterday")
+        assert ("so far" in status) == (period in ("today", "week"))
+        assert ("refreshes every 30 s" in status) == (period in ("today", "week"))
     week = want["week"].hub["OC_TOTAL_SUBMISSIONS"]
     today = want["today"].hub["OC_TOTAL_SUBMISSIONS"]
     yesterday = want["yesterday"].hub["OC_TOTAL_SUBMISSIONS"]
     assert isinstance(week, int) and isinstance(today, int) and isinstance(yesterday, int)
     assert week > today + yesterday > 0  # the figures really differ by period
     assert seen[0][2] != seen[1][2] != seen[2][2]
+    assert want["last_week"].hub["OC_TOTAL_SUBMISSIONS"] == 0  # 9-15 Nov: before the fixtures
+
+
+def test_last_week_on_monday_is_the_worked_week(make_hub: Callable[..., Hub]) -> None:
+    """On a Monday this week is just today: last week (4) has the week the manager reviews."""
+    hub = worked_hub(make_hub)
+    sunday_week = hub.service(None).report("week")
+    hub.clock.advance(hours=10)  # Monday 23 November, 07:30 UTC
+    app = hub.app("sup1")
+    seen: list[str] = []
+    figures: list[Any] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_reports(pilot)
+            await choose(pilot, screen, "3", "week")
+            seen.append(text_of(screen, "report-status"))
+            await choose(pilot, screen, "4", "last_week")
+            seen.append(text_of(screen, "report-status"))
+            seen.append(text_of(screen, "report-headline"))
+            seen.append(text_of(screen, "hours-title"))
+            figures.append(screen.report)
+            assert screen._timer is None  # over: not refreshed by itself
+
+    run(body())
+    assert "This week (Mon 23 Nov)" in seen[0]
+    assert "Last week (Mon 16 Nov – Sun 22 Nov) · as of 07:30" in seen[1]
+    assert "so far" not in seen[1] and "refreshes" not in seen[1]
+    last = figures[0]
+    assert last.hub == sunday_week.hub  # nothing happened since Sunday night
+    assert [p.values for p in last.practices] == [p.values for p in sunday_week.practices]
+    for line in headline_of(sunday_week):
+        assert line in seen[2]
+    assert "7 days added together" in seen[3]
 
 
 def test_navigator_has_no_reports(make_hub: Callable[..., Hub]) -> None:
@@ -291,9 +363,159 @@ def test_supervisor_help_names_the_reports(make_hub: Callable[..., Hub]) -> None
 
     run(body())
     assert "Reports" in texts[0]
-    assert "r opens the reports" in texts[1]
-    for words in ("Today", "Yesterday", "This week", "Next period", "Refresh", "Back", "scroll"):
+    assert "r opens the reports" in texts[1] and "last week" in texts[1]
+    for words in (
+        "Today",
+        "Yesterday",
+        "This week",
+        "Last week",
+        "Next period",
+        "Refresh",
+        "Back",
+        "scroll",
+    ):
         assert words in texts[2]
+    assert "Quit" not in texts[2] and "manager" not in texts[2]  # esc goes back to the queue
+
+
+# -- a manager starts on the reports -------------------------------------------------------------
+
+
+def test_manager_starts_on_reports_and_never_sees_the_queue(
+    make_hub: Callable[..., Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = worked_hub(make_hub)
+    hub.service(None).add_user("mgr1", "manager", "Sam Okoro")
+    queues: list[QueueScreen] = []
+    real_init = QueueScreen.__init__
+
+    def note_queue(self: QueueScreen) -> None:
+        queues.append(self)
+        real_init(self)
+
+    monkeypatch.setattr(QueueScreen, "__init__", note_queue)
+    seen: dict[str, str] = {}
+
+    for key in ("escape", "q"):  # either quits the app
+        app = hub.app("mgr1")
+        asked: list[str] = []
+        queue_page = app.service.queue_page
+
+        def page(*args: Any, _asked: list[str] = asked, _page: Any = queue_page) -> Any:
+            _asked.append("queue_page")
+            return _page(*args)
+
+        app.service.queue_page = page  # type: ignore[method-assign]
+
+        async def body(app: Any = app, key: str = key) -> None:
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_until(
+                    pilot, lambda: isinstance(app.screen, ReportsScreen), what="the reports"
+                )
+                screen = app.screen
+                assert isinstance(screen, ReportsScreen) and screen.home
+                await wait_until(pilot, lambda: screen.report is not None, what="the figures")
+                await settle(pilot)
+                seen["screen"] = screen_text(app)
+                seen["status"] = text_of(screen, "report-status")
+                await pilot.press("question_mark")
+                await pilot.pause()
+                assert isinstance(app.screen, HelpScreen)
+                seen["help"] = str(app.screen.query_one(".help-intro", Static).render())
+                seen["keys"] = str(app.screen.query_one("#help-keys", Static).render())
+                await pilot.press("escape")  # closes the help, nothing more
+                await pilot.pause()
+                assert app.screen is screen and app.return_code is None
+                await pilot.press(key)  # quits: nothing underneath to go back to
+                await wait_until(pilot, lambda: app.return_code == 0, what=f"{key} quits")
+                assert not [s for s in app.screen_stack if isinstance(s, QueueScreen)]
+                assert not app._sops_started  # triages nothing: no SOPs loaded, no notices
+
+        run(body())
+        assert asked == []  # the queue's rows were never read
+
+    assert queues == []  # no queue screen was ever made
+    assert "Sam Okoro (manager)" in seen["screen"]  # the header still says who is signed in
+    assert "Today (Sun 22 Nov)" in seen["status"]
+    assert "esc Quit" in seen["screen"] and "esc Back" not in seen["screen"]
+    assert "Queue" not in seen["screen"] and "Claim" not in seen["screen"]
+    assert "esc or q quits the app" in seen["help"]
+    assert "Quit" in seen["keys"] and "Back" not in seen["keys"]
+
+
+def test_supervisor_still_starts_on_the_queue_and_esc_goes_back(
+    make_hub: Callable[..., Hub],
+) -> None:
+    hub = worked_hub(make_hub)
+    app = hub.app("sup1")
+    seen: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+            queue = app.screen
+            screen = await open_reports(pilot)
+            assert not screen.home
+            seen.append(screen_text(app))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is queue, what="back to the queue")
+            assert app.return_code is None  # still running
+            await open_reports(pilot)
+            await pilot.press("q")
+            await wait_until(pilot, lambda: app.screen is queue, what="q: back to the queue")
+            assert app.return_code is None
+
+    run(body())
+    assert "esc Back" in seen[0] and "Quit" not in seen[0]
+
+
+# -- text from the hub is never markup -----------------------------------------------------------
+
+MARKUP_NAME = "[red]Castle [/b]Hill"  # 20 characters: the share chart shows it whole
+
+
+def test_markup_in_names_and_errors_is_shown_as_written(make_hub: Callable[..., Hub]) -> None:
+    hub = worked_hub(make_hub)
+    system = hub.service(None)
+    renamed = [
+        p | {"name": MARKUP_NAME}
+        for p in load_practices(FIXTURES / "practices.yaml")
+        if p["ods_code"] == "Z99002"
+    ]
+    assert system.import_practices(renamed) == 1  # as `ehub-tui practices import` does
+    system.add_user("sup2", "supervisor", "Dr [/b]Who [red]")
+    app = hub.app("sup2")
+    counting = CountingReports(app.service, delay=0.0)
+    seen: dict[str, str] = {}
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            seen["queue"] = screen_text(app)
+            screen = await open_reports(pilot)
+            await choose(pilot, screen, "3", "week")
+            seen["top"] = screen_text(app)
+            seen["names"] = text_of(screen, "report-names")
+            seen["share"] = text_of(screen, "report-share")
+            body_ = screen.query_one("#report-body")
+            body_.scroll_to_widget(screen.query_one("#report-share"), animate=False, top=True)
+            await pilot.pause()
+            seen["chart"] = screen_text(app)
+            counting.fail = StoreError("the hub said [/x] and [bold]no[/bold]")
+            await pilot.press("r")
+            error = screen.query_one("#report-error", Static)
+            await wait_until(pilot, lambda: error.display, what="the error line")
+            await settle(pilot)
+            seen["error"] = screen_text(app)
+            assert isinstance(app.screen, ReportsScreen)  # no crash
+
+    run(body())
+    assert "Dr [/b]Who [red] (supervisor)" in seen["queue"]  # the header: the display name
+    assert "Dr [/b]Who [red] (supervisor)" in seen["top"]
+    assert f"Z99002 {MARKUP_NAME} · " in seen["names"]  # the legend under the table
+    assert re.search(rf"Z99002 {re.escape(MARKUP_NAME)} hub ", seen["share"])
+    assert f"Z99002 {MARKUP_NAME} hub" in seen["chart"]  # and on the screen itself
+    assert "Figures not updated: the hub said [/x] and [bold]no[/bold]. Press r" in seen["error"]
 
 
 # -- refreshing and errors ----------------------------------------------------------------------
@@ -397,7 +619,8 @@ def test_errors_are_shown_on_the_screen(make_hub: Callable[..., Hub]) -> None:
             assert "This week" in text_of(screen, "report-status")
             assert "no figures" in text_of(screen, "report-status")
             assert "No figures for this week." in text_of(screen, "report-headline")
-            assert text_of(screen, "report-table").strip() == ""
+            assert table_of(screen) == []
+            assert not screen.query_one("#report-table", DataTable).display
             # it works again: r fetches, the error goes
             counting.fail = None
             await pilot.press("r")
@@ -450,22 +673,41 @@ def test_narrow_window_scrolls_and_keeps_the_hub_column(make_hub: Callable[..., 
             screen = await open_reports(pilot)
             await choose(pilot, screen, "3", "week")
             body_ = screen.query_one("#report-body")
+            table = screen.query_one("#report-table", DataTable)
             assert body_.has_focus  # the arrows scroll at once
             seen.append(screen_text(app))
-            assert body_.max_scroll_y > 0 and body_.max_scroll_x > 0  # both ways
+            assert body_.max_scroll_y > 0 and table.max_scroll_x > 0  # down, and the table across
+            # → scrolls the table sideways; its label column stays put
+            await pilot.press("right", "right")
+            await pilot.pause()
+            assert table.scroll_x > 0
+            seen.append(screen_text(app))
+            # a refresh leaves it where it was
+            scrolled = table.scroll_x
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.pause()
+            assert table.scroll_x == scrolled and screen_text(app) == seen[-1]
             await pilot.press("end")
             await pilot.pause()
             assert body_.scroll_y == body_.max_scroll_y
             seen.append(screen_text(app))
-            await pilot.press("right")
+            await pilot.press("home", "left", "left")
             await pilot.pause()
-            assert body_.scroll_x > 0
+            assert table.scroll_x == 0
 
     run(body())
     assert "This week (Mon 16 Nov – Sun 22 Nov)" in seen[0]
     assert re.search(r"All *Z99001", seen[0])  # the hub's column first, on screen at 80 wide
+    assert "Z99007" not in seen[0]  # too wide for 80 columns...
+    after = seen[1]
+    assert "Z99007" in after and not re.search(r"\bAll\b", after)  # ... scrolled across
+    for label, _ in SUMMARY_COLUMNS[:8]:  # the labels on screen stayed
+        assert re.search(rf"^ ?{re.escape(label)} ", after, re.M), label
+    # scrolled a column at a time: the first one shown is whole, apart from its label
+    assert re.search(r"^ ?Median min to 1st action +[\d,]+\.\d ", after, re.M)
     # the share chart fits: a practice over its list share keeps its mark on its own line
-    marked = [line for line in seen[1].splitlines() if "▲" in line]
+    marked = [line for line in seen[2].splitlines() if "▲" in line]
     assert marked and all("hub" in line for line in marked)
 
 
@@ -498,7 +740,12 @@ def test_chart_helpers() -> None:
     heavy = PracticeLine(
         "Z2",
         "Heavy user with a long name",
-        {"HUB_SHARE_PCT": 40.0, "LIST_SHARE_PCT": 20.0, "EQUITY_RATIO": 2.0},
+        {
+            "HUB_SHARE_PCT": 40.0,
+            "LIST_SHARE_PCT": 20.0,
+            "EQUITY_RATIO": 2.0,
+            "OC_TOTAL_SUBMISSIONS": 10,
+        },
     )
     quiet = PracticeLine(
         "Z3", "Quiet", {"HUB_SHARE_PCT": 10.0, "LIST_SHARE_PCT": 30.0, "EQUITY_RATIO": 0.33}
@@ -511,6 +758,21 @@ def test_chart_helpers() -> None:
     assert "▲" not in lines[4] and "▲" not in lines[0]
     empty = PracticeLine("Z4", "None yet", {"HUB_SHARE_PCT": None, "LIST_SHARE_PCT": 12.5})
     assert "–%" in share_chart([empty]).plain
+    # a high ratio over a handful of requests accuses no one: marked from 10 requests up
+    for sent in (3, 9, None):
+        tiny = PracticeLine(
+            "Z5",
+            "Tiny",
+            {
+                "HUB_SHARE_PCT": 60.0,
+                "LIST_SHARE_PCT": 30.0,
+                "EQUITY_RATIO": 2.0,
+                "OC_TOTAL_SUBMISSIONS": sent,
+            },
+        )
+        chart = share_chart([tiny], width=10)
+        assert "▲" not in chart.plain, sent
+        assert not [s for s in chart.spans if "red" in str(s.style)], sent
 
 
 # -- snapshots ----------------------------------------------------------------------------------

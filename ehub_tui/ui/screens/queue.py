@@ -317,8 +317,8 @@ class QueueScreen(Screen[None]):
             parts.append("b opens the supervisor board (the whole hub live, with actions)")
         if self._may("reports"):
             parts.append(
-                "r opens the reports: the daily return's figures for today, yesterday and this "
-                "week, with charts"
+                "r opens the reports: the daily return's figures for today, yesterday, this "
+                "week and last week, with charts"
             )
         if self._may("sops"):
             parts.append("s opens the SOP screen (check, edit and publish SOPs)")

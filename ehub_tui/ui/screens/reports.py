@@ -1,9 +1,15 @@
-"""The supervisors' reports: the daily return's figures for today, yesterday or this week, with
-simple charts (arrivals by hour, outcome mix, hub share against list share by practice).
+"""The supervisors' and managers' reports: the daily return's figures for today, yesterday, this
+week or last week, with simple charts (arrivals by hour, outcome mix, hub share against list
+share by practice).
 
 The figures come from ``HubService.report`` (the same counting as ``ehub-tui export``), read in a
 thread worker. A period that includes today refreshes every 30 s: a one-shot timer is re-armed
 after each fetch, so two fetches never overlap.
+
+Text from the hub (practice names, error messages) is only ever put on screen as ``rich.text.Text``
+(or escaped), never inside a markup string, so a name like ``Castle [/b] Hill`` shows as written.
+A manager (no queue work) gets this screen as the app's first screen (``home``): there esc and q
+quit the app rather than going back to a queue they may not see.
 """
 
 from __future__ import annotations
@@ -11,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -22,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from ehub_tui.export.command import SUMMARY_COLUMNS  # the CLI summary's labels
 from ehub_tui.export.report import PERIOD_LABELS, PERIODS
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 30.0
 OVERUSE_RATIO = 1.5  # a practice using the hub at this many times its list share is marked
+OVERUSE_MIN_REQUESTS = 10  # ... if it sent at least this many: small numbers accuse no one
 
 HEADLINE = (
     ("Received", "OC_TOTAL_SUBMISSIONS"),
@@ -45,7 +50,13 @@ HEADLINE = (
     ("Within standard", "PCT_COMPLETED_WITHIN_STANDARD"),
     ("Reassigned", "REASSIGNMENTS"),
 )
-TAB_LABELS = {"today": "1 Today", "yesterday": "2 Yesterday", "week": "3 This week"}
+TAB_LABELS = {
+    "today": "1 Today",
+    "yesterday": "2 Yesterday",
+    "week": "3 This week",
+    "last_week": "4 Last week",
+}
+LIVE_PERIODS = ("today", "week")  # include today: their figures still move
 CATEGORY_STYLE = {
     "signpost": "cyan",
     "clinical": "green",
@@ -57,14 +68,22 @@ VBLOCKS = " ▁▂▃▄▅▆▇█"  # eighths of a cell, bottom up
 HBLOCKS = " ▏▎▍▌▋▊▉"  # eighths of a cell, left to right
 
 INTRO = (
-    "The daily return's figures for today (so far), yesterday or this week (Monday to today), "
+    "The daily return's figures for today (so far), yesterday, this week (Monday to today) or "
+    "last week (Monday to Sunday before this week: on a Monday this week is just today), "
     "UK time, counted exactly as `ehub-tui export` counts them (docs/returns.md). Received: "
     "requests that arrived in the period; processed: completed in it; backlog: open at the "
     "start and at the end. Minutes to 1st action (first picked up) and to done, and within "
     "standard (completed by the due time), are over the requests completed in the period.\n\n"
     "Hub share % is a practice's part of the hub's requests; list share % its part of the PCN's "
     f"registered patients. ▲ in the share chart marks a practice at {OVERUSE_RATIO:g}× its list "
-    "share or more. Figures that include today refresh every 30 s; r refreshes now."
+    f"share or more, once it sent at least {OVERUSE_MIN_REQUESTS} requests in the period (a "
+    "few requests prove nothing). Figures that include today refresh every 30 s; r refreshes "
+    "now."
+)
+
+HOME_NOTE = (
+    "\n\nYou are signed in as a manager: managers do no queue work, so the reports are your "
+    "first screen and the patient queue is not shown. esc or q quits the app."
 )
 
 
@@ -135,6 +154,18 @@ def outcomes_chart(mix: Sequence[tuple[str, int]], width: int = 36) -> Text:
     return t
 
 
+def overused(p: PracticeLine) -> bool:
+    """Is the practice marked ▲: at least ``OVERUSE_RATIO`` times its list share, over at least
+    ``OVERUSE_MIN_REQUESTS`` requests?"""
+    ratio, sent = p.values.get("EQUITY_RATIO"), p.values.get("OC_TOTAL_SUBMISSIONS")
+    return (
+        isinstance(ratio, int | float)
+        and ratio >= OVERUSE_RATIO
+        and isinstance(sent, int | float)
+        and sent >= OVERUSE_MIN_REQUESTS
+    )
+
+
 def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
     """Per practice: its share of the hub's requests over its share of the registered patients,
     on one scale, so a practice using the hub well beyond its list size stands out."""
@@ -153,7 +184,7 @@ def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
     for i, p in enumerate(practices):
         hub, lst = p.values.get("HUB_SHARE_PCT"), p.values.get("LIST_SHARE_PCT")
         ratio = p.values.get("EQUITY_RATIO")
-        over = isinstance(ratio, int | float) and ratio >= OVERUSE_RATIO
+        over = overused(p)
         name = p.name if len(p.name) <= name_w else p.name[: name_w - 1] + "…"
         if i:
             t.append("\n")
@@ -162,7 +193,7 @@ def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
         hub_units = float(hub) / scale * width if isinstance(hub, int | float) else 0.0
         t.append(hbar(hub_units, width), style="bold red" if over else "cyan")
         t.append(f" {figure(hub):>5}%")
-        if over:
+        if over and isinstance(ratio, int | float):
             t.append(f"  ▲ {ratio:.1f}×", style="bold red")
         t.append("\n")
         t.append(f"{'':<{code_w}} {'':<{name_w}} ")
@@ -173,33 +204,29 @@ def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
     return t
 
 
-def practice_table(report: Report) -> Table | Text:
-    """The CLI summary's table: a row per figure, the whole hub ("All"), then a column per
-    practice (the hub comes first here, so a narrow window still shows it)."""
-    if not report.practices:
-        return Text(
-            "No practices in this hub yet: an admin adds them with "
-            "`ehub-tui practices import FILE`.",
-            style="dim",
-        )
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=0)
-    t.add_column("", no_wrap=True)
+NO_PRACTICES = (
+    "No practices in this hub yet: an admin adds them with `ehub-tui practices import FILE`."
+)
+
+
+def practice_table(report: Report) -> tuple[list[Text], list[list[Text]]]:
+    """The CLI summary's table as (header, rows): a row per figure, the whole hub ("All"), then a
+    column per practice (the hub comes first here, so a narrow window still shows it). Every
+    cell is a ``Text``: an ODS code is the hub's data, never markup. Each figure (and heading)
+    carries a space on its left, so the columns stand apart without padding the labels."""
     both = len(report.practices) > 1
+    header = [Text("")]
     if both:
-        t.add_column("All", justify="right", style="bold", no_wrap=True)
-    for p in report.practices:
-        t.add_column(p.ods_code, justify="right", no_wrap=True)
+        header.append(Text(" All", style="bold", justify="right"))
+    header += [Text(f" {p.ods_code}", justify="right") for p in report.practices]
+    rows = []
     for label, key in SUMMARY_COLUMNS:
-        cells = [figure(p.values.get(key)) for p in report.practices]
+        cells = [Text(f" {figure(p.values.get(key))}", justify="right") for p in report.practices]
         if both:
-            cells.insert(0, figure(report.hub.get(key)) if key in report.hub else "")
-        t.add_row(label, *cells)
-    return t
-
-
-def natural_width(console: Console, renderable: Any) -> int:
-    """The cells a renderable takes when nothing squeezes it."""
-    return Measurement.get(console, console.options.update_width(10_000), renderable).maximum
+            hub = f" {figure(report.hub.get(key))}" if key in report.hub else ""
+            cells.insert(0, Text(hub, style="bold", justify="right"))
+        rows.append([Text(label), *cells])
+    return header, rows
 
 
 class Parts:
@@ -250,24 +277,73 @@ def span_minutes(minutes: float) -> str:
     return span(timedelta(minutes=minutes))
 
 
+def column_edge(table: DataTable[Any], step: int) -> int:
+    """Where ← (step -1) or → (+1) scrolls the table to: the next edge between two of its
+    scrolling columns, so a practice's column is never cut on the left (bar at the far end)."""
+    edges, x = [0], 0
+    for column in table.ordered_columns[table.fixed_columns :]:
+        x += column.get_render_width(table)
+        edges.append(x)
+    now = round(table.scroll_x)
+    if step > 0:
+        target = next((e for e in edges if e > now), edges[-1])
+    else:
+        target = next((e for e in reversed(edges) if e < now), 0)
+    return max(0, min(target, int(table.max_scroll_x)))
+
+
+class ReportBody(ScrollableContainer):
+    """The figures and charts, focused: ↑ ↓ scroll them; ← → scroll the per-practice table
+    sideways a column at a time (its label column stays put) and, in a window too narrow for a
+    chart, the rest."""
+
+    SIDEWAYS = 8  # cells per ← → for the rest
+
+    def action_scroll_left(self) -> None:
+        self._sideways(-1)
+
+    def action_scroll_right(self) -> None:
+        self._sideways(1)
+
+    def _sideways(self, step: int) -> None:
+        table = self.query_one("#report-table", DataTable)
+        if table.display and table.max_scroll_x > 0:
+            table.scroll_to(x=column_edge(table, step), animate=False)
+        if self.max_scroll_x > 0:
+            self.scroll_to(x=self.scroll_x + step * self.SIDEWAYS, animate=False)
+
+
 class ReportsScreen(Screen[None]):
-    """Today, yesterday or this week: headline, per-practice table and three charts."""
+    """Today, yesterday, this week or last week: headline, per-practice table and three charts.
+
+    ``home``: the app's first screen (a manager's), which esc and q quit rather than leave."""
 
     BINDINGS = [
-        Binding("1", "period('today')", "Today", id="today"),
-        Binding("2", "period('yesterday')", "Yesterday", id="yesterday"),
-        Binding("3", "period('week')", "This week", id="week"),
+        # the period keys are named on the tabs; the footer keeps room for the rest at 80 wide
+        Binding("1", "period('today')", "Today", id="today", show=False),
+        Binding("2", "period('yesterday')", "Yesterday", id="yesterday", show=False),
+        Binding("3", "period('week')", "This week", id="week", show=False),
+        Binding("4", "period('last_week')", "Last week", id="last_week", show=False),
         Binding("tab", "next_period(1)", "Next period", show=False),
         Binding("shift+tab", "next_period(-1)", "Previous period", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
+        # one of the two, by check_action: back to the queue, or (home) quit the app
         Binding("escape,q", "back", "Back", id="back"),
+        Binding("escape,q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
 
-    def __init__(self, period: str = "today", refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(
+        self,
+        period: str = "today",
+        refresh_seconds: float = REFRESH_SECONDS,
+        *,
+        home: bool = False,
+    ) -> None:
         super().__init__()
         self.period = period
         self.refresh_seconds = refresh_seconds
+        self.home = home
         self.report: Report | None = None
         self.error: str | None = None
         self.paused = False
@@ -281,14 +357,20 @@ class ReportsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line() + " · reports", id="topbar")
+        yield Static(self.ehub.title_line() + " · reports", id="topbar")  # a Text
         yield Tabs(*[Tab(TAB_LABELS[p], id=p) for p in PERIODS], id="periods", active=self.period)
         yield Static("", id="report-status")
         yield Static("", id="report-error")
         yield Static("Counting…", id="report-headline")
-        with ScrollableContainer(id="report-body"):
+        with ReportBody(id="report-body"):
             yield Static("", id="table-title", classes="report-title")
-            yield Static("", id="report-table")
+            yield DataTable(
+                id="report-table",
+                fixed_columns=1,  # the labels stay while the practices scroll sideways
+                show_cursor=False,
+                cursor_type="none",
+                cell_padding=0,
+            )
             yield Static("", id="report-names")
             yield Static("", id="hours-title", classes="report-title")
             yield Static("", id="report-hours")
@@ -299,7 +381,10 @@ class ReportsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).can_focus = False  # 1 2 3 and tab switch; the arrows scroll
+        self.query_one(Tabs).can_focus = False  # 1-4 and tab switch; the arrows scroll
+        table = self.query_one("#report-table", DataTable)
+        table.can_focus = False  # the body keeps the focus: ← → reach the table through it
+        table.display = False
         self.query_one("#report-error", Static).display = False
         self.query_one("#report-body").focus()
         self._show_status()
@@ -318,7 +403,7 @@ class ReportsScreen(Screen[None]):
 
     def _live(self) -> bool:
         """Does the period include today (so its figures still move)?"""
-        return self.period != "yesterday"
+        return self.period in LIVE_PERIODS
 
     def _fetch(self) -> None:
         self._missed = False
@@ -380,7 +465,8 @@ class ReportsScreen(Screen[None]):
             return
         self.error = message
         error = self.query_one("#report-error", Static)
-        error.update(f"Figures not updated: {message.rstrip('.')}. Press r to try again.")
+        # the message is the hub's text: a Text, so "[/x]" in it is shown, not parsed
+        error.update(Text(f"Figures not updated: {message.rstrip('.')}. Press r to try again."))
         error.display = True
         if self.report is not None and self.report.period != period:
             self.report = None  # another period's figures: not shown under this one's name
@@ -417,38 +503,70 @@ class ReportsScreen(Screen[None]):
         )
         for widget in self.query_one("#report-body").query(Static):
             widget.update("")
+        table = self.query_one("#report-table", DataTable)
+        table.clear(columns=True)
+        table.display = False
 
     def _show(self, r: Report) -> None:
         self.query_one("#report-headline", Static).update(headline(r))
         self.query_one("#table-title", Static).update(
-            "Per practice (the same figures as ehub-tui export --summary)"
+            Text("Per practice (the same figures as ehub-tui export --summary)")
         )
-        table = practice_table(r)
-        widget = self.query_one("#report-table", Static)
-        # as wide as the table needs (a wider table scrolls sideways); a message wraps instead
-        widget.styles.width = (
-            natural_width(self.app.console, table) if isinstance(table, Table) else None
-        )
-        widget.update(table)
-        self.query_one("#report-names", Static).update(
-            Text(" · ".join(f"{p.ods_code} {p.name}" for p in r.practices), style="dim")
-        )
+        table = self.query_one("#report-table", DataTable)
+        scroll_x = table.scroll_x  # a refresh keeps the table where it was scrolled to
+        table.clear(columns=True)
+        table.display = bool(r.practices)
+        if r.practices:
+            header, rows = practice_table(r)
+            # the figures' columns all as wide as the widest: ← → then move whole columns
+            wide = max(cell.cell_len for line in (header, *rows) for cell in line[1:])
+            for i, label in enumerate(header):
+                table.add_column(label, key=str(i), width=wide if i else None)
+            table.add_rows(rows)
+            self.call_after_refresh(self._fit_table, scroll_x)
+        # the names are the hub's data: Text, never markup
+        names = " · ".join(f"{p.ods_code} {p.name}" for p in r.practices)
+        self.query_one("#report-names", Static).update(Text(names or NO_PRACTICES, style="dim"))
         received = sum(r.arrivals_by_hour)
         busiest = busiest_hour(r.arrivals_by_hour)
         days = (r.last - r.first).days + 1
         over = f", {days} days added together" if days > 1 else ""
         self.query_one("#hours-title", Static).update(
-            f"Arrivals by hour (UK time{over}): {received:,} received"
-            + (f", {busiest}" if busiest else "")
+            Text(
+                f"Arrivals by hour (UK time{over}): {received:,} received"
+                + (f", {busiest}" if busiest else "")
+            )
         )
         self.query_one("#report-hours", Static).update(hours_chart(r.arrivals_by_hour))
-        self.query_one("#outcomes-title", Static).update("Outcome mix (completed requests)")
+        self.query_one("#outcomes-title", Static).update(Text("Outcome mix (completed requests)"))
         self.query_one("#report-outcomes", Static).update(outcomes_chart(r.outcome_mix))
         self.query_one("#share-title", Static).update(
-            "Share by practice: hub share (its part of the hub's requests) "
-            "vs list share (its part of the registered patients)"
+            Text(
+                "Share by practice: hub share (its part of the hub's requests) "
+                "vs list share (its part of the registered patients)"
+            )
         )
         self.query_one("#report-share", Static).update(share_chart(r.practices))
+
+    def on_resize(self, event: Any) -> None:
+        self.call_after_refresh(self._fit_table)
+
+    def _fit_table(self, scroll_x: float = -1) -> None:
+        """Make the per-practice table show whole columns only: as wide as its labels and as
+        many figures' columns as the window has room for (the rest scroll into view with → , a
+        column at a time), so no figure is ever shown cut in two. ``scroll_x``: where to
+        scroll it back to after a refresh."""
+        table = self.query_one("#report-table", DataTable)
+        columns = table.ordered_columns
+        if not table.display or len(columns) < 2:
+            return
+        room = self.query_one("#report-body").scrollable_content_region.width
+        labels = columns[0].get_render_width(table)
+        wide = columns[1].get_render_width(table)
+        shown = max(1, (room - labels) // wide)
+        table.styles.width = labels + min(shown, len(columns) - 1) * wide
+        if scroll_x >= 0:  # once the new width is laid out
+            table.call_after_refresh(table.scroll_to, x=scroll_x // wide * wide, animate=False)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -470,8 +588,18 @@ class ReportsScreen(Screen[None]):
     def action_refresh(self) -> None:
         self._fetch()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return not self.home  # the first screen: nothing underneath to go back to
+        if action == "quit":
+            return self.home
+        return True
+
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_quit(self) -> None:
+        self.app.exit()  # as the queue's q does
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -480,10 +608,10 @@ class ReportsScreen(Screen[None]):
             HelpScreen(
                 self,
                 "Reports",
-                intro=INTRO,
+                intro=INTRO + (HOME_NOTE if self.home else ""),
                 extra=[
                     ("↑ ↓ pgup pgdn home end", "scroll the figures and charts"),
-                    ("← →", "scroll sideways (a narrow window)"),
+                    ("← →", "scroll the per-practice table sideways (the labels stay)"),
                 ],
             )
         )
