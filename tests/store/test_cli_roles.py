@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ehub_tui.cli import app
 from ehub_tui.config import Settings
+from ehub_tui.practices import load_practices
 from ehub_tui.service import HubService, StoreError
 from ehub_tui.store.engine import write_tx
 from tests.conftest import FIXTURES
@@ -96,6 +97,7 @@ def test_export_on_a_shared_hub_needs_a_manager_supervisor_or_admin(
     me = HubService.os_username()
     shared_hub.add_user("boss", "admin")
     shared_hub.add_user(me, "navigator")
+    shared_hub.import_practices(load_practices(FIXTURES / "practices.yaml"))
     monkeypatch.chdir(tmp_path)
     refused = cli("export", "--date", "2026-11-20", "--out", "-")
     assert refused.exit_code == 2 and refused.stdout == ""
