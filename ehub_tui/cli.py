@@ -337,19 +337,25 @@ def ingest_cmd(
             raise typer.Exit(1)
 
 
-def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
+def progress_bar() -> Any:
+    """The CLI's progress bar on standard error (description, bar, n/total, time); it goes
+    when done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    if not show or not err.is_terminal:
-        return ingester.ingest_paths(paths)
-    with Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-    ) as progress:
+    )
+
+
+def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
+    if not show or not err.is_terminal:
+        return ingester.ingest_paths(paths)
+    with progress_bar() as progress:
         task = progress.add_task("ingesting", total=None)
 
         def on_progress(event: str, path: Path, done: int, total: int) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 
 from ehub_tui.config import Settings
-from ehub_tui.domain.clock import CoreHours
+from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
 from ehub_tui.domain.types import Role, Status
 from ehub_tui.store import audit, intake, queue, views
 from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
@@ -280,7 +280,6 @@ class HubService:
         grow with its size, so they are recomputed at most every BOARD_AGGREGATES_SECONDS.
         """
         self._require("see_board")
-        from ehub_tui.domain.clock import LONDON
         from ehub_tui.store.board import read_aggregates, read_board
 
         since = self.start_of_today()
@@ -598,10 +597,7 @@ class HubService:
 
     def start_of_today(self) -> datetime:
         """Midnight UK time today, in UTC (for "done today")."""
-        from ehub_tui.domain.clock import LONDON
-
-        local = self.clock().astimezone(LONDON)
-        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+        return local_midnight(self.today())
 
     def queue_page(
         self, view: str, filters: views.QueueFilter, offset: int, limit: int
@@ -652,12 +648,10 @@ class HubService:
 
     def decide(self, item: dict[str, Any], answers: dict[str, Any]) -> Any:
         """The SOP decision for an item with the navigator's answers so far (None: no SOPs)."""
-        from ehub_tui.domain.clock import LONDON
-
         engine = self.sops.engine
         if engine is None:
             return None
-        return engine.evaluate(item, answers, self.clock().astimezone(LONDON).date())
+        return engine.evaluate(item, answers, self.today())
 
     def prescreen(self, limit: int = 500) -> int:
         """Screen up to ``limit`` new consultations for SOP red flags; returns how many.
@@ -665,7 +659,6 @@ class HubService:
         A red flag raises the item's priority (emergency → 2, urgent → 1; never lowered) and,
         with it, its due time. Any signed-in client may run this; it is idempotent.
         """
-        from ehub_tui.domain.clock import LONDON
         from ehub_tui.store import screening
 
         engine = self.sops.engine
@@ -675,7 +668,7 @@ class HubService:
             items = screening.unscreened(conn, limit)
         if not items:
             return 0
-        today = self.clock().astimezone(LONDON).date()
+        today = self.today()
         results = []
         for item in items:
             d = engine.evaluate(item, {}, today, trace=False)
@@ -776,8 +769,6 @@ class HubService:
 
     def today(self) -> date:
         """Today's date in the UK."""
-        from ehub_tui.domain.clock import LONDON
-
         return self.clock().astimezone(LONDON).date()
 
     @staticmethod

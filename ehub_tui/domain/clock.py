@@ -16,6 +16,11 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 
+def local_midnight(day: date) -> datetime:
+    """00:00 UK time on ``day``, as aware UTC."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
 @lru_cache(maxsize=64)
 def _england_holidays(year: int) -> frozenset[date]:
     import holidays  # a well-kept table of UK bank holidays; imported lazily

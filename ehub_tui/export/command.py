@@ -119,16 +119,9 @@ def _progress(days: int) -> Iterator[Callable[[str], Callable[[int, int], None]]
     if days < LONG_RANGE_DAYS or not err.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from ehub_tui.cli import progress_bar
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("counting days", total=days)
 
         def stage(name: str) -> Callable[[int, int], None]:
@@ -140,24 +133,6 @@ def _progress(days: int) -> Iterator[Callable[[str], Callable[[int, int], None]]
             return on_progress
 
         yield stage
-
-
-SUMMARY_COLUMNS = (
-    ("Received", "OC_TOTAL_SUBMISSIONS"),
-    ("Processed", "PROCESSED"),
-    ("Cancelled", "CANCELLED"),
-    ("Backlog start", "BACKLOG_START"),
-    ("Backlog end", "BACKLOG_END"),
-    ("Escalated", "ESCALATIONS"),
-    ("Pharmacy First", "PHARMACY_FIRST_REFERRALS"),
-    ("Reassigned", "REASSIGNMENTS"),
-    ("Median min to 1st action", "MINUTES_TO_FIRST_ACTION_MEDIAN"),
-    ("Median min to done", "MINUTES_TO_COMPLETION_MEDIAN"),
-    ("P90 min to done", "MINUTES_TO_COMPLETION_P90"),
-    ("Within standard %", "PCT_COMPLETED_WITHIN_STANDARD"),
-    ("Hub share %", "HUB_SHARE_PCT"),
-    ("List share %", "LIST_SHARE_PCT"),
-)
 
 
 def summary_dict(ret: Any) -> dict[str, Any]:
@@ -175,27 +150,22 @@ def summary_dict(ret: Any) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.1f}"
-
-
 def summary_tables(ret: Any, width: int = 80) -> list[Table]:
     """The summary as Rich tables: the whole hub and a column per practice (ODS code; names in
     the caption), split into as many tables as it takes to fit ``width`` without cutting a
     figure short."""
     from ehub_tui.export.metrics import ALL_SUPPLIERS
+    from ehub_tui.export.report import SUMMARY_COLUMNS, figure
 
     hub = ret.totals[ALL_SUPPLIERS]
     columns: list[tuple[str, list[str]]] = []
     if len(ret.practices) > 1:
-        columns.append(("All", [_cell(hub.get(k)) if k in hub else "" for _, k in SUMMARY_COLUMNS]))
+        columns.append(
+            ("All", [figure(hub.get(k)) if k in hub else "" for _, k in SUMMARY_COLUMNS])
+        )
     for p in ret.practices:
         vals = ret.totals[p.ods_code]
-        columns.append((p.ods_code, [_cell(vals.get(k)) for _, k in SUMMARY_COLUMNS]))
+        columns.append((p.ods_code, [figure(vals.get(k)) for _, k in SUMMARY_COLUMNS]))
     label_width = max(len(label) for label, _ in SUMMARY_COLUMNS)
     groups: list[list[tuple[str, list[str]]]] = [[]]
     used = label_width + 4  # the label column, its padding and the outer borders

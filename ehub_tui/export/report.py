@@ -17,6 +17,35 @@ PERIOD_LABELS = {
     "last_week": "Last week",
 }
 
+# The figures the CLI summary and the reports screen show, with their labels, in order.
+SUMMARY_COLUMNS = (
+    ("Received", "OC_TOTAL_SUBMISSIONS"),
+    ("Processed", "PROCESSED"),
+    ("Cancelled", "CANCELLED"),
+    ("Backlog start", "BACKLOG_START"),
+    ("Backlog end", "BACKLOG_END"),
+    ("Escalated", "ESCALATIONS"),
+    ("Pharmacy First", "PHARMACY_FIRST_REFERRALS"),
+    ("Reassigned", "REASSIGNMENTS"),
+    ("Median min to 1st action", "MINUTES_TO_FIRST_ACTION_MEDIAN"),
+    ("Median min to done", "MINUTES_TO_COMPLETION_MEDIAN"),
+    ("P90 min to done", "MINUTES_TO_COMPLETION_P90"),
+    ("Within standard %", "PCT_COMPLETED_WITHIN_STANDARD"),
+    ("Hub share %", "HUB_SHARE_PCT"),
+    ("List share %", "LIST_SHARE_PCT"),
+)
+
+
+def figure(value: object) -> str:
+    """A figure as people read it: "–" for nothing to measure, 1,234 or 12.3."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
 
 def period_days(period: str, today: date) -> tuple[date, date]:
     """The first and last UK-local day of a period (this week runs Monday to today; last week

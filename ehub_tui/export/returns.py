@@ -329,22 +329,17 @@ def _range_totals(
 ) -> dict[str, dict[str, Value]]:
     """Per practice over the whole range (the summary table)."""
     sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    first_day: dict[str, str] = {}
-    last_day: dict[str, str] = {}
-    for (iso, c), day in days.items():
+    for (_, c), day in days.items():
         for k in SUMMARY_COUNTS:
             sums[c][k] += day.values.get(k, 0)
-        if c not in first_day or iso < first_day[c]:
-            first_day[c] = iso
-        if c not in last_day or iso > last_day[c]:
-            last_day[c] = iso
+    first_iso, last_iso = min(iso for iso, _ in days), max(iso for iso, _ in days)
     hub_received = sum(s["OC_TOTAL_SUBMISSIONS"] for s in sums.values())
     out: dict[str, dict[str, Value]] = {}
     for pr in shown:
         c = pr.ods_code
         row: dict[str, Value] = dict(sums[c])
-        row["BACKLOG_START"] = days[(first_day[c], c)].values["BACKLOG_START"]
-        row["BACKLOG_END"] = days[(last_day[c], c)].values["BACKLOG_END"]
+        row["BACKLOG_START"] = days[(first_iso, c)].values["BACKLOG_START"]
+        row["BACKLOG_END"] = days[(last_iso, c)].values["BACKLOG_END"]
         row.update(_timing_values(range_first[c], range_completion[c]))
         row["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(
             sums[c]["COMPLETED_WITHIN_STANDARD"], sums[c]["PROCESSED"]
@@ -353,8 +348,8 @@ def _range_totals(
         out[c] = row
     # the whole hub (every practice, whether shown or not)
     hub: dict[str, Value] = {k: sum(sums[c][k] for c in range_first) for k in SUMMARY_COUNTS}
-    hub["BACKLOG_START"] = sum(days[(first_day[c], c)].values["BACKLOG_START"] for c in first_day)
-    hub["BACKLOG_END"] = sum(days[(last_day[c], c)].values["BACKLOG_END"] for c in last_day)
+    hub["BACKLOG_START"] = sum(days[(first_iso, c)].values["BACKLOG_START"] for c in range_first)
+    hub["BACKLOG_END"] = sum(days[(last_iso, c)].values["BACKLOG_END"] for c in range_first)
     hub.update(
         _timing_values(
             [x for v in range_first.values() for x in v],

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ehub_tui.domain.clock import LONDON
 from ehub_tui.ingest.parsers import (
     FileError,
     detect_format,
@@ -123,7 +122,7 @@ class Ingester:
         return self._practices
 
     def _today(self) -> Any:
-        return self.service.clock().astimezone(LONDON).date()
+        return self.service.today()
 
     def ingest_paths(
         self, paths: Iterable[Path], progress: ProgressFn | None = None

@@ -13,18 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
-from ehub_tui.domain.clock import LONDON
+from ehub_tui.domain.clock import LONDON, local_midnight
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
-
-
-def local_midnight(day: date) -> datetime:
-    """00:00 UK time on ``day``, as aware UTC."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def offset_segments(start: datetime, end: datetime) -> list[tuple[datetime, int]]:

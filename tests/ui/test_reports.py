@@ -22,8 +22,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from ehub_tui.export.command import SUMMARY_COLUMNS
-from ehub_tui.export.report import PracticeLine
+from ehub_tui.export.report import SUMMARY_COLUMNS, PracticeLine
 from ehub_tui.practices import load_practices
 from ehub_tui.service import HubService, PermissionDenied, StoreError
 from ehub_tui.ui.screens.help import HelpScreen

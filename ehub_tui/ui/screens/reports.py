@@ -28,8 +28,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
-from ehub_tui.export.command import SUMMARY_COLUMNS  # the CLI summary's labels
-from ehub_tui.export.report import PERIOD_LABELS, PERIODS
+from ehub_tui.export.report import PERIOD_LABELS, PERIODS, SUMMARY_COLUMNS, figure
 from ehub_tui.ui.format import local, span
 
 if TYPE_CHECKING:
@@ -85,15 +84,6 @@ HOME_NOTE = (
     "\n\nYou are signed in as a manager: managers do no queue work, so the reports are your "
     "first screen and the patient queue is not shown. esc or q quits the app."
 )
-
-
-def figure(value: Any) -> str:
-    """A figure as the CLI summary prints it: "–" for nothing to measure, 1,234 or 12.3."""
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.1f}"
 
 
 def hbar(units: float, width: int) -> str:
