@@ -66,7 +66,7 @@ def _audit_row(prev: str, seq: int, now: datetime, user: str, item: int, epoch: 
 
 SQLITE_CLAIM = """
 UPDATE consultation SET status='claimed', owner=?, epoch=epoch+1, lease_until=?, claimed_at=?,
-       updated_at=?
+       first_claimed_at=COALESCE(first_claimed_at, ?), updated_at=?
 WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue
             WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1)
   AND status='queued'
@@ -75,7 +75,7 @@ PG_CLAIM = """
 WITH next AS (SELECT id FROM consultation WHERE status='queued'
               ORDER BY priority DESC, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
 UPDATE consultation c SET status='claimed', owner=%s, epoch=c.epoch+1, lease_until=%s,
-       claimed_at=%s, updated_at=%s
+       claimed_at=%s, first_claimed_at=COALESCE(c.first_claimed_at, %s), updated_at=%s
 FROM next WHERE c.id = next.id RETURNING c.id, c.epoch"""
 AUDIT_INSERT = (
     "INSERT INTO audit_event (seq, at, actor, action, consultation_id, body, "
@@ -99,7 +99,7 @@ def raw_sqlite(path: str, user: str, log_path: str, go: str) -> None:
                     time.sleep(random.uniform(0.001, 0.02))
             now = datetime.now(UTC)
             naive = now.replace(tzinfo=None)
-            row = conn.execute(SQLITE_CLAIM, (user, naive + LEASE, naive, naive)).fetchone()
+            row = conn.execute(SQLITE_CLAIM, (user, naive + LEASE, naive, naive, naive)).fetchone()
             if row is None:
                 conn.execute("COMMIT")
                 break
@@ -123,7 +123,7 @@ def raw_pg(dsn: str, user: str, log_path: str, go: str) -> None:
             with conn.transaction():
                 now = datetime.now(UTC)
                 naive = now.replace(tzinfo=None)
-                row = conn.execute(PG_CLAIM, (user, naive + LEASE, naive, naive)).fetchone()
+                row = conn.execute(PG_CLAIM, (user, naive + LEASE, naive, naive, naive)).fetchone()
                 if row is None:
                     break
                 seq, prev = conn.execute(

@@ -49,7 +49,7 @@ def reset(svc: HubService) -> None:
         conn.execute(
             text(
                 "UPDATE consultation SET status='queued', owner=NULL, epoch=0, "
-                "lease_until=NULL, claimed_at=NULL"
+                "lease_until=NULL, claimed_at=NULL, first_claimed_at=NULL"
             )
         )
 
