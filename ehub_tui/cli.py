@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ehub_tui import __version__
+from ehub_tui.domain.types import Role
 
 app = typer.Typer(
     name="ehub-tui",
@@ -60,6 +61,7 @@ err = Console(stderr=True)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+ROLES_HELP = "|".join(r.value for r in Role)
 
 
 class CliError(Exception):
@@ -728,7 +730,7 @@ def _slots(obj: Any) -> dict[str, Any]:
 def users_add(
     username: str,
     role: Annotated[
-        str, typer.Option("--role", help="navigator|supervisor|sop_author|admin")
+        str, typer.Option("--role", help=ROLES_HELP)
     ] = "navigator",
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     as_json: JsonOpt = False,
@@ -748,7 +750,7 @@ def users_add(
 @users_app.command("set-role")
 def users_set_role(
     username: str,
-    role: Annotated[str, typer.Argument(help="navigator|supervisor|sop_author|admin")],
+    role: Annotated[str, typer.Argument(help=ROLES_HELP)],
     as_json: JsonOpt = False,
 ) -> None:
     """Change a hub user's role (admins)."""
