@@ -729,9 +729,7 @@ def _slots(obj: Any) -> dict[str, Any]:
 @users_app.command("add")
 def users_add(
     username: str,
-    role: Annotated[
-        str, typer.Option("--role", help=ROLES_HELP)
-    ] = "navigator",
+    role: Annotated[str, typer.Option("--role", help=ROLES_HELP)] = "navigator",
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     as_json: JsonOpt = False,
 ) -> None:

@@ -200,12 +200,16 @@ class HubService:
         """The signed-in user, if any."""
         return self._user
 
+    def may(self, permission: str) -> bool:
+        """Does the signed-in user's role hold ``permission`` (the system principal holds all)?
+        For showing only what a user may do; the service still checks every call."""
+        return self._user is None or self._user.role in PERMISSIONS[permission]
+
     def _require(self, permission: str) -> None:
-        if self._user is None:  # the system principal: local CLI housekeeping
+        if self.may(permission):  # (the system principal: local CLI housekeeping)
             return
+        assert self._user is not None
         allowed = PERMISSIONS[permission]
-        if self._user.role in allowed:
-            return
         roles = " or ".join(f"{'an' if r[0] in 'aeiou' else 'a'} {r}" for r in sorted(allowed))
         message = (
             f"{self._user.username} ({self._user.role}) may not {permission.replace('_', ' ')}: "

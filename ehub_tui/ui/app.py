@@ -12,7 +12,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ehub_tui.domain.types import Role
 from ehub_tui.service import HubService
 from ehub_tui.ui.format import local
 
@@ -73,9 +72,11 @@ class EhubApp(App[None]):
         self._check_size()
 
     def manager_home(self) -> bool:
-        """Does this user start on the reports instead of the queue (a manager)?"""
-        u = self.service.user
-        return u is not None and u.role == Role.MANAGER
+        """Does this user start on the reports instead of the queue? Those who see reports but
+        do no queue work (managers): they never see the patient queue."""
+        return self.service.user is not None and (
+            self.service.may("see_reports") and not self.service.may("work_items")
+        )
 
     def _touch(self) -> None:
         """Tell the hub this user is online (the supervisor board shows it)."""

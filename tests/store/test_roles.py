@@ -430,3 +430,17 @@ def test_manager_exports_and_reports_but_does_not_work_items(
     with pytest.raises(PermissionDenied, match="may not see reports: only a manager or a super"):
         make_service("admin1").report("today")
     assert seeded.get_consultation(created[1])["status"] == "queued"
+
+
+def test_may_answers_as_the_service_checks(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    """``may`` (what the apps show) agrees with what the service allows, for every role."""
+    users = {"nav1": "navigator", "sup1": "supervisor", "author1": "sop_author"}
+    users |= {"admin1": "admin", "mgr1": "manager"}
+    for username, role in users.items():
+        svc = make_service(username)
+        for permission, allowed in PERMISSIONS.items():
+            assert svc.may(permission) == (role in allowed), (username, permission)
+    assert all(seeded.may(p) for p in PERMISSIONS)  # the system principal
+    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]  # asking is free

@@ -28,7 +28,13 @@ EMPTY = {
 }
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 # actions offered only to roles holding the permission (the service refuses the rest anyway)
-NEEDS = {"board": "see_board", "sops": "author_sops", "reports": "see_reports"}
+NEEDS = {
+    "board": "see_board",
+    "sops": "author_sops",
+    "reports": "see_reports",
+    "next": "work_items",  # managers and SOP authors do not work items
+    "open": "work_items",
+}
 
 
 class QueueScreen(Screen[None]):
@@ -329,19 +335,11 @@ class QueueScreen(Screen[None]):
             return False
         if action in NEEDS:
             return self._may(action)
-        if action in ("next", "open"):  # managers and SOP authors do not work items
-            from ehub_tui.service import PERMISSIONS
-
-            user = self.ehub.service.user
-            return user is None or user.role in PERMISSIONS["work_items"]
         return True
 
     def _may(self, action: str) -> bool:
         """Does this user's role hold the permission the action needs?"""
-        from ehub_tui.service import PERMISSIONS
-
-        user = self.ehub.service.user
-        return bool(user and user.role in PERMISSIONS[NEEDS[action]])
+        return self.ehub.service.may(NEEDS[action])
 
     def action_sops(self) -> None:
         from ehub_tui.ui.screens.sop_author import SopAuthorScreen
