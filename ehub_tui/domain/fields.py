@@ -18,3 +18,16 @@ OC_FIELDS: tuple[str, ...] = (
     "free_text",
     "supplier_flags",
 )
+
+# Every record must carry these (a CSV file's header must name them); the rest may be left out.
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "source",
+    "external_id",
+    "practice_ods",
+    "nhs_number",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "received_at",
+    "request_type",
+)

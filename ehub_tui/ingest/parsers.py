@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ehub_tui.domain.fields import OC_FIELDS
+from ehub_tui.domain.fields import OC_FIELDS, REQUIRED_FIELDS
 from ehub_tui.ingest.records import RawRecord
 
 FHIR_JSON = "fhir-json"
@@ -31,18 +31,6 @@ CSV = "csv"
 FORMATS = (FHIR_JSON, NDJSON, CSV)
 
 CSV_COLUMNS = OC_FIELDS  # the supplier CSV header is the OC fields, in order
-# Columns for the required fields must be in the header; the others may be left out.
-REQUIRED_CSV_COLUMNS = (
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-)
 
 SUPPLIER_SYSTEM_PREFIX = "urn:ehub-tui:supplier:"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -426,7 +414,7 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
             f"{name}: the CSV header names the column{'s' if len(duplicates) > 1 else ''} "
             f"{', '.join(duplicates)} more than once"
         )
-    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in names]
+    missing = [c for c in REQUIRED_FIELDS if c not in names]
     if missing:
         found = ", ".join(n for n in names if n)[:200]
         raise FileError(

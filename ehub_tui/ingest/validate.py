@@ -11,24 +11,11 @@ import re
 from collections.abc import Container
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ehub_tui.domain.clock import LONDON
 from ehub_tui.domain.nhs import nhs_number_problem, normalise_nhs_number
 from ehub_tui.ingest.records import OCRecord
 
-LONDON = ZoneInfo("Europe/London")
-
-REQUIRED_FIELDS = (
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-)
 SEXES = ("male", "female", "other", "unknown")
 REQUEST_TYPES = ("clinical", "admin", "other")
 EARLIEST_BIRTH_YEAR = 1900

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ehub_tui.domain.fields import REQUIRED_FIELDS
 from ehub_tui.domain.nhs import make_test_nhs_number, nhs_number_problem
 from ehub_tui.ingest.parsers import read_file
 from ehub_tui.ingest.records import OCRecord
-from ehub_tui.ingest.validate import REQUIRED_FIELDS, validate
+from ehub_tui.ingest.validate import validate
 
 TODAY = date(2026, 11, 20)
 KNOWN = {"Z99001", "Z99002"}
