@@ -309,12 +309,20 @@ def _gaps(routes: list[CompiledRule], ctx: _Ctx) -> None:
 
 def load_sop(path: Path, today: date | None = None) -> tuple[LoadedSop | None, list[Problem]]:
     """Load and check one SOP file; returns (sop or None when it has errors, problems)."""
-    ctx = _Ctx(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
+        ctx = _Ctx(str(path))
         ctx.error(None, f"cannot read the file: {exc.strerror or exc}")
         return None, ctx.problems
+    return load_sop_bytes(path, data, today)
+
+
+def load_sop_bytes(
+    path: Path, data: bytes, today: date | None = None
+) -> tuple[LoadedSop | None, list[Problem]]:
+    """Load and check one SOP from its bytes; ``path`` names it in messages (it is not read)."""
+    ctx = _Ctx(str(path))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -553,6 +561,27 @@ def load_set(paths: Iterable[Path], today: date | None = None) -> SopSet:
         problems.extend(found)
         if sop is not None:
             sops.append(sop)
+    return _check_set(sops, problems)
+
+
+def load_texts(items: Iterable[tuple[Path, bytes]], today: date | None = None) -> SopSet:
+    """Load a set from SOP texts held elsewhere (the hub's published versions): each item is
+    (the name to show in messages, the file's bytes). Checked exactly as :func:`load_set`."""
+    problems: list[Problem] = []
+    sops: list[LoadedSop] = []
+    listed = list(items)
+    if not listed:
+        problems.append(Problem("(sops)", 1, 1, "no SOPs given"))
+    for name, data in listed:
+        sop, found = load_sop_bytes(name, data, today)
+        problems.extend(found)
+        if sop is not None:
+            sops.append(sop)
+    return _check_set(sops, problems)
+
+
+def _check_set(sops: list[LoadedSop], problems: list[Problem]) -> SopSet:
+    """The checks of a set as a whole (ids, concepts, a catch-all routing SOP)."""
     ids: dict[str, LoadedSop] = {}
     rule_ids: dict[str, LoadedSop] = {}
     for s in sops:
