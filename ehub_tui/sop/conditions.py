@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.models import OPERATORS
 from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList
 
@@ -21,7 +22,8 @@ Compiled = Callable[["Facts", "list[Step] | None"], bool]
 
 NUMBER_OPS = frozenset({"gt", "gte", "lt", "lte", "between"})
 LIST_OPS = frozenset({"includes", "includes_any"})
-TEXT_OPS = frozenset({"contains_any"})
+TEXT_OPS = frozenset({"contains_any", "mentions", "mentions_any"})
+CONCEPT_OPS = frozenset({"mentions", "mentions_any"})
 VALUE_OPS = frozenset({"eq", "ne", "in", "not_in"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -34,13 +36,43 @@ def normalise_text(text: str) -> str:
 
 
 class Facts:
-    """What is known about one consultation: field name → value (absent = not known)."""
+    """What is known about one consultation: field name → value (absent = not known).
 
-    __slots__ = ("_norm", "values")
+    With a lexicon, text fields are scanned for concept mentions (once per field). ``lenient``
+    facts count every mention whatever its context: the engine uses them to find the red flags
+    that only negated, past or someone else's mentions would raise (shown as cautions).
+    """
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    __slots__ = ("_mentions", "_norm", "lenient", "lexicon", "values")
+
+    def __init__(self, values: dict[str, Any], lexicon: Lexicon | None = None) -> None:
         self.values = values
+        self.lexicon = lexicon
+        self.lenient = False
         self._norm: dict[str, str] = {}
+        self._mentions: dict[str, list[Mention]] = {}
+
+    def mentions(self, name: str) -> list[Mention]:
+        """Every concept mention in a text field (any context)."""
+        found = self._mentions.get(name)
+        if found is None:
+            raw = self.values.get(name)
+            if raw is None or self.lexicon is None:
+                found = []
+            else:
+                if isinstance(raw, list | tuple):
+                    raw = ". ".join(map(str, raw))
+                found = self.lexicon.scan(raw if isinstance(raw, str) else str(raw))
+            self._mentions[name] = found
+        return found
+
+    def lenient_view(self) -> Facts:
+        """The same facts, counting mentions in any context (shares the scans)."""
+        other = Facts(self.values, self.lexicon)
+        other._norm = self._norm
+        other._mentions = self._mentions
+        other.lenient = True
+        return other
 
     def text(self, name: str) -> str | None:
         """The normalised form of a text field (computed once)."""
@@ -213,7 +245,11 @@ def _check_value_shape(op: str, value: Any) -> str | None:
         if value[0] > value[1]:
             return f"low {value[0]} is greater than high {value[1]}"
         return None
-    if op in ("in", "not_in", "includes_any", "contains_any"):
+    if op == "mentions":
+        if not isinstance(value, str) or not value.strip():
+            return f"needs the name of a concept, got {value!r}"
+        return None
+    if op in ("in", "not_in", "includes_any", "contains_any", "mentions_any"):
         if not isinstance(value, list) or not value:
             return f"needs a non-empty list, got {value!r}"
         if any(isinstance(v, dict | list) or v is None for v in value):
@@ -315,6 +351,21 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
             return hit is not None
 
         return leaf_contains
+    if op in CONCEPT_OPS:
+        wanted = frozenset([expected] if isinstance(expected, str) else map(str, expected))
+
+        def leaf_mentions(facts: Facts, steps: list[Step] | None) -> bool:
+            hits = [
+                mn
+                for mn in facts.mentions(fld)
+                if mn.concept in wanted and (facts.lenient or mn.counts)
+            ]
+            if steps is not None:
+                shown = [mn.words for mn in hits] or None
+                steps.append((name, fld, op, expected, shown, bool(hits)))
+            return bool(hits)
+
+        return leaf_mentions
     if op in NUMBER_OPS:
         if op == "between":
             lo, hi = float(expected[0]), float(expected[1])

@@ -30,6 +30,8 @@ from ehub_tui.sop.conditions import (
     leaves,
     parse_condition,
 )
+from ehub_tui.sop.lexicon import Lexicon, compile_concepts
+from ehub_tui.sop.text import phrase_stems
 from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
 
 SOP_SUFFIX = ".sop.yaml"
@@ -99,6 +101,7 @@ class LoadedSop:
     routes: list[CompiledRule]
     messages: dict[str, str]
     tree: MarkedDict = field(repr=False)
+    concepts: dict[str, m.Concept] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -479,6 +482,23 @@ def _semantics(
                 f"{_did_you_mean(r.spec.message, spec.messages)}",
             )
 
+    # concepts: names, and phrases that still say something once normalised
+    c_tree = tree.get("concepts") or MarkedDict()
+    for cname, concept in spec.concepts.items():
+        cmark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
+        if not m.SLUG.match(cname):
+            ctx.error(cmark, f"concepts.{cname}: use lower-case letters, digits, - and _")
+        if not concept.terms and not concept.near:
+            ctx.error(cmark, f"concepts.{cname}: needs terms or near patterns")
+        phrases = [*concept.terms, *(w for n in concept.near for w in (*n.words, *n.with_))]
+        for phrase in phrases:
+            if not phrase_stems(phrase):
+                ctx.error(
+                    cmark,
+                    f"concepts.{cname}: {phrase!r} has no words to match once 'a', 'the', "
+                    "'my' and punctuation are set aside",
+                )
+
     # governance and housekeeping
     meta_marks = meta_tree.value_marks
     if spec.sop.status == "active" and not spec.sop.approved_by:
@@ -505,6 +525,7 @@ def _semantics(
         routes=routes,
         messages=dict(spec.messages),
         tree=tree,
+        concepts=dict(spec.concepts),
     )
 
 
@@ -525,6 +546,7 @@ class SopSet:
 
     sops: list[LoadedSop]
     problems: list[Problem]
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
 
     @property
     def ok(self) -> bool:
@@ -620,4 +642,63 @@ def _check_set(sops: list[LoadedSop], problems: list[Problem]) -> SopSet:
                 "no route (give one routing SOP no applies_when)",
             )
         )
-    return SopSet(sops, problems)
+    lexicon = _check_concepts(sops, problems)
+    return SopSet(sops, problems, lexicon)
+
+
+def _check_concepts(sops: list[LoadedSop], problems: list[Problem]) -> Lexicon:
+    """One lexicon for the set: concept names unique, every `mentions` names a known concept."""
+    owner: dict[str, LoadedSop] = {}
+    for s in sops:
+        c_tree = s.tree.get("concepts")
+        for cname in s.concepts:
+            if cname in owner:
+                mark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
+                problems.append(
+                    Problem(
+                        str(s.path),
+                        mark.line if mark else 1,
+                        mark.col if mark else 1,
+                        f"concepts.{cname}: also defined in {owner[cname].path}; a concept is "
+                        "defined once in the set",
+                    )
+                )
+                continue
+            owner[cname] = s
+    used: set[str] = set()
+    for s in sops:
+        rules = [*s.red_flags, *s.questions, *s.routes]
+        for cond in [s.applies_condition, *(r.condition for r in rules)]:
+            if cond is None:
+                continue
+            for leaf in leaves(cond):
+                if leaf.op not in ("mentions", "mentions_any"):
+                    continue
+                names = [leaf.value] if isinstance(leaf.value, str) else list(leaf.value)
+                for name in map(str, names):
+                    used.add(name)
+                    if name not in owner:
+                        hint = _did_you_mean(name, list(owner))
+                        problems.append(
+                            Problem(
+                                str(s.path),
+                                leaf.mark.line,
+                                leaf.mark.col,
+                                f"{leaf.path}: no concept named {name!r} in the set{hint}",
+                            )
+                        )
+    for cname, s in owner.items():
+        c = s.concepts[cname]
+        if cname not in used and not c.sets and not c.suggests:
+            c_tree = s.tree.get("concepts")
+            mark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
+            problems.append(
+                Problem(
+                    str(s.path),
+                    mark.line if mark else 1,
+                    mark.col if mark else 1,
+                    f"concepts.{cname}: no rule mentions it (and it sets and suggests nothing)",
+                    "warning",
+                )
+            )
+    return compile_concepts((name, s.concepts[name]) for name, s in owner.items())

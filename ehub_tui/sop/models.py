@@ -27,6 +27,8 @@ OPERATORS = (
     "includes",
     "includes_any",
     "contains_any",
+    "mentions",
+    "mentions_any",
     "is_set",
 )
 URGENCIES = ("immediate", "same_day", "within_48h", "within_3_days", "within_5_days", "routine")
@@ -86,6 +88,8 @@ CONDITION_DEFS: dict[str, Any] = {
                     "includes": {"type": "string"},
                     "includes_any": {"type": "array", "items": {"type": "string"}},
                     "contains_any": {"type": "array", "items": {"type": "string"}},
+                    "mentions": {"type": "string", "description": "a concept the text mentions"},
+                    "mentions_any": {"type": "array", "items": {"type": "string"}},
                     "is_set": {"type": "boolean"},
                 },
                 "required": ["field"],
@@ -193,12 +197,39 @@ class Route(_Strict):
         return s
 
 
+Attribute = Literal["pregnant", "immunosuppressed", "care_home_resident", "no_spleen", "frail"]
+
+
+class NearPattern(_Strict):
+    """A body part (or other word) and a symptom a few words apart in one sentence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    words: list[str] = Field(min_length=1, description="one side, e.g. body parts")
+    with_: list[str] = Field(min_length=1, alias="with", description="the other side")
+    within: int = Field(default=4, ge=1, le=10, description="at most this many words apart")
+
+
+class Concept(_Strict):
+    """A clinical idea and the ways patients write it."""
+
+    label: str | None = Field(default=None, description="how navigators see it")
+    description: str | None = None
+    terms: list[str] = Field(default_factory=list, description="words and phrases")
+    near: list[NearPattern] = Field(default_factory=list)
+    sets: Attribute | None = Field(
+        default=None, description="a patient attribute a stated mention pre-fills"
+    )
+    suggests: str | None = Field(default=None, description="a template the text describes")
+
+
 class SopFile(_Strict):
     """One SOP file."""
 
     model_config = ConfigDict(extra="forbid", title="ehub-tui SOP")
 
     sop: Meta
+    concepts: dict[str, Concept] = Field(default_factory=dict)
     inputs: dict[str, InputDecl] = Field(default_factory=dict)
     red_flags: list[RedFlag] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)

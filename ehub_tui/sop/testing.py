@@ -31,6 +31,10 @@ class Case:
     expect_flags: list[str] | None
     expect_route: str | None
     expect_question: str | bool | None = False  # False: not checked
+    dismissed: list[str] = field(default_factory=list)  # flags dismissed with a reason
+    pathway: str | None = None  # a proposed pathway the navigator accepted
+    expect_cautions: list[str] | None = None
+    expect_proposal: str | bool | None = False  # False: not checked; None: no proposal
 
 
 @dataclass
@@ -142,7 +146,15 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
         if not isinstance(node, MarkedDict):
             err(mark, f"cases[{i}]: must be a mapping")
             continue
-        unknown = set(node) - {"id", "consultation", "answers", "expect", "note"}
+        unknown = set(node) - {
+            "id",
+            "consultation",
+            "answers",
+            "expect",
+            "note",
+            "dismissed",
+            "pathway",
+        }
         if unknown:
             err(mark, f"cases[{i}]: unknown key {sorted(unknown)[0]!r}")
         cid = str(node.get("id") or f"case-{i}")
@@ -153,12 +165,20 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
         if not isinstance(expect, MarkedDict):
             err(mark, f"cases[{i}] ({cid}): 'expect' with red_flags and/or route is required")
             continue
-        bad = set(expect) - {"red_flags", "route", "next_question"}
+        bad = set(expect) - {"red_flags", "route", "next_question", "cautions", "proposal"}
         if bad:
             err(expect.mark, f"cases[{i}].expect: unknown key {sorted(bad)[0]!r}")
         flags = expect.get("red_flags")
         if flags is not None and not isinstance(flags, list):
             err(expect.mark, f"cases[{i}].expect.red_flags: must be a list of red flag ids")
+            continue
+        cautions = expect.get("cautions")
+        if cautions is not None and not isinstance(cautions, list):
+            err(expect.mark, f"cases[{i}].expect.cautions: must be a list of red flag ids")
+            continue
+        dismissed = node.get("dismissed") or []
+        if not isinstance(dismissed, list):
+            err(mark, f"cases[{i}].dismissed: must be a list of red flag ids")
             continue
         cases.append(
             Case(
@@ -173,6 +193,10 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
                 expect_question=(
                     expect.get("next_question") if "next_question" in expect else False
                 ),
+                dismissed=[str(x) for x in dismissed],
+                pathway=str(node["pathway"]) if node.get("pathway") else None,
+                expect_cautions=[str(x) for x in cautions] if cautions is not None else None,
+                expect_proposal=(expect.get("proposal") if "proposal" in expect else False),
             )
         )
     return cases, problems
@@ -180,12 +204,20 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
 
 def check_case(engine: Engine, case: Case) -> CaseResult:
     """Run one case and compare with what it expects."""
-    d = engine.evaluate(case.consultation, case.answers, case.today)
+    d = _evaluate(engine, case)
     failures = []
     if case.expect_flags is not None:
         got = sorted(f.id for f in d.red_flags)
         if got != sorted(case.expect_flags):
             failures.append(f"red flags: expected {sorted(case.expect_flags)}, got {got}")
+    if case.expect_cautions is not None:
+        got = sorted(c.id for c in d.cautions)
+        if got != sorted(case.expect_cautions):
+            failures.append(f"cautions: expected {sorted(case.expect_cautions)}, got {got}")
+    if case.expect_proposal is not False:
+        got_p = d.proposal.template if d.proposal else None
+        if got_p != case.expect_proposal:
+            failures.append(f"proposal: expected {case.expect_proposal}, got {got_p}")
     got_route = d.route.id if d.route else None
     if case.expect_route is not None and got_route != case.expect_route:
         why = next((w for w in d.why_not if w.route == case.expect_route), None)
@@ -196,6 +228,16 @@ def check_case(engine: Engine, case: Case) -> CaseResult:
         if got_q != case.expect_question:
             failures.append(f"next question: expected {case.expect_question}, got {got_q}")
     return CaseResult(case, failures, d)
+
+
+def _evaluate(engine: Engine, case: Case, answers: dict[str, Any] | None = None) -> Decision:
+    return engine.evaluate(
+        case.consultation,
+        case.answers if answers is None else answers,
+        case.today,
+        dismissed=case.dismissed,
+        pathway=case.pathway,
+    )
 
 
 def run_tests(
@@ -232,8 +274,10 @@ def _coverage(sop_set: SopSet, report: TestReport) -> None:
     routes_hit: dict[str, int] = {}
     flags_hit: dict[str, int] = {}
     for r in report.results:
-        if r.decision.route:
-            routes_hit[r.decision.route.id] = routes_hit.get(r.decision.route.id, 0) + 1
+        # a SOP's route is reached when the SOP chose it, even if a standing flag governs it
+        for rt in {r.decision.route, r.decision.pathway_route}:
+            if rt:
+                routes_hit[rt.id] = routes_hit.get(rt.id, 0) + 1
         for f in r.decision.red_flags:
             flags_hit[f.id] = flags_hit.get(f.id, 0) + 1
     for s in sop_set.sops:
@@ -268,6 +312,8 @@ def _with_value(case: Case, fld: str, value: float) -> Case | None:
         dict(case.answers),
         None,
         None,
+        dismissed=list(case.dismissed),
+        pathway=case.pathway,
     )
     n = int(value)
     if fld in ("age", "age_months"):
@@ -307,7 +353,7 @@ def _boundaries(engine: Engine, sop_set: SopSet, cases: list[Case], report: Test
             varied = _with_value(base, leaf.field, value)
             if varied is None:
                 continue
-            d = engine.evaluate(varied.consultation, varied.answers, varied.today)
+            d = _evaluate(engine, varied)
             step = next(
                 (
                     st
@@ -329,7 +375,7 @@ def _boundaries(engine: Engine, sop_set: SopSet, cases: list[Case], report: Test
 
 def _base_case(engine: Engine, cases: list[Case], leaf: Leaf) -> Case | None:
     for case in cases:
-        d = engine.evaluate(case.consultation, case.answers, case.today)
+        d = _evaluate(engine, case)
         if any(st[0] == leaf.name and st[2] == "between" for t in d.trace for st in t.steps):
             return case
     return None
@@ -348,7 +394,7 @@ def _random_answers(engine: Engine, sop_set: SopSet, report: TestReport, seed: i
         open_questions = [(qid, opts) for qid, opts in questions if qid not in given]
         for _ in range(RANDOM_RUNS):
             answers = {**r.case.answers, **{qid: rng.choice(opts) for qid, opts in open_questions}}
-            d = engine.evaluate(r.case.consultation, answers, r.case.today)
+            d = _evaluate(engine, r.case, answers)
             report.random_runs += 1
             missing = set(expected) - {f.id for f in d.red_flags}
             if missing:

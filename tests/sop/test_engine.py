@@ -30,8 +30,21 @@ def test_red_flags_come_first_whatever_the_route(write_sop) -> None:
     e = engine_for(write_sop())
     d = e.evaluate(adult(free_text="Crushing CHEST-PAIN since 5am"), {"fever": "no"}, TODAY)
     assert [f.id for f in d.red_flags] == ["rf_chest"]
-    assert d.route is not None and d.route.id == "pf_sore_throat"  # flags do not hide the route
     assert d.matched_rules[0] == "red_flags.rf_chest"
+    # the standing emergency flag IS the route; the pathway's own route is kept beside it
+    assert d.route is not None and d.route.id == "escalate_rf_chest"
+    assert d.route.category == "escalate" and d.route.urgency == "immediate"
+    assert d.route.governed_by == "rf_chest" and "Call 999 now." in d.route.destination
+    assert d.pathway_route is not None and d.pathway_route.id == "pf_sore_throat"
+    # only a flag dismissed with a reason lets the pathway's route through
+    dismissed = e.evaluate(
+        adult(free_text="Crushing CHEST-PAIN since 5am"),
+        {"fever": "no"},
+        TODAY,
+        dismissed={"rf_chest"},
+    )
+    assert dismissed.route is not None and dismissed.route.id == "pf_sore_throat"
+    assert [f.id for f in dismissed.red_flags] == ["rf_chest"]  # still shown, never hidden
 
 
 def test_questions_then_route(write_sop) -> None:

@@ -1,0 +1,331 @@
+"""The lexicon: named clinical concepts found in patient text however it is written.
+
+A concept has terms (words and phrases patients use) and near-patterns (a body part and a symptom
+a few words apart in one sentence). Text and terms are reduced to stems the same way
+(:mod:`ehub_tui.sop.text`), so plurals and endings match; a word of five or more letters that is
+not in the lexicon's vocabulary is corrected to the nearest vocabulary word (one edit, two for
+nine letters or more) with SymSpell. A correction that turns one real English word into another
+("paint" → "faint") is only taken inside a longer phrase or pattern whose other words match as
+written, so real words are not bent into symptoms on their own.
+
+Every mention carries its context (:mod:`ehub_tui.sop.context`) and how it was found: ``exact``
+(the concept's own label), ``synonym`` (another term), ``typo`` (a corrected word) or ``pattern``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ehub_tui.sop.context import Context, classify, find_triggers
+from ehub_tui.sop.text import Token, phrase_stems, tokenize
+
+TYPO_MIN_LETTERS = 5  # shorter words are never corrected (too many real neighbours)
+TWO_EDITS_FROM = 9  # words this long may be two edits away
+REAL_WORD_COUNT = 200_000  # a word this common in English is a real word, not a typo
+_CACHE_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class NearDef:
+    """A body part and a symptom close together."""
+
+    words: tuple[tuple[str, ...], ...]
+    with_: tuple[tuple[str, ...], ...]
+    within: int
+
+
+@dataclass(frozen=True)
+class ConceptDef:
+    """One concept, compiled."""
+
+    name: str
+    label: str
+    terms: tuple[tuple[str, ...], ...]
+    near: tuple[NearDef, ...] = ()
+    sets: str | None = None
+    suggests: str | None = None
+    raw_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One place a concept is mentioned in a text."""
+
+    concept: str
+    label: str
+    words: str  # the patient's words, as written
+    start: int  # character offsets in the text
+    end: int
+    how: str  # exact | synonym | typo | pattern
+    context: Context
+    trigger: str | None = None  # the words that set the context ("no", "as a child")
+    corrected: tuple[tuple[str, str], ...] = ()  # (as written, read as)
+
+    @property
+    def counts(self) -> bool:
+        """True when it counts as the patient having it now (affirmed or uncertain)."""
+        return self.context.counts
+
+    def describe(self) -> str:
+        """'"sqeezing pain in my chest" — typo-corrected (sqeezing → squeez), affirmed'."""
+        how = self.how
+        if self.corrected:
+            how += " (" + ", ".join(f"{a} → {b}" for a, b in self.corrected) + ")"
+        ctx = self.context.value.replace("_", " ")
+        if self.trigger:
+            ctx += f' ("{self.trigger}")'
+        return f'"{self.words}" — {how}, {ctx}'
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "concept": self.concept,
+            "words": self.words,
+            "start": self.start,
+            "end": self.end,
+            "how": self.how,
+            "context": self.context.value,
+            "trigger": self.trigger,
+            "corrected": [list(c) for c in self.corrected],
+        }
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    stems: tuple[str, ...]
+    concept: int
+    kind: str  # term | a | b  (a/b: the two sides of a near-pattern)
+    near: int = -1
+    label: bool = False
+
+
+_english_lock = threading.Lock()
+_english: dict[str, int] | None = None
+
+
+def english_counts() -> dict[str, int]:
+    """Word → frequency from the English dictionary shipped with symspellpy (loaded once)."""
+    global _english
+    if _english is None:
+        with _english_lock:
+            if _english is None:
+                counts: dict[str, int] = {}
+                res = importlib.resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+                for line in res.read_text(encoding="utf-8").splitlines():
+                    word, _, count = line.partition(" ")
+                    if count.isdigit():
+                        counts[word] = int(count)
+                _english = counts
+    return _english
+
+
+@dataclass
+class _Hit:
+    lo: int  # positions in the content-token list, [lo, hi)
+    hi: int
+    typo: tuple[tuple[str, str], ...]
+    real_typo: bool  # a real English word was bent to fit
+
+
+@dataclass
+class Lexicon:
+    """Every concept of a SOP set, ready to scan texts."""
+
+    concepts: dict[str, ConceptDef]
+    _index: dict[str, list[_Phrase]] = field(default_factory=dict, repr=False)
+    _order: list[str] = field(default_factory=list, repr=False)
+    _vocab: set[str] = field(default_factory=set, repr=False)
+    _speller: Any = field(default=None, repr=False)
+    _cache: dict[str, tuple[str, bool] | None] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self._order = list(self.concepts)
+        for ci, name in enumerate(self._order):
+            c = self.concepts[name]
+            label = phrase_stems(c.label)
+            for stems in c.terms:
+                self._add(_Phrase(stems, ci, "term", label=stems == label))
+            for ni, near in enumerate(c.near):
+                for stems in near.words:
+                    self._add(_Phrase(stems, ci, "a", ni))
+                for stems in near.with_:
+                    self._add(_Phrase(stems, ci, "b", ni))
+
+    def _add(self, p: _Phrase) -> None:
+        if not p.stems:
+            return
+        self._index.setdefault(p.stems[0], []).append(p)
+        self._vocab.update(p.stems)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every stem the lexicon's phrases use."""
+        return frozenset(self._vocab)
+
+    # -- typos -----------------------------------------------------------------------------------
+
+    def _spell(self) -> Any:
+        if self._speller is None:
+            with self._lock:
+                if self._speller is None:
+                    from symspellpy import SymSpell
+
+                    sp = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                    for w in sorted(self._vocab):
+                        if len(w) >= 3 and not w.isdigit():
+                            sp.create_dictionary_entry(w, 1)
+                    self._speller = sp
+        return self._speller
+
+    def correct(self, tok: Token) -> tuple[str, bool] | None:
+        """The vocabulary stem a misspelt word stands for, and whether the word is a real
+        English word (then it may only be bent inside a longer match); None: no correction."""
+        if tok.stem in self._vocab or len(tok.word) < TYPO_MIN_LETTERS or tok.word.isdigit():
+            return None
+        cached = self._cache.get(tok.word, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        from symspellpy import Verbosity
+
+        distance = 2 if len(tok.word) >= TWO_EDITS_FROM else 1
+        found = self._spell().lookup(
+            tok.stem, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
+        )
+        result: tuple[str, bool] | None = None
+        if found and found[0].term != tok.stem:
+            real = english_counts().get(tok.word, 0) >= REAL_WORD_COUNT
+            result = (found[0].term, real)
+        if len(self._cache) > _CACHE_MAX:
+            self._cache.clear()
+        self._cache[tok.word] = result
+        return result
+
+    # -- scanning --------------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Mention]:
+        """Every mention of every concept in a text, with its context."""
+        if not text or not self._index:
+            return []
+        tokens = tokenize(text)
+        pos = [i for i, t in enumerate(tokens) if not t.filler]  # content position → token
+        content = [tokens[i] for i in pos]
+        alts = [self.correct(t) for t in content]
+        terms: list[tuple[int, _Hit, str]] = []  # (concept, hit, how)
+        sides: dict[tuple[int, int, str], list[_Hit]] = {}
+        for p, tok in enumerate(content):
+            firsts = [tok.stem]
+            if alts[p] is not None:
+                firsts.append(alts[p][0])  # type: ignore[index]
+            for first in firsts:
+                for ph in self._index.get(first, ()):
+                    hit = self._match(ph.stems, p, content, alts)
+                    if hit is None:
+                        continue
+                    if ph.kind == "term":
+                        if hit.real_typo and (len(ph.stems) < 2 or len(hit.typo) >= len(ph.stems)):
+                            continue  # a real word bent on its own: not a typo of ours
+                        how = "typo" if hit.typo else ("exact" if ph.label else "synonym")
+                        terms.append((ph.concept, hit, how))
+                    else:
+                        sides.setdefault((ph.concept, ph.near, ph.kind), []).append(hit)
+        found: list[tuple[int, _Hit, str]] = list(terms)
+        for (ci, ni, kind), hits in sides.items():
+            if kind != "a":
+                continue
+            within = self.concepts[self._order[ci]].near[ni].within
+            for a in hits:
+                for b in sides.get((ci, ni, "b"), ()):
+                    if content[a.lo].sentence != content[b.lo].sentence:
+                        continue
+                    gap = b.lo - a.hi if b.lo >= a.hi else a.lo - b.hi
+                    if gap < 0 or gap > within - 1:
+                        continue
+                    if a.typo and b.typo:
+                        continue  # both sides bent: too weak (a real word needs the other exact)
+                    lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
+                    found.append((ci, _Hit(lo, hi, a.typo + b.typo, False), "pattern"))
+        return self._mentions(text, tokens, pos, content, found)
+
+    def _match(
+        self,
+        stems: tuple[str, ...],
+        p: int,
+        content: Sequence[Token],
+        alts: Sequence[tuple[str, bool] | None],
+    ) -> _Hit | None:
+        if p + len(stems) > len(content):
+            return None
+        sentence = content[p].sentence
+        typo: list[tuple[str, str]] = []
+        real = False
+        for j, s in enumerate(stems):
+            tok = content[p + j]
+            if tok.sentence != sentence:
+                return None
+            if tok.stem == s:
+                continue
+            alt = alts[p + j]
+            if alt is None or alt[0] != s:
+                return None
+            typo.append((tok.word, s))
+            real = real or alt[1]
+        return _Hit(p, p + len(stems), tuple(typo), real)
+
+    def _mentions(
+        self,
+        text: str,
+        tokens: Sequence[Token],
+        pos: Sequence[int],
+        content: Sequence[Token],
+        found: Iterable[tuple[int, _Hit, str]],
+    ) -> list[Mention]:
+        # one mention per concept per place: the longest, a term before a pattern
+        rank = {"exact": 0, "synonym": 1, "typo": 2, "pattern": 3}
+        ordered = sorted(found, key=lambda f: (f[0], f[1].lo, -(f[1].hi - f[1].lo), rank[f[2]]))
+        kept: list[tuple[int, _Hit, str]] = []
+        for f in ordered:
+            if any(k[0] == f[0] and k[1].lo < f[1].hi and f[1].lo < k[1].hi for k in kept):
+                continue
+            kept.append(f)
+        if not kept:
+            return []
+        triggers = find_triggers(tokens)
+        out: list[Mention] = []
+        for ci, hit, how in sorted(kept, key=lambda f: (f[1].lo, f[0])):
+            first, last = pos[hit.lo], pos[hit.hi - 1]
+            ctx, trig = classify(tokens, first, last + 1, triggers)
+            c = self.concepts[self._order[ci]]
+            start, end = content[hit.lo].start, content[hit.hi - 1].end
+            out.append(
+                Mention(c.name, c.label, text[start:end], start, end, how, ctx, trig, hit.typo)
+            )
+        return out
+
+
+def compile_concepts(specs: Iterable[tuple[str, Any]]) -> Lexicon:
+    """Compile (name, spec) pairs, where a spec has label, terms, near, sets and suggests."""
+    out: dict[str, ConceptDef] = {}
+    for name, spec in specs:
+        near = tuple(
+            NearDef(
+                tuple(s for s in (phrase_stems(w) for w in n.words) if s),
+                tuple(s for s in (phrase_stems(w) for w in n.with_) if s),
+                n.within,
+            )
+            for n in spec.near
+        )
+        out[name] = ConceptDef(
+            name=name,
+            label=spec.label or name.replace("_", " "),
+            terms=tuple(s for s in (phrase_stems(t) for t in spec.terms) if s),
+            near=near,
+            sets=spec.sets,
+            suggests=spec.suggests,
+            raw_terms=tuple(spec.terms),
+        )
+    return Lexicon(out)
