@@ -71,7 +71,8 @@ def test_explain_a_case_as_json_and_as_a_tree(write_sop, tmp_path: Path) -> None
     r = cli("sops", "explain", "--case", case, "--sops", str(tmp_path), "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert d["route"]["id"] == "pf_sore_throat" and d["red_flags"][0]["id"] == "rf_chest"
+    assert d["route"]["id"] == "escalate_rf_chest" and d["red_flags"][0]["id"] == "rf_chest"
+    assert d["pathway_route"] == "pf_sore_throat"  # the flag governs; the pathway is kept
     assert d["sops"][0]["sha256"] and d["engine_version"]
     tree = cli("sops", "explain", "--case", case, "--sops", str(tmp_path))
     assert "Red flags (1)" in tree.stdout and "Trace" in tree.stdout
