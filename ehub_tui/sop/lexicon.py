@@ -23,7 +23,7 @@ from typing import Any
 from ehub_tui.sop.context import Context, classify, find_triggers
 from ehub_tui.sop.text import Token, phrase_stems, tokenize
 
-TYPO_MIN_LETTERS = 5  # shorter words are never corrected (too many real neighbours)
+TYPO_MIN_LETTERS = 4  # shorter words are never corrected (too many real neighbours)
 TWO_EDITS_FROM = 9  # words this long may be two edits away
 REAL_WORD_COUNT = 200_000  # a word this common in English is a real word, not a typo
 _CACHE_MAX = 50_000
