@@ -321,14 +321,17 @@ def _stems(phrase: str) -> tuple[str, ...]:
 class _Trig:
     stems: tuple[str, ...]
     kind: str
-    direction: str
+    direction: str  # fwd | bwd | both
     pseudo: bool = False
 
 
 def _build() -> dict[str, list[_Trig]]:
     by_first: dict[str, list[_Trig]] = {}
+    directions: dict[tuple[tuple[str, ...], str], set[str]] = {}
     for phrase, kind, direction in _TRIGGERS:
-        t = _Trig(_stems(phrase), kind, direction)
+        directions.setdefault((_stems(phrase), kind), set()).add(direction)
+    for (stems, kind), dirs in directions.items():
+        t = _Trig(stems, kind, dirs.pop() if len(dirs) == 1 else "both")
         by_first.setdefault(t.stems[0], []).append(t)
     for phrase in _PSEUDO:
         t = _Trig(_stems(phrase), "unc" if phrase in _UNCERTAIN_PSEUDO else "", "fwd", True)
@@ -391,10 +394,10 @@ def classify(
     for f in triggers:
         if not f.kind or (f.start < end and f.end > start):
             continue  # a pseudo-trigger, or inside the mention: part of the symptom
-        if f.direction == "fwd" and f.end <= start:
+        if f.direction in ("fwd", "both") and f.end <= start:
             between = tokens[f.end : start]
             trigger_clause = tokens[f.end - 1].clause
-        elif f.direction == "bwd" and f.start >= end:
+        elif f.direction in ("bwd", "both") and f.start >= end:
             between = tokens[end : f.start]
             trigger_clause = tokens[f.start].clause
         else:

@@ -18,7 +18,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’‘`´][^\W_]+)*")
 # Punctuation that ends a sentence (near-patterns and phrases stay inside one) ...
 _SENTENCE_END = re.compile(r"[.!?;\n\r]")
 # ... and what ends a clause (context scope stays inside one).
-_CLAUSE_END = re.compile(r"[,.!?;:\n\r()\[\]\"“”–—-]")
+_CLAUSE_END = re.compile(r"[,.!?;\n\r()\[\]\"“”–—-]")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
