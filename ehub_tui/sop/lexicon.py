@@ -49,6 +49,7 @@ class ConceptDef:
     sets: str | None = None
     suggests: str | None = None
     raw_terms: tuple[str, ...] = ()
+    near_words: tuple[str, ...] = ()  # the near-patterns' words as written (both sides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,10 @@ class Lexicon:
             return
         self._index.setdefault(p.stems[0], []).append(p)
         self._vocab.update(p.stems)
+
+    def clear_cache(self) -> None:
+        """Forget the typo corrections worked out so far (benchmarks start cold)."""
+        self._cache.clear()
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -327,5 +332,6 @@ def compile_concepts(specs: Iterable[tuple[str, Any]]) -> Lexicon:
             sets=spec.sets,
             suggests=spec.suggests,
             raw_terms=tuple(spec.terms),
+            near_words=tuple(w for n in spec.near for w in (*n.words, *n.with_)),
         )
     return Lexicon(out)

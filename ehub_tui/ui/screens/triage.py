@@ -39,8 +39,9 @@ class Draft:
     order: list[str] = field(default_factory=list)  # questions answered, in order (for back)
     flags: dict[str, tuple[str, str]] = field(
         default_factory=dict
-    )  # id → (escalated|dismissed, why)
+    )  # id → (escalated|dismissed|same_day, why)
     override: tuple[str, str] | None = None  # (route id, reason)
+    pathway: str | None = None  # a pathway taken from the text's proposal (p)
     note: str = ""
     message: str | None = None
     first_viewed_at: datetime | None = None
@@ -54,6 +55,9 @@ class TriageScreen(Screen[None]):
         Binding("enter", "accept", "Accept & complete", id="accept"),
         Binding("e", "escalate", "Escalate flag", id="escalate"),
         Binding("x", "dismiss_flag", "Dismiss flag", id="dismiss"),
+        Binding("c", "same_day", "Same-day clinician", id="same_day"),
+        Binding("p", "pathway", "Use pathway", id="pathway"),
+        Binding("a", "change_stated", "Change stated", id="stated"),
         Binding("backspace", "back", "Back", id="back"),
         Binding("o", "override", "Override route", id="override"),
         Binding("n", "note", "Note", id="note"),
@@ -132,8 +136,12 @@ class TriageScreen(Screen[None]):
     # -- the decision ----------------------------------------------------------------------------
 
     def _decide(self) -> None:
-        self.decision = self.ehub.service.decide(self.item, self.draft.answers)
+        dismissed = [fid for fid, (how, _) in self.draft.flags.items() if how == "dismissed"]
+        self.decision = self.ehub.service.decide(
+            self.item, self.draft.answers, dismissed=dismissed, pathway=self.draft.pathway
+        )
         self._render_guidance()
+        self._render_request()
         self.refresh_bindings()
 
     @property
@@ -156,6 +164,15 @@ class TriageScreen(Screen[None]):
         step = self.step
         if action in ("escalate", "dismiss_flag"):
             return step == "flag" and not self.lost
+        if action == "same_day":
+            flags = self.open_flags
+            return step == "flag" and not self.lost and flags[0].level != "emergency"
+        if action == "pathway":
+            d = self.decision
+            has = d is not None and (d.proposal is not None or self.draft.pathway is not None)
+            return has and step in ("question", "route") and not self.lost
+        if action == "change_stated":
+            return bool(self.decision and self.decision.stated) and step != "flag"
         if action == "answer":
             return step == "question"
         if action == "back":
@@ -210,10 +227,21 @@ class TriageScreen(Screen[None]):
         self.query_one("#request-body", Static).update(out)
 
     def _highlighted(self, text: str) -> Text:
-        """The free text with every red-flag phrase that matched highlighted."""
+        """The free text with the words behind every flag (red), caution (yellow), proposal
+        (cyan) and stated attribute (magenta) highlighted."""
         result = Text(text)
         if self.decision is None:
             return result
+        d = self.decision
+        marks = [
+            *((e, "bold white on red") for f in d.red_flags for e in f.evidence),
+            *((e, "black on yellow") for c in d.cautions for e in c.evidence),
+            *((e, "bold cyan underline") for e in (d.proposal.evidence if d.proposal else ())),
+            *((e, "bold magenta underline") for e in d.stated.values()),
+        ]
+        for e, style in marks:
+            if e.kind == "text" and e.start is not None and e.end is not None:
+                result.stylize(style, e.start, e.end)
         flag_rules = {f"red_flags.{f.id}" for f in self.decision.red_flags}
         phrases = {
             str(p)
@@ -252,18 +280,50 @@ class TriageScreen(Screen[None]):
                 handled = self.draft.flags.get(f.id)
                 mark = "→" if f is (self.open_flags or [None])[0] else " "
                 colour = "bold red" if f.level == "emergency" else "bold yellow"
-                out.append(f"{mark} {f.level.upper()} ", colour)
+                level = "EMERGENCY" if f.level == "emergency" else "AMBER"
+                out.append(f"{mark} {level} ", colour)
                 out.append(f"{f.say}\n")
                 out.append(f"    Action: {f.action}\n", "italic")
+                for e in f.evidence[:3]:
+                    out.append(f"    raised by {e.describe()}\n", "dim")
                 if handled:
                     out.append(f"    {handled[0]}: {handled[1]}\n", "dim")
             out.append("\n")
+        if d.cautions:
+            out.append("CAUTIONS (not flags: read the words yourself)\n", "bold yellow")
+            for c in d.cautions:
+                out.append(f"  {c.say}\n", "yellow")
+                for e in c.evidence[:2]:
+                    out.append(f"    {e.describe()}\n", "dim")
+            out.append("\n")
         if step == "flag":
+            first = self.open_flags[0]
             out.append("Deal with the red flag first:\n", "bold")
-            out.append("  e  escalate now (records an escalation the supervisor sees)\n")
-            out.append("  x  dismiss, with a reason (e.g. already seen today)\n")
+            if first.level == "emergency":
+                out.append("  e  escalate now (records an escalation the supervisor sees)\n")
+            else:
+                out.append("  c  same-day clinician (the minimum while this amber flag stands)\n")
+                out.append("  e  escalate now instead\n")
+            out.append("  x  dismiss, with a reason (only then does the pathway's route apply)\n")
             body.update(out)
             return
+        if d.proposal and not self.draft.pathway:
+            p = d.proposal
+            out.append(f"Reads like {p.label}", "bold cyan")
+            out.append(f" — use the {template_words(p.template)} pathway? press p\n", "cyan")
+            words = ", ".join(f'"{e.words}"' for e in p.evidence[:3])
+            out.append(f"  the text says {words}\n\n", "dim")
+        elif self.draft.pathway:
+            out.append(
+                f"Pathway: {template_words(self.draft.pathway)} (from the text; p goes back)\n\n",
+                "cyan",
+            )
+        if d.stated:
+            out.append("Stated in text — confirm (a to change)\n", "bold magenta")
+            for attr, e in d.stated.items():
+                out.append(f"  {attr.replace('_', ' ')}: yes", "magenta")
+                out.append(f'  "{e.words}"\n', "dim")
+            out.append("\n")
         if self.draft.order:
             out.append("Answers given\n", "bold underline")
             for qid in self.draft.order:
@@ -416,6 +476,70 @@ class TriageScreen(Screen[None]):
         )
         self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
 
+    def action_same_day(self) -> None:
+        """Amber flag: send to a same-day clinician (the least it allows), completing the item."""
+        flags = self.open_flags
+        if not flags or flags[0].level == "emergency" or self.busy or self.lost:
+            return
+        if self._just_resumed():
+            return
+        flag = flags[0]
+        from ehub_tui.sop.engine import SAME_DAY_DESTINATION
+        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                return
+            self.draft.flags[flag.id] = ("same_day", flag.action)
+            outcome = self._outcome(
+                category="clinical",
+                route=f"same_day_{flag.id}",
+                destination=SAME_DAY_DESTINATION,
+                urgency="same_day",
+                snomed=None,
+            )
+            self._complete(outcome, f"#{self.claim.item_id} → same-day clinician: {flag.say}")
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Same-day clinician: {flag.say}",
+                f"Action: {flag.action}\n\nThis completes the item as a same-day clinician "
+                "referral (the least an amber flag allows).",
+            ),
+            confirmed,
+        )
+
+    def action_pathway(self) -> None:
+        """Take the pathway the text describes (or go back to the template it came with)."""
+        d = self.decision
+        if self.draft.pathway:
+            self.draft.pathway = None
+        elif d is not None and d.proposal is not None:
+            self.draft.pathway = d.proposal.template
+        else:
+            return
+        self._decide()
+
+    def action_change_stated(self) -> None:
+        """Change an attribute read from the text (pregnant, immunosuppressed…)."""
+        d = self.decision
+        if d is None or not d.stated:
+            return
+        from ehub_tui.ui.screens.dialogs import PickDialog
+
+        def picked(choice: str | None) -> None:
+            if not choice:
+                return
+            attr, value = choice.split("=", 1)
+            self.draft.answers[attr] = value
+            self.draft.order.append(attr)
+            self._decide()
+
+        options = [
+            (f"{attr}=no", f"{attr.replace('_', ' ')}: no (the text is wrong)") for attr in d.stated
+        ] + [(f"{attr}=yes", f"{attr.replace('_', ' ')}: yes (confirmed)") for attr in d.stated]
+        self.app.push_screen(PickDialog("What the patient says", options), picked)
+
     def _just_resumed(self) -> bool:
         if time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4:
             self.notify("Press the key again to go ahead.", timeout=2)
@@ -524,8 +648,13 @@ class TriageScreen(Screen[None]):
                 "Triage",
                 extra=[("1-9", "answer the question shown"), ("tab", "move between panels")],
                 intro="Red flags come first: escalate (e, asks to confirm, then completes the "
-                "item as an "
-                "escalation) or dismiss with a reason (x). Then answer "
+                "item as an escalation), for an amber flag send to a same-day clinician (c), "
+                "or dismiss with a reason (x) — only a dismissed flag lets the pathway's own "
+                "route through. Each flag shows the words that raised it; cautions are words "
+                "the patient wrote as absent, past or about someone else: read them yourself. "
+                "When the text reads like another pathway, p takes it (p again goes back). "
+                "Attributes stated in the text (pregnant…) count until you change them (a). "
+                "Then answer "
                 "the SOP's questions with the number keys (backspace goes back). Then enter "
                 "accepts the suggested route and completes the item; o overrides it with a "
                 "reason. n adds a note, m edits the message to the patient, r returns the item "
@@ -553,6 +682,17 @@ class TriageScreen(Screen[None]):
                 for f in (d.red_flags if d else [])
             ],
             "suggested_route": d.route.id if d and d.route else None,
+            "pathway_route": d.pathway_route.id if d and d.pathway_route else None,
+            "pathway": self.draft.pathway,
+            "proposal": d.proposal.template if d and d.proposal else None,
+            "stated": {k: e.as_dict() for k, e in d.stated.items()} if d else {},
+            "cautions": [
+                {"id": c.id, "say": c.say, "evidence": [e.as_dict() for e in c.evidence]}
+                for c in (d.cautions if d else [])
+            ],
+            "flag_evidence": {
+                f.id: [e.as_dict() for e in f.evidence] for f in (d.red_flags if d else [])
+            },
             "sops": [s.as_dict() for s in d.sops] if d else [],
             "matched_rules": d.matched_rules if d else [],
             "trace": [t.as_dict() for t in d.trace] if d else [],
