@@ -111,6 +111,34 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
         answers={"fit_note_type": "new", "days_off": 14},
         free_text="Need a fit note for my back, off work for two weeks.",
     ),
+    # issue 10: a UTI written in a generic template (the text proposes the UTI pathway) and an
+    # amber flag (jaw pain on chewing at 72: giant cell arteritis → same-day clinician)
+    "uti_generic": lambda: _row(
+        5,
+        practice_ods="Z99001",
+        given_name="Amy",
+        family_name="Clarke",
+        date_of_birth=date(1996, 2, 11),
+        sex="female",
+        received_at=_at(8, 10),
+        request_type="clinical",
+        template="general_clinical",
+        answers={},
+        free_text="It stings when I wee and I keep needing to go, started yesterday.",
+    ),
+    "amber": lambda: _row(
+        6,
+        practice_ods="Z99002",
+        given_name="Ron",
+        family_name="Baxter",
+        date_of_birth=date(1954, 9, 30),
+        sex="male",
+        received_at=_at(8, 15),
+        request_type="clinical",
+        template="general_clinical",
+        answers={},
+        free_text="New headache on one side and my jaw aches when I chew, scalp is tender.",
+    ),
 }
 ALL = ("headache", "throat", "uti", "fit_note")
 
