@@ -392,6 +392,8 @@ def classify(
     clause = tokens[start].clause
     found: list[tuple[str, str]] = []
     for f in triggers:
+        if tokens[f.start].clause != clause and tokens[f.end - 1].clause != clause:
+            continue  # another clause: out of scope whatever it says
         if not f.kind or (f.start < end and f.end > start):
             continue  # a pseudo-trigger, or inside the mention: part of the symptom
         if f.direction in ("fwd", "both") and f.end <= start:

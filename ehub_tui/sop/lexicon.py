@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ehub_tui.sop.context import Context, classify, find_triggers
-from ehub_tui.sop.text import Token, phrase_stems, tokenize
+from ehub_tui.sop.context import Context, Found, classify, find_triggers
+from ehub_tui.sop.text import Token, clear_word_caches, phrase_stems, tokenize
 
 TYPO_MIN_LETTERS = 4  # shorter words are never corrected (too many real neighbours)
 TWO_EDITS_FROM = 9  # words this long may be two edits away
@@ -164,8 +164,10 @@ class Lexicon:
         self._vocab.update(p.stems)
 
     def clear_cache(self) -> None:
-        """Forget the typo corrections worked out so far (benchmarks start cold)."""
+        """Forget the typo corrections and word forms worked out so far (benchmarks start
+        cold)."""
         self._cache.clear()
+        clear_word_caches()
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -293,16 +295,23 @@ class Lexicon:
         rank = {"exact": 0, "synonym": 1, "typo": 2, "pattern": 3}
         ordered = sorted(found, key=lambda f: (f[0], f[1].lo, -(f[1].hi - f[1].lo), rank[f[2]]))
         kept: list[tuple[int, _Hit, str]] = []
+        reach: dict[int, int] = {}  # concept → the furthest end kept so far (sorted by start)
         for f in ordered:
-            if any(k[0] == f[0] and k[1].lo < f[1].hi and f[1].lo < k[1].hi for k in kept):
-                continue
+            if f[1].lo < reach.get(f[0], -1):
+                continue  # overlaps a longer or earlier mention of the same concept
             kept.append(f)
+            reach[f[0]] = max(reach.get(f[0], -1), f[1].hi)
         if not kept:
             return []
-        triggers = find_triggers(tokens)
+        by_clause: dict[int, list[Found]] = {}
+        for f in find_triggers(tokens):  # a trigger only reaches inside its own clause
+            by_clause.setdefault(tokens[f.start].clause, []).append(f)
+            if tokens[f.end - 1].clause != tokens[f.start].clause:
+                by_clause.setdefault(tokens[f.end - 1].clause, []).append(f)
         out: list[Mention] = []
         for ci, hit, how in sorted(kept, key=lambda f: (f[1].lo, f[0])):
             first, last = pos[hit.lo], pos[hit.hi - 1]
+            triggers = by_clause.get(tokens[first].clause, ())
             ctx, trig = classify(tokens, first, last + 1, triggers)
             c = self.concepts[self._order[ci]]
             start, end = content[hit.lo].start, content[hit.hi - 1].end

@@ -8,6 +8,7 @@ text, so an imperfect stem still meets itself.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -124,6 +125,24 @@ def _unsuffix(w: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=65536)
+def _form(raw: str) -> str:
+    """A word as written → its normalised form (cached: texts repeat their words)."""
+    word = fold(raw)
+    return squeeze(_SPELLINGS.get(word, word)) if word else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return stem(word)
+
+
+def clear_word_caches() -> None:
+    """Forget the cached word forms and stems."""
+    _form.cache_clear()
+    _stem.cache_clear()
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     """One word of a text."""
@@ -151,17 +170,15 @@ def tokenize(text: str) -> list[Token]:
             elif _CLAUSE_END.search(gap):
                 clause += 1
         last_end = m.end()
-        word = fold(m.group())
+        word = _form(m.group())
         if not word:
             continue
-        word = _SPELLINGS.get(word, word)
-        word = squeeze(word)
         if word == "not" and out and out[-1].clause == clause and out[-1].word in _CONTRACT:
             prev = out.pop()
             joined = _CONTRACT[prev.word]
             out.append(Token(joined, joined, prev.start, m.end(), sentence, clause, False))
             continue
-        out.append(Token(word, stem(word), m.start(), m.end(), sentence, clause, word in FILLERS))
+        out.append(Token(word, _stem(word), m.start(), m.end(), sentence, clause, word in FILLERS))
     return out
 
 
