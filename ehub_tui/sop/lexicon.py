@@ -304,10 +304,10 @@ class Lexicon:
         if not kept:
             return []
         by_clause: dict[int, list[Found]] = {}
-        for f in find_triggers(tokens):  # a trigger only reaches inside its own clause
-            by_clause.setdefault(tokens[f.start].clause, []).append(f)
-            if tokens[f.end - 1].clause != tokens[f.start].clause:
-                by_clause.setdefault(tokens[f.end - 1].clause, []).append(f)
+        for trig in find_triggers(tokens):  # a trigger only reaches inside its own clause
+            by_clause.setdefault(tokens[trig.start].clause, []).append(trig)
+            if tokens[trig.end - 1].clause != tokens[trig.start].clause:
+                by_clause.setdefault(tokens[trig.end - 1].clause, []).append(trig)
         out: list[Mention] = []
         for ci, hit, how in sorted(kept, key=lambda f: (f[1].lo, f[0])):
             first, last = pos[hit.lo], pos[hit.hi - 1]
