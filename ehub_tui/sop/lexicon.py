@@ -312,11 +312,11 @@ class Lexicon:
         for ci, hit, how in sorted(kept, key=lambda f: (f[1].lo, f[0])):
             first, last = pos[hit.lo], pos[hit.hi - 1]
             triggers = by_clause.get(tokens[first].clause, ())
-            ctx, trig = classify(tokens, first, last + 1, triggers)
+            ctx, trigger = classify(tokens, first, last + 1, triggers)
             c = self.concepts[self._order[ci]]
             start, end = content[hit.lo].start, content[hit.hi - 1].end
             out.append(
-                Mention(c.name, c.label, text[start:end], start, end, how, ctx, trig, hit.typo)
+                Mention(c.name, c.label, text[start:end], start, end, how, ctx, trigger, hit.typo)
             )
         return out
 
