@@ -10,8 +10,9 @@ written by hand so each flow knows exactly which step comes next:
   it to priority 2 and ``n`` always takes it first;
 - ``throat``: an adult sore throat eligible for Pharmacy First with every exclusion answered
   (no question left: the suggested route is shown at once);
-- ``uti``: a woman of 34 with a UTI whose exclusions were not answered (three questions:
-  pregnant, catheter, recurrent UTIs; "no" to all → Pharmacy First);
+- ``uti``: a woman of 34 with a UTI whose exclusions were not answered (four questions:
+  pregnant, immunosuppressed, kidney signs, the catheter/recurrence checklist; "no" to all →
+  Pharmacy First);
 - ``fit_note``: an admin request for a new fit note (14 days off).
 """
 
@@ -82,7 +83,13 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
         received_at=_at(8, 5),
         request_type="clinical",
         template="sore_throat",
-        answers={"duration_days": 3, "fever": "no", "difficulty_swallowing": "no"},
+        answers={
+            "duration_days": 3,
+            "fever": "no",
+            "difficulty_swallowing": "no",
+            "immunosuppressed": "no",
+            "throat_exclusions": "no",
+        },
         free_text="Sore throat for three days, eating and drinking fine.",
     ),
     "uti": lambda: _row(

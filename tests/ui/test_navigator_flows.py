@@ -185,14 +185,14 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
             assert "Is she pregnant" in guidance(app)
             assert screen.check_action("accept", ()) is False
             await pilot.press("2")  # no
-            assert screen.decision.next_question.id == "catheter"
+            assert screen.decision.next_question.id == "immunosuppressed"
             await pilot.press("backspace")  # back to the first question
             assert screen.decision.next_question.id == "pregnant"
             assert screen.draft.answers == {}
-            await pilot.press("2", "2")  # not pregnant, no catheter
-            assert screen.decision.next_question.id == "uti_recurrent"
-            assert "2 or more UTIs" in guidance(app)
-            await pilot.press("2")  # not recurrent
+            await pilot.press("2", "2", "2")  # not pregnant, not immunosuppressed, no kidney signs
+            assert screen.decision.next_question.id == "uti_exclusions"
+            assert "2 or more UTIs" in guidance(app) and "catheter" in guidance(app)
+            await pilot.press("2")  # no catheter, not recurrent
             assert screen.step == "route"
             text = guidance(app)
             assert "Suggested route" in text
@@ -213,8 +213,9 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
     assert out["handling_seconds"] == 0.0
     assert out["detail"]["answers"] == {
         "pregnant": "no",
-        "catheter": "no",
-        "uti_recurrent": "no",
+        "immunosuppressed": "no",
+        "uti_kidney_signs": "no",
+        "uti_exclusions": "no",
     }
     assert out["detail"]["suggested_route"] == "pf_uti"
     assert out["detail"]["red_flags"] == []
@@ -332,10 +333,15 @@ def test_reassigned_while_open_shows_notice_and_keeps_draft(
         async with app.run_test(size=SIZE) as pilot:
             await steady_queue(pilot)
             screen = await open_next(pilot)
-            await pilot.press("2", "2", "2")
+            await pilot.press("2", "2", "2", "2")
             assert screen.step == "route"
             draft = dict(screen.draft.answers)
-            assert draft == {"pregnant": "no", "catheter": "no", "uti_recurrent": "no"}
+            assert draft == {
+                "pregnant": "no",
+                "immunosuppressed": "no",
+                "uti_kidney_signs": "no",
+                "uti_exclusions": "no",
+            }
             await pilot.press("n")  # a note, kept in the draft too
             await pilot.pause()
             await type_text(pilot, "called")
@@ -393,7 +399,7 @@ def test_left_item_reopens_from_mine_with_its_draft(make_hub: Callable[..., Hub]
             again = triage(app)
             assert again is not screen
             assert again.draft.answers == {"pregnant": "no"}
-            assert again.decision.next_question.id == "catheter"
+            assert again.decision.next_question.id == "immunosuppressed"
 
     run(body())
     row = hub.service(None).get_consultation(item)

@@ -74,9 +74,9 @@ def test_triage_question(make_hub: Callable[..., Hub], snap_compare: Snap) -> No
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await next_item(pilot)
-        await pilot.press("2")  # not pregnant: the catheter question is next
+        await pilot.press("2")  # not pregnant: the immune-system question is next
         assert screen.step == "question"
-        assert screen.decision.next_question.id == "catheter"
+        assert screen.decision.next_question.id == "immunosuppressed"
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 

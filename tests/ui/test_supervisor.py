@@ -139,7 +139,7 @@ def test_reassign_reaches_the_open_triage_screen(
             screen = nav_app.screen
             assert isinstance(screen, TriageScreen) and screen.claim.item_id == item
             old_claim = screen.claim
-            await nav.press("2", "2", "2")  # not pregnant, no catheter, not recurrent
+            await nav.press("2", "2", "2", "2")  # "no" to the four UTI questions
             assert screen.step == "route"
             await nav.press("n")  # a note
             await nav.pause()
@@ -148,7 +148,12 @@ def test_reassign_reaches_the_open_triage_screen(
             await nav.pause()
             draft = (dict(screen.draft.answers), screen.draft.note)
             assert draft == (
-                {"pregnant": "no", "catheter": "no", "uti_recurrent": "no"},
+                {
+                    "pregnant": "no",
+                    "immunosuppressed": "no",
+                    "uti_kidney_signs": "no",
+                    "uti_exclusions": "no",
+                },
                 "rang",
             )
             lost = screen.query_one("#lost", Static)
