@@ -6,6 +6,28 @@ from datetime import date, datetime, timedelta
 
 from ehub_tui.domain.clock import LONDON
 
+_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x200E, 0x200F}
+
+
+def _picture(code: int) -> str:
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL…
+    if code == 0x7F:
+        return "␡"
+    return "\ufffd"  # C1 controls and bidi overrides
+
+
+_VISIBLE = {
+    c: _picture(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI] if c not in (9, 10)
+}
+
+
+def visible(text: str) -> str:
+    """Text from a record as plain characters: control characters (ESC, BEL, C1…) and bidi
+    overrides become visible symbols, one for one (so character offsets still line up), and can
+    never drive the terminal or reorder what the navigator reads. Newlines and tabs stay."""
+    return text.translate(_VISIBLE)
+
 
 def local(dt: datetime) -> datetime:
     """UTC → UK local time."""

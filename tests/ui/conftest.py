@@ -146,6 +146,20 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
         answers={},
         free_text="New headache on one side and my jaw aches when I chew, scalp is tender.",
     ),
+    # hostile text: markup, terminal control and bidi overrides from a supplier are only data
+    "hostile": lambda: _row(
+        7,
+        practice_ods="Z99003",
+        given_name="[bold]Eve[/]",
+        family_name="\x1b]0;PWNED\x07Hart",
+        date_of_birth=date(1980, 1, 1),
+        sex="female",
+        received_at=_at(8, 30),
+        request_type="clinical",
+        template="[/]odd[red]",
+        answers={"note[/]": "\x1b[2J"},
+        free_text="Rash on arm \x1b[31m[red]spreading[/]\u202e reversed \x9b2J end",
+    ),
 }
 ALL = ("headache", "throat", "uti", "fit_note")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ehub_tui.sop.engine import SAME_DAY_DESTINATION
 from ehub_tui.ui.screens.dialogs import ConfirmDialog
-from tests.ui.conftest import SIZE, Hub, run, settle, steady_queue, wait_until
+from tests.ui.conftest import SIZE, Hub, run, screen_text, settle, steady_queue, wait_until
 from tests.ui.test_navigator_flows import (
     PHARMACY_FIRST_SNOMED,
     back_on_queue,
@@ -92,3 +92,24 @@ def test_amber_flag_same_day_clinician_records_that_outcome(make_hub: Callable[.
     assert out["route"] == "same_day_rf_jaw_claudication"
     flags = {f["id"]: f for f in out["detail"]["red_flags"]}
     assert flags["rf_jaw_claudication"]["handled"] == "same_day"
+
+
+def test_hostile_text_is_shown_as_written_never_as_markup_or_terminal_control(
+    make_hub: Callable[..., Hub],
+) -> None:
+    hub = make_hub("hostile")
+    app = hub.app()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            queue = screen_text(app)  # the row is highlighted: the detail line is built
+            assert "[/]odd[red]" in queue  # the template, literally (it used to be markup)
+            screen = await open_next(pilot)
+            shown = screen_text(app)
+            assert "[red]spreading[/]" in shown and "[bold]Eve[/]" in shown
+            assert "␛]0;PWNED␇Hart" in shown and "␛[31m" in shown
+            assert "\x1b" not in shown and "\x9b" not in shown and "\u202e" not in shown
+            assert screen.step in ("route", "question", "flag")
+
+    run(body())

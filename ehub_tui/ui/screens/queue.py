@@ -6,6 +6,7 @@ import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from ehub_tui.store.views import QueueFilter, QueueRow
+from ehub_tui.ui.format import visible
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -235,9 +237,14 @@ class QueueScreen(Screen[None]):
             detail.update("")
             return
         flags = f" · supplier flags: {', '.join(row.supplier_flags)}" if row.supplier_flags else ""
+        # supplier text: shown as written, never read as markup or terminal control
         detail.update(
-            f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
-            f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
+            Text(
+                visible(
+                    f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
+                    f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
+                )
+            )
         )
 
     # -- claiming -------------------------------------------------------------------------------

@@ -23,7 +23,15 @@ from textual.widgets import Footer, Static
 
 from ehub_tui.domain.nhs import format_nhs_number
 from ehub_tui.sop.messages import message_context, render_message
-from ehub_tui.ui.format import age_sex, due_text, local, short_time, span, template_words
+from ehub_tui.ui.format import (
+    age_sex,
+    due_text,
+    local,
+    short_time,
+    span,
+    template_words,
+    visible,
+)
 
 if TYPE_CHECKING:
     from ehub_tui.service import Claim
@@ -197,6 +205,7 @@ class TriageScreen(Screen[None]):
         fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
         due_part = f"due {due_local.strftime(fmt)} ({due}"
         due_part += " overdue)" if due.startswith("-") else " left)"
+        name = visible(name)
         text = Text()
         text.append(f" {name} ", "bold")
         text.append(f"· NHS {format_nhs_number(it['nhs_number'])} · ")
@@ -209,21 +218,30 @@ class TriageScreen(Screen[None]):
         it = self.item
         now = self.ehub.now()
         out = Text()
+        # every text from the record goes through visible(): shown as written, never as markup
+        # (Text, not a markup string) and never as terminal control (escape codes become ␛)
         out.append(
-            f"{it['request_type'].title()} request · {template_words(it['template'])}\n", "bold"
+            visible(
+                f"{it['request_type'].title()} request · {template_words(it['template'])}\n"
+            ),
+            "bold",
         )
-        out.append(f"via {it['source']} · received {short_time(it['received_at'], now)}\n")
+        out.append(
+            visible(f"via {it['source']} · received {short_time(it['received_at'], now)}\n")
+        )
         if it.get("supplier_flags"):
-            out.append(f"Supplier flags: {', '.join(it['supplier_flags'])}\n", "bold yellow")
+            out.append(
+                visible(f"Supplier flags: {', '.join(it['supplier_flags'])}\n"), "bold yellow"
+            )
         answers = it.get("answers") or {}
         if answers:
             out.append("\nAnswers\n", "bold underline")
             for k, v in answers.items():
                 shown = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-                out.append(f"  {k.replace('_', ' ')}: ", "dim")
-                out.append(f"{shown}\n")
+                out.append(visible(f"  {k.replace('_', ' ')}: "), "dim")
+                out.append(visible(f"{shown}\n"))
         out.append("\nIn their words\n", "bold underline")
-        out.append_text(self._highlighted(it.get("free_text") or "(nothing written)"))
+        out.append_text(self._highlighted(visible(it.get("free_text") or "(nothing written)")))
         self.query_one("#request-body", Static).update(out)
 
     def _highlighted(self, text: str) -> Text:
@@ -285,16 +303,16 @@ class TriageScreen(Screen[None]):
                 out.append(f"{f.say}\n")
                 out.append(f"    Action: {f.action}\n", "italic")
                 for e in f.evidence[:3]:
-                    out.append(f"    raised by {e.describe()}\n", "dim")
+                    out.append(visible(f"    raised by {e.describe()}\n"), "dim")
                 if handled:
                     out.append(f"    {handled[0]}: {handled[1]}\n", "dim")
             out.append("\n")
         if d.cautions:
             out.append("CAUTIONS (not flags: read the words yourself)\n", "bold yellow")
             for c in d.cautions:
-                out.append(f"  {c.say}\n", "yellow")
+                out.append(visible(f"  {c.say}\n"), "yellow")
                 for e in c.evidence[:2]:
-                    out.append(f"    {e.describe()}\n", "dim")
+                    out.append(visible(f"    {e.describe()}\n"), "dim")
             out.append("\n")
         if step == "flag":
             first = self.open_flags[0]
@@ -312,7 +330,7 @@ class TriageScreen(Screen[None]):
             out.append(f"Reads like {p.label}", "bold cyan")
             out.append(f" — use the {template_words(p.template)} pathway? press p\n", "cyan")
             words = ", ".join(f'"{e.words}"' for e in p.evidence[:3])
-            out.append(f"  the text says {words}\n\n", "dim")
+            out.append(visible(f"  the text says {words}\n\n"), "dim")
         elif self.draft.pathway:
             out.append(
                 f"Pathway: {template_words(self.draft.pathway)} (from the text; p goes back)\n\n",
@@ -322,7 +340,7 @@ class TriageScreen(Screen[None]):
             out.append("Stated in text — confirm (a to change)\n", "bold magenta")
             for attr, e in d.stated.items():
                 out.append(f"  {attr.replace('_', ' ')}: yes", "magenta")
-                out.append(f'  "{e.words}"\n', "dim")
+                out.append(visible(f'  "{e.words}"\n'), "dim")
             out.append("\n")
         if self.draft.order:
             out.append("Answers given\n", "bold underline")

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ehub_tui.store.views import QueueRow
-from ehub_tui.ui.format import age_sex, due_text, short_time, template_words
+from ehub_tui.ui.format import age_sex, due_text, short_time, template_words, visible
 
 PAGE = 100
 MAX_PAGES = 12
@@ -229,14 +229,14 @@ class QueueTable(ScrollView, can_focus=True):
         segs = []
         used = 0
         for text, w, st in cells:
-            segs.append(Segment(text[: w - 1].ljust(w), base + st))
+            segs.append(Segment(visible(text[: w - 1]).ljust(w), base + st))
             used += w
         rest = max(width - used, 0)
         what = template_words(row.template)
         summary = f"{what}: {row.summary}" if row.summary else what
         if row.route:
             summary = f"→ {row.route}  {summary}"
-        segs.append(Segment(summary[:rest].ljust(rest), base))
+        segs.append(Segment(visible(summary[:rest]).ljust(rest), base))
         return segs
 
     # -- cursor ----------------------------------------------------------------------------------
