@@ -20,6 +20,7 @@ from ehub_tui.sop.conditions import (
     leaves,
     normalise_text,
 )
+from ehub_tui.sop.context import Context
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.loader import PATIENT_ATTRIBUTES, CompiledRule, LoadedSop, SopSet
 
@@ -83,10 +84,21 @@ def build_facts(
     facts = Facts(values, lexicon)
     if lexicon is not None and "free_text" in values:
         for mention in facts.mentions("free_text"):
-            attr = lexicon.concepts[mention.concept].sets
-            if attr and mention.counts and f"answers.{attr}" not in values:
+            attr = _stated(lexicon, mention)
+            if attr and f"answers.{attr}" not in values:
                 values[f"answers.{attr}"] = values[f"patient.{attr}"] = "yes"
     return facts
+
+
+def _stated(lexicon: Lexicon, mention: Mention) -> str | None:
+    """The attribute a mention states about the patient, if any (a lasting one — no spleen, a
+    transplant — still holds when the mention is in the past)."""
+    c = lexicon.concepts[mention.concept]
+    if not c.sets:
+        return None
+    if mention.counts or (c.lasting and mention.context is Context.HISTORICAL):
+        return c.sets
+    return None
 
 
 def stated_in_text(facts: Facts, answers: Mapping[str, Any] | None) -> dict[str, Mention]:
@@ -96,8 +108,8 @@ def stated_in_text(facts: Facts, answers: Mapping[str, Any] | None) -> dict[str,
         return {}
     out: dict[str, Mention] = {}
     for mention in facts.mentions("free_text"):
-        attr = lexicon.concepts[mention.concept].sets
-        if attr and mention.counts and attr not in (answers or {}) and attr not in out:
+        attr = _stated(lexicon, mention)
+        if attr and attr not in (answers or {}) and attr not in out:
             out[attr] = mention
     return out
 

@@ -25,8 +25,29 @@ from ehub_tui.sop.text import Token, clear_word_caches, phrase_stems, tokenize
 
 TYPO_MIN_LETTERS = 4  # shorter words are never corrected (too many real neighbours)
 TWO_EDITS_FROM = 9  # words this long may be two edits away
-REAL_WORD_COUNT = 200_000  # a word this common in English is a real word, not a typo
+REAL_WORD_COUNT = 10_000  # a word this common in English is a real word, not a typo
+MIN_TARGET = 5  # never bend a word into a lexicon word shorter than this ("gums" → "bums")
 _CACHE_MAX = 50_000
+# "is not" is joined to "isnt" (text.py); a lexicon term written with "not" still meets it
+NOT_FORMS = frozenset(
+    [
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "dont",
+        "doesnt",
+        "didnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "havent",
+        "hasnt",
+        "hadnt",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,8 @@ class ConceptDef:
     suggests: str | None = None
     raw_terms: tuple[str, ...] = ()
     near_words: tuple[str, ...] = ()  # the near-patterns' words as written (both sides)
+    exceptions: tuple[tuple[str, ...], ...] = ()  # phrases that cancel a mention where they stand
+    lasting: bool = False  # a past mention still counts for `sets` (no spleen, a transplant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +153,13 @@ class _Hit:
     hi: int
     typo: tuple[tuple[str, str], ...]
     real_typo: bool  # a real English word was bent to fit
+    parts: tuple[tuple[int, int], ...] = ()  # the matched words (a pattern's two sides)
+
+
+@dataclass(frozen=True)
+class _Alt:
+    stems: frozenset[str]  # every lexicon stem at the closest distance (a phrase picks one)
+    real: bool  # the word as written is a real English word
 
 
 @dataclass
@@ -140,8 +170,9 @@ class Lexicon:
     _index: dict[str, list[_Phrase]] = field(default_factory=dict, repr=False)
     _order: list[str] = field(default_factory=list, repr=False)
     _vocab: set[str] = field(default_factory=set, repr=False)
-    _speller: Any = field(default=None, repr=False)
-    _cache: dict[str, tuple[str, bool] | None] = field(default_factory=dict, repr=False)
+    _surface: dict[str, str] = field(default_factory=dict, repr=False)  # written form → stem
+    _spellers: tuple[Any, Any] | None = field(default=None, repr=False)
+    _cache: dict[str, _Alt | None] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,12 +187,28 @@ class Lexicon:
                     self._add(_Phrase(stems, ci, "a", ni))
                 for stems in near.with_:
                     self._add(_Phrase(stems, ci, "b", ni))
+            for stems in c.exceptions:
+                self._add(_Phrase(stems, ci, "except"))
+            for phrase in (*c.raw_terms, *c.near_words):
+                for tok in tokenize(phrase):
+                    if not tok.filler:
+                        self._add_surface(tok.word, tok.stem)
 
     def _add(self, p: _Phrase) -> None:
         if not p.stems:
             return
         self._index.setdefault(p.stems[0], []).append(p)
-        self._vocab.update(p.stems)
+        if p.kind != "except":
+            self._vocab.update(p.stems)
+
+    def _add_surface(self, word: str, st: str) -> None:
+        """A lexicon word as written and its regular forms, each standing for its stem, so a
+        typo in an ending ("bleedinr") is found from the written word ("bleeding")."""
+        forms = {word, word + "s", word + "es", word + "ed", word + "ing"}
+        if word.endswith("e"):
+            forms |= {word + "d", word[:-1] + "ing"}
+        for f in forms:
+            self._surface.setdefault(f, st)
 
     def clear_cache(self) -> None:
         """Forget the typo corrections and word forms worked out so far (benchmarks start
@@ -176,37 +223,56 @@ class Lexicon:
 
     # -- typos -----------------------------------------------------------------------------------
 
-    def _spell(self) -> Any:
-        if self._speller is None:
+    def _spell(self) -> tuple[Any, Any]:
+        """Two SymSpell dictionaries: the lexicon's written forms and its stems."""
+        if self._spellers is None:
             with self._lock:
-                if self._speller is None:
+                if self._spellers is None:
                     from symspellpy import SymSpell
 
-                    sp = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                    surface = SymSpell(max_dictionary_edit_distance=2, prefix_length=16)
+                    for w in sorted(self._surface):
+                        if len(w) >= 3 and not w.isdigit():
+                            surface.create_dictionary_entry(w, 1)
+                    stems = SymSpell(max_dictionary_edit_distance=2, prefix_length=16)
                     for w in sorted(self._vocab):
                         if len(w) >= 3 and not w.isdigit():
-                            sp.create_dictionary_entry(w, 1)
-                    self._speller = sp
-        return self._speller
+                            stems.create_dictionary_entry(w, 1)
+                    self._spellers = (surface, stems)
+        return self._spellers
 
-    def correct(self, tok: Token) -> tuple[str, bool] | None:
-        """The vocabulary stem a misspelt word stands for, and whether the word is a real
-        English word (then it may only be bent inside a longer match); None: no correction."""
-        if tok.stem in self._vocab or len(tok.word) < TYPO_MIN_LETTERS or tok.word.isdigit():
+    def correct(self, tok: Token) -> _Alt | None:
+        """The lexicon stems a misspelt word may stand for (all at the closest distance, so a
+        phrase can pick the one that fits), and whether the word is itself a real English word
+        (then it is only read as another inside a longer phrase); None: no correction."""
+        if len(tok.word) < TYPO_MIN_LETTERS or tok.word.isdigit() or tok.word in self._surface:
             return None
         cached = self._cache.get(tok.word, False)
         if cached is not False:
             return cached  # type: ignore[return-value]
-        from symspellpy import Verbosity
+        real = english_counts().get(tok.word, 0) >= REAL_WORD_COUNT
+        result: _Alt | None = None
+        # a word whose stem is a lexicon stem is only looked at again when it is not a real
+        # word ("evere" stems to "ever" but is a typo of "severe")
+        if tok.stem not in self._vocab or not real:
+            from symspellpy import Verbosity
 
-        distance = 2 if len(tok.word) >= TWO_EDITS_FROM else 1
-        found = self._spell().lookup(
-            tok.stem, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
-        )
-        result: tuple[str, bool] | None = None
-        if found and found[0].term != tok.stem:
-            real = english_counts().get(tok.word, 0) >= REAL_WORD_COUNT
-            result = (found[0].term, real)
+            distance = 2 if len(tok.word) >= TWO_EDITS_FROM else 1
+            surface, stems = self._spell()
+            found: set[str] = set()
+            for sug in surface.lookup(
+                tok.word, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
+            ):
+                if len(sug.term) >= MIN_TARGET:  # "asking" may stand for "ask"; "bums" no
+                    found.add(self._surface[sug.term])
+            for sug in stems.lookup(
+                tok.stem, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
+            ):
+                if len(sug.term) >= MIN_TARGET:
+                    found.add(sug.term)
+            found.discard(tok.stem)
+            if found:
+                result = _Alt(frozenset(found), real)
         if len(self._cache) > _CACHE_MAX:
             self._cache.clear()
         self._cache[tok.word] = result
@@ -224,21 +290,32 @@ class Lexicon:
         alts = [self.correct(t) for t in content]
         terms: list[tuple[int, _Hit, str]] = []  # (concept, hit, how)
         sides: dict[tuple[int, int, str], list[_Hit]] = {}
+        excepted: list[tuple[int, _Hit]] = []
         for p, tok in enumerate(content):
-            firsts = [tok.stem]
-            if alts[p] is not None:
-                firsts.append(alts[p][0])  # type: ignore[index]
+            firsts = {tok.stem}
+            alt = alts[p]
+            if alt is not None:
+                firsts |= alt.stems
+            if tok.word in NOT_FORMS:
+                firsts.add("not")
+            seen: set[int] = set()
             for first in firsts:
                 for ph in self._index.get(first, ()):
+                    if id(ph) in seen:
+                        continue
+                    seen.add(id(ph))
                     hit = self._match(ph.stems, p, content, alts)
                     if hit is None:
                         continue
-                    if ph.kind == "term":
+                    if ph.kind == "except":
+                        if not hit.typo:
+                            excepted.append((ph.concept, hit))
+                    elif ph.kind == "term":
                         if hit.real_typo and (len(ph.stems) < 2 or len(hit.typo) >= len(ph.stems)):
                             continue  # a real word bent on its own: not a typo of ours
                         how = "typo" if hit.typo else ("exact" if ph.label else "synonym")
                         terms.append((ph.concept, hit, how))
-                    else:
+                    elif not hit.real_typo:  # a pattern never bends a real word into a side
                         sides.setdefault((ph.concept, ph.near, ph.kind), []).append(hit)
         found: list[tuple[int, _Hit, str]] = list(terms)
         for (ci, ni, kind), hits in sides.items():
@@ -253,9 +330,16 @@ class Lexicon:
                     if gap < 0 or gap > within - 1:
                         continue
                     if a.typo and b.typo:
-                        continue  # both sides bent: too weak (a real word needs the other exact)
+                        continue  # both sides bent: too weak
                     lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
-                    found.append((ci, _Hit(lo, hi, a.typo + b.typo, False), "pattern"))
+                    parts = ((a.lo, a.hi), (b.lo, b.hi))
+                    found.append((ci, _Hit(lo, hi, a.typo + b.typo, False, parts), "pattern"))
+        if excepted:  # "seizure tablets", "fit note": not the concept, here
+            found = [
+                f
+                for f in found
+                if not any(ci == f[0] and h.lo < f[1].hi and f[1].lo < h.hi for ci, h in excepted)
+            ]
         return self._mentions(text, tokens, pos, content, found)
 
     def _match(
@@ -263,7 +347,7 @@ class Lexicon:
         stems: tuple[str, ...],
         p: int,
         content: Sequence[Token],
-        alts: Sequence[tuple[str, bool] | None],
+        alts: Sequence[_Alt | None],
     ) -> _Hit | None:
         if p + len(stems) > len(content):
             return None
@@ -274,13 +358,13 @@ class Lexicon:
             tok = content[p + j]
             if tok.sentence != sentence:
                 return None
-            if tok.stem == s:
+            if tok.stem == s or (s == "not" and tok.word in NOT_FORMS):
                 continue
             alt = alts[p + j]
-            if alt is None or alt[0] != s:
+            if alt is None or s not in alt.stems:
                 return None
             typo.append((tok.word, s))
-            real = real or alt[1]
+            real = real or alt.real
         return _Hit(p, p + len(stems), tuple(typo), real)
 
     def _mentions(
@@ -311,8 +395,16 @@ class Lexicon:
         out: list[Mention] = []
         for ci, hit, how in sorted(kept, key=lambda f: (f[1].lo, f[0])):
             first, last = pos[hit.lo], pos[hit.hi - 1]
-            triggers = by_clause.get(tokens[first].clause, ())
-            ctx, trigger = classify(tokens, first, last + 1, triggers)
+            # the words that ARE the symptom never set its context ("can't breathe"); for a
+            # pattern only its two sides are: "lip, no swelling" is negated by the gap's "no"
+            if hit.parts:
+                own = {i for lo, hi in hit.parts for i in range(pos[lo], pos[hi - 1] + 1)}
+            else:
+                own = set(range(first, last + 1))
+            triggers = by_clause.get(tokens[first].clause, [])
+            if tokens[last].clause != tokens[first].clause:
+                triggers = triggers + by_clause.get(tokens[last].clause, [])
+            ctx, trigger = classify(tokens, first, last + 1, triggers, own)
             c = self.concepts[self._order[ci]]
             start, end = content[hit.lo].start, content[hit.hi - 1].end
             out.append(
@@ -342,5 +434,9 @@ def compile_concepts(specs: Iterable[tuple[str, Any]]) -> Lexicon:
             suggests=spec.suggests,
             raw_terms=tuple(spec.terms),
             near_words=tuple(w for n in spec.near for w in (*n.words, *n.with_)),
+            exceptions=tuple(
+                s for s in (phrase_stems(x) for x in getattr(spec, "except_", ())) if s
+            ),
+            lasting=bool(getattr(spec, "lasting", False)),
         )
     return Lexicon(out)

@@ -490,7 +490,11 @@ def _semantics(
             ctx.error(cmark, f"concepts.{cname}: use lower-case letters, digits, - and _")
         if not concept.terms and not concept.near:
             ctx.error(cmark, f"concepts.{cname}: needs terms or near patterns")
-        phrases = [*concept.terms, *(w for n in concept.near for w in (*n.words, *n.with_))]
+        phrases = [
+            *concept.terms,
+            *concept.except_,
+            *(w for n in concept.near for w in (*n.words, *n.with_)),
+        ]
         for phrase in phrases:
             if not phrase_stems(phrase):
                 ctx.error(

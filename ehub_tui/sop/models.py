@@ -213,6 +213,8 @@ class NearPattern(_Strict):
 class Concept(_Strict):
     """A clinical idea and the ways patients write it."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
     label: str | None = Field(default=None, description="how navigators see it")
     description: str | None = None
     terms: list[str] = Field(default_factory=list, description="words and phrases")
@@ -221,6 +223,16 @@ class Concept(_Strict):
         default=None, description="a patient attribute a stated mention pre-fills"
     )
     suggests: str | None = Field(default=None, description="a template the text describes")
+    except_: list[str] = Field(
+        default_factory=list,
+        alias="except",
+        description="phrases that are not this concept where they stand (fit note, seizure "
+        "tablets)",
+    )
+    lasting: bool = Field(
+        default=False,
+        description="with sets: a mention in the past still counts (no spleen, a transplant)",
+    )
 
 
 class SopFile(_Strict):

@@ -47,7 +47,29 @@ _CONTRACT = {
     "has": "hasnt",
     "had": "hadnt",
 }
-_SPELLINGS = {"cannot": "cant", "wouldn": "wouldnt", "couldn": "couldnt"}
+# One spelling for words written several ways (text-speak included).
+_SPELLINGS = {
+    "cannot": "cant",
+    "wouldn": "wouldnt",
+    "couldn": "couldnt",
+    "cnt": "cant",
+    "carnt": "cant",
+    "dnt": "dont",
+    "dsnt": "doesnt",
+    "doesn": "doesnt",
+    "didn": "didnt",
+    "havnt": "havent",
+    "isn": "isnt",
+    "wasn": "wasnt",
+    "2day": "today",
+    "2nite": "tonight",
+    "tonite": "tonight",
+    "u": "you",
+    "ur": "your",
+    "n": "and",
+    "pls": "please",
+    "plz": "please",
+}
 
 # Forms the suffix rules cannot reach.
 IRREGULAR = {
