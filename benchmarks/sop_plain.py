@@ -1,16 +1,32 @@
-"""The shipped SOP set (sops/*.sop.yaml, version 1.0.0 of each) hard-coded in plain Python.
+"""The shipped SOP set (sops/*.sop.yaml: red-flags 2.0.0, pharmacy-first 2.0.0, signposting,
+admin and clinical-routing 1.0.0) hard-coded in plain Python.
 
 This is the baseline the SOP engine is measured against (benchmarks/sop_engine.py) and checked
 against (tests/sop/test_plain_baseline.py): the same red flags, questions and routes, written the
-way a programmer would write them by hand — if/elif chains over the template and the answers, and
-phrase tables normalised once at import — without reading any YAML at run time.
+way a programmer would write them by hand — if/elif chains over the template, the answers and the
+concepts the text mentions, and phrase tables normalised once at import — without reading any
+rule from YAML at run time.
 
-Only the text helpers are shared with the engine (``normalise_text`` for the whole-word,
-case- and accent-insensitive phrase match; ``age_on`` for whole years of age), so both read the
-same words the same way. Everything else follows the rules in docs/sop-authoring.md: a field that
-is not known makes every test on it false (so ``not`` of such a test is true), answers compare
-case-insensitively as text, numbers may arrive as text, and the navigator's answers override the
-request's own.
+Only the text helpers are shared with the engine, so both read the same words the same way:
+``normalise_text`` for the whole-word, case- and accent-insensitive phrase match of the
+``contains_any`` lists (signposting, admin, clinical routing); ``age_on`` for whole years of age;
+and the concept matcher, ``Lexicon.scan``, for the ``mentions`` / ``mentions_any`` tests (red
+flags, Pharmacy First, the attributes the text states). The lexicon is the text helper of the
+concept language as ``normalise_text`` was of the phrase lists: tokens, stems, typo correction
+and the context of each mention (negated, past, someone else's) are the matcher's job, not a
+rule, and a second hand-written matcher would compare two matchers rather than the engine with a
+baseline. It is built once at import from the shipped set's concepts (``load_set(sops).lexicon``;
+only the lexicon is taken from that load), and each consultation's text is scanned once: the set
+of concepts with a mention that counts (affirmed or uncertain) is all the rules below look at.
+
+Everything else is written out here: which concepts raise which red flag and at what level, the
+questions and routes, the patient attributes a concept states (pregnant, immunosuppressed,
+care_home_resident, no_spleen, frail: answered "yes" until the navigator answers), and the rule
+that a standing red flag governs the route (emergency: the escalation ``escalate_<flag>`` unless
+the route already escalates; amber: ``same_day_<flag>`` unless the route is already a clinician
+today). It follows docs/sop-authoring.md: a field that is not known makes every test on it false
+(so ``not`` of such a test is true), answers compare case-insensitively as text, numbers may
+arrive as text, and the navigator's answers override the request's own.
 
 When a SOP in sops/ changes, this file must change with it (the test fails until it does).
 """
@@ -19,10 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ehub_tui.sop.conditions import normalise_text
+from ehub_tui.sop.context import Context
 from ehub_tui.sop.engine import age_on
+from ehub_tui.sop.lexicon import Lexicon
+from ehub_tui.sop.loader import load_set
 
 __all__ = ["decide"]
 
@@ -30,6 +50,11 @@ Decided = tuple[list[str], str | None, str | None]
 # A phrase table: normalised phrases (" chest pain ") grouped by their first word, so a text is
 # only searched for the phrases whose first word it contains.
 Phrases = tuple[frozenset[str], dict[str, tuple[str, ...]]]
+
+
+SOPS = Path(__file__).resolve().parent.parent / "sops"
+# The concept matcher (the text helper): the lexicon of the shipped set, compiled once.
+_LEXICON: Lexicon = load_set([SOPS]).lexicon
 
 
 def _phrases(*raw: str) -> Phrases:
@@ -84,7 +109,57 @@ def _norm(value: Any) -> str:
     return normalise_text(value if isinstance(value, str) else str(value))
 
 
+def _read(free_text: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The concepts the free text mentions as the patient's own, now (affirmed or uncertain),
+    and those it mentions in the past (for the lasting attributes)."""
+    if isinstance(free_text, list | tuple):
+        free_text = ". ".join(map(str, free_text))
+    mentions = _LEXICON.scan(free_text if isinstance(free_text, str) else str(free_text))
+    said = frozenset(m.concept for m in mentions if m.counts)
+    past = frozenset(m.concept for m in mentions if m.context is Context.HISTORICAL)
+    return said, past
+
+
 NO_WORDS: frozenset[str] = frozenset()
+
+# Patient attributes a concept states when the text mentions it as the patient's own (the
+# concepts with `sets:` in red-flags.sop.yaml): answered "yes" until the navigator answers. A
+# lasting one (`lasting: true`: a transplant, no spleen) still holds when the mention is past.
+STATED_ATTRIBUTES = (
+    # (concept, attribute, lasting)
+    ("pregnancy", "pregnant", False),
+    ("immunosuppression", "immunosuppressed", False),
+    ("organ_transplant", "immunosuppressed", True),
+    ("care_home", "care_home_resident", False),
+    ("no_spleen", "no_spleen", True),
+    ("frailty", "frail", False),
+)
+ATTRIBUTE_CONCEPTS = frozenset(concept for concept, _, _ in STATED_ATTRIBUTES)
+
+EMERGENCY_FLAGS = frozenset(
+    {
+        "rf_chest_pain",
+        "rf_breathless_at_rest",
+        "rf_stroke",
+        "rf_collapse",
+        "rf_new_confusion",
+        "rf_seizure",
+        "rf_severe_bleeding",
+        "rf_anaphylaxis",
+        "rf_non_blanching_rash",
+        "rf_sepsis",
+        "rf_worst_headache",
+        "rf_cauda_equina",
+        "rf_vomiting_blood",
+        "rf_passing_blood",
+        "rf_severe_abdominal_pain",
+        "rf_testicular_pain",
+        "rf_ectopic",
+        "rf_sudden_vision_loss",
+        "rf_painful_red_eye",
+        "rf_suicidal_intent",
+    }
+)
 YES_OR_NOT_SURE = ("yes", "not_sure")
 
 PHARMACY_FIRST_TEMPLATES = frozenset(
@@ -130,1114 +205,6 @@ BACK_BODY_PARTS = frozenset({"lower_back", "back", "neck", "spine"})
 EYE_PAIN_URGENT = frozenset({"yes", "moderate", "severe"})
 
 # -- phrase tables (transcribed from the contains_any lists of the SOPs) ------------------------
-
-CHEST_PAIN = _phrases(
-    "chest pain",
-    "chest pains",
-    "chestpain",
-    "chest pian",
-    "chest hurts",
-    "chest is hurting",
-    "chest hurting",
-    "pain in my chest",
-    "pain in chest",
-    "pains in my chest",
-    "pain across my chest",
-    "pain in the middle of my chest",
-    "pain in the centre of my chest",
-    "pain on the left of my chest",
-    "pain on the right of my chest",
-    "pain on the left side of my chest",
-    "pain on the right side of my chest",
-    "central chest",
-    "tight chest",
-    "chest tightness",
-    "chest feels tight",
-    "chest is tight",
-    "tightness in my chest",
-    "tightness across my chest",
-    "tight feeling in my chest",
-    "tight feeling across my chest",
-    "pressure in my chest",
-    "pressure on my chest",
-    "chest pressure",
-    "heavy chest",
-    "heaviness in my chest",
-    "crushing pain",
-    "crushing chest",
-    "crushing feeling",
-    "squeezing in my chest",
-    "elephant on my chest",
-    "down my left arm",
-    "down my arm and",
-    "into my left arm",
-    "into my jaw",
-    "heart attack",
-    "angina attack",
-    "angina pain",
-    "angina is worse",
-    "angina worse",
-    "angina getting worse",
-    "gtn not working",
-    "gtn spray not working",
-    "spray isnt helping",
-    "spray isn't helping",
-)
-
-BREATHLESS = _phrases(
-    "cant breathe",
-    "cant breath",
-    "can't breathe",
-    "can't breath",
-    "can t breathe",
-    "can t breath",
-    "cannot breathe",
-    "can not breathe",
-    "couldnt breathe",
-    "couldn't breathe",
-    "unable to breathe",
-    "struggling to breathe",
-    "struggling to breath",
-    "struggle to breathe",
-    "struggling for breath",
-    "fighting for breath",
-    "gasping",
-    "difficulty breathing",
-    "difficulty in breathing",
-    "difficulties breathing",
-    "breathing difficulty",
-    "breathing difficulties",
-    "trouble breathing",
-    "hard to breathe",
-    "hard to breath",
-    "hard to get my breath",
-    "cant get my breath",
-    "can't get my breath",
-    "cant catch my breath",
-    "can't catch my breath",
-    "short of breath",
-    "shortness of breath",
-    "out of breath",
-    "breathless",
-    "so breathless",
-    "cant finish a sentence",
-    "can't finish a sentence",
-    "cant finish my sentences",
-    "can't finish my sentences",
-    "cant speak in full sentences",
-    "can't talk in full sentences",
-    "lips turning blue",
-    "lips are blue",
-    "lips have gone blue",
-    "blue lips",
-    "turning blue",
-    "going blue",
-    "drooling",
-    "cant swallow my own spit",
-    "can't swallow my own spit",
-    "cant swallow my spit",
-    "can't swallow my saliva",
-    "cant swallow my saliva",
-    "stridor",
-    "noisy breathing",
-    "throat closing",
-    "throat is closing",
-    "airway is closing",
-    "blocked airway",
-)
-
-STROKE = _phrases(
-    "face drooping",
-    "face droop",
-    "face has dropped",
-    "face dropped",
-    "face has drooped",
-    "face drooped",
-    "face is drooping",
-    "face has fallen",
-    "droopy face",
-    "drooping face",
-    "dropped on one side",
-    "drooping on one side",
-    "mouth drooping",
-    "slurred speech",
-    "speech slurred",
-    "speech is slurred",
-    "speech was slurred",
-    "slurring",
-    "slurred",
-    "words came out jumbled",
-    "words jumbled",
-    "jumbled words",
-    "words came out wrong",
-    "cant get my words out",
-    "can't get my words out",
-    "cant get his words out",
-    "can't get his words out",
-    "cant get her words out",
-    "can't get her words out",
-    "cant speak properly",
-    "can't speak properly",
-    "arm went weak",
-    "arm has gone weak",
-    "arm gone weak",
-    "arm is weak",
-    "arm weakness",
-    "leg went weak",
-    "leg has gone weak",
-    "weakness on one side",
-    "weak on one side",
-    "numb on one side",
-    "numbness on one side",
-    "one side of my body",
-    "one side of his body",
-    "one side of her body",
-    "cant lift her arm",
-    "can't lift her arm",
-    "cant lift his arm",
-    "can't lift his arm",
-    "cant lift her right arm",
-    "can't lift her right arm",
-    "cant lift her left arm",
-    "can't lift her left arm",
-    "cant lift his right arm",
-    "can't lift his right arm",
-    "cant lift his left arm",
-    "can't lift his left arm",
-    "having a stroke",
-    "had a stroke this morning",
-    "think its a stroke",
-    "think it's a stroke",
-    "think he's had a stroke",
-    "think she's had a stroke",
-    "signs of a stroke",
-    "mini stroke",
-    "mini-stroke",
-    "having a tia",
-    "had a tia today",
-    "think i had a tia",
-)
-
-COLLAPSE = _phrases(
-    "collapsed",
-    "collapse",
-    "collapsing",
-    "passed out",
-    "passing out",
-    "blacked out",
-    "blacking out",
-    "fainted",
-    "fainting",
-    "unconscious",
-    "unresponsive",
-    "isnt responding",
-    "isn't responding",
-    "not responding to me",
-    "not responding to us",
-    "lost consciousness",
-    "loss of consciousness",
-    "was knocked out",
-    "got knocked out",
-    "knocked myself out",
-    "knocked himself out",
-    "knocked herself out",
-    "knocked unconscious",
-    "out cold",
-    "keeled over",
-    "wont wake up",
-    "won't wake up",
-    "cant wake him",
-    "can't wake him",
-    "cant wake her",
-    "can't wake her",
-    "hard to wake",
-    "difficult to wake",
-    "unrousable",
-)
-
-CONFUSION = _phrases(
-    "is confused",
-    "very confused",
-    "more confused",
-    "suddenly confused",
-    "seems confused",
-    "became confused",
-    "gone confused",
-    "been confused since",
-    "confused and",
-    "acting confused",
-    "new confusion",
-    "confusion",
-    "confusing things",
-    "talking nonsense",
-    "talking rubbish",
-    "talking gibberish",
-    "not making sense",
-    "making no sense",
-    "didnt know what day",
-    "didn't know what day",
-    "doesnt know what day",
-    "doesn't know what day",
-    "doesnt know where",
-    "doesn't know where",
-    "didnt know where",
-    "didn't know where",
-    "didnt recognise",
-    "didn't recognise",
-    "doesnt recognise",
-    "doesn't recognise",
-    "thought i was his",
-    "thought i was her",
-    "disorientated",
-    "disoriented",
-    "delirious",
-    "delirium",
-    "not with it",
-    "away with the fairies",
-    "hallucinating",
-    "seeing things",
-)
-
-SEIZURE = _phrases(
-    "fitting",
-    "having a seizure",
-    "having seizures",
-    "had a seizure",
-    "first seizure",
-    "another seizure",
-    "seizure wont stop",
-    "seizure won't stop",
-    "seizure lasted",
-    "seizing",
-    "convulsing",
-    "convulsion",
-    "convulsions",
-    "having a fit",
-    "had a fit",
-    "in a fit",
-    "epileptic fit",
-    "fit wont stop",
-    "fit won't stop",
-    "wont stop shaking",
-    "won't stop shaking",
-    "status epilepticus",
-)
-
-SEVERE_BLEEDING = _phrases(
-    "severe bleeding",
-    "bleeding heavily",
-    "heavy bleeding",
-    "bleeding badly",
-    "bleeding a lot",
-    "bleeding loads",
-    "lots of blood",
-    "a lot of blood",
-    "loads of blood",
-    "so much blood",
-    "losing blood",
-    "blood everywhere",
-    "pool of blood",
-    "wont stop bleeding",
-    "bleeding wont stop",
-    "bleeding won't stop",
-    "bleeding will not stop",
-    "cant stop bleeding",
-    "can't stop bleeding",
-    "won't stop bleeding",
-    "will not stop bleeding",
-    "cant stop the bleeding",
-    "can't stop the bleeding",
-    "cant stop it bleeding",
-    "can't stop it bleeding",
-    "spurting",
-    "pumping out",
-    "gushing",
-    "pouring with blood",
-    "pouring blood",
-    "soaked in blood",
-    "soaked with blood",
-    "blood soaked",
-    "soaked through",
-    "soaked 2",
-    "soaked 3",
-    "soaked two",
-    "soaked three",
-    "soaked the",
-    "soaked a",
-    "soaking through",
-    "filled the toilet",
-    "haemorrhage",
-    "haemorrhaging",
-    "hemorrhage",
-    "hemorrhaging",
-)
-
-ANAPHYLAXIS = _phrases(
-    "anaphylaxis",
-    "anaphylactic",
-    "epipen",
-    "epi pen",
-    "epi-pen",
-    "jext",
-    "adrenaline pen",
-    "lips swelling",
-    "lips are swelling",
-    "lips swelling up",
-    "lips swollen",
-    "lips are swollen",
-    "lips have swollen",
-    "lip swelling",
-    "lip is swelling",
-    "lip swollen",
-    "swollen lips",
-    "swollen lip",
-    "lips and tongue",
-    "tongue swelling",
-    "tongue is swelling",
-    "tongue swollen",
-    "tongue is swollen",
-    "swollen tongue",
-    "throat feels tight",
-    "throat is tight",
-    "throat tight",
-    "tight throat",
-    "throat swelling",
-    "throat is swelling",
-    "throat closing",
-    "face swelling up",
-    "face swelled up",
-    "face has swollen up",
-    "severe allergic reaction",
-    "bad allergic reaction",
-    "serious allergic reaction",
-)
-
-NON_BLANCHING = _phrases(
-    "doesnt fade",
-    "doesn't fade",
-    "does not fade",
-    "dont fade",
-    "don't fade",
-    "do not fade",
-    "wont fade",
-    "won't fade",
-    "doesnt go away when",
-    "doesn't go away when",
-    "dont go away when",
-    "don't go away when",
-    "don't go when",
-    "dont go when",
-    "press a glass",
-    "pressed a glass",
-    "pressing a glass",
-    "roll a glass",
-    "rolled a glass",
-    "under a glass",
-    "under the glass",
-    "through the glass",
-    "glass test",
-    "tumbler test",
-    "non blanching",
-    "nonblanching",
-    "not blanching",
-    "doesnt blanch",
-    "doesn't blanch",
-    "does not blanch",
-    "dont blanch",
-    "don't blanch",
-    "purple spots",
-    "purple rash",
-    "purple blotches",
-    "pinprick rash",
-    "pin prick rash",
-    "petechiae",
-    "petechial",
-    "meningitis",
-    "meningococcal",
-)
-
-MENINGISM = _phrases(
-    "stiff neck",
-    "neck is stiff",
-    "neck feels stiff",
-    "neck stiff",
-    "cant bend his neck",
-    "can't bend his neck",
-    "cant bend her neck",
-    "can't bend her neck",
-    "cant bend my neck",
-    "can't bend my neck",
-    "light hurts my eyes",
-    "light hurts his eyes",
-    "light hurts her eyes",
-    "cant stand the light",
-    "can't stand the light",
-    "photophobia",
-)
-
-MENINGISM_WITH = _phrases(
-    "headache",
-    "head ache",
-    "head hurts",
-    "temperature",
-    "temp",
-    "fever",
-    "feverish",
-    "vomiting",
-    "being sick",
-    "drowsy",
-    "sleepy",
-    "rash",
-    "spots",
-)
-
-SEPSIS = _phrases(
-    "sepsis",
-    "septic",
-    "rigors",
-    "rigor",
-    "shaking uncontrollably",
-    "uncontrollable shaking",
-    "shaking and shivering",
-    "shivering and shaking",
-    "shivering uncontrollably",
-    "uncontrollable shivering",
-    "teeth chattering",
-    "cant stop shivering",
-    "can't stop shivering",
-    "cant stop shaking",
-    "can't stop shaking",
-    "mottled",
-    "blotchy and purple",
-    "purple and blotchy",
-    "blotchy skin",
-    "skin looks blotchy",
-    "skin is blotchy",
-    "skin looks blue",
-    "skin is blue",
-    "grey and clammy",
-    "pale and clammy",
-    "very unwell",
-    "really unwell",
-    "really really unwell",
-    "extremely unwell",
-    "seriously unwell",
-    "never felt this ill",
-    "never felt so ill",
-    "worst i have ever felt",
-    "worst ive ever felt",
-    "worst i've ever felt",
-    "not had a wee",
-    "not passed urine",
-    "havent had a wee",
-    "haven't had a wee",
-    "havent passed urine",
-    "haven't passed urine",
-    "havent peed",
-    "haven't peed",
-    "no wee",
-    "floppy",
-    "very sleepy",
-    "very drowsy",
-    "really drowsy",
-    "extremely drowsy",
-)
-
-WORST_HEADACHE = _phrases(
-    "worst headache",
-    "worst head ache",
-    "worst ever headache",
-    "worst pain of my life",
-    "thunderclap",
-    "thunder clap",
-    "sudden severe headache",
-    "sudden headache",
-    "headache came on suddenly",
-    "came on like being hit",
-    "like being hit",
-    "hit with a bat",
-    "hit over the head",
-    "explosive headache",
-    "headache like an explosion",
-    "worst migraine of my life",
-)
-
-CAUDA_EQUINA = _phrases(
-    "cauda equina",
-    "saddle numbness",
-    "saddle anaesthesia",
-    "saddle area",
-    "numb down below",
-    "numbness down below",
-    "numb around my bottom",
-    "numb round my bottom",
-    "numb around my bum",
-    "numb bum",
-    "numb bottom",
-    "numbness around my bottom",
-    "numbness around my bum",
-    "numb between my legs",
-    "numbness between my legs",
-    "numb in my groin",
-    "numb private parts",
-    "numb genitals",
-    "cant feel when i wipe",
-    "can't feel when i wipe",
-    "cant feel myself when i wipe",
-    "numb when i wipe",
-    "cant feel my bum",
-    "can't feel my bum",
-    "cant feel my bottom",
-    "can't feel my bottom",
-    "cant feel down below",
-    "can't feel down below",
-    "cant feel the toilet paper",
-    "can't feel the toilet paper",
-    "wet myself",
-    "wetting myself",
-    "weed myself",
-    "peed myself",
-    "soiled myself",
-    "pooed myself",
-    "pooped myself",
-    "lost control of my bladder",
-    "lost control of my bowels",
-    "cant control my bladder",
-    "can't control my bladder",
-    "cant control my bowels",
-    "can't control my bowels",
-    "new incontinence",
-    "sudden incontinence",
-    "cant pee",
-    "can't pee",
-    "cant wee",
-    "can't wee",
-    "unable to pass urine",
-    "cant pass urine",
-    "can't pass urine",
-    "numb down both legs",
-    "both legs numb",
-    "both legs weak",
-    "sciatica in both legs",
-)
-
-VOMITING_BLOOD = _phrases(
-    "vomiting blood",
-    "vomited blood",
-    "vomit blood",
-    "vommiting blood",
-    "vomitting blood",
-    "blood in my sick",
-    "blood in sick",
-    "blood in his sick",
-    "blood in her sick",
-    "blood in my vomit",
-    "blood in vomit",
-    "blood in the vomit",
-    "sick with blood",
-    "sick had blood",
-    "it had blood in it",
-    "throwing up blood",
-    "threw up blood",
-    "thrown up blood",
-    "puking blood",
-    "puked blood",
-    "sicking up blood",
-    "sicked up blood",
-    "bringing up blood",
-    "coffee grounds",
-    "coffee ground",
-    "coffee-ground",
-    "haematemesis",
-    "hematemesis",
-)
-
-PASSING_BLOOD = _phrases(
-    "passing blood",
-    "passing a lot of blood",
-    "passed blood",
-    "pooing blood",
-    "pooping blood",
-    "poo with blood",
-    "blood when i poo",
-    "blood when i wipe",
-    "blood on the toilet paper",
-    "blood from my back passage",
-    "blood from my bottom",
-    "blood from my bum",
-    "blood from my backside",
-    "bleeding from my back passage",
-    "bleeding from my bottom",
-    "bleeding from my bum",
-    "bleeding from my backside",
-    "rectal bleeding",
-    "rectal bleed",
-    "black poo",
-    "black stools",
-    "black stool",
-    "black tarry",
-    "tarry stools",
-    "tarry poo",
-    "poo is black",
-    "blood in my poo",
-    "blood in poo",
-    "blood in my stool",
-    "blood in stool",
-    "blood in my stools",
-    "melaena",
-    "melena",
-)
-
-SEVERE_ABDO = _phrases(
-    "severe abdominal pain",
-    "severe tummy pain",
-    "severe stomach pain",
-    "severe belly pain",
-    "severe pain in my tummy",
-    "severe pain in my stomach",
-    "severe pain in my abdomen",
-    "agonising pain in my tummy",
-    "agonising pain in my stomach",
-    "agonising pain in my belly",
-    "agonising pain in my abdomen",
-    "agonising tummy",
-    "agonising stomach",
-    "agonizing pain in my tummy",
-    "agonizing pain in my stomach",
-    "agony in my tummy",
-    "agony in my stomach",
-    "tummy pain is unbearable",
-    "unbearable tummy pain",
-    "unbearable stomach pain",
-    "excruciating",
-    "doubled over",
-    "doubled up",
-    "cant stand up straight",
-    "can't stand up straight",
-    "cannot stand up straight",
-    "tummy is rigid",
-    "rigid tummy",
-    "stomach is rigid",
-    "hard swollen tummy",
-    "worst pain ive ever had",
-    "worst pain i've ever had",
-)
-
-TESTICULAR = _phrases(
-    "testicle",
-    "testicles",
-    "testicular",
-    "testis",
-    "scrotum",
-    "scrotal",
-    "my balls hurt",
-    "my ball hurts",
-    "pain in my balls",
-    "pain in my ball",
-    "pain in his balls",
-    "kicked in the balls",
-    "ball sack",
-    "nut sack",
-    "torsion",
-)
-
-ECTOPIC = _phrases(
-    "ectopic",
-    "miscarriage",
-    "miscarrying",
-    "losing the baby",
-)
-
-MAYBE_PREGNANT = _phrases(
-    "pregnant",
-    "pregnancy test",
-    "positive test",
-    "weeks gone",
-    "missed period",
-    "missed my period",
-    "period is late",
-    "period late",
-    "late period",
-    "late for my period",
-)
-
-EARLY_PREGNANCY_SYMPTOMS = _phrases(
-    "bleeding",
-    "bleed",
-    "spotting",
-    "blood loss",
-    "passing clots",
-    "tummy pain",
-    "stomach pain",
-    "abdominal pain",
-    "belly pain",
-    "pelvic pain",
-    "pain in my tummy",
-    "pain in my stomach",
-    "pain low down",
-    "pain in my lower tummy",
-    "lower tummy pain",
-    "low tummy pain",
-    "cramps",
-    "cramping",
-    "sharp pain",
-    "shoulder tip",
-    "pain goes into my shoulder",
-    "pain in my shoulder when i lie down",
-    "side pain",
-    "pain in my side",
-    "pain on one side",
-)
-
-VISION_LOSS = _phrases(
-    "lost the vision",
-    "lost vision",
-    "lost my vision",
-    "lost the sight",
-    "lost my sight",
-    "loss of vision",
-    "vision loss",
-    "sight loss",
-    "gone blind",
-    "went blind",
-    "going blind",
-    "blind in one eye",
-    "cant see out of",
-    "can't see out of",
-    "cannot see out of",
-    "cant see anything",
-    "can't see anything",
-    "curtain",
-    "shadow over my vision",
-    "shadow across my vision",
-    "vision went",
-    "vision has gone",
-    "vision went black",
-    "vision went dark",
-    "sudden double vision",
-    "double vision",
-    "flashing lights",
-    "flashes and floaters",
-    "new floaters",
-    "shower of floaters",
-)
-
-RED_EYE = _phrases(
-    "red and painful and blurry",
-    "red, painful and blurry",
-    "painful red eye",
-    "red painful eye",
-    "eye is red and painful",
-    "eye is red, painful",
-    "eye is painful and red",
-    "blurry",
-    "blurred",
-    "blurring",
-    "vision is blurry",
-    "vision is blurred",
-    "cant see properly",
-    "can't see properly",
-    "halos around lights",
-    "halos round lights",
-    "chemical in my eye",
-    "bleach in my eye",
-    "acid in my eye",
-    "something went in my eye at speed",
-    "hit in the eye",
-    "poked in the eye",
-)
-
-SUICIDAL = _phrases(
-    "suicide",
-    "suicidal",
-    "kill myself",
-    "killing myself",
-    "end my life",
-    "ending my life",
-    "end it all",
-    "ending it all",
-    "want to end it",
-    "going to end it",
-    "end things",
-    "take my own life",
-    "taking my own life",
-    "want to die",
-    "wanna die",
-    "wish i was dead",
-    "wish i were dead",
-    "better off dead",
-    "better off without me",
-    "no reason to live",
-    "nothing to live for",
-    "dont want to be here",
-    "don't want to be here",
-    "not want to be here anymore",
-    "cant go on",
-    "can't go on",
-    "cant do this anymore",
-    "can't do this anymore",
-    "cant cope anymore",
-    "can't cope anymore",
-    "saved up my tablets",
-    "saved my tablets",
-    "saved up my pills",
-    "saved my pills",
-    "saving up my tablets",
-    "saving up my pills",
-    "saved up tablets",
-    "saved up pills",
-    "stockpiled",
-    "stockpiling",
-    "take them all",
-    "take all my tablets",
-    "take all my pills",
-    "overdose",
-    "overdosed",
-    "taken an overdose",
-    "hang myself",
-    "hanging myself",
-    "jump off",
-    "jump in front",
-    "self harm",
-    "self-harm",
-    "selfharm",
-    "harm myself",
-    "hurt myself",
-    "hurting myself",
-    "cut myself",
-    "cutting myself",
-    "goodbye note",
-    "suicide note",
-)
-
-FEVER_STATED = _phrases(
-    "high temp",
-    "high temperature",
-    "temp of",
-    "temperature of",
-    "temp is",
-    "temperature is",
-    "feverish",
-    "has a fever",
-    "had a fever",
-    "got a fever",
-    "running a temp",
-    "running a temperature",
-    "burning up",
-    "feels hot",
-    "felt hot",
-    "is hot to touch",
-)
-
-FEVER_WORDS = _phrases(
-    "fever",
-    "temp",
-    "temperature",
-    "temps",
-    "pyrexia",
-    "feverish",
-)
-
-DVT_PE = _phrases(
-    "dvt",
-    "deep vein thrombosis",
-    "blood clot in my leg",
-    "clot in my leg",
-    "clot in my lung",
-    "clot on my lung",
-    "pulmonary embolism",
-    "calf is swollen",
-    "calf swollen",
-    "swollen calf",
-    "calf swelling",
-    "calf is red",
-    "calf pain",
-    "pain in my calf",
-    "calf hurts",
-    "calf is painful",
-    "painful calf",
-    "one leg swollen",
-    "leg is swollen",
-    "swollen leg",
-    "leg swollen",
-    "when i breathe in",
-    "when i take a breath",
-    "hurts to breathe",
-    "hurts when i breathe",
-    "pain on breathing",
-    "coughing up blood",
-)
-
-GCA = _phrases(
-    "jaw aches when i chew",
-    "jaw ache when i chew",
-    "jaw hurts when i chew",
-    "jaw pain when i chew",
-    "jaw aches when chewing",
-    "jaw pain when chewing",
-    "jaw hurts when chewing",
-    "jaw aches when i eat",
-    "jaw hurts when i eat",
-    "jaw ache",
-    "jaw aches",
-    "jaw pain",
-    "jaw hurts",
-    "temple pain",
-    "pain in my temple",
-    "pain in my temples",
-    "pain at my temple",
-    "temples hurt",
-    "temple is tender",
-    "tender temple",
-    "scalp is tender",
-    "scalp tender",
-    "tender scalp",
-    "scalp is sore",
-    "sore scalp",
-    "brush my hair",
-    "brushing my hair",
-    "comb my hair",
-    "combing my hair",
-    "giant cell arteritis",
-    "temporal arteritis",
-    "new headache",
-)
-
-POSTMENOPAUSAL = _phrases(
-    "periods stopped",
-    "periods have stopped",
-    "after the menopause",
-    "after my menopause",
-    "since the menopause",
-    "since my menopause",
-    "post menopausal",
-    "postmenopausal",
-    "been through the menopause",
-)
-
-BLEEDING_WORDS = _phrases(
-    "bleeding",
-    "bleed",
-    "spotting",
-    "blood",
-)
-
-HOARSE = _phrases(
-    "hoarse",
-    "hoarseness",
-    "husky voice",
-    "voice has changed",
-    "lost my voice for weeks",
-)
-
-HAEMATURIA = _phrases(
-    "blood in my wee",
-    "blood in my urine",
-    "blood in urine",
-    "blood in my pee",
-    "wee was red",
-    "wee is red",
-    "red wee",
-    "pee was red",
-    "urine was red",
-    "urine is red",
-)
-
-CANCER = _phrases(
-    "found a lump",
-    "new lump",
-    "breast lump",
-    "lump in my breast",
-    "lump in my left breast",
-    "lump in my right breast",
-    "lump in her breast",
-    "lump in my armpit",
-    "lump under my arm",
-    "lump in my neck",
-    "lump on my neck",
-    "lump in my testicle",
-    "lump on my testicle",
-    "nipple pulled in",
-    "nipple looks a bit pulled in",
-    "nipple is pulled in",
-    "nipple inverted",
-    "inverted nipple",
-    "nipple discharge",
-    "bloody discharge from my nipple",
-    "unexplained weight loss",
-    "unintentional weight loss",
-    "lost weight without",
-    "losing weight without",
-    "lost a lot of weight",
-    "losing a lot of weight",
-    "weight is dropping off",
-    "lost a stone",
-    "lost about a stone",
-    "lost two stone",
-    "without trying",
-    "unexplained weight",
-    "food keeps getting stuck",
-    "food getting stuck",
-    "food gets stuck",
-    "food sticks",
-    "food sticking",
-    "stuck when i swallow",
-    "gets stuck when i swallow",
-    "dysphagia",
-    "post menopausal bleeding",
-    "postmenopausal bleeding",
-    "bleeding after the menopause",
-    "bleeding after my menopause",
-    "coughing up blood",
-    "coughed up blood",
-    "blood when i cough",
-    "mole has changed",
-    "mole is changing",
-    "changing mole",
-    "mole has got bigger",
-    "mole getting bigger",
-    "mole is bleeding",
-    "mole bleeding",
-    "change in bowel habit",
-    "bowels have changed",
-    "poo has been loose",
-    "loose and darker",
-    "ulcer that wont heal",
-    "ulcer that won't heal",
-    "sore that wont heal",
-    "sore that won't heal",
-)
-
-CHEMO = _phrases(
-    "chemo",
-    "chemotherapy",
-    "on chemo",
-    "having chemo",
-    "chemo nurse",
-    "chemo line",
-    "immunotherapy",
-    "neutropenic",
-    "neutropenia",
-)
-
-CHEMO_UNWELL = _phrases(
-    "temp",
-    "temperature",
-    "fever",
-    "feverish",
-    "shivery",
-    "shivering",
-    "shaking",
-    "hot and cold",
-    "unwell",
-    "feel ill",
-    "feeling ill",
-    "sore throat",
-    "cough",
-    "diarrhoea",
-    "vomiting",
-    "being sick",
-)
 
 SP_BACK = _phrases(
     "back",
@@ -1659,7 +626,42 @@ CLIN_MINOR_ILLNESS = _phrases(
 )
 
 
-# -- red-flags.sop.yaml: every consultation --------------------------------------------------------
+# -- red-flags.sop.yaml (2.0.0): every consultation ---------------------------------------------
+
+STROKE = frozenset({"stroke_face", "stroke_arm_leg", "stroke_speech", "stroke_named"})
+ALLERGIC_THROAT = frozenset({"allergy_trigger", "struggling_to_breathe"})
+MENINGISM_WITH_STIFF_NECK = frozenset(
+    {"fever", "temperature", "headache", "vomiting", "drowsy", "rash"}
+)
+MENINGISM_WITH_LIGHT = frozenset({"fever", "drowsy", "rash"})
+SEPSIS = frozenset(
+    {
+        "sepsis_named",
+        "rigors",
+        "mottled_skin",
+        "no_urine",
+        "feels_like_dying",
+        "floppy_or_unrousable",
+    }
+)
+CAUDA_EQUINA = frozenset({"saddle_numbness", "cauda_equina_named"})
+MAYBE_PREGNANT = frozenset({"pregnancy", "maybe_pregnant"})
+EARLY_PREGNANCY_PAIN_OR_BLEEDING = frozenset({"pelvic_or_shoulder_tip_pain", "vaginal_bleeding"})
+EYE_CHANGE = frozenset({"blurred_vision", "photophobia"})
+DVT_PE = frozenset({"dvt_pe", "painful_breathing", "coughing_blood"})
+CANCER = frozenset(
+    {
+        "new_lump",
+        "nipple_change",
+        "unexplained_weight_loss",
+        "food_sticking",
+        "coughing_blood",
+        "changing_mole",
+        "bowel_habit_change",
+        "non_healing_ulcer",
+    }
+)
+CHEMO_UNWELL = frozenset({"fever", "temperature", "rigors", "feeling_unwell", "infection_symptoms"})
 
 
 def _red_flags(
@@ -1667,96 +669,96 @@ def _red_flags(
     given: dict[str, Any],
     age: int | None,
     tpl: str | None,
-    words: Set[str],
-    text: str,
+    sex: str | None,
+    said: Set[str],
 ) -> list[str]:
+    """The raised red flags, in the order the SOP lists them."""
     get = a.get
     found: list[str] = []
     add = found.append
+    fever = get("fever")
     # emergency
-    if (
-        get("chest_pain") == "yes"
-        or get("chest_pain_at_rest") == "yes"
-        or _has(CHEST_PAIN, words, text)
-    ):
+    if get("chest_pain") == "yes" or get("chest_pain_at_rest") == "yes" or "chest_pain" in said:
         add("rf_chest_pain")
     if (
         get("breathless_at_rest") == "yes"
         or get("breathless") == "yes"
-        or _has(BREATHLESS, words, text)
+        or "struggling_to_breathe" in said
     ):
         add("rf_breathless_at_rest")
-    if _has(STROKE, words, text):
+    if said & STROKE:
         add("rf_stroke")
-    if _has(COLLAPSE, words, text):
+    if "collapse" in said:
         add("rf_collapse")
-    if _has(CONFUSION, words, text):
+    if "new_confusion" in said:
         add("rf_new_confusion")
-    if _has(SEIZURE, words, text):
+    if "seizure" in said:
         add("rf_seizure")
-    if (get("rectal_bleeding") == "yes" and get("severity") == "severe") or _has(
-        SEVERE_BLEEDING, words, text
+    if (get("rectal_bleeding") == "yes" and get("severity") == "severe") or (
+        "severe_bleeding" in said
     ):
         add("rf_severe_bleeding")
-    if _has(ANAPHYLAXIS, words, text):
+    if "anaphylaxis" in said or ("throat_swelling" in said and said & ALLERGIC_THROAT):
         add("rf_anaphylaxis")
     if (
         get("rash_blanches") == "no"
-        or _has(NON_BLANCHING, words, text)
-        or (
-            _has(MENINGISM, words, text)
-            and (get("fever") == "yes" or _has(MENINGISM_WITH, words, text))
-        )
+        or "non_blanching_rash" in said
+        or ("neck_stiffness" in said and (fever == "yes" or bool(said & MENINGISM_WITH_STIFF_NECK)))
+        or ("photophobia" in said and (fever == "yes" or bool(said & MENINGISM_WITH_LIGHT)))
     ):
         add("rf_non_blanching_rash")
-    if get("rigors") == "yes" or _has(SEPSIS, words, text):
+    if get("rigors") == "yes" or said & SEPSIS:
         add("rf_sepsis")
-    if _has(WORST_HEADACHE, words, text):
+    if "thunderclap_headache" in said:
         add("rf_worst_headache")
     if (
         get("saddle_numbness") == "yes"
         or get("bladder_bowel_change") == "yes"
-        or _has(CAUDA_EQUINA, words, text)
+        or said & CAUDA_EQUINA
+        or ("back_pain" in said and "bladder_bowel_loss" in said)
     ):
         add("rf_cauda_equina")
-    if get("blood_in_vomit") == "yes" or _has(VOMITING_BLOOD, words, text):
+    if get("blood_in_vomit") == "yes" or "vomiting_blood" in said:
         add("rf_vomiting_blood")
-    if get("rectal_bleeding") == "yes" or _has(PASSING_BLOOD, words, text):
+    if get("rectal_bleeding") == "yes" or "rectal_bleeding" in said:
         add("rf_passing_blood")
-    if (get("abdominal_pain") == "yes" and get("severity") == "severe") or _has(
-        SEVERE_ABDO, words, text
+    if (get("abdominal_pain") == "yes" and get("severity") == "severe") or (
+        "severe_abdominal_pain" in said
     ):
         add("rf_severe_abdominal_pain")
-    if get("testicular_pain") == "yes" or _has(TESTICULAR, words, text):
+    if get("testicular_pain") == "yes" or (sex != "female" and "testicular_pain" in said):
         add("rf_testicular_pain")
-    if _has(ECTOPIC, words, text) or (
+    if "ectopic_or_miscarriage" in said or (
         # answers.pregnant and patient.pregnant are the same answer
-        (get("pregnant") == "yes" or _has(MAYBE_PREGNANT, words, text))
-        and _has(EARLY_PREGNANCY_SYMPTOMS, words, text)
+        (get("pregnant") == "yes" or said & MAYBE_PREGNANT)
+        and said & EARLY_PREGNANCY_PAIN_OR_BLEEDING
     ):
         add("rf_ectopic")
     vision_changed = get("vision_changed") == "yes"
     sudden = get("sudden") == "yes"
-    if (vision_changed and sudden) or _has(VISION_LOSS, words, text):
+    if (vision_changed and sudden) or "sudden_vision_loss" in said:
         add("rf_sudden_vision_loss")
-    if (vision_changed and not sudden) or _has(RED_EYE, words, text):
+    if (
+        (vision_changed and not sudden)
+        or "eye_injury" in said
+        or ("red_or_painful_eye" in said and said & EYE_CHANGE)
+    ):
         add("rf_painful_red_eye")
     if (
         get("plans_to_end_life") == "yes"
         or get("thoughts_of_self_harm") == "yes"
-        or _has(SUICIDAL, words, text)
+        or "suicidal_intent" in said
     ):
         add("rf_suicidal_intent")
-    # urgent
-    fever = get("fever")
+    # urgent (amber)
     if (
         age is not None
         and age < 5
         and (
             fever == "yes"
             or _ge(given.get("temperature_c"), 38.0)
-            or _has(FEVER_STATED, words, text)
-            or (fever is None and _has(FEVER_WORDS, words, text))
+            or "fever" in said
+            or ("fever" not in given and "temperature" in said)
         )
     ):
         add("rf_fever_under_5")
@@ -1771,35 +773,36 @@ def _red_flags(
                 or get("breathless_at_rest") == "yes"
             )
         )
-        or _has(DVT_PE, words, text)
+        or said & DVT_PE
     ):
         add("rf_dvt_pe")
     if (
         age is not None
         and age >= 50
-        and (get("jaw_claudication") == "yes" or _has(GCA, words, text))
+        and (get("jaw_claudication") == "yes" or "giant_cell_arteritis" in said)
     ):
         add("rf_jaw_claudication")
     over_45 = age is not None and age >= 45
     if (
         get("weight_loss") == "yes"
         or get("postmenopausal_bleeding") == "yes"
-        or (_has(POSTMENOPAUSAL, words, text) and _has(BLEEDING_WORDS, words, text))
+        or "postmenopausal_bleeding" in said
+        or ("postmenopausal" in said and "vaginal_bleeding" in said)
         or (over_45 and get("blood_in_urine") == "yes")
         or (
             over_45
-            and _has(HOARSE, words, text)
+            and "hoarse_voice" in said
             and (tpl != "sore_throat" or _ge(given.get("duration_days"), 21.0))
         )
-        or (over_45 and _has(HAEMATURIA, words, text))
-        or _has(CANCER, words, text)
+        or (over_45 and "visible_blood_in_urine" in said)
+        or said & CANCER
     ):
         add("rf_cancer_2ww")
-    if (get("on_chemotherapy") == "yes" or _has(CHEMO, words, text)) and (
+    if (get("on_chemotherapy") == "yes" or "chemotherapy" in said) and (
         fever == "yes"
         or _ge(given.get("temperature_c"), 37.5)
         or get("rigors") == "yes"
-        or _has(CHEMO_UNWELL, words, text)
+        or said & CHEMO_UNWELL
     ):
         add("rf_chemo_neutropenic")
     return found
@@ -1810,8 +813,98 @@ def _ge(value: Any, bound: float) -> bool:
     return n is not None and n >= bound
 
 
-# -- pharmacy-first.sop.yaml: templates sinusitis, sore_throat, acute_otitis_media, ----------------
+def _gt(value: Any, bound: float) -> bool:
+    n = _num(value)
+    return n is not None and n > bound
+
+
+def _le(value: Any, bound: float) -> bool:
+    n = _num(value)
+    return n is not None and n <= bound
+
+
+# -- pharmacy-first.sop.yaml (2.0.0): templates sinusitis, sore_throat, acute_otitis_media, -------
 #    infected_insect_bite, impetigo, shingles, uti
+
+# The concepts whose mention in the text rules a pathway out before its questions are asked (the
+# `not: mentions_any` lists of the questions and of each Pharmacy First route).
+UTI_TEXT_EXCLUSIONS = frozenset(
+    {
+        "systemic_unwell",
+        "fever_or_shivers",
+        "loin_pain",
+        "nausea_vomiting",
+        "urinary_catheter",
+        "recurrent_uti",
+        "haematuria",
+        "vaginal_symptoms",
+        "sti_or_urethritis",
+        "kidney_disease",
+        "diabetes",
+        "breastfeeding",
+    }
+)
+SINUS_TEXT_EXCLUSIONS = frozenset(
+    {
+        "systemic_unwell",
+        "sinus_complication_signs",
+        "nerve_complication_signs",
+        "recurrent_sinusitis",
+        "bloody_nasal_discharge",
+        "symptoms_for_months",
+    }
+)
+THROAT_TEXT_EXCLUSIONS = frozenset(
+    {"systemic_unwell", "throat_complication_signs", "neutropenia_risk_medicine"}
+)
+EAR_TEXT_EXCLUSIONS = frozenset(
+    {
+        "systemic_unwell",
+        "ear_complication_signs",
+        "nerve_complication_signs",
+        "recurrent_ear_infections",
+    }
+)
+BITE_TEXT_EXCLUSIONS = frozenset(
+    {
+        "systemic_unwell",
+        "fever_or_shivers",
+        "spreading_fast",
+        "bite_pain_severe",
+        "bite_near_eye_or_mouth",
+        "animal_or_human_bite",
+        "tick_bite",
+        "bitten_abroad",
+        "antibiotics_already",
+    }
+)
+IMPETIGO_TEXT_EXCLUSIONS = frozenset(
+    {
+        "systemic_unwell",
+        "fever_or_shivers",
+        "spreading_fast",
+        "bullous_blisters",
+        "widespread_rash",
+        "recurrent_impetigo",
+    }
+)
+SHINGLES_TEXT_EXCLUSIONS = frozenset(
+    {"systemic_unwell", "shingles_near_eye", "nerve_complication_signs", "rash_over_a_week"}
+)
+UTI_UPPER = frozenset({"fever_or_shivers", "loin_pain", "nausea_vomiting"})
+UTI_OTHER_CAUSE = frozenset({"haematuria", "vaginal_symptoms", "sti_or_urethritis"})
+UTI_COMPLICATED = frozenset({"kidney_disease", "diabetes", "breastfeeding"})
+SINUS_SERIOUS = frozenset({"sinus_complication_signs", "nerve_complication_signs"})
+SINUS_EXCLUDED = frozenset({"recurrent_sinusitis", "bloody_nasal_discharge"})
+EAR_SERIOUS = frozenset({"ear_complication_signs", "nerve_complication_signs"})
+BITE_UNWELL = frozenset(
+    {"fever_or_shivers", "spreading_fast", "bite_pain_severe", "bite_near_eye_or_mouth"}
+)
+BITE_EXCLUDED = frozenset(
+    {"animal_or_human_bite", "tick_bite", "bitten_abroad", "antibiotics_already"}
+)
+IMPETIGO_UNWELL = frozenset({"fever_or_shivers", "spreading_fast"})
+IMPETIGO_BULLOUS_OR_WIDESPREAD = frozenset({"bullous_blisters", "widespread_rash"})
 
 
 def _pharmacy_first(
@@ -1821,178 +914,314 @@ def _pharmacy_first(
     a: dict[str, str],
     given: dict[str, Any],
     flags: Set[str],
+    said: Set[str],
 ) -> tuple[str | None, str]:
     get = a.get
-    known = age is not None
     pregnant = get("pregnant")
+    immunosuppressed = get("immunosuppressed")
+    # "not: answers.x in [yes, not_sure]" holds when x is unanswered too
+    maybe_pregnant = pregnant in YES_OR_NOT_SURE
+    maybe_immunosuppressed = immunosuppressed in YES_OR_NOT_SURE
+    breast_rash = "breastfeeding" in said and "rash_on_breast" in said
+
+    # -- questions, in the SOP's order; an answered one is skipped ------------------------------
+    # open: the template's own pathway is not ruled out by the age, sex or text (the shared
+    # part of the ask_when of the pregnancy and immune-system questions for this template)
+    if tpl == "uti":
+        open_ = (
+            sex == "female"
+            and age is not None
+            and 16 <= age <= 64
+            and not said & UTI_TEXT_EXCLUSIONS
+        )
+        ask_pregnant = open_
+        ask_immune = open_
+    elif tpl == "sinusitis":
+        open_ = age is not None and age >= 12 and not said & SINUS_TEXT_EXCLUSIONS
+        ask_pregnant = ask_immune = open_
+    elif tpl == "shingles":
+        open_ = (
+            age is not None
+            and age >= 18
+            and not said & SHINGLES_TEXT_EXCLUSIONS
+            and not breast_rash
+        )
+        ask_pregnant = ask_immune = open_
+    elif tpl == "sore_throat":
+        open_ = age is not None and age >= 5 and not said & THROAT_TEXT_EXCLUSIONS
+        ask_pregnant = open_ and age is not None and 10 <= age <= 15
+        ask_immune = open_
+    elif tpl == "acute_otitis_media":
+        open_ = age is not None and 1 <= age <= 17 and not said & EAR_TEXT_EXCLUSIONS
+        ask_pregnant = open_ and age is not None and 10 <= age <= 15
+        ask_immune = open_
+    elif tpl == "infected_insect_bite":
+        open_ = age is not None and age >= 1 and not said & BITE_TEXT_EXCLUSIONS
+        ask_pregnant = open_ and age is not None and 10 <= age <= 15
+        ask_immune = open_
+    else:  # impetigo
+        open_ = age is not None and age >= 1 and not said & IMPETIGO_TEXT_EXCLUSIONS
+        ask_pregnant = open_ and age is not None and 10 <= age <= 15
+        ask_immune = open_
+    # past the high-risk questions: neither answer says (or may say) yes
+    past_risk = open_ and not maybe_pregnant and not maybe_immunosuppressed
 
     question: str | None = None
-    if tpl == "uti":
-        woman_16_64 = sex == "female" and known and 16 <= age <= 64
-        if woman_16_64:
-            six = _num(given.get("uti_episodes_6_months"))
-            twelve = _num(given.get("uti_episodes_12_months"))
-            if "pregnant" not in given:
-                question = "pregnant"
-            elif pregnant not in YES_OR_NOT_SURE:
-                if "catheter" not in given:
-                    question = "catheter"
-                elif (
-                    "uti_recurrent" not in given
-                    and not (six is not None and six >= 2)
-                    and not (twelve is not None and twelve >= 3)
-                    and (
-                        "uti_episodes_6_months" not in given
-                        or "uti_episodes_12_months" not in given
-                    )
-                ):
-                    question = "uti_recurrent"
+    if "pregnant" not in given and ask_pregnant and sex is not None and sex != "male":
+        question = "pregnant"
+    elif "immunosuppressed" not in given and ask_immune and not maybe_pregnant:
+        question = "immunosuppressed"
+    elif not past_risk:
+        pass
+    elif tpl == "uti":
+        kidney = get("fever") == "yes" or get("back_pain") == "yes" or get("rigors") == "yes"
+        if "uti_kidney_signs" not in given and not kidney:
+            question = "uti_kidney_signs"
+        elif (
+            "uti_exclusions" not in given
+            and not kidney
+            and get("uti_kidney_signs") not in YES_OR_NOT_SURE
+            and get("catheter") != "yes"
+            and get("blood_in_urine") != "yes"
+            and not _ge(given.get("uti_episodes_6_months"), 2.0)
+            and not _ge(given.get("uti_episodes_12_months"), 3.0)
+        ):
+            question = "uti_exclusions"
     elif tpl == "sinusitis":
-        if known and age >= 12:
-            if "pregnant" not in given and sex is not None and sex != "male":
-                question = "pregnant"
-            elif "immunosuppressed" not in given:
-                question = "immunosuppressed"
-            elif "sinus_over_12_weeks" not in given and "duration_days" not in given:
-                question = "sinus_over_12_weeks"
-    elif tpl == "shingles":
-        adult = known and age >= 18
-        if adult and "pregnant" not in given and sex is not None and sex != "male":
-            question = "pregnant"
-        elif adult and "immunosuppressed" not in given:
-            question = "immunosuppressed"
-        elif adult and "rash_over_7_days" not in given and "rash_days" not in given:
-            question = "rash_over_7_days"
-        elif "near_eye" not in given:
-            question = "near_eye"
+        if "sinus_over_12_weeks" not in given and "duration_days" not in given:
+            question = "sinus_over_12_weeks"
+        elif (
+            "sinus_exclusions" not in given
+            and not _gt(given.get("duration_days"), 84.0)
+            and get("sinus_over_12_weeks") not in YES_OR_NOT_SURE
+        ):
+            question = "sinus_exclusions"
+    elif tpl == "sore_throat":
+        if "throat_exclusions" not in given and get("difficulty_swallowing") != "yes":
+            question = "throat_exclusions"
+    elif tpl == "acute_otitis_media":
+        if "aom_recurrent" not in given:
+            question = "aom_recurrent"
+        elif "aom_serious" not in given and get("aom_recurrent") not in YES_OR_NOT_SURE:
+            question = "aom_serious"
+    elif tpl == "infected_insect_bite":
+        if get("fever") == "yes":
+            pass
+        elif "bite_unwell" not in given:
+            question = "bite_unwell"
+        elif "bite_exclusions" not in given and get("bite_unwell") not in YES_OR_NOT_SURE:
+            question = "bite_exclusions"
     elif tpl == "impetigo":
-        if known and age >= 1:
-            if "bullous" not in given:
-                question = "bullous"
-            elif "widespread" not in given:
-                question = "widespread"
-            elif "impetigo_recurrent" not in given and "episodes_12_months" not in given:
-                question = "impetigo_recurrent"
-    elif tpl == "acute_otitis_media" and known and 1 <= age <= 17 and "aom_recurrent" not in given:
-        question = "aom_recurrent"
+        if (
+            "impetigo_exclusions" not in given
+            and get("bullous") != "yes"
+            and get("widespread") != "yes"
+            and not _ge(given.get("episodes_12_months"), 1.0)
+            and get("fever") != "yes"
+        ):
+            question = "impetigo_exclusions"
+    elif tpl == "shingles":
+        if "rash_over_7_days" not in given and "rash_days" not in given:
+            question = "rash_over_7_days"
+        elif (
+            "shingles_exclusions" not in given
+            and not _gt(given.get("rash_days"), 7.0)
+            and get("rash_over_7_days") not in YES_OR_NOT_SURE
+            and get("near_eye") != "yes"
+            and get("vision_changed") != "yes"
+        ):
+            question = "shingles_exclusions"
 
+    # -- routes: the first that holds --------------------------------------------------------
+    # not pregnant where the pathway excludes pregnancy under 16 only
+    not_pregnant_under_16 = (
+        sex == "male" or (age is not None and (age < 10 or age >= 16)) or pregnant == "no"
+    )
     route = "pf_eligibility_not_confirmed"
     if "emergency" in flags:
         route = "pf_supplier_emergency"
     elif "urgent" in flags:
         route = "pf_supplier_urgent"
-    elif known and age < 1:
+    elif age is not None and age < 1:
         route = "pf_under_1"
+    elif "systemic_unwell" in said:
+        route = "pf_very_unwell"
     elif get("care_home_resident") == "yes":
         route = "pf_care_home"
-    elif pregnant in YES_OR_NOT_SURE:
+    elif maybe_pregnant:
         route = "pf_pregnant"
-    elif get("immunosuppressed") == "yes":
+    elif maybe_immunosuppressed:
         route = "pf_immunosuppressed"
     elif get("no_spleen") == "yes":
         route = "pf_no_spleen"
     elif get("frail") == "yes":
         route = "pf_frail"
     elif tpl == "uti":
-        six = _num(given.get("uti_episodes_6_months"))
-        twelve = _num(given.get("uti_episodes_12_months"))
-        recurrent = get("uti_recurrent")
-        if get("fever") == "yes" or get("back_pain") == "yes" or get("rigors") == "yes":
+        if (
+            get("fever") == "yes"
+            or get("back_pain") == "yes"
+            or get("rigors") == "yes"
+            or get("uti_kidney_signs") in YES_OR_NOT_SURE
+            or said & UTI_UPPER
+        ):
             route = "pf_uti_upper"
         elif sex is not None and sex != "female":
             route = "pf_uti_not_female"
-        elif known and age < 16:
+        elif age is not None and age < 16:
             route = "pf_uti_under_16"
-        elif known and age >= 65:
+        elif age is not None and age >= 65:
             route = "pf_uti_over_64"
-        elif get("catheter") == "yes":
+        elif get("catheter") == "yes" or "urinary_catheter" in said:
             route = "pf_uti_catheter"
         elif (
-            (six is not None and six >= 2)
-            or (twelve is not None and twelve >= 3)
-            or recurrent == "yes"
+            _ge(given.get("uti_episodes_6_months"), 2.0)
+            or _ge(given.get("uti_episodes_12_months"), 3.0)
+            or "recurrent_uti" in said
         ):
             route = "pf_uti_recurrent"
+        elif get("blood_in_urine") == "yes" or said & UTI_OTHER_CAUSE:
+            route = "pf_uti_other_cause"
+        elif get("uti_exclusions") in YES_OR_NOT_SURE or said & UTI_COMPLICATED:
+            route = "pf_uti_complicated"
         elif (
             sex == "female"
-            and known
+            and age is not None
             and 16 <= age <= 64
             and pregnant == "no"
-            and get("catheter") == "no"
-            and (
-                (six is not None and six < 2 and twelve is not None and twelve < 3)
-                or recurrent == "no"
-            )
+            and immunosuppressed == "no"
+            and get("uti_kidney_signs") == "no"
+            and get("uti_exclusions") == "no"
+            and not said & UTI_TEXT_EXCLUSIONS
         ):
             route = "pf_uti"
-    elif tpl == "shingles":
-        rash_days = _num(given.get("rash_days"))
-        over_7 = get("rash_over_7_days")
-        if get("near_eye") == "yes" or get("vision_changed") == "yes":
-            route = "pf_shingles_eye"
-        elif known and age < 18:
-            route = "pf_shingles_under_18"
-        elif (rash_days is not None and rash_days > 7) or over_7 == "yes":
-            route = "pf_shingles_late"
-        elif (
-            known
-            and age >= 18
-            and (sex == "male" or pregnant == "no")
-            and get("immunosuppressed") == "no"
-            and get("near_eye") == "no"
-            and ((rash_days is not None and rash_days <= 7) or over_7 == "no")
-        ):
-            route = "pf_shingles"
-    elif tpl == "sore_throat":
-        if get("difficulty_swallowing") == "yes":
-            route = "pf_sore_throat_swallowing"
-        elif known and age < 5:
-            route = "pf_sore_throat_under_5"
-        elif known:
-            route = "pf_sore_throat"
-    elif tpl == "infected_insect_bite":
-        if get("fever") == "yes":
-            route = "pf_insect_bite_unwell"
-        elif known and age >= 1:
-            route = "pf_insect_bite"
     elif tpl == "sinusitis":
-        days = _num(given.get("duration_days"))
         over_12_weeks = get("sinus_over_12_weeks")
-        if known and age < 12:
+        if said & SINUS_SERIOUS:
+            route = "pf_sinusitis_serious"
+        elif age is not None and age < 12:
             route = "pf_sinusitis_under_12"
-        elif (days is not None and days > 84) or over_12_weeks == "yes":
-            route = "pf_sinusitis_chronic"
         elif (
-            known
-            and get("immunosuppressed") == "no"
+            _gt(given.get("duration_days"), 84.0)
+            or over_12_weeks in YES_OR_NOT_SURE
+            or "symptoms_for_months" in said
+        ):
+            route = "pf_sinusitis_chronic"
+        elif get("sinus_exclusions") in YES_OR_NOT_SURE or said & SINUS_EXCLUDED:
+            route = "pf_sinusitis_excluded"
+        elif (
+            age is not None
+            and age >= 12
+            and immunosuppressed == "no"
             and (sex == "male" or pregnant == "no")
-            and ((days is not None and days <= 84) or over_12_weeks == "no")
+            and (_le(given.get("duration_days"), 84.0) or over_12_weeks == "no")
+            and get("sinus_exclusions") == "no"
+            and not said & SINUS_TEXT_EXCLUSIONS
         ):
             route = "pf_sinusitis"
+    elif tpl == "sore_throat":
+        if get("difficulty_swallowing") == "yes" or "throat_complication_signs" in said:
+            route = "pf_sore_throat_swallowing"
+        elif age is not None and age < 5:
+            route = "pf_sore_throat_under_5"
+        elif get("throat_exclusions") in YES_OR_NOT_SURE or "neutropenia_risk_medicine" in said:
+            route = "pf_sore_throat_excluded"
+        elif (
+            age is not None
+            and age >= 5
+            and immunosuppressed == "no"
+            and not_pregnant_under_16
+            and get("throat_exclusions") == "no"
+            and not said & THROAT_TEXT_EXCLUSIONS
+        ):
+            route = "pf_sore_throat"
     elif tpl == "acute_otitis_media":
         recurrent = get("aom_recurrent")
-        if known and age >= 18:
+        if get("aom_serious") in YES_OR_NOT_SURE or said & EAR_SERIOUS:
+            route = "pf_otitis_serious"
+        elif age is not None and age >= 18:
             route = "pf_otitis_adult"
-        elif recurrent == "yes":
+        elif recurrent in YES_OR_NOT_SURE or "recurrent_ear_infections" in said:
             route = "pf_otitis_recurrent"
-        elif known and age >= 1 and recurrent == "no":
-            route = "pf_otitis"
-    elif tpl == "impetigo":
-        episodes = _num(given.get("episodes_12_months"))
-        recurrent = get("impetigo_recurrent")
-        bullous, widespread = get("bullous"), get("widespread")
-        if bullous == "yes" or widespread == "yes":
-            route = "pf_impetigo_bullous_or_widespread"
-        elif (episodes is not None and episodes >= 1) or recurrent == "yes":
-            route = "pf_impetigo_recurrent"
         elif (
-            known
+            age is not None
+            and 1 <= age <= 17
+            and immunosuppressed == "no"
+            and not_pregnant_under_16
+            and recurrent == "no"
+            and get("aom_serious") == "no"
+            and not said & EAR_TEXT_EXCLUSIONS
+        ):
+            route = "pf_otitis"
+    elif tpl == "infected_insect_bite":
+        if get("fever") == "yes" or get("bite_unwell") in YES_OR_NOT_SURE or said & BITE_UNWELL:
+            route = "pf_insect_bite_unwell"
+        elif get("bite_exclusions") in YES_OR_NOT_SURE or said & BITE_EXCLUDED:
+            route = "pf_insect_bite_excluded"
+        elif (
+            age is not None
             and age >= 1
-            and bullous == "no"
-            and widespread == "no"
-            and ((episodes is not None and episodes < 1) or recurrent == "no")
+            and immunosuppressed == "no"
+            and not_pregnant_under_16
+            and get("bite_unwell") == "no"
+            and get("bite_exclusions") == "no"
+            and not said & BITE_TEXT_EXCLUSIONS
+        ):
+            route = "pf_insect_bite"
+    elif tpl == "impetigo":
+        if get("fever") == "yes" or said & IMPETIGO_UNWELL:
+            route = "pf_impetigo_unwell"
+        elif (
+            get("bullous") == "yes"
+            or get("widespread") == "yes"
+            or said & IMPETIGO_BULLOUS_OR_WIDESPREAD
+        ):
+            route = "pf_impetigo_bullous_or_widespread"
+        elif _ge(given.get("episodes_12_months"), 1.0) or "recurrent_impetigo" in said:
+            route = "pf_impetigo_recurrent"
+        elif get("impetigo_exclusions") in YES_OR_NOT_SURE:
+            route = "pf_impetigo_excluded"
+        elif (
+            age is not None
+            and age >= 1
+            and immunosuppressed == "no"
+            and not_pregnant_under_16
+            and get("impetigo_exclusions") == "no"
+            and not said & IMPETIGO_TEXT_EXCLUSIONS
         ):
             route = "pf_impetigo"
+    elif tpl == "shingles":
+        over_7 = get("rash_over_7_days")
+        if (
+            get("near_eye") == "yes"
+            or get("vision_changed") == "yes"
+            or "shingles_near_eye" in said
+        ):
+            route = "pf_shingles_eye"
+        elif (
+            get("shingles_exclusions") in YES_OR_NOT_SURE
+            or "nerve_complication_signs" in said
+            or breast_rash
+        ):
+            route = "pf_shingles_serious"
+        elif age is not None and age < 18:
+            route = "pf_shingles_under_18"
+        elif (
+            _gt(given.get("rash_days"), 7.0)
+            or over_7 in YES_OR_NOT_SURE
+            or "rash_over_a_week" in said
+        ):
+            route = "pf_shingles_late"
+        elif (
+            age is not None
+            and age >= 18
+            and (sex == "male" or pregnant == "no")
+            and immunosuppressed == "no"
+            and (_le(given.get("rash_days"), 7.0) or over_7 == "no")
+            and get("shingles_exclusions") == "no"
+            and not said & SHINGLES_TEXT_EXCLUSIONS
+            and not breast_rash
+        ):
+            route = "pf_shingles"
     return question, route
 
 
@@ -2239,6 +1468,94 @@ def _clinical(
 
 # -- the set --------------------------------------------------------------------------------------
 
+# Routes that already put a clinician on it today (category clinical or escalate, urgency
+# immediate or same_day): an amber flag leaves them as they are.
+CLINICIAN_TODAY = frozenset(
+    {
+        # pharmacy-first.sop.yaml
+        "pf_supplier_emergency",
+        "pf_supplier_urgent",
+        "pf_under_1",
+        "pf_very_unwell",
+        "pf_care_home",
+        "pf_pregnant",
+        "pf_immunosuppressed",
+        "pf_no_spleen",
+        "pf_frail",
+        "pf_uti_upper",
+        "pf_uti_not_female",
+        "pf_uti_under_16",
+        "pf_uti_over_64",
+        "pf_uti_catheter",
+        "pf_uti_recurrent",
+        "pf_uti_other_cause",
+        "pf_uti_complicated",
+        "pf_sinusitis_serious",
+        "pf_sinusitis_excluded",
+        "pf_sore_throat_swallowing",
+        "pf_sore_throat_under_5",
+        "pf_sore_throat_excluded",
+        "pf_otitis_serious",
+        "pf_otitis_recurrent",
+        "pf_insect_bite_unwell",
+        "pf_insect_bite_excluded",
+        "pf_impetigo_unwell",
+        "pf_impetigo_bullous_or_widespread",
+        "pf_impetigo_excluded",
+        "pf_shingles_eye",
+        "pf_shingles_serious",
+        "pf_shingles_under_18",
+        "pf_eligibility_not_confirmed",
+        # signposting.sop.yaml
+        "sp_supplier_emergency",
+        "sp_supplier_urgent",
+        "sp_under_1",
+        "sp_care_home",
+        "sp_high_risk",
+        "sp_mh_crisis",
+        "sp_mh_same_day",
+        "sp_eye_urgent",
+        "sp_msk_cauda_equina",
+        # admin.sop.yaml
+        "adm_supplier_emergency",
+        "adm_supplier_urgent",
+        "adm_controlled_drug_early",
+        # clinical-routing.sop.yaml
+        "clin_supplier_emergency",
+        "clin_under_1",
+        "clin_care_home",
+        "clin_pregnant",
+        "clin_immunosuppressed",
+        "clin_no_spleen",
+        "clin_frail",
+        "clin_supplier_urgent",
+        "clin_same_day_symptoms",
+    }
+)
+# Routes that are an escalation already (category escalate): an emergency flag leaves them.
+ESCALATIONS = frozenset(
+    {
+        "pf_supplier_emergency",
+        "sp_supplier_emergency",
+        "sp_mh_crisis",
+        "sp_msk_cauda_equina",
+        "adm_supplier_emergency",
+        "clin_supplier_emergency",
+    }
+)
+
+
+def _govern(route: str, raised: list[str]) -> str:
+    """The route once the standing red flags (in the order the SOP lists them) have their say:
+    an emergency flag makes it the escalation, an amber one allows nothing below a same-day
+    clinician. No flag is dismissed here, so every raised flag stands."""
+    if not raised:
+        return route
+    for flag in raised:
+        if flag in EMERGENCY_FLAGS:
+            return route if route in ESCALATIONS else f"escalate_{flag}"
+    return route if route in CLINICIAN_TODAY else f"same_day_{raised[0]}"
+
 
 def decide(
     consultation: Mapping[str, Any], answers: Mapping[str, Any] | None, today: date
@@ -2254,22 +1571,27 @@ def decide(
     tpl = get("template")
     tpl = None if tpl is None or tpl == "" else _fold(tpl)
     free_text = get("free_text")
-    if free_text is None or free_text == "":
-        text, words = "", NO_WORDS
-    else:
-        text = _norm(free_text)
-        words = frozenset(text.split())
-    raw_flags = get("supplier_flags")
-    flags = {_fold(f) for f in raw_flags} if raw_flags else NO_WORDS
     # the navigator's answers override the request's; an empty answer is no answer
     merged = {**(get("answers") or {}), **(answers or {})}
     given = {k: v for k, v in merged.items() if v is not None and v != ""}
+    if free_text is None or free_text == "":
+        text, words, said = "", NO_WORDS, NO_WORDS
+    else:
+        text = _norm(free_text)
+        words = frozenset(text.split())
+        said, past = _read(free_text)
+        # a patient attribute the text states counts as answered "yes" until answered
+        if (said | past) & ATTRIBUTE_CONCEPTS:
+            for concept, attribute, lasting in STATED_ATTRIBUTES:
+                if (concept in said or (lasting and concept in past)) and attribute not in given:
+                    given[attribute] = "yes"
+    raw_flags = get("supplier_flags")
+    flags = {_fold(f) for f in raw_flags} if raw_flags else NO_WORDS
     a = {k: _fold(v) for k, v in given.items()}
 
-    red_flags = _red_flags(a, given, age, tpl, words, text)
-    red_flags.sort()
+    raised = _red_flags(a, given, age, tpl, sex, said)
     if tpl in PHARMACY_FIRST_TEMPLATES:
-        question, route = _pharmacy_first(tpl, sex, age, a, given, flags)
+        question, route = _pharmacy_first(tpl, sex, age, a, given, flags, said)
     elif tpl in SIGNPOSTING_TEMPLATES:
         question, route = _signposting(tpl, age, a, given, flags, words, text)
     else:
@@ -2280,4 +1602,4 @@ def decide(
             question, route = None, _admin(tpl, a, given, flags, words, text)
         else:
             question, route = None, _clinical(age, a, given, flags, words, text)
-    return red_flags, question, route
+    return sorted(raised), question, _govern(route, raised)

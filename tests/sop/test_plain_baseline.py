@@ -1,7 +1,9 @@
 """The hand-written baseline (benchmarks/sop_plain.py) encodes exactly the rules of the shipped SOP
-set: for every fixture OC, every golden case, 5,000 generated OCs and phrase-driven texts, with no
-answers and with several deterministic answer sets, the engine and ``decide`` give the same sorted
-red flag ids, next question and route.
+set: for every fixture OC, every golden case, 5,000 generated OCs and phrase-driven texts (every
+contains_any phrase and every lexicon phrase, the latter also negated, in the past, about someone
+else and uncertain), with no answers and with several deterministic answer sets, the engine and
+``decide`` give the same sorted red flag ids, next question and route (the route as the standing
+flags leave it: ``escalate_<flag>`` / ``same_day_<flag>`` when a flag governs it).
 
 If a SOP in sops/ changes, this fails until benchmarks/sop_plain.py is changed to match, so the
 benchmark never compares the engine with a baseline that does less work.
@@ -194,7 +196,7 @@ def check(
 def test_fixture_ocs_agree(engine: Engine, sop_set: SopSet) -> None:
     ocs = fixture_ocs()
     assert len(ocs) > 100
-    items = [(str(oc.get("external_id")), oc, {}, TODAY) for oc in ocs]
+    items: list[Item] = [(str(oc.get("external_id")), oc, {}, TODAY) for oc in ocs]
     assert check(engine, sop_set, items, seed=1) >= 7 * len(ocs)
 
 
@@ -206,13 +208,30 @@ def test_golden_cases_agree(engine: Engine, sop_set: SopSet) -> None:
 
 def test_generated_ocs_agree(engine: Engine, sop_set: SopSet) -> None:
     ocs = list(generate_records(5000, seed=3))
-    items = [(str(oc["external_id"]), oc, {}, TODAY) for oc in ocs]
+    items: list[Item] = [(str(oc["external_id"]), oc, {}, TODAY) for oc in ocs]
     check(engine, sop_set, items, seed=3)
 
 
+def lexicon_phrases(sop_set: SopSet) -> list[str]:
+    """Every term of every concept, and each word of each near-pattern beside a word of its
+    other side (both orders), as written in the SOPs."""
+    out: set[str] = set()
+    for s in sop_set.sops:
+        for concept in s.concepts.values():
+            out.update(concept.terms)
+            for near in concept.near:
+                for i, w in enumerate(near.words):
+                    out.add(f"{w} {near.with_[i % len(near.with_)]}")
+                for i, x in enumerate(near.with_):
+                    out.add(f"{x} {near.words[i % len(near.words)]}")
+    return sorted(out)
+
+
 def test_every_phrase_agrees(engine: Engine, sop_set: SopSet) -> None:
-    """Each contains_any phrase alone, and random pairs of them, on a spread of templates, ages
-    and sexes: every phrase table of the baseline matches the SOPs' lists."""
+    """Each contains_any phrase and each lexicon phrase alone, and random pairs of them, on a
+    spread of templates, ages and sexes: every phrase table and concept test of the baseline
+    matches the SOPs. Lexicon phrases are also tried negated, in the past, about someone else
+    and uncertain, so context decides as well."""
     phrases = sorted(
         {
             str(p)
@@ -224,12 +243,19 @@ def test_every_phrase_agrees(engine: Engine, sop_set: SopSet) -> None:
             for p in leaf.value
         }
     )
-    assert len(phrases) > 1000
+    concept_phrases = lexicon_phrases(sop_set)
+    assert len(concept_phrases) > 1000
+    every = sorted({*phrases, *concept_phrases})
     templates = [
         None,
         "general_clinical",
         "sore_throat",
         "uti",
+        "sinusitis",
+        "shingles",
+        "impetigo",
+        "infected_insect_bite",
+        "acute_otitis_media",
         "mental_health",
         "msk",
         "eye_problem",
@@ -240,19 +266,37 @@ def test_every_phrase_agrees(engine: Engine, sop_set: SopSet) -> None:
         "fit_note",
         "other",
     ]
-    people = [("2024-06-01", "female"), ("1950-02-03", "male"), ("1990-04-02", "female")]
+    people = [
+        ("2024-06-01", "female"),
+        ("1950-02-03", "male"),
+        ("1990-04-02", "female"),
+        ("2013-05-06", "female"),
+        ("2010-01-01", None),
+    ]
     rng = random.Random(4)
     items: list[Item] = []
-    for i, phrase in enumerate(phrases):
+    for i, phrase in enumerate(every):
         dob, sex = people[i % len(people)]
         tpl = templates[i % len(templates)]
         rtype = "admin" if tpl in ("repeat_medication", "referral_query", "fit_note") else "other"
         oc = {"date_of_birth": dob, "sex": sex, "template": tpl, "request_type": rtype}
         items.append((phrase, {**oc, "free_text": phrase.upper()}, {}, TODAY))
-        pair = f"{phrase}, and {rng.choice(phrases)}"
+        pair = f"{phrase}, and {rng.choice(every)}"
         items.append((pair, {**oc, "free_text": pair}, {}, TODAY))
-        meds = {"medications": [rng.choice(phrases), "paracetamol"]}
+        meds = {"medications": [rng.choice(every), "paracetamol"]}
         items.append((f"meds {phrase}", {**oc, "free_text": "early", "answers": meds}, {}, TODAY))
+    for i, phrase in enumerate(concept_phrases):
+        dob, sex = people[(i + 1) % len(people)]
+        tpl = templates[(i + 3) % len(templates)]
+        oc = {"date_of_birth": dob, "sex": sex, "template": tpl, "request_type": "clinical"}
+        for said in (
+            f"no {phrase}",
+            f"had {phrase} as a child",
+            f"my dad has {phrase}",
+            f"i think it might be {phrase}",
+            f"{phrase}. no {rng.choice(concept_phrases)}",
+        ):
+            items.append((said, {**oc, "free_text": said}, {}, TODAY))
     for name, consultation, answers, today in items:
         want = engine_decides(engine, consultation, answers, today)
         assert plain_decides(consultation, answers, today) == want, (name, consultation)
