@@ -9,9 +9,10 @@ For each of the seven pathways and each exclusion of its NHS England clinical pa
     suggested — and answering "no" to everything reaches the Pharmacy First route, while "yes" or
     "not sure" to that question never does.
 
-Patient attributes written in the text (pregnant, a weakened immune system) are read by the shared
-concepts file and pre-fill the answer "stated in text — confirm"; the navigator may change that
-answer, so for those the random answers leave the attribute's own question alone.
+Patient attributes written in the text (pregnant, a weakened immune system) are read by the
+attribute concepts (``sets:``, in red-flags.sop.yaml) and pre-fill the answer "stated in text —
+confirm"; the navigator may change that answer, so for those the random answers leave the
+attribute's own question alone.
 """
 
 from __future__ import annotations
@@ -50,20 +51,6 @@ def engine() -> Engine:
     s = load_set([ROOT / "sops"], TODAY)
     assert s.ok, [str(p) for p in s.errors]
     return Engine(s)
-
-
-def _shared_concepts_present() -> bool:
-    s = load_set([ROOT / "sops"], TODAY)
-    sets = {c.sets for c in s.lexicon.concepts.values()}
-    return {"pregnant", "immunosuppressed"} <= sets
-
-
-SHARED = _shared_concepts_present()
-needs_shared = pytest.mark.xfail(
-    not SHARED,
-    reason="patient attributes in text come from the shared concepts file (not in sops/ yet)",
-    strict=True,
-)
 
 
 def is_pf(d: Decision) -> bool:
@@ -111,7 +98,7 @@ class Exclusion:
     name: str
     text: str  # the exclusion written the way a patient writes it
     question: str  # the question that asks it when it is not written
-    shared: bool = False  # read by the shared concepts file (a patient attribute)
+    shared: bool = False  # read by an attribute concept (sets: pregnant / immunosuppressed)
     age: str | None = None  # another date of birth when the base one does not fit
 
     @property
@@ -413,7 +400,7 @@ def walk(engine: Engine, consultation: Mapping[str, Any], answer: str = "no", **
 
 @pytest.mark.parametrize(
     "exc",
-    [pytest.param(e, id=e.id, marks=[needs_shared] if e.shared else []) for e in EXCLUSIONS],
+    [pytest.param(e, id=e.id) for e in EXCLUSIONS],
 )
 def test_exclusion_in_text_blocks_pharmacy_first_whatever_the_answers(
     engine: Engine, exc: Exclusion
@@ -436,8 +423,6 @@ def test_exclusion_in_text_blocks_pharmacy_first_whatever_the_answers(
 def test_stated_attribute_is_prefilled_and_confirmable(engine: Engine, exc: Exclusion) -> None:
     """Pregnancy written in the text counts as "yes" (stated in text — confirm) until the
     navigator changes it; then the pathway's other questions come back."""
-    if not SHARED:
-        pytest.xfail("shared concepts file not in sops/ yet")
     consultation = oc(exc.template, exc.text, exc.age)
     d = engine.evaluate(consultation, {}, TODAY)
     assert "pregnant" in d.stated and d.route.id == "pf_pregnant"
@@ -544,7 +529,6 @@ def test_generic_template_uti_reaches_pharmacy_first_in_four_answers(engine: Eng
     assert seen[-1].route.id == "pf_uti"
 
 
-@needs_shared
 def test_generic_template_pregnant_uti_goes_to_a_gp(engine: Engine) -> None:
     """Issue 10: "I'm pregnant and it burns when I pee" went to GP routine on a generic template."""
     consultation = {
