@@ -27,7 +27,8 @@ class Role(StrEnum):
 
     NAVIGATOR = "navigator"
     SUPERVISOR = "supervisor"
-    SOP_AUTHOR = "sop_author"
+    SOP_AUTHOR = "sop_author"  # writes and checks SOPs; submits them for approval
+    CLINICAL_APPROVER = "clinical_approver"  # a clinician: approves and publishes SOP versions
     ADMIN = "admin"
     MANAGER = "manager"  # PCN manager: returns and reports, no queue work
 

@@ -156,7 +156,7 @@ class HubUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     display_name: str = ""
-    role: str = Field(max_length=16)
+    role: str = Field(max_length=32)  # 16 until migration 0005 (clinical_approver is 17)
     active: bool = True
     created_at: datetime = _dt()
     last_seen_at: datetime | None = _dt(nullable=True)
@@ -210,3 +210,26 @@ class Quarantine(SQLModel, table=True):
     created_at: datetime = _dt()
     resolved_at: datetime | None = _dt(nullable=True)
     consultation_id: int | None = None
+
+
+class SopVersion(SQLModel, table=True):
+    """One published version of a SOP (migration 0005): exactly the text that was approved.
+
+    Apps are guided only by these rows (the newest version of each SOP that loads), never by a
+    file. A version is never changed or deleted; publishing adds a row with a higher version.
+    """
+
+    __tablename__ = "sop_version"
+    __table_args__ = (UniqueConstraint("sop_id", "version", name="uq_sop_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)  # also the order of publishing
+    sop_id: str = Field(max_length=64)
+    version: str = Field(max_length=32)
+    sha256: str = Field(max_length=64)  # of sop_text's UTF-8 bytes
+    file_name: str = Field(max_length=255)  # the file it was published from (for messages)
+    sop_text: str = Field(sa_column=Column(Text, nullable=False))
+    tests_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    approved_by: str = Field(max_length=200)  # the approver's username (seeded: the file's)
+    submitted_by: str | None = Field(default=None, max_length=64)
+    published_by: str = Field(max_length=64)  # who published it: the approver, or "system"
+    published_at: datetime = _dt()  # hub time
