@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_HOME ?= $(CURDIR)/.demo
 ARGS ?=
 
-.PHONY: run demo test pytest lint bench clean venv
+.PHONY: run demo test pytest lint bench clean venv wheel-check
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -44,6 +44,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/queue_ui.py
 	$(BIN)/python benchmarks/board.py
 	$(BIN)/python benchmarks/export.py
+
+## Build the wheel, install it in a throwaway venv, and check the SOPs shipped inside it from an
+## empty folder (no ./sops to fall back on).
+WHEEL_CHECK := $(CURDIR)/build/wheel-check
+wheel-check: $(STAMP)
+	rm -rf $(WHEEL_CHECK) && mkdir -p $(WHEEL_CHECK)/empty
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_CHECK)/dist .
+	$(PYTHON) -m venv $(WHEEL_CHECK)/venv
+	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet $(WHEEL_CHECK)/dist/*.whl
+	cd $(WHEEL_CHECK)/empty && EHUB_TUI_HOME=$(WHEEL_CHECK)/home $(WHEEL_CHECK)/venv/bin/ehub-tui sops validate
+	cd $(WHEEL_CHECK)/empty && EHUB_TUI_HOME=$(WHEEL_CHECK)/home $(WHEEL_CHECK)/venv/bin/ehub-tui sops test
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache
