@@ -236,6 +236,7 @@ DEMO_USERS = [
     ("nav3", "navigator", "Aisha Bello"),
     ("sup1", "supervisor", "Grace O'Neill"),
     ("author1", "sop_author", "Dr Ewan Price"),
+    ("clin1", "clinical_approver", "Dr Nadia Rahman"),
     ("admin1", "admin", "Hub Admin"),
     ("mgr1", "manager", "Sam Okoro"),
 ]

@@ -8,12 +8,14 @@ returns plain dataclasses, never ORM objects.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -61,8 +63,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_practices": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "see_board": frozenset({Role.SUPERVISOR}),
-    "author_sops": frozenset({Role.SOP_AUTHOR}),
-    "publish_sops": frozenset({Role.SOP_AUTHOR}),
+    # SOPs: authors write, check and submit them; a clinical approver (a clinician) reviews the
+    # same overview and publishes a new version, which is then all that guides anyone
+    "author_sops": frozenset({Role.SOP_AUTHOR, Role.CLINICAL_APPROVER}),
+    "submit_sops": frozenset({Role.SOP_AUTHOR}),
+    "publish_sops": frozenset({Role.CLINICAL_APPROVER}),
     "export_returns": frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
 }
@@ -84,6 +89,20 @@ class UserInfo:
     role: str
     display_name: str = ""
     active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SopPublished:
+    """A SOP version the hub has published."""
+
+    sop_id: str
+    version: str
+    sha256: str
+    old_version: str | None  # the newest version published before it (None: a new SOP)
+    old_sha256: str | None
+    approved_by: str  # the clinical approver's username
+    file: Path
+    note: str | None = None  # why the author's file was not rewritten to the published text
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,13 +234,17 @@ class HubService:
             f"{self._user.username} ({self._user.role}) may not {permission.replace('_', ' ')}: "
             f"only {roles} may"
         )
+        self._deny(permission)
+        raise PermissionDenied(message)
+
+    def _deny(self, permission: str) -> None:
+        """Audit a refusal (in its own transaction, before PermissionDenied is raised)."""
         with write_tx(self.engine) as conn:
             audit.append(
                 conn,
                 [audit.Event(self.actor, "denied", None, {"permission": permission})],
                 self.clock(),
             )
-        raise PermissionDenied(message)
 
     def get_user(self, username: str) -> UserInfo | None:
         """Look a hub user up by name."""
@@ -635,27 +658,38 @@ class HubService:
 
     @property
     def sops(self) -> Any:
-        """The SOP library guiding this hub's navigators (loaded, validated and tested once;
-        safe to ask from several threads: the first asker loads, the others wait)."""
+        """The SOP library guiding this hub's navigators: the newest published version of each
+        SOP that loads, read from the hub (never from a folder); seeded from the SOPs shipped
+        inside the package when the hub has none. Loaded once; safe to ask from several
+        threads (the first asker loads, the others wait). ``check_for_changes()`` takes a newly
+        published version."""
         lib = getattr(self, "_sops", None)
         if lib is not None:
             return lib
         with _SOPS_LOCK:
             lib = getattr(self, "_sops", None)
             if lib is None:
-                from ehub_tui.sop.library import SopLibrary, default_sops_dir
+                from ehub_tui.sop.library import SopLibrary
 
-                lib = SopLibrary(default_sops_dir(self.settings.sops_dir))
+                lib = SopLibrary(_StoreSops(self), today=self.today, last_resort=_shipped_red_flags)
                 lib.reload()
                 self._sops = lib
         return lib
 
-    def decide(self, item: dict[str, Any], answers: dict[str, Any]) -> Any:
-        """The SOP decision for an item with the navigator's answers so far (None: no SOPs)."""
+    def decide(
+        self,
+        item: dict[str, Any],
+        answers: dict[str, Any],
+        *,
+        dismissed: Sequence[str] = (),
+        pathway: str | None = None,
+    ) -> Any:
+        """The SOP decision for an item with the navigator's answers so far (None: no SOPs);
+        ``dismissed``: flags dismissed with a reason, ``pathway``: an accepted proposal."""
         engine = self.sops.engine
         if engine is None:
             return None
-        return engine.evaluate(item, answers, self.today())
+        return engine.evaluate(item, answers, self.today(), dismissed=dismissed, pathway=pathway)
 
     def prescreen(self, limit: int = 500) -> int:
         """Screen up to ``limit`` new consultations for SOP red flags; returns how many.
@@ -682,42 +716,240 @@ class HubService:
             screening.record(conn, results, self.actor, self.clock(), self.due_by, sops)
         return len(items)
 
-    # -- SOP authoring -------------------------------------------------------------------------
+    # -- SOPs: published versions ---------------------------------------------------------------
+
+    def published_sops(self) -> list[Any]:
+        """Every published SOP version (``sop.library.PublishedText``), in publishing order.
+        A hub with none is first seeded from the SOPs shipped inside the package."""
+        from ehub_tui.store import sops as store_sops
+
+        with read_tx(self.engine) as conn:
+            rows = store_sops.all_versions(conn)
+        if not rows:
+            self._seed_sops()
+            with read_tx(self.engine) as conn:
+                rows = store_sops.all_versions(conn)
+        return [_published_text(r) for r in rows]
+
+    def _seed_sops(self) -> None:
+        """Record the shipped SOPs (each active file and its tests) as published by the system,
+        approved by whoever each file names, audited; only when the hub has no published
+        version yet and the whole shipped set loads without errors."""
+        from ehub_tui.sop.library import shipped_sops_dir
+        from ehub_tui.sop.loader import SOP_SUFFIX, load_texts
+        from ehub_tui.sop.testing import tests_file_for
+        from ehub_tui.store import sops as store_sops
+
+        files = []
+        for path in sorted(shipped_sops_dir().glob(f"*{SOP_SUFFIX}")):
+            tests_path = tests_file_for(path)
+            tests_data = tests_path.read_bytes() if tests_path.is_file() else None
+            files.append((path.name, path.read_bytes(), tests_data))
+        loaded = load_texts([(Path(name), data) for name, data, _ in files], self.today())
+        if not files or loaded.errors:
+            return  # the library says "no SOPs are published" and keeps the red flags
+        by_name = {s.path.name: s for s in loaded.sops}
+        now = self.clock()
+        with write_tx(self.engine) as conn:
+            store_sops.lock(conn)
+            if store_sops.stamp(conn)[1]:
+                return  # another app seeded first
+            events = []
+            for name, data, tests in files:
+                sop = by_name[name]
+                if not sop.active:
+                    continue
+                approver = sop.meta.approved_by or ""
+                store_sops.insert(
+                    conn,
+                    sop_id=sop.id,
+                    version=sop.meta.version,
+                    sha256=sop.sha256,
+                    file_name=name,
+                    sop_text=data.decode("utf-8"),
+                    tests_text=tests.decode("utf-8") if tests is not None else None,
+                    approved_by=approver,
+                    submitted_by=None,
+                    published_by=SYSTEM,
+                    published_at=now,
+                )
+                events.append(
+                    audit.Event(
+                        SYSTEM,
+                        "sop_publish",
+                        None,
+                        {
+                            "sop": sop.id,
+                            "version": sop.meta.version,
+                            "sha256": sop.sha256,
+                            "old_version": None,
+                            "old_sha256": None,
+                            "file": name,
+                            "approved_by": approver,
+                            "submitted_by": None,
+                            "seeded": True,
+                        },
+                    )
+                )
+            audit.append(conn, events, now)
+
+    def sops_folder(self) -> Path:
+        """The authoring folder: ``sops_dir`` in the settings, else the SOPs shipped with
+        ehub-tui (never a folder in the current directory). Apps are not guided by it."""
+        from ehub_tui.sop.library import default_sops_dir
+
+        return default_sops_dir(self.settings.sops_dir)
+
+    def sop_approvers(self) -> list[UserInfo]:
+        """The active clinical approvers (who may publish a SOP)."""
+        return [u for u in self.list_users() if u.role == Role.CLINICAL_APPROVER and u.active]
+
+    def _submissions(self) -> dict[str, str]:
+        """sha256 of a submitted file → who submitted it (the latest submission)."""
+        E = audit.EVENT
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(
+                select(E.c.actor, E.c.body).where(E.c.action == "sop_submit").order_by(E.c.seq)
+            ).all()
+        return {str(r.body.get("sha256")): r.actor for r in rows if isinstance(r.body, dict)}
 
     def sop_overview(self) -> Any:
-        """Every SOP file of the hub's folder with its validation and test results (authors)."""
+        """Every SOP file of the authoring folder with its validation and test results, and
+        where it stands against what the hub has published (authors and clinical approvers)."""
         self._require("author_sops")
         from ehub_tui.sop.authoring import overview
 
-        return overview(self.sops.folder, self.clock().date())
+        rows = overview(self.sops_folder(), self.today(), self.published_sops())
+        submitted = self._submissions()
+        for row in rows:
+            row.submitted_by = submitted.get(row.sha256)
+        return rows
 
-    def publish_sop(self, path: Any) -> Any:
-        """Make a draft SOP active (only when the set validates and its tests pass), recording
-        who approved it; navigators' apps take the new set at their next check."""
-        self._require("publish_sops")
-        from ehub_tui.sop.authoring import publish
+    def submit_sop(self, path: Any) -> Any:
+        """Ask for a new SOP version to be approved (SOP authors): checked as publishing would
+        check it, then recorded (audited) so the approver sees who submitted it."""
+        self._require("submit_sops")
+        from ehub_tui.sop.authoring import PLACEHOLDER_APPROVER, prepare
 
-        assert self._user is not None
-        result = publish(path, self._user.display_name or self._user.username, self.clock().date())
+        prepared = prepare(Path(path), PLACEHOLDER_APPROVER, self.published_sops(), self.today())
         with write_tx(self.engine) as conn:
             audit.append(
                 conn,
                 [
                     audit.Event(
                         self.actor,
-                        "sop_publish",
+                        "sop_submit",
                         None,
                         {
-                            "sop": result.sop_id,
-                            "version": result.version,
-                            "sha256": result.sha256,
-                            "file": str(path),
+                            "sop": prepared.sop_id,
+                            "version": prepared.version,
+                            "sha256": prepared.original_sha256,
+                            "file": Path(path).name,
                         },
                     )
                 ],
                 self.clock(),
             )
-        return result
+        return prepared
+
+    def publish_sop(self, path: Any) -> SopPublished:
+        """Publish a new version of a SOP from the authoring folder (clinical approvers only):
+        its version must be higher than every published version of that SOP, and the set as it
+        would be once published must validate and pass its tests. Stored with the signed-in
+        approver, audited (old and new version and sha256) in the same transaction; the file is
+        then rewritten to the published text. Every app takes it at its next check.
+
+        A refusal (PublishRefused: the message says why) is audited too."""
+        self._require("publish_sops")
+        from ehub_tui.sop.authoring import PublishRefused, prepare, write_back
+        from ehub_tui.sop.library import version_key
+        from ehub_tui.store import sops as store_sops
+
+        path = Path(path)
+        user = self._user
+        if user is None:  # the system principal approves nothing
+            self._deny("publish_sops")
+            raise PermissionDenied(
+                "publishing a SOP needs a signed-in clinical approver (the system principal "
+                "approves nothing)"
+            )
+        try:
+            prepared = prepare(
+                path, user.display_name or user.username, self.published_sops(), self.today()
+            )
+        except PublishRefused as exc:
+            self._audit_refused(path, str(exc))
+            raise
+        submitted_by = self._submissions().get(prepared.original_sha256)
+        previous = prepared.previous
+        now = self.clock()
+        raced: str | None = None
+        with write_tx(self.engine) as conn:
+            store_sops.lock(conn)
+            newest = max(
+                (r["version"] for r in store_sops.versions_of(conn, prepared.sop_id)),
+                key=lambda v: version_key(v) or (-1, 0, 0, 0, ()),
+                default=None,
+            )
+            if newest is not None and (previous is None or newest != previous.version):
+                raced = newest  # published by someone else while this was being checked
+            else:
+                store_sops.insert(
+                    conn,
+                    sop_id=prepared.sop_id,
+                    version=prepared.version,
+                    sha256=prepared.sha256,
+                    file_name=path.name,
+                    sop_text=prepared.data.decode("utf-8"),
+                    tests_text=prepared.tests.decode("utf-8") if prepared.tests else None,
+                    approved_by=user.username,
+                    submitted_by=submitted_by,
+                    published_by=user.username,
+                    published_at=now,
+                )
+                body = {
+                    "sop": prepared.sop_id,
+                    "version": prepared.version,
+                    "sha256": prepared.sha256,
+                    "old_version": previous.version if previous else None,
+                    "old_sha256": previous.sha256 if previous else None,
+                    "file": path.name,
+                    "approved_by": user.username,
+                    "submitted_by": submitted_by,
+                }
+                audit.append(conn, [audit.Event(self.actor, "sop_publish", None, body)], now)
+        if raced is not None:
+            message = (
+                f"{path.name} was not published: {prepared.sop_id} {raced} was published "
+                "meanwhile; check it again."
+            )
+            self._audit_refused(path, message)
+            raise PublishRefused(message)
+        return SopPublished(
+            prepared.sop_id,
+            prepared.version,
+            prepared.sha256,
+            previous.version if previous else None,
+            previous.sha256 if previous else None,
+            user.username,
+            path,
+            write_back(prepared),
+        )
+
+    def _audit_refused(self, path: Path, reason: str) -> None:
+        with write_tx(self.engine) as conn:
+            audit.append(
+                conn,
+                [
+                    audit.Event(
+                        self.actor,
+                        "sop_publish_refused",
+                        None,
+                        {"file": path.name, "reason": reason[:1000]},
+                    )
+                ],
+                self.clock(),
+            )
 
     def view_counts(self) -> dict[str, int]:
         """Sizes of the queue, mine and done-today views (for the tab labels)."""
@@ -893,6 +1125,57 @@ class HubService:
         with read_tx(self.engine) as conn:
             rows = conn.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
         return [dict(r._mapping) for r in rows]
+
+
+class _StoreSops:
+    """The SOP library's source: the hub's published versions."""
+
+    def __init__(self, service: HubService) -> None:
+        self.service = service
+
+    def stamp(self) -> tuple[int, int]:
+        """(highest sop_version id, rows): a cheap look for a newly published version."""
+        from ehub_tui.store import sops as store_sops
+
+        with read_tx(self.service.engine) as conn:
+            return store_sops.stamp(conn)
+
+    def versions(self) -> list[Any]:
+        """Every published version."""
+        return self.service.published_sops()
+
+
+def _published_text(row: dict[str, Any]) -> Any:
+    from ehub_tui.sop.library import PublishedText
+
+    tests = row["tests_text"]
+    return PublishedText(
+        sop_id=row["sop_id"],
+        version=row["version"],
+        name=row["file_name"],
+        text=row["sop_text"].encode("utf-8"),
+        tests=tests.encode("utf-8") if tests is not None else None,
+        sha256=row["sha256"],
+        approved_by=row["approved_by"],
+        published_at=_aware(row["published_at"]),
+        row_id=int(row["id"]),
+        published_by=row["published_by"],
+        submitted_by=row["submitted_by"],
+    )
+
+
+def _shipped_red_flags() -> list[Any]:
+    """The red-flag SOP shipped inside the package: used only when no published version of it
+    loads (the red flags are never absent)."""
+    from ehub_tui.sop.library import RED_FLAGS, PublishedText, shipped_sops_dir
+
+    path = shipped_sops_dir() / f"{RED_FLAGS}.sop.yaml"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    sha = hashlib.sha256(data).hexdigest()
+    return [PublishedText(RED_FLAGS, "shipped", path.name, data, sha256=sha)]
 
 
 def _need_reason(reason: str, what: str) -> None:

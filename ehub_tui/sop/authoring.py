@@ -1,16 +1,20 @@
-"""SOP authoring: an overview of every SOP file (status, version, review date, validation and test
-results) and publishing a draft (draft → active, recording who approved it).
+"""SOP authoring: an overview of every file of the authoring folder (status, version, review
+date, validation and test results, and whether it is what the hub has published), and the checks
+that come before a version is published.
 
-Nothing here imports Textual: the author screen, the service and the tests call these functions.
+Nothing here imports Textual or the store: the author screen calls these through the service,
+which holds the published versions (``sop_version``) and writes them.
 
-How drafts are tested. The engine and :func:`~ehub_tui.sop.testing.run_tests` use only the
-*active* SOPs, so a draft's golden cases run against today's set would fail for the plain reason
-that the draft is not in it. What an author needs to know is whether the set will be good *once
-the draft is published*. So a draft is checked in a throw-away copy of the folder in which that
-one file has been rewritten exactly as :func:`publish` would rewrite it (``status: active`` and an
-``approved_by``), and the whole set is validated and tested there, as a navigator's app would
-validate and test it at its next check. :func:`publish` runs the same check with the real
-approver just before it writes, and refuses when anything fails.
+Only published versions guide anyone. A file is *published* when its bytes are exactly those of
+a published version; an *unpublished change* when it has the id and version of a published one
+but other bytes (it was edited in place: every app ignores it); *awaiting approval* when its
+version is higher than every published version of its SOP (or the SOP is new).
+
+What is published is the file with ``status: active`` and ``approved_by:`` the approver (only
+those two lines are rewritten), checked the way navigators' apps will use it: in a throw-away
+folder holding the set the apps load (the published versions of every other SOP) plus this file
+and its tests file, validated and tested as a whole (:func:`prepare`). A draft's own cases in the
+authoring folder are likewise checked as it would be once active (see :func:`overview`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import shutil
 import stat
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -34,6 +38,7 @@ from typing import Any
 import yaml
 
 from ehub_tui.sop.conditions import leaves
+from ehub_tui.sop.library import PublishedText, choose, newest_first, version_key
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_set
 from ehub_tui.sop.testing import TestReport, run_tests, tests_file_for
 from ehub_tui.sop.yamlload import MarkedDict, YamlError, load_yaml
@@ -44,6 +49,15 @@ PLACEHOLDER_APPROVER = "(approver)"  # stands in for the publisher when the over
 NOT_RUN = "not run: errors"
 NO_TESTS = "no tests file"
 MAX_LISTED = 3  # problems named in a refusal message
+MAX_ID, MAX_VERSION = 64, 32  # the store's column sizes
+
+# Where a file of the authoring folder stands against what the hub has published
+PUBLISHED = "published"  # exactly the newest published version of its SOP
+UNPUBLISHED_CHANGE = "unpublished change"  # a published id and version, other bytes: ignored
+AWAITING = "awaiting approval"  # a version higher than any published one (or a new SOP)
+OLDER = "older version"  # exactly an earlier published version
+NOT_NEW = "version not new"  # lower than the newest published version, never published
+UNKNOWN = "—"  # the file does not say its id and version
 
 
 @dataclass
@@ -62,6 +76,11 @@ class SopStatus:
     tests: str  # "passed N", "failed N of M", "no tests file", "not run: errors", …
     tests_ok: bool
     test_problems: list[Problem] = field(default_factory=list)  # failing cases, uncovered rules
+    sha256: str = ""  # of the file's bytes now
+    publication: str = UNKNOWN  # published | unpublished change | awaiting approval | …
+    published_version: str | None = None  # the newest published version of this SOP
+    publish_block: str | None = "not checked against the hub's published SOPs"
+    submitted_by: str | None = None  # who submitted these bytes for approval (set by the service)
 
     @property
     def name(self) -> str:
@@ -70,31 +89,53 @@ class SopStatus:
 
     @property
     def publishable(self) -> bool:
-        """A draft that validates and whose tests pass with it published."""
-        return self.status == "draft" and self.errors == 0 and self.tests_ok
+        """A new version that validates and passes its tests in the set the apps would load."""
+        return self.why_not_publishable() is None
 
     def why_not_publishable(self) -> str | None:
-        """Why :func:`publish` would refuse this file (None: it would not)."""
-        if self.status != "draft":
-            return f"{self.name} is {self.status}: only a draft can be published."
+        """Why publishing would be refused (None: it would not)."""
+        if self.status == "unreadable" or not self.id:
+            return f"{self.name} cannot be published: it does not load."
+        if self.status == "retired":
+            return f"{self.name} is retired: only a draft or active SOP can be published."
+        if self.publication == PUBLISHED:
+            return f"{self.name} is published: {self.id} {self.version} guides navigators."
+        if self.publication == UNPUBLISHED_CHANGE:
+            return (
+                f"{self.name} was changed in place: {self.id} {self.version} is already "
+                f"published, and every app ignores this change. Give it a new version (higher "
+                f"than {self.published_version}) to have it approved."
+            )
+        if self.publication in (OLDER, NOT_NEW):
+            return (
+                f"{self.name}: version {self.version} is not new: the newest published version "
+                f"of {self.id} is {self.published_version}."
+            )
         if self.errors:
             first = next(p for p in self.problems if p.severity == "error")
             return f"{self.name} cannot be published: {_where(first)}: {first.message}"
-        if not self.tests_ok:
-            first_test = self.test_problems[0] if self.test_problems else None
-            detail = f": {_where(first_test)}: {first_test.message}" if first_test else ""
-            return f"{self.name} cannot be published: tests {self.tests}{detail}"
+        if self.publish_block:
+            return self.publish_block
         return None
 
 
 @dataclass(frozen=True)
-class PublishResult:
-    """What :func:`publish` made active."""
+class Prepared:
+    """A version ready to be published: what :func:`prepare` checked."""
 
     sop_id: str
     version: str
-    sha256: str
+    sha256: str  # of ``data``
+    data: bytes  # the file with status: active and approved_by: the approver
+    tests: bytes | None  # the tests file beside it
+    original: bytes  # the file as it was read (to write ``data`` back only if unchanged)
     file: Path
+    previous: PublishedText | None  # the newest published version of this SOP, if any
+
+    @property
+    def original_sha256(self) -> str:
+        """sha256 of the file as the author left it (what a submission names)."""
+        return hashlib.sha256(self.original).hexdigest()
 
 
 class PublishRefused(Exception):
@@ -104,8 +145,16 @@ class PublishRefused(Exception):
 # -- overview -------------------------------------------------------------------------------------
 
 
-def overview(folder: Path, today: date) -> list[SopStatus]:
+def overview(
+    folder: Path, today: date, published: Sequence[PublishedText] | None = None
+) -> list[SopStatus]:
     """Every ``*.sop.yaml`` of ``folder`` (files that do not load included), sorted by name.
+
+    With ``published`` (every version the hub has published), each row also says where it
+    stands (published, unpublished change, awaiting approval, …), and a version awaiting
+    approval is checked as :func:`prepare` would check it (``publish_block``: why not). When the
+    folder's other active SOPs and their tests are exactly the published ones the apps load, the
+    tests below already are that check; otherwise :func:`prepare` runs it.
 
     Validation is that of the whole set (``ehub-tui sops validate``). Tests run only when the set
     has no errors, as ``ehub-tui sops test`` and the navigators' apps do; otherwise every SOP's
@@ -146,7 +195,75 @@ def overview(folder: Path, today: date) -> list[SopStatus]:
             elif row.status == "retired":
                 row.tests = "not run: retired"
         rows.append(row)
+    if published is not None:
+        for row in rows:
+            with contextlib.suppress(OSError):
+                row.sha256 = hashlib.sha256(row.file.read_bytes()).hexdigest()
+        in_use = choose(published, today).chosen
+        for row in rows:
+            _place(row, published, today, _as_published(rows, in_use, row.id))
     return rows
+
+
+def _as_published(rows: list[SopStatus], in_use: Sequence[PublishedText], sop_id: str) -> bool:
+    """Are the folder's active SOPs other than ``sop_id`` (and their tests files) exactly the
+    published versions the apps load, and all passing? Then the folder's own test results are
+    those :func:`prepare` would get."""
+    active = {r.id: r for r in rows if r.status == "active" and r.id != sop_id}
+    others = {v.sop_id: v for v in in_use if v.sop_id != sop_id}
+    if set(active) != set(others) or len(active) != sum(
+        1 for r in rows if r.status == "active" and r.id != sop_id
+    ):
+        return False
+    for sid, v in others.items():
+        r = active[sid]
+        if r.sha256 != v.sha256 or not r.tests_ok or r.errors:
+            return False
+        try:
+            tests: bytes | None = tests_file_for(r.file).read_bytes()
+        except OSError:
+            tests = None
+        if tests != v.tests:
+            return False
+    return True
+
+
+def _place(
+    row: SopStatus, published: Sequence[PublishedText], today: date, as_published: bool
+) -> None:
+    """Say where a file stands against the published versions (and check a new version)."""
+    if not row.sha256:
+        row.publication = UNKNOWN
+        row.publish_block = f"Cannot read {row.name}."
+        return
+    if not row.id or not row.version:
+        row.publication = UNKNOWN
+        return
+    mine = newest_first(published).get(row.id, [])
+    row.published_version = mine[0].version if mine else None
+    same_bytes = next((v for v in mine if v.sha256 == row.sha256), None)
+    same_version = next((v for v in mine if v.version == row.version), None)
+    if same_bytes is not None:
+        row.publication = PUBLISHED if same_bytes is mine[0] else OLDER
+    elif same_version is not None:
+        row.publication = UNPUBLISHED_CHANGE
+    elif mine and (version_key(row.version) or (-1,)) <= (version_key(mine[0].version) or (-1,)):
+        row.publication = NOT_NEW
+    else:
+        row.publication = AWAITING
+    row.publish_block = None
+    if row.publication != AWAITING or row.errors or row.status == "retired":
+        return
+    if as_published and row.tests != NOT_RUN:  # the folder's tests were the publish check
+        if not row.tests_ok:
+            first = row.test_problems[0] if row.test_problems else None
+            detail = f": {_where(first)}: {first.message}" if first else ""
+            row.publish_block = f"{row.name} cannot be published: tests {row.tests}{detail}"
+        return
+    try:
+        prepare(row.file, PLACEHOLDER_APPROVER, published, today)
+    except PublishRefused as exc:
+        row.publish_block = str(exc)
 
 
 def _by_file(
@@ -328,14 +445,16 @@ def _trial_copy(
 # -- publishing -----------------------------------------------------------------------------------
 
 
-def publish(path: Path, approver: str, today: date) -> PublishResult:
-    """Make the draft SOP at ``path`` active, recording ``approver`` as who approved it.
+def prepare(path: Path, approver: str, published: Sequence[PublishedText], today: date) -> Prepared:
+    """Check the SOP file at ``path`` for publishing, approved by ``approver``; nothing is
+    written. ``published``: every version the hub has published.
 
-    Refused (:class:`PublishRefused`) unless the file is a draft and the whole set, as it would be
-    once published, validates without errors and passes its tests (checked in a throw-away copy
-    of the folder). Only the ``status:`` and ``approved_by:`` lines of the ``sop:`` section are
-    rewritten (``approved_by`` is added after ``status`` when missing); comments, layout and every
-    other byte stay as they were. The file is replaced atomically.
+    Refused (:class:`PublishRefused`, the message in plain English) when the file cannot be read,
+    is retired, is not a block of ``key: value`` lines whose ``status:`` and ``approved_by:`` can
+    be rewritten safely, has a version that is not higher than every published version of its
+    SOP (the message names both), is exactly a published version already, or when the set as it
+    would be once published (the version of every other SOP the apps load, plus this file and
+    its tests file) has errors or fails its tests (checked in a throw-away folder).
     """
     path = Path(path)
     approver = " ".join(str(approver).split())
@@ -345,33 +464,92 @@ def publish(path: Path, approver: str, today: date) -> PublishResult:
         original = path.read_bytes()
     except OSError as exc:
         raise PublishRefused(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
-    published = _published(path, approver, original)
-    new_bytes = published.data
-    with _trial_copy(path.parent, path, new_bytes, today) as (_trial, after):
+    rewritten = _published(path, approver, original)
+    sop_id, version = rewritten.sop_id, rewritten.version
+    if len(sop_id) > MAX_ID or len(version) > MAX_VERSION:
+        raise PublishRefused(
+            f"{path.name} was not published: an id is at most {MAX_ID} characters and a version "
+            f"at most {MAX_VERSION}."
+        )
+    new_key = version_key(version)
+    if new_key is None:
+        raise PublishRefused(
+            f"{path.name} was not published: version {version!r} is not MAJOR.MINOR.PATCH."
+        )
+    mine = newest_first(published).get(sop_id, [])
+    previous = mine[0] if mine else None
+    new_sha = hashlib.sha256(rewritten.data).hexdigest()
+    for v in mine:
+        if v.sha256 in (new_sha, hashlib.sha256(original).hexdigest()):
+            raise PublishRefused(f"{path.name} is already published as {sop_id} {v.version}.")
+    if previous is not None and new_key <= (version_key(previous.version) or new_key):
+        raise PublishRefused(
+            f"{path.name} was not published: version {version} of {sop_id} is not new — the "
+            f"newest published version is {previous.version}. Give the file a higher version "
+            f"than {previous.version}."
+        )
+    tests_path = tests_file_for(path)
+    try:
+        tests = tests_path.read_bytes()
+    except FileNotFoundError:
+        tests = None
+    except OSError as exc:
+        raise PublishRefused(f"Cannot read {tests_path.name}: {exc.strerror or exc}.") from None
+    others = choose([v for v in published if v.sop_id != sop_id], today).chosen
+    with _trial_set(others, path.name, rewritten.data, tests, today) as after:
         if after.errors:
             raise PublishRefused(
                 f"{path.name} was not published: the SOPs would have errors: "
-                + _list_problems(published.fix(after.errors))
+                + _list_problems(rewritten.fix(after.errors))
             )
         report = run_tests(after)
         if not report.ok:
             raise PublishRefused(
                 f"{path.name} was not published: the SOPs would fail their tests: "
-                + _first_test_failure(report, published)
+                + _first_test_failure(report, rewritten)
             )
         sop = next((s for s in after.sops if s.path.name == path.name), None)
     if sop is None or not sop.active or sop.meta.approved_by != approver:  # pragma: no cover
         raise PublishRefused(f"{path.name} was not published: the rewritten file did not check.")
+    return Prepared(sop_id, version, new_sha, rewritten.data, tests, original, path, previous)
+
+
+@contextmanager
+def _trial_set(
+    others: Sequence[PublishedText], name: str, data: bytes, tests: bytes | None, today: date
+) -> Iterator[SopSet]:
+    """A throw-away folder holding the published versions of the other SOPs (with their tests)
+    and the new file (with its tests), loaded as a set."""
+    with tempfile.TemporaryDirectory(prefix="ehub-sop-publish-") as tmp:
+        trial = Path(tmp)
+        taken = {name}
+        for v in others:
+            file_name = Path(v.name).name
+            if file_name in taken or not file_name.endswith(SOP_SUFFIX):
+                file_name = f"{v.sop_id}--published{SOP_SUFFIX}"
+            taken.add(file_name)
+            (trial / file_name).write_bytes(v.text)
+            if v.tests is not None:
+                tests_file_for(trial / file_name).write_bytes(v.tests)
+        (trial / name).write_bytes(data)
+        if tests is not None:
+            tests_file_for(trial / name).write_bytes(tests)
+        yield load_set([trial], today)
+
+
+def write_back(prepared: Prepared) -> str | None:
+    """Once published, make the author's file the published text (status: active, approved_by),
+    so the overview shows it as published. Only if the file is still as it was read; returns
+    why not (None: written)."""
+    path = prepared.file
     try:
-        current = path.read_bytes()
+        if path.read_bytes() != prepared.original:
+            return f"{path.name} changed while it was being published; it was left as it is."
+        if prepared.data != prepared.original:
+            _write_atomically(path, prepared.data)
     except OSError as exc:
-        raise PublishRefused(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
-    if current != original:
-        raise PublishRefused(
-            f"{path.name} changed while it was being checked; it was not published. Try again."
-        )
-    _write_atomically(path, new_bytes)
-    return PublishResult(sop.id, sop.meta.version, hashlib.sha256(new_bytes).hexdigest(), path)
+        return f"{path.name} could not be updated: {exc.strerror or exc}."
+    return None
 
 
 def _where(p: Problem) -> str:
@@ -408,6 +586,8 @@ class _Published:
     name: str
     data: bytes
     moves: tuple[tuple[int, int, int], ...]  # (line in the original, lines removed, lines added)
+    sop_id: str = ""
+    version: str = ""
 
     def original_line(self, line: int) -> int:
         """The line of the original file that ``line`` of the published one comes from."""
@@ -433,7 +613,7 @@ class _Published:
 
 def _published(path: Path, approver: str, data: bytes | None = None) -> _Published:
     """The file as it would be with ``status: active`` and ``approved_by: approver`` (refuses
-    when the file is not a readable draft)."""
+    when the file is not a readable draft or active SOP)."""
     if data is None:
         try:
             data = path.read_bytes()
@@ -453,15 +633,15 @@ def _published(path: Path, approver: str, data: bytes | None = None) -> _Publish
     if not isinstance(meta, MarkedDict):
         raise PublishRefused(f"{path.name} was not published: it has no 'sop:' section.")
     status = meta.get("status")
-    if status != "draft":
-        if status in ("active", "retired"):
-            hint = (
-                " It already guides navigators."
-                if status == "active"
-                else " To use it again, set 'status: draft' (with a new version) and publish it."
+    if status not in ("draft", "active"):
+        if status == "retired":
+            raise PublishRefused(
+                f"{path.name} is retired: only a draft or active SOP can be published. To use it "
+                "again, set 'status: draft' with a new version."
             )
-            raise PublishRefused(f"{path.name} is {status}, not a draft.{hint}")
-        raise PublishRefused(f"{path.name} was not published: its status is not 'draft'.")
+        raise PublishRefused(
+            f"{path.name} was not published: its status is not 'draft' or 'active'."
+        )
     edits = _status_edits(text, approver)
     new_text = _apply(text, edits)
     # The rewrite must change nothing but those two keys.
@@ -478,7 +658,10 @@ def _published(path: Path, approver: str, data: bytes | None = None) -> _Publish
         (text.count("\n", 0, start) + 1, text.count("\n", start, stop), new.count("\n"))
         for start, stop, new in sorted(edits)
     )
-    return _Published(path.name, (b"\xef\xbb\xbf" if bom else b"") + new_text.encode(), moves)
+    data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode()
+    return _Published(
+        path.name, data, moves, str(meta.get("id") or ""), str(meta.get("version") or "")
+    )
 
 
 def _without_publish_keys(tree: Any) -> Any:

@@ -18,13 +18,18 @@ err = Console(stderr=True)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PathsArg = Annotated[
-    list[Path] | None, typer.Argument(help="SOP files or folders (default: the hub's sops/).")
+    list[Path] | None,
+    typer.Argument(
+        help="SOP files or folders (default: the sops_dir setting, else the SOPs shipped with "
+        "ehub-tui)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def default_sops_dir() -> Path:
-    """settings.sops_dir, else ./sops, else the sops/ shipped beside the package."""
+    """The authoring folder (settings.sops_dir), else the SOPs shipped inside the package; never
+    a folder in the current directory."""
     from ehub_tui.config import load_settings
     from ehub_tui.sop.library import default_sops_dir as pick
 

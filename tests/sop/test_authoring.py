@@ -1,4 +1,7 @@
-"""SOP authoring: the overview an author sees, and publishing a draft (draft → active)."""
+"""SOP authoring: the overview an author sees, and the checks before a version is published
+(prepare: the set the apps load plus this file, validated and tested; then the author's file is
+rewritten to the published text). The store side (who may publish, versions, audit) is in
+tests/store/test_sop_governance.py."""
 
 from __future__ import annotations
 
@@ -10,20 +13,23 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ehub_tui.cli import app
+from ehub_tui.sop import testing as sop_testing
 from ehub_tui.sop.authoring import (
+    Prepared,
     PublishRefused,
     SopStatus,
     overview,
-    publish,
+    prepare,
     rewrite_status,
+    write_back,
     yaml_scalar,
 )
+from ehub_tui.sop.library import PublishedText, shipped_sops_dir
 from ehub_tui.sop.loader import load_set
 from ehub_tui.sop.yamlload import load_yaml
-from tests.conftest import REPO
 
 TODAY = date(2026, 11, 23)
-SHIPPED = REPO / "sops"
+SHIPPED = shipped_sops_dir()  # the repository's sops/ in a checkout
 
 # A draft that only raises a red flag for a made-up template: publishing it changes nothing else.
 DRAFT = """\
@@ -45,24 +51,24 @@ inputs:
   free_text: {}
 
 red_flags:
-  - id: rf_demo_purple_dots
+  - id: rf_demo_zebra_stripes
     level: urgent
-    when: {field: free_text, contains_any: [purple dots]}
-    say: Purple dots (demo).
+    when: {field: free_text, contains_any: [zebra stripes]}
+    say: Zebra stripes (demo).
     action: Ask the duty clinician today.
 """
 DRAFT_TESTS = """\
 today: 2026-11-23
 cases:
-  - id: purple-dots
+  - id: zebra-stripes
     consultation:
       date_of_birth: 1990-01-01
       sex: female
       request_type: clinical
       template: demo_rash
-      free_text: some purple dots on my arm
+      free_text: some zebra stripes on my arm
     expect:
-      red_flags: [rf_demo_purple_dots]
+      red_flags: [rf_demo_zebra_stripes]
 """
 # One unknown key in the tenth route of signposting.sop.yaml.
 BROKEN_FROM, BROKEN_TO = "    category: signpost\n", "    categry: signpost\n"
@@ -94,6 +100,33 @@ def add_draft(folder: Path, sop: str = DRAFT, tests: str | None = DRAFT_TESTS) -
     return path
 
 
+def published_from(folder: Path = SHIPPED) -> list[PublishedText]:
+    """The SOPs of a folder (with their tests) as a hub would hold them once published."""
+    out = []
+    for i, s in enumerate(load_set([folder], TODAY).sops, start=1):
+        tests = sop_testing.tests_file_for(s.path)
+        out.append(
+            PublishedText(
+                s.id,
+                s.meta.version,
+                s.path.name,
+                s.path.read_bytes(),
+                tests.read_bytes() if tests.exists() else None,
+                s.sha256,
+                row_id=i,
+            )
+        )
+    return out
+
+
+def publish(path: Path, approver: str, today: date = TODAY) -> Prepared:
+    """What the service does around the store: check against the shipped set as published,
+    then rewrite the author's file."""
+    prepared = prepare(path, approver, published_from(), today)
+    assert write_back(prepared) is None
+    return prepared
+
+
 def row(rows: list[SopStatus], name: str) -> SopStatus:
     return next(r for r in rows if r.file.name == name)
 
@@ -106,14 +139,15 @@ def cli(*args: str) -> Result:
 
 
 def test_overview_of_the_shipped_set_is_all_green() -> None:
-    rows = overview(SHIPPED, TODAY)
+    rows = overview(SHIPPED, TODAY, published_from())
     assert [r.file.name for r in rows] == sorted(p.name for p in SHIPPED.glob("*.sop.yaml"))
     for r in rows:
-        assert r.status == "active" and r.version == "1.0.0", r
+        assert r.status == "active", r
         assert r.review_by == date(2027, 5, 1)
         assert (r.errors, r.warnings, r.problems, r.test_problems) == (0, 0, [], []), r
         assert r.tests_ok and r.tests.startswith("passed "), r
-        assert not r.publishable and "only a draft" in (r.why_not_publishable() or "")
+        assert (r.publication, r.published_version) == ("published", r.version)
+        assert not r.publishable and "is published" in (r.why_not_publishable() or "")
     assert row(rows, "red-flags.sop.yaml").id == "red-flags"
     assert sum(int(r.tests.split()[1]) for r in rows) >= 200
 
@@ -155,7 +189,7 @@ def test_overview_lists_a_file_that_does_not_load(tmp_path: Path) -> None:
 def test_overview_tests_a_draft_as_it_would_be_once_published(tmp_path: Path) -> None:
     folder = sops_copy(tmp_path)
     add_draft(folder)
-    rows = overview(folder, TODAY)
+    rows = overview(folder, TODAY, published_from())
     draft = row(rows, "demo-draft.sop.yaml")
     assert (draft.status, draft.errors, draft.tests, draft.tests_ok) == (
         "draft",
@@ -163,18 +197,22 @@ def test_overview_tests_a_draft_as_it_would_be_once_published(tmp_path: Path) ->
         "passed 1",
         True,
     )
+    assert (draft.publication, draft.published_version) == ("awaiting approval", None)
     assert draft.publishable and draft.why_not_publishable() is None
     assert all(r.tests_ok for r in rows)
+    # without the hub's published versions nothing can be said about publishing it
+    assert not row(overview(folder, TODAY), "demo-draft.sop.yaml").publishable
     # its tests fail: say which case and where
     (folder / "demo-draft.tests.yaml").write_text(
-        DRAFT_TESTS.replace("purple dots on my arm", "a rash on my arm"), encoding="utf-8"
+        DRAFT_TESTS.replace("zebra stripes on my arm", "a rash on my arm"), encoding="utf-8"
     )
-    draft = row(overview(folder, TODAY), "demo-draft.sop.yaml")
+    draft = row(overview(folder, TODAY, published_from()), "demo-draft.sop.yaml")
     assert (draft.tests, draft.tests_ok, draft.publishable) == ("failed 1 of 1", False, False)
+    assert "cannot be published: tests failed 1 of 1" in (draft.why_not_publishable() or "")
     assert any(
         p.file == str(folder / "demo-draft.tests.yaml")
         and p.line == 3
-        and "case purple-dots: red flags" in p.message
+        and "case zebra-stripes: red flags" in p.message
         for p in draft.test_problems
     ), draft.test_problems
     # no tests file: not publishable
@@ -193,6 +231,8 @@ def test_publish_a_valid_draft(tmp_path: Path) -> None:
     result = publish(path, "Dr Ewan Price", TODAY)
     after = path.read_bytes()
     assert (result.sop_id, result.version, result.file) == ("demo-draft", "0.1.0", path)
+    assert (result.original, result.data, result.previous) == (before, after, None)
+    assert result.tests == DRAFT_TESTS.encode()
     # only the status line changed (its comment kept its column) and approved_by was added
     expected = DRAFT.replace(
         "  status: draft                     # draft | active | retired\n",
@@ -209,10 +249,17 @@ def test_publish_a_valid_draft(tmp_path: Path) -> None:
     assert cli("sops", "validate", "--strict", str(folder)).exit_code == 0
     tested = cli("sops", "test", str(folder))
     assert tested.exit_code == 0, tested.output
-    # the overview now shows it active and green; publishing again is refused
+    # the overview now shows it active and green
     assert row(overview(folder, TODAY), path.name).status == "active"
-    with pytest.raises(PublishRefused, match="is active, not a draft"):
-        publish(path, "Dr Ewan Price", TODAY)
+    # once the hub holds it, the same version again is refused
+    held = [*published_from(), *(v for v in published_from(folder) if v.sop_id == "demo-draft")]
+    with pytest.raises(PublishRefused, match=r"already published as demo-draft 0\.1\.0"):
+        prepare(path, "Dr Ewan Price", held, TODAY)
+    # a new version of an active file is fine: approved_by is replaced, status stays active
+    path.write_text(after.decode().replace("version: 0.1.0", "version: 0.2.0"), encoding="utf-8")
+    again = prepare(path, "Dr Other", held, TODAY)
+    assert again.previous is not None and again.previous.version == "0.1.0"
+    assert b"  approved_by: Dr Other\n" in again.data and b"status: active" in again.data
 
 
 def test_publish_refuses_an_invalid_draft(tmp_path: Path) -> None:
@@ -230,14 +277,14 @@ def test_publish_refuses_an_invalid_draft(tmp_path: Path) -> None:
 
 def test_publish_refuses_a_draft_whose_tests_fail(tmp_path: Path) -> None:
     folder = sops_copy(tmp_path)
-    path = add_draft(folder, tests=DRAFT_TESTS.replace("rf_demo_purple_dots", "rf_demo_dots"))
+    path = add_draft(folder, tests=DRAFT_TESTS.replace("rf_demo_zebra_stripes", "rf_demo_stripes"))
     before = path.read_bytes()
     with pytest.raises(PublishRefused) as exc:
         publish(path, "Dr Ewan Price", TODAY)
     assert str(exc.value) == (
         "demo-draft.sop.yaml was not published: the SOPs would fail their tests: "
-        "demo-draft.tests.yaml:3: case purple-dots: red flags: expected ['rf_demo_dots'], "
-        "got ['rf_demo_purple_dots']."
+        "demo-draft.tests.yaml:3: case zebra-stripes: red flags: expected ['rf_demo_stripes'], "
+        "got ['rf_demo_zebra_stripes']."
     )
     assert path.read_bytes() == before
 
@@ -247,20 +294,20 @@ def test_refusal_names_lines_of_the_authors_file(tmp_path: Path) -> None:
     active SOPs) name the line of the file as the author wrote it, not of the rewritten copy
     (which has one more line: approved_by)."""
     extra = (
-        "  - id: rf_demo_green_dots\n"
+        "  - id: rf_demo_tartan_stripes\n"
         "    level: urgent\n"
-        "    when: {field: free_text, contains_any: [green dots]}\n"
-        "    say: Green dots (demo).\n"
+        "    when: {field: free_text, contains_any: [tartan stripes]}\n"
+        "    say: Tartan stripes (demo).\n"
         "    action: Ask the duty clinician today.\n"
     )
     folder = sops_copy(tmp_path)
     path = add_draft(folder, DRAFT + extra)
     line = DRAFT.count("\n") + 1
-    assert path.read_text().splitlines()[line - 1] == "  - id: rf_demo_green_dots"
+    assert path.read_text().splitlines()[line - 1] == "  - id: rf_demo_tartan_stripes"
     with pytest.raises(PublishRefused) as exc:
         publish(path, "Dr Ewan Price", TODAY)
     assert (
-        f"demo-draft.sop.yaml:{line}:5: red flag rf_demo_green_dots is not reached by any test"
+        f"demo-draft.sop.yaml:{line}:5: red flag rf_demo_tartan_stripes is not reached by any test"
         in str(exc.value)
     )
     draft = row(overview(folder, TODAY), path.name)
@@ -275,18 +322,19 @@ def test_publish_refuses_a_draft_without_tests(tmp_path: Path) -> None:
         publish(path, "Dr Ewan Price", TODAY)
 
 
-def test_publish_refuses_when_another_file_is_broken(tmp_path: Path) -> None:
+def test_a_broken_file_of_the_folder_does_not_stop_another_publishing(tmp_path: Path) -> None:
+    """The check is against what the hub has published, not the rest of the folder: a broken
+    working copy of another SOP guides nobody, so it stops nothing."""
     folder = sops_copy(tmp_path)
-    line = break_signposting(folder)
+    break_signposting(folder)
     path = add_draft(folder)
-    with pytest.raises(PublishRefused, match=f"signposting.sop.yaml:{line}:5: routes"):
-        publish(path, "Dr Ewan Price", TODAY)
+    assert publish(path, "Dr Ewan Price").sop_id == "demo-draft"
 
 
 def test_publish_refuses_retired_and_needs_an_approver(tmp_path: Path) -> None:
     folder = sops_copy(tmp_path)
     path = add_draft(folder, DRAFT.replace("status: draft ", "status: retired"))
-    with pytest.raises(PublishRefused, match="is retired, not a draft"):
+    with pytest.raises(PublishRefused, match="is retired: only a draft or active SOP"):
         publish(path, "Dr Ewan Price", TODAY)
     path = add_draft(folder)
     with pytest.raises(PublishRefused, match="needs the name"):

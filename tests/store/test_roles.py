@@ -90,6 +90,7 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("board", "see_board", lambda c: c.svc.board()),
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
+    ("submit_sop", "submit_sops", lambda c: c.svc.submit_sop(NO_FILE)),
     ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(NO_FILE)),
     ("daily_return", "export_returns", lambda c: c.svc.daily_return(SUNDAY, SUNDAY)),
     ("report", "see_reports", lambda c: c.svc.report("today")),
@@ -255,13 +256,38 @@ def test_supervisor_may_not_manage_users_nor_author_sops(
     sup = make_service("sup1")
     with pytest.raises(PermissionDenied, match=r"may not manage users: only an admin may$"):
         sup.add_user("mallory", "admin")
-    with pytest.raises(PermissionDenied, match=r"may not author sops: only a sop_author may$"):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"may not author sops: only a clinical_approver or a sop_author may$",
+    ):
         sup.sop_overview()
     denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
     assert [(e["actor"], e["body"]["permission"]) for e in denied] == [
         ("sup1", "author_sops"),
         ("sup1", "manage_users"),
     ]
+
+
+def test_clinical_approver_reviews_and_publishes_sops_only(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    """A clinical approver sees the SOP overview and may publish (a missing file is refused for
+    what it is, not for the role); they may not submit, work items or see the board."""
+    from ehub_tui.sop.authoring import PublishRefused
+
+    clin = make_service("clin1")
+    assert clin.may("author_sops") and clin.may("publish_sops") and not clin.may("submit_sops")
+    clin.sop_overview()
+    with pytest.raises(PublishRefused, match=r"Cannot read draft\.sop\.yaml"):
+        clin.publish_sop(NO_FILE)
+    for call in (clin.claim_next, clin.board, lambda: clin.submit_sop(NO_FILE)):
+        with pytest.raises(PermissionDenied):
+            call()
+    denied = [e["body"]["permission"] for e in seeded.audit_events() if e["action"] == "denied"]
+    assert denied == ["submit_sops", "see_board", "work_items"]
+    refused = [e for e in seeded.audit_events() if e["action"] == "sop_publish_refused"]
+    assert [(e["actor"], e["body"]["file"]) for e in refused] == [("clin1", "draft.sop.yaml")]
+    assert seeded.verify_audit().ok
 
 
 def test_sop_author_cannot_work_items(
