@@ -1,9 +1,11 @@
-"""The SOP author screen (issue: SOP authoring): a snapshot showing an invalid SOP with its
-file:line problem, publishing a draft with a Pilot, and editing in $EDITOR.
+"""The SOP screen: a snapshot showing an invalid SOP with its file:line problem (an unpublished
+change in the hub), a clinical approver publishing a new SOP with a Pilot, an author submitting
+one and seeing who may publish, and editing in $EDITOR.
 
-The author's hub uses a copy of the shipped sops/ in tmp_path/sops (the table and the problems
-name files relative to that folder, so the snapshot holds no temporary path). The clock is the
-frozen one of tests/conftest.py; the overview runs in a thread worker, and each test waits for it.
+The hub's authoring folder is a copy of the shipped sops/ in tmp_path/sops (the table and the
+problems name files relative to that folder, so the snapshot holds no temporary path); the hub
+itself is seeded from the shipped SOPs. The clock is the frozen one of tests/conftest.py; the
+overview runs in a thread worker, and each test waits for it.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ from tests.ui.conftest import SIZE, Hub, run, screen_text, settle, steady_queue,
 Snap = Callable[..., bool]
 
 
-def author_app(hub: Hub, folder: Path) -> EhubApp:
-    """The app of author1 (a sop_author) whose hub SOP folder is ``folder``."""
+def author_app(hub: Hub, folder: Path, user: str = "author1") -> EhubApp:
+    """The app of author1 (a sop_author), or of clin1 (a clinical approver), on a hub whose
+    authoring folder is ``folder``."""
     system = hub.service(None)
-    system.add_user("author1", "sop_author", "Dr Ewan Price")
+    for username, role, name in (
+        ("author1", "sop_author", "Dr Ewan Price"),
+        ("clin1", "clinical_approver", "Dr Nadia Rahman"),
+    ):
+        if system.get_user(username) is None:
+            system.add_user(username, role, name)
     settings = Settings(data_dir=hub.tmp / "data", hub_url=hub.url, sops_dir=folder)
-    service = HubService.open(settings, "author1", clock=hub.clock)
+    service = HubService.open(settings, user, clock=hub.clock)
     hub._made.append(service)
     app = make_app(service, clock=hub.clock, poll_interval=0.2)
     app.animation_level = "none"
@@ -45,7 +53,7 @@ async def open_sops(pilot: Pilot[Any]) -> SopAuthorScreen:
     await steady_queue(pilot)
     screen = SopAuthorScreen()
     await pilot.app.push_screen(screen)
-    await wait_until(pilot, lambda: screen.checks >= 1, timeout=10, what="the SOP overview")
+    await wait_until(pilot, lambda: screen.checks >= 1, timeout=30, what="the SOP overview")
     await settle(pilot)
     return screen
 
@@ -68,12 +76,12 @@ def test_sop_screen_shows_an_invalid_sop(
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await open_sops(pilot)
-        # the app's own SOP load (a worker after the first paint) says "No SOP guidance", since
-        # its set is invalid too: wait for it, then clear the toast so the snapshot is steady
+        # the app's own SOP load (a worker after the first paint; from the hub, so the broken
+        # file changes nothing): wait for it, then clear any toast so the snapshot is steady
         await wait_until(
             pilot,
             lambda: getattr(app.service, "_sops", None) is not None,
-            timeout=10,
+            timeout=30,
             what="the app's SOP load",
         )
         await settle(pilot)
@@ -86,16 +94,18 @@ def test_sop_screen_shows_an_invalid_sop(
         text = screen_text(app)
         assert f"signposting.sop.yaml:{line}:5: error: routes[9].categry: unknown key" in text
         assert "1/0" in text and "not run: errors" in text
+        assert "unpublished change" in text  # edited in place: the hub's 1.0.0 still guides
+        assert "Who may publish: Dr Nadia Rahman" in text
         assert str(tmp_path) not in text
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
-def test_publish_a_valid_draft(make_hub: Callable[..., Hub], tmp_path: Path) -> None:
+def test_approver_publishes_a_new_sop(make_hub: Callable[..., Hub], tmp_path: Path) -> None:
     folder = sops_copy(tmp_path)
     path = add_draft(folder)
     hub = make_hub()
-    app = author_app(hub, folder)
+    app = author_app(hub, folder, "clin1")
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -105,36 +115,87 @@ def test_publish_a_valid_draft(make_hub: Callable[..., Hub], tmp_path: Path) -> 
             table.move_cursor(row=index)
             await pilot.pause()
             assert screen.current is not None and screen.current.publishable
-            assert "Ready to publish: press p." in problems_text(screen)
+            assert screen.current.publication == "awaiting approval"
+            text = problems_text(screen)
+            assert "New version awaiting approval (a new SOP)." in text
+            assert "Ready to publish: press p." in text
             await pilot.press("p")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
-            assert "Publish demo-draft 0.1.0?" in screen_text(app)
+            shown = screen_text(app)
+            assert "Publish demo-draft 0.1.0?" in shown
+            assert "approved by Dr Nadia Rahman (clin1)" in shown
             checks = screen.checks
             await pilot.press("enter")
-            await wait_until(pilot, lambda: screen.checks > checks, timeout=10, what="re-check")
+            await wait_until(pilot, lambda: screen.checks > checks, timeout=30, what="re-check")
             await settle(pilot)
             row = screen.current
             assert row is not None and row.file == path
             assert (row.status, row.errors, row.tests_ok) == ("active", 0, True)
-            assert "Published: demo-draft 0.1.0 is active" in notes(app)
+            assert (row.publication, row.published_version) == ("published", "0.1.0")
+            assert "Published: demo-draft 0.1.0 is published, approved by clin1" in notes(app)
             # publishing again is refused on the spot
             await pilot.press("p")
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmDialog)
-            assert "only a draft can be published" in notes(app)
+            assert "demo-draft 0.1.0 guides navigators" in notes(app)
 
     run(body())
     text = path.read_text(encoding="utf-8")
-    assert "  status: active " in text and "  approved_by: Dr Ewan Price\n" in text
-    events = hub.service(None).audit_events(limit=5)
-    publish = next(e for e in events if e["action"] == "sop_publish")
-    assert publish["actor"] == "author1"
+    assert "  status: active " in text and "  approved_by: Dr Nadia Rahman\n" in text
+    system = hub.service(None)
+    publish = next(e for e in system.audit_events(limit=20) if e["action"] == "sop_publish")
+    assert publish["actor"] == "clin1" and publish["body"]["sop"] == "demo-draft"
+    stored = [v for v in system.published_sops() if v.sop_id == "demo-draft"]
+    assert [(v.version, v.approved_by, v.text) for v in stored] == [
+        ("0.1.0", "clin1", path.read_bytes())
+    ]
+
+
+def test_author_submits_and_sees_who_may_publish(
+    make_hub: Callable[..., Hub], tmp_path: Path
+) -> None:
+    folder = sops_copy(tmp_path)
+    path = add_draft(folder)
+    hub = make_hub()
+    app = author_app(hub, folder)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_sops(pilot)
+            screen.query_one(DataTable).move_cursor(row=[r.file for r in screen.rows].index(path))
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Who may publish: Dr Nadia Rahman" in text
+            assert "Submit for approval" in text and " p Publish" not in text
+            assert "Dr Nadia Rahman may publish it (press u to submit it)." in problems_text(screen)
+            await pilot.press("p")  # not theirs: nothing happens
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmDialog)
+            checks = screen.checks
+            await pilot.press("u")
+            await wait_until(pilot, lambda: screen.checks > checks, timeout=30, what="re-check")
+            await settle(pilot)
+            assert "Submitted: demo-draft 0.1.0 is submitted" in notes(app)
+            row = screen.current
+            assert row is not None and (row.publication, row.submitted_by) == (
+                "awaiting approval",
+                "author1",
+            )
+            assert "submitted by author1" in problems_text(screen)
+
+    run(body())
+    assert "status: draft" in path.read_text(encoding="utf-8")  # nothing published
+    system = hub.service(None)
+    assert [v.sop_id for v in system.published_sops() if v.sop_id == "demo-draft"] == []
+    assert [e["actor"] for e in system.audit_events(limit=20) if e["action"] == "sop_submit"] == [
+        "author1"
+    ]
 
 
 def test_publish_refusal_is_a_notification(make_hub: Callable[..., Hub], tmp_path: Path) -> None:
     folder = sops_copy(tmp_path)
     path = add_draft(folder)
-    app = author_app(make_hub(), folder)
+    app = author_app(make_hub(), folder, "clin1")
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -145,14 +206,15 @@ def test_publish_refusal_is_a_notification(make_hub: Callable[..., Hub], tmp_pat
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             # the tests file changes behind the screen's back: the publish re-check refuses
             tests = folder / "demo-draft.tests.yaml"
-            tests.write_text(tests.read_text().replace("purple dots", "a rash"), encoding="utf-8")
+            tests.write_text(tests.read_text().replace("zebra stripes", "a rash"), encoding="utf-8")
             checks = screen.checks
             await pilot.press("enter")
-            await wait_until(pilot, lambda: screen.checks > checks, timeout=10, what="re-check")
+            await wait_until(pilot, lambda: screen.checks > checks, timeout=30, what="re-check")
             await settle(pilot)
             assert "Not published: demo-draft.sop.yaml was not published" in notes(app)
             assert screen.current is not None and screen.current.status == "draft"
             assert screen.current.tests == "failed 1 of 1"
+            assert screen.current.publication == "awaiting approval"
 
     run(body())
     assert "status: draft" in path.read_text(encoding="utf-8")
@@ -192,7 +254,7 @@ def test_edit_runs_editor_and_checks_again(
             assert screen.current.errors == 1
             checks = screen.checks
             await pilot.press("e")  # headless: the editor runs without suspending the app
-            await wait_until(pilot, lambda: screen.checks > checks, timeout=10, what="re-check")
+            await wait_until(pilot, lambda: screen.checks > checks, timeout=30, what="re-check")
             await settle(pilot)
             row = screen.current
             assert row is not None and row.file == path
@@ -234,7 +296,8 @@ def test_help_back_and_no_suspend(
             await pilot.press("question_mark")
             await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
             text = screen_text(app)
-            assert "Help — SOPs" in text and "Edit in $EDITOR" in text and "Publish" in text
+            assert "Help — SOPs" in text and "Edit in $EDITOR" in text
+            assert "Submit for approval" in text  # an author's key; p is a clinical approver's
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is screen, what="back from help")
             # a driver that cannot suspend (as in Textual Web): say so, run nothing

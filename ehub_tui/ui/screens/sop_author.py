@@ -1,6 +1,8 @@
-"""The SOP author screen: every SOP with its status, version, review date, validation and test
-results; edit one in $EDITOR (the app steps aside), check it again on return, and publish a draft
-once it is valid and tested. Navigators' apps take the published set at their next check."""
+"""The SOP screen: every file of the authoring folder with its version, status, validation and
+test results, and where it stands against what the hub has published (published, unpublished
+change, awaiting approval). SOP authors edit a file in $EDITOR (the app steps aside), check it
+again on return and submit a new version for approval; a clinical approver publishes it. Only
+published versions guide anyone: every app takes a new one at its next check."""
 
 from __future__ import annotations
 
@@ -26,17 +28,23 @@ if TYPE_CHECKING:
     from ehub_tui.sop.loader import Problem
     from ehub_tui.ui.app import EhubApp
 
-COLUMNS = ("File", "Id", "Version", "Status", "Review by", "E/W", "Tests")
+COLUMNS = ("File", "Version", "Status", "E/W", "Tests", "In the hub")
 HEADLESS_EDITOR_TIMEOUT = 120  # seconds; a headless app has no terminal to hand over
 STATUS_STYLE = {"active": "green", "draft": "yellow", "retired": "dim", "unreadable": "bold red"}
+HUB_STYLE = {
+    "published": "green",
+    "awaiting approval": "bold yellow",
+    "unpublished change": "bold red",
+    "version not new": "red",
+    "older version": "dim",
+}
 INTRO = (
-    "Every SOP file in the hub's SOP folder: status, version, review date, errors and warnings, "
-    "and its golden tests (a draft is tested as it will be once published). Problems are listed "
-    "as file:line:col.\n"
-    "e opens the SOP in $VISUAL or $EDITOR (else nano or vi); the app steps aside until you close "
-    "it, then checks the set again. p publishes a draft once the set is valid and every test "
-    "passes: status becomes active and approved_by records your name. Navigators' apps take the "
-    "new set at their next check."
+    "Every SOP file in the authoring folder: version, status, errors and warnings, golden tests, "
+    "and where it stands in the hub. Only published versions guide anyone: an 'unpublished "
+    "change' was edited but kept a published version number, and every app ignores it; "
+    "'awaiting approval' is a new version.\n"
+    "e edits the file in $VISUAL or $EDITOR, then checks again. u (SOP authors) submits a new "
+    "version; p (clinical approvers) publishes it once the set as it would be is valid and tested."
 )
 
 
@@ -77,7 +85,7 @@ def verdict(row: SopStatus) -> tuple[str, SeverityLevel]:
         )
     if not row.tests_ok:
         return f"{row.name} is valid, but its tests: {row.tests}.", "warning"
-    ready = " Ready to publish (p)." if row.status == "draft" else ""
+    ready = " Ready to publish." if row.publishable else ""
     warns = f", {row.warnings} warning(s)" if row.warnings else ""
     return f"{row.name} is valid{warns}; tests {row.tests}.{ready}", "information"
 
@@ -89,6 +97,7 @@ class SopAuthorScreen(Screen[None]):
         Binding("e", "edit", "Edit in $EDITOR", id="sop_edit"),
         Binding("enter", "edit", "Edit in $EDITOR", id="sop_edit_enter", show=False),
         Binding("v", "check", "Validate & test", id="sop_check"),
+        Binding("u", "submit", "Submit for approval", id="sop_submit"),
         Binding("p", "publish", "Publish", id="sop_publish"),
         Binding("escape", "back", "Back", id="sop_back"),
         Binding("question_mark", "help", "Help", id="sop_help", key_display="?"),
@@ -98,18 +107,29 @@ class SopAuthorScreen(Screen[None]):
         super().__init__()
         self.rows: list[SopStatus] = []
         self.checks = 0  # overviews shown (the tests wait on it)
-        self.busy = False  # an edit or a publish is under way
+        self.busy = False  # an edit, a submission or a publish is under way
+        self.approvers: list[str] = []  # who may publish (clinical approvers)
+        self.folder: Path | None = None  # the authoring folder
         self._first = True
 
     @property
     def ehub(self) -> EhubApp:
         return self.app  # type: ignore[return-value]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Submit is for SOP authors, publish for clinical approvers: each sees only theirs."""
+        if action == "submit":
+            return self.ehub.service.may("submit_sops")
+        if action == "publish":
+            return self.ehub.service.may("publish_sops")
+        return True
+
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(self.ehub.title_line(), id="topbar")
         yield Static("Checking the SOPs…", id="sop-summary")
+        yield Static("", id="sop-approvers")
         table: DataTable[Any] = DataTable(id="sop-table", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="sop-problems-title")
@@ -144,8 +164,11 @@ class SopAuthorScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sop-overview")
     def _overview(self, note: tuple[Path, str] | None, announce: bool) -> None:
+        service = self.ehub.service
         try:
-            rows = self.ehub.service.sop_overview()
+            rows = service.sop_overview()
+            self.approvers = [u.display_name or u.username for u in service.sop_approvers()]
+            self.folder = service.sops_folder()
         except Exception as exc:  # a refusal (role), an unreadable folder…: say so, no traceback
             self.app.call_from_thread(self._overview_failed, exc)
             return
@@ -169,8 +192,9 @@ class SopAuthorScreen(Screen[None]):
             target = next((i for i, r in enumerate(rows) if r.file == keep), 0)
         elif self._first:  # the first look: start at the first SOP that needs attention
             with_errors = (i for i, r in enumerate(rows) if r.errors)
+            changed = (i for i, r in enumerate(rows) if r.publication == "unpublished change")
             untested = (i for i, r in enumerate(rows) if r.status == "active" and not r.tests_ok)
-            target = next(with_errors, next(untested, 0))
+            target = next(with_errors, next(changed, next(untested, 0)))
         self._first = False
         if rows:
             table.move_cursor(row=target, animate=False)
@@ -207,28 +231,37 @@ class SopAuthorScreen(Screen[None]):
             ew.stylize("yellow")
         return [
             Text(r.name),
-            Text(r.id or "—"),
             Text(r.version or "—"),
             Text(r.status, style=STATUS_STYLE.get(r.status, "")),
-            Text(r.review_by.isoformat() if r.review_by else "—"),
             ew,
             Text(r.tests, style="green" if r.tests_ok else "red"),
+            Text(r.publication, style=HUB_STYLE.get(r.publication, "")),
         ]
 
     def _summary(self) -> None:
         rows = self.rows
-        folder = f"{rows[0].file.parent.name}/" if rows else "the SOP folder"
+        folder = f"{self.folder.name}/" if self.folder else "the authoring folder"
+        if self.folder is not None and self.folder.name == "shipped_sops":
+            folder = "the SOPs shipped with ehub-tui (set sops_dir for a folder of your own)"
         if not rows:
             text = f"No *.sop.yaml files in {folder}."
         else:
             errors = sum(1 for r in rows if r.errors)
-            drafts = sum(1 for r in rows if r.status == "draft")
+            awaiting = sum(1 for r in rows if r.publication == "awaiting approval")
             ready = sum(1 for r in rows if r.publishable)
+            changed = sum(1 for r in rows if r.publication == "unpublished change")
             text = (
-                f"{len(rows)} SOP file(s) in {folder} · {errors} with errors · {drafts} draft(s), "
-                f"{ready} ready to publish"
+                f"{len(rows)} SOP file(s) in {folder} · {errors} with errors · {awaiting} awaiting "
+                f"approval ({ready} ready) · {changed} unpublished change(s)"
             )
+        if self.approvers:
+            who = ", ".join(self.approvers)
+        else:
+            who = "no clinical approver yet (an admin adds one: role clinical_approver)"
         self.query_one("#sop-summary", Static).update(text)
+        self.query_one("#sop-approvers", Static).update(
+            Text(f" Who may publish: {who}", style="dim", overflow="ellipsis", no_wrap=True)
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_problems()
@@ -260,13 +293,55 @@ class SopAuthorScreen(Screen[None]):
         out.append("\n")
         for p in row.test_problems:
             out.append(problem_line(p) + "\n", style="red" if p.severity == "error" else "yellow")
-        if row.status == "draft":
+        if row.review_by:
+            out.append(f"Review by: {row.review_by.isoformat()}\n")
+        out.append_text(self._hub_text(row))
+        body.update(out)
+
+    def _hub_text(self, row: SopStatus) -> Text:
+        """Where the file stands in the hub, and what may be done with it."""
+        out = Text()
+        label = f"{row.id} {row.version}"
+        if row.publication == "published":
+            out.append(f"Published: {label} is what guides navigators.\n", style="green")
+        elif row.publication == "older version":
+            out.append(
+                f"An older published version: {row.id} {row.published_version} guides "
+                "navigators.\n",
+                style="yellow",
+            )
+        elif row.publication == "unpublished change":
+            out.append(
+                f"Unpublished change: this file was edited but still says {label}, which is "
+                "published as it was; every app ignores this change. Give it a version higher "
+                f"than {row.published_version} to have it approved.\n",
+                style="bold red",
+            )
+        elif row.publication == "version not new":
+            out.append(
+                f"Version not new: {row.id} {row.published_version} is published; give this "
+                "file a higher version.\n",
+                style="red",
+            )
+        elif row.publication == "awaiting approval":
+            was = f"replaces {row.published_version}" if row.published_version else "a new SOP"
+            who = f"; submitted by {row.submitted_by}" if row.submitted_by else ""
+            out.append(f"New version awaiting approval ({was}{who}).\n", style="bold yellow")
             why = row.why_not_publishable()
             if why is None:
-                out.append("Ready to publish: press p.\n", style="bold green")
+                if self.ehub.service.may("publish_sops"):
+                    out.append("Ready to publish: press p.\n", style="bold green")
+                else:
+                    who_may = ", ".join(self.approvers) or "a clinical approver"
+                    out.append(
+                        f"Ready for approval: {who_may} may publish it"
+                        + ("" if row.submitted_by else " (press u to submit it)")
+                        + ".\n",
+                        style="bold green",
+                    )
             else:
-                out.append("Not ready to publish yet.\n", style="yellow")
-        body.update(out)
+                out.append(f"Not ready to publish: {why}\n", style="yellow")
+        return out
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -342,6 +417,39 @@ class SopAuthorScreen(Screen[None]):
         self.query_one("#sop-summary", Static).update("Checking the SOPs…")
         self.refresh_overview(note=(path, happened))
 
+    def action_submit(self) -> None:
+        row = self.current
+        if row is None or self.busy:
+            return
+        why = row.why_not_publishable()
+        if why is not None:
+            self.notify(why, title="Not submitted", severity="warning", timeout=10)
+            return
+        self.busy = True
+        self._submit(row.file)
+
+    @work(thread=True, exclusive=True, group="sop-publish")
+    def _submit(self, path: Path) -> None:
+        try:
+            prepared = self.ehub.service.submit_sop(path)
+        except Exception as exc:  # a refusal (role, checks): say why, no traceback
+            self.app.call_from_thread(self._submitted, None, str(exc))
+            return
+        self.app.call_from_thread(self._submitted, prepared, None)
+
+    def _submitted(self, prepared: Any, problem: str | None) -> None:
+        self.busy = False
+        if prepared is None:
+            self.notify(problem or "Not submitted.", title="Not submitted", severity="error")
+        else:
+            who = ", ".join(self.approvers) or "a clinical approver"
+            self.notify(
+                f"{prepared.sop_id} {prepared.version} is submitted: {who} may publish it.",
+                title="Submitted",
+                timeout=10,
+            )
+        self.refresh_overview()
+
     def action_publish(self) -> None:
         from ehub_tui.ui.screens.dialogs import ConfirmDialog
 
@@ -353,8 +461,9 @@ class SopAuthorScreen(Screen[None]):
             self.notify(why, title="Not published", severity="warning", timeout=10)
             return
         user = self.ehub.service.user
-        who = (user.display_name or user.username) if user else "you"
+        who = f"{user.display_name or user.username} ({user.username})" if user else "you"
         path = row.file
+        was = f"replacing {row.published_version}" if row.published_version else "a new SOP"
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -364,9 +473,9 @@ class SopAuthorScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 f"Publish {row.id} {row.version}?",
-                f"{row.name} becomes active, approved by {who}. Every navigator's app takes it "
-                "at its next check. The set is validated and tested again before the file is "
-                "written.",
+                f"{row.name} is published as {row.id} {row.version} ({was}), approved by "
+                f"{who}. Every app takes it at its next check. The set is validated and tested "
+                "again before it is stored.",
             ),
             answered,
         )
@@ -380,7 +489,7 @@ class SopAuthorScreen(Screen[None]):
         except PublishRefused as exc:
             self.app.call_from_thread(self._published, None, str(exc))
             return
-        except Exception as exc:  # a refusal by role, an unwritable folder…: no traceback
+        except Exception as exc:  # a refusal by role, an unreachable hub…: no traceback
             self.app.call_from_thread(self._published, None, f"Not published: {exc}")
             return
         self.app.call_from_thread(self._published, result, None)
@@ -393,11 +502,14 @@ class SopAuthorScreen(Screen[None]):
             )
         else:
             self.notify(
-                f"{result.sop_id} {result.version} is active (sha256 {result.sha256[:12]}…). "
-                "Navigators' apps take it at their next check.",
+                f"{result.sop_id} {result.version} is published, approved by "
+                f"{result.approved_by} (sha256 {result.sha256[:12]}…). Every app takes it at its "
+                "next check.",
                 title="Published",
                 timeout=10,
             )
+            if result.note:
+                self.notify(result.note, title="The file", severity="warning", timeout=10)
             self.ehub.start_sops()
             self.ehub._reload_sops()  # this app takes the new set now
         self.refresh_overview()
