@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ehub_tui.sop.context import Context
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.models import OPERATORS
 from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList
@@ -65,6 +66,17 @@ class Facts:
                 found = self.lexicon.scan(raw if isinstance(raw, str) else str(raw))
             self._mentions[name] = found
         return found
+
+    def counts(self, mention: Mention) -> bool:
+        """True when a mention counts for `mentions`: the patient's own, now (affirmed or
+        uncertain) — or in the past, for a lasting concept ("history of recurrent UTIs")."""
+        if mention.counts:
+            return True
+        return (
+            mention.context is Context.HISTORICAL
+            and self.lexicon is not None
+            and self.lexicon.concepts[mention.concept].lasting
+        )
 
     def lenient_view(self) -> Facts:
         """The same facts, counting mentions in any context (shares the scans)."""
@@ -358,7 +370,7 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
             hits = [
                 mn
                 for mn in facts.mentions(fld)
-                if mn.concept in wanted and (facts.lenient or mn.counts)
+                if mn.concept in wanted and (facts.lenient or facts.counts(mn))
             ]
             if steps is not None:
                 shown = [mn.words for mn in hits] or None

@@ -567,7 +567,7 @@ class Engine:
             if leaf.op in CONCEPT_OPS:
                 wanted = {leaf.value} if isinstance(leaf.value, str) else set(leaf.value)
                 for mn in facts.mentions(leaf.field):
-                    if mn.concept in wanted and mn.counts == strict:
+                    if mn.concept in wanted and facts.counts(mn) == strict:
                         out.append(Evidence.of(mn))
             elif leaf.op == "contains_any":
                 text = facts.text(leaf.field)

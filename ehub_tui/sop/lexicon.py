@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ehub_tui.sop.context import Context, Found, classify, find_triggers
-from ehub_tui.sop.text import Token, clear_word_caches, phrase_stems, tokenize
+from ehub_tui.sop.text import (
+    IRREGULAR,
+    Token,
+    clear_word_caches,
+    phrase_stems,
+    phrase_words,
+    tokenize,
+)
 
 TYPO_MIN_LETTERS = 4  # shorter words are never corrected (too many real neighbours)
 TWO_EDITS_FROM = 9  # words this long may be two edits away
@@ -171,6 +178,7 @@ class Lexicon:
     _order: list[str] = field(default_factory=list, repr=False)
     _vocab: set[str] = field(default_factory=set, repr=False)
     _surface: dict[str, str] = field(default_factory=dict, repr=False)  # written form → stem
+    _excepts: dict[str, list[tuple[tuple[str, ...], int]]] = field(default_factory=dict, repr=False)
     _spellers: tuple[Any, Any] | None = field(default=None, repr=False)
     _cache: dict[str, _Alt | None] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -187,8 +195,8 @@ class Lexicon:
                     self._add(_Phrase(stems, ci, "a", ni))
                 for stems in near.with_:
                     self._add(_Phrase(stems, ci, "b", ni))
-            for stems in c.exceptions:
-                self._add(_Phrase(stems, ci, "except"))
+            for words in c.exceptions:  # written words, not stems: "keep fit" ≠ "keep fitting"
+                self._excepts.setdefault(words[0], []).append((words, ci))
             for phrase in (*c.raw_terms, *c.near_words):
                 for tok in tokenize(phrase):
                     if not tok.filler:
@@ -204,9 +212,11 @@ class Lexicon:
     def _add_surface(self, word: str, st: str) -> None:
         """A lexicon word as written and its regular forms, each standing for its stem, so a
         typo in an ending ("bleedinr") is found from the written word ("bleeding")."""
-        forms = {word, word + "s", word + "es", word + "ed", word + "ing"}
-        if word.endswith("e"):
-            forms |= {word + "d", word[:-1] + "ing"}
+        forms = {word}
+        if word not in IRREGULAR:  # "woke" makes no "woking" (that is a typo of "working")
+            forms |= {word + "s", word + "es", word + "ed", word + "ing"}
+            if word.endswith("e"):
+                forms |= {word + "d", word[:-1] + "ing"}
         for f in forms:
             self._surface.setdefault(f, st)
 
@@ -260,15 +270,18 @@ class Lexicon:
             distance = 2 if len(tok.word) >= TWO_EDITS_FROM else 1
             surface, stems = self._spell()
             found: set[str] = set()
+            # a real word is never bent into a short one ("gums" → "bums"); a non-word may be
+            # ("keeed" → "keel")
+            shortest = MIN_TARGET if real else TYPO_MIN_LETTERS
             for sug in surface.lookup(
                 tok.word, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
             ):
-                if len(sug.term) >= MIN_TARGET:  # "asking" may stand for "ask"; "bums" no
+                if len(sug.term) >= shortest:  # "asking" may stand for "ask"
                     found.add(self._surface[sug.term])
             for sug in stems.lookup(
                 tok.stem, Verbosity.CLOSEST, max_edit_distance=distance, transfer_casing=False
             ):
-                if len(sug.term) >= MIN_TARGET:
+                if len(sug.term) >= shortest:
                     found.add(sug.term)
             found.discard(tok.stem)
             if found:
@@ -307,16 +320,17 @@ class Lexicon:
                     hit = self._match(ph.stems, p, content, alts)
                     if hit is None:
                         continue
-                    if ph.kind == "except":
-                        if not hit.typo:
-                            excepted.append((ph.concept, hit))
-                    elif ph.kind == "term":
+                    if ph.kind == "term":
                         if hit.real_typo and (len(ph.stems) < 2 or len(hit.typo) >= len(ph.stems)):
                             continue  # a real word bent on its own: not a typo of ours
                         how = "typo" if hit.typo else ("exact" if ph.label else "synonym")
                         terms.append((ph.concept, hit, how))
                     elif not hit.real_typo:  # a pattern never bends a real word into a side
                         sides.setdefault((ph.concept, ph.near, ph.kind), []).append(hit)
+            for words, ci in self._excepts.get(tok.word, ()):
+                k = len(words)
+                if tuple(t.word for t in content[p : p + k]) == words:
+                    excepted.append((ci, _Hit(p, p + k, (), False)))
         found: list[tuple[int, _Hit, str]] = list(terms)
         for (ci, ni, kind), hits in sides.items():
             if kind != "a":
@@ -435,7 +449,7 @@ def compile_concepts(specs: Iterable[tuple[str, Any]]) -> Lexicon:
             raw_terms=tuple(spec.terms),
             near_words=tuple(w for n in spec.near for w in (*n.words, *n.with_)),
             exceptions=tuple(
-                s for s in (phrase_stems(x) for x in getattr(spec, "except_", ())) if s
+                s for s in (phrase_words(x) for x in getattr(spec, "except_", ())) if s
             ),
             lasting=bool(getattr(spec, "lasting", False)),
         )

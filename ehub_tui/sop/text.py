@@ -69,6 +69,15 @@ _SPELLINGS = {
     "n": "and",
     "pls": "please",
     "plz": "please",
+    "dosnt": "doesnt",
+    "dosent": "doesnt",
+    "doesent": "doesnt",
+    "dident": "didnt",
+    "didint": "didnt",
+    "wasent": "wasnt",
+    "isint": "isnt",
+    "cannt": "cant",
+    "wen": "when",
 }
 
 # Forms the suffix rules cannot reach.
@@ -202,6 +211,11 @@ def tokenize(text: str) -> list[Token]:
             continue
         out.append(Token(word, _stem(word), m.start(), m.end(), sentence, clause, word in FILLERS))
     return out
+
+
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase as its normalised written words (fillers dropped), for exact matching."""
+    return tuple(t.word for t in tokenize(phrase) if not t.filler)
 
 
 def phrase_stems(phrase: str) -> tuple[str, ...]:
