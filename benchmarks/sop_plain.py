@@ -730,7 +730,7 @@ def _red_flags(
         add("rf_testicular_pain")
     if "ectopic_or_miscarriage" in said or (
         # answers.pregnant and patient.pregnant are the same answer
-        (get("pregnant") == "yes" or said & MAYBE_PREGNANT)
+        (get("pregnant") in YES_OR_NOT_SURE or said & MAYBE_PREGNANT)
         and said & EARLY_PREGNANCY_PAIN_OR_BLEEDING
     ):
         add("rf_ectopic")
@@ -1419,7 +1419,7 @@ def _clinical(
         return "clin_under_1"
     if get("care_home_resident") == "yes":
         return "clin_care_home"
-    if get("pregnant") == "yes":
+    if get("pregnant") in YES_OR_NOT_SURE:
         return "clin_pregnant"
     if get("immunosuppressed") == "yes":
         return "clin_immunosuppressed"

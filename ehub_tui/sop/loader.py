@@ -47,7 +47,11 @@ BUILTINS: dict[str, m.InputDecl] = {
     "template": m.InputDecl(type="text"),
     "free_text": m.InputDecl(type="text"),
     "supplier_flags": m.InputDecl(type="list"),
-    **{f"patient.{a}": m.InputDecl(type="enum", values=YES_NO) for a in PATIENT_ATTRIBUTES},
+    # an attribute answered by the navigator may be "not sure" (the pregnancy question offers it)
+    **{
+        f"patient.{a}": m.InputDecl(type="enum", values=[*YES_NO, "not_sure"])
+        for a in PATIENT_ATTRIBUTES
+    },
 }
 
 
