@@ -221,14 +221,10 @@ class TriageScreen(Screen[None]):
         # every text from the record goes through visible(): shown as written, never as markup
         # (Text, not a markup string) and never as terminal control (escape codes become ␛)
         out.append(
-            visible(
-                f"{it['request_type'].title()} request · {template_words(it['template'])}\n"
-            ),
+            visible(f"{it['request_type'].title()} request · {template_words(it['template'])}\n"),
             "bold",
         )
-        out.append(
-            visible(f"via {it['source']} · received {short_time(it['received_at'], now)}\n")
-        )
+        out.append(visible(f"via {it['source']} · received {short_time(it['received_at'], now)}\n"))
         if it.get("supplier_flags"):
             out.append(
                 visible(f"Supplier flags: {', '.join(it['supplier_flags'])}\n"), "bold yellow"
