@@ -43,9 +43,17 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def outcome_for(svc: HubService, item_id: int) -> dict[str, Any]:
-    """The outcome a navigator accepting the SOP's suggestion (or escalating a red flag) records."""
+    """The outcome a navigator records: escalating a red flag, else asking the SOP's questions
+    (the patient answers "no" to each, as most do) and accepting the suggested route."""
     item = svc.get_consultation(item_id)
-    d = svc.decide(item, {})
+    answers: dict[str, Any] = {}
+    d = svc.decide(item, answers)
+    while d is not None and not d.red_flags and d.next_question is not None:
+        q = d.next_question
+        if q.id in answers:  # a SOP that asks again would loop: take what it says now
+            break
+        answers[q.id] = "no" if "no" in q.answers else q.answers[-1]
+        d = svc.decide(item, answers)
     if d is not None and d.red_flags:
         f = d.red_flags[0]
         return {
