@@ -390,7 +390,11 @@ def _failed_parts(rule: CompiledRule, facts: Facts) -> list[str]:
 
 def _describe(cond: Leaf | Group) -> str:
     if isinstance(cond, Leaf):
-        return cond.id or f"{cond.field} {cond.op} {cond.value!r}"
+        value = cond.value
+        if isinstance(value, list) and len(value) > 4:  # a phrase list: the first few will do
+            shown = ", ".join(repr(v) for v in value[:3]) + f", … ({len(value)} in all)"
+            return cond.id or f"{cond.field} {cond.op} [{shown}]"
+        return cond.id or f"{cond.field} {cond.op} {value!r}"
     if cond.id:
         return cond.id
     inner = ", ".join(_describe(c) for c in cond.children)
