@@ -656,20 +656,22 @@ def _check_set(sops: list[LoadedSop], problems: list[Problem]) -> SopSet:
 
 def _check_concepts(sops: list[LoadedSop], problems: list[Problem]) -> Lexicon:
     """One lexicon for the set: concept names unique, every `mentions` names a known concept."""
+
+    def at_concept(s: LoadedSop, cname: str, message: str, severity: str = "error") -> None:
+        c_tree = s.tree.get("concepts")
+        mark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
+        line, col = (mark.line, mark.col) if mark else (1, 1)
+        problems.append(Problem(str(s.path), line, col, message, severity))
+
     owner: dict[str, LoadedSop] = {}
     for s in sops:
-        c_tree = s.tree.get("concepts")
         for cname in s.concepts:
             if cname in owner:
-                mark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
-                problems.append(
-                    Problem(
-                        str(s.path),
-                        mark.line if mark else 1,
-                        mark.col if mark else 1,
-                        f"concepts.{cname}: also defined in {owner[cname].path}; a concept is "
-                        "defined once in the set",
-                    )
+                at_concept(
+                    s,
+                    cname,
+                    f"concepts.{cname}: also defined in {owner[cname].path}; a concept is "
+                    "defined once in the set",
                 )
                 continue
             owner[cname] = s
@@ -698,15 +700,10 @@ def _check_concepts(sops: list[LoadedSop], problems: list[Problem]) -> Lexicon:
     for cname, s in owner.items():
         c = s.concepts[cname]
         if cname not in used and not c.sets and not c.suggests:
-            c_tree = s.tree.get("concepts")
-            mark = c_tree.key_marks.get(cname) if isinstance(c_tree, MarkedDict) else None
-            problems.append(
-                Problem(
-                    str(s.path),
-                    mark.line if mark else 1,
-                    mark.col if mark else 1,
-                    f"concepts.{cname}: no rule mentions it (and it sets and suggests nothing)",
-                    "warning",
-                )
+            at_concept(
+                s,
+                cname,
+                f"concepts.{cname}: no rule mentions it (and it sets and suggests nothing)",
+                "warning",
             )
     return compile_concepts((name, s.concepts[name]) for name, s in owner.items())
