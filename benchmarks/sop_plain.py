@@ -109,12 +109,13 @@ def _norm(value: Any) -> str:
     return normalise_text(value if isinstance(value, str) else str(value))
 
 
-def _read(free_text: Any) -> tuple[frozenset[str], frozenset[str]]:
+def _read(free_text: Any, year: int) -> tuple[frozenset[str], frozenset[str]]:
     """The concepts the free text mentions as the patient's own, now (affirmed or uncertain),
-    and those it mentions in the past (for the lasting attributes)."""
+    and those it mentions in the past (for the lasting attributes); ``year``: today's, so
+    "in 2019" reads as the past, as the engine reads it."""
     if isinstance(free_text, list | tuple):
         free_text = ". ".join(map(str, free_text))
-    mentions = _LEXICON.scan(free_text if isinstance(free_text, str) else str(free_text))
+    mentions = _LEXICON.scan(free_text if isinstance(free_text, str) else str(free_text), year)
     said = frozenset(m.concept for m in mentions if m.counts)
     past = frozenset(m.concept for m in mentions if m.context is Context.HISTORICAL)
     return said, past
@@ -1579,7 +1580,7 @@ def decide(
     else:
         text = _norm(free_text)
         words = frozenset(text.split())
-        said, past = _read(free_text)
+        said, past = _read(free_text, today.year)
         # a patient attribute the text states counts as answered "yes" until answered
         if (said | past) & ATTRIBUTE_CONCEPTS:
             for concept, attribute, lasting in STATED_ATTRIBUTES:

@@ -44,11 +44,14 @@ class Facts:
     that only negated, past or someone else's mentions would raise (shown as cautions).
     """
 
-    __slots__ = ("_mentions", "_norm", "lenient", "lexicon", "values")
+    __slots__ = ("_mentions", "_norm", "lenient", "lexicon", "values", "year")
 
-    def __init__(self, values: dict[str, Any], lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, values: dict[str, Any], lexicon: Lexicon | None = None, year: int | None = None
+    ) -> None:
         self.values = values
         self.lexicon = lexicon
+        self.year = year  # the hub's current year: "in 2019" is the past
         self.lenient = False
         self._norm: dict[str, str] = {}
         self._mentions: dict[str, list[Mention]] = {}
@@ -63,7 +66,7 @@ class Facts:
             else:
                 if isinstance(raw, list | tuple):
                     raw = ". ".join(map(str, raw))
-                found = self.lexicon.scan(raw if isinstance(raw, str) else str(raw))
+                found = self.lexicon.scan(raw if isinstance(raw, str) else str(raw), self.year)
             self._mentions[name] = found
         return found
 
@@ -80,7 +83,7 @@ class Facts:
 
     def lenient_view(self) -> Facts:
         """The same facts, counting mentions in any context (shares the scans)."""
-        other = Facts(self.values, self.lexicon)
+        other = Facts(self.values, self.lexicon, self.year)
         other._norm = self._norm
         other._mentions = self._mentions
         other.lenient = True

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 from ehub_tui.sop.text import Token, fold, tokenize
@@ -181,10 +180,7 @@ class Found:
     words: str
 
 
-_THIS_YEAR = date.today().year
-
-
-def find_triggers(tokens: Sequence[Token]) -> list[Found]:
+def find_triggers(tokens: Sequence[Token], year: int | None = None) -> list[Found]:
     """Every trigger and pseudo-trigger in a text (longest match at each place, no overlaps).
     Trigger words are matched like lexicon phrases: fillers ("a", "the", "my") are skipped."""
     out: list[Found] = []
@@ -202,7 +198,7 @@ def find_triggers(tokens: Sequence[Token]) -> list[Found]:
                 best = t
                 break
         if best is None:
-            if _past_year(content, i):  # "in 2019": a year gone by places it in the past
+            if year and _past_year(content, i, year):  # "in 2019": a past year (hub's today)
                 first, last = pos[i], pos[i + 1]
                 words = f"{content[i].word} {content[i + 1].word}"
                 out.append(Found(first, last + 1, "hist", "both", words))
@@ -220,11 +216,11 @@ def find_triggers(tokens: Sequence[Token]) -> list[Found]:
     return out
 
 
-def _past_year(content: Sequence[Token], i: int) -> bool:
+def _past_year(content: Sequence[Token], i: int, this_year: int) -> bool:
     if content[i].word != "in" or i + 1 >= len(content):
         return False
     year = content[i + 1].word
-    return len(year) == 4 and year.isdigit() and 1900 <= int(year) < _THIS_YEAR
+    return len(year) == 4 and year.isdigit() and 1900 <= int(year) < this_year
 
 
 # Words that place a mention now: "my dad had chest pain this morning" is about today, so neither

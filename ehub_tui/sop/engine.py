@@ -81,7 +81,7 @@ def build_facts(
         values[f"answers.{k}"] = v
         if k in PATIENT_ATTRIBUTES:
             values[f"patient.{k}"] = v
-    facts = Facts(values, lexicon)
+    facts = Facts(values, lexicon, today.year)
     if lexicon is not None and "free_text" in values:
         for mention in facts.mentions("free_text"):
             attr = _stated(lexicon, mention)

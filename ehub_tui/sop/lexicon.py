@@ -293,8 +293,9 @@ class Lexicon:
 
     # -- scanning --------------------------------------------------------------------------------
 
-    def scan(self, text: str) -> list[Mention]:
-        """Every mention of every concept in a text, with its context."""
+    def scan(self, text: str, year: int | None = None) -> list[Mention]:
+        """Every mention of every concept in a text, with its context. ``year``: the hub's
+        current year, so "in 2019" reads as the past (without it, no year does)."""
         if not text or not self._index:
             return []
         tokens = tokenize(text)
@@ -354,7 +355,7 @@ class Lexicon:
                 for f in found
                 if not any(ci == f[0] and h.lo < f[1].hi and f[1].lo < h.hi for ci, h in excepted)
             ]
-        return self._mentions(text, tokens, pos, content, found)
+        return self._mentions(text, tokens, pos, content, found, year)
 
     def _match(
         self,
@@ -388,6 +389,7 @@ class Lexicon:
         pos: Sequence[int],
         content: Sequence[Token],
         found: Iterable[tuple[int, _Hit, str]],
+        year: int | None = None,
     ) -> list[Mention]:
         # one mention per concept per place: the longest, a term before a pattern
         rank = {"exact": 0, "synonym": 1, "typo": 2, "pattern": 3}
@@ -402,7 +404,7 @@ class Lexicon:
         if not kept:
             return []
         by_clause: dict[int, list[Found]] = {}
-        for trig in find_triggers(tokens):  # a trigger only reaches inside its own clause
+        for trig in find_triggers(tokens, year):  # a trigger reaches inside its own clause
             by_clause.setdefault(tokens[trig.start].clause, []).append(trig)
             if tokens[trig.end - 1].clause != tokens[trig.start].clause:
                 by_clause.setdefault(tokens[trig.end - 1].clause, []).append(trig)

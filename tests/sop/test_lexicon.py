@@ -199,3 +199,10 @@ def test_validate_names_an_unknown_concept_with_a_did_you_mean(tmp_path: Path) -
 def test_validate_refuses_a_concept_with_nothing_to_match(tmp_path: Path) -> None:
     found = problems(tmp_path, extra="empty:\n    label: nothing\n    terms: ['the', '!!']")
     assert any("has no words to match" in p for p in found), found
+
+
+def test_a_past_year_is_history_by_the_hubs_year_not_the_machines(lex: Lexicon) -> None:
+    text = "had chest pain in 2019, tests were fine"
+    assert lex.scan(text, year=2026)[0].context is Context.HISTORICAL
+    assert lex.scan(text, year=2019)[0].context is Context.AFFIRMED  # this year: not the past
+    assert lex.scan(text)[0].context is Context.AFFIRMED  # no year given: no year is read
