@@ -276,6 +276,7 @@ class SopLibrary:
             return ReloadResult(
                 False, f"{problem or 'No new SOP versions.'} Keeping the SOPs in use."
             )
+        new.lexicon.prepare()  # here (a worker, or start-up), never on the first key press
         self.sop_set = new
         self.engine = Engine(new)
         self.in_use = choice.chosen

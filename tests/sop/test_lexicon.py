@@ -206,3 +206,13 @@ def test_a_past_year_is_history_by_the_hubs_year_not_the_machines(lex: Lexicon) 
     assert lex.scan(text, year=2026)[0].context is Context.HISTORICAL
     assert lex.scan(text, year=2019)[0].context is Context.AFFIRMED  # this year: not the past
     assert lex.scan(text)[0].context is Context.AFFIRMED  # no year given: no year is read
+
+
+def test_a_loaded_library_has_its_typo_dictionaries_ready(tmp_path: Path) -> None:
+    """Built when the SOPs load (a worker), not at the first misspelt word (a key press)."""
+    from ehub_tui.sop.library import SopLibrary
+
+    (tmp_path / "demo.sop.yaml").write_text(SOP.format(name="chest_pain", extra=""))
+    lib = SopLibrary(tmp_path)
+    lib.reload()
+    assert lib.engine is not None and lib.engine.lexicon._spellers is not None
