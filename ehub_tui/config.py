@@ -10,7 +10,7 @@ A hub password is never read from or written to this file: see ``ehub_tui.secret
 from __future__ import annotations
 
 import os
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,36 @@ class Settings(BaseModel):
     sops_dir: Path | None = None
     user: str | None = None
     hub_phone: str = ""
+
+    # -- ingest: limits a supplier file must keep (a record over them is quarantined, not lost) --
+    max_field_chars: int = Field(default=20_000, ge=100, le=10_000_000)
+    max_record_bytes: int = Field(default=1_048_576, ge=1_000, le=100_000_000)
+    max_file_bytes: int = Field(default=512 * 1_048_576, ge=1_000, le=8 * 1_073_741_824)
+    oldest_received: date = date(2020, 1, 1)
+    # Known online-consultation suppliers: returns name only these (anything else is OTHER).
+    suppliers: list[str] = Field(
+        default_factory=lambda: [
+            "Accurx",
+            "Anima",
+            "askmyGP",
+            "Doctorlink",
+            "eConsult",
+            "Engage Consult",
+            "Klinik",
+            "PATCHS",
+            "Rapid Health",
+        ]
+    )
+    watch_settle_seconds: float = Field(default=5.0, ge=0.0, le=3600.0)
+
+    # -- the hub's connection: a hub that stops answering is reported, never waited on forever --
+    connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    statement_timeout_seconds: int = Field(default=8, ge=1, le=3600)
+    sqlite_busy_timeout_seconds: int = Field(default=5, ge=1, le=600)
+
+    # -- the audit chain's signed checkpoints (private key kept outside the database) --
+    audit_key_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)
 
     @field_validator("hub_url")
     @classmethod
@@ -81,7 +111,15 @@ class Settings(BaseModel):
             raise ValueError("write times in quotes, like '17:00'")
         return value
 
-    @field_validator("data_dir", "sops_dir")
+    @field_validator("suppliers")
+    @classmethod
+    def _suppliers(cls, value: list[str]) -> list[str]:
+        cleaned = [v.strip() for v in value]
+        if any(not v or len(v) > 40 or not v.isprintable() for v in cleaned):
+            raise ValueError("each supplier is a short printable name (1-40 characters)")
+        return cleaned
+
+    @field_validator("data_dir", "sops_dir", "audit_key_file")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -98,6 +136,11 @@ class Settings(BaseModel):
         if self.hub_url:
             return self.hub_url.replace("postgresql://", "postgresql+psycopg://", 1)
         return f"sqlite:///{self.data_dir / 'hub.sqlite3'}"
+
+    @property
+    def audit_key_path(self) -> Path:
+        """Where the hub's audit signing key lives (a 0600 file outside the database)."""
+        return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
 
     @property
     def is_embedded(self) -> bool:
