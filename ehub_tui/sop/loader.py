@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ehub_tui.domain import destinations
 from ehub_tui.sop import models as m
 from ehub_tui.sop.conditions import (
     LIST_OPS,
@@ -314,6 +315,43 @@ def _gaps(routes: list[CompiledRule], ctx: _Ctx) -> None:
                 )
 
 
+def _check_destination_code(i: int, r: CompiledRule, seq: Any, ctx: _Ctx) -> None:
+    """Every route names where it sends as returns count it: one code of the fixed vocabulary
+    (returns never use the route's words, which are free text)."""
+    spec: m.Route = r.spec
+    code = spec.destination_code
+    node = seq[i] if isinstance(seq, MarkedList) and i < len(seq) else None
+    mark = (
+        node.value_marks.get("destination_code", r.mark) if isinstance(node, MarkedDict) else r.mark
+    )
+    where = f"routes[{i}] ({spec.id})"
+    if code is None or code == "":
+        guess = destinations.legacy_code(spec.destination)
+        hint = (
+            f", e.g. destination_code: {guess}"
+            if guess != destinations.OTHER
+            else " (OTHER if none fits)"
+        )
+        ctx.error(
+            r.mark,
+            f"{where}: destination_code is missing: every route needs one, the code returns "
+            f"count it under — one of the destination codes in docs/sop-authoring.md{hint}",
+        )
+        return
+    hint = _did_you_mean(
+        code.upper().replace(" ", "_").replace("-", "_"), destinations.DESTINATION_CODES
+    )
+    problem = destinations.shape_problem(code)
+    if problem is not None:
+        ctx.error(mark, f"{where}: destination_code {code!r} is malformed: {problem}{hint}")
+    elif not destinations.is_code(code):
+        ctx.error(
+            mark,
+            f"{where}: destination_code {code!r} is not one of the destination codes "
+            f"(docs/sop-authoring.md lists them){hint}",
+        )
+
+
 def load_sop(path: Path, today: date | None = None) -> tuple[LoadedSop | None, list[Problem]]:
     """Load and check one SOP file; returns (sop or None when it has errors, problems)."""
     try:
@@ -461,6 +499,9 @@ def _semantics(
                     )
                     break
         _gaps(routes, ctx)
+
+    for i, r in enumerate(routes):
+        _check_destination_code(i, r, (tree.get("routes") or MarkedList()), ctx)
 
     # messages and placeholders
     msg_tree = tree.get("messages") or MarkedDict()

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from ehub_tui.domain.destinations import DESTINATION_CODES
+
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 OPERATORS = (
@@ -171,14 +173,37 @@ class Question(_Strict):
     ask_when: ConditionSpec | None = None
 
 
+def _route_schema(schema: dict[str, Any]) -> None:
+    # destination_code is checked by the loader (which names the route when it is missing); for
+    # editors it is required and one of the vocabulary
+    schema["required"] = [*schema.get("required", []), "destination_code"]
+    schema["properties"]["destination_code"].pop("default", None)
+
+
 class Route(_Strict):
     """Where a consultation goes, and why."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_route_schema
+    )
 
     id: str
     when: ConditionSpec | None = None
     default: bool = False
     category: Literal["signpost", "clinical", "admin", "escalate"]
     destination: str = Field(min_length=1)
+    # None here only so the loader can say which route lacks it; a route without one is an error
+    destination_code: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": list(DESTINATION_CODES),
+                "description": "where the route sends, as returns count it: one code of the "
+                "fixed vocabulary (docs/sop-authoring.md), e.g. GP_SAME_DAY",
+            }
+        ),
+    ] = None
     urgency: Literal[
         "immediate", "same_day", "within_48h", "within_3_days", "within_5_days", "routine"
     ]

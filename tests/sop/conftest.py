@@ -44,6 +44,7 @@ routes:
         - {field: answers.fever, eq: "no"}
     category: signpost
     destination: Community pharmacy
+    destination_code: COMMUNITY_PHARMACY
     urgency: same_day
     snomed: "1362511000000107"
     because: Sore throat aged 5+ without fever.
@@ -55,12 +56,14 @@ routes:
         - {field: answers.duration_days, gt: 21}
     category: clinical
     destination: GP same day
+    destination_code: GP_SAME_DAY
     urgency: same_day
     because: Flagged urgent by the supplier.
   - id: gp_routine
     default: true
     category: clinical
     destination: GP routine
+    destination_code: GP_ROUTINE
     urgency: within_3_days
     because: Everything else goes to a GP.
 messages:

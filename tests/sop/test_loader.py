@@ -95,11 +95,15 @@ def test_warnings(write_sop) -> None:
             "  - id: gp_urgent\n",
             "  - id: pf_any_sore_throat\n"
             "    when: {field: template, eq: sore_throat}\n"
-            "    category: signpost\n    destination: Pharmacy\n    urgency: routine\n"
+            "    category: signpost\n    destination: Pharmacy\n"
+            "    destination_code: COMMUNITY_PHARMACY\n"
+            "    urgency: routine\n"
             "    because: shadowed below\n"
             "  - id: pf_sore_throat_older\n"
             "    when: {all: [{field: template, eq: sore_throat}, {field: age, gte: 60}]}\n"
-            "    category: signpost\n    destination: Pharmacy\n    urgency: routine\n"
+            "    category: signpost\n    destination: Pharmacy\n"
+            "    destination_code: COMMUNITY_PHARMACY\n"
+            "    urgency: routine\n"
             "    because: never reached\n"
             "  - id: gp_urgent\n",
         )
@@ -117,13 +121,81 @@ def test_age_gap_warning(write_sop) -> None:
         "  - id: gp_urgent\n",
         "  - id: child\n"
         "    when: {all: [{field: template, eq: x}, {field: age, between: [1, 11]}]}\n"
-        "    category: clinical\n    destination: A\n    urgency: routine\n    because: a\n"
+        "    category: clinical\n    destination: A\n    destination_code: GP_ROUTINE\n"
+        "    urgency: routine\n    because: a\n"
         "  - id: adult\n"
         "    when: {all: [{field: template, eq: x}, {field: age, between: [18, 64]}]}\n"
-        "    category: clinical\n    destination: B\n    urgency: routine\n    because: b\n"
+        "    category: clinical\n    destination: B\n    destination_code: GP_ROUTINE\n"
+        "    urgency: routine\n    because: b\n"
         "  - id: gp_urgent\n",
     )
     assert any("gap between 11 and 18" in m for m in messages(write_sop(text)))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    destination_code: GP_ROUTINE\n",
+            "",
+            ":52:5: error: routes[2] (gp_routine): destination_code is missing: every route "
+            "needs one, the code returns count it under — one of the destination codes in "
+            "docs/sop-authoring.md, e.g. destination_code: GP_ROUTINE",
+        ),
+        (
+            "    destination: GP routine\n    destination_code: GP_ROUTINE\n",
+            "    destination: Dr Who's garden shed\n",
+            "routes[2] (gp_routine): destination_code is missing: every route needs one, the "
+            "code returns count it under — one of the destination codes in "
+            "docs/sop-authoring.md (OTHER if none fits)",
+        ),
+        (
+            "    destination_code: GP_SAME_DAY\n",
+            "    destination_code: GP_SAMEDAY\n",
+            ":49:23: error: routes[1] (gp_urgent): destination_code 'GP_SAMEDAY' is not one of "
+            "the destination codes (docs/sop-authoring.md lists them); did you mean 'GP_SAME_DAY'?",
+        ),
+        (
+            "    destination_code: COMMUNITY_PHARMACY\n",
+            "    destination_code: Community pharmacy\n",
+            "routes[0] (pf_sore_throat): destination_code 'Community pharmacy' is malformed: a "
+            "destination code is UPPER_SNAKE_CASE: capital letters, digits and _; did you mean "
+            "'COMMUNITY_PHARMACY'?",
+        ),
+        (
+            "    destination_code: COMMUNITY_PHARMACY\n",
+            "    destination_code: " + "A" * 41 + "\n",
+            "is malformed: a destination code is at most 40 characters",
+        ),
+        (
+            "    destination_code: COMMUNITY_PHARMACY\n",
+            "    destination_code: 999\n",
+            "routes[0].destination_code: Input should be a valid string",
+        ),
+        (
+            "    destination_code: COMMUNITY_PHARMACY\n",
+            "    destination_code: COMMUNITY_PHARMACY\n    destination_cod: X\n",
+            "routes[0].destination_cod: unknown key; did you mean 'destination_code'?",
+        ),
+    ],
+)
+def test_destination_codes_are_checked(write_sop, old: str, new: str, expected: str) -> None:
+    path = write_sop(replace={old: new})
+    sop, problems = load_sop(path, date(2026, 11, 23))
+    found = [str(p) for p in problems]
+    assert sop is None
+    assert any(expected in m for m in found), found
+    assert all(m.startswith(f"{path}:") for m in found)
+
+
+def test_every_shipped_route_has_a_destination_code() -> None:
+    from ehub_tui.domain.destinations import DESTINATION_CODES
+
+    shipped = load_set([Path(__file__).resolve().parents[2] / "sops"], date(2026, 11, 23))
+    assert shipped.ok, shipped.errors
+    routes = [r.spec for s in shipped.sops for r in s.routes]
+    assert len(routes) > 100
+    assert all(r.destination_code in DESTINATION_CODES for r in routes)
 
 
 def test_set_checks(write_sop, tmp_path: Path) -> None:
