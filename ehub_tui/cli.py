@@ -15,9 +15,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ehub_tui import __version__
 from ehub_tui.domain.types import Role
+from ehub_tui.textsafe import dumps, literal, one_line
 
 app = typer.Typer(
     name="ehub-tui",
@@ -74,10 +76,11 @@ class CliError(Exception):
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error and exit non-zero."""
-    from rich.markup import escape
-
-    # escaped: a message may quote input or data holding [brackets]
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    # a Text, never markup: a message may quote input or hub data holding [brackets] or escape
+    # sequences, and is shown as written
+    err.print(
+        Text.assemble(("error:", "bold red"), " ", literal(message, multiline=True)), soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
@@ -156,7 +159,22 @@ def _local(value: Any) -> str:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    # textsafe.dumps: readable UTF-8, but C1 controls and bidi marks as \u escapes
+    sys.stdout.write(dumps(data, indent=2, default=str) + "\n")
+
+
+def say(*parts: str | tuple[str, str] | Text, console: Console | None = None) -> None:
+    """Print one message built of plain strings (hub text allowed: shown as written, control
+    characters visible), (text, style) pairs and Texts; never read as markup."""
+    line = Text()
+    for part in parts:
+        if isinstance(part, Text):
+            line.append_text(part)
+        elif isinstance(part, tuple):
+            line.append_text(literal(part[0], part[1], multiline=True))
+        else:
+            line.append_text(literal(part, multiline=True))
+    (console or out).print(line, soft_wrap=True)
 
 
 # -- default: open the app ---------------------------------------------------------------------
@@ -172,7 +190,7 @@ def main_callback(
 ) -> None:
     """Open the app for the signed-in user (with no sub-command)."""
     if version:
-        out.print(f"ehub-tui {__version__}")
+        say(f"ehub-tui {__version__}")
         raise typer.Exit(0)
     if ctx.invoked_subcommand is not None:
         return
@@ -204,7 +222,7 @@ def _show_queue(service: Any, as_json: bool) -> None:
     t.add_column("status")
     t.add_column("items", justify="right")
     for st, n in summary.by_status.items():
-        t.add_row(st, str(n))
+        t.add_row(literal(st), str(n))
     out.print(t)
     if summary.queued_by_practice:
         p = Table(title="Queued by practice", title_justify="left")
@@ -212,10 +230,10 @@ def _show_queue(service: Any, as_json: bool) -> None:
         p.add_column("practice")
         p.add_column("queued", justify="right")
         for ods, n in sorted(summary.queued_by_practice.items()):
-            p.add_row(ods, practices.get(ods, "?"), str(n))
+            p.add_row(literal(ods), literal(practices.get(ods, "?")), str(n))
         out.print(p)
     pr = summary.queued_by_priority
-    out.print(
+    say(
         f"Queued: {pr.get(2, 0)} emergency, {pr.get(1, 0)} urgent, {pr.get(0, 0)} routine. "
         f"Open quarantine: {summary.quarantined_open}."
     )
@@ -265,7 +283,7 @@ def demo_cmd(
         if as_json:
             _print_json(result)
         else:
-            out.print(
+            say(
                 f"Demo hub at {db}: {result['practices']} practices, {result['users']} users, "
                 f"{result['new']} new consultations ({result['duplicate']} already there, "
                 f"{result['quarantined']} quarantined)."
@@ -333,7 +351,7 @@ def ingest_cmd(
         else:
             _print_report(report)
             if screened:
-                out.print(f"{screened} new consultation(s) screened for red flags.")
+                say(f"{screened} new consultation(s) screened for red flags.")
         if report.failed_files:
             raise typer.Exit(2)
         if report.quarantined:
@@ -346,7 +364,7 @@ def progress_bar() -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # descriptions name files: not markup
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -364,7 +382,7 @@ def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
         def on_progress(event: str, path: Path, done: int, total: int) -> None:
             if event == "file":
                 progress.update(
-                    task, description=f"ingesting {path.name}", total=total, completed=0
+                    task, description=f"ingesting {one_line(path.name)}", total=total, completed=0
                 )
             else:
                 progress.update(task, completed=done)
@@ -375,8 +393,11 @@ def _ingest_with_progress(ingester: Any, paths: list[Path], show: bool) -> Any:
 def _prescreen(service: Any, show: bool) -> int:
     """Screen every new consultation for SOP red flags (raises their priority)."""
     if service.sops.engine is None:
-        err.print(
-            f"[yellow]not screened for red flags:[/] {service.sops.last_problem}", highlight=False
+        say(
+            ("not screened for red flags:", "yellow"),
+            " ",
+            service.sops.last_problem or "",
+            console=err,
         )
         return 0
     total = 0
@@ -392,15 +413,21 @@ def _print_report(report: Any) -> None:
     for col in ("file", "format", "records", "new", "duplicate", "quarantined"):
         t.add_column(col, justify="left" if col in ("file", "format") else "right")
     for f in report.files:
+        # file names are whatever the sender chose: Text, never markup
         if f.error:
-            t.add_row(f.path, "[red]unreadable[/]", "-", "-", "-", "-")
+            t.add_row(literal(f.path), Text("unreadable", "red"), "-", "-", "-", "-")
         else:
             t.add_row(
-                f.path, f.fmt, str(f.records), str(f.new), str(f.duplicate), str(f.quarantined)
+                literal(f.path),
+                literal(f.fmt),
+                str(f.records),
+                str(f.new),
+                str(f.duplicate),
+                str(f.quarantined),
             )
     d = report.as_dict()["totals"]
     t.add_row(
-        "[bold]total[/]",
+        Text("total", "bold"),
         "",
         str(d["records"]),
         str(d["new"]),
@@ -410,9 +437,12 @@ def _print_report(report: Any) -> None:
     )
     out.print(t)
     for f in report.failed_files:
-        err.print(f"[red]not ingested:[/] {f.error}", highlight=False)
+        say(("not ingested:", "red"), " ", f.error or "", console=err)
     if report.quarantined:
-        err.print(f"{report.quarantined} record(s) quarantined: see `ehub-tui quarantine list`.")
+        say(
+            f"{report.quarantined} record(s) quarantined: see `ehub-tui quarantine list`.",
+            console=err,
+        )
 
 
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp")
@@ -558,13 +588,20 @@ def quarantine_list(
             _print_json(rows)
             return
         if not rows:
-            out.print("No quarantined records." if not all_ else "Quarantine is empty.")
+            say("No quarantined records." if not all_ else "Quarantine is empty.")
             return
         t = Table(title="Quarantine", title_justify="left")
         for col in ("id", "status", "file", "where", "reason"):
             t.add_column(col, overflow="fold")
         for r in rows:
-            t.add_row(str(r["id"]), r["status"], r["source_file"], r["location"], r["reason"])
+            # a reason quotes the record (an id, a practice code): Text, never markup
+            t.add_row(
+                str(r["id"]),
+                literal(r["status"]),
+                literal(r["source_file"]),
+                literal(r["location"]),
+                literal(r["reason"]),
+            )
         out.print(t)
 
 
@@ -592,9 +629,11 @@ def quarantine_show(
             "resolved_at",
             "consultation_id",
         ):
-            out.print(f"[bold]{key}:[/] {_local(row[key])}", highlight=False)
-        out.print("[bold]raw:[/]")
-        out.print(row["raw"], markup=False, highlight=False)
+            say((f"{key}:", "bold"), " ", one_line(_local(row[key])))
+        say(("raw:", "bold"))
+        # the raw record as received: every line of it, its escape sequences shown (␛[2J),
+        # never sent to the terminal
+        say(row["raw"] or "")
 
 
 @quarantine_app.command("retry")
@@ -619,10 +658,10 @@ def quarantine_retry(
             _print_json(results)
         else:
             if not results:
-                out.print("Nothing to retry.")
+                say("Nothing to retry.")
             for r in results:
                 extra = f": {'; '.join(r['problems'])}" if r["problems"] else ""
-                out.print(f"{r['id']}: {r['result']}{extra}", highlight=False)
+                say(f"{r['id']}: {r['result']}{extra}")
         if any(r["result"] == "still_bad" for r in results):
             raise typer.Exit(1)
 
@@ -639,7 +678,7 @@ def quarantine_discard(
         if as_json:
             _print_json({"id": qid, "result": "discarded"})
         else:
-            out.print(f"Quarantined record {qid} discarded.")
+            say(f"Quarantined record {qid} discarded.")
 
 
 # -- audit -------------------------------------------------------------------------------------
@@ -704,7 +743,7 @@ def practices_import(path: Path, as_json: JsonOpt = False) -> None:
         if as_json:
             _print_json({"imported": n})
         else:
-            out.print(f"{n} practices imported.")
+            say(f"{n} practices imported.")
 
 
 @practices_app.command("list")
@@ -719,7 +758,7 @@ def practices_list(as_json: JsonOpt = False) -> None:
         for col in ("ODS", "name", "PCN", "list size"):
             t.add_column(col)
         for r in rows:
-            t.add_row(r.ods_code, r.name, r.pcn_name, f"{r.list_size:,}")
+            t.add_row(literal(r.ods_code), literal(r.name), literal(r.pcn_name), f"{r.list_size:,}")
         out.print(t)
 
 
@@ -743,7 +782,7 @@ def users_add(
         if as_json:
             _print_json(_slots(u))
         else:
-            out.print(f"Added {u.username} ({u.role}).")
+            say(f"Added {u.username} ({u.role}).")
 
 
 @users_app.command("set-role")
@@ -758,7 +797,7 @@ def users_set_role(
         if as_json:
             _print_json(_slots(u))
         else:
-            out.print(f"{u.username} is now a {u.role}.")
+            say(f"{u.username} is now a {u.role}.")
 
 
 @users_app.command("disable")
@@ -773,7 +812,7 @@ def users_disable(
         if as_json:
             _print_json(_slots(u))
         else:
-            out.print(f"{u.username} is {'enabled' if u.active else 'disabled'}.")
+            say(f"{u.username} is {'enabled' if u.active else 'disabled'}.")
 
 
 @users_app.command("list")
@@ -788,7 +827,12 @@ def users_list(as_json: JsonOpt = False) -> None:
         for col in ("user", "name", "role", "active"):
             t.add_column(col)
         for u in rows:
-            t.add_row(u.username, u.display_name, u.role, "yes" if u.active else "no")
+            t.add_row(
+                literal(u.username),
+                literal(u.display_name),
+                literal(u.role),
+                "yes" if u.active else "no",
+            )
         out.print(t)
 
 
@@ -812,7 +856,7 @@ def login_cmd(
         url = settings.database_url
         if forget:
             gone = secrets.forget_password(url)
-            out.print("Password removed." if gone else "No password was stored.")
+            say("Password removed." if gone else "No password was stored.")
             return
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
@@ -824,7 +868,7 @@ def login_cmd(
             secrets.store_password(url, password)
         except Exception as exc:
             raise CliError(f"the OS keyring could not store the password: {exc}") from exc
-        out.print(f"Password stored in the OS keyring for {secrets.account_for(url)}.")
+        say(f"Password stored in the OS keyring for {secrets.account_for(url)}.")
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -859,7 +903,7 @@ def fixtures_generate(
         if as_json:
             _print_json({"written": n, "path": str(out_path), "format": fmt, "seed": seed})
         else:
-            out.print(f"Wrote {n} consultations to {out_path} ({fmt}, seed {seed}).")
+            say(f"Wrote {n} consultations to {out_path} ({fmt}, seed {seed}).")
 
 
 @app.command("upgrade")
@@ -874,7 +918,7 @@ def upgrade_cmd(as_json: JsonOpt = False) -> None:
         if as_json:
             _print_json({"upgraded": changed, "revision": HEAD})
         else:
-            out.print(f"Schema {'upgraded to' if changed else 'already at'} revision {HEAD}.")
+            say(f"Schema {'upgraded to' if changed else 'already at'} revision {HEAD}.")
 
 
 def main() -> None:

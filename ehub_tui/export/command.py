@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import IO, Annotated, Any, cast
 
 import typer
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
+
+from ehub_tui.textsafe import literal, one_line
 
 LONG_RANGE_DAYS = 28  # a progress bar from four weeks on
 
@@ -170,7 +173,7 @@ def summary_tables(ret: Any, width: int = 80) -> list[Table]:
     groups: list[list[tuple[str, list[str]]]] = [[]]
     used = label_width + 4  # the label column, its padding and the outer borders
     for col in columns:
-        need = max(len(col[0]), *(len(c) for c in col[1])) + 3
+        need = max(cell_len(one_line(col[0])), *(cell_len(c) for c in col[1])) + 3
         if groups[-1] and used + need > width:
             groups.append([])
             used = label_width + 4
@@ -193,13 +196,14 @@ def summary_tables(ret: Any, width: int = 80) -> list[Table]:
         t = Table(
             title=Text(title),
             title_justify="left",
-            caption=Text(" · ".join(f"{p.ods_code} {p.name}" for p in names)),
+            # practice names and codes are the hub's data: shown as written, controls visible
+            caption=literal(" · ".join(f"{p.ods_code} {p.name}" for p in names)),
             caption_justify="left",
         )
         t.add_column("", no_wrap=True)
         for code, _ in group:
             t.add_column(
-                Text(code), justify="right", no_wrap=True, style="bold" if code == "All" else ""
+                literal(code), justify="right", no_wrap=True, style="bold" if code == "All" else ""
             )
         for row, (label, _) in enumerate(SUMMARY_COLUMNS):
             t.add_row(label, *(Text(cells[row]) for _, cells in group))
@@ -268,7 +272,9 @@ def export_cmd(
         today = service.today()
         first, last = resolve_range(day, start, end, today)
         if last == today and not as_json:
-            err.print("[yellow]note:[/] today is not over: its figures are so far.")
+            err.print(
+                Text.assemble(("note:", "yellow"), " today is not over: its figures are so far.")
+            )
         days = (last - first).days + 1
         path: Path | None = None
         if out_path not in (None, "-") and not summary:
@@ -316,10 +322,10 @@ def export_cmd(
             _print_json(info)
         else:
             out.print(
-                f"Wrote {rows:,} rows ({len(ret.practices)} practice(s), {first} to {last}) "
-                f"to {path}.",
-                highlight=False,
-                markup=False,
+                literal(
+                    f"Wrote {rows:,} rows ({len(ret.practices)} practice(s), {first} to {last}) "
+                    f"to {path}."
+                ),
                 soft_wrap=True,
             )
 

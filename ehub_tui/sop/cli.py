@@ -10,7 +10,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.tree import Tree
+
+from ehub_tui.textsafe import literal, one_line
 
 sops_app = typer.Typer(help="SOP rules: check, test and explain them before they guide anyone.")
 out = Console()
@@ -44,13 +47,26 @@ def _paths(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [default_sops_dir()]
 
 
+def line(*parts: str | tuple[str, str]) -> Text:
+    """One line of plain strings and (text, style) pairs. The strings may be SOP or hub text
+    (a file name, a YAML snippet, a patient's answer): shown as written, never as markup, their
+    control characters visible."""
+    out = Text()
+    for part in parts:
+        text, style = part if isinstance(part, tuple) else (part, "")
+        out.append_text(literal(text, style, multiline=True))
+    return out
+
+
+def _error(message: str) -> None:
+    err.print(line(("error:", "red"), " ", message), soft_wrap=True)
+
+
 def _print_problems(problems: list[Any]) -> None:
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
         err.print(
-            f"{p.file}:{p.line}:{p.col}: [{colour}]{p.severity}[/]: {p.message}",
-            highlight=False,
-            markup=True,
+            line(f"{p.file}:{p.line}:{p.col}: ", (p.severity, colour), f": {p.message}"),
             soft_wrap=True,
         )
 
@@ -92,7 +108,10 @@ def validate_cmd(
     else:
         _print_problems(s.problems)
         out.print(
-            f"{len(s.sops)} SOP(s) loaded: {len(s.errors)} error(s), {len(s.warnings)} warning(s)."
+            line(
+                f"{len(s.sops)} SOP(s) loaded: {len(s.errors)} error(s), "
+                f"{len(s.warnings)} warning(s)."
+            )
         )
     raise typer.Exit(code)
 
@@ -112,7 +131,7 @@ def test_cmd(paths: PathsArg = None, as_json: JsonOpt = False) -> None:
             )
         else:
             _print_problems(s.errors)
-            err.print("SOPs have errors: fix them first (ehub-tui sops validate).")
+            err.print(line("SOPs have errors: fix them first (ehub-tui sops validate)."))
         raise typer.Exit(2)
     report = run_tests(s)
     if as_json:
@@ -122,26 +141,31 @@ def test_cmd(paths: PathsArg = None, as_json: JsonOpt = False) -> None:
 
     for r in report.failed:
         err.print(
-            f"{r.case.file}:{r.case.mark.line}: [red]FAIL[/] {r.case.id}: " + "; ".join(r.failures),
-            highlight=False,
+            line(
+                f"{r.case.file}:{r.case.mark.line}: ",
+                ("FAIL", "red"),
+                f" {r.case.id}: " + "; ".join(r.failures),
+            ),
             soft_wrap=True,
         )
     _print_problems(report.problems)
     for msg in report.boundary_failures + report.random_failures:
-        err.print(f"[red]FAIL[/] {msg}", highlight=False, soft_wrap=True)
+        err.print(line(("FAIL", "red"), f" {msg}"), soft_wrap=True)
     t = Table(title="SOP coverage", title_justify="left")
     for col in ("SOP", "routes covered", "red flags covered"):
         t.add_column(col)
     for sop_id, cov in report.coverage.items():
         rc = sum(1 for v in cov["routes"].values() if v)
         fc = sum(1 for v in cov["red_flags"].values() if v)
-        t.add_row(sop_id, f"{rc}/{len(cov['routes'])}", f"{fc}/{len(cov['red_flags'])}")
+        t.add_row(literal(sop_id), f"{rc}/{len(cov['routes'])}", f"{fc}/{len(cov['red_flags'])}")
     out.print(t)
     passed = len(report.results) - len(report.failed)
     out.print(
-        f"{passed} passed, {len(report.failed)} failed "
-        f"({report.boundary_checked} boundary checks, {report.random_runs} random-answer "
-        f"runs)."
+        line(
+            f"{passed} passed, {len(report.failed)} failed "
+            f"({report.boundary_checked} boundary checks, {report.random_runs} random-answer "
+            f"runs)."
+        )
     )
     raise typer.Exit(0 if report.ok else 1)
 
@@ -166,12 +190,12 @@ def explain_cmd(
     from ehub_tui.sop.testing import load_cases
 
     if (consultation is None) == (case is None):
-        err.print("[red]error:[/] give a consultation id or --case FILE#CASE (one of them)")
+        _error("give a consultation id or --case FILE#CASE (one of them)")
         raise typer.Exit(2)
     answers: dict[str, str] = {}
     for a in answer or []:
         if "=" not in a:
-            err.print(f"[red]error:[/] --answer {a!r}: use question=answer")
+            _error(f"--answer {a!r}: use question=answer")
             raise typer.Exit(2)
         k, v = a.split("=", 1)
         answers[k.strip()] = v.strip()
@@ -188,7 +212,7 @@ def explain_cmd(
             raise typer.Exit(2)
         found = next((c for c in cases if c.id == cid), None)
         if found is None:
-            err.print(f"[red]error:[/] no case {cid!r} in {file}")
+            _error(f"no case {cid!r} in {file}")
             raise typer.Exit(2)
         data, today = found.consultation, found.today
         answers = {**found.answers, **answers}
@@ -207,43 +231,60 @@ def explain_cmd(
 
 
 def decision_tree(d: Any, title: str) -> Tree:
-    """A readable Rich tree of a decision and its trace."""
+    """A readable Rich tree of a decision and its trace. Every label is a ``Text`` built by
+    ``line``: the answers and actual values come from the consultation (supplier text) and the
+    rest from SOP files, so none of it is ever read as markup."""
     root = Tree(
-        f"[bold]{title}[/] — engine {d.engine_version}; SOPs: "
-        + ", ".join(f"{s.id} {s.version}" for s in d.sops)
+        line(
+            (title, "bold"),
+            f" — engine {d.engine_version}; SOPs: "
+            + ", ".join(f"{s.id} {s.version}" for s in d.sops),
+        )
     )
     flags = root.add(
-        f"[bold red]Red flags ({len(d.red_flags)})[/]" if d.red_flags else "[green]No red flags[/]"
+        line((f"Red flags ({len(d.red_flags)})", "bold red"))
+        if d.red_flags
+        else line(("No red flags", "green"))
     )
     for f in d.red_flags:
-        flags.add(f"[red]{f.level.upper()}[/] {f.id}: {f.say} → {f.action}")
+        flags.add(line((f.level.upper(), "red"), f" {f.id}: {f.say} → {f.action}"))
     if d.next_question:
         root.add(
-            f"[bold]Next question:[/] {d.next_question.text} "
-            f"({' / '.join(d.next_question.answers)})"
+            line(
+                ("Next question:", "bold"),
+                f" {d.next_question.text} ({' / '.join(d.next_question.answers)})",
+            )
         )
     if d.answered:
         ans = root.add("Answered")
         for k, v in d.answered.items():
-            ans.add(f"{k} = {v}")
+            ans.add(line(one_line(f"{k} = {v}")))
     if d.route:
         r = d.route
         label = "Suggested route (provisional)" if d.provisional else "Suggested route"
         node = root.add(
-            f"[bold green]{label}:[/] {r.id} — {r.category} → {r.destination} "
-            f"({r.urgency}{', SNOMED ' + r.snomed if r.snomed else ''})"
+            line(
+                (f"{label}:", "bold green"),
+                f" {r.id} — {r.category} → {r.destination} "
+                f"({r.urgency}{', SNOMED ' + r.snomed if r.snomed else ''})",
+            )
         )
-        node.add(f"because: {r.because}")
+        node.add(line(f"because: {r.because}"))
     if d.why_not:
         wn = root.add("Why not")
         for w in d.why_not:
-            wn.add(f"{w.route}: " + "; ".join(w.failed))
+            wn.add(line(f"{w.route}: " + "; ".join(w.failed)))
     tr = root.add("Trace")
     for t in d.trace:
-        mark = "[green]✓[/]" if t.matched else "[dim]✗[/]"
-        rule = tr.add(f"{mark} {t.rule} [dim]({t.sop_id})[/]")
+        mark = ("✓", "green") if t.matched else ("✗", "dim")
+        rule = tr.add(line(mark, f" {t.rule} ", (f"({t.sop_id})", "dim")))
         for cond, fld, op, exp, act, res in t.steps:
-            rule.add(f"{'✓' if res else '✗'} {fld} {op} {exp!r} — actual {act!r} [dim]{cond}[/]")
+            rule.add(
+                line(
+                    one_line(f"{'✓' if res else '✗'} {fld} {op} {exp!r} — actual {act!r} "),
+                    (one_line(cond), "dim"),
+                )
+            )
     return root
 
 
@@ -261,4 +302,4 @@ def schema_cmd(
         sys.stdout.write(text)
     else:
         out_path.write_text(text, encoding="utf-8")
-        out.print(f"Schema written to {out_path}.")
+        out.print(line(f"Schema written to {out_path}."))

@@ -1,32 +1,31 @@
-"""Small display helpers shared by the screens (UK local time, due times, ages)."""
+"""Small display helpers shared by the screens (UK local time, due times, ages, safe text)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ehub_tui.domain.clock import LONDON
 
-_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x200E, 0x200F}
+# hub text is made safe in one place for the CLI and the screens alike (ehub_tui/textsafe.py);
+# the screens import these names from here
+from ehub_tui.textsafe import fit, literal, one_line, visible, visible_text
 
-
-def _picture(code: int) -> str:
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL…
-    if code == 0x7F:
-        return "␡"
-    return "\ufffd"  # C1 controls and bidi overrides
-
-
-_VISIBLE = {
-    c: _picture(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI] if c not in (9, 10)
-}
-
-
-def visible(text: str) -> str:
-    """Text from a record as plain characters: control characters (ESC, BEL, C1…) and bidi
-    overrides become visible symbols, one for one (so character offsets still line up), and can
-    never drive the terminal or reorder what the navigator reads. Newlines and tabs stay."""
-    return text.translate(_VISIBLE)
+__all__ = [
+    "age_sex",
+    "age_years",
+    "due_text",
+    "fit",
+    "literal",
+    "local",
+    "notify",
+    "one_line",
+    "short_time",
+    "span",
+    "template_words",
+    "visible",
+    "visible_text",
+]
 
 
 def local(dt: datetime) -> datetime:
@@ -86,3 +85,10 @@ def age_sex(dob: date, sex: str, today: date) -> str:
 def template_words(template: str | None) -> str:
     """``sore_throat`` → ``sore throat``."""
     return (template or "—").replace("_", " ")
+
+
+def notify(node: Any, message: str, *, title: str = "", **kwargs: Any) -> None:
+    """A toast that may quote hub text (a name, a reason, an error from the hub): shown as
+    written, never as markup (no ``[@click=…]`` actions, no ``[/b]`` crash), its control
+    characters visible."""
+    node.notify(visible(message), title=one_line(title), markup=False, **kwargs)

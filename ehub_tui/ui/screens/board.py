@@ -17,7 +17,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from ehub_tui.ui.format import due_text, local, span, template_words
+from ehub_tui.ui.format import (
+    due_text,
+    literal,
+    local,
+    notify,
+    one_line,
+    span,
+    template_words,
+    visible_text,
+)
 
 if TYPE_CHECKING:
     from ehub_tui.store.board import Board, OpenItem
@@ -28,7 +37,11 @@ ONLINE = timedelta(minutes=2)
 
 def sync_table(table: DataTable[Any], rows: list[tuple[str, tuple[Any, ...]]]) -> None:
     """Make the table show ``rows`` (key, cells): cells update in place when the keys and their
-    order are unchanged; otherwise the rows are rebuilt, keeping the cursor on the same key."""
+    order are unchanged; otherwise the rows are rebuilt, keeping the cursor on the same key.
+
+    A str cell would be read as markup by the DataTable (``[/b]`` in a username or a practice
+    code raised an error): every str becomes a ``Text`` of one visible line first."""
+    rows = [(k, tuple(literal(c) if isinstance(c, str) else c for c in cells)) for k, cells in rows]
     keys = [k for k, _ in rows]
     current = [str(r.value) for r in table.rows]
     if keys == current:
@@ -74,7 +87,10 @@ class BoardScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line() + " · supervisor board", id="topbar")
+        yield Static(
+            visible_text(self.ehub.title_line() + " · supervisor board", multiline=False),
+            id="topbar",
+        )
         yield Static("", id="headline")
         with Horizontal(id="board"):
             with Vertical(id="board-left"):
@@ -134,7 +150,7 @@ class BoardScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self._fetching = False
-        self.notify(f"Board not updated: {message}", severity="warning", timeout=4)
+        notify(self, f"Board not updated: {message}", severity="warning", timeout=4)
         self.set_timer(max(self.interval, 5.0), self._fetch)
 
     def _show(self, board: Board) -> None:
@@ -248,16 +264,21 @@ class BoardScreen(Screen[None]):
             reason = e["body"].get("reason") if isinstance(e["body"], dict) else None
             why = f" — {reason}" if reason else ""
             lines.append(
-                f"{local(e['at']).strftime('%H:%M:%S')} {e['actor']} {e['action']}{item}{why}"
+                one_line(
+                    f"{local(e['at']).strftime('%H:%M:%S')} {e['actor']} {e['action']}{item}{why}"
+                )
             )
-        self.query_one("#events", Static).update("\n".join(lines) or "No events yet.")
+        # actors and reasons are the hub's text: a Text of visible lines, never markup
+        self.query_one("#events", Static).update(
+            literal("\n".join(lines) or "No events yet.", multiline=True)
+        )
 
     # -- actions ---------------------------------------------------------------------------------
 
     def _selected(self) -> OpenItem | None:
         table = self.query_one("#items", DataTable)
         if self.board is None or not table.row_count:
-            self.notify("No item selected.", severity="warning")
+            notify(self, "No item selected.", severity="warning")
             return None
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         return next((i for i in self.board.items if str(i.id) == key), None)
@@ -278,9 +299,9 @@ class BoardScreen(Screen[None]):
         try:
             message = run(reason)
         except StoreError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            self.app.call_from_thread(notify, self, str(exc), severity="error", timeout=8)
             return
-        self.app.call_from_thread(self.notify, message, timeout=4)
+        self.app.call_from_thread(notify, self, message, timeout=4)
 
     def action_reassign(self) -> None:
         item = self._selected()
@@ -302,7 +323,7 @@ class BoardScreen(Screen[None]):
                 )
             )
         if not options:
-            self.notify("Nobody else can take it.", severity="warning")
+            notify(self, "Nobody else can take it.", severity="warning")
             return
 
         def picked(user: str | None) -> None:
@@ -322,7 +343,7 @@ class BoardScreen(Screen[None]):
         if item is None:
             return
         if item.status != "claimed":
-            self.notify(f"#{item.id} is not held by anyone.", severity="warning")
+            notify(self, f"#{item.id} is not held by anyone.", severity="warning")
             return
 
         def run(why: str) -> str:

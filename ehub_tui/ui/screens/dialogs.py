@@ -1,4 +1,7 @@
-"""Typed modal dialogs: each asks one question and dismisses with the answer (None = cancel)."""
+"""Typed modal dialogs: each asks one question and dismisses with the answer (None = cancel).
+
+Titles, bodies and options often quote the hub's text (a flag's words, a user's name, a route):
+each is put on screen as a ``Text`` through ``literal`` (never markup, controls visible)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
+
+from ehub_tui.ui.format import literal, notify, visible
 
 
 class ReasonDialog(ModalScreen[str | None]):
@@ -23,8 +28,12 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Input(value=self.initial, placeholder=self.placeholder, id="reason")
+            yield Label(literal(self.title_text), classes="dialog-title")
+            yield Input(
+                value=visible(self.initial, multiline=False),
+                placeholder=visible(self.placeholder, multiline=False),
+                id="reason",
+            )
             yield Label("enter to confirm · escape to cancel", classes="dialog-help")
 
     def on_mount(self) -> None:
@@ -34,7 +43,7 @@ class ReasonDialog(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         if not value:
-            self.notify("A reason is needed.", severity="warning")
+            notify(self, "A reason is needed.", severity="warning")
             return
         self.dismiss(value)
 
@@ -54,8 +63,8 @@ class PickDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(label, id=oid) for oid, label in self.options])
+            yield Label(literal(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(literal(label), id=oid) for oid, label in self.options])
             yield Label("↑↓ to choose · enter to pick · escape to cancel", classes="dialog-help")
 
     def on_mount(self) -> None:
@@ -79,11 +88,13 @@ class TextDialog(ModalScreen[str | None]):
     def __init__(self, title: str, text: str = "") -> None:
         super().__init__()
         self.title_text = title
-        self.text = text
+        # the text may hold the hub's data (a patient's name in a message): its control
+        # characters are shown (and kept, if saved) as visible symbols, never sent to the terminal
+        self.text = visible(text)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(literal(self.title_text), classes="dialog-title")
             yield TextArea(self.text, id="text", soft_wrap=True)
             yield Label("ctrl+s to save · escape to cancel", classes="dialog-help")
 
@@ -99,7 +110,8 @@ class TextDialog(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         if self.query_one(TextArea).text != self.text and not self._warned:
             self._warned = True
-            self.notify(
+            notify(
+                self,
                 "Press escape again to throw away your changes, or ctrl+s to save.",
                 severity="warning",
                 timeout=5,
@@ -123,8 +135,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.body)
+            yield Label(literal(self.title_text), classes="dialog-title")
+            yield Label(literal(self.body, multiline=True))
             yield Label("enter to confirm · escape to cancel", classes="dialog-help")
 
     def action_yes(self) -> None:

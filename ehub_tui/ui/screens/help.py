@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
+
+from ehub_tui.ui.format import literal, one_line
 
 GENERAL = [
     ("ctrl+p", "command palette: every action by name"),
@@ -53,11 +56,17 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog dialog-tall", id="help"):
-            yield Label(f"Help — {self.title_text}", classes="dialog-title")
-            yield Static(self.intro, classes="help-intro")
+            yield Label(literal(f"Help — {self.title_text}"), classes="dialog-title")
+            # Text, not markup: the intro quotes commands and names ("[...]" is only text)
+            yield Static(literal(self.intro, multiline=True), classes="help-intro")
             lines = binding_lines(self.for_screen) + self.extra + GENERAL
             width = max(len(k) for k, _ in lines) + 2
-            body = "\n".join(f"[b]{k.ljust(width)}[/b]{d}" for k, d in lines)
+            body = Text()
+            for i, (k, d) in enumerate(lines):
+                if i:
+                    body.append("\n")
+                body.append(one_line(k).ljust(width), "bold")
+                body.append(one_line(d))
             yield Static(body, id="help-keys")
             yield Label("escape to close", classes="dialog-help")
 

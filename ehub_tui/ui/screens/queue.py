@@ -6,7 +6,6 @@ import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from ehub_tui.store.views import QueueFilter, QueueRow
-from ehub_tui.ui.format import visible
+from ehub_tui.ui.format import literal, notify, visible_text
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -75,7 +74,7 @@ class QueueScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line(), id="topbar")
+        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
         yield Tabs(*[Tab(VIEW_LABELS[v], id=v) for v in VIEW_LABELS], id="views")
         with Horizontal(id="filterbar"):
             yield Label("", id="filters")
@@ -174,13 +173,13 @@ class QueueScreen(Screen[None]):
         if f.due_before:
             parts.append("due within 1 h")
         if f.search:
-            parts.append(f"“{f.search}”")
+            parts.append(f"“{f.search}”")  # typed by the user: shown as typed (Text below)
         text = (
             "Filters: " + ", ".join(parts) + "  (x clears)"
             if parts
             else ("All items · p practice · t type · u urgent · d due soon · / search")
         )
-        self.query_one("#filters", Label).update(text)
+        self.query_one("#filters", Label).update(literal(text))
 
     def _empty_text(self) -> str:
         if self.filters.active:
@@ -239,11 +238,9 @@ class QueueScreen(Screen[None]):
         flags = f" · supplier flags: {', '.join(row.supplier_flags)}" if row.supplier_flags else ""
         # supplier text: shown as written, never read as markup or terminal control
         detail.update(
-            Text(
-                visible(
-                    f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
-                    f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
-                )
+            literal(
+                f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
+                f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
             )
         )
 
@@ -260,7 +257,7 @@ class QueueScreen(Screen[None]):
         if row is None or self._busy:
             return
         if self.view == "done":
-            self.notify(f"#{row.id} is completed ({row.route}).", timeout=4)
+            notify(self, f"#{row.id} is completed ({row.route}).", timeout=4)
             return
         self._busy = True
         self._claim(row.id, resume=self.view == "mine")
@@ -295,7 +292,7 @@ class QueueScreen(Screen[None]):
     def _claimed(self, got: Any, problem: str | None) -> None:
         self._busy = False
         if got is None:
-            self.notify(problem or "Nothing to claim.", severity="warning", timeout=5)
+            notify(self, problem or "Nothing to claim.", severity="warning", timeout=5)
             self.reload()
             return
         from ehub_tui.ui.screens.triage import TriageScreen

@@ -7,7 +7,8 @@ thread worker. A period that includes today refreshes every 30 s: a one-shot tim
 after each fetch, so two fetches never overlap.
 
 Text from the hub (practice names, error messages) is only ever put on screen as ``rich.text.Text``
-(or escaped), never inside a markup string, so a name like ``Castle [/b] Hill`` shows as written.
+made visible (``ui.format.literal``), never inside a markup string, so a name like
+``Castle [/b] Hill`` shows as written and ``\x1b[2J`` in it as ``␛[2J``.
 A manager (no queue work) gets this screen as the app's first screen (``home``): there esc and q
 quit the app rather than going back to a queue they may not see.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
@@ -29,7 +31,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from ehub_tui.export.report import PERIOD_LABELS, PERIODS, SUMMARY_COLUMNS, figure
-from ehub_tui.ui.format import local, span
+from ehub_tui.ui.format import fit, literal, local, one_line, span, visible_text
 
 if TYPE_CHECKING:
     from ehub_tui.export.report import PracticeLine, Report
@@ -168,17 +170,24 @@ def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
         if isinstance(v, int | float)
     ]
     scale = max(shares, default=0.0) or 100.0
-    name_w = min(20, max(len(p.name) for p in practices))
-    code_w = max(len(p.ods_code) for p in practices)
+    # names and codes are the hub's data: one visible line each, fitted by terminal cells
+    names = {p.ods_code: one_line(p.name) for p in practices}
+    codes = {p.ods_code: one_line(p.ods_code) for p in practices}
+    name_w = min(20, max(cell_len(n) for n in names.values()))
+    code_w = max(cell_len(c) for c in codes.values())
     t = Text()
     for i, p in enumerate(practices):
         hub, lst = p.values.get("HUB_SHARE_PCT"), p.values.get("LIST_SHARE_PCT")
         ratio = p.values.get("EQUITY_RATIO")
         over = overused(p)
-        name = p.name if len(p.name) <= name_w else p.name[: name_w - 1] + "…"
+        name = names[p.ods_code]
+        name = name if cell_len(name) <= name_w else fit(name, name_w - 1) + "…"
         if i:
             t.append("\n")
-        t.append(f"{p.ods_code:<{code_w}} {name:<{name_w}} ", style="bold" if over else "")
+        t.append(
+            f"{fit(codes[p.ods_code], code_w)} {fit(name, name_w)} ",
+            style="bold" if over else "",
+        )
         t.append("hub  ", style="dim")
         hub_units = float(hub) / scale * width if isinstance(hub, int | float) else 0.0
         t.append(hbar(hub_units, width), style="bold red" if over else "cyan")
@@ -208,7 +217,9 @@ def practice_table(report: Report) -> tuple[list[Text], list[list[Text]]]:
     header = [Text("")]
     if both:
         header.append(Text(" All", style="bold", justify="right"))
-    header += [Text(f" {p.ods_code}", justify="right") for p in report.practices]
+    header += [literal(f" {p.ods_code}") for p in report.practices]
+    for cell in header[1:]:
+        cell.justify = "right"
     rows = []
     for label, key in SUMMARY_COLUMNS:
         cells = [Text(f" {figure(p.values.get(key))}", justify="right") for p in report.practices]
@@ -347,7 +358,9 @@ class ReportsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line() + " · reports", id="topbar")  # a Text
+        yield Static(
+            visible_text(self.ehub.title_line() + " · reports", multiline=False), id="topbar"
+        )
         yield Tabs(*[Tab(TAB_LABELS[p], id=p) for p in PERIODS], id="periods", active=self.period)
         yield Static("", id="report-status")
         yield Static("", id="report-error")
@@ -456,7 +469,7 @@ class ReportsScreen(Screen[None]):
         self.error = message
         error = self.query_one("#report-error", Static)
         # the message is the hub's text: a Text, so "[/x]" in it is shown, not parsed
-        error.update(Text(f"Figures not updated: {message.rstrip('.')}. Press r to try again."))
+        error.update(literal(f"Figures not updated: {message.rstrip('.')}. Press r to try again."))
         error.display = True
         if self.report is not None and self.report.period != period:
             self.report = None  # another period's figures: not shown under this one's name
@@ -516,7 +529,7 @@ class ReportsScreen(Screen[None]):
             self.call_after_refresh(self._fit_table, scroll_x)
         # the names are the hub's data: Text, never markup
         names = " · ".join(f"{p.ods_code} {p.name}" for p in r.practices)
-        self.query_one("#report-names", Static).update(Text(names or NO_PRACTICES, style="dim"))
+        self.query_one("#report-names", Static).update(literal(names or NO_PRACTICES, "dim"))
         received = sum(r.arrivals_by_hour)
         busiest = busiest_hour(r.arrivals_by_hour)
         days = (r.last - r.first).days + 1

@@ -23,6 +23,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ehub_tui.ui.format import literal, notify, visible_text
+
 if TYPE_CHECKING:
     from ehub_tui.sop.authoring import SopStatus
     from ehub_tui.sop.loader import Problem
@@ -127,7 +129,7 @@ class SopAuthorScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line(), id="topbar")
+        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
         yield Static("Checking the SOPs…", id="sop-summary")
         yield Static("", id="sop-approvers")
         table: DataTable[Any] = DataTable(id="sop-table", cursor_type="row", zebra_stripes=False)
@@ -176,7 +178,7 @@ class SopAuthorScreen(Screen[None]):
 
     def _overview_failed(self, exc: Exception) -> None:
         self.query_one("#sop-summary", Static).update("The SOPs could not be checked.")
-        self.notify(f"Could not check the SOPs: {exc}", severity="error", timeout=10)
+        notify(self, f"Could not check the SOPs: {exc}", severity="error", timeout=10)
 
     def _show(
         self, rows: list[SopStatus], note: tuple[Path, str] | None = None, announce: bool = False
@@ -205,17 +207,18 @@ class SopAuthorScreen(Screen[None]):
             path, happened = note
             row = next((r for r in rows if r.file == path), None)
             if row is None:
-                self.notify(f"{happened} {path.name} is no longer there.", severity="warning")
+                notify(self, f"{happened} {path.name} is no longer there.", severity="warning")
             else:
                 message, severity = verdict(row)
-                self.notify(f"{happened} {message}", severity=severity, timeout=8)
+                notify(self, f"{happened} {message}", severity=severity, timeout=8)
         elif announce:
             bad = [r for r in rows if r.errors]
             failing = [r for r in rows if not r.errors and not r.tests_ok]
             if not bad and not failing:
-                self.notify(f"Checked {len(rows)} SOP(s): all valid and tested.", timeout=5)
+                notify(self, f"Checked {len(rows)} SOP(s): all valid and tested.", timeout=5)
             else:
-                self.notify(
+                notify(
+                    self,
                     f"Checked {len(rows)} SOP(s): {len(bad)} with errors, {len(failing)} with "
                     "tests failing or not run.",
                     severity="error" if bad else "warning",
@@ -224,18 +227,20 @@ class SopAuthorScreen(Screen[None]):
 
     @staticmethod
     def _cells(r: SopStatus) -> list[Text]:
+        """The row's cells: file names and versions are whatever the files say, so each is a
+        Text of one visible line (never markup)."""
         ew = Text(f"{r.errors}/{r.warnings}")
         if r.errors:
             ew.stylize("bold red")
         elif r.warnings:
             ew.stylize("yellow")
         return [
-            Text(r.name),
-            Text(r.version or "—"),
-            Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+            literal(r.name),
+            literal(r.version or "—"),
+            literal(r.status, STATUS_STYLE.get(r.status, "")),
             ew,
-            Text(r.tests, style="green" if r.tests_ok else "red"),
-            Text(r.publication, style=HUB_STYLE.get(r.publication, "")),
+            literal(r.tests, "green" if r.tests_ok else "red"),
+            literal(r.publication, HUB_STYLE.get(r.publication, "")),
         ]
 
     def _summary(self) -> None:
@@ -258,10 +263,10 @@ class SopAuthorScreen(Screen[None]):
             who = ", ".join(self.approvers)
         else:
             who = "no clinical approver yet (an admin adds one: role clinical_approver)"
-        self.query_one("#sop-summary", Static).update(text)
-        self.query_one("#sop-approvers", Static).update(
-            Text(f" Who may publish: {who}", style="dim", overflow="ellipsis", no_wrap=True)
-        )
+        self.query_one("#sop-summary", Static).update(literal(text))  # a folder name: Text
+        approvers = literal(f" Who may publish: {who}", "dim")
+        approvers.overflow, approvers.no_wrap = "ellipsis", True
+        self.query_one("#sop-approvers", Static).update(approvers)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_problems()
@@ -279,7 +284,9 @@ class SopAuthorScreen(Screen[None]):
             body.update("")
             return
         name = row.name + (f" — {row.title}" if row.title else "")
-        title.update(Text(name, overflow="ellipsis", no_wrap=True))
+        shown = literal(name)
+        shown.overflow, shown.no_wrap = "ellipsis", True
+        title.update(shown)
         out = Text()
         if not row.problems:
             out.append("Valid: no errors or warnings.\n", style="green")
@@ -296,7 +303,8 @@ class SopAuthorScreen(Screen[None]):
         if row.review_by:
             out.append(f"Review by: {row.review_by.isoformat()}\n")
         out.append_text(self._hub_text(row))
-        body.update(out)
+        # problems quote the files (YAML text, names): shown as written, controls visible
+        body.update(visible_text(out))
 
     def _hub_text(self, row: SopStatus) -> Text:
         """Where the file stands in the hub, and what may be done with it."""
@@ -355,7 +363,8 @@ class SopAuthorScreen(Screen[None]):
             return
         command = editor_command()
         if command is None:
-            self.notify(
+            notify(
+                self,
                 "No editor found: set $EDITOR (for example EDITOR=nano) and start ehub-tui again.",
                 severity="error",
                 timeout=10,
@@ -371,7 +380,8 @@ class SopAuthorScreen(Screen[None]):
             with self.app.suspend():
                 result = subprocess.run([*command, str(path)], check=False)
         except SuspendNotSupported:
-            self.notify(
+            notify(
+                self,
                 f"This terminal cannot hand over to an editor: edit {path} in another window, "
                 "then press v to check it.",
                 severity="warning",
@@ -379,7 +389,8 @@ class SopAuthorScreen(Screen[None]):
             )
             return
         except OSError as exc:
-            self.notify(
+            notify(
+                self,
                 f"Could not start the editor {command[0]!r}: {exc.strerror or exc}. "
                 "Check $VISUAL / $EDITOR.",
                 severity="error",
@@ -407,12 +418,12 @@ class SopAuthorScreen(Screen[None]):
 
     def _edit_failed(self, message: str) -> None:
         self.busy = False
-        self.notify(message, severity="error", timeout=10)
+        notify(self, message, severity="error", timeout=10)
 
     def _edited(self, path: Path, before: str | None, code: int) -> None:
         self.busy = False
         if code != 0:
-            self.notify(f"The editor exited with status {code}.", severity="warning", timeout=6)
+            notify(self, f"The editor exited with status {code}.", severity="warning", timeout=6)
         happened = "Saved:" if _digest(path) != before else "No changes:"
         self.query_one("#sop-summary", Static).update("Checking the SOPs…")
         self.refresh_overview(note=(path, happened))
@@ -423,7 +434,7 @@ class SopAuthorScreen(Screen[None]):
             return
         why = row.why_not_publishable()
         if why is not None:
-            self.notify(why, title="Not submitted", severity="warning", timeout=10)
+            notify(self, why, title="Not submitted", severity="warning", timeout=10)
             return
         self.busy = True
         self._submit(row.file)
@@ -440,10 +451,11 @@ class SopAuthorScreen(Screen[None]):
     def _submitted(self, prepared: Any, problem: str | None) -> None:
         self.busy = False
         if prepared is None:
-            self.notify(problem or "Not submitted.", title="Not submitted", severity="error")
+            notify(self, problem or "Not submitted.", title="Not submitted", severity="error")
         else:
             who = ", ".join(self.approvers) or "a clinical approver"
-            self.notify(
+            notify(
+                self,
                 f"{prepared.sop_id} {prepared.version} is submitted: {who} may publish it.",
                 title="Submitted",
                 timeout=10,
@@ -458,7 +470,7 @@ class SopAuthorScreen(Screen[None]):
             return
         why = row.why_not_publishable()
         if why is not None:
-            self.notify(why, title="Not published", severity="warning", timeout=10)
+            notify(self, why, title="Not published", severity="warning", timeout=10)
             return
         user = self.ehub.service.user
         who = f"{user.display_name or user.username} ({user.username})" if user else "you"
@@ -497,11 +509,16 @@ class SopAuthorScreen(Screen[None]):
     def _published(self, result: Any, problem: str | None) -> None:
         self.busy = False
         if result is None:
-            self.notify(
-                problem or "Not published.", title="Not published", severity="error", timeout=15
+            notify(
+                self,
+                problem or "Not published.",
+                title="Not published",
+                severity="error",
+                timeout=15,
             )
         else:
-            self.notify(
+            notify(
+                self,
                 f"{result.sop_id} {result.version} is published, approved by "
                 f"{result.approved_by} (sha256 {result.sha256[:12]}…). Every app takes it at its "
                 "next check.",
@@ -509,7 +526,7 @@ class SopAuthorScreen(Screen[None]):
                 timeout=10,
             )
             if result.note:
-                self.notify(result.note, title="The file", severity="warning", timeout=10)
+                notify(self, result.note, title="The file", severity="warning", timeout=10)
             self.ehub.start_sops()
             self.ehub._reload_sops()  # this app takes the new set now
         self.refresh_overview()

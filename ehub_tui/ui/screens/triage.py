@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,11 +25,15 @@ from ehub_tui.sop.messages import message_context, render_message
 from ehub_tui.ui.format import (
     age_sex,
     due_text,
+    literal,
     local,
+    notify,
+    one_line,
     short_time,
     span,
     template_words,
     visible,
+    visible_text,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +98,7 @@ class TriageScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self.ehub.title_line(), id="topbar")
+        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
         yield Static("", id="banner")
         yield Static("", id="lost")
         with Horizontal(id="triage"):
@@ -199,20 +202,20 @@ class TriageScreen(Screen[None]):
         it = self.item
         now = self.ehub.now()
         name = f"{it.get('given_name', '')} {it.get('family_name', '')}".strip()
-        practice = self.ehub.service.practice_name(it["practice_ods"])
+        practice = one_line(self.ehub.service.practice_name(it["practice_ods"]))
         due, style = due_text(it["due_by"], now)
         due_local = local(it["due_by"])
         fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
         due_part = f"due {due_local.strftime(fmt)} ({due}"
         due_part += " overdue)" if due.startswith("-") else " left)"
-        name = visible(name)
+        name = one_line(name)  # the patient's name as written: one line, its controls visible
         text = Text()
         text.append(f" {name} ", "bold")
         text.append(f"· NHS {format_nhs_number(it['nhs_number'])} · ")
         text.append(f"{age_sex(it['date_of_birth'], it['sex'], local(now).date())} · {practice}\n")
         text.append(f" #{it['id']} · on screen {span_secs(self.handling_seconds())} · ")
         text.append(due_part, style or "")
-        self.query_one("#banner", Static).update(text)
+        self.query_one("#banner", Static).update(visible_text(text))
 
     def _render_request(self) -> None:
         it = self.item
@@ -221,21 +224,24 @@ class TriageScreen(Screen[None]):
         # every text from the record goes through visible(): shown as written, never as markup
         # (Text, not a markup string) and never as terminal control (escape codes become ␛)
         out.append(
-            visible(f"{it['request_type'].title()} request · {template_words(it['template'])}\n"),
+            one_line(f"{it['request_type'].title()} request · {template_words(it['template'])}")
+            + "\n",
             "bold",
         )
-        out.append(visible(f"via {it['source']} · received {short_time(it['received_at'], now)}\n"))
+        out.append(one_line(f"via {it['source']} · received {short_time(it['received_at'], now)}"))
+        out.append("\n")
         if it.get("supplier_flags"):
             out.append(
-                visible(f"Supplier flags: {', '.join(it['supplier_flags'])}\n"), "bold yellow"
+                one_line(f"Supplier flags: {', '.join(map(str, it['supplier_flags']))}") + "\n",
+                "bold yellow",
             )
         answers = it.get("answers") or {}
         if answers:
             out.append("\nAnswers\n", "bold underline")
             for k, v in answers.items():
                 shown = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-                out.append(visible(f"  {k.replace('_', ' ')}: "), "dim")
-                out.append(visible(f"{shown}\n"))
+                out.append(one_line(f"  {k.replace('_', ' ')}: "), "dim")
+                out.append(one_line(shown) + "\n")
         out.append("\nIn their words\n", "bold underline")
         out.append_text(self._highlighted(visible(it.get("free_text") or "(nothing written)")))
         self.query_one("#request-body", Static).update(out)
@@ -286,7 +292,7 @@ class TriageScreen(Screen[None]):
                 problem + "\n\nWithout tested SOPs nothing can be completed here: "
                 "return the item to the queue (r) and tell the hub lead.\n"
             )
-            body.update(out)
+            body.update(visible_text(out))
             return
         if d.red_flags:
             out.append("RED FLAGS\n", "bold white on red")
@@ -299,16 +305,16 @@ class TriageScreen(Screen[None]):
                 out.append(f"{f.say}\n")
                 out.append(f"    Action: {f.action}\n", "italic")
                 for e in f.evidence[:3]:
-                    out.append(visible(f"    raised by {e.describe()}\n"), "dim")
+                    out.append(one_line(f"    raised by {e.describe()}") + "\n", "dim")
                 if handled:
                     out.append(f"    {handled[0]}: {handled[1]}\n", "dim")
             out.append("\n")
         if d.cautions:
             out.append("CAUTIONS (not flags: read the words yourself)\n", "bold yellow")
             for c in d.cautions:
-                out.append(visible(f"  {c.say}\n"), "yellow")
+                out.append(one_line(f"  {c.say}") + "\n", "yellow")
                 for e in c.evidence[:2]:
-                    out.append(visible(f"    {e.describe()}\n"), "dim")
+                    out.append(one_line(f"    {e.describe()}") + "\n", "dim")
             out.append("\n")
         if step == "flag":
             first = self.open_flags[0]
@@ -319,14 +325,14 @@ class TriageScreen(Screen[None]):
                 out.append("  c  same-day clinician (the minimum while this amber flag stands)\n")
                 out.append("  e  escalate now instead\n")
             out.append("  x  dismiss, with a reason (only then does the pathway's route apply)\n")
-            body.update(out)
+            body.update(visible_text(out))
             return
         if d.proposal and not self.draft.pathway:
             p = d.proposal
             out.append(f"Reads like {p.label}", "bold cyan")
             out.append(f" — use the {template_words(p.template)} pathway? press p\n", "cyan")
             words = ", ".join(f'"{e.words}"' for e in p.evidence[:3])
-            out.append(visible(f"  the text says {words}\n\n"), "dim")
+            out.append(one_line(f"  the text says {words}") + "\n\n", "dim")
         elif self.draft.pathway:
             out.append(
                 f"Pathway: {template_words(self.draft.pathway)} (from the text; p goes back)\n\n",
@@ -336,7 +342,7 @@ class TriageScreen(Screen[None]):
             out.append("Stated in text — confirm (a to change)\n", "bold magenta")
             for attr, e in d.stated.items():
                 out.append(f"  {attr.replace('_', ' ')}: yes", "magenta")
-                out.append(visible(f'  "{e.words}"\n'), "dim")
+                out.append(one_line(f'  "{e.words}"') + "\n", "dim")
             out.append("\n")
         if self.draft.order:
             out.append("Answers given\n", "bold underline")
@@ -353,7 +359,7 @@ class TriageScreen(Screen[None]):
             if d.route:
                 out.append(f"\nSo far the route would be: {d.route.destination}\n", "dim")
             out.append("\nnumber keys answer · backspace goes back\n", "dim")
-            body.update(out)
+            body.update(visible_text(out))
             return
         route = self.chosen_route()
         if self.draft.override:
@@ -381,7 +387,9 @@ class TriageScreen(Screen[None]):
         out.append(
             "\nenter accept & complete · o override · n note · m message · r return\n", "dim"
         )
-        body.update(out)
+        # SOP text, the message (with the patient's name in it), notes and reasons: all shown as
+        # written, their control characters visible
+        body.update(visible_text(out))
 
     # -- the route and message -------------------------------------------------------------------
 
@@ -556,7 +564,7 @@ class TriageScreen(Screen[None]):
 
     def _just_resumed(self) -> bool:
         if time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4:
-            self.notify("Press the key again to go ahead.", timeout=2)
+            notify(self, "Press the key again to go ahead.", timeout=2)
             return True
         return False
 
@@ -565,7 +573,7 @@ class TriageScreen(Screen[None]):
             return
         route = self.chosen_route()
         if route is None:
-            self.notify("Choose a route first (o).", severity="warning")
+            notify(self, "Choose a route first (o).", severity="warning")
             return
         outcome = self._outcome(
             category=route.category,
@@ -581,7 +589,7 @@ class TriageScreen(Screen[None]):
 
         routes = self.all_routes()
         if not routes:
-            self.notify("No routes are loaded.", severity="error")
+            notify(self, "No routes are loaded.", severity="error")
             return
         options: list[tuple[str, str]] = []
         seen: set[tuple[str, str, str]] = set()
@@ -602,7 +610,7 @@ class TriageScreen(Screen[None]):
                 if reason:
                     self.draft.override = (rid, reason)
                     if self.draft.message is not None:
-                        self.notify("The patient message was reset for the new route.", timeout=5)
+                        notify(self, "The patient message was reset for the new route.", timeout=5)
                     self.draft.message = None
                     self._render_guidance()
                     self.refresh_bindings()
@@ -646,7 +654,9 @@ class TriageScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self._keep_draft()
-        self.notify(f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.", timeout=4)
+        notify(
+            self, f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.", timeout=4
+        )
         self.dismiss(None)
 
     def _keep_draft(self) -> None:
@@ -745,7 +755,7 @@ class TriageScreen(Screen[None]):
             return
         except StoreError as exc:
             self.app.call_from_thread(
-                self.notify, f"Not saved: {exc}", severity="error", timeout=10
+                notify, self, f"Not saved: {exc}", severity="error", timeout=10
             )
             return
         finally:
@@ -767,13 +777,13 @@ class TriageScreen(Screen[None]):
             return
         except StoreError as exc:
             self.finishing = False
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(notify, self, str(exc), severity="error", timeout=10)
             return
         self.app.call_from_thread(self._finished, f"#{self.claim.item_id} returned to the queue")
 
     def _finished(self, text: str) -> None:
         self.ehub.drafts.pop(self.claim.item_id, None)
-        self.notify(text, timeout=4)
+        notify(self, text, timeout=4)
         self.dismiss(None)
 
     # -- still mine? -----------------------------------------------------------------------------
@@ -817,12 +827,14 @@ class TriageScreen(Screen[None]):
             return
         self.lost = message
         banner = self.query_one("#lost", Static)
-        banner.update(
-            f" {escape(message)} It stays on this screen only: note anything you need, then "
-            "press r or escape to go back to the queue. "
+        banner.update(  # the message may quote a supervisor's reason: a Text, never markup
+            literal(
+                f" {message} It stays on this screen only: note anything you need, then "
+                "press r or escape to go back to the queue. "
+            )
         )
         banner.display = True
-        self.notify(message, title="Item no longer yours", severity="error", timeout=15)
+        notify(self, message, title="Item no longer yours", severity="error", timeout=15)
         self.refresh_bindings()
 
 

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ehub_tui.store.views import QueueRow
-from ehub_tui.ui.format import age_sex, due_text, short_time, template_words, visible
+from ehub_tui.ui.format import age_sex, due_text, fit, one_line, short_time, template_words
 
 PAGE = 100
 MAX_PAGES = 12
@@ -178,7 +178,7 @@ class QueueTable(ScrollView, can_focus=True):
                 return Strip(
                     [
                         Segment(
-                            f"  {self.empty_text}".ljust(width)[:width],
+                            fit(f"  {one_line(self.empty_text)}", width),
                             Style(italic=True, dim=True),
                         )
                     ]
@@ -228,15 +228,18 @@ class QueueTable(ScrollView, can_focus=True):
         ]
         segs = []
         used = 0
+        # every cell is supplier text made one visible line (escape codes shown as ␛, newlines
+        # as ␊), then fitted to its column by terminal cells (wide emoji count two), so a row
+        # never drives the terminal nor pushes the next column out of line
         for text, w, st in cells:
-            segs.append(Segment(visible(text[: w - 1]).ljust(w), base + st))
+            segs.append(Segment(fit(fit(one_line(text), w - 1), w), base + st))
             used += w
         rest = max(width - used, 0)
         what = template_words(row.template)
         summary = f"{what}: {row.summary}" if row.summary else what
         if row.route:
             summary = f"→ {row.route}  {summary}"
-        segs.append(Segment(visible(summary[:rest]).ljust(rest), base))
+        segs.append(Segment(fit(one_line(summary), rest), base))
         return segs
 
     # -- cursor ----------------------------------------------------------------------------------
