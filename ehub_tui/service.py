@@ -25,7 +25,7 @@ from ehub_tui.config import Settings
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
 from ehub_tui.domain.types import Role, Status
 from ehub_tui.store import audit, intake, queue, views
-from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
+from ehub_tui.store.engine import StoreError, Timeouts, create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import upgrade
 from ehub_tui.store.models import Consultation, HubUser, Practice, Quarantine
 from ehub_tui.store.queue import Claim, LostClaim, NotAvailable, NotFound, QueueError
@@ -48,7 +48,11 @@ Q = Quarantine.__table__  # type: ignore[attr-defined]
 
 SYSTEM = "system"
 _SOPS_LOCK = threading.Lock()
-RESCUE_EVERY = timedelta(seconds=30)  # how often a claiming client returns expired leases
+# how often every long-running process (a claiming client, the app, the inbox watcher) returns
+# expired leases to the queue (claiming by id also rescues the item asked for, and an empty
+# queue is rescued from at once)
+RESCUE_EVERY = timedelta(seconds=30)
+RELEASE_ON_QUIT = "returned to the queue when the app was closed"
 BOARD_AGGREGATES_SECONDS = 5.0  # how stale the board's whole-hub counts may be
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -161,7 +165,7 @@ class HubService:
         self.core_hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
         self.lease = timedelta(minutes=settings.lease_minutes)
         self._user: UserInfo | None = None
-        self._next_rescue: datetime | None = None
+        self._next_rescue: float | None = None  # time.monotonic(): no wall clock decides this
         if user is not None:
             self._user = self.get_user(user)
             if self._user is None:
@@ -185,13 +189,18 @@ class HubService:
         user: str | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
+        hub_clock: Callable[[], datetime] | None = None,
         migrate: bool = True,
     ) -> HubService:
         """Connect to the hub named by the settings, bring its schema up to date, sign in."""
-        engine = create_hub_engine(settings.database_url)
+        # ``clock`` is this workstation's (it stamps records); ``hub_clock`` is a SQLite hub's
+        # own clock, which judges leases (tests inject one; PostgreSQL always uses its own)
+        engine = create_hub_engine(
+            settings.database_url, timeouts=Timeouts.from_settings(settings), hub_clock=hub_clock
+        )
         try:
             if migrate:
-                upgrade(engine)
+                _upgrade(engine)
         except Exception as exc:  # connection refused, bad password, unreadable file…
             engine.dispose()
             why = str(exc) if isinstance(exc, StoreError) else _first_line(exc)
@@ -516,18 +525,23 @@ class HubService:
     # -- the queue -----------------------------------------------------------------------------
 
     def claim_next(self) -> Claim | None:
-        """Claim the best queued item for the signed-in user; None when the queue is empty."""
+        """Claim the best queued item for the signed-in user; None when the queue is empty.
+
+        Expired leases (by the hub's clock) are returned to the queue every RESCUE_EVERY, and
+        at once when the queue looks empty."""
         self._require("work_items")
-        now = self.clock()
-        if self._next_rescue is None or now >= self._next_rescue:
-            self._next_rescue = now + RESCUE_EVERY
-            self.rescue_expired()
+        self.rescue_if_due()
         with write_tx(self.engine) as conn:
-            return queue.claim_next(conn, self.actor, self.lease, now)
+            got = queue.claim_next(conn, self.actor, self.lease, self.clock())
+        if got is None and self.rescue_expired():
+            with write_tx(self.engine) as conn:
+                got = queue.claim_next(conn, self.actor, self.lease, self.clock())
+        return got
 
     def claim(self, item_id: int) -> Claim:
-        """Claim a given queued item."""
+        """Claim a given queued item (or one whose holder's lease ran out, by the hub's clock)."""
         self._require("work_items")
+        self.rescue_if_due()
         with write_tx(self.engine) as conn:
             return queue.claim_item(conn, item_id, self.actor, self.lease, self.clock())
 
@@ -539,6 +553,54 @@ class HubService:
             if self._user is not None:
                 conn.execute(update(U).where(U.c.username == self.actor).values(last_seen_at=now))
         return Claim(claim.item_id, claim.epoch, lease, claim.owner)
+
+    def heartbeat_held(self) -> list[Claim]:
+        """Renew the lease of every item the signed-in user holds (the app calls this while it
+        is open, so items left in Mine are kept as well as the one on screen)."""
+        if self._user is None or not self.may("work_items"):
+            return []
+        with write_tx(self.engine) as conn:
+            renewed = queue.heartbeat_held(conn, self.actor, self.lease)
+            conn.execute(
+                update(U).where(U.c.username == self.actor).values(last_seen_at=self.clock())
+            )
+        return renewed
+
+    def held_claims(self) -> list[Claim]:
+        """Every item the signed-in user holds now (asked when the app closes)."""
+        if self._user is None:
+            return []
+        with read_tx(self.engine) as conn:
+            return queue.held(conn, self.actor)
+
+    def release_held(self, reason: str = RELEASE_ON_QUIT) -> list[int]:
+        """Return every item the signed-in user holds to the queue (an audited release each,
+        with ``reason``); returns their ids. One taken meanwhile by someone else is skipped."""
+        done = []
+        for claim in self.held_claims():
+            try:
+                self.release(claim, reason)
+            except LostClaim:
+                continue
+            done.append(claim.item_id)
+        return done
+
+    def rescue_if_due(self) -> list[int]:
+        """Return expired leases to the queue if RESCUE_EVERY has passed since this process
+        last did (by the monotonic clock). Every long-running process calls this periodically:
+        the app on a timer, ``ingest --watch`` between scans."""
+        due = time.monotonic()
+        if self._next_rescue is not None and due < self._next_rescue:
+            return []
+        self._next_rescue = due + RESCUE_EVERY.total_seconds()
+        return self.rescue_expired()
+
+    def hub_now(self) -> datetime:
+        """The hub's time now (the clock leases are judged by), for display and checks."""
+        from ehub_tui.store.engine import hub_now
+
+        with read_tx(self.engine) as conn:
+            return hub_now(conn)
 
     def release(self, claim: Claim, reason: str) -> None:
         """Return an item we hold to the queue, with a reason."""
@@ -616,7 +678,8 @@ class HubService:
             )
 
     def rescue_expired(self) -> list[int]:
-        """Return items whose lease ran out to the queue (any client may run this)."""
+        """Return items whose lease ran out, by the hub's clock, to the queue (any client may
+        run this: it is a compare-and-set, audited as the system)."""
         with write_tx(self.engine) as conn:
             return queue.rescue_expired(conn, self.clock())
 
@@ -1201,6 +1264,21 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<hub url>"
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring the schema up to date. On PostgreSQL through an engine of its own without the
+    server's statement timeout: a migration may rightly run for minutes on a large hub (the
+    client still notices a server that stops answering)."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    migrator = create_hub_engine(url, timeouts=Timeouts(statement_seconds=None))
+    try:
+        upgrade(migrator)
+    finally:
+        migrator.dispose()
 
 
 def age_on(dob: date, today: date) -> int:

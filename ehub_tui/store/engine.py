@@ -1,35 +1,88 @@
 """Engine factory with the SQLite and PostgreSQL rules of docs/architecture.md.
 
-SQLite: WAL, synchronous=FULL, busy_timeout=5000, foreign_keys=ON on every connection, and every
-write transaction opens with ``BEGIN IMMEDIATE`` (the pysqlite recipe: the driver's own
-transaction handling is switched off and SQLAlchemy's ``begin`` event emits our BEGIN). Read-only
-work uses :func:`read_tx`, which opens a deferred transaction so readers never queue behind writers.
+SQLite: WAL, synchronous=FULL, busy_timeout (``sqlite_busy_timeout_seconds``), foreign_keys=ON on
+every connection, and every write transaction opens with ``BEGIN IMMEDIATE`` (the pysqlite recipe:
+the driver's own transaction handling is switched off and SQLAlchemy's ``begin`` event emits our
+BEGIN). Read-only work uses :func:`read_tx`, which opens a deferred transaction so readers never
+queue behind writers.
 
 PostgreSQL: psycopg 3, READ COMMITTED, no pre-ping (a dropped connection fails one call with a
-StoreError and the pool reconnects); the password comes from the OS keyring.
+StoreError and the pool reconnects); the password comes from the OS keyring. Every connection has
+a connect timeout, TCP keepalives, TCP_USER_TIMEOUT and a server-side statement timeout, and every
+wait for the server is watched on the client (:class:`_Watchdog`): a server that stops answering
+altogether (a frozen host: the TCP connection stays open, nothing answers, so neither the statement
+timeout nor the kernel's keepalives ever fire) is reported as a StoreError within seconds.
+
+The hub's clock: leases are judged by the database's clock, never a workstation's
+(:func:`hub_now`, :func:`hub_now_sql`). PostgreSQL's is ``clock_timestamp()``; a SQLite hub is on
+one host, so its clock is that machine's clock read by the store (injectable for tests with
+``hub_clock``, separately from any service's clock).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import socket
 import sqlite3
+import struct
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, literal, literal_column
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "ehub_read_only"
+HUB_CLOCK = "ehub_hub_clock"  # engine execution option: the SQLite hub's clock (tests inject one)
+
+# The client-side guard (see _Watchdog): after PROBE_AFTER seconds without an answer, ask the
+# server whether it is there at all, allowing PROBE_TIMEOUT for its reply; a server that does not
+# reply is frozen or unreachable, and the waiting call is cut off (about 5 s in all).
+PROBE_AFTER = 2.0
+PROBE_TIMEOUT = 3.0
+WATCH_EVERY = 0.25
+# A server that answers probes but not the statement, STATEMENT_GRACE seconds after its own
+# statement timeout should have cancelled it, is not answering either.
+STATEMENT_GRACE = 2.0
 
 
 class StoreError(Exception):
     """A problem with the hub store that a person can act on; the message says what."""
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: the machine's clock (a SQLite hub's clock unless a test injects one)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long the store waits for the hub (from the settings of the same names).
+
+    ``statement_seconds=None`` turns the server's statement timeout off (schema migrations, which
+    may rightly run for minutes on a large hub); the client still notices a frozen server.
+    """
+
+    connect_seconds: int = 5
+    statement_seconds: int | None = 8
+    sqlite_busy_seconds: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Timeouts:
+        """connect_timeout_seconds, statement_timeout_seconds, sqlite_busy_timeout_seconds."""
+        return cls(
+            connect_seconds=int(settings.connect_timeout_seconds),
+            statement_seconds=int(settings.statement_timeout_seconds),
+            sqlite_busy_seconds=int(settings.sqlite_busy_timeout_seconds),
+        )
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
@@ -37,12 +90,26 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_hub_engine(url: str, *, password: str | None = None, echo: bool = False) -> Engine:
-    """Create the engine for a hub URL (sqlite:///… or postgresql+psycopg://…)."""
+def create_hub_engine(
+    url: str,
+    *,
+    password: str | None = None,
+    echo: bool = False,
+    timeouts: Timeouts | None = None,
+    hub_clock: Callable[[], datetime] | None = None,
+) -> Engine:
+    """Create the engine for a hub URL (sqlite:///… or postgresql+psycopg://…).
+
+    ``hub_clock``: the clock a SQLite hub judges leases by (default: this machine's); ignored on
+    PostgreSQL, whose own clock is used.
+    """
+    timeouts = timeouts or Timeouts()
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, echo=echo)
+        engine = _sqlite_engine(url, echo=echo, timeouts=timeouts)
+        engine.update_execution_options(**{HUB_CLOCK: hub_clock or utcnow})
+        return engine
     if backend == "postgresql":
         if sa_url.drivername == "postgresql":
             sa_url = sa_url.set(drivername="postgresql+psycopg")
@@ -52,21 +119,275 @@ def create_hub_engine(url: str, *, password: str | None = None, echo: bool = Fal
             pw = password if password is not None else fetch_password(url)
             if pw is not None:
                 sa_url = sa_url.set(password=pw)
-        return create_engine(
-            sa_url,
-            echo=echo,
-            # No pre-ping: it costs a round trip per checkout. A dropped connection fails one
-            # call (reported as a StoreError) and the pool reconnects on the next.
-            pool_pre_ping=False,
-            pool_recycle=1800,
-            pool_size=5,
-            max_overflow=5,
-            connect_args={"connect_timeout": 10, "application_name": "ehub-tui"},
-        )
+        return _pg_engine(sa_url, echo=echo, timeouts=timeouts)
     raise StoreError(f"unsupported hub URL {url!r}: use sqlite:///path or postgresql+psycopg://…")
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+def _pg_engine(sa_url: URL, *, echo: bool, timeouts: Timeouts) -> Engine:
+    options = []
+    if timeouts.statement_seconds is not None:
+        ms = timeouts.statement_seconds * 1000
+        # a session that stops mid-transaction (a frozen or cut-off workstation) must not hold
+        # its row locks (the audit head's among them) for ever
+        idle_ms = max(60_000, 4 * ms)
+        options = [
+            f"-c statement_timeout={ms}",
+            f"-c idle_in_transaction_session_timeout={idle_ms}",
+        ]
+    connect_args: dict[str, Any] = {
+        "connect_timeout": timeouts.connect_seconds,
+        "application_name": "ehub-tui",
+        # a silently dropped network (no FIN, no RST) is found on idle connections by keepalives,
+        # and on busy ones by TCP_USER_TIMEOUT (data unacknowledged for that long)
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 3,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 9000,
+    }
+    if options:
+        connect_args["options"] = " ".join(options)
+    engine = create_engine(
+        sa_url,
+        echo=echo,
+        # No pre-ping: it costs a round trip per checkout. A dropped connection fails one call
+        # (reported as a StoreError), SQLAlchemy then discards the pool's connections (they may
+        # be as dead) and the next call connects afresh.
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        pool_size=5,
+        max_overflow=5,
+        connect_args=connect_args,
+    )
+    guard = _Guard(
+        where=_where(sa_url),
+        hard_limit=(
+            None
+            if timeouts.statement_seconds is None
+            else timeouts.statement_seconds + STATEMENT_GRACE
+        ),
+    )
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _rec: Any, cargs: Any, cparams: Any) -> Any:
+        conn = _guarded_connection_class().connect(*cargs, **cparams)
+        conn._ehub_guard = guard
+        return conn
+
+    return engine
+
+
+def _where(sa_url: URL) -> str:
+    """The hub's address for messages: no user name, no password."""
+    host = sa_url.host or "localhost"
+    port = f":{sa_url.port}" if sa_url.port else ""
+    return f"postgresql://{host}{port}/{sa_url.database or ''}"
+
+
+def where(engine: Engine) -> str:
+    """Where the hub is, for messages (a SQLite path, or PostgreSQL host:port/database)."""
+    if is_sqlite(engine):
+        return engine.url.database or ":memory:"
+    return _where(engine.url)
+
+
+# -- the client-side guard against a server that stops answering ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Guard:
+    where: str
+    hard_limit: float | None  # seconds; None: only the probe decides
+
+
+class _Wait:
+    """One wait for the server by one connection, as the watchdog sees it."""
+
+    __slots__ = ("fd", "guard", "host", "killed", "port", "start")
+
+    def __init__(self, fd: int, host: str, port: int, guard: _Guard) -> None:
+        self.fd = fd
+        self.host = host
+        self.port = port
+        self.start = time.monotonic()
+        self.guard = guard
+        self.killed = False
+
+
+class _Watchdog:
+    """Watches every wait for a PostgreSQL server in this process, from one daemon thread.
+
+    A wait older than PROBE_AFTER makes it probe that server on a new connection (an SSLRequest,
+    which the server answers with one byte before any authentication). No reply within
+    PROBE_TIMEOUT: the server is frozen or unreachable, and the waits on it are cut off by
+    shutting their sockets down, so the blocked call fails at once and the connection is
+    discarded. A server that replies is alive and merely slow: its own statement timeout
+    decides, unless the wait outlives that by STATEMENT_GRACE.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waits: set[_Wait] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, w: _Wait) -> None:
+        with self._lock:
+            self._waits.add(w)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ehub-hub-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def done(self, w: _Wait) -> None:
+        with self._lock:
+            self._waits.discard(w)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(WATCH_EVERY)
+            now = time.monotonic()
+            with self._lock:
+                old = [w for w in self._waits if now - w.start >= PROBE_AFTER and not w.killed]
+            if not old:
+                continue
+            verdicts: dict[tuple[str, int], bool] = {}
+            for w in old:
+                target = (w.host, w.port)
+                if target not in verdicts:
+                    verdicts[target] = _server_answers(w.host, w.port, PROBE_TIMEOUT)
+            now = time.monotonic()
+            with self._lock:
+                for w in old:
+                    over = w.guard.hard_limit is not None and now - w.start > w.guard.hard_limit
+                    if w in self._waits and (not verdicts[(w.host, w.port)] or over):
+                        # still registered, so its socket is still open: the fd is still ours
+                        w.killed = True
+                        _shut_down(w.fd)
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _shut_down(fd: int) -> None:
+    """Shut a connection's socket down under its owner: the blocked wait sees the end at once."""
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+def _server_answers(host: str, port: int, timeout: float) -> bool:
+    """Does a PostgreSQL server answer at host:port (or the Unix socket in directory host)?"""
+    try:
+        if host.startswith("/"):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            sock.connect(f"{host}/.s.PGSQL.{port}")
+        else:
+            sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError:
+        return False
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest: answered 'S' or 'N'
+        sock.recv(1)
+        return True
+    except OSError:  # socket.timeout included
+        return False
+    finally:
+        sock.close()
+
+
+_GUARDED: Any = None
+
+
+def _guarded_connection_class() -> Any:
+    """psycopg's Connection whose every wait for the server is watched (made on first use)."""
+    global _GUARDED
+    if _GUARDED is not None:
+        return _GUARDED
+    import psycopg
+
+    class HubNotAnswering(psycopg.OperationalError):
+        """The server stopped answering; the connection was closed."""
+
+    class GuardedConnection(psycopg.Connection):
+        _ehub_guard: _Guard | None = None
+        _ehub_target: tuple[str, int] | None = None
+
+        def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
+            guard = self._ehub_guard
+            if guard is None:
+                return super().wait(gen, *args, **kwargs)
+            target = self._ehub_target
+            if target is None:  # where to probe: asked of libpq once per connection
+                info = self.info
+                target = self._ehub_target = (info.hostaddr or info.host, int(info.port))
+            w = _Wait(self.pgconn.socket, target[0], target[1], guard)
+            _WATCHDOG.watch(w)
+            try:
+                return super().wait(gen, *args, **kwargs)
+            except psycopg.Error as exc:
+                if not w.killed:
+                    raise
+                self.close()  # half-way through the protocol: never reusable
+                raise HubNotAnswering(f"{NOT_ANSWERING}: {guard.where}") from exc
+            finally:
+                _WATCHDOG.done(w)
+
+    _GUARDED = GuardedConnection
+    return _GUARDED
+
+
+NOT_ANSWERING = "the hub is not answering"
+
+
+# -- the hub's clock ----------------------------------------------------------------------------
+
+
+def hub_clock(conn: Connection | Engine) -> Callable[[], datetime]:
+    """A SQLite hub's clock (this machine's, or the one a test injected)."""
+    clock = conn.get_execution_options().get(HUB_CLOCK)
+    return clock if clock is not None else utcnow
+
+
+def set_hub_clock(engine: Engine, clock: Callable[[], datetime]) -> None:
+    """Judge this SQLite engine's leases by ``clock`` (tests: the hub's time passing)."""
+    engine.update_execution_options(**{HUB_CLOCK: clock})
+
+
+def hub_now(conn: Connection) -> datetime:
+    """The hub's time now (aware UTC): PostgreSQL's ``clock_timestamp()``, or the SQLite hub's
+    clock. Never a workstation's clock."""
+    if is_sqlite(conn):
+        return hub_clock(conn)()
+    value = conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
+    return value.astimezone(UTC)
+
+
+_PG_NOW = "(clock_timestamp() AT TIME ZONE 'UTC')"  # naive UTC, as every time column is stored
+
+
+def hub_now_sql(conn: Connection) -> Any:
+    """The hub's time now inside a statement, as stored (naive UTC): on PostgreSQL evaluated by
+    the server when the statement runs, so no workstation's clock is ever involved."""
+    from ehub_tui.store.models import UTCDateTime
+
+    if is_sqlite(conn):
+        return literal(hub_clock(conn)(), UTCDateTime())
+    return literal_column(_PG_NOW, UTCDateTime())
+
+
+# -- SQLite --------------------------------------------------------------------------------------
+
+
+def _sqlite_engine(url: str, *, echo: bool, timeouts: Timeouts) -> Engine:
     sa_url = make_url(url)
     db = sa_url.database
     if db and db != ":memory:":
@@ -76,11 +397,12 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         if not path.exists():
             # SQLite gives its -wal and -shm files the database file's permissions
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    busy_ms = timeouts.sqlite_busy_seconds * 1000
     engine = create_engine(
         sa_url,
         echo=echo,
         poolclass=NullPool if db in (None, "", ":memory:") else None,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": timeouts.sqlite_busy_seconds},
     )
 
     @event.listens_for(engine, "connect")
@@ -89,7 +411,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -109,7 +431,7 @@ WRITE_WAIT_SECONDS = 60.0
 def begin_write(conn: Connection) -> Any:
     """Begin a write transaction; on SQLite keep asking while the write lock is busy.
 
-    busy_timeout already waits 5 s inside SQLite, but its sleeping retry is not fair: under heavy
+    busy_timeout already waits inside SQLite, but its sleeping retry is not fair: under heavy
     contention one writer can lose the race for longer. BEGIN IMMEDIATE fails before anything is
     done, so asking again is always safe.
     """
@@ -132,11 +454,25 @@ def begin_write(conn: Connection) -> Any:
             time.sleep(random.uniform(0.001, 0.02))
 
 
-def _lost_connection(exc: DBAPIError) -> StoreError:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+def lost_connection(exc: DBAPIError, engine: Engine) -> StoreError:
+    """A failed call to the hub as a plain StoreError saying what happened."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    first = text[0] if text else ""
+    at = where(engine)
+    if first.startswith(NOT_ANSWERING) or "timeout expired" in first:
+        # the client's guard cut the call off, or no connection could be made in time
+        return StoreError(
+            f"the hub at {at} is not answering: check the network and the hub server; "
+            "ehub-tui keeps trying and carries on by itself when it answers"
+        )
+    if "statement timeout" in first:
+        return StoreError(
+            f"the hub at {at} took too long to answer (the statement timeout): try again"
+        )
     return StoreError(
-        "the hub did not answer"
-        + (f" ({text[0]})" if text else "")
+        f"the hub at {at} did not answer"
+        + (f" ({first})" if first else "")
         + ": check the connection and try again"
     )
 
@@ -145,13 +481,13 @@ def _lost_connection(exc: DBAPIError) -> StoreError:
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """One short write transaction (BEGIN IMMEDIATE on SQLite); commits on success.
 
-    A dropped or refused connection becomes a StoreError; the pool reconnects next time.
+    A dropped, refused or frozen connection becomes a StoreError; the pool reconnects next time.
     """
     try:
         with engine.connect() as conn, begin_write(conn):
             yield conn
     except (OperationalError, InterfaceError) as exc:
-        raise _lost_connection(exc) from exc
+        raise lost_connection(exc, engine) from exc
 
 
 @contextmanager
@@ -170,4 +506,4 @@ def read_tx(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
             with conn.begin():
                 yield conn
     except (OperationalError, InterfaceError) as exc:
-        raise _lost_connection(exc) from exc
+        raise lost_connection(exc, engine) from exc

@@ -4,6 +4,12 @@ its audit event there too. Claims never stay open while a person works: a claim 
 ``owner = me AND epoch = my epoch AND status = 'claimed'``; every claim, and release, reassign,
 force-release, cancel and lease-expiry rescue, bump the epoch, so a stale holder can never
 overwrite newer work.
+
+Leases are judged by the hub's clock only (engine.hub_now_sql: PostgreSQL's
+``clock_timestamp()``, a SQLite hub's own clock), never by the ``now`` a workstation passes in:
+that ``now`` only stamps the record (claimed_at, updated_at, the audit event's time). So a
+workstation whose clock is hours fast cannot take anyone's live claim, and one that is slow does
+not give itself leases that are born expired.
 """
 
 from __future__ import annotations
@@ -11,14 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, Interval, func, insert, literal, select, update
 
 from ehub_tui.domain.types import Status
 from ehub_tui.store import audit, bulk
-from ehub_tui.store.engine import StoreError, is_sqlite
+from ehub_tui.store.engine import StoreError, hub_clock, hub_now_sql, is_sqlite
 from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
 
 C = Consultation.__table__  # type: ignore[attr-defined]
@@ -35,6 +41,18 @@ def whole_seconds(dt: datetime) -> int:
 def _first_claim(now: datetime) -> Any:
     """``first_claimed_at`` keeps when the item was first picked up (time to first action)."""
     return func.coalesce(C.c.first_claimed_at, literal(now, UTCDateTime()))
+
+
+def lease_end(conn: Connection, lease: timedelta) -> Any:
+    """When a lease taken or renewed now ends, by the hub's clock (a value or SQL expression)."""
+    if is_sqlite(conn):
+        return literal(hub_clock(conn)() + lease, UTCDateTime())
+    return hub_now_sql(conn) + literal(lease, Interval())
+
+
+def _expired(conn: Connection) -> Any:
+    """A claim whose lease has run out by the hub's clock."""
+    return (C.c.status == Status.CLAIMED) & (C.c.lease_until < hub_now_sql(conn))
 
 
 class QueueError(StoreError):
@@ -117,28 +135,31 @@ _CLAIM_SQL = {
         "claimed_at=?, first_claimed_at=COALESCE(first_claimed_at, ?), updated_at=? "
         "WHERE id = (SELECT id FROM consultation INDEXED BY ix_consultation_queue "
         "WHERE status='queued' ORDER BY priority DESC, received_at, id LIMIT 1) "
-        "AND status='queued' RETURNING id, epoch"
+        "AND status='queued' RETURNING id, epoch, lease_until"
     ),
     "postgresql": (
         "WITH next AS (SELECT id FROM consultation WHERE status='queued' "
         "ORDER BY priority DESC, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-        "UPDATE consultation c SET status='claimed', owner=%s, epoch=c.epoch+1, lease_until=%s, "
+        "UPDATE consultation c SET status='claimed', owner=%s, epoch=c.epoch+1, "
+        "lease_until=(clock_timestamp() AT TIME ZONE 'UTC') + %s, "
         "claimed_at=%s, first_claimed_at=COALESCE(c.first_claimed_at, %s), updated_at=%s "
-        "FROM next WHERE c.id = next.id RETURNING c.id, c.epoch"
+        "FROM next WHERE c.id = next.id RETURNING c.id, c.epoch, c.lease_until"
     ),
 }
 
 
 def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
-    """Claim the best queued item (priority, then oldest); None when the queue is empty."""
+    """Claim the best queued item (priority, then oldest); None when the queue is empty.
+
+    The lease ends ``lease`` after the hub's time now; ``now`` only stamps the record."""
     sqlite = is_sqlite(conn)
-    until = now + lease
+    # SQLite: the hub's clock, read here; PostgreSQL: the server's clock, inside the statement
+    until: Any = bulk.storage_value(hub_clock(conn)() + lease, True) if sqlite else lease
     cur = bulk.driver(conn).cursor()
     try:
         stamp = bulk.storage_value(now, sqlite)
         cur.execute(
-            _CLAIM_SQL["sqlite" if sqlite else "postgresql"],
-            (me, bulk.storage_value(until, sqlite), stamp, stamp, stamp),
+            _CLAIM_SQL["sqlite" if sqlite else "postgresql"], (me, until, stamp, stamp, stamp)
         )
         row = cur.fetchone()
     finally:
@@ -147,11 +168,22 @@ def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Cl
         return None
     item_id, epoch = int(row[0]), int(row[1])
     audit.append(conn, [audit.Event(me, "claim", item_id, {"epoch": epoch})], now)
-    return Claim(item_id, epoch, until, me)
+    return Claim(item_id, epoch, _stored_time(row[2]), me)
+
+
+def _stored_time(value: Any) -> datetime:
+    """A time column read through the bare driver (naive UTC; text on SQLite) as aware UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:
-    """Claim a given item; NotAvailable if someone else holds it or it is closed."""
+    """Claim a given item; NotAvailable if someone else holds it or it is closed.
+
+    A claim on it whose lease has run out (by the hub's clock) is returned to the queue first,
+    in the same transaction, so an item whose holder crashed can be opened by id."""
+    rescue_expired(conn, now, item_id=item_id)
     stmt = (
         update(C)
         .where(C.c.id == item_id, C.c.status == Status.QUEUED)
@@ -159,7 +191,7 @@ def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: d
             status=Status.CLAIMED,
             owner=me,
             epoch=C.c.epoch + 1,
-            lease_until=now + lease,
+            lease_until=lease_end(conn, lease),
             claimed_at=now,
             first_claimed_at=_first_claim(now),
             updated_at=now,
@@ -189,16 +221,39 @@ def _guard(item_id: int, me: str, epoch: int) -> Any:
 def heartbeat(
     conn: Connection, item_id: int, me: str, epoch: int, lease: timedelta, now: datetime
 ) -> datetime:
-    """Renew the holder's lease; LostClaim if the holder no longer holds it. Not audited."""
+    """Renew the holder's lease (to ``lease`` after the hub's time now); LostClaim if the holder
+    no longer holds it. Not audited."""
     row = conn.execute(
         update(C)
         .where(_guard(item_id, me, epoch))
-        .values(lease_until=now + lease)
+        .values(lease_until=lease_end(conn, lease))
         .returning(C.c.lease_until)
     ).first()
     if row is None:
         raise _lost(conn, item_id, me)
     return row.lease_until
+
+
+def heartbeat_held(conn: Connection, me: str, lease: timedelta) -> list[Claim]:
+    """Renew the lease of every item ``me`` holds (an open app keeps all its user's items
+    alive, not only the one on screen). Not audited; only claims still held are touched."""
+    rows = conn.execute(
+        update(C)
+        .where(C.c.owner == me, C.c.status == Status.CLAIMED)
+        .values(lease_until=lease_end(conn, lease))
+        .returning(C.c.id, C.c.epoch, C.c.lease_until)
+    ).all()
+    return sorted((Claim(r.id, r.epoch, r.lease_until, me) for r in rows), key=lambda c: c.item_id)
+
+
+def held(conn: Connection, me: str) -> list[Claim]:
+    """Every item ``me`` holds now, with its epoch and lease end."""
+    rows = conn.execute(
+        select(C.c.id, C.c.epoch, C.c.lease_until)
+        .where(C.c.owner == me, C.c.status == Status.CLAIMED)
+        .order_by(C.c.id)
+    ).all()
+    return [Claim(r.id, r.epoch, r.lease_until, me) for r in rows]
 
 
 def release(
@@ -305,7 +360,7 @@ def reassign(
             status=Status.CLAIMED,
             owner=to_user,
             epoch=C.c.epoch + 1,
-            lease_until=now + lease,
+            lease_until=lease_end(conn, lease),
             claimed_at=now,
             first_claimed_at=_first_claim(now),
             updated_at=now,
@@ -412,20 +467,39 @@ def set_priority(
     )
 
 
-def rescue_expired(conn: Connection, now: datetime, actor: str = "system") -> list[int]:
-    """Return every claim whose lease has run out to the queue (never completes it)."""
-    rows = conn.execute(
-        update(C)
-        .where(C.c.status == Status.CLAIMED, C.c.lease_until < now)
-        .values(
-            status=Status.QUEUED, owner=None, epoch=C.c.epoch + 1, lease_until=None, updated_at=now
-        )
-        .returning(C.c.id, C.c.epoch)
-    ).all()
-    if rows:
+def rescue_expired(
+    conn: Connection, now: datetime, actor: str = "system", item_id: int | None = None
+) -> list[int]:
+    """Return every claim whose lease has run out by the hub's clock to the queue (never
+    completes it); with ``item_id``, only that item. ``now`` only stamps the record.
+
+    Each return is a compare-and-set on the epoch read with it: a holder's heartbeat, completion
+    or release, or another client's rescue, that lands in between wins, and this one changes
+    nothing (the guard also asks again that the lease has run out, by the hub's clock).
+    """
+    found = select(C.c.id, C.c.epoch).where(_expired(conn))
+    if item_id is not None:
+        found = found.where(C.c.id == item_id)
+    rescued: list[tuple[int, int]] = []
+    for cand in conn.execute(found.order_by(C.c.id)).all():
+        row = conn.execute(
+            update(C)
+            .where(C.c.id == cand.id, C.c.epoch == cand.epoch, _expired(conn))
+            .values(
+                status=Status.QUEUED,
+                owner=None,
+                epoch=C.c.epoch + 1,
+                lease_until=None,
+                updated_at=now,
+            )
+            .returning(C.c.epoch)
+        ).first()
+        if row is not None:
+            rescued.append((int(cand.id), int(row.epoch)))
+    if rescued:
         audit.append(
             conn,
-            [audit.Event(actor, "lease_expired", r.id, {"epoch": r.epoch}) for r in rows],
+            [audit.Event(actor, "lease_expired", i, {"epoch": e}) for i, e in rescued],
             now,
         )
-    return sorted(r.id for r in rows)
+    return [i for i, _ in rescued]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from ehub_tui.service import HubService, LostClaim, NotAvailable, PermissionDenied
+from tests.store.test_lease_clock import HubTime
 from tests.support.factories import many_rows, oc_row
 
 
@@ -68,15 +69,23 @@ def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_servic
     assert again.item_id == claim.item_id and again.epoch == 3
 
 
-def test_lease_expiry_rescue_never_completes(seeded: HubService, make_service, clock) -> None:
+def test_lease_expiry_rescue_never_completes(
+    seeded: HubService, make_service, clock, hub_url: str
+) -> None:
+    hub = HubTime(hub_url)  # leases are judged by the hub's clock, not the services' clock
     seeded.store_intake([oc_row(1), oc_row(2)])
     nav = make_service("nav1", lease_minutes=10)
+    hub.attach(seeded, nav)
     c1 = nav.claim_next()
     c2 = nav.claim_next()
-    clock.advance(minutes=6)
+    hub.advance(nav, minutes=6)
     c2 = nav.heartbeat(c2)  # renewed: lease now ends 16 min after start
-    clock.advance(minutes=6)
-    rescued = seeded.rescue_expired()
+    hub.advance(nav, minutes=6)
+    clock.advance(hours=3)  # the services' own clock decides nothing
+    assert seeded.rescue_expired() == [c1.item_id]
+    rescued = [
+        e["consultation_id"] for e in seeded.audit_events() if e["action"] == "lease_expired"
+    ]
     assert rescued == [c1.item_id]
     assert seeded.get_consultation(c1.item_id)["status"] == "queued"
     assert seeded.get_consultation(c2.item_id)["status"] == "claimed"
@@ -147,15 +156,37 @@ def test_due_by_follows_the_response_standard(seeded: HubService) -> None:
     assert routine["due_by"].isoformat() == "2026-11-24T18:30:00+00:00"
 
 
-def test_claiming_rescues_expired_leases(seeded: HubService, make_service, clock) -> None:
+def test_claiming_rescues_expired_leases(seeded: HubService, make_service, hub_url: str) -> None:
+    hub = HubTime(hub_url)
     seeded.store_intake([oc_row(1), oc_row(2, minutes_ago=100)])
     gone = make_service("nav2", lease_minutes=10)
     stale = gone.claim_next()  # nav2 takes the oldest, then walks away
     nav = make_service("nav1", lease_minutes=10)
+    hub.attach(gone, nav)
     other = nav.claim_next()
     assert other.item_id != stale.item_id
-    clock.advance(minutes=15)
+    hub.advance(nav, minutes=15)
     again = nav.claim_next()  # the claim itself returns the expired lease to the queue first
     assert again is not None and again.item_id == stale.item_id
     with pytest.raises(LostClaim):
+        gone.complete(stale, {"category": "admin", "route": "other"})
+
+
+def test_claiming_by_id_rescues_an_expired_lease(
+    seeded: HubService, make_service, hub_url: str
+) -> None:
+    hub = HubTime(hub_url)
+    created, _ = seeded.store_intake([oc_row(1), oc_row(2)])
+    item = created[0][1]
+    gone, nav = make_service("nav2", lease_minutes=10), make_service("nav1", lease_minutes=10)
+    hub.attach(gone, nav)
+    stale = gone.claim(item)
+    with pytest.raises(NotAvailable, match="held by nav2"):
+        nav.claim(item)  # live: not taken
+    hub.advance(nav, minutes=11)
+    again = nav.claim(item)  # expired: returned to the queue, then claimed, in one transaction
+    assert (again.item_id, again.epoch, again.owner) == (item, stale.epoch + 2, "nav1")
+    actions = [e["action"] for e in seeded.audit_events(item)]
+    assert actions[:3] == ["claim", "lease_expired", "claim"]
+    with pytest.raises(LostClaim, match="now held by nav1"):
         gone.complete(stale, {"category": "admin", "route": "other"})
