@@ -24,7 +24,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Statemen
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
 from ehub_tui.domain.types import Role, Status
-from ehub_tui.store import audit, intake, queue, views
+from ehub_tui.store import audit, checkpoints, intake, queue, views
+from ehub_tui.store import verify as hub_verify
 from ehub_tui.store.engine import StoreError, Timeouts, create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import upgrade
 from ehub_tui.store.models import Consultation, HubUser, Practice, Quarantine
@@ -75,6 +76,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export_returns": frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
 }
+
+
+class HubMissing(StoreError):
+    """The hub asked for does not exist (and was not to be created)."""
 
 
 class PermissionDenied(StoreError):
@@ -191,8 +196,16 @@ class HubService:
         clock: Callable[[], datetime] = utcnow,
         hub_clock: Callable[[], datetime] | None = None,
         migrate: bool = True,
+        create: bool = True,
     ) -> HubService:
-        """Connect to the hub named by the settings, bring its schema up to date, sign in."""
+        """Connect to the hub named by the settings, bring its schema up to date, sign in.
+
+        ``create=False`` opens only a hub that exists (``audit verify`` of a mistyped backup path
+        must fail, not verify a new empty hub) and never changes its schema.
+        """
+        if not create:
+            _must_exist(settings)
+            migrate = False
         # ``clock`` is this workstation's (it stamps records); ``hub_clock`` is a SQLite hub's
         # own clock, which judges leases (tests inject one; PostgreSQL always uses its own)
         engine = create_hub_engine(
@@ -201,6 +214,13 @@ class HubService:
         try:
             if migrate:
                 _upgrade(engine)
+            if create:
+                _attach_signer(engine, settings)
+            else:
+                _must_be_hub(engine, settings)
+        except HubMissing:
+            engine.dispose()
+            raise
         except Exception as exc:  # connection refused, bad password, unreadable file…
             engine.dispose()
             why = str(exc) if isinstance(exc, StoreError) else _first_line(exc)
@@ -292,9 +312,14 @@ class HubService:
             ).first()
             if row is None:
                 raise NotFound(f"{username!r} is not a hub user")
-            audit.append(
-                conn, [audit.Event(self.actor, action, None, {"username": username, **values})], now
+            event = audit.Event(
+                self.actor,
+                action,
+                None,
+                {"username": username, **values},
+                rows=(("hub_user", "username", [username]),),
             )
+            audit.append(conn, [event], now)
         return UserInfo(row.username, row.role, row.display_name, row.active)
 
     def touch(self) -> None:
@@ -371,7 +396,15 @@ class HubService:
             )
             audit.append(
                 conn,
-                [audit.Event(self.actor, "user_add", None, {"username": username, "role": role})],
+                [
+                    audit.Event(
+                        self.actor,
+                        "user_add",
+                        None,
+                        {"username": username, "role": role},
+                        rows=(("hub_user", "username", [username]),),
+                    )
+                ],
                 now,
             )
         return UserInfo(username, role, display_name or username, True)
@@ -823,7 +856,7 @@ class HubService:
                 if not sop.active:
                     continue
                 approver = sop.meta.approved_by or ""
-                store_sops.insert(
+                sop_row = store_sops.insert(
                     conn,
                     sop_id=sop.id,
                     version=sop.meta.version,
@@ -852,6 +885,7 @@ class HubService:
                             "submitted_by": None,
                             "seeded": True,
                         },
+                        rows=(("sop_version", "id", [sop_row]),),
                     )
                 )
             audit.append(conn, events, now)
@@ -957,7 +991,7 @@ class HubService:
             if newest is not None and (previous is None or newest != previous.version):
                 raced = newest  # published by someone else while this was being checked
             else:
-                store_sops.insert(
+                sop_row = store_sops.insert(
                     conn,
                     sop_id=prepared.sop_id,
                     version=prepared.version,
@@ -980,7 +1014,14 @@ class HubService:
                     "approved_by": user.username,
                     "submitted_by": submitted_by,
                 }
-                audit.append(conn, [audit.Event(self.actor, "sop_publish", None, body)], now)
+                event = audit.Event(
+                    self.actor,
+                    "sop_publish",
+                    None,
+                    body,
+                    rows=(("sop_version", "id", [sop_row]),),
+                )
+                audit.append(conn, [event], now)
         if raced is not None:
             message = (
                 f"{path.name} was not published: {prepared.sop_id} {raced} was published "
@@ -1174,10 +1215,53 @@ class HubService:
         )
         return build_report(period, ret, hours, self.clock())
 
-    def verify_audit(self) -> audit.VerifyResult:
-        """Walk the audit chain and report the first broken link."""
+    def verify_audit(
+        self, public_key: Path | None = None, anchor: Path | None = None
+    ) -> hub_verify.HubVerifyResult:
+        """Check the chain, the signed checkpoints and every covered row against the chain.
+
+        Trust comes from outside the database only: ``public_key`` (exported by ``audit key``)
+        or the hub's own key file, and the anchor file beside it.
+        """
+        trust = hub_verify.trust_from(self.settings.audit_key_path, public_key, anchor)
+        with read_tx(self.engine, snapshot=True) as conn:
+            return hub_verify.verify_hub(conn, trust.keys, trust.anchor, trust.anchor_problem)
+
+    def audit_key(self, create: bool = False) -> checkpoints.Signer:
+        """The hub's audit signing key (made when ``create`` and there is none yet)."""
+        path = self.settings.audit_key_path
+        signer = checkpoints.load_signer(path, self.settings.audit_checkpoint_every)
+        if signer is None:
+            if not create:
+                raise StoreError(
+                    f"there is no audit signing key at {path}: create it on the hub machine "
+                    "with `ehub-tui audit key --create`"
+                )
+            signer = checkpoints.create_key(path, self.settings.audit_checkpoint_every)
+            audit.attach_signer(self.engine, signer)
+        return signer
+
+    def audit_checkpoint(self) -> Any:
+        """Sign the chain head now (for a daily timer on the hub machine); returns the row."""
+        signer = self.audit_key()
+        with write_tx(self.engine) as conn:
+            head = conn.execute(select(audit.HEAD.c.seq, audit.HEAD.c.hash)).one()
+            last = checkpoints.latest(conn)
+            if last is not None and last.seq >= head.seq:
+                return last
+            if last is not None:
+                checkpoints.write_anchor(signer, last)
+            at = (
+                conn.execute(
+                    select(audit.EVENT.c.at).where(audit.EVENT.c.seq == head.seq)
+                ).scalar_one_or_none()
+                or self.clock()
+            )
+            checkpoints.sign_head(conn, signer, int(head.seq), str(head.hash), at)
         with read_tx(self.engine) as conn:
-            return audit.verify(conn)
+            row = checkpoints.latest(conn)
+        checkpoints.write_anchor(signer, row)
+        return row
 
     def audit_events(self, consultation_id: int | None = None, limit: int = 100) -> list[dict]:
         """Recent audit events, newest first (optionally for one item)."""
@@ -1187,7 +1271,16 @@ class HubService:
             q = q.where(E.c.consultation_id == consultation_id)
         with read_tx(self.engine) as conn:
             rows = conn.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
-        return [dict(r._mapping) for r in rows]
+        out = []
+        for r in rows:
+            event = dict(r._mapping)
+            # the digests of the rows it wrote are for `audit verify`; the story is the rest
+            body = dict(event["body"] or {})
+            event["covers"] = body.pop("covers", [])
+            event["shows"] = body.pop("shows", [])
+            event["body"] = body
+            out.append(event)
+        return out
 
 
 class _StoreSops:
@@ -1239,6 +1332,47 @@ def _shipped_red_flags() -> list[Any]:
         return []
     sha = hashlib.sha256(data).hexdigest()
     return [PublishedText(RED_FLAGS, "shipped", path.name, data, sha256=sha)]
+
+
+def _must_exist(settings: Settings) -> None:
+    """A SQLite hub named by the settings must already be a file (nothing is created)."""
+    if not settings.is_embedded:
+        return
+    from sqlalchemy.engine import make_url
+
+    name = make_url(settings.database_url).database or ""
+    if not Path(name).is_file():
+        raise HubMissing(f"there is no hub at {name}: check the path (nothing was created)")
+
+
+def _must_be_hub(engine: Engine, settings: Settings) -> None:
+    from ehub_tui.store.migrate import HEAD, current_revision
+
+    with read_tx(engine) as conn:
+        rev = current_revision(conn)
+    if rev is None:
+        raise HubMissing(f"{_safe_url(settings.database_url)} is not an ehub-tui hub (no schema)")
+    if rev != HEAD:
+        raise StoreError(
+            f"the hub at {_safe_url(settings.database_url)} is at schema {rev}; this ehub-tui "
+            f"reads {HEAD}: open it once with this version (that upgrades it), then verify"
+        )
+
+
+def _attach_signer(engine: Engine, settings: Settings) -> None:
+    """Sign audit checkpoints from this process when it holds the hub's private key.
+
+    A one-host (SQLite) hub makes its key the first time, while it has no checkpoints yet; a
+    shared hub's key is made on the hub machine with ``audit key --create``.
+    """
+    path = settings.audit_key_path
+    signer = checkpoints.load_signer(path, settings.audit_checkpoint_every)
+    if signer is None and settings.is_embedded:
+        with read_tx(engine) as conn:
+            fresh = checkpoints.latest(conn) is None
+        if fresh:
+            signer = checkpoints.create_key(path, settings.audit_checkpoint_every)
+    audit.attach_signer(engine, signer)
 
 
 def _need_reason(reason: str, what: str) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
-from ehub_tui.store import bulk
+from ehub_tui.store import bulk, checkpoints, coverage
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import AuditEvent, AuditHead
 
@@ -82,12 +83,42 @@ def event_hash(
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An event to append: who did what to which item, with a small body (no patient data)."""
+    """An event to append: who did what to which item, with a small body (no patient data).
+
+    ``rows`` names other rows the change wrote, as (table, column, values): their digests go in
+    the event (see ``coverage``). The item's own consultation and outcome rows are always
+    covered when ``consultation_id`` is set.
+    """
 
     actor: str
     action: str
     consultation_id: int | None = None
     body: dict[str, Any] | None = None
+    rows: tuple[tuple[str, str, Sequence[Any]], ...] = ()
+
+
+def covers(conn: Connection, ev: Event) -> dict[str, Any]:
+    """The rows an event wrote, as body entries: ``covers`` = [[table, key, digest or null]],
+    ``shows`` = [[table, key, {column: value}]] for tables whose values are kept in full."""
+    found: list[tuple[str, Any, dict[str, Any] | None]] = []
+    if ev.consultation_id is not None:
+        found += coverage.snapshot(conn, "consultation", "id", [ev.consultation_id])
+        found += coverage.snapshot(conn, "outcome", "consultation_id", [ev.consultation_id])
+    for table, column, values in ev.rows:
+        found += coverage.snapshot(conn, table, column, values)
+    if not found:
+        return {}
+    covered: list[list[Any]] = []
+    shows: list[list[Any]] = []
+    for table, key, state in found:
+        covered.append([table, key, None if state is None else digest(canonical(state))])
+        spec = coverage.TABLES[table]
+        if state is not None and spec.shown and table != "consultation":
+            shows.append([table, key, {c: state[c] for c in spec.shown if c in state}])
+    out: dict[str, Any] = {"covers": covered}
+    if shows:
+        out["shows"] = shows
+    return out
 
 
 _HEAD_READ = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
@@ -121,7 +152,11 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     rows = []
     for ev in events:
         seq += 1
-        body_text = canonical(ev.body or {})
+        body = ev.body or {}
+        extra = covers(conn, ev)
+        if extra:
+            body = {**body, **extra}
+        body_text = canonical(body)
         bd = digest(body_text)
         h = _chain_hash(prev, seq, stamp, ev.actor, ev.action, ev.consultation_id, bd)
         rows.append(
@@ -132,7 +167,22 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     p = bulk.param(sqlite)
     cur.execute(f"UPDATE audit_head SET seq = {p}, hash = {p} WHERE id = 1", (seq, prev))
     cur.close()
+    signer = _SIGNERS.get(conn.engine)
+    if signer is not None:
+        checkpoints.maybe_sign(conn, signer, seq, prev, at)
     return seq
+
+
+# The signer for each engine whose process holds the hub's private key (on the hub machine).
+_SIGNERS: weakref.WeakKeyDictionary[Engine, checkpoints.Signer] = weakref.WeakKeyDictionary()
+
+
+def attach_signer(engine: Engine, signer: checkpoints.Signer | None) -> None:
+    """Sign checkpoints on this engine's appends (None stops signing)."""
+    if signer is None:
+        _SIGNERS.pop(engine, None)
+    else:
+        _SIGNERS[engine] = signer
 
 
 @dataclass(frozen=True, slots=True)

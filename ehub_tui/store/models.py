@@ -233,3 +233,16 @@ class SopVersion(SQLModel, table=True):
     submitted_by: str | None = Field(default=None, max_length=64)
     published_by: str = Field(max_length=64)  # who published it: the approver, or "system"
     published_at: datetime = _dt()  # hub time
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed checkpoint of the audit chain (migration 0006): the hub's Ed25519 signature over
+    event ``seq``'s hash, so a rewritten, cut or wiped chain is found by ``audit verify``."""
+
+    __tablename__ = "audit_checkpoint"
+
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    at: datetime = _dt()  # hub time of the event it signs
+    hash: str = Field(max_length=64)
+    key_id: str = Field(max_length=16)  # sha256 fingerprint of the public key
+    signature: str = Field(max_length=128)  # base64 Ed25519 signature

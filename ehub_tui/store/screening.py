@@ -79,6 +79,7 @@ def record(
                         "raised": raised,
                         "sops": sops,
                     },
+                    rows=(("consultation", "id", [item["id"] for item, _ in results]),),
                 )
             ],
             now,

@@ -1,0 +1,362 @@
+"""``audit verify``: the chain holds, every signed checkpoint holds, and replaying the chain gives
+exactly the rows in the tables.
+
+Three checks, each naming what it found:
+1. **The chain**: every event's hash follows from the one before and its own contents.
+2. **Checkpoints**: every checkpoint the hub signed still matches the event it names, its
+   signature holds under a key the verifier trusts (never one read from the database), and the
+   newest checkpoint recorded outside the database (the anchor) is still in it. This finds a chain
+   edited with every later hash recomputed, cut back with the head fixed up, or wiped.
+3. **Replay**: the last digest the chain recorded for each covered row must be the row's digest
+   now; a row with no event is one inserted behind the app's back, an event's row that is gone was
+   deleted, and a forged event whose rows do not match the tables is named too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection
+
+from ehub_tui.store import audit, checkpoints, coverage
+
+MAX_PROBLEMS = 200  # named one by one; beyond that, counted
+
+
+@dataclass
+class Problem:
+    """One thing that does not hold: which check, which event or row, and what."""
+
+    check: str  # chain | checkpoint | replay
+    where: str  # "event 12" or "outcome 5"
+    what: str
+    seq: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"check": self.check, "where": self.where, "what": self.what, "seq": self.seq}
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+@dataclass
+class HubVerifyResult:
+    """Everything ``audit verify`` found."""
+
+    events: int = 0
+    checkpoints: int = 0
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.problems
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        """The lowest event a chain or checkpoint problem names (else a replay problem)."""
+        for checks in (("chain", "checkpoint"), ("replay",)):
+            seqs = [p.seq for p in self.problems if p.seq is not None and p.check in checks]
+            if seqs:
+                return min(seqs)
+        return None
+
+    @property
+    def checked(self) -> int:
+        """Events walked (the old result's name for it)."""
+        return self.events
+
+    @property
+    def reason(self) -> str:
+        """The first problem, in words."""
+        return str(self.problems[0]) if self.problems else ""
+
+    def add(self, problem: Problem) -> None:
+        """Keep a problem (the first MAX_PROBLEMS by name, the rest counted)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.more_problems += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "checked": self.events,
+            "checkpoints": self.checkpoints,
+            "rows": self.rows,
+            "first_bad_seq": self.first_bad_seq,
+            "reason": self.reason,
+            "problems": [p.as_dict() for p in self.problems],
+            "more_problems": self.more_problems,
+            "warnings": list(self.warnings),
+        }
+
+
+def verify_hub(
+    conn: Connection,
+    trusted: Sequence[Ed25519PublicKey] = (),
+    anchor: dict[str, Any] | None = None,
+    anchor_problem: str | None = None,
+) -> HubVerifyResult:
+    """Run the three checks on one consistent read of the hub."""
+    result = HubVerifyResult()
+    head = conn.execute(audit._HEAD_READ).first()
+    if head is None:
+        result.add(Problem("chain", "the audit head", "the audit head row is missing"))
+        return result
+    head_seq = int(head.seq)
+    cps = {int(r.seq): r for r in checkpoints.all_rows(conn)}
+    result.checkpoints = len(cps)
+    hashes_at: dict[int, str] = {}
+    expected: dict[tuple[str, Any], tuple[str | None, int]] = {}
+
+    prev = audit.GENESIS
+    want = 1
+    for row in audit._rows(conn, head_seq):
+        if row.seq != want:
+            result.add(
+                Problem(
+                    "chain",
+                    f"event {want}",
+                    f"is missing (the next event found is {row.seq})",
+                    want,
+                )
+            )
+            want = row.seq
+        if row.prev_hash != prev:
+            result.add(
+                Problem(
+                    "chain",
+                    f"event {row.seq}",
+                    "its prev_hash does not match the event before it",
+                    row.seq,
+                )
+            )
+        if audit.digest(audit.canonical(row.body)) != row.body_digest:
+            result.add(Problem("chain", f"event {row.seq}", "its body was changed", row.seq))
+        h = audit.event_hash(
+            row.prev_hash,
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.consultation_id,
+            row.body_digest,
+        )
+        if h != row.hash:
+            result.add(
+                Problem(
+                    "chain",
+                    f"event {row.seq}",
+                    "its hash does not match its contents (edited)",
+                    row.seq,
+                )
+            )
+        if row.seq in cps:
+            hashes_at[row.seq] = row.hash
+        body = row.body if isinstance(row.body, dict) else {}
+        for entry in body.get("covers") or ():
+            if isinstance(entry, list) and len(entry) == 3:
+                expected[(str(entry[0]), entry[1])] = (entry[2], int(row.seq))
+        prev = row.hash
+        want += 1
+        result.events += 1
+    last_seen = want - 1
+    if last_seen != head_seq or head.hash != prev:
+        result.add(
+            Problem(
+                "chain",
+                "the audit head",
+                f"the chain ends at event {last_seen} but the head says {head_seq} "
+                "(events were removed or the head was changed)",
+                last_seen + 1,
+            )
+        )
+
+    _check_checkpoints(result, cps, hashes_at, head_seq, trusted, anchor, anchor_problem)
+    _replay(conn, result, expected)
+    return result
+
+
+def _check_checkpoints(
+    result: HubVerifyResult,
+    cps: dict[int, Any],
+    hashes_at: dict[int, str],
+    head_seq: int,
+    trusted: Sequence[Ed25519PublicKey],
+    anchor: dict[str, Any] | None,
+    anchor_problem: str | None,
+) -> None:
+    keys = {checkpoints.key_id(k): k for k in trusted}
+    if not keys:
+        result.warnings.append(
+            "no public key to check the hub's signatures with: checkpoints were matched against "
+            "the chain but their signatures were not checked (pass --public-key FILE, exported "
+            "on the hub machine by `ehub-tui audit key`)"
+        )
+    for seq, cp in sorted(cps.items()):
+        where = f"checkpoint at event {seq}"
+        if seq > head_seq:
+            result.add(
+                Problem(
+                    "checkpoint",
+                    where,
+                    f"the hub signed event {seq} but the chain now ends at {head_seq}: events "
+                    "were cut off the end",
+                    head_seq + 1,
+                )
+            )
+        elif seq not in hashes_at:
+            result.add(Problem("checkpoint", where, f"event {seq} is missing", seq))
+        elif hashes_at[seq] != cp.hash:
+            result.add(
+                Problem(
+                    "checkpoint",
+                    where,
+                    f"event {seq}'s hash is not the one the hub signed: the chain was rewritten "
+                    "at or before it",
+                    seq,
+                )
+            )
+        if keys:
+            key = keys.get(cp.key_id)
+            if key is None:
+                result.add(
+                    Problem(
+                        "checkpoint",
+                        where,
+                        f"signed by key {cp.key_id}, which this verify does not trust",
+                        seq,
+                    )
+                )
+            elif not checkpoints.verify_signature(key, cp):
+                result.add(
+                    Problem("checkpoint", where, "its signature does not hold (forged)", seq)
+                )
+    if anchor_problem:
+        result.add(Problem("checkpoint", "the anchor file", anchor_problem))
+    if anchor is not None:
+        seq = int(anchor["seq"])
+        cp = cps.get(seq)
+        if cp is None or cp.hash != anchor.get("hash"):
+            result.add(
+                Problem(
+                    "checkpoint",
+                    f"checkpoint at event {seq}",
+                    f"the hub signed event {seq} (recorded outside the database, at "
+                    f"{anchor.get('at', '?')}) but the database no longer holds that checkpoint: "
+                    "the audit was cut back or wiped",
+                    seq,
+                )
+            )
+
+
+def _replay(
+    conn: Connection,
+    result: HubVerifyResult,
+    expected: dict[tuple[str, Any], tuple[str | None, int]],
+) -> None:
+    for name, spec in coverage.TABLES.items():
+        for key, state in coverage.scan(conn, spec):
+            result.rows += 1
+            want = expected.pop((name, key), None)
+            label = f"{name} {key}"
+            if want is None:
+                result.add(
+                    Problem(
+                        "replay",
+                        label,
+                        "is in the table but no audit event wrote it (inserted behind the "
+                        "app's back)",
+                    )
+                )
+                continue
+            digest, seq = want
+            if digest is None:
+                result.add(
+                    Problem(
+                        "replay",
+                        label,
+                        f"event {seq} recorded it deleted, but it is in the table",
+                        seq,
+                    )
+                )
+            elif audit.digest(audit.canonical(state)) != digest:
+                result.add(
+                    Problem(
+                        "replay",
+                        label,
+                        f"differs from what event {seq} recorded (changed behind the app's "
+                        f"back{_which(conn, name, key, seq)})",
+                        seq,
+                    )
+                )
+    for (name, key), (digest, seq) in sorted(expected.items(), key=lambda kv: kv[1][1]):
+        if digest is not None:
+            result.add(
+                Problem(
+                    "replay",
+                    f"{name} {key}",
+                    f"event {seq} wrote it, but it is not in the table (deleted)",
+                    seq,
+                )
+            )
+
+
+def _which(conn: Connection, table: str, key: Any, seq: int) -> str:
+    """Which shown columns differ from the values event ``seq`` kept, as ``: role, active``."""
+    row = conn.execute(
+        audit.select(audit.EVENT.c.body).where(audit.EVENT.c.seq == seq)
+    ).scalar_one_or_none()
+    if not isinstance(row, dict):
+        return ""
+    spec = coverage.TABLES[table]
+    current = coverage.read(conn, spec, spec.table.c[spec.key] == key)
+    if not current:
+        return ""
+    now = coverage.row_state(spec, current[0])
+    for entry in row.get("shows") or ():
+        if isinstance(entry, list) and len(entry) == 3 and entry[:2] == [table, key]:
+            kept = entry[2]
+            cols = [c for c in spec.shown if kept.get(c) != now.get(c)]
+            return f": {', '.join(cols)}" if cols else ""
+    return ""
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What a verifier trusts, all from outside the database: public keys and the anchor."""
+
+    keys: tuple[Ed25519PublicKey, ...] = ()
+    anchor: dict[str, Any] | None = None
+    anchor_problem: str | None = None
+
+
+def trust_from(key_path: Path, public_key: Path | None = None, anchor: Path | None = None) -> Trust:
+    """The public key from ``public_key`` (exported by ``audit key``) or else from the hub's own
+    private key file, and the anchor file beside that key (or ``anchor``)."""
+    keys: list[Ed25519PublicKey] = []
+    if public_key is not None:
+        keys.append(checkpoints.load_public(public_key))
+    elif key_path.exists():
+        keys.append(checkpoints.load_public(key_path))
+    anchor_path = anchor or key_path.with_name(checkpoints.ANCHOR_NAME)
+    found = None
+    problem = None
+    if anchor_path.exists():
+        found = checkpoints.read_anchor(anchor_path)
+        if found is None:
+            problem = f"{anchor_path} cannot be read as a checkpoint (damaged or replaced)"
+    elif anchor is not None:
+        problem = f"{anchor_path}: no such anchor file"
+    return Trust(tuple(keys), found, problem)
