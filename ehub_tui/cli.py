@@ -684,23 +684,126 @@ def quarantine_discard(
 # -- audit -------------------------------------------------------------------------------------
 
 
+def _hub_settings(hub: str | None) -> Any:
+    """Settings for a command that reads a named hub: a path is a SQLite hub file (a backup)."""
+    if hub is None:
+        return _settings()
+    if "://" in hub:
+        return _settings(hub_url=hub)
+    return _settings(hub_url=f"sqlite:///{Path(hub).expanduser().resolve()}")
+
+
+HubOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        help="Check this hub instead: a SQLite file (e.g. a backup) or a database URL.",
+        show_default=False,
+    ),
+]
+
+
 @audit_app.command("verify")
-def audit_verify(as_json: JsonOpt = False) -> None:
-    """Walk the audit chain; name the first event that does not hold."""
+def audit_verify(
+    hub: HubOpt = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="The hub's public key (from `ehub-tui audit key`); default: the hub "
+            "machine's own key file.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the audit: the chain, every signed checkpoint, and every row against the chain.
+
+    Exit 0 intact, 1 something does not hold (each problem named), 2 no such hub.
+    """
+    from ehub_tui.service import HubMissing, HubService
+
     with friendly_errors():
-        result = _service().verify_audit()
+        settings = _hub_settings(hub)
+        try:
+            who = None if settings.is_embedded else HubService.os_username()
+            service = HubService.open(settings, who, create=False)
+        except HubMissing as exc:
+            fail(str(exc), 2)
+        try:
+            result = service.verify_audit(public_key)
+        finally:
+            service.close()
         if as_json:
             _print_json(result.as_dict())
         elif result.ok:
-            out.print(f"Audit chain intact: {result.checked} events verified.")
-        else:
-            err.print(
-                f"[bold red]Audit chain broken at event {result.first_bad_seq}:[/] "
-                f"{result.reason} ({result.checked} events before it verified).",
+            out.print(
+                f"Audit intact: {result.events} events, {result.checkpoints} signed "
+                f"checkpoints, {result.rows} rows match the chain.",
                 highlight=False,
             )
+        else:
+            at = f" at event {result.first_bad_seq}" if result.first_bad_seq else ""
+            err.print(
+                Text.assemble((f"Audit broken{at}:", "bold red"), " ", literal(result.reason)),
+                soft_wrap=True,
+            )
+            count = len(result.problems) + result.more_problems
+            err.print(f"{count} problem(s) found:", highlight=False)
+            for problem in result.problems:
+                err.print(Text.assemble(f"  [{problem.check}] ", literal(str(problem))))
+            if result.more_problems:
+                err.print(f"  … and {result.more_problems} more", highlight=False)
+        if not as_json:
+            for warning in result.warnings:
+                err.print(Text.assemble(("note:", "yellow"), " ", literal(warning)))
         if not result.ok:
             raise typer.Exit(1)
+
+
+@audit_app.command("key")
+def audit_key(
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Make the hub's signing key (on the hub machine, once)."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the hub's audit public key (give it to whoever verifies the audit)."""
+    from ehub_tui.store import checkpoints
+
+    with friendly_errors():
+        service = _service()
+        try:
+            signer = service.audit_key(create=create)
+        finally:
+            service.close()
+        pem = checkpoints.public_pem(signer.public)
+        if as_json:
+            _print_json({"key_id": signer.key_id, "public_key": pem, "path": str(signer.path)})
+            return
+        err.print(
+            Text(
+                f"Audit signing key {signer.key_id} (private key: {signer.path}, never "
+                "copy it off the hub machine). The public key:"
+            )
+        )
+        out.print(Text(pem.rstrip("\n")))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(as_json: JsonOpt = False) -> None:
+    """Sign the audit chain's head now (run daily on the hub machine, e.g. from a timer)."""
+    with friendly_errors():
+        service = _service()
+        try:
+            row = service.audit_checkpoint()
+        finally:
+            service.close()
+        if as_json:
+            _print_json({"seq": row.seq, "hash": row.hash, "key_id": row.key_id})
+        else:
+            out.print(f"Signed the audit chain at event {row.seq} with key {row.key_id}.")
 
 
 @audit_app.command("log")
@@ -719,13 +822,14 @@ def audit_log(
         for col in ("seq", "at", "actor", "action", "item", "detail"):
             t.add_column(col, overflow="fold")
         for r in rows:
+            # every cell a Text: actors, ids and reasons are hub data, never markup
             t.add_row(
                 str(r["seq"]),
                 _local(r["at"]),
-                r["actor"],
-                r["action"],
+                literal(r["actor"]),
+                literal(r["action"]),
                 str(r["consultation_id"] or ""),
-                json.dumps(r["body"]),
+                literal(dumps(r["body"])),
             )
         out.print(t)
 

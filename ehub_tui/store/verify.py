@@ -62,12 +62,10 @@ class HubVerifyResult:
 
     @property
     def first_bad_seq(self) -> int | None:
-        """The lowest event a chain or checkpoint problem names (else a replay problem)."""
-        for checks in (("chain", "checkpoint"), ("replay",)):
-            seqs = [p.seq for p in self.problems if p.seq is not None and p.check in checks]
-            if seqs:
-                return min(seqs)
-        return None
+        """The lowest event a chain or checkpoint problem names (a replay problem is a row's,
+        not an event's)."""
+        seqs = [p.seq for p in self.problems if p.seq is not None and p.check != "replay"]
+        return min(seqs) if seqs else None
 
     @property
     def checked(self) -> int:
