@@ -1,4 +1,9 @@
-"""The navigator app: ``make_app`` builds it for the CLI and for the tests."""
+"""The navigator app: ``make_app`` builds it for the CLI and for the tests.
+
+While it is open it keeps every item its user holds alive (not only the one on screen) and
+returns expired leases to the queue now and then, both in workers; a hub that stops answering is
+said once, and again when it answers. Quitting while holding items asks whether to return them.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, RenderableType, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label
 
-from ehub_tui.service import HubService
+from ehub_tui.service import HubService, StoreError
 from ehub_tui.ui.format import local
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -42,6 +49,10 @@ class EhubApp(App[None]):
         self.heartbeat_interval = heartbeat_interval or max(5.0, min(60.0, lease / 3))
         self.drafts: dict[int, Any] = {}  # item id → Draft, kept while the app runs
         self._sops_started = False
+        self.hub_problem: str | None = None  # the hub's last failure, until it answers again
+        self._quit_asked = False  # the held-items question was asked (or not needed)
+        self._quit_pending = False
+        self._keeping_alive = False
 
     def title_line(self) -> Text:
         """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
@@ -69,6 +80,10 @@ class EhubApp(App[None]):
         self.set_interval(30.0, self._check_sops)
         self.set_interval(30.0, self._touch)
         self._touch()
+        # every item this user holds is kept alive while the app is open (a draft left in Mine
+        # too, not only the item on screen), and expired leases are returned to the queue
+        self.set_interval(self.heartbeat_interval, self._keep_alive)
+        self._keep_alive()
         self._check_size()
 
     def manager_home(self) -> bool:
@@ -87,6 +102,97 @@ class EhubApp(App[None]):
             self.service.touch()
         except Exception:  # presence is best effort
             return
+
+    def _keep_alive(self) -> None:
+        if self._keeping_alive:  # the last round still waits for the hub: no pile of threads
+            return
+        self._keeping_alive = True
+        self.run_worker(self._keep_alive_work, thread=True, group="keep-alive")
+
+    def _keep_alive_work(self) -> None:
+        try:
+            self.service.heartbeat_held()
+            self.service.rescue_if_due()
+        except StoreError as exc:
+            self.call_from_thread(self._hub_failed, str(exc))
+            return
+        finally:
+            self._keeping_alive = False
+        self.call_from_thread(self._hub_answered)
+
+    def _hub_failed(self, problem: str) -> None:
+        """Say once that the hub is not answering (the app keeps trying by itself)."""
+        if self.hub_problem is None:
+            self.notify(problem, title="The hub is not answering", severity="error", timeout=15)
+        self.hub_problem = problem
+
+    def _hub_answered(self) -> None:
+        if self.hub_problem is not None:
+            self.hub_problem = None
+            self.notify("The hub is answering again.", title="Hub back", timeout=6)
+
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """Quit; someone holding items is asked first whether to return them to the queue (every
+        way out comes here: ctrl+q, the queue's q, a manager's reports)."""
+        if self._quit_asked or not self.service.may("work_items") or self.service.user is None:
+            super().exit(result, return_code, message)
+            return
+        if not self._quit_pending:
+            self._quit_pending = True
+            self.run_worker(
+                lambda: self._held_before_quit(return_code, message),
+                thread=True,
+                exclusive=True,
+                group="quit",
+            )
+
+    def _held_before_quit(self, return_code: int, message: RenderableType | None) -> None:
+        try:
+            held = [c.item_id for c in self.service.held_claims()]
+        except StoreError:
+            held = []  # the hub is not answering: nothing can be returned; the leases run out
+        self.call_from_thread(self._ask_before_quit, held, return_code, message)
+
+    def _ask_before_quit(
+        self, held: list[int], return_code: int, message: RenderableType | None
+    ) -> None:
+        def answered(choice: str | None) -> None:
+            self._quit_pending = False
+            if choice == "release":
+                self._release_then_quit(return_code, message)
+            elif choice == "keep":
+                self._quit_now(return_code, message)
+
+        if not held:
+            self._quit_now(return_code, message)
+        else:
+            self.push_screen(QuitDialog(held), answered)
+
+    def _quit_now(self, return_code: int, message: RenderableType | None) -> None:
+        self._quit_asked = True
+        self.exit(None, return_code, message)
+
+    def _release_then_quit(self, return_code: int, message: RenderableType | None) -> None:
+        def work() -> None:
+            try:
+                self.service.release_held()
+            except StoreError as exc:
+                self.call_from_thread(
+                    self.notify,
+                    f"Not returned: {exc}",
+                    title="Items still yours",
+                    severity="error",
+                    timeout=15,
+                )
+                return
+            self.call_from_thread(self._quit_now, return_code, message)
+
+        self.run_worker(work, thread=True, exclusive=True, group="quit")
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""
@@ -151,6 +257,39 @@ class EhubApp(App[None]):
                     self.call_later(screen.run_action, action)
 
                 yield SystemCommand(b.description, f"key: {b.key_display or b.key}", run)
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """Quitting while holding items: return them to the queue, keep them, or stay."""
+
+    BINDINGS = [
+        Binding("r", "choose('release')", "Return them and quit"),
+        Binding("k", "choose('keep')", "Keep them and quit"),
+        Binding("escape", "choose(None)", "Stay"),
+    ]
+
+    def __init__(self, held: list[int]) -> None:
+        super().__init__()
+        self.held = held
+
+    def compose(self) -> ComposeResult:
+        n = len(self.held)
+        items = ", ".join(f"#{i}" for i in self.held[:12]) + (" …" if n > 12 else "")
+        with Vertical(classes="dialog", id="quit-dialog"):
+            yield Label(
+                f"You hold {n} item{'s' if n != 1 else ''}: {items}", classes="dialog-title"
+            )
+            yield Label(
+                "Return them to the queue so others can take them? Kept items stay yours "
+                "until their lease runs out (nobody else can open them until then)."
+            )
+            yield Label(
+                "r return them and quit · k keep them and quit · escape stay",
+                classes="dialog-help",
+            )
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)
 
 
 def make_app(

@@ -300,3 +300,138 @@ def test_hub_now_is_the_hubs_clock(
         with read_tx(svc.engine) as conn:
             server = conn.execute(text("SELECT now()")).scalar_one()
         assert abs(got - server) < timedelta(seconds=5)
+
+
+# -- the app: every held item kept alive; quitting with items held asks first --------------------
+
+
+def _app_hub(sqlite_url: str, tmp_path: Path, clock: FrozenClock, hub_time: HubTime) -> Any:
+    """The UI tests' small hub (tests/ui/conftest.py) with three cases, nav1 holding two."""
+    from ehub_tui.practices import load_practices
+    from tests.conftest import FIXTURES
+    from tests.ui.conftest import CASES, Hub
+
+    hub = Hub(sqlite_url, tmp_path, clock)
+    system = hub.service(None)
+    system.import_practices(load_practices(FIXTURES / "practices.yaml"))
+    system.add_user("nav1", "navigator", "Priya Shah")
+    system.add_user("nav2", "navigator", "Tom Fletcher")
+    cases = ("throat", "uti", "fit_note")
+    created, _ = system.store_intake([CASES[c]() for c in cases])
+    hub.ids = {cases[i]: cid for i, cid in created}
+    holder = hub.service("nav1")
+    for case in ("throat", "fit_note"):
+        holder.claim(hub.ids[case])
+    hub_time.attach(system, holder)
+    return hub
+
+
+def _app(hub: Any, hub_time: HubTime, user: str = "nav1") -> Any:
+    from ehub_tui.ui.app import make_app
+
+    svc = hub.service(user)
+    hub_time.attach(svc)
+    app = make_app(svc, clock=hub.clock, poll_interval=0.2, heartbeat_interval=0.2)
+    app.animation_level = "none"
+    return app
+
+
+@pytest.fixture
+def app_hub(sqlite_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[tuple[Any, HubTime]]:
+    hub_time = HubTime(sqlite_url)
+    hub = _app_hub(sqlite_url, tmp_path, clock, hub_time)
+    yield hub, hub_time
+    hub.close()
+
+
+def test_the_open_app_keeps_every_held_item_alive(app_hub: tuple[Any, HubTime]) -> None:
+    from tests.ui.conftest import run, wait_until
+
+    hub, hub_time = app_hub
+    system = hub.service(None)
+    hub_time.attach(system)
+    held = [hub.ids["throat"], hub.ids["fit_note"]]
+    app = _app(hub, hub_time)
+
+    def renewed_past(limit: datetime) -> bool:
+        return all(_lease_until(system, i) > limit for i in held)
+
+    async def body() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(3):  # 18 minutes of the hub's time, neither item on screen
+                hub_time.advance(system, minutes=6)
+                target = hub_time.now() + timedelta(minutes=9)
+                await wait_until(pilot, lambda t=target: renewed_past(t), what="both renewed")
+            assert system.rescue_expired() == []
+
+    run(body())
+    for item_id in held:
+        assert _state(system, item_id)[:2] == ("claimed", "nav1")
+    assert _expired_events(system) == []
+
+
+def test_quitting_while_holding_items_asks_to_return_them(app_hub: tuple[Any, HubTime]) -> None:
+    from ehub_tui.ui.app import QuitDialog
+    from tests.ui.conftest import run, settle, wait_until
+
+    hub, hub_time = app_hub
+    system = hub.service(None)
+    held = [hub.ids["throat"], hub.ids["fit_note"]]
+    app = _app(hub, hub_time)
+
+    async def body() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            dialog = app.screen
+            assert dialog.held == held
+            await pilot.press("escape")  # stay
+            await wait_until(pilot, lambda: not isinstance(app.screen, QuitDialog), what="gone")
+            await settle(pilot)
+            assert app.return_code is None
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            await pilot.press("r")  # return them and quit
+            await wait_until(pilot, lambda: app.return_code == 0, what="quit", timeout=5)
+
+    run(body())
+    for item_id in held:
+        assert _state(system, item_id)[:2] == ("queued", None)
+        (event,) = [e for e in system.audit_events(item_id) if e["action"] == "release"]
+        assert event["actor"] == "nav1" and event["body"]["reason"] == RELEASE_ON_QUIT
+    assert system.verify_audit().ok
+
+
+def test_quitting_may_keep_the_items_and_without_items_asks_nothing(
+    app_hub: tuple[Any, HubTime],
+) -> None:
+    from ehub_tui.ui.app import QuitDialog
+    from tests.ui.conftest import run, settle, wait_until
+
+    hub, hub_time = app_hub
+    system = hub.service(None)
+    app = _app(hub, hub_time)
+
+    async def keep() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            await pilot.press("k")
+            await wait_until(pilot, lambda: app.return_code == 0, what="quit", timeout=5)
+
+    run(keep())
+    for case in ("throat", "fit_note"):
+        assert _state(system, hub.ids[case])[:2] == ("claimed", "nav1")
+
+    other = _app(hub, hub_time, "nav2")  # holds nothing: quits at once
+
+    async def plain() -> None:
+        async with other.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: other.return_code == 0, what="quit", timeout=5)
+            assert not isinstance(other.screen, QuitDialog)
+
+    run(plain())
