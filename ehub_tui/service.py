@@ -1415,21 +1415,6 @@ def _upgrade(engine: Engine) -> None:
         migrator.dispose()
 
 
-def _upgrade(engine: Engine) -> None:
-    """Bring the schema up to date. On PostgreSQL through an engine of its own without the
-    server's statement timeout: a migration may rightly run for minutes on a large hub (the
-    client still notices a server that stops answering)."""
-    if engine.dialect.name == "sqlite":
-        upgrade(engine)
-        return
-    url = engine.url.render_as_string(hide_password=False)
-    migrator = create_hub_engine(url, timeouts=Timeouts(statement_seconds=None))
-    try:
-        upgrade(migrator)
-    finally:
-        migrator.dispose()
-
-
 def age_on(dob: date, today: date) -> int:
     """Whole years of age on a day."""
     return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
