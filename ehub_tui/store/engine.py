@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, literal, literal_column
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "ehub_read_only"
@@ -454,27 +454,59 @@ def begin_write(conn: Connection) -> Any:
             time.sleep(random.uniform(0.001, 0.02))
 
 
-def lost_connection(exc: DBAPIError, engine: Engine) -> StoreError:
-    """A failed call to the hub as a plain StoreError saying what happened."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    first = text[0] if text else ""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, the driver's error inside it, and what it was raised from or during."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def lost_connection(exc: BaseException, engine: Engine) -> StoreError:
+    """A failed call to the hub as a plain StoreError saying what happened.
+
+    The first failure is what counts: a rollback that fails afterwards on the same dead
+    connection ("the connection is lost") must not hide that the hub stopped answering."""
+    lines = [_first_line(e) for e in _chain(exc)]
     at = where(engine)
-    if first.startswith(NOT_ANSWERING) or "timeout expired" in first:
+    if any(line.startswith(NOT_ANSWERING) or "timeout expired" in line for line in lines):
         # the client's guard cut the call off, or no connection could be made in time
         return StoreError(
             f"the hub at {at} is not answering: check the network and the hub server; "
             "ehub-tui keeps trying and carries on by itself when it answers"
         )
-    if "statement timeout" in first:
+    if any("statement timeout" in line for line in lines):
         return StoreError(
             f"the hub at {at} took too long to answer (the statement timeout): try again"
         )
+    first = next((line for line in lines if line), "")
     return StoreError(
         f"the hub at {at} did not answer"
         + (f" ({first})" if first else "")
         + ": check the connection and try again"
     )
+
+
+def _connection_failure(exc: BaseException) -> bool:
+    """A lost, refused or frozen connection, whether SQLAlchemy or the bare driver (the claim
+    and audit hot paths run on the driver's own connection) raised it."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if type(exc).__module__.startswith("psycopg"):
+        import psycopg
+
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    return False
 
 
 @contextmanager
@@ -486,8 +518,10 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
     try:
         with engine.connect() as conn, begin_write(conn):
             yield conn
-    except (OperationalError, InterfaceError) as exc:
-        raise lost_connection(exc, engine) from exc
+    except Exception as exc:
+        if _connection_failure(exc):
+            raise lost_connection(exc, engine) from exc
+        raise
 
 
 @contextmanager
@@ -505,5 +539,7 @@ def read_tx(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
             conn = conn.execution_options(**options)
             with conn.begin():
                 yield conn
-    except (OperationalError, InterfaceError) as exc:
-        raise lost_connection(exc, engine) from exc
+    except Exception as exc:
+        if _connection_failure(exc):
+            raise lost_connection(exc, engine) from exc
+        raise
