@@ -45,7 +45,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ehub_tui.ingest.parsers import FileError, decode_bytes, detect_format, gc_paused, parse_text
+from ehub_tui.ingest.parsers import (
+    NDJSON_SUFFIXES,
+    FileError,
+    decode_bytes,
+    detect_format,
+    gc_paused,
+    parse_text,
+)
 from ehub_tui.ingest.runner import FileReport, Ingester
 from ehub_tui.service import PermissionDenied
 from ehub_tui.store.engine import StoreError
@@ -77,6 +84,9 @@ _LINE_ENDS = (b"\n", b"\r")
 _CSV_RECORDS = re.compile(
     rb'(?:(?>"(?:[^"]++|"")*+"[^,\r\n]*+|[^",\r\n][^,\r\n]*+|)(?:,|\r\n?|\n))*+'
 )
+# The first line of a pretty-printed JSON document ("{" or "[" alone): under an .ndjson name it
+# is one document, whole only when it parses (as the ingest reads it).
+_PRETTY_START = re.compile(rb"[{\[][ \t]*\r?\n")
 # Bytes that text files hardly ever hold (as parsers.decode_bytes counts them).
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
 
@@ -89,20 +99,24 @@ def _looks_binary(data: bytes) -> bool:
 def incomplete_reason(path: Path, data: bytes) -> str | None:
     """Why ``data`` (the bytes of ``path``) is not yet a whole file, or None when it is whole.
 
-    Whole means: a JSON file parses as one JSON document (or is NDJSON: its first line parses and
-    it ends with a line ending); any other file ends with a line ending that is not inside a
-    quoted CSV value. A file the ingest will refuse anyway (binary, UTF-16) counts as whole so
-    that it is moved to failed/ with the ingest's reason rather than waited on for ever.
+    Whole means: an NDJSON file (``.ndjson``, ``.jsonl``) ends with a line ending; another JSON
+    file parses as one JSON document (or is NDJSON: its first line parses and it ends with a line
+    ending); any other file ends with a line ending that is not inside a quoted CSV value. A file
+    the ingest will refuse anyway (empty, blank, binary, UTF-16) counts as whole, so that it goes
+    to failed/ with the ingest's reason rather than being waited on for ever (and should its
+    sender still write into it there, it is read again).
     """
-    if not data:
-        return "it is empty so far"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_binary(data):
         return None
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     stripped = body.lstrip()
     if not stripped:
-        return "it holds only blank space so far"
-    if path.suffix.lower() != ".csv" and stripped[:1] in (b"{", b"["):
+        return None
+    suffix = path.suffix.lower()
+    if suffix in NDJSON_SUFFIXES and not _PRETTY_START.match(stripped):
+        # one record a line: a bad line is that record's problem (quarantined), not the file's
+        return None if body.endswith(_LINE_ENDS) else "its last line has no line ending yet"
+    if suffix != ".csv" and stripped[:1] in (b"{", b"["):
         return _json_incomplete(body)
     if not body.endswith(_LINE_ENDS):
         return "its last line has no line ending yet"

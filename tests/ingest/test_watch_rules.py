@@ -117,8 +117,12 @@ IN_QUOTES = csv_row("K-1", free_text="one\ntwo").split(b"one\n")[0] + b"one\n"
         ("a.json", '{"a": "caf\u00e9"}'.encode()[:-3], False),  # cut inside a character
         ("a.json", b'\xef\xbb\xbf{"a": 1}', True),  # byte-order mark
         ("noext", b'{"a": 1', False),
-        ("a.csv", b"", False),
-        ("a.csv", b"\n\n  ", False),
+        ("a.ndjson", b'{"a": 1}\n{"broken\n{"b": 2}\n', True),  # a bad line is its record's
+        ("a.ndjson", b'{\n  "resourceType": "Bundle",\n', False),  # pretty JSON, .ndjson name
+        ("a.ndjson", b'{\n  "resourceType": "Bundle"\n}\n', True),
+        # the ingest refuses these whatever comes next: whole, so they go to failed/ with a reason
+        ("a.csv", b"", True),
+        ("a.csv", b"\n\n  ", True),
         ("a.csv", b"\x00\x01\x02\x03" * 100, True),  # binary: whole, so it goes to failed/
         ("a.csv", "x,y\n".encode("utf-16"), True),  # UTF-16: whole, the ingest names it
     ],
@@ -259,6 +263,24 @@ def test_a_file_that_cannot_be_read_at_all_goes_to_failed_with_a_note(
     assert "UTF-8" in (inbox / "failed" / "latin1.csv.reason.txt").read_text()
     assert done.message().startswith("failed: ")
     assert watcher.totals.failed == 1
+
+
+def test_an_empty_file_goes_to_failed_and_back_if_its_sender_writes_into_it(
+    hub: HubService, inbox: Path, ticker: Ticker
+) -> None:
+    watcher, _ = make_watcher(hub, inbox, ticker)
+    with (inbox / "a.csv").open("wb", buffering=0) as sender:  # created, nothing written yet
+        [failed] = settle(watcher, ticker)
+        assert isinstance(failed, FileDone) and failed.error and "empty" in failed.error
+        note = inbox / "failed" / "a.csv.reason.txt"
+        assert note.exists()
+        sender.write(CSV_HEADER + csv_row("K-1"))  # lands in failed/a.csv
+    events = settle(watcher, ticker)
+    [done] = of(events, FileDone)
+    assert done.error is None and done.again and done.new == 1
+    assert Path(done.moved_to) == inbox / "processed" / "a.csv"
+    assert not (inbox / "failed" / "a.csv").exists() and not note.exists()
+    assert stored(hub, "K-1") is not None
 
 
 def test_a_file_with_quarantined_records_goes_to_processed(
