@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ehub_tui.cli import app
-from tests.hostile.corpus import NAUGHTY, forbidden, short
+from tests.hostile.corpus import NAUGHTY, forbidden
 from tests.hostile.hub import HOSTILE_FILE, write_inbox, write_practices
 
 DAY = "2026-11-23"
@@ -29,7 +29,7 @@ class CliHub:
     db: Path
     built: list[tuple[list[str], Result]] = field(default_factory=list)
 
-    def run(self, *args: str | Path) -> Result:
+    def run(self, *args: str | Path | int) -> Result:
         return CliRunner().invoke(app, [str(a) for a in args], env=self.env)
 
     def ids(self, table: str, where: str = "1=1") -> list[int]:
@@ -66,10 +66,13 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliHub]:
     h = CliHub(env, tmp, db)
     files = write_inbox(tmp / "inbox")
     steps: list[list[str | Path]] = [["practices", "import", write_practices(tmp)]]
-    for i, (user, role) in enumerate(
-        {"nav1": "navigator", "sup1": "supervisor", "clin1": "clinical_approver"}.items()
+    # display names: markup, an OSC 8 link, C1 controls (usernames are checked: plain ids)
+    for user, role, name in (
+        ("nav1", "navigator", NAUGHTY[0]),
+        ("sup1", "supervisor", NAUGHTY[11]),
+        ("clin1", "clinical_approver", NAUGHTY[16]),
     ):
-        steps.append(["users", "add", user, "--role", role, "--name", short(NAUGHTY[i * 7])])
+        steps.append(["users", "add", user, "--role", role, "--name", name])
     steps.append(["ingest", *files])
     for step in steps:
         h.built.append(([str(s) for s in step], h.run(*step)))
@@ -119,28 +122,23 @@ def test_command_shows_hub_text_safely(hub: CliHub, args: tuple[str, ...], code:
     check(result, code, args)
     if "--json" in args:
         json.loads(result.stdout)  # still exactly JSON
+    elif args[0] == "users":
+        assert "␛]8;;https://evil.example/␛" in result.stdout  # the link, as text
 
 
 def test_every_quarantined_record_shows_safely(hub: CliHub) -> None:
     ids = hub.ids("quarantine")
     assert len(ids) >= len(NAUGHTY)
-    raw_escapes = 0
+    clearing = []  # records whose raw text holds "clear the screen"
     for qid in ids:
         check(hub.run("quarantine", "show", qid), 0, f"quarantine show {qid}")
         as_json = hub.run("quarantine", "show", qid, "--json")
         check(as_json, 0, f"quarantine show {qid} --json")
-        raw_escapes += "\x1b" in json.loads(as_json.stdout)["raw"]
-    assert raw_escapes, "the JSON keeps the raw text exactly (escaped, not lost)"
-    # the terminal sees ␛[2J, never the escape itself
-    some = next(
-        q
-        for q in ids
-        if "\x1b[2J"
-        in hub.run("quarantine", "show", q, "--json")
-        .stdout.encode()
-        .decode("unicode_escape", "ignore")
-    )
-    assert "␛[2J" in hub.run("quarantine", "show", some).stdout
+        if "\x1b[2J" in json.loads(as_json.stdout)["raw"]:  # the JSON keeps the text exactly
+            clearing.append(qid)
+    assert clearing
+    # on the terminal the raw text shows the escape as ␛, never sends it
+    assert "␛[2J" in hub.run("quarantine", "show", clearing[0]).stdout
 
 
 def test_export_writes_and_names_a_hostile_path_safely(hub: CliHub) -> None:
