@@ -100,20 +100,25 @@ class Event:
 def covers(conn: Connection, ev: Event) -> dict[str, Any]:
     """The rows an event wrote, as body entries: ``covers`` = [[table, key, digest or null]],
     ``shows`` = [[table, key, {column: value}]] for tables whose values are kept in full."""
-    found: list[tuple[str, Any, dict[str, Any] | None]] = []
+    # (table, key, state, keep the shown values?): a single item's queue state is kept in
+    # full; a batch's (an ingest, a prescreen) only as digests, to keep those events small
+    found: list[tuple[str, Any, dict[str, Any] | None, bool]] = []
     if ev.consultation_id is not None:
-        found += coverage.snapshot(conn, "consultation", "id", [ev.consultation_id])
-        found += coverage.snapshot(conn, "outcome", "consultation_id", [ev.consultation_id])
+        for t, k, st in coverage.snapshot(conn, "consultation", "id", [ev.consultation_id]):
+            found.append((t, k, st, True))
+        for t, k, st in coverage.snapshot(conn, "outcome", "consultation_id", [ev.consultation_id]):
+            found.append((t, k, st, True))
     for table, column, values in ev.rows:
-        found += coverage.snapshot(conn, table, column, values)
+        for t, k, st in coverage.snapshot(conn, table, column, values):
+            found.append((t, k, st, t != "consultation"))
     if not found:
         return {}
     covered: list[list[Any]] = []
     shows: list[list[Any]] = []
-    for table, key, state in found:
+    for table, key, state, keep in found:
         covered.append([table, key, None if state is None else digest(canonical(state))])
         spec = coverage.TABLES[table]
-        if state is not None and spec.shown and table != "consultation":
+        if state is not None and keep:
             shows.append([table, key, {c: state[c] for c in spec.shown if c in state}])
     out: dict[str, Any] = {"covers": covered}
     if shows:
