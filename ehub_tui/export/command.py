@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from ehub_tui.textsafe import literal, one_line
+from ehub_tui.textsafe import literal, one_line, visible
 
 LONG_RANGE_DAYS = 28  # a progress bar from four weeks on
 
@@ -347,18 +347,41 @@ def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     return fmt
 
 
+class _Visible(io.TextIOBase):
+    """A text stream that shows what it is given through ``textsafe.visible`` (for a return
+    written to a terminal: a practice name's escape sequence is shown, never obeyed)."""
+
+    def __init__(self, inner: IO[str]) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.inner.write(visible(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+
 def _to_stdout(write: Callable[[IO[str]], int]) -> None:
-    """Write to standard output as UTF-8 whatever its encoding; a closed pipe ends quietly."""
+    """Write to standard output as UTF-8 whatever its encoding; a closed pipe ends quietly.
+
+    Piped or redirected, the return is written exactly; on a terminal its hub text (practice
+    names) is shown through ``visible`` so no control character reaches the screen."""
     buffer = getattr(sys.stdout, "buffer", None)
     stream: IO[str] = (
         io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
         if buffer is not None
         else sys.stdout
     )
+    target = cast(IO[str], _Visible(stream)) if sys.stdout.isatty() else stream
     try:
         sys.stdout.flush()
-        write(stream)
-        stream.flush()
+        write(target)
+        target.flush()
     except BrokenPipeError:  # e.g. `| head`: the reader has all it wanted
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -5,7 +5,11 @@ control or bidi character in what reaches the terminal."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,3 +188,34 @@ def test_audit_commands_show_hub_text_safely(hub: CliHub) -> None:
     for args in (("audit", "log", "--limit", "500"), ("audit", "log", "--json")):
         check(hub.run(*args), 0, args)
     check(hub.run("audit", "verify"), 0, "audit verify")
+
+
+def test_a_return_written_to_a_terminal_shows_hub_text_visibly(hub: CliHub) -> None:
+    """``export --out -``: piped, the return is exact (a practice name's escape kept); on a
+    terminal (a pty here) the same names show as ␛[…, never as escapes."""
+    command = [sys.executable, "-m", "ehub_tui.cli", "export", "--from", DAY, "--to", DAY]
+    env = {**os.environ, **hub.env}
+    piped = subprocess.run(
+        [*command, "--out", "-"], capture_output=True, env=env, timeout=120, check=False
+    )
+    assert piped.returncode == 0, piped.stderr.decode()
+    assert b"\x1b[2J" in piped.stdout  # the data, exactly
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [*command, "--out", "-"], stdout=follower, stderr=subprocess.PIPE, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    on_screen = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")  # the pty's own CRs
+    assert "␛[2J" in on_screen
+    assert not forbidden(on_screen), forbidden(on_screen)
