@@ -1,4 +1,5 @@
-"""8 real processes claim from 5,000 queued items: every item is claimed exactly once."""
+"""8 real processes claim from 5,000 queued items, and 16 from 2,000: every item is claimed
+exactly once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from ehub_tui.service import HubService
@@ -15,21 +17,19 @@ from ehub_tui.store.models import Consultation
 from tests.conftest import REPO
 from tests.support.factories import many_rows
 
-PROCESSES = 8
-ITEMS = 5000
 
-
-def test_eight_processes_claim_each_item_exactly_once(
-    seeded: HubService, hub_url: str, tmp_path: Path
+@pytest.mark.parametrize(("processes", "items"), [(8, 5000), (16, 2000)], ids=["8x5000", "16x2000"])
+def test_processes_claim_each_item_exactly_once(
+    seeded: HubService, hub_url: str, tmp_path: Path, processes: int, items: int
 ) -> None:
-    for n in range(PROCESSES):
+    for n in range(processes):
         seeded.add_user(f"worker{n}", "navigator")
-    created, _ = seeded.store_intake(many_rows(ITEMS))
+    created, _ = seeded.store_intake(many_rows(items))
     all_ids = {cid for _, cid in created}
-    assert len(all_ids) == ITEMS
+    assert len(all_ids) == items
 
     go = tmp_path / "go"
-    logs = [tmp_path / f"claims-{n}.log" for n in range(PROCESSES)]
+    logs = [tmp_path / f"claims-{n}.log" for n in range(processes)]
     procs = [
         subprocess.Popen(
             [
@@ -45,7 +45,7 @@ def test_eight_processes_claim_each_item_exactly_once(
             stderr=subprocess.PIPE,
             text=True,
         )
-        for n in range(PROCESSES)
+        for n in range(processes)
     ]
     go.touch()
     for p in procs:
@@ -73,6 +73,6 @@ def test_eight_processes_claim_each_item_exactly_once(
         rows = conn.execute(select(C.c.id, C.c.status, C.c.owner, C.c.epoch)).all()
     assert all(r.status == "claimed" and r.epoch == 1 for r in rows)
     assert {r.id: r.owner for r in rows} == by_worker
-    claims = [e for e in seeded.audit_events(limit=ITEMS * 3) if e["action"] == "claim"]
-    assert len(claims) == ITEMS
+    claims = [e for e in seeded.audit_events(limit=items * 3) if e["action"] == "claim"]
+    assert len(claims) == items
     assert seeded.verify_audit().ok

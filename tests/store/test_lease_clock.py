@@ -361,7 +361,11 @@ def test_the_open_app_keeps_every_held_item_alive(app_hub: tuple[Any, HubTime]) 
             for _ in range(3):  # 18 minutes of the hub's time, neither item on screen
                 hub_time.advance(system, minutes=6)
                 target = hub_time.now() + timedelta(minutes=9)
-                await wait_until(pilot, lambda t=target: renewed_past(t), what="both renewed")
+
+                def renewed(t: datetime = target) -> bool:
+                    return renewed_past(t)
+
+                await wait_until(pilot, renewed, what="both renewed")
             assert system.rescue_expired() == []
 
     run(body())

@@ -1,0 +1,40 @@
+"""A separate process that claims and completes items until the queue is empty, logging each
+acknowledged outcome itself (written and fsynced only after ``complete`` returned).
+
+Usage: python -m tests.reliability.complete_worker HUB_URL USER LOG_FILE
+The test kills these with SIGKILL at any moment: whatever the log holds, the hub must hold.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ehub_tui.config import Settings
+from ehub_tui.service import HubService, LostClaim
+
+
+def main() -> int:
+    url, user, log_path = sys.argv[1:4]
+    settings = Settings(data_dir=Path(log_path).parent, hub_url=url)
+    service = HubService.open(settings, user, migrate=False)
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    while True:
+        claim = service.claim_next()
+        if claim is None:
+            break
+        outcome = {"category": "admin", "route": "kill9", "destination": "Fit note"}
+        try:
+            outcome_id = service.complete(claim, outcome)
+        except LostClaim:
+            continue  # rescued meanwhile (never while we live: only after a kill)
+        os.write(fd, f"{claim.item_id} {claim.epoch} {outcome_id}\n".encode())
+        os.fsync(fd)
+    os.close(fd)
+    service.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
