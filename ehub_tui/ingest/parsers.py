@@ -1,11 +1,18 @@
 """Read online-consultation files: detect the format, split into records, extract the OC fields.
 
-File-level problems (unreadable, empty, binary, not UTF-8, invalid JSON, wrong resource type, CSV
-header without the required columns) raise :class:`FileError`; nothing in such a file is used.
-Problems with one record (a broken NDJSON line, a CSV row with the wrong number of cells, a
-QuestionnaireResponse whose Patient cannot be found…) become a :class:`RawRecord` with ``data``
-None and an ``error``, and the other records still parse. Field values are not checked here; see
-:mod:`ehub_tui.ingest.validate`.
+File-level problems (unreadable, too big, empty, binary, UTF-16, invalid JSON, wrong resource
+type, CSV without a header or without the required columns) raise :class:`FileError`; nothing in
+such a file is used. Problems with one record (a broken NDJSON line, a CSV row with the wrong
+number of cells, a QuestionnaireResponse whose Patient cannot be found…) become a
+:class:`RawRecord` with ``data`` None and an ``error``, and the other records still parse.
+
+Records, not files: a byte that is not UTF-8, or a NUL, costs only the record it is in. The file
+is decoded with ``surrogateescape`` (a bad byte 0xE9 becomes U+DCE9) and NULs are kept; JSON text
+has them rewritten as ``\\uXXXX`` escapes so that it still parses; the values carry them to
+:mod:`ehub_tui.ingest.validate`, which quarantines that record naming the field and the byte.
+
+Field values are not checked here. No message here quotes a value from a record: file errors go
+to the screen, logs and ``failed/*.reason.txt``, where patient identifiers must not appear.
 """
 
 from __future__ import annotations
@@ -49,6 +56,13 @@ _DECODER = json.JSONDecoder()
 _loads = json.loads
 # Control characters other than tab, CR, LF, FF, VT: text files hardly ever hold them.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
+# Characters that cannot be stored (NUL; lone surrogates, which is how a byte that was not UTF-8
+# arrives from surrogateescape), with the backslashes before them (see _escape_for_json).
+_UNSTORABLE_IN_JSON = re.compile("(\\\\*)([\x00\ud800-\udfff])")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# The CSV reader's own field limit (128 KiB) would make a long field a parse error that no
+# setting can lift; fields are limited by settings.max_field_chars in validate instead.
+_CSV_FIELD_LIMIT = 2**31 - 1
 _NOT_PARSED: Any = object()
 _NO_VALUE: Any = object()
 _BUNDLE_OPEN = '{"resourceType":"Bundle","type":"collection","entry":['
@@ -65,11 +79,19 @@ class FileError(Exception):
 # Reading and recognising files
 
 
-def read_text(path: Path) -> str:
-    """Read a file as UTF-8 text (a byte-order mark is dropped), or raise FileError."""
+def read_text(path: Path, *, max_bytes: int | None = None) -> str:
+    """Read a file as UTF-8 text (a byte-order mark is dropped), or raise FileError.
+
+    ``max_bytes`` (settings.max_file_bytes) refuses a bigger file before reading it. Bytes that
+    are not UTF-8 become lone surrogates (see :func:`decode_bytes`).
+    """
     name = str(path)
     try:
+        if max_bytes is not None:
+            _check_size(name, Path(path).stat().st_size, max_bytes)
         data = Path(path).read_bytes()
+        if max_bytes is not None:  # it may have grown since
+            _check_size(name, len(data), max_bytes)
     except FileNotFoundError:
         raise FileError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -81,33 +103,97 @@ def read_text(path: Path) -> str:
     return decode_bytes(data, name)
 
 
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise FileError(
+            f"{name}: is {_size(size)}, more than the {_size(max_bytes)} a file may be "
+            "(setting max_file_bytes); split it into smaller files or raise the setting"
+        )
+
+
+def _size(n: int) -> str:
+    """A byte count for people: 1,048,576 bytes → "1 MiB (1,048,576 bytes)"."""
+    if n >= 1_048_576:
+        return f"{n / 1_048_576:,.1f} MiB ({n:,} bytes)".replace(".0 MiB", " MiB")
+    return f"{n:,} bytes"
+
+
 def decode_bytes(data: bytes, name: str = "<input>") -> str:
-    """Decode a file's bytes as UTF-8 text as :func:`read_text` does, or raise FileError."""
+    """Decode a file's bytes as UTF-8 text as :func:`read_text` does, or raise FileError.
+
+    Text with a few bad bytes or NULs is still text: a byte that is not UTF-8 is decoded to a
+    lone surrogate (U+DC80..U+DCFF, ``surrogateescape``) and a NUL is kept, so the record
+    holding it, and only that record, is quarantined by validation. A file that is mostly not
+    text (control bytes or invalid UTF-8) is refused as binary, and UTF-16 is refused by name,
+    with or without a byte-order mark.
+    """
     if not data:
         raise FileError(f"{name}: the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileError(f"{name}: is UTF-16 text, not UTF-8; save it as UTF-8 and try again")
-    offset = 0
     if data.startswith(_UTF8_BOM):
         data = data[3:]
-        offset = 3
     sample = data[:8192]
-    if b"\x00" in data or (
-        sample and len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > len(sample) // 10
-    ):
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        raise FileError(
+            f"{name}: looks like UTF-16 text ({utf16}) without a byte-order mark, not UTF-8; "
+            "save it as UTF-8 and try again"
+        )
+    if sample and len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > len(sample) // 10:
         raise FileError(f"{name}: looks like a binary file, not JSON or CSV")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise FileError(
-            f"{name}: is not UTF-8 text: byte 0x{data[e.start]:02X} at byte offset "
-            f"{e.start + offset} (line {line}) is not valid UTF-8. The file may have been saved "
-            "as Latin-1 or Windows-1252; save it as UTF-8 and try again"
-        ) from None
+    except UnicodeDecodeError:
+        # Some bytes are not UTF-8: keep them as lone surrogates for validation to name, unless
+        # there are so many that this is not text at all.
+        text = data.decode("utf-8", "surrogateescape")
+        head = sample.decode("utf-8", "surrogateescape")
+        if len(_SURROGATES.findall(head)) > max(8, len(head) // 10):
+            raise FileError(f"{name}: looks like a binary file, not JSON or CSV") from None
+    if "\x00" in text and text.count("\x00") > max(8, len(text) // 100):
+        raise FileError(f"{name}: looks like a binary file, not JSON or CSV")
     if not text.strip():
         raise FileError(f"{name}: the file is empty (it holds only blank space)")
     return text
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """Say "UTF-16LE" or "UTF-16BE" when ``sample`` looks like UTF-16 without a byte-order mark.
+
+    In UTF-16 text that is mostly ASCII (field names, digits, dates) every other byte is zero:
+    the odd ones in little-endian, the even ones in big-endian. Nothing else looks like that.
+    """
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even_zero = sample[0 : pairs * 2 : 2].count(0)
+    odd_zero = sample[1 : pairs * 2 : 2].count(0)
+    if odd_zero >= pairs * 0.4 and even_zero <= pairs * 0.05:
+        return "UTF-16LE"
+    if even_zero >= pairs * 0.4 and odd_zero <= pairs * 0.05:
+        return "UTF-16BE"
+    return None
+
+
+def _escape_for_json(text: str) -> str:
+    """JSON text with NULs and lone surrogates written as ``\\uXXXX`` escapes.
+
+    Inside a JSON string the escape means the same character, so the document parses and the
+    value carries it to validation (which quarantines only that record); the text itself can be
+    stored (as a quarantined record's raw text) and read again with the same result. After an
+    odd number of backslashes the character is left alone: that was an invalid escape already.
+    """
+    if "\x00" not in text and (text.isascii() or not _SURROGATES.search(text)):
+        return text
+
+    def escape(m: re.Match[str]) -> str:
+        slashes, ch = m.group(1), m.group(2)
+        if len(slashes) % 2:
+            return m.group(0)
+        return f"{slashes}\\u{ord(ch):04x}"
+
+    return _UNSTORABLE_IN_JSON.sub(escape, text)
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -132,6 +218,7 @@ def _sniff(path: Path, text: str, name: str) -> tuple[str, Any]:
     suffix = path.suffix.lower()
     first = body[start]
     if first in "{[":
+        body = _escape_for_json(body)
         if suffix in NDJSON_SUFFIXES:
             if _first_line_parses(body, start):
                 return NDJSON, _NOT_PARSED
@@ -228,7 +315,7 @@ def _json_problem(msg: str, where: str) -> str:
 
 
 def _load_document(text: str, name: str) -> _Document:
-    body = text[1:] if text.startswith("\ufeff") else text
+    body = _escape_for_json(text[1:] if text.startswith("\ufeff") else text)
     document = _scan_document(body, _skip_ws(body, 0))
     if document is not None:
         return document
@@ -387,6 +474,8 @@ def _parse_csv(text: str, name: str) -> Iterator[RawRecord]:
 def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
     if text.startswith("\ufeff"):
         text = text[1:]
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     # Physical lines, split as csv expects (CRLF, LF or CR), endings kept so rows can be re-joined.
     lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines)
@@ -408,7 +497,19 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
         header_text += "\n"
 
     names = [cell.strip().lower() for cell in header]
-    duplicates = sorted({n for n in names if n in _CSV_COLUMN_SET and names.count(n) > 1})
+    known = [n for n in names if n in _CSV_COLUMN_SET]
+    where = f"line {header_start + 1}"
+    if len(known) < min(3, len(REQUIRED_FIELDS)):
+        # Most likely no header at all: the first line is a record. Its cells are a patient's
+        # details, so they are counted, never quoted.
+        raise FileError(
+            f"{name}: the CSV file has no header line: {where}, its first line, does not name "
+            f"the columns (it has {len(header)} cells, of which {len(known)} "
+            f"{'is a' if len(known) == 1 else 'are'} column name{'' if len(known) == 1 else 's'}). "
+            f"The first line must name the columns, e.g. {','.join(REQUIRED_FIELDS[:4])},… "
+            "(see docs/formats.md)"
+        )
+    duplicates = sorted({n for n in known if names.count(n) > 1})
     if duplicates:
         raise FileError(
             f"{name}: the CSV header names the column{'s' if len(duplicates) > 1 else ''} "
@@ -416,10 +517,13 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
         )
     missing = [c for c in REQUIRED_FIELDS if c not in names]
     if missing:
-        found = ", ".join(n for n in names if n)[:200]
+        others = len([n for n in names if n and n not in _CSV_COLUMN_SET])
+        found = ", ".join(known)
+        if others:  # unknown cells are counted, not quoted: they may be data
+            found += f" and {others} other column{'s' if others > 1 else ''}"
         raise FileError(
             f"{name}: the CSV header is missing the required column"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (line 1 has: {found})"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} ({where} names: {found})"
         )
     simple = [
         (n, i)
@@ -519,6 +623,7 @@ def _ndjson_records(text: str) -> list[RawRecord]:
     """
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = _escape_for_json(text)
     out: list[RawRecord | None] = []
     patients: dict[str, dict[str, Any]] = {}
     waiting: list[tuple[int, str, dict[str, Any], str]] = []
@@ -748,22 +853,22 @@ def _resolve_patient(
                 if isinstance(res, dict) and res.get("id") == wanted:
                     kind = _short(res.get("resourceType"))
                     if kind != "Patient":
-                        problem = f"the subject {_short(ref)} is a contained {kind}, not a Patient"
+                        problem = f"the subject {_ref(ref)} is a contained {kind}, not a Patient"
                         return None, None, problem
                     return res, None, None
         return (
             None,
             None,
-            f"Patient reference {_short(ref)} not found among the contained resources",
+            f"Patient reference {_ref(ref)} not found among the contained resources",
         )
     entry = patients.get(ref)
     if entry is None and "/Patient/" in ref:
         entry = patients.get("Patient/" + ref.rsplit("/Patient/", 1)[1])
     if entry is None:
-        return None, None, f"Patient reference {_short(ref)} not found in the file"
+        return None, None, f"Patient reference {_ref(ref)} not found in the file"
     res = entry.get("resource")
     if not isinstance(res, dict):  # pragma: no cover - the index only holds dict resources
-        return None, None, f"Patient reference {_short(ref)} not found in the file"
+        return None, None, f"Patient reference {_ref(ref)} not found in the file"
     return res, entry, None
 
 
@@ -981,6 +1086,15 @@ def _short(value: Any) -> str:
     if not isinstance(value, str):
         return f"({_kind(value)})"
     return value if len(value) <= 80 else value[:77] + "…"
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{8}")
+
+
+def _ref(ref: str) -> str:
+    """A reference quoted for a message, unless it may hold an NHS number or a date of birth
+    (some suppliers name a Patient by its NHS number): then only that there is one."""
+    return "(not shown)" if _LONG_NUMBER.search(ref) else _short(ref)
 
 
 def _skip_ws(text: str, pos: int) -> int:

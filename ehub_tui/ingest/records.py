@@ -8,6 +8,34 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """How much a supplier file may hold (settings ``max_field_chars``, ``max_record_bytes``,
+    ``max_file_bytes``, ``oldest_received``; the defaults are the settings' defaults).
+
+    A record over a limit is quarantined with a reason naming the limit and its setting, so
+    raising the setting and retrying stores it; a file over ``max_file_bytes`` is not read.
+    """
+
+    max_field_chars: int = 20_000
+    max_record_bytes: int = 1_048_576
+    max_file_bytes: int = 512 * 1_048_576
+    oldest_received: date = date(2020, 1, 1)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> IngestLimits:
+        """The limits of an :class:`ehub_tui.config.Settings` (or anything with those names)."""
+        return cls(
+            max_field_chars=settings.max_field_chars,
+            max_record_bytes=settings.max_record_bytes,
+            max_file_bytes=settings.max_file_bytes,
+            oldest_received=settings.oldest_received,
+        )
+
+
+DEFAULT_LIMITS = IngestLimits()
+
+
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One record as read from a file, before validation.
 

@@ -1,19 +1,25 @@
 """Ingest files of online consultations into the hub: parse, validate, store or quarantine.
 
 Good records of a file are stored even when others in it are bad; each bad record is quarantined
-with its file, location and a plain-English reason. A file that cannot be read at all (empty,
-binary, not UTF-8, truncated JSON) is reported and nothing of it is stored.
+with its file, location and a plain-English reason (naming fields, never quoting a patient's
+details). A bad byte or a NUL costs only its record. A record re-sent with the same supplier id
+but a different patient or request is quarantined as a conflicting duplicate (see
+``ehub_tui.store.intake``). A file that cannot be read at all (empty, binary, UTF-16, too big,
+truncated JSON, a CSV without a header) is reported and nothing of it is stored.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ehub_tui.domain.suppliers import OTHER, supplier_code
 from ehub_tui.ingest.parsers import (
+    FORMATS,
     FileError,
     detect_format,
     gc_paused,
@@ -21,9 +27,10 @@ from ehub_tui.ingest.parsers import (
     parse_text,
     read_text,
 )
-from ehub_tui.ingest.records import OCRecord, RawRecord
+from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService, NotAvailable, RecordRejected
+from ehub_tui.store.intake import CONFLICT, ORIGIN, REFUSE_CONFLICT, ConflictingDuplicate
 
 BATCH = 2000
 
@@ -41,8 +48,12 @@ class FileReport:
     records: int = 0
     new: int = 0
     duplicate: int = 0
-    quarantined: int = 0
+    quarantined: int = 0  # conflicting duplicates included
+    conflicting: int = 0  # quarantined as conflicting duplicates
     error: str | None = None
+    # Sources of this file's valid records that are not known suppliers (settings.suppliers),
+    # with how many records each: returns count them as OTHER, so the summary names them.
+    unknown_suppliers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -68,12 +79,29 @@ class IngestReport:
         return sum(f.quarantined for f in self.files)
 
     @property
+    def conflicting(self) -> int:
+        """Records quarantined as conflicting duplicates (counted in ``quarantined`` too)."""
+        return sum(f.conflicting for f in self.files)
+
+    @property
+    def unknown_suppliers(self) -> dict[str, int]:
+        """Sources that are not known suppliers, with their record counts, most first."""
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.unknown_suppliers)
+        return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
     def failed_files(self) -> list[FileReport]:
         """Files that could not be read at all."""
         return [f for f in self.files if f.error]
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
+        """JSON-ready summary.
+
+        ``conflicting`` and ``unknown_suppliers`` sit beside ``totals`` (whose keys are as
+        they were): conflicting duplicates are already in ``totals.quarantined``.
+        """
         return {
             "files": [asdict(f) for f in self.files],
             "totals": {
@@ -84,6 +112,8 @@ class IngestReport:
                 "quarantined": self.quarantined,
                 "failed_files": len(self.failed_files),
             },
+            "conflicting": self.conflicting,
+            "unknown_suppliers": self.unknown_suppliers,
         }
 
 
@@ -109,11 +139,21 @@ def record_to_row(rec: OCRecord) -> dict[str, Any]:
 
 
 class Ingester:
-    """Ingests files through a HubService (which checks the role and writes the audit)."""
+    """Ingests files through a HubService (which checks the role and writes the audit).
 
-    def __init__(self, service: HubService, *, batch: int = BATCH) -> None:
+    ``settings`` (an :class:`ehub_tui.config.Settings`) gives the size limits, the oldest
+    plausible received time and the known suppliers; without it the settings' defaults apply.
+    """
+
+    def __init__(self, service: HubService, *, batch: int = BATCH, settings: Any = None) -> None:
         self.service = service
         self.batch = batch
+        self.limits: IngestLimits = (
+            IngestLimits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
+        )
+        self.suppliers: tuple[str, ...] = tuple(
+            settings.suppliers if settings is not None else _default_suppliers()
+        )
         self._practices: set[str] | None = None
 
     def _known(self) -> set[str]:
@@ -146,7 +186,7 @@ class Ingester:
         fr = FileReport(str(path))
         self._practices = None  # re-read per file: practices may be added while watching
         try:
-            text = read_text(path)
+            text = read_text(path, max_bytes=self.limits.max_file_bytes)
             fr.fmt = detect_format(path, text)
             records = list(parse_text(text, fr.fmt, str(path)))
         except FileError as exc:
@@ -174,6 +214,10 @@ class Ingester:
         """Validate records and store them in batches, quarantining the bad ones."""
         known = self._known()
         today = self._today()
+        limits = self.limits
+        # A record's text can be up to 4 bytes a character: shorter ones need not be measured.
+        short = limits.max_record_bytes // 4
+        sources: Counter[str] = Counter()
         for start in range(0, len(records), self.batch):
             chunk = records[start : start + self.batch]
             rows: list[dict[str, Any]] = []
@@ -183,8 +227,17 @@ class Ingester:
                 if raw.data is None:
                     problems = [raw.error or "the record could not be read"]
                     rec = None
+                elif (
+                    len(raw.raw) > short
+                    and (size := _record_bytes(raw.raw, fr.fmt)) > limits.max_record_bytes
+                ):
+                    problems = [
+                        f"the record is {size:,} bytes long; at most "
+                        f"{limits.max_record_bytes:,} are allowed (setting max_record_bytes)"
+                    ]
+                    rec = None
                 else:
-                    rec, problems = validate(raw.data, known, today)
+                    rec, problems = validate(raw.data, known, today, limits=limits)
                 if rec is None:
                     data = raw.data or {}
                     bad.append(
@@ -199,15 +252,29 @@ class Ingester:
                         }
                     )
                 else:
-                    rows.append(record_to_row(rec))
+                    sources[rec.source] += 1
+                    row = record_to_row(rec)
+                    # where it came from, should it be a conflicting duplicate (store.intake)
+                    row[ORIGIN] = {
+                        "source_file": source_file,
+                        "location": raw.location,
+                        "raw": raw.raw,
+                        "fmt": fr.fmt,
+                    }
+                    rows.append(row)
             created = self._store_batch(rows, bad, source_file, fr.fmt)
+            conflicting = sum(1 for row in rows if row.get(CONFLICT) is not None)
             fr.new += len(created)
-            fr.duplicate += len(rows) - len(created)
-            fr.quarantined += len(bad)
+            fr.duplicate += len(rows) - len(created) - conflicting
+            fr.conflicting += conflicting
+            fr.quarantined += len(bad) + conflicting
             if new_ids is not None:
                 new_ids.extend(i for _, i in created)
             if progress and path is not None:
                 progress("records", path, min(start + self.batch, len(records)), len(records))
+        for source, n in sources.items():
+            if supplier_code(source, self.suppliers) == OTHER:
+                fr.unknown_suppliers[source] = fr.unknown_suppliers.get(source, 0) + n
 
     def _store_batch(
         self, rows: list[dict[str, Any]], bad: list[dict[str, Any]], source_file: str, fmt: str
@@ -221,6 +288,7 @@ class Ingester:
             pass
         created = []
         for i, row in enumerate(rows):
+            row.pop(CONFLICT, None)  # from the attempt that was rolled back
             try:
                 got, _ = self.service.store_intake([row])
                 created.extend((i, cid) for _, cid in got)
@@ -230,7 +298,11 @@ class Ingester:
                         "source_file": source_file,
                         "location": f"record {row['source']} {row['external_id']}"[:200],
                         "reason": str(exc),
-                        "raw": json.dumps(row, default=str, ensure_ascii=False),
+                        "raw": json.dumps(
+                            {k: v for k, v in row.items() if not k.startswith("_")},
+                            default=str,
+                            ensure_ascii=False,
+                        ),
                         "fmt": "row",
                         "source": _str_or_none(row.get("source")),
                         "external_id": _str_or_none(row.get("external_id")),
@@ -247,6 +319,18 @@ class Ingester:
         entry = self.service.get_quarantine(qid)
         if entry["status"] != "open":
             return "closed", [f"quarantined record {qid} is already {entry['status']}"]
+        if entry["fmt"] not in FORMATS:
+            return "still_bad", [
+                "this record was not read from a file, so it cannot be read again: discard it "
+                "once it has been dealt with"
+            ]
+        if "\ufffd" in entry["raw"] and _LOST_TEXT in entry["reason"]:
+            # NULs and bytes that were not UTF-8 could not be kept in the raw text (they show as
+            # U+FFFD there); reading it again would store the replacement characters.
+            return "still_bad", [
+                "the record held characters that could not be kept (shown as \ufffd): fix the "
+                "file it came from and ingest that again, then discard this entry"
+            ]
         try:
             records = list(parse_text(entry["raw"], entry["fmt"], entry["source_file"]))
         except FileError as exc:
@@ -254,17 +338,45 @@ class Ingester:
         if len(records) != 1 or records[0].data is None:
             problems = [records[0].error or "unreadable"] if records else ["no record found"]
             return "still_bad", [p for p in problems if p]
+        limit = self.limits.max_record_bytes
+        size = _record_bytes(records[0].raw, entry["fmt"])
+        if size > limit:
+            return "still_bad", [
+                f"the record is {size:,} bytes long; at most {limit:,} are allowed "
+                "(setting max_record_bytes)"
+            ]
         self._practices = None  # practices may have been added since
-        rec, problems = validate(records[0].data, self._known(), self._today())
+        rec, problems = validate(records[0].data, self._known(), self._today(), limits=self.limits)
         if rec is None:
             return "still_bad", problems
+        row = record_to_row(rec)
+        row[REFUSE_CONFLICT] = True  # a conflicting duplicate stays here, never "released"
         try:
-            _, new = self.service.release_quarantined(qid, record_to_row(rec))
+            _, new = self.service.release_quarantined(qid, row)
         except NotAvailable as exc:
             return "closed", [str(exc)]
-        except RecordRejected as exc:
+        except (RecordRejected, ConflictingDuplicate) as exc:
             return "still_bad", [str(exc)]
         return ("stored" if new else "duplicate"), []
+
+
+# In every reason validate gives for a NUL or a byte that was not UTF-8.
+_LOST_TEXT = "cannot be stored"
+
+
+def _record_bytes(raw: str, fmt: str) -> int:
+    """The size of a record's own text in UTF-8 (a CSV record's raw text starts with the
+    header, which is not counted)."""
+    if fmt == "csv":
+        raw = raw.split("\n", 1)[-1]
+    return len(raw.encode("utf-8", "surrogatepass"))
+
+
+def _default_suppliers() -> list[str]:
+    from ehub_tui.config import Settings
+
+    factory = Settings.model_fields["suppliers"].default_factory
+    return list(factory()) if factory is not None else []  # type: ignore[call-arg]
 
 
 def _str_or_none(value: Any) -> str | None:

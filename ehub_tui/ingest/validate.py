@@ -1,7 +1,10 @@
 """Check the fields of one online consultation and build an :class:`OCRecord`.
 
 Every problem is reported as a plain-English sentence, all at once, so that a quarantined record
-can be fixed in one go.
+can be fixed in one go. A sentence names the field and what is wrong with it but never quotes the
+value: reasons are shown in lists, logs and files where a patient's NHS number, name or date of
+birth must not appear (and a shifted CSV column can put any of them in any field). The record's own
+text is kept beside the reason in quarantine for whoever may see it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.domain.nhs import nhs_number_problem, normalise_nhs_number
-from ehub_tui.ingest.records import OCRecord
+from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord
 
 SEXES = ("male", "female", "other", "unknown")
 REQUEST_TYPES = ("clinical", "admin", "other")
@@ -38,6 +41,12 @@ _REQUEST_TYPE_VALUES = {
     "other": "other",
 }
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An ODS code (A81001, Y01234, M85011…): safe to quote, and the operator needs it to add the
+# practice. Anything else in the field (a shifted CSV column) is not quoted.
+_ODS_RE = re.compile(r"[A-Z][A-Z0-9]{2,9}")
+# A question id as supplier templates write them; anything else is not quoted.
+_QUESTION_ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
+_FULL_WIDTH_DIGITS = re.compile("[\uff10-\uff19]")
 _BAD = object()
 
 
@@ -52,9 +61,17 @@ MAX_LENGTHS = {
 
 
 def validate(
-    data: dict[str, Any], known_practices: Container[str], today: date
+    data: dict[str, Any],
+    known_practices: Container[str],
+    today: date,
+    *,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> tuple[OCRecord | None, list[str]]:
-    """Return ``(record, [])`` for a valid OC, or ``(None, problems)`` listing every problem."""
+    """Return ``(record, [])`` for a valid OC, or ``(None, problems)`` listing every problem.
+
+    ``limits`` gives the longest free text or answer (``max_field_chars``) and the oldest
+    plausible received time (``oldest_received``).
+    """
     problems: list[str] = []
 
     source = _text(data, "source", problems, required=True)
@@ -77,7 +94,13 @@ def validate(
     if practice:
         practice = practice.upper()
         if practice not in known_practices:
-            problems.append(f"practice {practice} is not known to this hub")
+            if _ODS_RE.fullmatch(practice):
+                problems.append(f"practice {practice} is not known to this hub")
+            else:
+                problems.append(
+                    "practice_ods is not an ODS code known to this hub"
+                    + _digits_hint("practice_ods", practice)
+                )
 
     date_of_birth = None
     dob_text = _text(data, "date_of_birth", problems, required=True)
@@ -89,19 +112,27 @@ def validate(
     if sex_text:
         sex = _SEX_VALUES.get(sex_text.lower())
         if sex is None:
-            problems.append(f"sex {sex_text!r} is not one of male, female, other or unknown")
+            problems.append("sex is not one of male, female, other or unknown")
 
     received_at = None
     received_text = _text(data, "received_at", problems, required=True)
     if received_text:
         received_at = _received_at(received_text, problems)
+        if received_at is not None and received_at.astimezone(LONDON).date() < (
+            limits.oldest_received
+        ):
+            problems.append(
+                f"received_at is before {limits.oldest_received.isoformat()}, too long ago for "
+                "a new online consultation (setting oldest_received)"
+            )
+            received_at = None
 
     request_type = None
     request_text = _text(data, "request_type", problems, required=True)
     if request_text:
         request_type = _REQUEST_TYPE_VALUES.get(request_text.lower())
         if request_type is None:
-            problems.append(f"request_type {request_text!r} is not one of clinical, admin or other")
+            problems.append("request_type is not one of clinical, admin or other")
 
     template = _text(data, "template", problems, required=False) or None
     free_text = _text(data, "free_text", problems, required=False) or ""
@@ -115,8 +146,11 @@ def validate(
         limit = MAX_LENGTHS[name]
         if value and len(value) > limit:
             problems.append(f"{name} is {len(value)} characters long; at most {limit} are allowed")
-    answers = _answers(data.get("answers"), problems)
-    flags = _flags(data.get("supplier_flags"), problems)
+    longest = limits.max_field_chars
+    if len(free_text) > longest:
+        problems.append(_too_long("free_text", len(free_text), longest))
+    answers = _answers(data.get("answers"), problems, longest)
+    flags = _flags(data.get("supplier_flags"), problems, longest)
 
     if (
         problems
@@ -164,11 +198,47 @@ def _text(data: dict[str, Any], field: str, problems: list[str], *, required: bo
             problems.append(f"{field} is missing")
         return text
     if _unstorable(text):
-        problems.append(
-            f"{field} holds characters that cannot be stored (a NUL or a lone surrogate)"
-        )
+        problems.append(_unstorable_problem(field, text))
         return None
     return text
+
+
+def _too_long(field: str, length: int, limit: int) -> str:
+    return (
+        f"{field} is {length:,} characters long; at most {limit:,} are allowed "
+        "(setting max_field_chars)"
+    )
+
+
+def _unstorable_problem(field: str, text: str) -> str:
+    """Why ``text`` cannot be stored, naming the field but not the value.
+
+    A byte that was not UTF-8 reaches here as U+DC80..U+DCFF (the parsers decode a file with
+    ``surrogateescape`` so that one bad byte costs only its own record), so the byte can be
+    named; any other lone surrogate came from a JSON escape such as ``\\ud800``.
+    """
+    if "\x00" in text:
+        return f"{field} holds a NUL character, which cannot be stored"
+    for ch in text:
+        if "\udc80" <= ch <= "\udcff":
+            return (
+                f"{field} holds the byte 0x{ord(ch) - 0xDC00:02X}, which is not UTF-8 text, so it "
+                "cannot be stored (was the file saved as Latin-1 or Windows-1252? save it as "
+                "UTF-8 and ingest it again)"
+            )
+    return f"{field} holds characters that cannot be stored (a lone surrogate)"
+
+
+def _digits_hint(field: str, text: str) -> str:
+    """A clause saying ``text`` is written with full-width or other non-ASCII digits, or ""."""
+    if _FULL_WIDTH_DIGITS.search(text):
+        return (
+            f"; {field} is written with full-width digits (such as \uff11\uff12\uff13): use "
+            "the ASCII digits 0-9"
+        )
+    if not text.isascii() and any(c.isdigit() and not c.isascii() for c in text):
+        return f"; {field} has digits other than the ASCII digits 0-9"
+    return ""
 
 
 def _unstorable(text: str) -> bool:
@@ -188,7 +258,7 @@ def _is_valid_plain_nhs_number(text: str) -> bool:
 
     Anything else goes to ``nhs_number_problem``, which has the last word and the message.
     """
-    if len(text) != 10 or not text.isascii() or not text.isdigit():
+    if len(text) != 10 or not text.isascii() or not text.isdigit() or text == text[0] * 10:
         return False
     b = text.encode("ascii")
     total = (
@@ -204,18 +274,21 @@ def _is_valid_plain_nhs_number(text: str) -> bool:
 
 def _date_of_birth(text: str, today: date, problems: list[str]) -> date | None:
     if not _DATE_RE.fullmatch(text):
-        problems.append(f"date_of_birth {text!r} is not a date in the form YYYY-MM-DD")
+        problems.append(
+            "date_of_birth is not a date in the form YYYY-MM-DD"
+            + _digits_hint("date_of_birth", text)
+        )
         return None
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        problems.append(f"date_of_birth {text} is not a real date")
+        problems.append("date_of_birth is not a real date")
         return None
     if value > today:
-        problems.append(f"date_of_birth {text} is in the future")
+        problems.append("date_of_birth is in the future")
         return None
     if value.year < EARLIEST_BIRTH_YEAR:
-        problems.append(f"date_of_birth {text} is before {EARLIEST_BIRTH_YEAR}")
+        problems.append(f"date_of_birth is before {EARLIEST_BIRTH_YEAR}")
         return None
     return value
 
@@ -231,17 +304,20 @@ def _is_real_date(text: str) -> bool:
 def _received_at(text: str, problems: list[str]) -> datetime | None:
     """Parse ISO 8601; a time without Z or an offset is UK local time (Europe/London)."""
     try:
+        if not text.isascii():  # fromisoformat would take some non-ASCII digits
+            raise ValueError(text)
         value = datetime.fromisoformat(text)
     except ValueError:
         if _DATE_RE.match(text) and not _is_real_date(text[:10]):
-            problems.append(f"received_at {text!r} is not a real date")
+            problems.append("received_at is not a real date")
             return None
         problems.append(
-            f"received_at {text!r} is not an ISO 8601 date and time such as 2026-11-20T09:14:00Z"
+            "received_at is not an ISO 8601 date and time such as 2026-11-20T09:14:00Z"
+            + _digits_hint("received_at", text)
         )
         return None
     if len(text) <= 10:  # a date alone: 2026-11-20 or 20261120
-        problems.append(f"received_at {text!r} has a date but no time")
+        problems.append("received_at has a date but no time")
         return None
     if value.tzinfo is None:
         # fold=0: an autumn repeated hour is taken as BST, a spring skipped hour as GMT.
@@ -249,11 +325,16 @@ def _received_at(text: str, problems: list[str]) -> datetime | None:
     try:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
-        problems.append(f"received_at {text!r} is out of range")
+        problems.append("received_at is out of range")
         return None
 
 
-def _answers(value: Any, problems: list[str]) -> dict[str, Any]:
+def _question(name: str) -> str:
+    """A question id quoted when it looks like one, else not at all (it could be anything)."""
+    return f"{name!r}" if _QUESTION_ID_RE.fullmatch(name) else "(an id that is not shown)"
+
+
+def _answers(value: Any, problems: list[str], longest: int) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -269,8 +350,12 @@ def _answers(value: Any, problems: list[str]) -> dict[str, Any]:
             continue
         if _unstorable(name):
             problems.append(
-                f"answers has a question id {name!r} with characters that cannot be stored"
+                "answers has a question id that cannot be stored: "
+                + _unstorable_problem("the id", name)
             )
+            continue
+        if len(name) > longest:
+            problems.append(_too_long("an answers question id", len(name), longest))
             continue
         if answer is None:  # unanswered
             continue
@@ -279,10 +364,10 @@ def _answers(value: Any, problems: list[str]) -> dict[str, Any]:
             for item in answer:
                 norm = _scalar(item)
                 if norm is _BAD:
-                    problems.append(
-                        f"answer {name!r} is a list holding {_kind(item)}; lists may hold only "
-                        "text, numbers or yes/no"
-                    )
+                    problems.append(_bad_answer(name, item, listed=True))
+                    break
+                if isinstance(norm, str) and len(norm) > longest:
+                    problems.append(_too_long(f"answer {_question(name)}", len(norm), longest))
                     break
                 items.append(norm)
             else:
@@ -290,13 +375,24 @@ def _answers(value: Any, problems: list[str]) -> dict[str, Any]:
             continue
         norm = _scalar(answer)
         if norm is _BAD:
-            problems.append(
-                f"answer {name!r} is {_kind(answer)}; answers must be text, numbers, yes/no "
-                "or lists of those"
-            )
+            problems.append(_bad_answer(name, answer, listed=False))
+            continue
+        if isinstance(norm, str) and len(norm) > longest:
+            problems.append(_too_long(f"answer {_question(name)}", len(norm), longest))
             continue
         out[name] = norm
     return out
+
+
+def _bad_answer(name: str, value: Any, *, listed: bool) -> str:
+    label = f"answer {_question(name)}"
+    if isinstance(value, str):  # text that cannot be stored: say why
+        return _unstorable_problem(label, value)
+    if listed:
+        return (
+            f"{label} is a list holding {_kind(value)}; lists may hold only text, numbers or yes/no"
+        )
+    return f"{label} is {_kind(value)}; answers must be text, numbers, yes/no or lists of those"
 
 
 def _scalar(value: Any) -> Any:
@@ -313,7 +409,7 @@ def _scalar(value: Any) -> Any:
     return _BAD
 
 
-def _flags(value: Any, problems: list[str]) -> tuple[str, ...]:
+def _flags(value: Any, problems: list[str], longest: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -325,8 +421,14 @@ def _flags(value: Any, problems: list[str]) -> tuple[str, ...]:
         return ()
     out: list[str] = []
     for item in items:
-        if not isinstance(item, str) or _unstorable(item):
+        if not isinstance(item, str):
             problems.append(f"supplier_flags holds {_kind(item)}; each flag must be text")
+            return ()
+        if _unstorable(item):
+            problems.append(_unstorable_problem("supplier_flags", item))
+            return ()
+        if len(item) > longest:
+            problems.append(_too_long("a supplier flag", len(item), longest))
             return ()
         flag = item.strip().lower()
         if flag and flag not in out:
