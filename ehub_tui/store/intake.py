@@ -1,8 +1,15 @@
-"""Storing ingested consultations and quarantined records (idempotent on source + external id)."""
+"""Storing ingested consultations and quarantined records (idempotent on source + external id).
+
+The same (source, external id) delivered again with the same content is a duplicate and is not
+stored twice. Delivered again with a different patient or request it is a *conflicting
+duplicate*: it is quarantined beside the stored consultation (its id and which fields differ in
+the reason, the new record's own text as the raw text), never dropped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +25,28 @@ from ehub_tui.store.models import Consultation, Practice, Quarantine
 C = Consultation.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
+
+
+# Keys a caller may add to a consultation row (they are not stored as columns):
+# ORIGIN: {"source_file", "location", "raw", "fmt"} of the record the row was read from, for
+#   the quarantine entry if it turns out to be a conflicting duplicate (without it the row's
+#   own JSON is kept, as fmt "row");
+# REFUSE_CONFLICT: true to raise ConflictingDuplicate instead (retrying a quarantined record:
+#   it is already in quarantine);
+# CONFLICT: set by insert_new on a row quarantined as a conflicting duplicate, to the id of the
+#   stored consultation it conflicts with (so the caller can count it as quarantined).
+ORIGIN = "_origin"
+REFUSE_CONFLICT = "_refuse_conflict"
+CONFLICT = "_conflict"
+
+
+class ConflictingDuplicate(Exception):
+    """A consultation with the row's (source, external id) is stored with different content."""
+
+    def __init__(self, consultation_id: int, differences: Sequence[str]) -> None:
+        super().__init__(conflict_reason(consultation_id, differences))
+        self.consultation_id = consultation_id
+        self.differences = list(differences)
 
 
 # The OC's own fields, then what the hub adds when it stores one.
@@ -53,8 +82,6 @@ def insert_new(
         returning=("id", "source", "external_id"),
     )
     created = {(src, ext): int(cid) for cid, src, ext in returned}
-    if not created:
-        return []
     out: list[tuple[int, int]] = []
     seen: set[tuple[str, str]] = set()
     for i, row in enumerate(rows):
@@ -64,6 +91,10 @@ def insert_new(
             continue
         seen.add(key)
         out.append((i, new_id))
+    if len(out) < len(rows):  # duplicates: the same content, or a conflict to quarantine
+        _quarantine_conflicts(conn, rows, {i for i, _ in out}, actor, now)
+    if not out:
+        return []
     # One event for the batch, naming every new item and its supplier key (no patient data).
     audit.append(
         conn,
@@ -83,6 +114,129 @@ def insert_new(
     return out
 
 
+# What makes two deliveries of one (source, external id) the same consultation: the patient and
+# the request. Compared after the normalisation validation already does, plus whitespace runs
+# (and letter case in names), so a re-send that only re-wraps text is a plain duplicate. The
+# received time is not compared: a supplier may stamp a re-send anew, and the stored time stands.
+def _text_key(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _name_key(value: Any) -> str:
+    return _text_key(value).casefold()
+
+
+def _date_key(value: Any) -> str:
+    return str(value)[:10] if value is not None else ""
+
+
+def _answers_key(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k).strip(): _answers_key(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_answers_key(v) for v in value]
+    if isinstance(value, str):
+        return _text_key(value)
+    return value
+
+
+def _flags_key(value: Any) -> frozenset[str]:
+    return frozenset(str(f).strip().lower() for f in value or () if str(f).strip())
+
+
+COMPARED: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("nhs_number", "NHS number", _text_key),
+    ("given_name", "given name", _name_key),
+    ("family_name", "family name", _name_key),
+    ("date_of_birth", "date of birth", _date_key),
+    ("sex", "sex", _text_key),
+    ("practice_ods", "practice", lambda v: _text_key(v).upper()),
+    ("request_type", "request type", _text_key),
+    ("template", "template", _text_key),
+    ("answers", "answers", _answers_key),
+    ("free_text", "free text", _text_key),
+    ("supplier_flags", "supplier flags", _flags_key),
+)
+
+
+def differences(stored: Any, row: dict[str, Any]) -> list[str]:
+    """The fields (as words, e.g. "NHS number") in which ``row`` differs from ``stored``."""
+    return [
+        label
+        for column, label, key in COMPARED
+        if key(getattr(stored, column)) != key(row.get(column))
+    ]
+
+
+def conflict_reason(consultation_id: int, differences: Sequence[str]) -> str:
+    """The quarantine reason for a conflicting duplicate: ids and field names, never values."""
+    fields = ", ".join(differences[:-1]) + (" and " if len(differences) > 1 else "")
+    fields += differences[-1] if differences else "content"
+    return (
+        f"conflicting duplicate: consultation {consultation_id} was stored from the same "
+        f"supplier and id, but with a different {fields}. This record is kept here, not stored; "
+        f"compare it with consultation {consultation_id}"
+    )
+
+
+def _stored(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The stored consultations with these (source, external id) keys, by key."""
+    by_source: dict[str, list[str]] = {}
+    for src, ext in keys:
+        by_source.setdefault(src, []).append(ext)
+    cols = [C.c.id, C.c.source, C.c.external_id, *(C.c[c] for c, _, _ in COMPARED)]
+    found: dict[tuple[str, str], Any] = {}
+    for src, exts in by_source.items():
+        for start in range(0, len(exts), 500):
+            chunk = exts[start : start + 500]
+            q = select(*cols).where(C.c.source == src, C.c.external_id.in_(chunk))
+            for r in conn.execute(q):
+                found[(r.source, r.external_id)] = r
+    return found
+
+
+def _quarantine_conflicts(
+    conn: Connection, rows: Sequence[dict[str, Any]], new: set[int], actor: str, now: datetime
+) -> None:
+    """Quarantine the rows not stored (``new`` are the stored ones' indexes) whose stored
+    namesake differs in patient or request; mark them with CONFLICT."""
+    dups = [i for i in range(len(rows)) if i not in new]
+    stored = _stored(conn, {(rows[i]["source"], rows[i]["external_id"]) for i in dups})
+    entries: list[dict[str, Any]] = []
+    for i in dups:
+        row = rows[i]
+        old = stored.get((row["source"], row["external_id"]))
+        if old is None:  # pragma: no cover - a skipped row's key is always stored
+            continue
+        differ = differences(old, row)
+        if not differ:
+            continue  # a plain duplicate
+        cid = int(old.id)
+        if row.get(REFUSE_CONFLICT):
+            raise ConflictingDuplicate(cid, differ)
+        row[CONFLICT] = cid
+        origin = row.get(ORIGIN) or {}
+        entries.append(
+            {
+                "source_file": origin.get("source_file") or "(stored directly)",
+                "location": origin.get("location")
+                or f"record {row['source']} {row['external_id']}"[:200],
+                "reason": conflict_reason(cid, differ),
+                "raw": origin.get("raw") or _row_json(row),
+                "fmt": origin.get("fmt") or "row",
+                "source": str(row["source"])[:255],
+                "external_id": str(row["external_id"])[:255],
+                "consultation_id": cid,
+            }
+        )
+    quarantine(conn, entries, actor, now)
+
+
+def _row_json(row: dict[str, Any]) -> str:
+    public = {k: v for k, v in row.items() if not k.startswith("_")}
+    return json.dumps(public, default=str, ensure_ascii=False)
+
+
 def storable_text(value: str) -> str:
     """Text any engine can store: NUL and unpaired surrogates replaced by U+FFFD."""
     if "\x00" in value:
@@ -99,21 +253,24 @@ def quarantine(
 ) -> list[int]:
     """Keep bad records with their file, location and reason; returns their ids.
 
-    The audit event names the quarantine entry, file and location only: reasons can quote
-    values (an NHS number, a date of birth) and the audit chain can never be edited.
+    An entry may name a ``consultation_id``: the stored consultation a conflicting duplicate
+    conflicts with. The audit event names the quarantine entry, file and location only (and the
+    consultation a conflict is with): reasons are free text and the audit chain can never be
+    edited.
     """
     if not entries:
         return []
     rows = [
         {
             **{k: storable_text(v) if isinstance(v, str) else v for k, v in e.items()},
+            "consultation_id": e.get("consultation_id"),
             "created_at": now,
             "status": "open",
         }
         for e in entries
     ]
     # The same bad record delivered again is not quarantined twice while still open.
-    files = sorted({r["source_file"] for r in rows})
+    files = sorted({str(r["source_file"]) for r in rows})
     already = {
         (r.source_file, r.location, r.raw)
         for r in conn.execute(
@@ -134,7 +291,8 @@ def quarantine(
                 actor,
                 "quarantine",
                 None,
-                {"quarantine_id": qid, "file": r["source_file"], "location": r["location"]},
+                {"quarantine_id": qid, "file": r["source_file"], "location": r["location"]}
+                | ({"conflicts_with": r["consultation_id"]} if r["consultation_id"] else {}),
             )
             for qid, r in zip(ids, rows, strict=True)
         ],
