@@ -41,7 +41,7 @@ import stat as st_mode
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -205,16 +205,23 @@ class FileDone(WatchEvent):
     quarantined: int = 0
     error: str | None = None
     again: bool = False
+    conflicting: int = 0  # of the quarantined: same supplier id, different content
+    # sources that are not known suppliers, with their record counts (returns say OTHER)
+    unknown_suppliers: dict[str, int] = field(default_factory=dict)
 
     def message(self) -> str:
         """One plain-English line."""
         if self.error:
             return f"failed: {self.error} → {self.moved_to}"
         again = " (read again: it grew after it was moved)" if self.again else ""
-        return (
+        text = (
             f"{self.file}{again}: {self.new} new, {self.duplicate} duplicate, "
             f"{self.quarantined} quarantined → {PROCESSED}/"
         )
+        if self.unknown_suppliers:
+            names = ", ".join(f"{k} ({n})" for k, n in self.unknown_suppliers.items())
+            text += f"; not known suppliers (returns count them as OTHER): {names}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -767,6 +774,9 @@ class InboxWatcher:
                 quarantined=report.quarantined,
                 error=report.error,
                 again=again,
+                # reported by ingest runners that know them (conflicting duplicates, suppliers)
+                conflicting=getattr(report, "conflicting", 0),
+                unknown_suppliers=dict(getattr(report, "unknown_suppliers", None) or {}),
             )
         )
 

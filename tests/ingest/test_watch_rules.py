@@ -255,14 +255,15 @@ def test_a_file_that_cannot_be_read_at_all_goes_to_failed_with_a_note(
     hub: HubService, inbox: Path, ticker: Ticker
 ) -> None:
     watcher, _ = make_watcher(hub, inbox, ticker)
-    (inbox / "latin1.csv").write_bytes(CSV_HEADER + csv_row("K-1").replace(b"David", b"Ren\xe9"))
+    text = (CSV_HEADER + csv_row("K-1")).decode()
+    (inbox / "wide.csv").write_bytes(text.encode("utf-16"))  # UTF-16: the ingest refuses it
     [done] = settle(watcher, ticker)
-    assert isinstance(done, FileDone) and done.error and "UTF-8" in done.error
-    moved = inbox / "failed" / "latin1.csv"
+    assert isinstance(done, FileDone) and done.error and "UTF-16" in done.error
+    moved = inbox / "failed" / "wide.csv"
     assert Path(done.moved_to) == moved and moved.exists()
-    assert "UTF-8" in (inbox / "failed" / "latin1.csv.reason.txt").read_text()
+    assert "UTF-16" in (inbox / "failed" / "wide.csv.reason.txt").read_text()
     assert done.message().startswith("failed: ")
-    assert watcher.totals.failed == 1
+    assert watcher.totals.failed == 1 and stored(hub, "K-1") is None
 
 
 def test_an_empty_file_goes_to_failed_and_back_if_its_sender_writes_into_it(
@@ -570,4 +571,6 @@ def test_every_event_has_a_message_and_a_json_form() -> None:
         assert event.message() and "\n" not in event.message()
         assert json.loads(json.dumps(event.as_dict()))["event"] == event.kind
     assert "10 minutes" in samples[4].message()
+    other = FileDone("a.csv", "/in/processed/a.csv", "csv", 2, 2, unknown_suppliers={"Acme": 2})
+    assert other.message().endswith("not known suppliers (returns count them as OTHER): Acme (2)")
     assert [e.is_result for e in samples[1:3]] == [True, True]
