@@ -103,3 +103,19 @@ def test_release_is_guarded_and_atomic(hub: HubService, tmp_path: Path) -> None:
     again = CliRunner().invoke(app, ["quarantine", "discard", str(other), "--reason", "x"])
     assert again.exit_code == 2 and "not open" in again.stderr
     assert hub.verify_audit().ok
+
+
+def test_one_nul_byte_costs_one_record_not_the_file(hub: HubService, tmp_path: Path) -> None:
+    from tests.ingest_records.helpers import csv_text, record
+
+    data = csv_text(record(1), record(2, family_name="Nul"), record(3)).encode()
+    f = tmp_path / "nul.csv"
+    f.write_bytes(data.replace(b",Nul,", b",N\x00l,"))
+    result = CliRunner().invoke(app, ["ingest", str(f), "--json"])
+    assert result.exit_code == 1, result.output  # a record was quarantined
+    totals = json.loads(result.stdout)["totals"]
+    assert (totals["new"], totals["quarantined"], totals["failed_files"]) == (2, 1, 0)
+    [entry] = hub.list_quarantine()
+    assert entry["location"] == "line 3"
+    assert entry["reason"] == "family_name holds a NUL character, which cannot be stored"
+    assert hub.find_consultation_id("eConsult", "EC-R-0003") is not None
