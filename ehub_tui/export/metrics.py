@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
+from ehub_tui.domain import suppliers
+from ehub_tui.domain.destinations import OTHER, is_code
 
 COLUMNS = ("DATE", "PCN_CODE", "PCN_NAME", "GP_CODE", "GP_NAME", "SUPPLIER", "METRIC", "VALUE")
 ALL_SUPPLIERS = "ALL"
+# A SUPPLIER cell is "ALL", a supplier from the settings' list, or this: a record's source is
+# supplier-sent free text and never appears in a return (domain/suppliers.py).
+OTHER_SUPPLIER = suppliers.OTHER
 
 # Submissions: listed for every supplier seen in the range, and for ALL suppliers together.
 SUBMISSIONS = (
@@ -63,28 +65,16 @@ EQUITY = (
 )
 
 
-def destination_name(destination: str) -> str:
-    """The destination's service name: its text up to the first bracket, colon, semicolon or
-    dash, so "GP urgent same-day (frailty)" and "GP urgent same-day" count together and an
-    escalation's "Duty clinician now: call 999 ..." counts as "Duty clinician now".
-    """
-    name = re.split(r" ?\(| ?:| ?;|,| [—–-] ", destination, maxsplit=1)[0]
-    return name.strip() or destination.strip()
+def destination_metric(code: str) -> str:
+    """``OUTCOME_DESTINATION_`` + a destination code (``OTHER`` for anything not a code of the
+    vocabulary, so no route text can become a metric name).
 
-
-@lru_cache(maxsize=4096)
-def destination_metric(destination: str) -> str:
-    """``OUTCOME_DESTINATION_`` + the destination's service name in capitals joined by ``_``.
-
-    >>> destination_metric("Community pharmacy (Pharmacy First)")
+    >>> destination_metric("COMMUNITY_PHARMACY")
     'OUTCOME_DESTINATION_COMMUNITY_PHARMACY'
-    >>> destination_metric("Duty clinician now: call 999 now")
-    'OUTCOME_DESTINATION_DUTY_CLINICIAN_NOW'
+    >>> destination_metric("Duty clinician now: call 999")
+    'OUTCOME_DESTINATION_OTHER'
     """
-    name = destination_name(destination)
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Z0-9]+", "_", ascii_text.upper()).strip("_")
-    return DESTINATION_PREFIX + (slug or "NONE")
+    return DESTINATION_PREFIX + (code if is_code(code) else OTHER)
 
 
 def practice_metrics(destinations: list[str]) -> tuple[str, ...]:

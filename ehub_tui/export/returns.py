@@ -4,17 +4,22 @@ The store does the counting (``store/returns.py``); this module turns its rows i
 return: zero-filled (a quiet day still lists every practice), with the backlog carried from day to
 day (end = start + received - processed - cancelled), medians and 90th percentiles of the waiting
 times, and hub share against list size. Nothing here knows a patient: the store's rows carry no
-identifiers, only days, practice codes, suppliers, categories, destinations and counts.
+identifiers, only days, practice codes, suppliers, categories, destination codes and counts.
+
+No free text reaches a return: a record's ``source`` is named only when it is one of the known
+suppliers (the settings' ``suppliers``), else ``OTHER``; destinations are counted by the code each
+SOP route declares, never by the route's words.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
+from ehub_tui.domain.suppliers import supplier_code
 from ehub_tui.export import metrics as M
 from ehub_tui.store.returns import RangeCounts, parse_seconds
 
@@ -78,8 +83,8 @@ class DailyReturn:
     first: date
     last: date
     practices: list[PracticeRef]
-    suppliers: list[str]
-    destinations: list[str]  # metric names, sorted
+    suppliers: list[str]  # known suppliers seen (as configured), then OTHER if any other was
+    destinations: list[str]  # metric names (OUTCOME_DESTINATION_<code>), sorted
     cells: dict[tuple[str, str], dict[tuple[str, str], Value]]
     # per practice over the whole range, for the summary; "ALL" is the whole hub
     totals: dict[str, dict[str, Value]]
@@ -133,19 +138,22 @@ def build_return(
     last: date,
     only: str | None = None,
     progress: ProgressFn | None = None,
+    suppliers: Sequence[str] | None = None,
 ) -> DailyReturn:
     """Build the return for ``first``..``last`` (UK-local days, inclusive).
 
     Shares are always worked out against every practice in the hub; ``only`` (an ODS code) limits
-    which practices are written.
+    which practices are written. ``suppliers`` is the known supplier list (the settings'
+    ``suppliers``; the default list when not given): any other source is reported as OTHER.
     """
+    known = _known_suppliers(suppliers)
     total_days = (last - first).days + 1
     codes = [p.ods_code for p in practices]
-    known = set(codes)
+    ours = set(codes)
     days: dict[tuple[str, str], _Day] = {}
     backlog = dict.fromkeys(codes, 0)
-    backlog.update((k, v) for k, v in reader.open_at(first).items() if k in known)
-    suppliers: set[str] = set()
+    backlog.update((k, v) for k, v in reader.open_at(first).items() if k in ours)
+    seen_suppliers: set[str] = set()
     destinations: set[str] = set()
     # range totals per practice for the summary
     range_first: dict[str, list[int]] = {c: [] for c in codes}
@@ -164,7 +172,7 @@ def build_return(
             for d in (chunk_start + timedelta(days=i) for i in range(n_days))
             for c in codes
         }
-        _fill(chunk, rc, suppliers, destinations)
+        _fill(chunk, rc, seen_suppliers, destinations, known)
         for (_, c), day in chunk.items():
             range_first[c].extend(day.first_action)
             range_completion[c].extend(day.completion)
@@ -200,11 +208,24 @@ def build_return(
         first=first,
         last=last,
         practices=shown,
-        suppliers=sorted(suppliers, key=lambda s: (s.casefold(), s)),
+        # OTHER last: it is not a supplier, it is everyone not on the list
+        suppliers=sorted(seen_suppliers, key=lambda s: (s == M.OTHER_SUPPLIER, s.casefold(), s)),
         destinations=sorted(destinations),
         cells=cells,
         totals=totals,
     )
+
+
+def _known_suppliers(suppliers: Sequence[str] | None) -> list[str]:
+    """The supplier names a return may carry: the list given (else the settings' default list),
+    without any name a SUPPLIER cell already uses for something else (ALL, OTHER)."""
+    if suppliers is None:
+        from ehub_tui.config import Settings
+
+        factory = Settings.model_fields["suppliers"].default_factory
+        suppliers = factory() if factory is not None else []  # type: ignore[call-arg]
+    reserved = {M.ALL_SUPPLIERS.casefold(), M.OTHER_SUPPLIER.casefold()}
+    return [s for s in suppliers if "".join(s.split()).casefold() not in reserved]
 
 
 def _fill(
@@ -212,19 +233,24 @@ def _fill(
     rc: RangeCounts,
     suppliers: set[str],
     destinations: set[str],
+    known: Sequence[str],
 ) -> None:
     """Add one chunk's grouped counts to its practice-days (unknown practices are skipped)."""
-    for d, pr, src, rtype, n in rc.received:
+    names: dict[str, str] = {}  # a source's name in the return, worked out once per source
+    for d, pr, raw, rtype, n in rc.received:
         day = chunk.get((d, pr))
         if day is None:
             continue
+        src = names.get(raw)
+        if src is None:
+            src = names[raw] = supplier_code(raw, known)
         suppliers.add(src)
         metric = M.REQUEST_TYPE_METRIC.get(rtype, M.OTHER_TYPE_METRIC)
         day.submissions[(src, "OC_TOTAL_SUBMISSIONS")] += n
         day.submissions[(src, metric)] += n
         day.values["OC_TOTAL_SUBMISSIONS"] += n
         day.values[metric] += n
-    for d, pr, cat, dest, snomed, template, n, within in rc.outcomes:
+    for d, pr, cat, dcode, snomed, template, n, within in rc.outcomes:
         day = chunk.get((d, pr))
         if day is None:
             continue
@@ -235,7 +261,7 @@ def _fill(
         v[cmetric if cmetric in M.CATEGORY_METRICS else M.OTHER_CATEGORY_METRIC] += n
         if cat == "escalate":
             v[M.ESCALATIONS] += n
-        dmetric = M.destination_metric(dest)
+        dmetric = M.destination_metric(dcode)
         destinations.add(dmetric)
         v[dmetric] += n
         if snomed in M.PHARMACY_FIRST_SNOMED:

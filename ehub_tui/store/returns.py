@@ -7,6 +7,11 @@ day as ``YYYY-MM-DD`` text, so the two give identical returns.
 
 Counts are done by the database (GROUP BY); the waiting times (whole seconds) come back gathered
 per group in the same pass, because medians and percentiles need the values themselves.
+
+Outcomes are counted by destination *code* (``domain/destinations.py``), never by the route's
+words: an outcome's stored code when it has one, else the code its destination's service name
+had in the shipped SOPs (outcomes recorded before routes had codes), else ``OTHER``. The text is
+read only to look that up and goes no further than this module.
 """
 
 from __future__ import annotations
@@ -18,8 +23,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection
 
 from ehub_tui.domain.clock import LONDON, local_midnight
+from ehub_tui.domain.destinations import reported_code
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
+from ehub_tui.store.models import Outcome
+
+# Outcomes carry a destination code from migration 0007 on; before it, the code comes from the
+# destination text alone (see the module docstring).
+_OUTCOME_HAS_CODE = "destination_code" in Outcome.__table__.c  # type: ignore[attr-defined]
 
 
 def offset_segments(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
@@ -81,7 +92,7 @@ class RangeCounts:
 
     # (day, practice, supplier, request_type, n)
     received: list[tuple[str, str, str, str, int]] = field(default_factory=list)
-    # (day, practice, category, destination, snomed, template, n, within_standard)
+    # (day, practice, category, destination code, snomed, template, n, within_standard)
     outcomes: list[tuple[str, str, str, str, str | None, str | None, int, int]] = field(
         default_factory=list
     )
@@ -128,18 +139,25 @@ def range_counts(conn: Connection, first: date, last: date) -> RangeCounts:
     ]
     # one pass over the period's outcomes: counts per group, and each group's waits (fixed at
     # completion, whole seconds) gathered as text ("12,340,…") so medians need no second scan
-    for d, pr, cat, dest, snomed, tpl, n, w, firsts, dones in _rows(
+    # an outcome with a code groups by it; the destination text is read only when it has none
+    code, text_ = (
+        ("o.destination_code", "CASE WHEN o.destination_code IS NULL THEN o.destination END")
+        if _OUTCOME_HAS_CODE
+        else ("NULL", "o.destination")
+    )
+    for d, pr, cat, stored, dest, snomed, tpl, n, w, firsts, dones in _rows(
         conn,
-        f"SELECT {q.local('o.completed_at')}, c.practice_ods, o.category, o.destination, "
+        f"SELECT {q.local('o.completed_at')}, c.practice_ods, o.category, {code}, {text_}, "
         "o.snomed_code, c.template, COUNT(*), "
         "SUM(CASE WHEN o.completed_at <= c.due_by THEN 1 ELSE 0 END), "
         f"{q.gather('o.first_action_seconds')}, {q.gather('o.completion_seconds')} "
         "FROM outcome o JOIN consultation c ON c.id = o.consultation_id "
         f"WHERE o.completed_at >= {p} AND o.completed_at < {p} "
-        "GROUP BY 1, 2, 3, 4, 5, 6",
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7",
         (s, e),
     ):
-        out.outcomes.append((d, pr, str(cat), str(dest or ""), snomed, tpl, int(n), int(w or 0)))
+        dcode = reported_code(stored, dest)
+        out.outcomes.append((d, pr, str(cat), dcode, snomed, tpl, int(n), int(w or 0)))
         out.timings.append((d, pr, firsts or "", dones or ""))
     out.cancelled = [
         (d, pr, int(n))

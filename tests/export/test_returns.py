@@ -361,7 +361,9 @@ def test_formula_like_cells_are_neutralised(
     text_cells = [c for r in rows[1:] for c in r[:7]]
     assert not [c for c in text_cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert '\'=HYPERLINK("http://x","y")' in text_cells
-    assert "'=cmd|' /C calc'!A0" in text_cells and "'-2+3" in text_cells
+    assert "'-2+3" in text_cells
+    # a source is never written: an unknown supplier is OTHER
+    assert not [c for c in text_cells if "cmd|" in c] and "OTHER" in {r[5] for r in rows[1:]}
     assert "'@SUM(1)" in text_cells and "'\tTab" in text_cells and "'=1" in text_cells
     doc = json.loads(render(ret, "json"))
     names = {r["GP_NAME"] for r in doc["rows"]}
@@ -427,3 +429,158 @@ def test_report_periods(seeded: HubService, make_service: Callable[..., HubServi
     assert sup.report("last_week").label == "Last week (Mon 16 Nov – Sun 22 Nov)"
     with pytest.raises(StoreError, match="unknown period 'month'"):
         sup.report("month")
+
+
+# -- no free text: suppliers from the known list, destinations by code ----------------------------
+
+HOSTILE_SOURCES = [
+    "9998345138 Jane Smith",
+    "=cmd|' /C calc'!A0",
+    "[/b]PATCHS[b]",
+    "Accurx; DROP TABLE outcome",
+    "eConsult (Jane Smith, DOB 01/02/1960)",
+]
+# (destination text, destination_code sent with the outcome or None, the code it counts under,
+# and the code it counts under on a hub whose outcomes cannot keep a code yet: migration 0007)
+ODD_DESTINATIONS = [
+    ("Dr Who's garden shed — ring Jane on 07700 900123", None, "OTHER", "OTHER"),
+    ("GP urgent same-day (Jane Smith 9998345138)", None, "GP_SAME_DAY", "GP_SAME_DAY"),
+    ('=HYPERLINK("http://x","Jane")', None, "OTHER", "OTHER"),
+    ("", None, "OTHER", "OTHER"),
+    (
+        "Duty clinician now: call 999 for Jane Smith",
+        None,
+        "DUTY_CLINICIAN_NOW",
+        "DUTY_CLINICIAN_NOW",
+    ),
+    (
+        "Boots on the High St, ask for Jane Smith",
+        "COMMUNITY_PHARMACY",
+        "COMMUNITY_PHARMACY",
+        "OTHER",
+    ),
+    ("Sandcastle clinic (Jane's idea)", "SANDCASTLE_CLINIC", "OTHER", "OTHER"),
+    ("GP routine", "Jane Smith 9998345138", "OTHER", "GP_ROUTINE"),
+]
+# outcomes keep their route's code from migration 0007 on
+KEEPS_CODE = "destination_code" in O.c
+
+
+def test_no_source_or_destination_text_in_any_return(
+    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+) -> None:
+    """A hub whose sources and destinations are free text (an NHS number and a name among
+    them): no return, summary or report carries any of it; suppliers are the known ones or
+    OTHER, destination metrics are codes of the vocabulary."""
+    from rich.console import Console
+
+    from ehub_tui.domain.destinations import DESTINATION_CODES
+    from ehub_tui.export.command import summary_dict, summary_tables
+
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    rows = [
+        oc_row(i, received_at=when, practice_ods="Z99002", source=src)
+        for i, src in enumerate([*HOSTILE_SOURCES, "eConsult", " e consult ", "ACCURX"])
+    ]
+    rows += [oc_row(100 + i, received_at=when, practice_ods="Z99002") for i in range(3)]
+    created, _ = seeded.store_intake(rows)
+    ids = [cid for _, cid in created]
+    assert len(ids) == len(rows)
+    nav = make_service("nav1")
+    clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    for item_id, (text, code, _, _) in zip(ids, ODD_DESTINATIONS, strict=False):
+        outcome: dict[str, Any] = {"category": "clinical", "route": "r", "destination": text}
+        if code is not None and KEEPS_CODE:
+            outcome["destination_code"] = code
+        nav.complete(nav.claim(item_id), outcome)
+
+    day = date(2026, 11, 20)
+    ret = seeded.daily_return(day, day)
+    console = Console(width=200, record=True, file=io.StringIO())
+    for table in summary_tables(ret, 200):
+        console.print(table)
+    texts = {
+        "csv": render(ret, "csv"),
+        "json": render(ret, "json"),
+        "summary": json.dumps(summary_dict(ret)),
+        "table": console.export_text(),
+    }
+    free = [*HOSTILE_SOURCES, *(t for t, _, _, _ in ODD_DESTINATIONS if t)]
+    free += ["Jane", "9998345138", "999 834 5138", "07700", "garden shed", "Boots", "Sandcastle"]
+    free += [c for _, c, _, _ in ODD_DESTINATIONS if c and c not in DESTINATION_CODES]
+    for name, text in texts.items():
+        leaked = [f for f in free if f in text]
+        assert not leaked, f"{name} carries free text: {leaked}"
+
+    table = list(csv.reader(io.StringIO(texts["csv"])))[1:]
+    assert {r[5] for r in table} == {"ALL", "eConsult", "Accurx", "OTHER"}
+    assert ret.suppliers == ["Accurx", "eConsult", "OTHER"]  # OTHER last
+    v = ret.value
+    # the hostile sources and the factory's "TEST" (not a supplier on the list)
+    assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "OTHER") == len(HOSTILE_SOURCES) + 3
+    assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "eConsult") == 2
+    assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "Accurx") == 1
+    metrics = {r[6] for r in table if r[6].startswith(M.DESTINATION_PREFIX)}
+    assert metrics == set(ret.destinations)
+    assert {m.removeprefix(M.DESTINATION_PREFIX) for m in metrics} <= set(DESTINATION_CODES)
+    want: dict[str, int] = defaultdict(int)
+    for _, _, counted, without_code in ODD_DESTINATIONS:
+        want[counted if KEEPS_CODE else without_code] += 1
+    got = {m.removeprefix(M.DESTINATION_PREFIX): v(day, "Z99002", m) for m in metrics}
+    assert got == {k: n for k, n in want.items() if n}
+    assert sum(got.values()) == v(day, "Z99002", "PROCESSED") == len(ODD_DESTINATIONS)
+
+
+def test_the_known_supplier_list_is_the_one_given() -> None:
+    """build_return names only the suppliers it is given (spelled as given; ALL and OTHER can
+    never be a supplier's name), everyone else is OTHER."""
+    from ehub_tui.export.returns import PracticeRef, build_return
+    from ehub_tui.store.returns import RangeCounts
+
+    day = date(2026, 11, 20)
+
+    class Reader:
+        def counts(self, first: date, last: date) -> RangeCounts:
+            rc = RangeCounts()
+            rc.received = [
+                ("2026-11-20", "Z1", "acme  OC", "clinical", 2),
+                ("2026-11-20", "Z1", "eConsult", "admin", 1),
+                ("2026-11-20", "Z1", "all", "admin", 4),
+                ("2026-11-20", "Z1", "Other", "admin", 1),
+            ]
+            rc.outcomes = [
+                ("2026-11-20", "Z1", "admin", "FIT_NOTE", None, None, 1, 1),
+                ("2026-11-20", "Z1", "admin", "Fit note (Jane)", None, None, 1, 1),
+            ]
+            return rc
+
+        def open_at(self, day: date) -> dict[str, int]:
+            return {}
+
+    refs = [PracticeRef("Z1", "One", "U1", "PCN", 100)]
+    ret = build_return(Reader(), refs, day, day, suppliers=["Acme OC", "ALL", "Other"])
+    assert ret.suppliers == ["Acme OC", "OTHER"]
+    assert ret.value(day, "Z1", "OC_TOTAL_SUBMISSIONS", "Acme OC") == 2
+    assert ret.value(day, "Z1", "OC_TOTAL_SUBMISSIONS", "OTHER") == 6
+    assert ret.value(day, "Z1", "OC_TOTAL_SUBMISSIONS") == 8  # ALL is still everything
+    # a code that is not of the vocabulary is OTHER, never a metric of its own
+    assert ret.destinations == ["OUTCOME_DESTINATION_FIT_NOTE", "OUTCOME_DESTINATION_OTHER"]
+    # without a list, the settings' default list
+    default = build_return(Reader(), refs, day, day)
+    assert default.suppliers == ["eConsult", "OTHER"]
+
+
+def test_the_returns_doc_lists_every_destination_metric() -> None:
+    """docs/returns.md lists exactly the destination metrics a return can write: one per code."""
+    import re
+
+    from ehub_tui.domain.destinations import DESTINATION_CODES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "returns.md").read_text(encoding="utf-8")
+    block = doc.split("destination metrics are:", 1)[1].split("(A test checks", 1)[0]
+    listed = [m.lstrip("…_") for m in re.findall(r"`([^`]+)`", block)]
+    listed = [m.removeprefix(M.DESTINATION_PREFIX) for m in listed]
+    assert listed == list(DESTINATION_CODES)
+    assert {M.destination_metric(c) for c in DESTINATION_CODES} == {
+        M.DESTINATION_PREFIX + c for c in listed
+    }

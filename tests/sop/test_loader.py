@@ -227,3 +227,14 @@ def test_binary_file(tmp_path: Path) -> None:
     p = tmp_path / "x.sop.yaml"
     p.write_bytes(b"\xff\xfe\x00bad")
     assert "not UTF-8" in messages(p)[0]
+
+
+def test_the_authoring_guide_lists_every_destination_code() -> None:
+    import re
+
+    from ehub_tui.domain.destinations import DESTINATION_CODES
+
+    guide = Path(__file__).resolve().parents[2] / "docs" / "sop-authoring.md"
+    section = guide.read_text(encoding="utf-8").split("### Destination codes", 1)[1]
+    table = section.split("\n\n")[2]
+    assert re.findall(r"^\|[^|]*\| `([A-Z0-9_]+)` \|", table, re.M) == list(DESTINATION_CODES)
