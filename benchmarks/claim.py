@@ -28,7 +28,8 @@ from sqlalchemy import text  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
 from ehub_tui.practices import load_practices  # noqa: E402
 from ehub_tui.service import HubService  # noqa: E402
-from ehub_tui.store.engine import write_tx  # noqa: E402
+from ehub_tui.store import audit  # noqa: E402
+from ehub_tui.store.engine import read_tx, write_tx  # noqa: E402
 from tests.support.factories import many_rows  # noqa: E402
 
 WORKER = Path(__file__).resolve().parent / "_claim_worker.py"
@@ -88,8 +89,11 @@ def bench_engine(name: str, url: str, items: int, procs: int, workdir: Path) -> 
         raise SystemExit("audit chain broken after our claims")
     reset(svc)
     t_raw, n_raw, d_raw = run("raw", url, procs, workdir)
-    if not svc.verify_audit().ok:
-        raise SystemExit("audit chain broken after baseline claims")
+    # the hash chain only: the reset and the baseline's hand-written events change rows behind
+    # the audit's back (no row coverage), which a full verify rightly reports
+    with read_tx(svc.engine) as conn:
+        if not audit.verify(conn).ok:
+            raise SystemExit("audit chain broken after baseline claims")
     svc.close()
     ours, base = n_ours / t_ours, n_raw / t_raw
     print(

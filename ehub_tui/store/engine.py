@@ -229,6 +229,7 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._waits: set[_Wait] = set()
         self._thread: threading.Thread | None = None
+        self._answered: dict[tuple[str, int], float] = {}  # (host, port) → when it last answered
 
     def watch(self, w: _Wait) -> None:
         with self._lock:
@@ -253,8 +254,14 @@ class _Watchdog:
             verdicts: dict[tuple[str, int], bool] = {}
             for w in old:
                 target = (w.host, w.port)
-                if target not in verdicts:
-                    verdicts[target] = _server_answers(w.host, w.port, PROBE_TIMEOUT)
+                if target in verdicts:
+                    continue
+                if now - self._answered.get(target, float("-inf")) < PROBE_AFTER:
+                    verdicts[target] = True  # it answered a moment ago: no new connection yet
+                    continue
+                verdicts[target] = _server_answers(w.host, w.port, PROBE_TIMEOUT)
+                if verdicts[target]:
+                    self._answered[target] = time.monotonic()
             now = time.monotonic()
             with self._lock:
                 for w in old:
