@@ -7,19 +7,21 @@ app changes without an audit event on purpose: a claim's lease end and the row's
 (moved by every heartbeat) and a user's ``last_seen_at``. A NULL column is left out of the digest,
 so a nullable column added later does not change the digest of older rows.
 
-The digest is sha256 over canonical JSON of the values as the database gives them back (read
-through the typed tables), so SQLite and PostgreSQL give the same digest for the same row.
+The digest is sha256 over canonical JSON of the values as the database driver gives them back
+(``read``), the same at write time and at verify time on a hub's own engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table
 
+from ehub_tui.store import bulk
+from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, HubUser, Outcome, Practice, SopVersion
 
 
@@ -86,31 +88,54 @@ TABLES: dict[str, Covered] = {
 
 
 def plain(value: Any) -> Any:
-    """A column value as canonical JSON sees it: times in UTC to the microsecond."""
+    """A driver value as canonical JSON sees it (PostgreSQL gives times as objects; SQLite gives
+    the text it stores, which is used as it is)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return value.isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def row_state(spec: Covered, row: Any) -> dict[str, Any]:
-    """The covered, non-NULL values of one row."""
-    m = row._mapping
-    return {c: plain(m[c]) for c in spec.columns if m[c] is not None}
+def _state(spec: Covered, row: Sequence[Any]) -> dict[str, Any]:
+    return {c: plain(v) for c, v in zip(spec.columns, row, strict=True) if v is not None}
+
+
+def _select(spec: Covered) -> str:
+    # identifiers come from the table definitions, never from data
+    return "SELECT " + ", ".join(f'"{c}"' for c in spec.columns) + f' FROM "{spec.name}"'
+
+
+def _run(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    cur = bulk.driver(conn).cursor()
+    try:
+        cur.execute(sql, tuple(params))
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def read(conn: Connection, spec: Covered, column: str, values: Sequence[Any]) -> list[Any]:
+    """Covered columns (driver values, in ``spec.columns`` order) of the rows whose ``column``
+    is one of ``values``.
+
+    Read through the driver, not SQLAlchemy's typed columns: the same bytes the verifier will
+    read later, at a fifth of the cost on the ingest path. So a digest is per engine (SQLite
+    digests its stored text), which is all a hub needs: it is verified on its own engine.
+    """
+    p = bulk.param(is_sqlite(conn))
+    marks = ", ".join([p] * len(values))
+    return _run(conn, f'{_select(spec)} WHERE "{column}" IN ({marks})', values)
+
+
+def row_state(spec: Covered, row: Sequence[Any]) -> dict[str, Any]:
+    """The covered, non-NULL values of one row read by ``read`` or ``scan``."""
+    return _state(spec, row)
 
 
 def _chunks(keys: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     for i in range(0, len(keys), size):
         yield keys[i : i + size]
-
-
-def read(conn: Connection, spec: Covered, where: Any) -> list[Any]:
-    """Covered columns of the rows matching ``where``."""
-    cols = [spec.table.c[c] for c in spec.columns]
-    return list(conn.execute(select(*cols).where(where)).all())
 
 
 def snapshot(
@@ -122,14 +147,15 @@ def snapshot(
     None: the event records that the row was deleted.
     """
     spec = TABLES[table]
+    at = spec.columns.index(spec.key)
     wanted = list(dict.fromkeys(values))
     found: list[tuple[str, Any, dict[str, Any] | None]] = []
     seen: set[Any] = set()
     for part in _chunks(wanted):
-        for row in read(conn, spec, spec.table.c[column].in_(part)):
-            key = row._mapping[spec.key]
+        for row in read(conn, spec, column, part):
+            key = row[at]
             seen.add(key)
-            found.append((table, key, row_state(spec, row)))
+            found.append((table, key, _state(spec, row)))
     if column == spec.key:
         found += [(table, k, None) for k in wanted if k not in seen]
     return found
@@ -139,16 +165,15 @@ def scan(
     conn: Connection, spec: Covered, batch: int = 5000
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every row of a covered table as (key, state), in key order, a batch at a time."""
-    cols = [spec.table.c[c] for c in spec.columns]
-    key_col = spec.table.c[spec.key]
+    at = spec.columns.index(spec.key)
+    p = bulk.param(is_sqlite(conn))
     last: Any = None
     while True:
-        q = select(*cols).order_by(key_col).limit(batch)
-        if last is not None:
-            q = q.where(key_col > last)
-        rows = conn.execute(q).all()
+        where = f' WHERE "{spec.key}" > {p}' if last is not None else ""
+        sql = f'{_select(spec)}{where} ORDER BY "{spec.key}" LIMIT {int(batch)}'
+        rows = _run(conn, sql, [last] if last is not None else [])
         if not rows:
             return
         for row in rows:
-            yield row._mapping[spec.key], row_state(spec, row)
-        last = rows[-1]._mapping[spec.key]
+            yield row[at], _state(spec, row)
+        last = rows[-1][at]

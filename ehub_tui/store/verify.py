@@ -319,7 +319,7 @@ def _which(conn: Connection, table: str, key: Any, seq: int) -> str:
     if not isinstance(row, dict):
         return ""
     spec = coverage.TABLES[table]
-    current = coverage.read(conn, spec, spec.table.c[spec.key] == key)
+    current = coverage.read(conn, spec, spec.key, [key])
     if not current:
         return ""
     now = coverage.row_state(spec, current[0])
