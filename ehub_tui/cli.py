@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -305,7 +302,7 @@ def build_demo(service: Any) -> dict[str, Any]:
     for username, role, name in users:
         if username not in existing:
             service.add_user(username, role, name)
-    report = Ingester(service).ingest_paths([fixtures / "oc"])
+    report = Ingester(service, settings=service.settings).ingest_paths([fixtures / "oc"])
     _prescreen(service, show=False)
     return {
         "practices": n_practices,
@@ -331,6 +328,9 @@ def ingest_cmd(
     interval: Annotated[
         float, typer.Option("--interval", min=0.1, help="Seconds between inbox checks.")
     ] = 2.0,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="With --watch: read sub-folders of the inbox too.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Read online consultations into the hub; bad records are quarantined with a reason."""
@@ -339,9 +339,10 @@ def ingest_cmd(
             raise CliError("name at least one file or folder to ingest, or --watch DIR")
         from ehub_tui.ingest.runner import Ingester
 
-        ingester = Ingester(_service())
+        service = _service()
+        ingester = Ingester(service, settings=service.settings)
         if watch is not None:
-            _watch(ingester, watch, interval, as_json)
+            _watch(ingester, watch, interval, as_json, recursive)
             return
         assert paths is not None
         report = _ingest_with_progress(ingester, paths, show=not as_json)
@@ -445,132 +446,40 @@ def _print_report(report: Any) -> None:
         )
 
 
-PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp")
-SETTLE_SECONDS = 1.0  # a file must be unchanged this long before it is read
+def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool, recursive: bool) -> None:
+    """Ingest files dropped into ``inbox`` as each becomes complete; see ehub_tui.ingest.watch.
 
-
-def _signature(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
-
-
-def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool) -> None:
-    """Ingest files dropped into ``inbox``; move each to processed/ or failed/.
-
-    A file is read only once its size and modification time have stayed the same across two
-    checks at least SETTLE_SECONDS apart, and names ending .part/.tmp are left alone (senders
-    should write under such a name, then rename). A file that changes while it is read is left
-    in place and read again (duplicates are harmless). A problem with one file never stops the
-    watcher: the file goes to failed/ with a note, and a hub that cannot be reached is retried.
+    A file's outcome goes to standard output (a JSON line with ``--json``, the keys as before);
+    notes (waiting, unfinished, not read, hub unavailable) go to standard error.
     """
-    from ehub_tui.store.engine import StoreError
+    from ehub_tui.ingest.watch import FileDone, InboxError, WatchEvent, run_watch
 
-    if not inbox.is_dir():
-        raise CliError(f"{inbox}: inbox folder does not exist")
-    processed, failed = inbox / "processed", inbox / "failed"
-    processed.mkdir(exist_ok=True)
-    failed.mkdir(exist_ok=True)
-    seen: dict[Path, tuple[tuple[int, int], float]] = {}
-    if not as_json:
-        err.print(f"Watching {inbox} (Ctrl-C to stop)…")
+    settings = ingester.service.settings
 
-    def report(summary: dict[str, Any]) -> None:
-        if as_json:
-            sys.stdout.write(json.dumps(summary) + "\n")
+    def emit(event: WatchEvent) -> None:
+        if isinstance(event, FileDone) and as_json:
+            sys.stdout.write(dumps(event.as_dict(), default=str) + "\n")
             sys.stdout.flush()
-        elif summary.get("error"):
-            err.print(
-                f"[red]failed:[/] {summary['error']} → {summary['moved_to']}", highlight=False
-            )
+        elif isinstance(event, FileDone) and event.error:
+            say(("failed:", "red"), " ", f"{event.error} → {event.moved_to}", console=err)
+        elif isinstance(event, FileDone):
+            say(event.message())
         else:
-            out.print(
-                f"{summary['file']}: {summary['new']} new, {summary['duplicate']} "
-                f"duplicate, {summary['quarantined']} quarantined → processed/",
-                highlight=False,
-            )
-
-    def move(path: Path, folder: Path) -> Path:
-        dest = folder / path.name
-        if dest.exists():
-            dest = dest.with_name(f"{path.stem}.{time.time_ns()}{path.suffix}")
-        shutil.move(str(path), dest)
-        return dest
+            say(event.message(), console=err)
 
     try:
-        while True:
-            now = time.monotonic()
-            try:
-                entries = sorted(p for p in inbox.iterdir() if p.is_file())
-            except OSError as exc:
-                err.print(f"[red]cannot list {inbox}:[/] {exc.strerror or exc}")
-                entries = []
-            for path in entries:
-                name = path.name
-                if name.startswith((".", "~")) or name.endswith(PARTIAL_SUFFIXES):
-                    continue
-                try:
-                    sig = _signature(path)
-                    first = seen.get(path)
-                    if first is None or first[0] != sig:
-                        seen[path] = (sig, now)  # new or still changing: look again later
-                        continue
-                    if now - first[1] < SETTLE_SECONDS:
-                        continue
-                    fr = ingester.ingest_file(path)
-                    if fr.new:
-                        _prescreen(ingester.service, show=False)
-                    if _signature(path) != sig:  # written to while we read it
-                        seen.pop(path, None)
-                        continue
-                    seen.pop(path, None)
-                    dest = move(path, failed if fr.error else processed)
-                    if fr.error:
-                        dest.with_name(dest.name + ".reason.txt").write_text(
-                            fr.error + "\n", encoding="utf-8"
-                        )
-                    report(
-                        {
-                            "file": name,
-                            "moved_to": str(dest),
-                            "fmt": fr.fmt,
-                            "new": fr.new,
-                            "duplicate": fr.duplicate,
-                            "quarantined": fr.quarantined,
-                            "error": fr.error,
-                        }
-                    )
-                except FileNotFoundError:
-                    seen.pop(path, None)  # taken away by someone else
-                except StoreError as exc:  # the hub is unreachable or busy: keep the file
-                    err.print(
-                        f"[yellow]hub not available, will retry {name}:[/] {exc}", highlight=False
-                    )
-                    time.sleep(min(30.0, interval * 5))
-                except Exception as exc:  # one bad file never stops the watcher
-                    seen.pop(path, None)
-                    reason = f"{name}: {type(exc).__name__}: {exc}"
-                    try:
-                        dest = move(path, failed)
-                        dest.with_name(dest.name + ".reason.txt").write_text(
-                            reason + "\n", encoding="utf-8"
-                        )
-                    except OSError:
-                        dest = path
-                    report(
-                        {
-                            "file": name,
-                            "moved_to": str(dest),
-                            "fmt": "",
-                            "new": 0,
-                            "duplicate": 0,
-                            "quarantined": 0,
-                            "error": reason,
-                        }
-                    )
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        if not as_json:
-            err.print("stopped watching")
+        run_watch(
+            ingester,
+            inbox,
+            settle_seconds=settings.watch_settle_seconds,
+            interval=interval,
+            emit=emit,
+            recursive=recursive,
+            max_file_bytes=settings.max_file_bytes,
+            after_store=lambda: _prescreen(ingester.service, show=False),
+        )
+    except InboxError as exc:
+        raise CliError(str(exc)) from None
 
 
 # -- quarantine --------------------------------------------------------------------------------
@@ -649,7 +558,7 @@ def quarantine_retry(
 
         service = _service()
         targets = ids or [r["id"] for r in service.list_quarantine("open")]
-        ing = Ingester(service)
+        ing = Ingester(service, settings=service.settings)
         results: list[dict[str, Any]] = []
         for qid in targets:
             outcome, problems = ing.retry_quarantined(qid)

@@ -107,6 +107,7 @@ def insert_new(
                     "count": len(out),
                     "items": [[cid, rows[i]["source"], rows[i]["external_id"]] for i, cid in out],
                 },
+                rows=(("consultation", "id", [cid for _, cid in out]),),
             )
         ],
         now,
@@ -355,7 +356,11 @@ def upsert_practices(
             conn,
             [
                 audit.Event(
-                    actor, "practices", None, {"ods_codes": [p["ods_code"] for p in practices]}
+                    actor,
+                    "practices",
+                    None,
+                    {"ods_codes": [p["ods_code"] for p in practices]},
+                    rows=(("practice", "ods_code", [p["ods_code"] for p in practices]),),
                 )
             ],
             now,
