@@ -616,11 +616,11 @@ HubOpt = Annotated[
 def audit_verify(
     hub: HubOpt = None,
     public_key: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--public-key",
-            help="The hub's public key (from `ehub-tui audit key`); default: the hub "
-            "machine's own key file.",
+            help="The hub's public key (from `ehub-tui audit key`; repeat for an old and a new "
+            "key); default: the hub machine's own key file.",
             show_default=False,
         ),
     ] = None,
@@ -640,7 +640,7 @@ def audit_verify(
         except HubMissing as exc:
             fail(str(exc), 2)
         try:
-            result = service.verify_audit(public_key)
+            result = service.verify_audit(public_key or [])
         finally:
             service.close()
         if as_json:

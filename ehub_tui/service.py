@@ -1216,14 +1216,14 @@ class HubService:
         return build_report(period, ret, hours, self.clock())
 
     def verify_audit(
-        self, public_key: Path | None = None, anchor: Path | None = None
+        self, public_keys: Sequence[Path] = (), anchor: Path | None = None
     ) -> hub_verify.HubVerifyResult:
         """Check the chain, the signed checkpoints and every covered row against the chain.
 
-        Trust comes from outside the database only: ``public_key`` (exported by ``audit key``)
+        Trust comes from outside the database only: ``public_keys`` (exported by ``audit key``)
         or the hub's own key file, and the anchor file beside it.
         """
-        trust = hub_verify.trust_from(self.settings.audit_key_path, public_key, anchor)
+        trust = hub_verify.trust_from(self.settings.audit_key_path, public_keys, anchor)
         with read_tx(self.engine, snapshot=True) as conn:
             return hub_verify.verify_hub(conn, trust.keys, trust.anchor, trust.anchor_problem)
 

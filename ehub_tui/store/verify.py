@@ -340,13 +340,14 @@ class Trust:
     anchor_problem: str | None = None
 
 
-def trust_from(key_path: Path, public_key: Path | None = None, anchor: Path | None = None) -> Trust:
-    """The public key from ``public_key`` (exported by ``audit key``) or else from the hub's own
-    private key file, and the anchor file beside that key (or ``anchor``)."""
-    keys: list[Ed25519PublicKey] = []
-    if public_key is not None:
-        keys.append(checkpoints.load_public(public_key))
-    elif key_path.exists():
+def trust_from(
+    key_path: Path, public_keys: Sequence[Path] = (), anchor: Path | None = None
+) -> Trust:
+    """The public keys from ``public_keys`` (exported by ``audit key``; an old key and a new one
+    after a key was replaced) or else from the hub's own private key file, and the anchor file
+    beside that key (or ``anchor``)."""
+    keys: list[Ed25519PublicKey] = [checkpoints.load_public(p) for p in public_keys]
+    if not keys and key_path.exists():
         keys.append(checkpoints.load_public(key_path))
     anchor_path = anchor or key_path.with_name(checkpoints.ANCHOR_NAME)
     found = None
