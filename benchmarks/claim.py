@@ -83,6 +83,9 @@ def run(mode: str, url: str, procs: int, workdir: Path) -> tuple[float, int, int
 
 
 def bench_engine(name: str, url: str, items: int, procs: int, workdir: Path) -> dict:
+    # each hub its own data folder: two hubs must not share an audit signing key and anchor
+    workdir = workdir / name
+    workdir.mkdir(exist_ok=True)
     svc = seed(url, items, procs, workdir)
     t_ours, n_ours, d_ours = run("ours", url, procs, workdir)
     if not svc.verify_audit().ok:
