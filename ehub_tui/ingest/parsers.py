@@ -150,7 +150,10 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
         text = data.decode("utf-8", "surrogateescape")
         head = sample.decode("utf-8", "surrogateescape")
         if len(_SURROGATES.findall(head)) > max(8, len(head) // 10):
-            raise FileError(f"{name}: looks like a binary file, not JSON or CSV") from None
+            raise FileError(
+                f"{name}: looks like a binary file, or text in an encoding other than UTF-8 "
+                "(most of its bytes are not UTF-8); save text as UTF-8 and try again"
+            ) from None
     if "\x00" in text and text.count("\x00") > max(8, len(text) // 100):
         raise FileError(f"{name}: looks like a binary file, not JSON or CSV")
     if not text.strip():
