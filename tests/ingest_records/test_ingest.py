@@ -150,7 +150,8 @@ def test_same_id_different_patient_is_quarantined_beside_the_stored_one(
     assert (fr.new, fr.duplicate, fr.quarantined, fr.conflicting) == (0, 1, 1, 1)
 
     [entry] = [seeded.get_quarantine(q["id"]) for q in seeded.list_quarantine()]
-    assert entry["location"] == "line 4" and entry["source_file"] == str(second)  # the re-send spans lines 2-3
+    # the re-send spans lines 2-3, so the other record starts on line 4
+    assert entry["location"] == "line 4" and entry["source_file"] == str(second)
     assert entry["reason"].startswith(
         f"conflicting duplicate: consultation {stored_id} was stored from the same supplier "
         "and id, but with a different NHS number and family name."
