@@ -1216,13 +1216,15 @@ class HubService:
         return build_report(period, ret, hours, self.clock())
 
     def verify_audit(
-        self, public_keys: Sequence[Path] = (), anchor: Path | None = None
+        self, public_keys: Sequence[Path] = (), *, use_anchor: bool = True
     ) -> hub_verify.HubVerifyResult:
         """Check the chain, the signed checkpoints and every covered row against the chain.
 
         Trust comes from outside the database only: ``public_keys`` (exported by ``audit key``)
-        or the hub's own key file, and the anchor file beside it.
+        or the hub's own key file, and this hub's anchor file beside it (``use_anchor=False`` for
+        a copy: a backup rightly ends before the live hub's newest checkpoint).
         """
+        anchor = _anchor(self.settings) if use_anchor else None
         trust = hub_verify.trust_from(self.settings.audit_key_path, public_keys, anchor)
         with read_tx(self.engine, snapshot=True) as conn:
             return hub_verify.verify_hub(conn, trust.keys, trust.anchor, trust.anchor_problem)
@@ -1230,14 +1232,15 @@ class HubService:
     def audit_key(self, create: bool = False) -> checkpoints.Signer:
         """The hub's audit signing key (made when ``create`` and there is none yet)."""
         path = self.settings.audit_key_path
-        signer = checkpoints.load_signer(path, self.settings.audit_checkpoint_every)
+        every = self.settings.audit_checkpoint_every
+        signer = checkpoints.load_signer(path, every, _anchor(self.settings))
         if signer is None:
             if not create:
                 raise StoreError(
                     f"there is no audit signing key at {path}: create it on the hub machine "
                     "with `ehub-tui audit key --create`"
                 )
-            signer = checkpoints.create_key(path, self.settings.audit_checkpoint_every)
+            signer = checkpoints.create_key(path, every, _anchor(self.settings))
             audit.attach_signer(self.engine, signer)
         return signer
 
@@ -1366,13 +1369,18 @@ def _attach_signer(engine: Engine, settings: Settings) -> None:
     shared hub's key is made on the hub machine with ``audit key --create``.
     """
     path = settings.audit_key_path
-    signer = checkpoints.load_signer(path, settings.audit_checkpoint_every)
+    anchor = _anchor(settings)
+    signer = checkpoints.load_signer(path, settings.audit_checkpoint_every, anchor)
     if signer is None and settings.is_embedded:
         with read_tx(engine) as conn:
             fresh = checkpoints.latest(conn) is None
         if fresh:
-            signer = checkpoints.create_key(path, settings.audit_checkpoint_every)
+            signer = checkpoints.create_key(path, settings.audit_checkpoint_every, anchor)
     audit.attach_signer(engine, signer)
+
+
+def _anchor(settings: Settings) -> Path:
+    return checkpoints.anchor_for(settings.audit_key_path, settings.database_url)
 
 
 def _need_reason(reason: str, what: str) -> None:

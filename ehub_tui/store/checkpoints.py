@@ -7,8 +7,8 @@ file on the hub machine, see ``settings.audit_key_path``); the public key is exp
 ``ehub-tui audit key`` and kept by whoever verifies. ``audit verify`` checks every checkpoint: the
 event it names must still have the hash that was signed, and the signature must hold.
 
-The newest committed checkpoint is also written beside the key (the *anchor* file), so cutting
-the checkpoints out of the database along with the events is found too.
+The newest committed checkpoint is also written beside the key (the *anchor* file, one per hub),
+so cutting the checkpoints out of the database along with the events is found too.
 """
 
 from __future__ import annotations
@@ -32,7 +32,18 @@ from ehub_tui.store.models import AuditCheckpoint
 
 CHECKPOINT = AuditCheckpoint.__table__  # type: ignore[attr-defined]
 DAILY = timedelta(days=1)
-ANCHOR_NAME = "audit-anchor.json"
+ANCHOR_PREFIX = "audit-anchor-"
+
+
+def anchor_for(key_path: Path, database_url: str) -> Path:
+    """The anchor file for one hub: beside the key, named by the hub's database URL (without
+    its password), so two hubs using one key folder never share an anchor, and a restored copy
+    in a new database does not inherit the live hub's."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).render_as_string(hide_password=True)
+    name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return key_path.with_name(f"{ANCHOR_PREFIX}{name}.json")
 
 
 class KeyError_(StoreError):
@@ -71,6 +82,7 @@ class Signer:
     private: Ed25519PrivateKey
     path: Path
     every: int = 1000
+    anchor_path: Path | None = None  # None: no anchor is kept (a key used outside any hub)
 
     @property
     def public(self) -> Ed25519PublicKey:
@@ -81,11 +93,6 @@ class Signer:
     def key_id(self) -> str:
         """The public key's fingerprint."""
         return key_id(self.public)
-
-    @property
-    def anchor_path(self) -> Path:
-        """The anchor file beside the key."""
-        return self.path.with_name(ANCHOR_NAME)
 
     def sign(self, seq: int, chain_hash: str, at: datetime) -> str:
         """Base64 signature of a checkpoint."""
@@ -102,7 +109,7 @@ def _check_private_file(path: Path) -> None:
         )
 
 
-def load_signer(path: Path, every: int = 1000) -> Signer | None:
+def load_signer(path: Path, every: int = 1000, anchor: Path | None = None) -> Signer | None:
     """The signer whose private key is at ``path``; None when there is no key file."""
     if not path.exists():
         return None
@@ -113,10 +120,10 @@ def load_signer(path: Path, every: int = 1000) -> Signer | None:
         raise KeyError_(f"{path}: not an Ed25519 private key in PEM form ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyError_(f"{path}: the audit signing key must be Ed25519")
-    return Signer(key, path, every)
+    return Signer(key, path, every, anchor)
 
 
-def create_key(path: Path, every: int = 1000) -> Signer:
+def create_key(path: Path, every: int = 1000, anchor: Path | None = None) -> Signer:
     """Make a new signing key at ``path`` (0600, its folder 0700); never overwrites one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
@@ -133,7 +140,7 @@ def create_key(path: Path, every: int = 1000) -> Signer:
         fh.write(pem)
         fh.flush()
         os.fsync(fh.fileno())
-    return Signer(key, path, every)
+    return Signer(key, path, every, anchor)
 
 
 def load_public(path: Path) -> Ed25519PublicKey:
@@ -214,6 +221,8 @@ def write_anchor(signer: Signer, row: Any) -> None:
         "key_id": row.key_id,
         "signature": row.signature,
     }
+    if signer.anchor_path is None:
+        return
     current = read_anchor(signer.anchor_path)
     if current is not None and int(current.get("seq", 0)) >= row.seq:
         return

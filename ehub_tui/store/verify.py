@@ -344,18 +344,15 @@ def trust_from(
     key_path: Path, public_keys: Sequence[Path] = (), anchor: Path | None = None
 ) -> Trust:
     """The public keys from ``public_keys`` (exported by ``audit key``; an old key and a new one
-    after a key was replaced) or else from the hub's own private key file, and the anchor file
-    beside that key (or ``anchor``)."""
+    after a key was replaced) or else from the hub's own private key file, and the hub's anchor
+    file (``anchor``; None: no anchor check, e.g. for a backup copy)."""
     keys: list[Ed25519PublicKey] = [checkpoints.load_public(p) for p in public_keys]
     if not keys and key_path.exists():
         keys.append(checkpoints.load_public(key_path))
-    anchor_path = anchor or key_path.with_name(checkpoints.ANCHOR_NAME)
     found = None
     problem = None
-    if anchor_path.exists():
-        found = checkpoints.read_anchor(anchor_path)
+    if anchor is not None and anchor.exists():
+        found = checkpoints.read_anchor(anchor)
         if found is None:
-            problem = f"{anchor_path} cannot be read as a checkpoint (damaged or replaced)"
-    elif anchor is not None:
-        problem = f"{anchor_path}: no such anchor file"
+            problem = f"{anchor} cannot be read as a checkpoint (damaged or replaced)"
     return Trust(tuple(keys), found, problem)
