@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -124,9 +124,11 @@ class LoadedSop:
 
 
 class _Ctx:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, codes_required: bool = True) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        # False for a version published before routes had destination codes (see load_texts)
+        self.codes_required = codes_required
 
     def error(self, mark: Mark | None, message: str) -> None:
         line, col = (mark.line, mark.col) if mark else (1, 1)
@@ -327,6 +329,14 @@ def _check_destination_code(i: int, r: CompiledRule, seq: Any, ctx: _Ctx) -> Non
     where = f"routes[{i}] ({spec.id})"
     if code is None or code == "":
         guess = destinations.legacy_code(spec.destination)
+        if not ctx.codes_required:
+            ctx.warn(
+                r.mark,
+                f"{where}: destination_code is missing (a version published before routes had "
+                f"codes): returns count its outcomes as {guess} until a version with codes is "
+                "published",
+            )
+            return
         hint = (
             f", e.g. destination_code: {guess}"
             if guess != destinations.OTHER
@@ -352,7 +362,9 @@ def _check_destination_code(i: int, r: CompiledRule, seq: Any, ctx: _Ctx) -> Non
         )
 
 
-def load_sop(path: Path, today: date | None = None) -> tuple[LoadedSop | None, list[Problem]]:
+def load_sop(
+    path: Path, today: date | None = None, *, codes_required: bool = True
+) -> tuple[LoadedSop | None, list[Problem]]:
     """Load and check one SOP file; returns (sop or None when it has errors, problems)."""
     try:
         data = path.read_bytes()
@@ -360,14 +372,19 @@ def load_sop(path: Path, today: date | None = None) -> tuple[LoadedSop | None, l
         ctx = _Ctx(str(path))
         ctx.error(None, f"cannot read the file: {exc.strerror or exc}")
         return None, ctx.problems
-    return load_sop_bytes(path, data, today)
+    return load_sop_bytes(path, data, today, codes_required=codes_required)
 
 
 def load_sop_bytes(
-    path: Path, data: bytes, today: date | None = None
+    path: Path, data: bytes, today: date | None = None, *, codes_required: bool = True
 ) -> tuple[LoadedSop | None, list[Problem]]:
-    """Load and check one SOP from its bytes; ``path`` names it in messages (it is not read)."""
-    ctx = _Ctx(str(path))
+    """Load and check one SOP from its bytes; ``path`` names it in messages (it is not read).
+
+    ``codes_required=False`` is for versions already published (and approved) before routes had
+    destination codes: a missing code is then a warning, not an error, so upgrading ehub-tui
+    never takes their guidance away. Anything newly written or published keeps the default.
+    """
+    ctx = _Ctx(str(path), codes_required)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -617,8 +634,13 @@ class SopSet:
         return next((s for s in self.sops if s.id == sop_id), None)
 
 
-def load_set(paths: Iterable[Path], today: date | None = None) -> SopSet:
-    """Load every SOP and check the set as a whole (unique ids, a catch-all routing SOP)."""
+def load_set(
+    paths: Iterable[Path], today: date | None = None, *, published: Collection[str] = ()
+) -> SopSet:
+    """Load every SOP and check the set as a whole (unique ids, a catch-all routing SOP).
+
+    ``published``: names of files (``Path.name``) that are versions already published, whose
+    routes may lack destination codes (see :func:`load_sop_bytes`)."""
     files = sop_paths(paths)
     problems: list[Problem] = []
     sops: list[LoadedSop] = []
@@ -628,23 +650,26 @@ def load_set(paths: Iterable[Path], today: date | None = None) -> SopSet:
         if not f.exists():
             problems.append(Problem(str(f), 1, 1, "file not found"))
             continue
-        sop, found = load_sop(f, today)
+        sop, found = load_sop(f, today, codes_required=f.name not in published)
         problems.extend(found)
         if sop is not None:
             sops.append(sop)
     return _check_set(sops, problems)
 
 
-def load_texts(items: Iterable[tuple[Path, bytes]], today: date | None = None) -> SopSet:
+def load_texts(
+    items: Iterable[tuple[Path, bytes]], today: date | None = None, *, codes_required: bool = True
+) -> SopSet:
     """Load a set from SOP texts held elsewhere (the hub's published versions): each item is
-    (the name to show in messages, the file's bytes). Checked exactly as :func:`load_set`."""
+    (the name to show in messages, the file's bytes). Checked exactly as :func:`load_set`;
+    ``codes_required=False`` for versions already published (see :func:`load_sop_bytes`)."""
     problems: list[Problem] = []
     sops: list[LoadedSop] = []
     listed = list(items)
     if not listed:
         problems.append(Problem("(sops)", 1, 1, "no SOPs given"))
     for name, data in listed:
-        sop, found = load_sop_bytes(name, data, today)
+        sop, found = load_sop_bytes(name, data, today, codes_required=codes_required)
         problems.extend(found)
         if sop is not None:
             sops.append(sop)

@@ -238,3 +238,38 @@ def test_the_authoring_guide_lists_every_destination_code() -> None:
     section = guide.read_text(encoding="utf-8").split("### Destination codes", 1)[1]
     table = section.split("\n\n")[2]
     assert re.findall(r"^\|[^|]*\| `([A-Z0-9_]+)` \|", table, re.M) == list(DESTINATION_CODES)
+
+
+def test_versions_published_before_codes_still_load_with_a_warning(
+    write_sop, tmp_path: Path
+) -> None:
+    """Upgrading ehub-tui must not take away the guidance of a version approved and published
+    before routes had codes: for such versions a missing code is a warning (its outcomes count
+    by its words' service name); a file being written or published still needs every code."""
+    from ehub_tui.sop.loader import load_sop_bytes, load_texts
+
+    old = BASE.replace("    destination_code: GP_SAME_DAY\n", "")
+    path = write_sop(old)
+    sop, problems = load_sop_bytes(path, old.encode(), date(2026, 11, 23), codes_required=False)
+    assert sop is not None and [p.severity for p in problems] == ["warning"]
+    assert (
+        "routes[1] (gp_urgent): destination_code is missing (a version published before routes "
+        "had codes): returns count its outcomes as OTHER until a version with codes is "
+        "published" in str(problems[0])
+    )
+    route = sop.route("gp_urgent")
+    assert route is not None and route.spec.destination_code is None
+    published = load_texts([(Path("demo.sop.yaml"), old.encode())], codes_required=False)
+    assert published.ok and published.warnings
+    assert not load_texts([(Path("demo.sop.yaml"), old.encode())]).ok
+    # a folder where one file is a published version and one is new
+    write_sop(name="second", replace={"  id: demo": "  id: second", "priority: 10": "priority: 5",
+        "rf_chest": "rf_chest2", "id: pf_sore_throat": "id: pf2", "id: gp_urgent": "id: gpu2",
+        "id: gp_routine": "id: gpr2", "    destination_code: GP_ROUTINE\n": ""})  # fmt: skip
+    mixed = load_set([tmp_path], date(2026, 11, 23), published={"demo.sop.yaml"})
+    assert [str(p).split(": ", 1)[1] for p in mixed.errors] == [
+        "error: routes[2] (gpr2): destination_code is missing: every route needs one, the code "
+        "returns count it under — one of the destination codes in docs/sop-authoring.md, e.g. "
+        "destination_code: GP_ROUTINE"
+    ]
+    assert any("gp_urgent" in str(p) for p in mixed.warnings)
