@@ -13,12 +13,14 @@ The digest is sha256 over canonical JSON of the values as the database driver gi
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, inspect
 
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
@@ -97,13 +99,45 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _state(spec: Covered, row: Sequence[Any]) -> dict[str, Any]:
-    return {c: plain(v) for c, v in zip(spec.columns, row, strict=True) if v is not None}
+# A migration runs before later migrations add their columns: it covers rows with the columns
+# the database has at its revision (``as_migrated``). A NULL column is left out of a digest, so
+# the digest is the same as the full one while the later column is still NULL.
+_EXISTING: contextvars.ContextVar[dict[str, set[str]] | None] = contextvars.ContextVar(
+    "coverage_existing", default=None
+)
 
 
-def _select(spec: Covered) -> str:
+def _columns(spec: Covered) -> tuple[str, ...]:
+    existing = _EXISTING.get()
+    if existing is None:
+        return spec.columns
+    have = existing.get(spec.name, set())
+    return tuple(c for c in spec.columns if c in have)
+
+
+@contextmanager
+def as_migrated(conn: Connection) -> Iterator[None]:
+    """Within a migration: cover only the columns the database has now."""
+    inspector = inspect(conn)
+    existing = {
+        name: {c["name"] for c in inspector.get_columns(name)}
+        for name in TABLES
+        if inspector.has_table(name)
+    }
+    token = _EXISTING.set(existing)
+    try:
+        yield
+    finally:
+        _EXISTING.reset(token)
+
+
+def _state(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    return {c: plain(v) for c, v in zip(columns, row, strict=True) if v is not None}
+
+
+def _select(spec: Covered, columns: Sequence[str]) -> str:
     # identifiers come from the table definitions, never from data
-    return "SELECT " + ", ".join(f'"{c}"' for c in spec.columns) + f' FROM "{spec.name}"'
+    return "SELECT " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{spec.name}"'
 
 
 def _run(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
@@ -125,12 +159,12 @@ def read(conn: Connection, spec: Covered, column: str, values: Sequence[Any]) ->
     """
     p = bulk.param(is_sqlite(conn))
     marks = ", ".join([p] * len(values))
-    return _run(conn, f'{_select(spec)} WHERE "{column}" IN ({marks})', values)
+    return _run(conn, f'{_select(spec, _columns(spec))} WHERE "{column}" IN ({marks})', values)
 
 
 def row_state(spec: Covered, row: Sequence[Any]) -> dict[str, Any]:
     """The covered, non-NULL values of one row read by ``read`` or ``scan``."""
-    return _state(spec, row)
+    return _state(_columns(spec), row)
 
 
 def _chunks(keys: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -147,7 +181,8 @@ def snapshot(
     None: the event records that the row was deleted.
     """
     spec = TABLES[table]
-    at = spec.columns.index(spec.key)
+    columns = _columns(spec)
+    at = columns.index(spec.key)
     wanted = list(dict.fromkeys(values))
     found: list[tuple[str, Any, dict[str, Any] | None]] = []
     seen: set[Any] = set()
@@ -155,7 +190,7 @@ def snapshot(
         for row in read(conn, spec, column, part):
             key = row[at]
             seen.add(key)
-            found.append((table, key, _state(spec, row)))
+            found.append((table, key, _state(columns, row)))
     if column == spec.key:
         found += [(table, k, None) for k in wanted if k not in seen]
     return found
@@ -165,15 +200,16 @@ def scan(
     conn: Connection, spec: Covered, batch: int = 5000
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every row of a covered table as (key, state), in key order, a batch at a time."""
-    at = spec.columns.index(spec.key)
+    columns = _columns(spec)
+    at = columns.index(spec.key)
     p = bulk.param(is_sqlite(conn))
     last: Any = None
     while True:
         where = f' WHERE "{spec.key}" > {p}' if last is not None else ""
-        sql = f'{_select(spec)}{where} ORDER BY "{spec.key}" LIMIT {int(batch)}'
+        sql = f'{_select(spec, columns)}{where} ORDER BY "{spec.key}" LIMIT {int(batch)}'
         rows = _run(conn, sql, [last] if last is not None else [])
         if not rows:
             return
         for row in rows:
-            yield row[at], _state(spec, row)
+            yield row[at], _state(columns, row)
         last = rows[-1][at]
