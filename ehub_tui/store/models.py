@@ -146,6 +146,9 @@ class Outcome(SQLModel, table=True):
     # (each time cut to its whole second, then the difference)
     first_action_seconds: int | None = None
     completion_seconds: int | None = None
+    # migration 0007: the route's destination code (domain/destinations.py), which returns count;
+    # NULL on outcomes recorded before routes had codes (returns derive theirs, store/returns.py)
+    destination_code: str | None = Field(default=None, max_length=40)
 
 
 class HubUser(SQLModel, table=True):
