@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 
 from ehub_tui.config import Settings
+from ehub_tui.domain import destinations
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
 from ehub_tui.domain.types import Role, Status
 from ehub_tui.store import audit, checkpoints, intake, queue, views
@@ -648,6 +649,11 @@ class HubService:
         for key in ("category", "route"):
             if not outcome.get(key):
                 raise StoreError(f"an outcome needs a {key}")
+        code = outcome.get("destination_code")
+        if code is not None and not destinations.is_code(code):
+            raise StoreError(
+                f"an outcome's destination_code must be one of the vocabulary (got {code!r})"
+            )
         try:
             with write_tx(self.engine) as conn:
                 return queue.complete(
@@ -1161,7 +1167,15 @@ class HubService:
             if practice is not None and practice not in {p.ods_code for p in refs}:
                 known = ", ".join(p.ods_code for p in refs)
                 raise StoreError(f"no practice {practice!r} in this hub (practices: {known})")
-            ret = build_return(_Reader(conn), refs, first, last, practice, progress)
+            ret = build_return(
+                _Reader(conn),
+                refs,
+                first,
+                last,
+                practice,
+                progress,
+                suppliers=self.settings.suppliers,
+            )
             extra = also(conn) if also is not None else None
         return ret, extra
 

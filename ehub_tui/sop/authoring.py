@@ -523,18 +523,22 @@ def _trial_set(
     with tempfile.TemporaryDirectory(prefix="ehub-sop-publish-") as tmp:
         trial = Path(tmp)
         taken = {name}
+        published: set[str] = set()
         for v in others:
             file_name = Path(v.name).name
             if file_name in taken or not file_name.endswith(SOP_SUFFIX):
                 file_name = f"{v.sop_id}--published{SOP_SUFFIX}"
             taken.add(file_name)
+            published.add(file_name)
             (trial / file_name).write_bytes(v.text)
             if v.tests is not None:
                 tests_file_for(trial / file_name).write_bytes(v.tests)
         (trial / name).write_bytes(data)
         if tests is not None:
             tests_file_for(trial / name).write_bytes(tests)
-        yield load_set([trial], today)
+        # the others are published versions (maybe from before destination codes); the one
+        # being published must have every code
+        yield load_set([trial], today, published=published)
 
 
 def write_back(prepared: Prepared) -> str | None:

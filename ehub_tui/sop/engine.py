@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ehub_tui.domain import destinations
 from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import (
     CONCEPT_OPS,
@@ -242,6 +243,9 @@ class SuggestedRoute:
     default: bool
     sop: SopRef
     governed_by: str | None = None  # the red flag that set this route, if one did
+    # the fixed vocabulary code returns count it by (domain/destinations.py); a version
+    # published before codes existed has none: OTHER
+    destination_code: str = "OTHER"
 
 
 @dataclass
@@ -523,6 +527,7 @@ class Engine:
                     s.message,
                     s.default,
                     ref,
+                    destination_code=s.destination_code or destinations.OTHER,
                 )
             if trace:
 
@@ -659,6 +664,7 @@ def govern(
             default=False,
             sop=emergency.sop,
             governed_by=emergency.id,
+            destination_code=destinations.ESCALATION,
         )
     amber = standing[0]
     if (
@@ -680,6 +686,7 @@ def govern(
         default=False,
         sop=amber.sop,
         governed_by=amber.id,
+        destination_code=destinations.SAME_DAY,
     )
 
 

@@ -222,7 +222,8 @@ def choose(
 def _load(chosen: Sequence[PublishedText], today: date) -> SopSet:
     if not chosen:
         return SopSet([], [Problem("(sops)", 1, 1, "no SOPs are published")])
-    return load_texts([(Path(v.name), v.text) for v in chosen], today)
+    # versions published before routes had destination codes still guide (codes not required)
+    return load_texts([(Path(v.name), v.text) for v in chosen], today, codes_required=False)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.export import metrics as M
 from ehub_tui.export.writers import render
 from ehub_tui.service import HubService, StoreError
-from ehub_tui.store.engine import read_tx
+from ehub_tui.store.engine import read_tx, write_tx
 from ehub_tui.store.models import Consultation, Outcome
 from tests.conftest import FrozenClock
 from tests.support.factories import oc_row
@@ -492,7 +493,20 @@ def test_no_source_or_destination_text_in_any_return(
         outcome: dict[str, Any] = {"category": "clinical", "route": "r", "destination": text}
         if code is not None and KEEPS_CODE:
             outcome["destination_code"] = code
-        nav.complete(nav.claim(item_id), outcome)
+        claim = nav.claim(item_id)
+        if "destination_code" in outcome and outcome["destination_code"] not in DESTINATION_CODES:
+            # the hub refuses a code outside the vocabulary; one written by other means (an
+            # older client, a hand edit) still counts as OTHER, never by its text
+            with pytest.raises(StoreError, match="destination_code"):
+                nav.complete(claim, outcome)
+            nav.complete(claim, {**outcome, "destination_code": None})
+            with write_tx(nav.engine) as conn:
+                conn.execute(
+                    sql("UPDATE outcome SET destination_code = :c WHERE consultation_id = :i"),
+                    {"c": code, "i": item_id},
+                )
+        else:
+            nav.complete(claim, outcome)
 
     day = date(2026, 11, 20)
     ret = seeded.daily_return(day, day)

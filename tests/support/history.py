@@ -60,15 +60,22 @@ def outcome_for(svc: HubService, item_id: int) -> dict[str, Any]:
             "category": "escalate",
             "route": f"escalate_{f.id}",
             "destination": f"Duty clinician now: {f.action}",
+            "destination_code": "DUTY_CLINICIAN_NOW",
             "urgency": "immediate",
         }
     if d is None or d.route is None:
-        return {"category": "clinical", "route": "manual", "destination": "GP routine"}
+        return {
+            "category": "clinical",
+            "route": "manual",
+            "destination": "GP routine",
+            "destination_code": "GP_ROUTINE",
+        }
     r = d.route
     return {
         "category": r.category,
         "route": r.id,
         "destination": r.destination,
+        "destination_code": r.destination_code,
         "urgency": r.urgency,
         "snomed_code": r.snomed,
     }

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ehub_tui.domain import destinations
 from ehub_tui.domain.nhs import format_nhs_number
 from ehub_tui.sop.messages import message_context, render_message
 from ehub_tui.ui.format import (
@@ -495,6 +496,7 @@ class TriageScreen(Screen[None]):
             destination=f"Duty clinician now: {flag.action}",
             urgency="immediate",
             snomed=None,
+            code=destinations.ESCALATION,
         )
         self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
 
@@ -519,6 +521,7 @@ class TriageScreen(Screen[None]):
                 destination=SAME_DAY_DESTINATION,
                 urgency="same_day",
                 snomed=None,
+                code=destinations.SAME_DAY,
             )
             self._complete(outcome, f"#{self.claim.item_id} → same-day clinician: {flag.say}")
 
@@ -581,6 +584,8 @@ class TriageScreen(Screen[None]):
             destination=route.destination,
             urgency=route.urgency,
             snomed=route.snomed,
+            # a version published before destination codes has none: returns count it as OTHER
+            code=getattr(route, "destination_code", None) or destinations.OTHER,
         )
         self._complete(outcome, f"Completed #{self.claim.item_id} → {route.destination}")
 
@@ -690,7 +695,14 @@ class TriageScreen(Screen[None]):
     # -- the outcome -----------------------------------------------------------------------------
 
     def _outcome(
-        self, *, category: str, route: str, destination: str, urgency: str, snomed: str | None
+        self,
+        *,
+        category: str,
+        route: str,
+        destination: str,
+        urgency: str,
+        snomed: str | None,
+        code: str,
     ) -> dict[str, Any]:
         d = self.decision
         sop = d.routing_sop if d else None
@@ -725,6 +737,7 @@ class TriageScreen(Screen[None]):
             "category": category,
             "route": route,
             "destination": destination,
+            "destination_code": code,
             "urgency": urgency,
             "snomed_code": snomed,
             "sop_id": sop.id if sop else None,
