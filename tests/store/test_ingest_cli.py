@@ -86,7 +86,6 @@ def test_human_summary_and_quarantine_commands(hub: HubService) -> None:
     ("name", "words"),
     [
         ("truncated.json", "not valid JSON"),
-        ("latin1_export.csv", "UTF-8"),
         ("empty.csv", "empty"),
         ("binary.csv", "binary"),
     ],
@@ -97,6 +96,18 @@ def test_unreadable_files_get_a_clear_message(hub: HubService, name: str, words:
     assert name in result.stderr and words in result.stderr
     assert "Traceback" not in result.output
     assert hub.queue_summary().by_status["queued"] == 0
+
+
+def test_latin1_file_costs_only_its_records_with_bad_bytes(hub: HubService) -> None:
+    # Records, not files: every record of this Latin-1 export holds an accented name, so each is
+    # quarantined naming its field and byte; none is stored with a wrong character.
+    result = cli("ingest", str(BAD / "latin1_export.csv"), "--json")
+    assert result.exit_code == 1
+    f = json.loads(result.stdout)["files"][0]
+    assert f["error"] is None and f["new"] == 0 and f["quarantined"] == f["records"] > 0
+    reasons = [q["reason"] for q in hub.list_quarantine()]
+    assert all("which is not UTF-8 text" in r and "Latin-1" in r for r in reasons)
+    assert "Traceback" not in result.output
 
 
 def test_unreadable_file_does_not_stop_the_others(hub: HubService) -> None:

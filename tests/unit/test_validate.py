@@ -120,14 +120,14 @@ def test_several_different_problems() -> None:
     problems = problems_of(sex="robot", date_of_birth="2030-01-01", practice_ods="Z99999")
     assert problems == [
         "practice Z99999 is not known to this hub",
-        "date_of_birth 2030-01-01 is in the future",
-        "sex 'robot' is not one of male, female, other or unknown",
+        "date_of_birth is in the future",
+        "sex is not one of male, female, other or unknown",
     ]
 
 
 def test_nhs_number_check_digit() -> None:
     bad = NHS[:9] + str((int(NHS[9]) + 1) % 10)
-    assert problems_of(nhs_number=bad) == [f"NHS number {bad!r} fails the Modulus 11 check digit"]
+    assert problems_of(nhs_number=bad) == ["NHS number fails the Modulus 11 check digit"]
     assert "digits" in problems_of(nhs_number="12345")[0]
     assert "characters other than digits" in problems_of(nhs_number="999ABC1234")[0]
 
@@ -140,23 +140,25 @@ def test_nhs_number_as_a_json_number_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("dob", "message"),
     [
-        ("02/01/1980", "date_of_birth '02/01/1980' is not a date in the form YYYY-MM-DD"),
-        ("1980-1-2", "date_of_birth '1980-1-2' is not a date in the form YYYY-MM-DD"),
-        ("1980", "date_of_birth '1980' is not a date in the form YYYY-MM-DD"),
-        ("19800102", "date_of_birth '19800102' is not a date in the form YYYY-MM-DD"),
+        ("02/01/1980", "date_of_birth is not a date in the form YYYY-MM-DD"),
+        ("1980-1-2", "date_of_birth is not a date in the form YYYY-MM-DD"),
+        ("1980", "date_of_birth is not a date in the form YYYY-MM-DD"),
+        ("19800102", "date_of_birth is not a date in the form YYYY-MM-DD"),
+        ("1980-01-02T00:00", "date_of_birth is not a date in the form YYYY-MM-DD"),
+        ("2021-02-29", "date_of_birth is not a real date"),
+        ("2021-13-01", "date_of_birth is not a real date"),
+        ("2026-11-21", "date_of_birth is in the future"),
+        ("1899-12-31", "date_of_birth is before 1900"),
         (
-            "1980-01-02T00:00",
-            "date_of_birth '1980-01-02T00:00' is not a date in the form YYYY-MM-DD",
+            "١٩٨٠-٠١-٠٢",
+            "date_of_birth is not a date in the form YYYY-MM-DD; date_of_birth has digits other "
+            "than the ASCII digits 0-9",
         ),
-        ("2021-02-29", "date_of_birth 2021-02-29 is not a real date"),
-        ("2021-13-01", "date_of_birth 2021-13-01 is not a real date"),
-        ("2026-11-21", "date_of_birth 2026-11-21 is in the future"),
-        ("1899-12-31", "date_of_birth 1899-12-31 is before 1900"),
-        ("١٩٨٠-٠١-٠٢", "date_of_birth '١٩٨٠-٠١-٠٢' is not a date in the form YYYY-MM-DD"),
     ],
 )
 def test_date_of_birth_rules(dob: str, message: str) -> None:
     assert problems_of(date_of_birth=dob) == [message]
+    assert dob not in message  # a date of birth is never quoted
 
 
 @pytest.mark.parametrize("dob", ["2026-11-20", "1900-01-01", "2024-02-29"])
@@ -188,7 +190,7 @@ def test_sex_values(given: str, expected: str) -> None:
 
 
 def test_bad_sex() -> None:
-    assert problems_of(sex="x") == ["sex 'x' is not one of male, female, other or unknown"]
+    assert problems_of(sex="x") == ["sex is not one of male, female, other or unknown"]
 
 
 @pytest.mark.parametrize(
@@ -202,7 +204,7 @@ def test_request_type_values(given: str, expected: str) -> None:
 
 def test_bad_request_type() -> None:
     assert problems_of(request_type="repeat") == [
-        "request_type 'repeat' is not one of clinical, admin or other"
+        "request_type is not one of clinical, admin or other"
     ]
 
 
@@ -242,8 +244,8 @@ def test_received_at_is_converted_to_utc(given: str, expected: datetime) -> None
 )
 def test_bad_received_at(given: str, fragment: str) -> None:
     [problem] = problems_of(received_at=given)
-    assert problem.startswith(f"received_at {given!r}")
-    assert fragment in problem
+    assert problem.startswith("received_at ")
+    assert fragment in problem and given not in problem
 
 
 def test_received_at_out_of_range() -> None:
