@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
 from ehub_tui.service import HubService, StoreError
-from ehub_tui.ui.format import local
+from ehub_tui.ui.format import local, notify
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -123,7 +123,7 @@ class EhubApp(App[None]):
     def _hub_failed(self, problem: str) -> None:
         """Say once that the hub is not answering (the app keeps trying by itself)."""
         if self.hub_problem is None:
-            self.notify(problem, title="The hub is not answering", severity="error", timeout=15)
+            notify(self, problem, title="The hub is not answering", severity="error", timeout=15)
         self.hub_problem = problem
 
     def _hub_answered(self) -> None:
@@ -133,13 +133,20 @@ class EhubApp(App[None]):
 
     def exit(
         self,
-        result: None = None,
+        result: Any = None,
         return_code: int = 0,
         message: RenderableType | None = None,
     ) -> None:
         """Quit; someone holding items is asked first whether to return them to the queue (every
         way out comes here: ctrl+q, the queue's q, a manager's reports)."""
-        if self._quit_asked or not self.service.may("work_items") or self.service.user is None:
+        # An exit carrying a result is the app being driven by a program (a screenshot harness,
+        # an embedding), never a person's ctrl+q or q: it ends at once, result kept.
+        if (
+            result is not None
+            or self._quit_asked
+            or not self.service.may("work_items")
+            or self.service.user is None
+        ):
             super().exit(result, return_code, message)
             return
         if not self._quit_pending:
@@ -183,7 +190,8 @@ class EhubApp(App[None]):
                 self.service.release_held()
             except StoreError as exc:
                 self.call_from_thread(
-                    self.notify,
+                    notify,
+                    self,
                     f"Not returned: {exc}",
                     title="Items still yours",
                     severity="error",
@@ -204,7 +212,8 @@ class EhubApp(App[None]):
         sops = self.service.sops
         if sops.engine is None:
             self.call_from_thread(
-                self.notify,
+                notify,
+                self,
                 sops.last_problem or "No SOPs loaded.",
                 title="No SOP guidance",
                 severity="error",
@@ -239,7 +248,8 @@ class EhubApp(App[None]):
         result = self.service.sops.check_for_changes()
         if result is not None:
             self.call_from_thread(
-                self.notify,
+                notify,
+                self,
                 result.message,
                 title="SOPs updated" if result.taken else "SOP change not taken",
                 severity="information" if result.taken else "error",
