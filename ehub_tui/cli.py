@@ -444,6 +444,21 @@ def _print_report(report: Any) -> None:
             f"{report.quarantined} record(s) quarantined: see `ehub-tui quarantine list`.",
             console=err,
         )
+    if report.conflicting:
+        say(
+            f"{report.conflicting} of them re-send a stored (source, id) with a different "
+            "patient or request (conflicting duplicates): both are shown in `quarantine show`.",
+            console=err,
+        )
+    unknown = report.unknown_suppliers
+    if unknown:
+        # the names are supplier-sent text: shown literally here, never written into a return
+        names = ", ".join(f"{name} ({n})" for name, n in sorted(unknown.items()))
+        say(
+            f"Suppliers not on the hub's list (returns count them as OTHER): {names}. Add real "
+            "ones to `suppliers` in the settings.",
+            console=err,
+        )
 
 
 def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool, recursive: bool) -> None:
