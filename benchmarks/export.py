@@ -76,7 +76,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Connection  # noqa: E402
 
 from ehub_tui.config import Settings  # noqa: E402
+from ehub_tui.domain.destinations import reported_code  # noqa: E402
 from ehub_tui.domain.nhs import make_test_nhs_number  # noqa: E402
+from ehub_tui.domain.suppliers import supplier_code  # noqa: E402
 from ehub_tui.export import metrics as M  # noqa: E402
 from ehub_tui.export.returns import DailyReturn  # noqa: E402
 from ehub_tui.export.writers import write_csv  # noqa: E402
@@ -93,6 +95,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the export is made the next mor
 MANAGER = "bench.manager"
 TARGET = 2.0
 PF_SNOMED, PF_SERVICE_SNOMED = "1362511000000107", "983341000000102"
+KNOWN_SUPPLIERS = Settings().suppliers  # the return names these; ENGAGE is not one: OTHER
 
 SUPPLIERS = [("ACCURX", 50), ("PATCHS", 25), ("ENGAGE", 15), ("KLINIK", 10)]
 REQUEST_TYPES = [("clinical", 60), ("admin", 30), ("other", 10)]
@@ -531,7 +534,8 @@ def expected_cells(base: dict[str, list[tuple]], codes: list[str]) -> dict[tuple
         metric = M.REQUEST_TYPE_METRIC.get(rt, M.OTHER_TYPE_METRIC)
         for key in ((all_, "OC_TOTAL_SUBMISSIONS"), (all_, metric)):
             want[(d, pr, *key)] += n
-        for key in ((src, "OC_TOTAL_SUBMISSIONS"), (src, metric)):
+        sup = supplier_code(src, KNOWN_SUPPLIERS)
+        for key in ((sup, "OC_TOTAL_SUBMISSIONS"), (sup, metric)):
             want[(d, pr, *key)] += n
     for d, pr, cat, dest, snomed, template, n, within in base["outcomes"]:
         want[(d, pr, all_, "PROCESSED")] += n
@@ -542,7 +546,7 @@ def expected_cells(base: dict[str, list[tuple]], codes: list[str]) -> dict[tuple
         want[(d, pr, all_, cmetric)] += n
         if cat == "escalate":
             want[(d, pr, all_, M.ESCALATIONS)] += n
-        want[(d, pr, all_, M.destination_metric(dest or ""))] += n
+        want[(d, pr, all_, M.destination_metric(reported_code(None, dest)))] += n
         if snomed in (PF_SNOMED, PF_SERVICE_SNOMED):
             want[(d, pr, all_, M.PHARMACY_FIRST_TOTAL)] += n
             cond = (
@@ -594,8 +598,8 @@ def check(
     problems: list[str] = []
     codes = [p.ods_code for p in ret.practices]
     want = expected_cells(base, codes)
-    suppliers = {src for _d, _p, src, _r, _n in base["received"]}
-    dests = sorted({M.destination_metric(r[3] or "") for r in base["outcomes"]})
+    suppliers = {supplier_code(src, KNOWN_SUPPLIERS) for _d, _p, src, _r, _n in base["received"]}
+    dests = sorted({M.destination_metric(reported_code(None, r[3])) for r in base["outcomes"]})
     if set(ret.suppliers) != suppliers or len(ret.suppliers) != len(suppliers):
         problems.append(f"suppliers: ours {ret.suppliers}, baseline {sorted(suppliers)}")
     if ret.destinations != dests:
