@@ -22,6 +22,7 @@ from ehub_tui.cli import app
 from ehub_tui.service import HubService
 from ehub_tui.store import audit
 from ehub_tui.store.engine import write_tx
+from ehub_tui.store.models import Consultation
 from ehub_tui.store.verify import HubVerifyResult
 from tests.support.factories import oc_row
 
@@ -260,7 +261,7 @@ def test_sop_version_text_changed(hub: HubService) -> None:
 
 def test_consultation_inserted_without_ingest_event(hub: HubService) -> None:
     with write_tx(hub.engine) as conn:
-        cols = [c for c in conn.execute(text("SELECT * FROM consultation")).keys() if c != "id"]
+        cols = [c.name for c in Consultation.__table__.columns if c.name != "id"]
         picked = ["'SNUCK-IN'" if c == "external_id" else c for c in cols]
         conn.execute(
             text(
