@@ -97,6 +97,12 @@ class Event:
     rows: tuple[tuple[str, str, Sequence[Any]], ...] = ()
 
 
+# Only completing writes an outcome (and nothing changes or deletes one), so only its event
+# covers the item's outcome row: a claim's event is one query, not two. An outcome written or
+# deleted any other way is still found by verify (a row no event wrote; a row gone).
+OUTCOME_ACTIONS = frozenset({"complete"})
+
+
 def covers(conn: Connection, ev: Event) -> dict[str, Any]:
     """The rows an event wrote, as body entries: ``covers`` = [[table, key, digest or null]],
     ``shows`` = [[table, key, {column: value}]] for tables whose values are kept in full."""
@@ -106,8 +112,11 @@ def covers(conn: Connection, ev: Event) -> dict[str, Any]:
     if ev.consultation_id is not None:
         for t, k, st in coverage.snapshot(conn, "consultation", "id", [ev.consultation_id]):
             found.append((t, k, st, True))
-        for t, k, st in coverage.snapshot(conn, "outcome", "consultation_id", [ev.consultation_id]):
-            found.append((t, k, st, True))
+        if ev.action in OUTCOME_ACTIONS:
+            for t, k, st in coverage.snapshot(
+                conn, "outcome", "consultation_id", [ev.consultation_id]
+            ):
+                found.append((t, k, st, True))
     for table, column, values in ev.rows:
         for t, k, st in coverage.snapshot(conn, table, column, values):
             found.append((t, k, st, t != "consultation"))
@@ -172,14 +181,17 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     p = bulk.param(sqlite)
     cur.execute(f"UPDATE audit_head SET seq = {p}, hash = {p} WHERE id = 1", (seq, prev))
     cur.close()
-    signer = _SIGNERS.get(conn.engine)
-    if signer is not None:
-        checkpoints.maybe_sign(conn, signer, seq, prev, at)
+    signing = _SIGNERS.get(conn.engine)
+    if signing is not None:
+        checkpoints.maybe_sign(conn, signing[0], seq, prev, at, signing[1])
     return seq
 
 
-# The signer for each engine whose process holds the hub's private key (on the hub machine).
-_SIGNERS: weakref.WeakKeyDictionary[Engine, checkpoints.Signer] = weakref.WeakKeyDictionary()
+# The signer for each engine whose process holds the hub's private key (on the hub machine),
+# with what it last knew of the newest checkpoint.
+_SIGNERS: weakref.WeakKeyDictionary[Engine, tuple[checkpoints.Signer, checkpoints.Known]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def attach_signer(engine: Engine, signer: checkpoints.Signer | None) -> None:
@@ -187,7 +199,7 @@ def attach_signer(engine: Engine, signer: checkpoints.Signer | None) -> None:
     if signer is None:
         _SIGNERS.pop(engine, None)
     else:
-        _SIGNERS[engine] = signer
+        _SIGNERS[engine] = (signer, checkpoints.Known())
 
 
 @dataclass(frozen=True, slots=True)

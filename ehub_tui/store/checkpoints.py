@@ -194,22 +194,42 @@ def sign_head(conn: Connection, signer: Signer, seq: int, chain_hash: str, at: d
     )
 
 
-def maybe_sign(conn: Connection, signer: Signer, seq: int, chain_hash: str, at: datetime) -> None:
+class Known:
+    """What this process last knew of the newest checkpoint (seq, hub time), so most appends
+    decide "not due" without a query; when it looks due, the database is asked."""
+
+    def __init__(self) -> None:
+        self.seq: int | None = None
+        self.at: datetime | None = None
+
+    def due(self, every: int, seq: int, at: datetime) -> bool:
+        if self.seq is None or self.at is None:
+            return True
+        return seq // every > self.seq // every or at - self.at >= DAILY
+
+    def learn(self, seq: int, at: datetime) -> None:
+        self.seq, self.at = seq, at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def maybe_sign(
+    conn: Connection, signer: Signer, seq: int, chain_hash: str, at: datetime, known: Known
+) -> None:
     """Sign the head when it has passed another ``every`` events or a day since the last one.
 
     The anchor file gets the newest checkpoint that was already committed (the one before this
     transaction's), so a rolled-back transaction never leaves an anchor the database lacks.
     """
-    last = latest(conn)
-    due = last is None or seq // signer.every > last.seq // signer.every
-    if last is not None and not due:
-        last_at = last.at if last.at.tzinfo else last.at.replace(tzinfo=UTC)
-        due = at - last_at >= DAILY
-    if not due:
+    if not known.due(signer.every, seq, at):
         return
+    last = latest(conn)  # another process may have signed since this one last looked
     if last is not None:
+        known.learn(last.seq, last.at)
+        if not known.due(signer.every, seq, at):
+            return
         write_anchor(signer, last)
     sign_head(conn, signer, seq, chain_hash, at)
+    # not learned until committed: a rolled-back checkpoint makes the next append look again
+    known.seq = None
 
 
 def write_anchor(signer: Signer, row: Any) -> None:
