@@ -1,14 +1,17 @@
 """A separate process that claims and completes items until the queue is empty, logging each
 acknowledged outcome itself (written and fsynced only after ``complete`` returned).
 
-Usage: python -m tests.reliability.complete_worker HUB_URL USER LOG_FILE
+Usage: python -m tests.reliability.complete_worker HUB_URL USER LOG_FILE [DRAIN_FLAG]
 The test kills these with SIGKILL at any moment: whatever the log holds, the hub must hold.
+With DRAIN_FLAG, an empty queue is waited out until that file exists (the test is still adding
+work), so the workers cannot all finish before the test has killed them enough times.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from ehub_tui.config import Settings
@@ -17,12 +20,16 @@ from ehub_tui.service import HubService, LostClaim
 
 def main() -> int:
     url, user, log_path = sys.argv[1:4]
+    drain = Path(sys.argv[4]) if len(sys.argv) > 4 else None
     settings = Settings(data_dir=Path(log_path).parent, hub_url=url)
     service = HubService.open(settings, user, migrate=False)
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     while True:
         claim = service.claim_next()
         if claim is None:
+            if drain is not None and not drain.exists():
+                time.sleep(0.01)  # more work is coming; the test says when it is all in
+                continue
             break
         outcome = {"category": "admin", "route": "kill9", "destination": "Fit note"}
         try:

@@ -32,9 +32,18 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 
-def _start(hub_url: str, user: str, log: Path) -> subprocess.Popen[str]:
+def _start(hub_url: str, user: str, log: Path, drain: Path | None = None) -> subprocess.Popen[str]:
+    extra = [str(drain)] if drain is not None else []
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.complete_worker", hub_url, user, str(log)],
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.complete_worker",
+            hub_url,
+            user,
+            str(log),
+            *extra,
+        ],
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
@@ -65,11 +74,26 @@ def test_kill_9_loses_no_acknowledged_outcome(
     for user in users:
         seeded.add_user(user, "navigator")
     created, _ = seeded.store_intake(many_rows(ITEMS))
+    stored = ITEMS
+    # the workers wait for more work until this exists: the queue is topped up while the test
+    # kills, so however fast they are, they cannot all finish before enough kills
+    drain = tmp_path / "drain"
     logs = {u: tmp_path / f"{u}.log" for u in users}
-    procs = {u: _start(hub_url, u, logs[u]) for u in users}
+    procs = {u: _start(hub_url, u, logs[u], drain) for u in users}
     kills = 0
     deadline = time.monotonic() + 240
+
+    def top_up() -> None:
+        nonlocal stored, created
+        with read_tx(seeded.engine) as conn:
+            queued = conn.execute(select(func.count()).where(C.c.status == "queued")).scalar_one()
+        if queued < 50:
+            more, _ = seeded.store_intake(many_rows(100, start=stored))
+            created += more
+            stored += 100
+
     while kills < KILLS and time.monotonic() < deadline:
+        top_up()
         live = [u for u in users if procs[u].poll() is None]
         if not live:
             break
@@ -79,16 +103,18 @@ def test_kill_9_loses_no_acknowledged_outcome(
         while _lines(logs[victim]) < target and procs[victim].poll() is None:
             if time.monotonic() > deadline:
                 break
+            top_up()  # a restarted victim may start after the others emptied the queue
             time.sleep(0.005)
         if procs[victim].poll() is None:
             os.kill(procs[victim].pid, signal.SIGKILL)
             procs[victim].wait(timeout=30)
             kills += 1
-            procs[victim] = _start(hub_url, victim, logs[victim])
+            procs[victim] = _start(hub_url, victim, logs[victim], drain)
+    drain.touch()
     for user, proc in procs.items():
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, f"{user}: {err}"
-    assert kills >= 3, "the workers finished before the test could kill them"
+    assert kills == KILLS, f"only {kills} kills before the deadline"
 
     # the killed workers' claims stay held until their leases run out, by the hub's clock
     with read_tx(seeded.engine) as conn:
@@ -119,8 +145,8 @@ def test_kill_9_loses_no_acknowledged_outcome(
         assert outcomes.get(item) == seen, f"acknowledged outcome of {item} lost or changed"
     # a kill between commit and log line leaves an outcome nobody logged: never a lost one
     assert set(acknowledged) <= set(outcomes)
-    assert len(outcomes) == ITEMS and statuses == {"completed": ITEMS}
+    assert len(outcomes) == stored and statuses == {"completed": stored}
     assert {cid for _, cid in created} == set(outcomes)
-    expired = [e for e in seeded.audit_events(limit=ITEMS * 5) if e["action"] == "lease_expired"]
+    expired = [e for e in seeded.audit_events(limit=stored * 5) if e["action"] == "lease_expired"]
     assert len(expired) == held
     assert seeded.verify_audit().ok
