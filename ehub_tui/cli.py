@@ -492,6 +492,8 @@ def _watch(ingester: Any, inbox: Path, interval: float, as_json: bool, recursive
             recursive=recursive,
             max_file_bytes=settings.max_file_bytes,
             after_store=lambda: _prescreen(ingester.service, show=False),
+            # a long-running process returns expired claims too (at most every 30 s)
+            every_poll=ingester.service.rescue_if_due,
         )
     except InboxError as exc:
         raise CliError(str(exc)) from None
@@ -939,11 +941,22 @@ def fixtures_generate(
 def upgrade_cmd(as_json: JsonOpt = False) -> None:
     """Bring the hub's schema up to date (also done automatically at start-up)."""
     with friendly_errors():
-        from ehub_tui.store.engine import create_hub_engine
+        from ehub_tui.store.engine import Timeouts, create_hub_engine
         from ehub_tui.store.migrate import HEAD, upgrade
 
-        engine = create_hub_engine(_settings().database_url)
-        changed = upgrade(engine)
+        settings = _settings()
+        # a migration may rightly run for minutes on a large hub: no statement timeout (a hub
+        # that stops answering is still noticed)
+        timeouts = Timeouts(
+            connect_seconds=settings.connect_timeout_seconds,
+            statement_seconds=None,
+            sqlite_busy_seconds=settings.sqlite_busy_timeout_seconds,
+        )
+        engine = create_hub_engine(settings.database_url, timeouts=timeouts)
+        try:
+            changed = upgrade(engine)
+        finally:
+            engine.dispose()
         if as_json:
             _print_json({"upgraded": changed, "revision": HEAD})
         else:

@@ -357,6 +357,9 @@ class HubService:
                 self._board_agg = cached
             b = read_board(conn, now, since, local_hour, items_limit, aggregates=cached[1])
             b.cursor = int(conn.execute(select(audit.HEAD.c.seq)).scalar_one())
+            from ehub_tui.store.engine import hub_now
+
+            b.hub_now = hub_now(conn)
         b.events = self.audit_events(limit=30)
         return b
 

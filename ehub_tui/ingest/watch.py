@@ -33,6 +33,7 @@ a callback that prints it as text or a JSON line.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -813,13 +814,15 @@ def run_watch(
     recursive: bool = False,
     max_file_bytes: int | None = None,
     after_store: Callable[[], object] | None = None,
+    every_poll: Callable[[], object] | None = None,
     clock: Clock = time.monotonic,
 ) -> WatchTotals:
     """Watch ``inbox`` until ``stop`` is set (or Ctrl-C), polling every ``interval`` seconds.
 
     Every event goes to ``emit``: a :class:`Watching` first and a :class:`Stopped` last. Raises
     :class:`InboxError` when the inbox is not a folder, and PermissionDenied when the user may
-    not ingest. Returns the totals.
+    not ingest. Returns the totals. ``every_poll`` runs after each scan (the CLI passes the
+    hub's lease-expiry rescue, which limits itself); its StoreError is left to the next scan.
     """
     watcher = InboxWatcher(
         ingester,
@@ -836,6 +839,10 @@ def run_watch(
     try:
         while not stop.is_set():
             watcher.poll_once()
+            if every_poll is not None:
+                # the hub not answering is reported by the scan itself
+                with contextlib.suppress(StoreError):
+                    every_poll()
             stop.wait(interval)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a person stops the watcher: a normal end

@@ -79,6 +79,7 @@ class Board:
     arrivals_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
     completions_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
     cursor: int = 0
+    hub_now: datetime | None = None  # the hub's clock at the read: leases are judged by it
 
 
 def _dt(v: Any) -> datetime | None:

@@ -191,7 +191,8 @@ class BoardScreen(Screen[None]):
             due, _ = due_text(it.due_by, now)
             if it.status == "claimed":
                 held = f"{it.owner} {span(now - it.claimed_at) if it.claimed_at else ''}"
-                if it.lease_until and it.lease_until < now:
+                # stale by the hub's clock (the one leases are judged by), not this screen's
+                if it.lease_until and it.lease_until < (b.hub_now or now):
                     held += " (stale)"
             else:
                 held = f"waiting {span(now - it.received_at)}"
