@@ -12,26 +12,12 @@ from typing import Any
 
 import yaml
 
+from ehub_tui.domain.fields import OC_FIELDS
 from ehub_tui.domain.nhs import make_test_nhs_number
 from tests.conftest import FIXTURES
 from tests.hostile.corpus import NAUGHTY, short
 
-CSV_COLUMNS = [
-    "source",
-    "external_id",
-    "practice_ods",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "received_at",
-    "request_type",
-    "template",
-    "answers",
-    "free_text",
-    "supplier_flags",
-]
+CSV_COLUMNS = list(OC_FIELDS)  # the documented order (docs/formats.md)
 PRACTICES = ("Z99001", "Z99002", "Z99003", "Z99004", "Z99005")
 HOSTILE_FILE = "naughty [red]x [b \x1b[2J \u202eevil.csv"  # no "/": a folder
 RECEIVED = "2026-11-23T08:{:02d}:00Z"  # the morning of the tests' frozen day
