@@ -125,7 +125,7 @@ def covers(conn: Connection, ev: Event) -> dict[str, Any]:
     covered: list[list[Any]] = []
     shows: list[list[Any]] = []
     for table, key, state, keep in found:
-        covered.append([table, key, None if state is None else digest(canonical(state))])
+        covered.append([table, key, None if state is None else coverage.row_digest(state)])
         spec = coverage.TABLES[table]
         if state is not None and keep:
             shows.append([table, key, {c: state[c] for c in spec.shown if c in state}])

@@ -7,13 +7,16 @@ app changes without an audit event on purpose: a claim's lease end and the row's
 (moved by every heartbeat) and a user's ``last_seen_at``. A NULL column is left out of the digest,
 so a nullable column added later does not change the digest of older rows.
 
-The digest is sha256 over canonical JSON of the values as the database driver gives them back
-(``read``), the same at write time and at verify time on a hub's own engine.
+The digest (``row_digest``) is sha256 over the (column, value) pairs, in column-name order, of the
+values as the database driver gives them back (``read``): the same at write time and at verify
+time on a hub's own engine.
 """
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +46,11 @@ def _table(model: Any) -> Table:
     return model.__table__
 
 
+def _sorted(names: Iterable[str]) -> tuple[str, ...]:
+    # by name, so a digest never depends on the order the model happens to list its columns
+    return tuple(sorted(names))
+
+
 _C = _table(Consultation)
 _O = _table(Outcome)
 _U = _table(HubUser)
@@ -54,7 +62,7 @@ TABLES: dict[str, Covered] = {
         "consultation",
         _C,
         "id",
-        tuple(c.name for c in _C.columns if c.name not in {"lease_until", "updated_at"}),
+        _sorted(c.name for c in _C.columns if c.name not in {"lease_until", "updated_at"}),
         # the queue state only: who holds it and where it stands (not the patient's details)
         ("status", "owner", "epoch", "priority", "practice_ods"),
     ),
@@ -62,28 +70,28 @@ TABLES: dict[str, Covered] = {
         "outcome",
         _O,
         "id",
-        tuple(c.name for c in _O.columns),
+        _sorted(c.name for c in _O.columns),
         tuple(c.name for c in _O.columns if c.name not in {"message", "note", "detail"}),
     ),
     "hub_user": Covered(
         "hub_user",
         _U,
         "id",
-        tuple(c.name for c in _U.columns if c.name != "last_seen_at"),
+        _sorted(c.name for c in _U.columns if c.name != "last_seen_at"),
         ("username", "display_name", "role", "active"),
     ),
     "practice": Covered(
         "practice",
         _P,
         "ods_code",
-        tuple(c.name for c in _P.columns),
+        _sorted(c.name for c in _P.columns),
         tuple(c.name for c in _P.columns),
     ),
     "sop_version": Covered(
         "sop_version",
         _S,
         "id",
-        tuple(c.name for c in _S.columns),
+        _sorted(c.name for c in _S.columns),
         ("sop_id", "version", "sha256", "approved_by", "published_by"),
     ),
 }
@@ -129,6 +137,32 @@ def as_migrated(conn: Connection) -> Iterator[None]:
         yield
     finally:
         _EXISTING.reset(token)
+
+
+# A digest is sha256 over each non-NULL covered value in column-name order, each written as its
+# column name, a type letter and its length before its text (so no two states write the same
+# bytes). JSON values (PostgreSQL hands them over parsed) are written as canonical JSON.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _piece(column: str, value: Any) -> str:
+    if isinstance(value, str):
+        tag, text = "s", value
+    elif isinstance(value, bool):
+        tag, text = "b", "1" if value else "0"
+    elif isinstance(value, int):
+        tag, text = "i", str(value)
+    elif isinstance(value, float):
+        tag, text = "f", repr(value)
+    else:
+        tag, text = "j", _CANONICAL.encode(value)
+    return f"{column}\x1f{tag}{len(text)}\x1f{text}"
+
+
+def row_digest(state: dict[str, Any]) -> str:
+    """The digest an audit event records for a row's state (built in column-name order)."""
+    text = "".join([_piece(c, v) for c, v in state.items()])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _state(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:

@@ -289,7 +289,7 @@ def _replay(
                         seq,
                     )
                 )
-            elif audit.digest(audit.canonical(state)) != digest:
+            elif coverage.row_digest(state) != digest:
                 result.add(
                     Problem(
                         "replay",
