@@ -98,6 +98,18 @@ def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
     return row
 
 
+def _back_to_queue(now: datetime) -> dict[str, Any]:
+    """An item returned to the queue (release, force-release, rescue): nobody holds it, and the
+    epoch moves on so the old holder's writes are refused."""
+    return {
+        "status": Status.QUEUED,
+        "owner": None,
+        "epoch": C.c.epoch + 1,
+        "lease_until": None,
+        "updated_at": now,
+    }
+
+
 def describe_loss(item_id: int, status: str, owner: str | None) -> str:
     """Why someone no longer holds an item, in plain English."""
     if status == Status.CLAIMED:
@@ -263,13 +275,7 @@ def release(
     row = conn.execute(
         update(C)
         .where(_guard(item_id, me, epoch))
-        .values(
-            status=Status.QUEUED,
-            owner=None,
-            epoch=C.c.epoch + 1,
-            lease_until=None,
-            updated_at=now,
-        )
+        .values(**_back_to_queue(now))
         .returning(C.c.epoch)
     ).first()
     if row is None:
@@ -390,9 +396,7 @@ def force_release(conn: Connection, item_id: int, actor: str, reason: str, now: 
     row = conn.execute(
         update(C)
         .where(C.c.id == item_id, C.c.status == Status.CLAIMED)
-        .values(
-            status=Status.QUEUED, owner=None, epoch=C.c.epoch + 1, lease_until=None, updated_at=now
-        )
+        .values(**_back_to_queue(now))
         .returning(C.c.epoch)
     ).first()
     if row is None:
@@ -485,13 +489,7 @@ def rescue_expired(
         row = conn.execute(
             update(C)
             .where(C.c.id == cand.id, C.c.epoch == cand.epoch, _expired(conn))
-            .values(
-                status=Status.QUEUED,
-                owner=None,
-                epoch=C.c.epoch + 1,
-                lease_until=None,
-                updated_at=now,
-            )
+            .values(**_back_to_queue(now))
             .returning(C.c.epoch)
         ).first()
         if row is not None:
