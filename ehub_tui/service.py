@@ -18,12 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 
 from ehub_tui.config import Settings
 from ehub_tui.domain import destinations
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
+from ehub_tui.domain.models import Outcome
 from ehub_tui.domain.types import Role, Status
 from ehub_tui.store import audit, checkpoints, intake, queue, views
 from ehub_tui.store import verify as hub_verify
@@ -646,13 +648,19 @@ class HubService:
         with write_tx(self.engine) as conn:
             queue.release(conn, claim.item_id, self.actor, claim.epoch, reason, self.clock())
 
-    def complete(self, claim: Claim, outcome: dict[str, Any]) -> int:
+    def complete(self, claim: Claim, outcome: Outcome | dict[str, Any]) -> int:
         """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
         self._require("work_items")
-        for key in ("category", "route"):
-            if not outcome.get(key):
-                raise StoreError(f"an outcome needs a {key}")
-        code = outcome.get("destination_code")
+        if not isinstance(outcome, Outcome):
+            # a plain mapping (older callers, tests) is validated into the model once, here
+            for key in ("category", "route"):
+                if not outcome.get(key):
+                    raise StoreError(f"an outcome needs a {key}")
+            try:
+                outcome = Outcome.model_validate(outcome)
+            except ValidationError as exc:
+                raise StoreError(f"an outcome is not well formed: {_first_line(exc)}") from exc
+        code = outcome.destination_code
         if code is not None and not destinations.is_code(code):
             raise StoreError(
                 f"an outcome's destination_code must be one of the vocabulary (got {code!r})"
@@ -660,7 +668,7 @@ class HubService:
         try:
             with write_tx(self.engine) as conn:
                 return queue.complete(
-                    conn, claim.item_id, self.actor, claim.epoch, outcome, self.clock()
+                    conn, claim.item_id, self.actor, claim.epoch, outcome.record(), self.clock()
                 )
         except LostClaim as exc:
             # the refused submit is itself on the record (who tried, on which epoch)

@@ -1,0 +1,114 @@
+"""Typed models that cross a boundary: what the service hands the UI and CLI, and what they hand
+back. Nothing here does I/O; the store converts its rows into these and back.
+
+Why pydantic (already a dependency): these are the shapes the hub API will carry in issue 13, and
+a model validates a value once where it enters instead of every reader checking a dict.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ehub_tui.domain.types import Priority, Status
+
+
+class _Model(BaseModel):
+    # frozen: a value handed across a boundary is never changed behind the giver's back;
+    # extra="forbid": a misspelt field is an error where it is made, not a silent drop.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Consultation(_Model):
+    """An online consultation as the hub holds it: the patient's request and its queue state."""
+
+    id: int
+    source: str
+    external_id: str
+    practice_ods: str
+    nhs_number: str
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date
+    sex: str
+    received_at: datetime
+    request_type: str
+    template: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    free_text: str = ""
+    supplier_flags: list[str] = Field(default_factory=list)
+    priority: Priority = Priority.NORMAL
+    status: Status = Status.QUEUED
+    owner: str | None = None
+    epoch: int = 0
+    lease_until: datetime | None = None
+    due_by: datetime
+    claimed_at: datetime | None = None
+    completed_at: datetime | None = None
+    ingested_at: datetime
+    updated_at: datetime
+    screened_at: datetime | None = None
+    sop_flags: list[dict[str, str]] | None = None
+    first_claimed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Consultation:
+        """From a store row (a SQLAlchemy Row or a mapping of its columns)."""
+        mapping = getattr(row, "_mapping", row)
+        return cls.model_validate(dict(mapping))
+
+
+class FlagHandling(_Model):
+    """What the navigator did with one red flag raised on the item."""
+
+    id: str
+    level: str
+    handled: str = ""  # "" (not handled), or how: escalated, same_day, dismissed, …
+    reason: str = ""
+
+
+class OutcomeDetail(_Model):
+    """Why the outcome is what it is: the answers, the flags and how each was handled, and the
+    engine's reasoning (kept as the JSON the engine gives, for the audit and the trace view)."""
+
+    answers: dict[str, Any] = Field(default_factory=dict)
+    red_flags: list[FlagHandling] = Field(default_factory=list)
+    suggested_route: str | None = None
+    pathway_route: str | None = None
+    pathway: str | None = None
+    proposal: str | None = None
+    stated: dict[str, Any] = Field(default_factory=dict)
+    cautions: list[dict[str, Any]] = Field(default_factory=list)
+    flag_evidence: dict[str, Any] = Field(default_factory=dict)
+    sops: list[dict[str, Any]] = Field(default_factory=list)
+    matched_rules: list[str] = Field(default_factory=list)
+    trace: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Outcome(_Model):
+    """What was decided for an item, as the navigator submits it. The hub adds who, when and the
+    waits (store/queue.complete)."""
+
+    category: str = Field(min_length=1)  # signpost | clinical | admin | escalate
+    route: str = Field(min_length=1)
+    destination: str = ""
+    destination_code: str | None = None
+    urgency: str = ""
+    snomed_code: str | None = None
+    sop_id: str | None = None
+    sop_version: str | None = None
+    sop_sha256: str | None = None
+    engine_version: str | None = None
+    override_reason: str | None = None
+    note: str | None = None
+    message: str | None = None
+    first_viewed_at: datetime | None = None
+    handling_seconds: float = 0.0
+    detail: OutcomeDetail = Field(default_factory=OutcomeDetail)
+
+    def record(self) -> dict[str, Any]:
+        """The columns the store writes (detail as its JSON)."""
+        return self.model_dump(mode="python") | {"detail": self.detail.model_dump(mode="json")}
