@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Statemen
 from ehub_tui.config import Settings
 from ehub_tui.domain import destinations
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
+from ehub_tui.domain.models import Consultation as ConsultationModel
 from ehub_tui.domain.models import Outcome
 from ehub_tui.domain.types import Role, Status
 from ehub_tui.store import audit, checkpoints, intake, queue, views
@@ -1078,6 +1079,14 @@ class HubService:
         empty = views.QueueFilter()
         with read_tx(self.engine) as conn:
             return {v: views.count_rows(conn, v, self.actor, empty, since) for v in views.VIEWS}
+
+    def consultation(self, item_id: int) -> ConsultationModel:
+        """One consultation, typed (domain.models.Consultation)."""
+        with read_tx(self.engine) as conn:
+            row = conn.execute(select(C).where(C.c.id == item_id)).first()
+        if row is None:
+            raise NotFound(f"consultation {item_id} does not exist")
+        return ConsultationModel.from_row(row)
 
     def get_consultation(self, item_id: int) -> dict[str, Any]:
         """One consultation, every column."""
