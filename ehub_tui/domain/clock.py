@@ -8,12 +8,85 @@ about in Europe/London, where the core hours live.
 
 from __future__ import annotations
 
+import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: this machine's wall clock."""
+    return datetime.now(UTC)
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The one clock every layer is given: wall time (stamps records, decides "today") and a
+    monotonic count of seconds (decides how long since: rescue timers, caches, key guards), so a
+    test can move either and a wall clock set back never stretches an interval."""
+
+    def now(self) -> datetime:
+        """Aware UTC now."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start that never go backwards."""
+        ...
+
+
+class SystemClock:
+    """A Clock from two functions (by default this machine's wall and monotonic clocks).
+
+    Calling it gives ``now()``: older code injected a bare ``Callable[[], datetime]`` and still
+    calls the clock it holds.
+    """
+
+    __slots__ = ("_monotonic", "_wall")
+
+    def __init__(
+        self,
+        wall: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+
+    def now(self) -> datetime:
+        """Aware UTC now (a naive value from an injected function is taken as UTC)."""
+        value = self._wall()
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    def monotonic(self) -> float:
+        """Monotonic seconds."""
+        return self._monotonic()
+
+    def today(self) -> date:
+        """Today's date in the UK."""
+        return self.now().astimezone(LONDON).date()
+
+    def __call__(self) -> datetime:
+        return self.now()
+
+
+def as_clock(clock: Clock | Callable[[], datetime] | None = None) -> SystemClock:
+    """A SystemClock from whatever was injected: a Clock (its two readings are used), a function
+    giving the wall time (the monotonic clock is this machine's), or None (the machine's)."""
+    if clock is None:
+        return SystemClock()
+    if isinstance(clock, SystemClock):
+        return clock
+    # not isinstance(clock, Clock): a test's frozen clock may hold a ``now`` datetime attribute
+    now, mono = getattr(clock, "now", None), getattr(clock, "monotonic", None)
+    if callable(now) and callable(mono):
+        return SystemClock(now, mono)
+    if callable(clock):
+        return SystemClock(clock)
+    raise TypeError(f"not a clock: {clock!r}")
 
 
 def local_midnight(day: date) -> datetime:

@@ -1,14 +1,20 @@
 """Typed models that cross a boundary: what the service hands the UI and CLI, and what they hand
-back. Nothing here does I/O; the store converts its rows into these and back.
+back. Nothing here does I/O; the store converts its rows into these and back. The queue's values
+(Claim, ClaimState, QueueFilter, QueueRow, QueueSummary) are in domain.queue, the board's in
+domain.board.
 
 Why pydantic (already a dependency): these are the shapes the hub API will carry in issue 13, and
-a model validates a value once where it enters instead of every reader checking a dict.
+a model validates a value once where it enters instead of every reader checking a dict. A few
+small values stay frozen slotted dataclasses (UserInfo, PracticeInfo, SopPublished): built only
+from the store's own columns, and the CLI prints them field by field from their ``__slots__``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -112,3 +118,92 @@ class Outcome(_Model):
     def record(self) -> dict[str, Any]:
         """The columns the store writes (detail as its JSON)."""
         return self.model_dump(mode="python") | {"detail": self.detail.model_dump(mode="json")}
+
+
+class AuditEvent(_Model):
+    """One event of the audit chain as the apps show it: who did what to which item, and why.
+    ``covers`` and ``shows`` are the digests and kept values of the rows it wrote (for
+    ``audit verify``), taken out of the body, which keeps the story."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    consultation_id: int | None = None
+    body: dict[str, Any] = Field(default_factory=dict)
+    covers: list[Any] = Field(default_factory=list)
+    shows: list[Any] = Field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        # Transitional (issue 12): the board screen still reads events as mappings
+        # (e["actor"]); attribute access is the API. Remove once it reads attributes.
+        return getattr(self, key)
+
+
+class QuarantineEntry(_Model):
+    """A record that could not be stored, kept with where it came from and why. ``raw`` (the
+    record as received) is read only for one entry, never for a list."""
+
+    id: int
+    source_file: str
+    location: str
+    reason: str
+    status: str  # open | released | discarded
+    created_at: datetime
+    source: str | None = None
+    external_id: str | None = None
+    fmt: str = ""
+    raw: str | None = None
+    resolved_at: datetime | None = None
+    consultation_id: int | None = None
+
+
+class IntakeResult(NamedTuple):
+    """What storing a batch did: (row index, new id) of every new consultation, and the ids of
+    the quarantine entries made (unpacks as the 2-tuple it used to be)."""
+
+    created: list[tuple[int, int]]
+    quarantine_ids: list[int]
+
+
+class ReleasedRecord(NamedTuple):
+    """A quarantined record stored at last: its consultation id, and whether it was new rather
+    than already stored (unpacks as a 2-tuple)."""
+
+    consultation_id: int
+    new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A hub user as the apps see them."""
+
+    username: str
+    role: str
+    display_name: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeInfo:
+    """A member practice."""
+
+    ods_code: str
+    name: str
+    pcn_code: str
+    pcn_name: str
+    list_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class SopPublished:
+    """A SOP version the hub has published."""
+
+    sop_id: str
+    version: str
+    sha256: str
+    old_version: str | None  # the newest version published before it (None: a new SOP)
+    old_sha256: str | None
+    approved_by: str  # the clinical approver's username
+    file: Path
+    note: str | None = None  # why the author's file was not rewritten to the published text

@@ -1,7 +1,10 @@
-"""Enumerations and small value types shared by every layer."""
+"""Enumerations and small value types shared by every layer: each vocabulary (statuses, request
+types, sexes, priorities and their labels, outcome categories) is written down here once; the
+ingest validator, the SOP schema, the returns and the screens name these."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum, StrEnum
 
 
@@ -40,6 +43,25 @@ class Priority(IntEnum):
     URGENT = 1
     EMERGENCY = 2
 
+    @property
+    def label(self) -> str:
+        """``normal``, ``urgent`` or ``emergency``."""
+        return self.name.lower()
+
+    @classmethod
+    def from_flags(cls, flags: Iterable[str]) -> Priority:
+        """The priority a set of flags asks for, the highest named: a supplier's flags
+        (``Urgent``, any case) or the red-flag levels the SOP prescreen found."""
+        lowered = {f.lower() for f in flags}
+        if cls.EMERGENCY.label in lowered:
+            return cls.EMERGENCY
+        if cls.URGENT.label in lowered:
+            return cls.URGENT
+        return cls.NORMAL
+
+
+PRIORITY_LABELS: dict[int, str] = {p.value: p.label for p in Priority}
+
 
 class Sex(StrEnum):
     """Sex as recorded with the request."""
@@ -50,11 +72,16 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
-def priority_from_flags(flags: tuple[str, ...] | list[str]) -> Priority:
-    """Queue priority from supplier flags: emergency > urgent > normal."""
-    lowered = {f.lower() for f in flags}
-    if "emergency" in lowered:
-        return Priority.EMERGENCY
-    if "urgent" in lowered:
-        return Priority.URGENT
-    return Priority.NORMAL
+class Category(StrEnum):
+    """What kind of outcome an item was closed with (the returns count each)."""
+
+    SIGNPOST = "signpost"
+    CLINICAL = "clinical"
+    ADMIN = "admin"
+    ESCALATE = "escalate"
+
+
+# The vocabularies as plain tuples of their values, in their documented order.
+REQUEST_TYPES: tuple[str, ...] = tuple(t.value for t in RequestType)
+SEXES: tuple[str, ...] = tuple(s.value for s in Sex)
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)

@@ -1,4 +1,5 @@
-"""What the supervisor board shows, read in one short read transaction."""
+"""What the supervisor board shows, read in one short read transaction (the values are
+domain.board's; importable from here too)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
+from ehub_tui.domain.board import Board, NavigatorLine, OpenItem, PracticeLine
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, HubUser, Outcome, Practice, UTCDateTime
 
@@ -16,70 +18,9 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
 U = HubUser.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
+__all__ = ["Aggregates", "Board", "NavigatorLine", "OpenItem", "PracticeLine"]
+
 _DT = UTCDateTime()
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeLine:
-    """One practice on the board."""
-
-    ods_code: str
-    name: str
-    list_size: int
-    queued: int
-    oldest: datetime | None
-    completed_today: int
-    received_today: int
-
-
-@dataclass(frozen=True, slots=True)
-class NavigatorLine:
-    """One navigator on the board."""
-
-    username: str
-    display_name: str
-    role: str
-    last_seen: datetime | None
-    holding: tuple[tuple[int, datetime | None], ...]  # (item id, claimed at)
-    done_today: int
-    median_handling: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenItem:
-    """An item the supervisor can act on: held, or waiting (most urgent first)."""
-
-    id: int
-    priority: int
-    status: str
-    owner: str | None
-    received_at: datetime
-    due_by: datetime
-    claimed_at: datetime | None
-    lease_until: datetime | None
-    practice_ods: str
-    template: str | None
-    request_type: str
-
-
-@dataclass
-class Board:
-    """Everything on the board at one moment."""
-
-    queued: int = 0
-    in_progress: int = 0
-    completed_today: int = 0
-    breaching: int = 0
-    due_within_hour: int = 0
-    median_wait: timedelta | None = None
-    practices: list[PracticeLine] = field(default_factory=list)
-    navigators: list[NavigatorLine] = field(default_factory=list)
-    items: list[OpenItem] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    arrivals_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
-    completions_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
-    cursor: int = 0
-    hub_now: datetime | None = None  # the hub's clock at the read: leases are judged by it
 
 
 def _dt(v: Any) -> datetime | None:

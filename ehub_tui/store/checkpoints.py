@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, desc, insert, select
 
-from ehub_tui.store.engine import StoreError
+from ehub_tui.errors import SigningKeyError
 from ehub_tui.store.models import AuditCheckpoint
 
 CHECKPOINT = AuditCheckpoint.__table__  # type: ignore[attr-defined]
@@ -44,10 +44,6 @@ def anchor_for(key_path: Path, database_url: str) -> Path:
     url = make_url(database_url).render_as_string(hide_password=True)
     name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return key_path.with_name(f"{ANCHOR_PREFIX}{name}.json")
-
-
-class KeyError_(StoreError):
-    """The signing key cannot be used; the message says where and what."""
 
 
 def _stamp(at: datetime) -> str:
@@ -103,7 +99,7 @@ class Signer:
 def _check_private_file(path: Path) -> None:
     st = path.stat()
     if st.st_mode & 0o077:
-        raise KeyError_(
+        raise SigningKeyError(
             f"{path}: the audit signing key can be read by other users "
             f"(mode {st.st_mode & 0o777:o}); run `chmod 600 {path}`"
         )
@@ -117,9 +113,9 @@ def load_signer(path: Path, every: int = 1000, anchor: Path | None = None) -> Si
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise KeyError_(f"{path}: not an Ed25519 private key in PEM form ({exc})") from None
+        raise SigningKeyError(f"{path}: not an Ed25519 private key in PEM form ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyError_(f"{path}: the audit signing key must be Ed25519")
+        raise SigningKeyError(f"{path}: the audit signing key must be Ed25519")
     return Signer(key, path, every, anchor)
 
 
@@ -135,7 +131,9 @@ def create_key(path: Path, every: int = 1000, anchor: Path | None = None) -> Sig
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyError_(f"{path}: a signing key is already there; it is never replaced") from None
+        raise SigningKeyError(
+            f"{path}: a signing key is already there; it is never replaced"
+        ) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
         fh.flush()
@@ -148,16 +146,16 @@ def load_public(path: Path) -> Ed25519PublicKey:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise KeyError_(f"{path}: cannot read the public key ({exc.strerror})") from None
+        raise SigningKeyError(f"{path}: cannot read the public key ({exc.strerror})") from None
     try:
         key: Any = serialization.load_pem_public_key(data)
     except ValueError:
         try:
             key = serialization.load_pem_private_key(data, password=None).public_key()
         except (ValueError, TypeError):
-            raise KeyError_(f"{path}: not an Ed25519 key in PEM form") from None
+            raise SigningKeyError(f"{path}: not an Ed25519 key in PEM form") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyError_(f"{path}: the audit key must be Ed25519")
+        raise SigningKeyError(f"{path}: the audit key must be Ed25519")
     return key
 
 

@@ -40,6 +40,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from ehub_tui.errors import StoreError  # (the leaf errors module; importable from here too)
+
 READ_ONLY = "ehub_read_only"
 HUB_CLOCK = "ehub_hub_clock"  # engine execution option: the SQLite hub's clock (tests inject one)
 
@@ -52,10 +54,6 @@ WATCH_EVERY = 0.25
 # A server that answers probes but not the statement, STATEMENT_GRACE seconds after its own
 # statement timeout should have cancelled it, is not answering either.
 STATEMENT_GRACE = 2.0
-
-
-class StoreError(Exception):
-    """A problem with the hub store that a person can act on; the message says what."""
 
 
 def utcnow() -> datetime:

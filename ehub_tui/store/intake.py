@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ehub_tui.domain.fields import OC_FIELDS
+from ehub_tui.errors import AlreadyResolved  # (leaf errors module; importable from here too)
 from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, Practice, Quarantine
@@ -300,10 +301,6 @@ def quarantine(
         now,
     )
     return ids
-
-
-class AlreadyResolved(Exception):
-    """The quarantined record was released or discarded already."""
 
 
 RESOLUTIONS = ("released", "discarded")

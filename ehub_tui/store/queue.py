@@ -16,19 +16,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Interval, func, insert, literal, select, update
 
+from ehub_tui.domain.queue import Claim, describe_loss
 from ehub_tui.domain.types import Status
+from ehub_tui.errors import LostClaim, NotAvailable, NotFound, QueueError, StoreError
 from ehub_tui.store import audit, bulk
-from ehub_tui.store.engine import StoreError, hub_clock, hub_now_sql, is_sqlite
+from ehub_tui.store.engine import hub_clock, hub_now_sql, is_sqlite
 from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+
+__all__ = [  # the errors and Claim are importable from here as before
+    "Claim",
+    "LostClaim",
+    "NotAvailable",
+    "NotFound",
+    "QueueError",
+    "StoreError",
+    "describe_loss",
+]
 
 QUEUE_ORDER = (C.c.priority.desc(), C.c.received_at, C.c.id)
 
@@ -55,39 +66,6 @@ def _expired(conn: Connection) -> Any:
     return (C.c.status == Status.CLAIMED) & (C.c.lease_until < hub_now_sql(conn))
 
 
-class QueueError(StoreError):
-    """A queue operation that cannot be done as asked."""
-
-
-class NotFound(QueueError):
-    """No such consultation."""
-
-
-class LostClaim(QueueError):
-    """The caller no longer holds the item (reassigned, released, rescued, or completed)."""
-
-    def __init__(self, item_id: int, message: str, *, owner: str | None, status: str, epoch: int):
-        super().__init__(message)
-        self.item_id = item_id
-        self.owner = owner
-        self.status = status
-        self.epoch = epoch
-
-
-class NotAvailable(QueueError):
-    """The item cannot be claimed now (someone else holds it, or it is closed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What a holder needs to keep working an item: its id, fencing epoch and lease."""
-
-    item_id: int
-    epoch: int
-    lease_until: datetime
-    owner: str
-
-
 def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
     q = select(C.c.id, C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
     if lock and not is_sqlite(conn):
@@ -108,22 +86,6 @@ def _back_to_queue(now: datetime) -> dict[str, Any]:
         "lease_until": None,
         "updated_at": now,
     }
-
-
-def describe_loss(item_id: int, status: str, owner: str | None) -> str:
-    """Why someone no longer holds an item, in plain English."""
-    if status == Status.CLAIMED:
-        why = (
-            f"it is now held by {owner} (reassigned by a supervisor, or your lease ran out "
-            "and they claimed it)"
-        )
-    elif status == Status.QUEUED:
-        why = "it was released back to the queue (by a supervisor, or the lease expired)"
-    elif status == Status.COMPLETED:
-        why = "it has already been completed"
-    else:
-        why = "it was cancelled"
-    return f"You no longer hold consultation {item_id}: {why}. Your draft is kept."
 
 
 def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:

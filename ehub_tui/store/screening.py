@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from ehub_tui.domain.types import Priority
 from ehub_tui.store import audit
 from ehub_tui.store.models import Consultation
 
@@ -54,8 +55,7 @@ def record(
     """
     raised: list[list[Any]] = []
     for item, flags in results:
-        levels = {f["level"] for f in flags}
-        want = 2 if "emergency" in levels else 1 if "urgent" in levels else 0
+        want = int(Priority.from_flags(f["level"] for f in flags))
         values: dict[str, Any] = {"screened_at": now, "sop_flags": flags}
         if want > item["priority"]:
             values["priority"] = want

@@ -1,66 +1,22 @@
-"""Read-only views of the queue for the apps: windowed pages and counts, fast at 100,000 items."""
+"""Read-only views of the queue for the apps: windowed pages and counts, fast at 100,000 items.
+
+The values (QueueFilter, QueueRow, VIEWS) are domain.queue's; importable from here too."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
 
-VIEWS = ("queue", "mine", "done")
+__all__ = ["VIEWS", "QueueFilter", "QueueRow", "count_rows", "list_rows"]
+
 _DT = UTCDateTime()
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    """What the navigator narrowed the list to."""
-
-    practice: str | None = None
-    request_type: str | None = None
-    min_priority: int = 0
-    due_before: datetime | None = None
-    search: str | None = None
-
-    @property
-    def active(self) -> bool:
-        """True when anything is filtered."""
-        return bool(
-            self.practice
-            or self.request_type
-            or self.min_priority
-            or self.due_before
-            or self.search
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One line of the queue: enough to choose, no more (initials until claimed)."""
-
-    id: int
-    priority: int
-    status: str
-    owner: str | None
-    received_at: datetime
-    due_by: datetime
-    practice_ods: str
-    request_type: str
-    template: str | None
-    initials: str
-    date_of_birth: date
-    sex: str
-    summary: str
-    supplier_flags: tuple[str, ...]
-    completed_at: datetime | None = None
-    route: str | None = None
-    sop_flags: tuple[str, ...] | None = (
-        None  # red flag levels found by the prescreen; None: not yet
-    )
 
 
 _COLUMNS = (

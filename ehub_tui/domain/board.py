@@ -1,0 +1,75 @@
+"""What the supervisor board shows at one moment (built by store.board, read by the board screen).
+
+Plain dataclasses for the reason given in domain.queue: built from the store's typed columns on
+every refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ehub_tui.domain.models import AuditEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeLine:
+    """One practice on the board."""
+
+    ods_code: str
+    name: str
+    list_size: int
+    queued: int
+    oldest: datetime | None
+    completed_today: int
+    received_today: int
+
+
+@dataclass(frozen=True, slots=True)
+class NavigatorLine:
+    """One navigator on the board."""
+
+    username: str
+    display_name: str
+    role: str
+    last_seen: datetime | None
+    holding: tuple[tuple[int, datetime | None], ...]  # (item id, claimed at)
+    done_today: int
+    median_handling: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An item the supervisor can act on: held, or waiting (most urgent first)."""
+
+    id: int
+    priority: int
+    status: str
+    owner: str | None
+    received_at: datetime
+    due_by: datetime
+    claimed_at: datetime | None
+    lease_until: datetime | None
+    practice_ods: str
+    template: str | None
+    request_type: str
+
+
+@dataclass
+class Board:
+    """Everything on the board at one moment."""
+
+    queued: int = 0
+    in_progress: int = 0
+    completed_today: int = 0
+    breaching: int = 0
+    due_within_hour: int = 0
+    median_wait: timedelta | None = None
+    practices: list[PracticeLine] = field(default_factory=list)
+    navigators: list[NavigatorLine] = field(default_factory=list)
+    items: list[OpenItem] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+    arrivals_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    completions_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    cursor: int = 0
+    hub_now: datetime | None = None  # the hub's clock at the read: leases are judged by it
