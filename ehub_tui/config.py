@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -50,6 +50,17 @@ ENV_HOME = "EHUB_TUI_HOME"
 class ConfigError(Exception):
     """Settings that cannot be used; the message names the key, where it was set and what is
     wrong (one line per problem)."""
+
+
+def _supplier_name(value: str) -> str:
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > 40 or not cleaned.isprintable():
+        raise ValueError("each supplier is a short printable name (1-40 characters)")
+    return cleaned
+
+
+# checked one by one, so that a problem names the list item (and its line)
+SupplierName = Annotated[str, AfterValidator(_supplier_name)]
 
 
 class Settings(BaseSettings):
@@ -83,7 +94,7 @@ class Settings(BaseSettings):
     oldest_received: date = date(2020, 1, 1)
     # Known online-consultation suppliers: returns name only these (anything else is OTHER).
     # NoDecode: from the environment the text reaches _suppliers as written (JSON or commas).
-    suppliers: Annotated[list[str], NoDecode] = Field(
+    suppliers: Annotated[list[SupplierName], NoDecode] = Field(
         default_factory=lambda: [
             "Accurx",
             "Anima",
@@ -169,14 +180,6 @@ class Settings(BaseSettings):
                     'write a JSON list like ["Accurx", "PATCHS"], or names separated by commas'
                 ) from None
         return [name for name in (part.strip() for part in text.split(",")) if name]
-
-    @field_validator("suppliers")
-    @classmethod
-    def _suppliers(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in value]
-        if any(not v or len(v) > 40 or not v.isprintable() for v in cleaned):
-            raise ValueError("each supplier is a short printable name (1-40 characters)")
-        return cleaned
 
     @field_validator("data_dir", "sops_dir", "audit_key_file")
     @classmethod
@@ -295,7 +298,9 @@ def _read_file(cfg_path: Path, where: dict[str, _Where]) -> dict[str, Any]:
     except YamlError as exc:
         at = f"{cfg_path}:{exc.mark.line}:{exc.mark.col}" if exc.mark else str(cfg_path)
         # the loader is shared with SOP files and says so; here it is a settings file
-        raise ConfigError(f"{at}: {exc.message.replace('SOP file', 'settings file')}") from None
+        # (its first line: PyYAML adds one saying "in <unicode string>", which helps nobody)
+        problem = exc.message.splitlines()[0].replace("SOP file", "settings file")
+        raise ConfigError(f"{at}: {problem}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, MarkedDict):
@@ -343,7 +348,9 @@ def _keeps_text(key: str) -> bool:
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         kinds = set(typing.get_args(annotation))
     if typing.get_origin(annotation) is list:
-        kinds = set(typing.get_args(annotation))
+        kinds = {typing.get_args(annotation)[0]}
+    # Annotated[str, …] is still text
+    kinds = {typing.get_args(k)[0] if typing.get_origin(k) is Annotated else k for k in kinds}
     return bool(kinds & {str, time})
 
 
