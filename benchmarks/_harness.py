@@ -66,8 +66,8 @@ def interleave(
         if progress is not None:
             tag = f"repeat {i}/{repeats}" if i >= 1 else f"warm-up {i + warmup}/{warmup}"
             progress(
-                f"  {tag} ({order[0][0]} first): ours {got['ours']:.4g}  "
-                f"baseline {got['baseline']:.4g}"
+                f"  {tag} ({order[0][0]} first): ours {fmt(got['ours'])}  "
+                f"baseline {fmt(got['baseline'])}"
             )
     return out
 
@@ -96,6 +96,11 @@ def pct(values: Sequence[float], q: float) -> float:
     """The q-quantile of values by nearest rank (p95 of 100 values is the 95th smallest)."""
     s = sorted(values)
     return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+
+
+def fmt(x: float) -> str:
+    """A figure for a human line: whole numbers with commas from 1,000 up, else 4 figures."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def _r(x: float) -> float:
@@ -157,8 +162,8 @@ def comparison(
     out.update(extra)
     if not quiet:
         print(
-            f"{name}: ours {ours['median']:.4g} {unit} [{ours['min']:.4g}–{ours['max']:.4g}]   "
-            f"baseline {base['median']:.4g} {unit} [{base['min']:.4g}–{base['max']:.4g}]   "
+            f"{name}: ours {fmt(ours['median'])} {unit} [{fmt(ours['min'])}–{fmt(ours['max'])}]   "
+            f"baseline {fmt(base['median'])} {unit} [{fmt(base['min'])}–{fmt(base['max'])}]   "
             f"ratio {r:.3f} [per repeat {min(pairs):.3f}–{max(pairs):.3f}], "
             f"{len(samples.ours)} repeats{verdict}",
             flush=True,

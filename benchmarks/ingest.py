@@ -2,27 +2,35 @@
 
 N generated OCs (default 100,000) are written once as FHIR R4 QuestionnaireResponses in NDJSON.
 Ours: `Ingester.ingest_paths` into a fresh SQLite hub (parse, validate every field, due time,
-duplicate check, one audit event per stored batch, synchronous=FULL). Baseline, in the same run:
-json.loads each line, pull the same fields out of the resource, and insert the rows with sqlite3
-executemany into a fresh hub of the same schema and pragmas, in batches of the same size.
+duplicate check, one audit event per stored batch, synchronous=FULL). Baseline: json.loads each
+line, pull the same fields out of the resource, and insert the rows with sqlite3 executemany into
+a fresh hub of the same schema and pragmas, in batches of the same size.
 
-Ratio = baseline rate / our rate (lower is better; target ≤ 3).
+--repeats pairs, interleaved (benchmarks/_harness.py): ours first on odd repeats, the baseline
+first on even ones; every run gets a FRESH hub made by our migrations (untimed), so neither side
+writes into a file the other has grown. One untimed warm-up pair first (imports, the input file
+into the page cache).
+
+Ratio = baseline rate / our rate (lower is better; target ≤ 3), median and spread.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._harness import comparison, emit, interleave  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
 from ehub_tui.ingest import generate  # noqa: E402
 from ehub_tui.ingest.runner import BATCH, Ingester  # noqa: E402
@@ -35,6 +43,7 @@ INSERT = (
     "supplier_flags, priority, status, epoch, due_by, ingested_at, updated_at) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued',0,?,?,?)"
 )
+TARGET = 3.0
 
 
 def fresh_hub(path: Path) -> HubService:
@@ -122,35 +131,44 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--count", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
         work = Path(tmp)
         src = work / "ocs.ndjson"
         generate.write_ndjson(generate.generate_records(args.count, args.seed), src)
-        t_base, n_base = run_baseline(src, work / "baseline.sqlite3")
-        t_ours, n_ours = run_ours(src, work / "ours.sqlite3")
-    ours, base = n_ours / t_ours, n_base / t_base
-    print(
-        f"ingest {args.count} FHIR OCs: ours {ours:,.0f} OC/s ({t_ours:.2f} s)   "
-        f"baseline {base:,.0f} OC/s ({t_base:.2f} s)   ratio {base / ours:.2f}"
-    )
-    print(
-        json.dumps(
-            {
-                "comparisons": [
-                    {
-                        "name": "ingest",
-                        "unit": "OC/s",
-                        "ours": round(ours, 1),
-                        "baseline": round(base, 1),
-                        "ratio": round(base / ours, 3),
-                        "count": args.count,
-                    }
-                ],
-                "benchmark": "ingest",
-            }
+
+        def side(
+            name: str, fn: Callable[[Path, Path], tuple[float, int]]
+        ) -> Callable[[int], float]:
+            def go(i: int) -> float:
+                run_dir = work / f"{name}-{i + 100}"  # warm-ups have i <= 0
+                run_dir.mkdir()
+                secs, n = fn(src, run_dir / "hub.sqlite3")
+                if n != args.count:
+                    raise SystemExit(f"{name} stored {n} of {args.count}")
+                shutil.rmtree(run_dir)
+                return n / secs
+
+            return go
+
+        print(f"ingest {args.count:,} FHIR OCs, OC/s per run:", flush=True)
+        samples = interleave(
+            args.repeats,
+            side("ours", run_ours),
+            side("baseline", run_baseline),
+            warmup=1,
+            progress=print,
         )
+    result = comparison(
+        "ingest",
+        "OC/s",
+        samples,
+        higher_is_better=True,
+        target=TARGET,
+        count=args.count,
     )
+    emit("ingest", [result], count=args.count)
 
 
 if __name__ == "__main__":
