@@ -8,6 +8,7 @@ said once, and again when it answers. Quitting while holding items asks whether 
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
 from ehub_tui.service import HubService, StoreError
-from ehub_tui.ui.format import local, notify
+from ehub_tui.triage.session import Draft
+from ehub_tui.ui.context import UiContext
+from ehub_tui.ui.format import notify
+from ehub_tui.ui.messages import GuidanceReady, PracticesLoaded
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -38,6 +42,7 @@ class EhubApp(App[None]):
         service: HubService,
         *,
         clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
         poll_interval: float = 1.0,
         heartbeat_interval: float | None = None,
     ) -> None:
@@ -47,20 +52,32 @@ class EhubApp(App[None]):
         self.poll_interval = poll_interval
         lease = service.settings.lease_minutes * 60
         self.heartbeat_interval = heartbeat_interval or max(5.0, min(60.0, lease / 3))
-        self.drafts: dict[int, Any] = {}  # item id → Draft, kept while the app runs
+        # what every screen is given (the service, clocks, intervals, drafts, practices, SOPs)
+        self.ctx = UiContext(
+            self,
+            service,
+            now=self.now,
+            monotonic=monotonic,
+            poll_interval=poll_interval,
+            heartbeat_interval=self.heartbeat_interval,
+            start_guidance=self.start_sops,
+            reload_guidance=self._reload_sops,
+            load_practices=self._load_practices,
+        )
         self._sops_started = False
         self.hub_problem: str | None = None  # the hub's last failure, until it answers again
         self._quit_asked = False  # the held-items question was asked (or not needed)
         self._quit_pending = False
         self._keeping_alive = False
 
+    @property
+    def drafts(self) -> dict[int, Draft]:
+        """Item id → the draft kept for it while the app runs."""
+        return self.ctx.drafts
+
     def title_line(self) -> Text:
-        """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
-        the hub's data, so "[/b]" in it is shown as written, never read as markup."""
-        u = self.service.user
-        who = f"{u.display_name or u.username} ({u.role})" if u else "system"
-        where = "demo hub" if self.service.settings.is_embedded else "shared hub"
-        return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
+        """Who is signed in, on which hub (see ``UiContext.title_line``)."""
+        return self.ctx.title_line()
 
     def on_mount(self) -> None:
         if self.manager_home():
@@ -68,11 +85,12 @@ class EhubApp(App[None]):
 
             # managers do no queue work: they never see the patient queue (initials, request
             # text), only the figures; esc or q there quits
-            self.push_screen(ReportsScreen(home=True))
+            self.push_screen(ReportsScreen(home=True, ctx=self.ctx))
         else:
             from ehub_tui.ui.screens.queue import QueueScreen
 
-            self.push_screen(QueueScreen())
+            self._load_practices()  # names for the detail line and the triage banner
+            self.push_screen(QueueScreen(self.ctx))
             # Loading, validating and testing the SOPs takes a good part of a second: it starts
             # once the queue has painted (or after 2 s). A triage screen opened meanwhile waits.
             # (A manager triages nothing: no SOPs, and none of their notices.)
@@ -209,19 +227,39 @@ class EhubApp(App[None]):
             self.run_worker(self._load_sops, thread=True, exclusive=True, group="sops")
 
     def _load_sops(self) -> None:
-        sops = self.service.sops
-        if sops.engine is None:
-            self.call_from_thread(
-                notify,
+        sops = self.service.sops  # loads (in this worker) the first time it is asked
+        # Start-up objects live as long as the app: keep the collector from re-walking them
+        # (full collections otherwise pause key presses by ~100 ms).
+        gc.freeze()
+        self.post_message(GuidanceReady(sops.engine is not None, sops.last_problem))
+
+    def on_guidance_ready(self, message: GuidanceReady) -> None:
+        """The SOPs are loaded: screens waiting for them (n, enter) go ahead."""
+        if not message.available:
+            notify(
                 self,
-                sops.last_problem or "No SOPs loaded.",
+                message.problem or "No SOPs loaded.",
                 title="No SOP guidance",
                 severity="error",
                 timeout=20,
             )
-        # Start-up objects live as long as the app: keep the collector from re-walking them
-        # (full collections otherwise pause key presses by ~100 ms).
-        gc.freeze()
+        self.ctx.guidance_ready = True
+        self.ctx.guidance_loaded.publish(message.problem)
+
+    def _load_practices(self) -> None:
+        """Read the member practices' names in a worker (never on the UI thread)."""
+        self.run_worker(self._load_practices_work, thread=True, exclusive=True, group="practices")
+
+    def _load_practices_work(self) -> None:
+        try:
+            names = {p.ods_code: p.name for p in self.service.list_practices()}
+        except StoreError:  # the hub is not answering: codes stand in for names meanwhile
+            return
+        self.post_message(PracticesLoaded(names))
+
+    def on_practices_loaded(self, message: PracticesLoaded) -> None:
+        self.ctx.practices = message.names
+        self.ctx.practices_loaded.publish(message.names)
 
     def on_resize(self, event: Any) -> None:
         self._check_size(event.size.width, event.size.height)
@@ -306,10 +344,16 @@ def make_app(
     service: HubService,
     *,
     clock: Callable[[], datetime] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
     poll_interval: float = 1.0,
     heartbeat_interval: float | None = None,
 ) -> EhubApp:
-    """Build the app (the CLI and the tests use this)."""
+    """Build the app (the CLI and the tests use this). ``clock``: wall time (UTC);
+    ``monotonic``: for durations and key timing (a test may freeze both)."""
     return EhubApp(
-        service, clock=clock, poll_interval=poll_interval, heartbeat_interval=heartbeat_interval
+        service,
+        clock=clock,
+        monotonic=monotonic,
+        poll_interval=poll_interval,
+        heartbeat_interval=heartbeat_interval,
     )

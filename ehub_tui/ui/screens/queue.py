@@ -10,15 +10,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
+# TODO(service): QueueFilter/QueueRow are store types; they belong in domain.models
 from ehub_tui.store.views import QueueFilter, QueueRow
+from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
+from ehub_tui.ui.messages import Claimed, ClaimRefused
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
-    from ehub_tui.ui.app import EhubApp
+    from ehub_tui.domain.models import Consultation
+    from ehub_tui.service import Claim
 
 VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
 TYPES = (None, "clinical", "admin", "other")
@@ -38,7 +41,7 @@ NEEDS = {
 }
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(EhubScreen[None]):
     """Queue / Mine / Done today, with filters and search."""
 
     BINDINGS = [
@@ -61,26 +64,25 @@ class QueueScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: UiContext | None = None) -> None:
+        super().__init__(ctx)
         self.view = "queue"
         self.filters = QueueFilter()
         self._practices: list[str] = []
         self._cursor_seen = -1
         self._busy = False
-
-    @property
-    def ehub(self) -> EhubApp:
-        return self.app  # type: ignore[return-value]
+        # n or enter pressed before the SOPs were ready: (item id or None, resume), done when
+        # they are (the screen says "Loading guidance…" meanwhile; it never blocks)
+        self._pending: tuple[int | None, bool] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
+        yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
         yield Tabs(*[Tab(VIEW_LABELS[v], id=v) for v in VIEW_LABELS], id="views")
         with Horizontal(id="filterbar"):
             yield Label("", id="filters")
             yield Input(placeholder="search text, template, practice… (enter, esc)", id="search")
         yield Static(header_text(200), id="colhead")
-        yield QueueTable(self._fetch, self.ehub.now, empty_text=EMPTY["queue"], id="table")
+        yield QueueTable(self._fetch, self.ctx.now, empty_text=EMPTY["queue"], id="table")
         yield Static("", id="detail")
         yield Footer()
 
@@ -89,10 +91,17 @@ class QueueScreen(Screen[None]):
         search.display = False
         search.cursor_blink = False
         self.query_one(QueueTable).focus()
-        self._practices = [p.ods_code for p in self.ehub.service.list_practices()]
+        # the practices are read by the app's worker, never here on the UI thread
+        self._practices = sorted(self.ctx.practices or ())
+        self.ctx.practices_loaded.subscribe(self, self._practices_loaded)
+        self.ctx.guidance_loaded.subscribe(self, lambda _: self._guidance_ready())
         self._show_filters()
         self.reload()
-        self.set_interval(self.ehub.poll_interval, self._poll)
+        self.set_interval(self.ctx.poll_interval, self._poll)
+
+    def _practices_loaded(self, names: dict[str, str]) -> None:
+        self._practices = sorted(names)
+        self._show_detail(self.query_one(QueueTable).current_row)
 
     def on_resize(self, event: Any) -> None:
         # supervisors' and managers' extra keys fit an 80-column footer only without the padding
@@ -101,7 +110,7 @@ class QueueScreen(Screen[None]):
     # -- data ------------------------------------------------------------------------------------
 
     def _fetch(self, offset: int, limit: int) -> tuple[list[QueueRow], int]:
-        return self.ehub.service.queue_page(self.view, self.filters, offset, limit)
+        return self.ctx.service.queue_page(self.view, self.filters, offset, limit)
 
     def reload(self) -> None:
         """Refetch the visible rows and the tab counts."""
@@ -113,7 +122,7 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="counts")
     def _counts(self) -> None:
-        counts = self.ehub.service.view_counts()
+        counts = self.ctx.service.view_counts()
         self.app.call_from_thread(self._show_counts, counts)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
@@ -128,7 +137,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
         try:
-            cursor = self.ehub.service.change_cursor()
+            cursor = self.ctx.service.change_cursor()
         except Exception:  # a dropped hub connection: try again at the next tick
             return
         if cursor != self._cursor_seen:
@@ -199,7 +208,7 @@ class QueueScreen(Screen[None]):
         self._set_filters(min_priority=0 if self.filters.min_priority else 1)
 
     def action_toggle_due(self) -> None:
-        due = None if self.filters.due_before else self.ehub.now() + timedelta(hours=1)
+        due = None if self.filters.due_before else self.ctx.now() + timedelta(hours=1)
         self._set_filters(due_before=due)
 
     def action_clear_filters(self) -> None:
@@ -229,9 +238,14 @@ class QueueScreen(Screen[None]):
     # -- the highlighted row --------------------------------------------------------------------
 
     def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
-        self.call_after_refresh(self.ehub.start_sops)  # the queue has painted
-        row = event.row
+        self.call_after_refresh(self.ctx.start_guidance)  # the queue has painted
+        self._show_detail(event.row)
+
+    def _show_detail(self, row: QueueRow | None) -> None:
         detail = self.query_one("#detail", Static)
+        if self._pending is not None:
+            detail.update(literal("Loading guidance… the item opens as soon as it is ready."))
+            return
         if row is None:
             detail.update("")
             return
@@ -239,7 +253,7 @@ class QueueScreen(Screen[None]):
         # supplier text: shown as written, never read as markup or terminal control
         detail.update(
             literal(
-                f"#{row.id} · {self.ehub.service.practice_name(row.practice_ods)} · "
+                f"#{row.id} · {self.ctx.practice_name(row.practice_ods)} · "
                 f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
             )
         )
@@ -250,7 +264,7 @@ class QueueScreen(Screen[None]):
         if self._busy:
             return
         self._busy = True
-        self._claim(None)
+        self._claim_when_ready(None, False)
 
     def action_open(self) -> None:
         row = self.query_one(QueueTable).current_row
@@ -260,46 +274,66 @@ class QueueScreen(Screen[None]):
             notify(self, f"#{row.id} is completed ({row.route}).", timeout=4)
             return
         self._busy = True
-        self._claim(row.id, resume=self.view == "mine")
+        self._claim_when_ready(row.id, self.view == "mine")
+
+    def _claim_when_ready(self, item_id: int | None, resume: bool) -> None:
+        """Claim now if the SOP guidance is ready; else say "Loading guidance…" and claim when
+        it is (the triage screen needs it: waiting here never freezes the screen)."""
+        if self.ctx.guidance_ready:
+            self._claim(item_id, resume)
+            return
+        self._pending = (item_id, resume)
+        self._show_detail(None)
+        self.ctx.start_guidance()
+
+    def _guidance_ready(self) -> None:
+        pending, self._pending = self._pending, None
+        self._show_detail(self.query_one(QueueTable).current_row)
+        if pending is not None:
+            self._claim(*pending)
 
     @work(thread=True, exclusive=True, group="claim")
     def _claim(self, item_id: int | None, resume: bool = False) -> None:
         from ehub_tui.service import Claim, StoreError
 
-        service = self.ehub.service
+        service = self.ctx.service
+        claim: Claim | None
         try:
             if item_id is None:
                 claim = service.claim_next()
                 if claim is None:
-                    self.app.call_from_thread(self._claimed, None, "The queue is empty.")
+                    self.post_message(ClaimRefused("The queue is empty."))
                     return
             elif resume:
                 status, owner, epoch = service.item_state(item_id)
                 if status != "claimed" or owner != service.actor:
-                    self.app.call_from_thread(
-                        self._claimed, None, f"#{item_id} is no longer yours."
-                    )
+                    self.post_message(ClaimRefused(f"#{item_id} is no longer yours."))
                     return
-                claim = Claim(item_id, epoch, self.ehub.now(), owner)
+                claim = Claim(item_id, epoch, self.ctx.now(), owner)
             else:
                 claim = service.claim(item_id)
-            item = service.get_consultation(claim.item_id)
+            item = service.consultation(claim.item_id)
         except StoreError as exc:
-            self.app.call_from_thread(self._claimed, None, str(exc))
+            self.post_message(ClaimRefused(str(exc)))
             return
-        self.app.call_from_thread(self._claimed, (claim, item), None)
+        self.post_message(Claimed(claim, item))
 
-    def _claimed(self, got: Any, problem: str | None) -> None:
+    def on_claim_refused(self, message: ClaimRefused) -> None:
         self._busy = False
-        if got is None:
-            notify(self, problem or "Nothing to claim.", severity="warning", timeout=5)
-            self.reload()
-            return
+        notify(self, message.problem or "Nothing to claim.", severity="warning", timeout=5)
+        self.reload()
+
+    def on_claimed(self, message: Claimed) -> None:
+        self._busy = False
+        self._open(message.claim, message.item)
+
+    def _open(self, claim: Claim, item: Consultation) -> None:
         from ehub_tui.ui.screens.triage import TriageScreen
 
-        claim, item = got
-        draft = self.ehub.drafts.pop(claim.item_id, None)
-        self.app.push_screen(TriageScreen(claim, item, draft), lambda _: self.reload())
+        draft = self.ctx.drafts.pop(claim.item_id, None)
+        self.app.push_screen(
+            TriageScreen(claim, item, draft, ctx=self.ctx), lambda _: self.reload()
+        )
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -343,22 +377,24 @@ class QueueScreen(Screen[None]):
 
     def _may(self, action: str) -> bool:
         """Does this user's role hold the permission the action needs?"""
-        return self.ehub.service.may(NEEDS[action])
+        return self.ctx.may(NEEDS[action])
 
     def action_sops(self) -> None:
         from ehub_tui.ui.screens.sop_author import SopAuthorScreen
 
-        self.app.push_screen(SopAuthorScreen())
+        self.app.push_screen(SopAuthorScreen(self.ctx))
 
     def action_board(self) -> None:
         from ehub_tui.ui.screens.board import BoardScreen
 
-        self.app.push_screen(BoardScreen(self.ehub.poll_interval), lambda _: self.reload())
+        self.app.push_screen(
+            BoardScreen(self.ctx.poll_interval, ctx=self.ctx), lambda _: self.reload()
+        )
 
     def action_reports(self) -> None:
         from ehub_tui.ui.screens.reports import ReportsScreen
 
-        self.app.push_screen(ReportsScreen())
+        self.app.push_screen(ReportsScreen(ctx=self.ctx))
 
     def action_quit(self) -> None:
         self.app.exit()

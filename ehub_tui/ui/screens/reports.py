@@ -3,8 +3,8 @@ week or last week, with simple charts (arrivals by hour, outcome mix, hub share 
 share by practice).
 
 The figures come from ``HubService.report`` (the same counting as ``ehub-tui export``), read in a
-thread worker. A period that includes today refreshes every 30 s: a one-shot timer is re-armed
-after each fetch, so two fetches never overlap.
+thread worker by the screens' one ``Poller``. A period that includes today refreshes every 30 s: a
+one-shot timer is re-armed after each fetch, so two fetches never overlap.
 
 Text from the hub (practice names, error messages) is only ever put on screen as ``rich.text.Text``
 made visible (``ui.format.literal``), never inside a markup string, so a name like
@@ -22,20 +22,22 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from ehub_tui.export.report import PERIOD_LABELS, PERIODS, SUMMARY_COLUMNS, figure
+from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import fit, literal, local, one_line, span, visible_text
+from ehub_tui.ui.poller import Poller
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from textual.timer import Timer
+
     from ehub_tui.export.report import PracticeLine, Report
-    from ehub_tui.ui.app import EhubApp
 
 REFRESH_SECONDS = 30.0
 OVERUSE_RATIO = 1.5  # a practice using the hub at this many times its list share is marked
@@ -314,7 +316,7 @@ class ReportBody(ScrollableContainer):
             self.scroll_to(x=self.scroll_x + step * self.SIDEWAYS, animate=False)
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(EhubScreen[None]):
     """Today, yesterday, this week or last week: headline, per-practice table and three charts.
 
     ``home``: the app's first screen (a manager's), which esc and q quit rather than leave."""
@@ -340,26 +342,36 @@ class ReportsScreen(Screen[None]):
         refresh_seconds: float = REFRESH_SECONDS,
         *,
         home: bool = False,
+        ctx: UiContext | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.period = period
         self.refresh_seconds = refresh_seconds
         self.home = home
         self.report: Report | None = None
         self.error: str | None = None
-        self.paused = False
-        self._fetching = False
-        self._again = False  # asked for while a fetch was running: fetch again after it
-        self._missed = False  # the refresh fell due while another screen was on top
-        self._timer: Timer | None = None
+        self.poller: Poller[Report] = Poller(
+            self,
+            self._load,
+            shown=self._loaded,
+            failed=self._failed,
+            key=lambda: self.period,  # a result for another period is fetched again
+            group="reports",
+        )
 
     @property
-    def ehub(self) -> EhubApp:
-        return self.app  # type: ignore[return-value]
+    def _timer(self) -> Timer | None:
+        """The refresh armed for later (None: not refreshed by itself)."""
+        return self.poller.timer
+
+    @property
+    def paused(self) -> bool:
+        """Help (or another screen) covers the figures: a refresh due meanwhile waits."""
+        return self.poller.paused
 
     def compose(self) -> ComposeResult:
         yield Static(
-            visible_text(self.ehub.title_line() + " · reports", multiline=False), id="topbar"
+            visible_text(self.ctx.title_line() + " · reports", multiline=False), id="topbar"
         )
         yield Tabs(*[Tab(TAB_LABELS[p], id=p) for p in PERIODS], id="periods", active=self.period)
         yield Static("", id="report-status")
@@ -396,76 +408,39 @@ class ReportsScreen(Screen[None]):
     # -- fetching -------------------------------------------------------------------------------
 
     def on_screen_suspend(self) -> None:
-        self.paused = True  # help (or another screen) is open
+        self.poller.pause()  # help (or another screen) is open
 
     def on_screen_resume(self) -> None:
-        self.paused = False
-        if self._missed:  # the refresh fell due meanwhile
-            self._missed = False
-            self._fetch()
+        self.poller.resume()  # fetches if the refresh fell due meanwhile
 
     def _live(self) -> bool:
         """Does the period include today (so its figures still move)?"""
         return self.period in LIVE_PERIODS
 
     def _fetch(self) -> None:
-        self._missed = False
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if self._fetching:
-            self._again = True
-            return
-        self._fetching = True
-        self._load(self.period)
+        self.poller.request()
 
-    def _tick(self) -> None:
-        self._timer = None
-        if self.paused:
-            self._missed = True
-        else:
-            self._fetch()
+    def _load(self, period: Hashable) -> Report:
+        """The period's figures, read in the poller's worker."""
+        report: Report = self.ctx.service.report(str(period))
+        return report
 
-    @work(thread=True, group="reports")
-    def _load(self, period: str) -> None:
-        from ehub_tui.service import PermissionDenied
-
-        try:
-            report = self.ehub.service.report(period)
-        except Exception as exc:  # refused, or the hub did not answer: say so on the screen
-            text = str(exc).strip().splitlines()
-            message = text[0] if text else type(exc).__name__
-            # a refusal is audited each time: do not ask again by ourselves
-            retry = not isinstance(exc, PermissionDenied)
-            self.app.call_from_thread(self._failed, period, message, retry)
-            return
-        self.app.call_from_thread(self._loaded, report)
-
-    def _settle(self, period: str) -> bool:
-        """After a fetch: True when its result is still wanted (else the next fetch started)."""
-        self._fetching = False
-        if not self.is_attached:
-            return False
-        if self._again or period != self.period:
-            self._again = False
-            self._fetch()
-            return False
-        return True
-
-    def _loaded(self, report: Report) -> None:
-        if not self._settle(report.period):
-            return
+    def _loaded(self, report: Report) -> float | None:
         self.report = report
         self.error = None
         self.query_one("#report-error", Static).display = False
         with self.app.batch_update():
             self._show_status()
             self._show(report)
-        self._arm()
+        return self._next()
 
-    def _failed(self, period: str, message: str, retry: bool) -> None:
-        if not self._settle(period):
-            return
+    def _failed(self, exc: Exception) -> float | None:
+        # refused, or the hub did not answer: say so on the screen
+        from ehub_tui.service import PermissionDenied
+
+        text = str(exc).strip().splitlines()
+        message = text[0] if text else type(exc).__name__
+        period = self.period
         self.error = message
         error = self.query_one("#report-error", Static)
         # the message is the hub's text: a Text, so "[/x]" in it is shown, not parsed
@@ -476,12 +451,12 @@ class ReportsScreen(Screen[None]):
         if self.report is None:
             self._clear()
         self._show_status()
-        if retry:
-            self._arm()
+        # a refusal is audited each time: do not ask again by ourselves
+        return None if isinstance(exc, PermissionDenied) else self._next()
 
-    def _arm(self) -> None:
-        if self._live():
-            self._timer = self.set_timer(self.refresh_seconds, self._tick)
+    def _next(self) -> float | None:
+        """Seconds to the next refresh: only a period that includes today moves."""
+        return self.refresh_seconds if self._live() else None
 
     # -- showing --------------------------------------------------------------------------------
 

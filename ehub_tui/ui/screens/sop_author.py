@@ -20,15 +20,14 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
 
 if TYPE_CHECKING:
     from ehub_tui.sop.authoring import SopStatus
     from ehub_tui.sop.loader import Problem
-    from ehub_tui.ui.app import EhubApp
 
 COLUMNS = ("File", "Version", "Status", "E/W", "Tests", "In the hub")
 HEADLESS_EDITOR_TIMEOUT = 120  # seconds; a headless app has no terminal to hand over
@@ -92,7 +91,7 @@ def verdict(row: SopStatus) -> tuple[str, SeverityLevel]:
     return f"{row.name} is valid{warns}; tests {row.tests}.{ready}", "information"
 
 
-class SopAuthorScreen(Screen[None]):
+class SopAuthorScreen(EhubScreen[None]):
     """SOPs for authors: check, edit, publish."""
 
     BINDINGS = [
@@ -105,8 +104,8 @@ class SopAuthorScreen(Screen[None]):
         Binding("question_mark", "help", "Help", id="sop_help", key_display="?"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: UiContext | None = None) -> None:
+        super().__init__(ctx)
         self.rows: list[SopStatus] = []
         self.checks = 0  # overviews shown (the tests wait on it)
         self.busy = False  # an edit, a submission or a publish is under way
@@ -114,22 +113,18 @@ class SopAuthorScreen(Screen[None]):
         self.folder: Path | None = None  # the authoring folder
         self._first = True
 
-    @property
-    def ehub(self) -> EhubApp:
-        return self.app  # type: ignore[return-value]
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Submit is for SOP authors, publish for clinical approvers: each sees only theirs."""
         if action == "submit":
-            return self.ehub.service.may("submit_sops")
+            return self.ctx.may("submit_sops")
         if action == "publish":
-            return self.ehub.service.may("publish_sops")
+            return self.ctx.may("publish_sops")
         return True
 
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
+        yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
         yield Static("Checking the SOPs…", id="sop-summary")
         yield Static("", id="sop-approvers")
         table: DataTable[Any] = DataTable(id="sop-table", cursor_type="row", zebra_stripes=False)
@@ -166,7 +161,7 @@ class SopAuthorScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sop-overview")
     def _overview(self, note: tuple[Path, str] | None, announce: bool) -> None:
-        service = self.ehub.service
+        service = self.ctx.service
         try:
             rows = service.sop_overview()
             self.approvers = [u.display_name or u.username for u in service.sop_approvers()]
@@ -337,7 +332,7 @@ class SopAuthorScreen(Screen[None]):
             out.append(f"New version awaiting approval ({was}{who}).\n", style="bold yellow")
             why = row.why_not_publishable()
             if why is None:
-                if self.ehub.service.may("publish_sops"):
+                if self.ctx.may("publish_sops"):
                     out.append("Ready to publish: press p.\n", style="bold green")
                 else:
                     who_may = ", ".join(self.approvers) or "a clinical approver"
@@ -442,7 +437,7 @@ class SopAuthorScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="sop-publish")
     def _submit(self, path: Path) -> None:
         try:
-            prepared = self.ehub.service.submit_sop(path)
+            prepared = self.ctx.service.submit_sop(path)
         except Exception as exc:  # a refusal (role, checks): say why, no traceback
             self.app.call_from_thread(self._submitted, None, str(exc))
             return
@@ -472,7 +467,7 @@ class SopAuthorScreen(Screen[None]):
         if why is not None:
             notify(self, why, title="Not published", severity="warning", timeout=10)
             return
-        user = self.ehub.service.user
+        user = self.ctx.user
         who = f"{user.display_name or user.username} ({user.username})" if user else "you"
         path = row.file
         was = f"replacing {row.published_version}" if row.published_version else "a new SOP"
@@ -497,7 +492,7 @@ class SopAuthorScreen(Screen[None]):
         from ehub_tui.sop.authoring import PublishRefused
 
         try:
-            result = self.ehub.service.publish_sop(path)
+            result = self.ctx.service.publish_sop(path)
         except PublishRefused as exc:
             self.app.call_from_thread(self._published, None, str(exc))
             return
@@ -527,8 +522,8 @@ class SopAuthorScreen(Screen[None]):
             )
             if result.note:
                 notify(self, result.note, title="The file", severity="warning", timeout=10)
-            self.ehub.start_sops()
-            self.ehub._reload_sops()  # this app takes the new set now
+            self.ctx.start_guidance()
+            self.ctx.reload_guidance()  # this app takes the new set now
         self.refresh_overview()
 
     def action_back(self) -> None:

@@ -1,14 +1,14 @@
 """Triage: red flags first, then the SOP's questions one at a time, then the suggested route.
 
-The draft (answers, flag handling, override, note, message) lives here until it is completed;
-if the item is reassigned or the lease is lost, the screen says so at once and keeps the draft.
+The screen renders a ``TriageSession`` (ehub_tui/triage: the draft, the step, the outcome) and
+dispatches keys to it; completing, returning, the heartbeat and the still-mine check run in thread
+workers that post typed messages back. If the item is reassigned or the lease is lost, the screen
+says so at once and keeps the draft.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +17,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ehub_tui.domain import destinations
 from ehub_tui.domain.nhs import format_nhs_number
-from ehub_tui.sop.messages import message_context, render_message
+from ehub_tui.triage.guidance import ServiceGuidance
+from ehub_tui.triage.session import Draft, Step, TriageSession
+from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import (
     age_sex,
     due_text,
@@ -36,32 +36,16 @@ from ehub_tui.ui.format import (
     visible,
     visible_text,
 )
+from ehub_tui.ui.messages import ClaimRenewed, ItemLost, NotSaved, Saved
 
 if TYPE_CHECKING:
+    from ehub_tui.domain.models import Consultation, Outcome
     from ehub_tui.service import Claim
-    from ehub_tui.ui.app import EhubApp
+    from ehub_tui.sop.engine import Decision, RaisedFlag
 
 
-@dataclass
-class Draft:
-    """Everything the navigator has decided so far (kept while the app runs, and shown if the
-    item is lost)."""
-
-    answers: dict[str, str] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # questions answered, in order (for back)
-    flags: dict[str, tuple[str, str]] = field(
-        default_factory=dict
-    )  # id → (escalated|dismissed|same_day, why)
-    override: tuple[str, str] | None = None  # (route id, reason)
-    pathway: str | None = None  # a pathway taken from the text's proposal (p)
-    note: str = ""
-    message: str | None = None
-    first_viewed_at: datetime | None = None
-    seconds: float = 0.0
-
-
-class TriageScreen(Screen[None]):
-    """Work one claimed consultation."""
+class TriageScreen(EhubScreen[None]):
+    """Work one claimed consultation: renders a ``TriageSession`` and dispatches keys to it."""
 
     BINDINGS = [
         Binding("enter", "accept", "Accept & complete", id="accept"),
@@ -80,26 +64,79 @@ class TriageScreen(Screen[None]):
         *[Binding(str(i), f"answer({i})", "", show=False) for i in range(1, 10)],
     ]
 
-    def __init__(self, claim: Claim, item: dict[str, Any], draft: Draft | None = None) -> None:
-        super().__init__()
-        self.claim = claim
-        self.item = item
-        self.draft = draft or Draft()
-        self.decision: Any = None
-        self.lost: str | None = None
-        self.busy = False
-        self.first_viewed_at: datetime | None = None
-        self._active_since: datetime | None = None
-        self._active_seconds = 0.0
+    def __init__(
+        self,
+        claim: Claim,
+        item: Consultation,
+        draft: Draft | None = None,
+        *,
+        ctx: UiContext | None = None,
+    ) -> None:
+        super().__init__(ctx)
+        self._made: tuple[Claim, Consultation, Draft | None] = (claim, item, draft)
+        self._session: TriageSession | None = None
 
     @property
-    def ehub(self) -> EhubApp:
-        return self.app  # type: ignore[return-value]
+    def session(self) -> TriageSession:
+        """The triage this screen shows (made from the context once the screen has one)."""
+        if self._session is None:
+            claim, item, draft = self._made
+            self._session = TriageSession(
+                claim,
+                item,
+                ServiceGuidance(self.ctx.service),
+                draft=draft,
+                practice_name=self.ctx.practice_name,
+                hub_phone=self.ctx.settings.hub_phone,
+                monotonic=self.ctx.monotonic,
+            )
+        return self._session
+
+    # the session's state, by the names the screen has always had
+    @property
+    def claim(self) -> Claim:
+        return self.session.claim  # type: ignore[return-value]
+
+    @property
+    def item(self) -> Consultation:
+        return self.session.item
+
+    @property
+    def draft(self) -> Draft:
+        return self.session.draft
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.session.decision
+
+    @property
+    def lost(self) -> str | None:
+        return self.session.lost
+
+    @property
+    def busy(self) -> bool:
+        return self.session.busy
+
+    @property
+    def finishing(self) -> bool:
+        return self.session.finishing
+
+    @property
+    def first_viewed_at(self) -> datetime | None:
+        return self.session.first_viewed_at
+
+    @property
+    def open_flags(self) -> list[RaisedFlag]:
+        return self.session.open_flags
+
+    @property
+    def step(self) -> Step:
+        return self.session.step
 
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(visible_text(self.ehub.title_line(), multiline=False), id="topbar")
+        yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
         yield Static("", id="banner")
         yield Static("", id="lost")
         with Horizontal(id="triage"):
@@ -110,133 +147,81 @@ class TriageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.first_viewed_at = self.draft.first_viewed_at or self.ehub.now()
-        self.draft.first_viewed_at = self.first_viewed_at
-        self._active_seconds = self.draft.seconds
-        self._active_since = self.ehub.now()
-        self._resumed_at = 0.0
-        self._resumes = 0
-        self.finishing = False
-        self._engine_seen = self.ehub.service.sops.engine
         self.query_one("#lost").display = False
-        self._decide()
-        self._render_request()
+        self.session.start(self.ctx.now())
+        self._decided()
         self._render_banner()
+        self.ctx.practices_loaded.subscribe(self, lambda _: self._practices_changed())
         self.set_interval(1.0, self._render_banner)
-        self.set_interval(self.ehub.poll_interval, self._check_still_mine)
-        self.set_interval(self.ehub.heartbeat_interval, self._heartbeat)
+        self.set_interval(self.ctx.poll_interval, self._check_still_mine)
+        self.set_interval(self.ctx.heartbeat_interval, self._heartbeat)
+
+    def _practices_changed(self) -> None:
+        self._render_banner()
+        self._render_guidance()  # the message names the practice
 
     def on_screen_suspend(self) -> None:
-        if self._active_since is not None:
-            self._active_seconds += (self.ehub.now() - self._active_since).total_seconds()
-            self._active_since = None
+        self.session.hidden(self.ctx.now())
 
     def on_screen_resume(self) -> None:
-        self._resumes += 1
-        if self._resumes > 1:  # back from a dialog: the key that closed it must not act here
-            self._resumed_at = time.monotonic()
-        if self._active_since is None:
-            self._active_since = self.ehub.now()
+        self.session.shown(self.ctx.now())
 
     def handling_seconds(self) -> float:
         """Seconds this item has been on screen (by the app's clock)."""
-        extra = (
-            (self.ehub.now() - self._active_since).total_seconds() if self._active_since else 0.0
-        )
-        return round(self._active_seconds + extra, 1)
+        return self.session.handling_seconds(self.ctx.now())
 
     # -- the decision ----------------------------------------------------------------------------
 
-    def _decide(self) -> None:
-        dismissed = [fid for fid, (how, _) in self.draft.flags.items() if how == "dismissed"]
-        self.decision = self.ehub.service.decide(
-            self.item, self.draft.answers, dismissed=dismissed, pathway=self.draft.pathway
-        )
+    def _decided(self) -> None:
+        """The session decided again: show it."""
         self._render_guidance()
         self._render_request()
         self.refresh_bindings()
 
-    @property
-    def open_flags(self) -> list[Any]:
-        if self.decision is None:
-            return []
-        return [f for f in self.decision.red_flags if f.id not in self.draft.flags]
-
-    @property
-    def step(self) -> str:
-        if self.decision is None:
-            return "nosop"
-        if self.open_flags:
-            return "flag"
-        if self.decision.next_question is not None:
-            return "question"
-        return "route"
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        step = self.step
-        if action in ("escalate", "dismiss_flag"):
-            return step == "flag" and not self.lost
-        if action == "same_day":
-            flags = self.open_flags
-            return step == "flag" and not self.lost and flags[0].level != "emergency"
-        if action == "pathway":
-            d = self.decision
-            has = d is not None and (d.proposal is not None or self.draft.pathway is not None)
-            return has and step in ("question", "route") and not self.lost
-        if action == "change_stated":
-            return bool(self.decision and self.decision.stated) and step != "flag"
-        if action == "answer":
-            return step == "question"
-        if action == "back":
-            return bool(self.draft.order) and step != "flag"
-        if action in ("accept", "override"):
-            return step in ("route", "nosop") and not self.lost
-        return True
+        return self.session.allowed(action)
 
     # -- rendering -------------------------------------------------------------------------------
 
     def _render_banner(self) -> None:
-        engine = self.ehub.service.sops.engine
-        if engine is not self._engine_seen:  # the SOPs were reloaded: decide again
-            self._engine_seen = engine
-            self._decide()
+        if self.session.decide_if_reloaded():  # the SOPs were reloaded: decided again
+            self._decided()
         it = self.item
-        now = self.ehub.now()
-        name = f"{it.get('given_name', '')} {it.get('family_name', '')}".strip()
-        practice = one_line(self.ehub.service.practice_name(it["practice_ods"]))
-        due, style = due_text(it["due_by"], now)
-        due_local = local(it["due_by"])
+        now = self.ctx.now()
+        name = f"{it.given_name} {it.family_name}".strip()
+        practice = one_line(self.ctx.practice_name(it.practice_ods))
+        due, style = due_text(it.due_by, now)
+        due_local = local(it.due_by)
         fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
         due_part = f"due {due_local.strftime(fmt)} ({due}"
         due_part += " overdue)" if due.startswith("-") else " left)"
         name = one_line(name)  # the patient's name as written: one line, its controls visible
         text = Text()
         text.append(f" {name} ", "bold")
-        text.append(f"· NHS {format_nhs_number(it['nhs_number'])} · ")
-        text.append(f"{age_sex(it['date_of_birth'], it['sex'], local(now).date())} · {practice}\n")
-        text.append(f" #{it['id']} · on screen {span_secs(self.handling_seconds())} · ")
+        text.append(f"· NHS {format_nhs_number(it.nhs_number)} · ")
+        text.append(f"{age_sex(it.date_of_birth, it.sex, local(now).date())} · {practice}\n")
+        text.append(f" #{it.id} · on screen {span_secs(self.handling_seconds())} · ")
         text.append(due_part, style or "")
         self.query_one("#banner", Static).update(visible_text(text))
 
     def _render_request(self) -> None:
         it = self.item
-        now = self.ehub.now()
+        now = self.ctx.now()
         out = Text()
         # every text from the record goes through visible(): shown as written, never as markup
         # (Text, not a markup string) and never as terminal control (escape codes become ␛)
         out.append(
-            one_line(f"{it['request_type'].title()} request · {template_words(it['template'])}")
-            + "\n",
+            one_line(f"{it.request_type.title()} request · {template_words(it.template)}") + "\n",
             "bold",
         )
-        out.append(one_line(f"via {it['source']} · received {short_time(it['received_at'], now)}"))
+        out.append(one_line(f"via {it.source} · received {short_time(it.received_at, now)}"))
         out.append("\n")
-        if it.get("supplier_flags"):
+        if it.supplier_flags:
             out.append(
-                one_line(f"Supplier flags: {', '.join(map(str, it['supplier_flags']))}") + "\n",
+                one_line(f"Supplier flags: {', '.join(map(str, it.supplier_flags))}") + "\n",
                 "bold yellow",
             )
-        answers = it.get("answers") or {}
+        answers = it.answers or {}
         if answers:
             out.append("\nAnswers\n", "bold underline")
             for k, v in answers.items():
@@ -244,7 +229,7 @@ class TriageScreen(Screen[None]):
                 out.append(one_line(f"  {k.replace('_', ' ')}: "), "dim")
                 out.append(one_line(shown) + "\n")
         out.append("\nIn their words\n", "bold underline")
-        out.append_text(self._highlighted(visible(it.get("free_text") or "(nothing written)")))
+        out.append_text(self._highlighted(visible(it.free_text or "(nothing written)")))
         self.query_one("#request-body", Static).update(out)
 
     def _highlighted(self, text: str) -> Text:
@@ -287,7 +272,7 @@ class TriageScreen(Screen[None]):
         step = self.step
         out = Text()
         if step == "nosop":
-            problem = self.ehub.service.sops.last_problem or "No SOPs are loaded."
+            problem = self.session.guidance.problem or "No SOPs are loaded."
             out.append("No SOP guidance is available\n\n", "bold red")
             out.append(
                 problem + "\n\nWithout tested SOPs nothing can be completed here: "
@@ -295,11 +280,12 @@ class TriageScreen(Screen[None]):
             )
             body.update(visible_text(out))
             return
+        assert d is not None  # every step but nosop has a decision
         if d.red_flags:
             out.append("RED FLAGS\n", "bold white on red")
             for f in d.red_flags:
                 handled = self.draft.flags.get(f.id)
-                mark = "→" if f is (self.open_flags or [None])[0] else " "
+                mark = "→" if self.open_flags and f is self.open_flags[0] else " "
                 colour = "bold red" if f.level == "emergency" else "bold yellow"
                 level = "EMERGENCY" if f.level == "emergency" else "AMBER"
                 out.append(f"{mark} {level} ", colour)
@@ -350,7 +336,7 @@ class TriageScreen(Screen[None]):
             for qid in self.draft.order:
                 out.append(f"  {qid.replace('_', ' ')}: {self.draft.answers[qid]}\n")
             out.append("\n")
-        if step == "question":
+        if step == "question" and d.next_question is not None:
             q = d.next_question
             out.append("Ask the patient (or read it from the request)\n", "bold underline")
             out.append(f"{q.text}\n\n", "bold")
@@ -396,61 +382,23 @@ class TriageScreen(Screen[None]):
 
     def all_routes(self) -> list[Any]:
         """Every route of every active SOP (for an override)."""
-        lib = self.ehub.service.sops
-        if lib.engine is None:
-            return []
-        return [r.spec for s in lib.engine.sops for r in s.routes]
+        return self.session.all_routes()
 
     def chosen_route(self) -> Any:
-        if self.draft.override:
-            rid = self.draft.override[0]
-            return next((r for r in self.all_routes() if r.id == rid), None)
-        return self.decision.route if self.decision else None
+        return self.session.chosen_route()
 
     def message_text(self) -> str:
-        if self.draft.message is not None:
-            return self.draft.message
-        route = self.chosen_route()
-        if route is None or not route.message:
-            return ""
-        lib = self.ehub.service.sops
-        template = (
-            next(
-                (
-                    s.messages.get(route.message)
-                    for s in lib.engine.sops
-                    if route.message in s.messages
-                ),
-                None,
-            )
-            if lib.engine
-            else None
-        )
-        if not template:
-            return ""
-        ctx = message_context(
-            self.item,
-            destination=route.destination,
-            practice_name=self.ehub.service.practice_name(self.item["practice_ods"]),
-            hub_phone=self.ehub.service.settings.hub_phone,
-        )
-        return render_message(template, ctx)
+        return self.session.message_text()
 
     # -- actions ---------------------------------------------------------------------------------
 
     def action_answer(self, n: int) -> None:
-        q = self.decision.next_question if self.decision else None
-        if q is None or n > len(q.answers):
-            return
-        self.draft.answers[q.id] = q.answers[n - 1]
-        self.draft.order.append(q.id)
-        self._decide()
+        if self.session.answer(n):
+            self._decided()
 
     def action_back(self) -> None:
-        if self.draft.order:
-            qid = self.draft.order.pop()
-            self.draft.answers.pop(qid, None)
-            self._decide()
+        if self.session.back():
+            self._decided()
 
     def action_dismiss_flag(self) -> None:
         flags = self.open_flags
@@ -460,9 +408,9 @@ class TriageScreen(Screen[None]):
         from ehub_tui.ui.screens.dialogs import ReasonDialog
 
         def done(reason: str | None) -> None:
-            if reason:
-                self.draft.flags[flag.id] = ("dismissed", reason)
-                self._decide()
+            if reason and self.session.allowed("dismiss_flag"):
+                self.session.dismiss_flag(flag.id, reason)
+                self._decided()
 
         self.app.push_screen(
             ReasonDialog(f"Dismiss red flag: {flag.say}", "Why it is safe to dismiss"), done
@@ -488,16 +436,10 @@ class TriageScreen(Screen[None]):
             confirmed,
         )
 
-    def _escalate(self, flag: Any) -> None:
-        self.draft.flags[flag.id] = ("escalated", flag.action)
-        outcome = self._outcome(
-            category="escalate",
-            route=f"escalate_{flag.id}",
-            destination=f"Duty clinician now: {flag.action}",
-            urgency="immediate",
-            snomed=None,
-            code=destinations.ESCALATION,
-        )
+    def _escalate(self, flag: RaisedFlag) -> None:
+        if not self._may_submit("escalate"):
+            return
+        outcome = self.session.escalate(flag, self.ctx.now())
         self._complete(outcome, f"Escalated #{self.claim.item_id}: {flag.say}")
 
     def action_same_day(self) -> None:
@@ -508,21 +450,12 @@ class TriageScreen(Screen[None]):
         if self._just_resumed():
             return
         flag = flags[0]
-        from ehub_tui.sop.engine import SAME_DAY_DESTINATION
         from ehub_tui.ui.screens.dialogs import ConfirmDialog
 
         def confirmed(ok: bool | None) -> None:
-            if not ok:
+            if not ok or not self._may_submit("same_day"):
                 return
-            self.draft.flags[flag.id] = ("same_day", flag.action)
-            outcome = self._outcome(
-                category="clinical",
-                route=f"same_day_{flag.id}",
-                destination=SAME_DAY_DESTINATION,
-                urgency="same_day",
-                snomed=None,
-                code=destinations.SAME_DAY,
-            )
+            outcome = self.session.same_day(flag, self.ctx.now())
             self._complete(outcome, f"#{self.claim.item_id} → same-day clinician: {flag.say}")
 
         self.app.push_screen(
@@ -536,14 +469,8 @@ class TriageScreen(Screen[None]):
 
     def action_pathway(self) -> None:
         """Take the pathway the text describes (or go back to the template it came with)."""
-        d = self.decision
-        if self.draft.pathway:
-            self.draft.pathway = None
-        elif d is not None and d.proposal is not None:
-            self.draft.pathway = d.proposal.template
-        else:
-            return
-        self._decide()
+        if self.session.toggle_pathway():
+            self._decided()
 
     def action_change_stated(self) -> None:
         """Change an attribute read from the text (pregnant, immunosuppressed…)."""
@@ -553,70 +480,52 @@ class TriageScreen(Screen[None]):
         from ehub_tui.ui.screens.dialogs import PickDialog
 
         def picked(choice: str | None) -> None:
-            if not choice:
-                return
-            attr, value = choice.split("=", 1)
-            self.draft.answers[attr] = value
-            self.draft.order.append(attr)
-            self._decide()
+            if choice:
+                self.session.change_stated(choice)
+                self._decided()
 
-        options = [
-            (f"{attr}=no", f"{attr.replace('_', ' ')}: no (the text is wrong)") for attr in d.stated
-        ] + [(f"{attr}=yes", f"{attr.replace('_', ' ')}: yes (confirmed)") for attr in d.stated]
-        self.app.push_screen(PickDialog("What the patient says", options), picked)
+        self.app.push_screen(
+            PickDialog("What the patient says", self.session.stated_options()), picked
+        )
 
     def _just_resumed(self) -> bool:
-        if time.monotonic() - getattr(self, "_resumed_at", 0.0) < 0.4:
+        if self.session.keys.too_soon():
             notify(self, "Press the key again to go ahead.", timeout=2)
             return True
         return False
 
+    def _may_submit(self, action: str) -> bool:
+        """May a completion start now? (Not while one runs, nor once the item is lost, nor at
+        a step that does not allow ``action``.)"""
+        return not self.busy and not self.lost and self.session.allowed(action)
+
     def action_accept(self) -> None:
         if self.busy or self.lost or self._just_resumed():
             return
-        route = self.chosen_route()
-        if route is None:
+        if not self.session.allowed("accept"):
+            return
+        outcome = self.session.accept(self.ctx.now())
+        if outcome is None:
             notify(self, "Choose a route first (o).", severity="warning")
             return
-        outcome = self._outcome(
-            category=route.category,
-            route=route.id,
-            destination=route.destination,
-            urgency=route.urgency,
-            snomed=route.snomed,
-            # a version published before destination codes has none: returns count it as OTHER
-            code=getattr(route, "destination_code", None) or destinations.OTHER,
-        )
-        self._complete(outcome, f"Completed #{self.claim.item_id} → {route.destination}")
+        self._complete(outcome, f"Completed #{self.claim.item_id} → {outcome.destination}")
 
     def action_override(self) -> None:
         from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
 
-        routes = self.all_routes()
-        if not routes:
+        options = self.session.route_options()
+        if not options:
             notify(self, "No routes are loaded.", severity="error")
             return
-        options: list[tuple[str, str]] = []
-        seen: set[tuple[str, str, str]] = set()
-        for r in sorted(routes, key=lambda r: (r.category, r.destination, r.urgency)):
-            key = (r.destination, r.category, r.urgency)
-            if key in seen:
-                continue
-            seen.add(key)
-            options.append(
-                (r.id, f"{r.destination} · {r.category} · {r.urgency.replace('_', ' ')}")
-            )
 
         def picked(rid: str | None) -> None:
             if not rid:
                 return
 
             def reasoned(reason: str | None) -> None:
-                if reason:
-                    self.draft.override = (rid, reason)
-                    if self.draft.message is not None:
+                if reason and self.session.allowed("override"):
+                    if self.session.override(rid, reason):
                         notify(self, "The patient message was reset for the new route.", timeout=5)
-                    self.draft.message = None
                     self._render_guidance()
                     self.refresh_bindings()
 
@@ -629,7 +538,7 @@ class TriageScreen(Screen[None]):
 
         def done(text: str | None) -> None:
             if text is not None:
-                self.draft.note = text.strip()
+                self.session.set_note(text)
                 self._render_guidance()
 
         self.app.push_screen(TextDialog("Note for the record", self.draft.note), done)
@@ -639,7 +548,7 @@ class TriageScreen(Screen[None]):
 
         def done(text: str | None) -> None:
             if text is not None:
-                self.draft.message = text
+                self.session.set_message(text)
                 self._render_guidance()
 
         self.app.push_screen(TextDialog("Message to the patient", self.message_text()), done)
@@ -665,8 +574,7 @@ class TriageScreen(Screen[None]):
         self.dismiss(None)
 
     def _keep_draft(self) -> None:
-        self.draft.seconds = self.handling_seconds()
-        self.ehub.drafts[self.claim.item_id] = self.draft
+        self.ctx.drafts[self.claim.item_id] = self.session.keep(self.ctx.now())
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -692,112 +600,64 @@ class TriageScreen(Screen[None]):
             )
         )
 
-    # -- the outcome -----------------------------------------------------------------------------
+    # -- completing and returning ----------------------------------------------------------------
 
-    def _outcome(
-        self,
-        *,
-        category: str,
-        route: str,
-        destination: str,
-        urgency: str,
-        snomed: str | None,
-        code: str,
-    ) -> dict[str, Any]:
-        d = self.decision
-        sop = d.routing_sop if d else None
-        detail = {
-            "answers": dict(self.draft.answers),
-            "red_flags": [
-                {
-                    "id": f.id,
-                    "level": f.level,
-                    "handled": self.draft.flags.get(f.id, ("", ""))[0],
-                    "reason": self.draft.flags.get(f.id, ("", ""))[1],
-                }
-                for f in (d.red_flags if d else [])
-            ],
-            "suggested_route": d.route.id if d and d.route else None,
-            "pathway_route": d.pathway_route.id if d and d.pathway_route else None,
-            "pathway": self.draft.pathway,
-            "proposal": d.proposal.template if d and d.proposal else None,
-            "stated": {k: e.as_dict() for k, e in d.stated.items()} if d else {},
-            "cautions": [
-                {"id": c.id, "say": c.say, "evidence": [e.as_dict() for e in c.evidence]}
-                for c in (d.cautions if d else [])
-            ],
-            "flag_evidence": {
-                f.id: [e.as_dict() for e in f.evidence] for f in (d.red_flags if d else [])
-            },
-            "sops": [s.as_dict() for s in d.sops] if d else [],
-            "matched_rules": d.matched_rules if d else [],
-            "trace": [t.as_dict() for t in d.trace] if d else [],
-        }
-        return {
-            "category": category,
-            "route": route,
-            "destination": destination,
-            "destination_code": code,
-            "urgency": urgency,
-            "snomed_code": snomed,
-            "sop_id": sop.id if sop else None,
-            "sop_version": sop.version if sop else None,
-            "sop_sha256": sop.sha256 if sop else None,
-            "engine_version": d.engine_version if d else None,
-            "override_reason": self.draft.override[1] if self.draft.override else None,
-            "note": self.draft.note or None,
-            "message": self.message_text() or None,
-            "first_viewed_at": self.first_viewed_at,
-            "handling_seconds": self.handling_seconds(),
-            "detail": detail,
-        }
+    def _complete(self, outcome: Outcome, done_text: str) -> None:
+        # the busy flag is set HERE, on the UI thread, before the worker starts: a second key
+        # press, however quick, finds the session busy (set inside the worker, a double press
+        # slipped past it and a completion was lost)
+        if not self.session.begin_submit():
+            return
+        self._complete_work(self.claim, outcome, done_text)
 
-    def _complete(self, outcome: dict[str, Any], done_text: str) -> None:
-        self.finishing = True  # our own completion must not look like a lost item
-        self._complete_work(outcome, done_text)
-
-    @work(thread=True, exclusive=True, group="complete")
-    def _complete_work(self, outcome: dict[str, Any], done_text: str) -> None:
+    @work(thread=True, group="complete")
+    def _complete_work(self, claim: Claim, outcome: Outcome, done_text: str) -> None:
         from ehub_tui.service import LostClaim, StoreError
 
-        self.busy = True
         try:
-            self.ehub.service.complete(self.claim, outcome)
+            self.ctx.service.complete(claim, outcome)
         except LostClaim as exc:
-            self.app.call_from_thread(self._set_lost, str(exc), True)
+            self.post_message(ItemLost(str(exc), ours=True))
             return
         except StoreError as exc:
-            self.app.call_from_thread(
-                notify, self, f"Not saved: {exc}", severity="error", timeout=10
-            )
+            self.post_message(NotSaved(f"Not saved: {exc}"))
             return
-        finally:
-            self.busy = False
-        self.app.call_from_thread(self._finished, done_text)
+        self.post_message(Saved(done_text))
 
     def _release(self, reason: str) -> None:
-        self.finishing = True
-        self._release_work(reason)
+        if not self.session.begin_submit():
+            return
+        self._release_work(self.claim, reason)
 
-    @work(thread=True, exclusive=True, group="complete")
-    def _release_work(self, reason: str) -> None:
+    @work(thread=True, group="complete")
+    def _release_work(self, claim: Claim, reason: str) -> None:
         from ehub_tui.service import LostClaim, StoreError
 
         try:
-            self.ehub.service.release(self.claim, reason)
+            self.ctx.service.release(claim, reason)
         except LostClaim as exc:
-            self.app.call_from_thread(self._set_lost, str(exc), True)
+            self.post_message(ItemLost(str(exc), ours=True))
             return
         except StoreError as exc:
-            self.finishing = False
-            self.app.call_from_thread(notify, self, str(exc), severity="error", timeout=10)
+            self.post_message(NotSaved(str(exc)))
             return
-        self.app.call_from_thread(self._finished, f"#{self.claim.item_id} returned to the queue")
+        self.post_message(Saved(f"#{claim.item_id} returned to the queue"))
 
-    def _finished(self, text: str) -> None:
-        self.ehub.drafts.pop(self.claim.item_id, None)
-        notify(self, text, timeout=4)
+    def on_saved(self, message: Saved) -> None:
+        self.session.submitted()
+        self.ctx.drafts.pop(self.claim.item_id, None)
+        notify(self, message.text, timeout=4)
         self.dismiss(None)
+
+    def on_not_saved(self, message: NotSaved) -> None:
+        self.session.submit_failed()
+        notify(self, message.problem, severity="error", timeout=10)
+
+    def on_item_lost(self, message: ItemLost) -> None:
+        self._set_lost(message.message, message.ours)
+
+    def on_claim_renewed(self, message: ClaimRenewed) -> None:
+        self.session.claim = message.claim
 
     # -- still mine? -----------------------------------------------------------------------------
 
@@ -805,22 +665,26 @@ class TriageScreen(Screen[None]):
     def _check_still_mine(self) -> None:
         if self.lost or self.finishing:
             return
+        claim = self.claim
+        service = self.ctx.service
         try:
-            status, owner, epoch = self.ehub.service.item_state(self.claim.item_id)
+            status, owner, epoch = service.item_state(claim.item_id)
         except Exception:  # the hub is unreachable: the heartbeat will tell
             return
-        if (status, owner, epoch) != ("claimed", self.claim.owner, self.claim.epoch):
+        if (status, owner, epoch) != ("claimed", claim.owner, claim.epoch):
+            # TODO(service): the service should say why an item was lost (describe_loss is
+            # store logic; the screen imports it until the service offers it)
             from ehub_tui.store.queue import describe_loss
 
-            message = describe_loss(self.claim.item_id, status, owner)
+            message = describe_loss(claim.item_id, status, owner)
             try:
-                last = self.ehub.service.audit_events(self.claim.item_id, limit=1)
+                last = service.audit_events(claim.item_id, limit=1)
                 reason = last[0]["body"].get("reason") if last else None
             except Exception:
                 reason = None
             if reason:
                 message += f" Reason given: {reason}."
-            self.app.call_from_thread(self._set_lost, message)
+            self.post_message(ItemLost(message))
 
     @work(thread=True, exclusive=True, group="heartbeat")
     def _heartbeat(self) -> None:
@@ -829,16 +693,17 @@ class TriageScreen(Screen[None]):
         if self.lost:
             return
         try:
-            self.claim = self.ehub.service.heartbeat(self.claim)
+            claim = self.ctx.service.heartbeat(self.claim)
         except LostClaim as exc:
-            self.app.call_from_thread(self._set_lost, str(exc))
+            self.post_message(ItemLost(str(exc)))
         except StoreError:
             pass
+        else:
+            self.post_message(ClaimRenewed(claim))
 
     def _set_lost(self, message: str, force: bool = False) -> None:
-        if self.lost or (self.finishing and not force):
+        if not self.session.mark_lost(message, force):
             return
-        self.lost = message
         banner = self.query_one("#lost", Static)
         banner.update(  # the message may quote a supervisor's reason: a Text, never markup
             literal(

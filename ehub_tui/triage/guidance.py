@@ -1,0 +1,140 @@
+"""Where a triage session's SOP guidance comes from.
+
+A session asks four things of the SOPs: a decision for the item and answers so far, every route
+it may be overridden to, a message template by name, and what is wrong when none are loaded. The
+``Guidance`` protocol names exactly those, so a session is tested against a real SOP library
+without a hub (``LibraryGuidance``) and runs in the app against the service (``ServiceGuidance``).
+
+Why here and not in the service: the service does not yet offer ``routes()`` or
+``message_template()``; until it does, this module is the one place that reaches through the
+library to its engine (the integrator's note lists what the service should offer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ehub_tui.sop.engine import Decision, Engine
+    from ehub_tui.sop.library import SopLibrary
+    from ehub_tui.sop.models import Route
+
+
+class Guidance(Protocol):
+    """What a triage session needs from the SOPs in use."""
+
+    def decide(
+        self,
+        item: Mapping[str, Any],
+        answers: Mapping[str, Any],
+        *,
+        dismissed: Sequence[str] = (),
+        pathway: str | None = None,
+    ) -> Decision | None:
+        """The decision for ``item`` with these answers (None: no SOPs are in use)."""
+        ...
+
+    def routes(self) -> list[Route]:
+        """Every route of every SOP in use (what an override may choose)."""
+        ...
+
+    def message_template(self, name: str) -> str | None:
+        """The patient-message template called ``name``, if an SOP in use has one."""
+        ...
+
+    @property
+    def problem(self) -> str | None:
+        """Why guidance is missing or partial (None when all is well)."""
+        ...
+
+    @property
+    def version(self) -> object:
+        """Changes whenever another set of SOPs comes into use (a session then decides again)."""
+        ...
+
+
+def _routes(engine: Engine | None) -> list[Route]:
+    if engine is None:
+        return []
+    return [r.spec for s in engine.sops for r in s.routes]
+
+
+def _template(engine: Engine | None, name: str) -> str | None:
+    if engine is None:
+        return None
+    return next((s.messages[name] for s in engine.sops if name in s.messages), None)
+
+
+class LibraryGuidance:
+    """Guidance straight from a loaded ``SopLibrary`` (tests, tools)."""
+
+    def __init__(self, library: SopLibrary, today: Callable[[], date]) -> None:
+        self.library = library
+        self.today = today
+
+    def decide(
+        self,
+        item: Mapping[str, Any],
+        answers: Mapping[str, Any],
+        *,
+        dismissed: Sequence[str] = (),
+        pathway: str | None = None,
+    ) -> Decision | None:
+        engine = self.library.engine
+        if engine is None:
+            return None
+        return engine.evaluate(item, answers, self.today(), dismissed=dismissed, pathway=pathway)
+
+    def routes(self) -> list[Route]:
+        return _routes(self.library.engine)
+
+    def message_template(self, name: str) -> str | None:
+        return _template(self.library.engine, name)
+
+    @property
+    def problem(self) -> str | None:
+        return self.library.last_problem
+
+    @property
+    def version(self) -> object:
+        return self.library.engine
+
+
+class ServiceGuidance:
+    """Guidance through the hub service (``decide`` and the library it loaded).
+
+    Only for use once the service's SOPs are loaded (the app loads them in a worker and opens a
+    triage screen only when they are ready): ``service.sops`` blocks while it loads."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+
+    def decide(
+        self,
+        item: Mapping[str, Any],
+        answers: Mapping[str, Any],
+        *,
+        dismissed: Sequence[str] = (),
+        pathway: str | None = None,
+    ) -> Decision | None:
+        result: Decision | None = self.service.decide(
+            dict(item), dict(answers), dismissed=list(dismissed), pathway=pathway
+        )
+        return result
+
+    def routes(self) -> list[Route]:
+        return _routes(self.service.sops.engine)
+
+    def message_template(self, name: str) -> str | None:
+        return _template(self.service.sops.engine, name)
+
+    @property
+    def problem(self) -> str | None:
+        problem: str | None = self.service.sops.last_problem
+        return problem
+
+    @property
+    def version(self) -> object:
+        return self.service.sops.engine

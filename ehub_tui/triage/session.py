@@ -1,0 +1,518 @@
+"""One navigator's triage of one claimed item, without a screen.
+
+Red flags come first, then the SOP's questions one at a time, then the suggested route (or an
+override with a reason). The session keeps the draft (answers, flag handling, override, pathway,
+note, message), the time the item was first viewed and the seconds it was actively on screen,
+whether the item was lost, and the busy guard that lets only one completion start; it builds the
+typed ``Outcome`` the hub stores.
+
+Safety rules held here, whatever the screen does:
+- every red flag raised stays listed (handled or not) and goes into the outcome;
+- while a red flag is open nothing can be accepted or overridden: the only ways on are escalate,
+  same-day clinician (amber flags only) or dismiss with a reason;
+- an escalation or same-day referral is recorded as the flag's handling only in the outcome it
+  completes: if saving fails the flag is still open, never quietly marked handled.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from ehub_tui.domain import destinations
+from ehub_tui.domain.models import Consultation, FlagHandling, Outcome, OutcomeDetail
+from ehub_tui.sop.messages import message_context, render_message
+
+if TYPE_CHECKING:
+    from ehub_tui.sop.engine import Decision, RaisedFlag
+    from ehub_tui.triage.guidance import Guidance
+
+Step = Literal["nosop", "flag", "question", "route"]
+
+KEY_GUARD_SECONDS = 0.4  # after a dialog closes, a key within this long is not acted on
+
+
+class ClaimLike(Protocol):
+    """What a session needs of the claim it works under (``store.queue.Claim``)."""
+
+    @property
+    def item_id(self) -> int: ...
+
+    @property
+    def epoch(self) -> int: ...
+
+    @property
+    def owner(self) -> str: ...
+
+
+class RouteLike(Protocol):
+    """A route as shown and recorded: the engine's suggestion or an SOP route chosen by hand."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def destination(self) -> str: ...
+
+    @property
+    def urgency(self) -> str: ...
+
+    @property
+    def snomed(self) -> str | None: ...
+
+    @property
+    def message(self) -> str | None: ...
+
+    @property
+    def because(self) -> str: ...
+
+
+class NotAllowed(Exception):
+    """The step the session is at does not allow this (the screen hides the key that asks)."""
+
+
+@dataclass
+class Draft:
+    """Everything the navigator has decided so far (kept while the app runs, and shown if the
+    item is lost)."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # questions answered, in order (for back)
+    flags: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # id → (escalated|dismissed|same_day, why)
+    override: tuple[str, str] | None = None  # (route id, reason)
+    pathway: str | None = None  # a pathway taken from the text's proposal (p)
+    note: str = ""
+    message: str | None = None
+    first_viewed_at: datetime | None = None
+    seconds: float = 0.0
+
+
+class KeyGuard:
+    """Swallows a key pressed just after a dialog closed (the key that closed it, repeated):
+    it must not complete the item behind the dialog. Timed by an injected monotonic clock."""
+
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic, window: float = KEY_GUARD_SECONDS
+    ) -> None:
+        self.monotonic = monotonic
+        self.window = window
+        self._armed_at: float | None = None
+
+    def arm(self) -> None:
+        """A dialog just closed."""
+        self._armed_at = self.monotonic()
+
+    def too_soon(self) -> bool:
+        """Is it too soon after a dialog closed to act on a key?"""
+        return self._armed_at is not None and self.monotonic() - self._armed_at < self.window
+
+
+class TriageSession:
+    """The triage of one claimed consultation, step by step, ending in an ``Outcome``."""
+
+    def __init__(
+        self,
+        claim: ClaimLike,
+        item: Consultation,
+        guidance: Guidance,
+        *,
+        draft: Draft | None = None,
+        practice_name: Callable[[str], str] = lambda ods: ods,
+        hub_phone: str = "",
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.claim = claim
+        self.item = item
+        self.guidance = guidance
+        self.draft = draft or Draft()
+        self.practice_name = practice_name
+        self.hub_phone = hub_phone
+        self.keys = KeyGuard(monotonic)
+        self.decision: Decision | None = None
+        self.lost: str | None = None  # why the item is no longer ours, once it is not
+        self.busy = False  # a completion or release is under way: no second one may start
+        self.finishing = False  # our own completion must not look like a lost item
+        self.first_viewed_at: datetime | None = None
+        # the engine reads a consultation as a mapping of its columns
+        self._record: dict[str, Any] = item.model_dump()
+        self._version: object = object()  # the SOP set the decision was made with
+        self._active_since: datetime | None = None
+        self._active_seconds = self.draft.seconds
+        self._shown = 0
+
+    # -- time on screen --------------------------------------------------------------------------
+
+    def start(self, now: datetime) -> None:
+        """The item is on screen for the first time in this session: decide."""
+        self.first_viewed_at = self.draft.first_viewed_at or now
+        self.draft.first_viewed_at = self.first_viewed_at
+        self._active_seconds = self.draft.seconds
+        self._active_since = now
+        self.decide()
+
+    def hidden(self, now: datetime) -> None:
+        """Something covers the item (a dialog, help): its time stops counting."""
+        if self._active_since is not None:
+            self._active_seconds += (now - self._active_since).total_seconds()
+            self._active_since = None
+
+    def shown(self, now: datetime) -> None:
+        """The item is on screen again; after a dialog the key guard is armed."""
+        self._shown += 1
+        if self._shown > 1:  # back from a dialog: the key that closed it must not act here
+            self.keys.arm()
+        if self._active_since is None:
+            self._active_since = now
+
+    def handling_seconds(self, now: datetime) -> float:
+        """Seconds the item has been on screen (this session and any kept draft's)."""
+        extra = (now - self._active_since).total_seconds() if self._active_since else 0.0
+        return round(self._active_seconds + extra, 1)
+
+    def keep(self, now: datetime) -> Draft:
+        """The draft, with the time so far, to keep for when the item is opened again."""
+        self.draft.seconds = self.handling_seconds(now)
+        return self.draft
+
+    # -- the decision ----------------------------------------------------------------------------
+
+    def decide(self) -> None:
+        """Ask the SOPs again (after any change to the answers, flags or pathway)."""
+        dismissed = [fid for fid, (how, _) in self.draft.flags.items() if how == "dismissed"]
+        self._version = self.guidance.version
+        self.decision = self.guidance.decide(
+            self._record, self.draft.answers, dismissed=dismissed, pathway=self.draft.pathway
+        )
+
+    def decide_if_reloaded(self) -> bool:
+        """Decide again when another set of SOPs came into use; True when it did."""
+        if self.guidance.version is self._version:
+            return False
+        self.decide()
+        return True
+
+    @property
+    def red_flags(self) -> list[RaisedFlag]:
+        """Every red flag raised, handled or not (never hidden)."""
+        return list(self.decision.red_flags) if self.decision else []
+
+    @property
+    def open_flags(self) -> list[RaisedFlag]:
+        """The red flags not yet handled, first to deal with first."""
+        return [f for f in self.red_flags if f.id not in self.draft.flags]
+
+    @property
+    def step(self) -> Step:
+        """nosop (no SOPs in use) | flag | question | route."""
+        if self.decision is None:
+            return "nosop"
+        if self.open_flags:
+            return "flag"
+        if self.decision.next_question is not None:
+            return "question"
+        return "route"
+
+    def allowed(self, action: str) -> bool:
+        """May ``action`` be taken now? (The screen shows only the keys this allows.)"""
+        step = self.step
+        d = self.decision
+        if action in ("escalate", "dismiss_flag"):
+            return step == "flag" and not self.lost
+        if action == "same_day":
+            return step == "flag" and not self.lost and self.open_flags[0].level != "emergency"
+        if action == "pathway":
+            has = d is not None and (d.proposal is not None or self.draft.pathway is not None)
+            return has and step in ("question", "route") and not self.lost
+        if action == "change_stated":
+            return bool(d and d.stated) and step != "flag"
+        if action == "answer":
+            return step == "question"
+        if action == "back":
+            return bool(self.draft.order) and step != "flag"
+        if action in ("accept", "override"):
+            return step in ("route", "nosop") and not self.lost
+        return True
+
+    def _require(self, action: str) -> None:
+        if not self.allowed(action):
+            raise NotAllowed(f"{action} is not possible at the {self.step} step")
+
+    # -- the navigator's moves -------------------------------------------------------------------
+
+    def answer(self, n: int) -> bool:
+        """Answer the question shown with its ``n``-th answer (1-based); False if there is none."""
+        q = self.decision.next_question if self.decision else None
+        if q is None or self.step != "question" or not 1 <= n <= len(q.answers):
+            return False
+        self.draft.answers[q.id] = q.answers[n - 1]
+        self.draft.order.append(q.id)
+        self.decide()
+        return True
+
+    def back(self) -> bool:
+        """Take back the last answer; False when there is none (or a red flag is open)."""
+        if not self.allowed("back"):
+            return False
+        qid = self.draft.order.pop()
+        self.draft.answers.pop(qid, None)
+        self.decide()
+        return True
+
+    def dismiss_flag(self, flag_id: str, reason: str) -> None:
+        """Dismiss an open red flag with a reason (only then does the pathway's route apply)."""
+        self._require("dismiss_flag")
+        if not reason.strip():
+            raise NotAllowed("a red flag is dismissed only with a reason")
+        if flag_id not in {f.id for f in self.open_flags}:
+            raise NotAllowed(f"red flag {flag_id} is not open")
+        self.draft.flags[flag_id] = ("dismissed", reason)
+        self.decide()
+
+    def toggle_pathway(self) -> bool:
+        """Take the pathway the text proposes, or go back to the item's own; False if neither."""
+        d = self.decision
+        if self.draft.pathway:
+            self.draft.pathway = None
+        elif d is not None and d.proposal is not None:
+            self.draft.pathway = d.proposal.template
+        else:
+            return False
+        self.decide()
+        return True
+
+    def stated_options(self) -> list[tuple[str, str]]:
+        """(value, label) for changing each attribute read from the text."""
+        stated = self.decision.stated if self.decision else {}
+        return [
+            (f"{attr}=no", f"{attr.replace('_', ' ')}: no (the text is wrong)") for attr in stated
+        ] + [(f"{attr}=yes", f"{attr.replace('_', ' ')}: yes (confirmed)") for attr in stated]
+
+    def change_stated(self, choice: str) -> None:
+        """``pregnant=no``: the navigator's word replaces what the text seemed to say."""
+        attr, value = choice.split("=", 1)
+        self.draft.answers[attr] = value
+        self.draft.order.append(attr)
+        self.decide()
+
+    def route_options(self) -> list[tuple[str, str]]:
+        """(route id, label) for an override: each destination, category and urgency once."""
+        options: list[tuple[str, str]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for r in sorted(self.all_routes(), key=lambda r: (r.category, r.destination, r.urgency)):
+            key = (r.destination, r.category, r.urgency)
+            if key in seen:
+                continue
+            seen.add(key)
+            options.append(
+                (r.id, f"{r.destination} · {r.category} · {r.urgency.replace('_', ' ')}")
+            )
+        return options
+
+    def override(self, route_id: str, reason: str) -> bool:
+        """Choose another route, with a reason. True when an edited patient message was reset
+        (it was written for the route before)."""
+        self._require("override")
+        if not reason:
+            raise NotAllowed("a route is overridden only with a reason")
+        if all(r.id != route_id for r in self.all_routes()):
+            raise NotAllowed(f"no route {route_id!r} in the SOPs in use")
+        self.draft.override = (route_id, reason)
+        reset = self.draft.message is not None
+        self.draft.message = None
+        return reset
+
+    def set_note(self, text: str) -> None:
+        """The note for the record."""
+        self.draft.note = text.strip()
+
+    def set_message(self, text: str) -> None:
+        """The message to the patient, as the navigator wrote it."""
+        self.draft.message = text
+
+    # -- the route and message -------------------------------------------------------------------
+
+    def all_routes(self) -> list[Any]:
+        """Every route of every SOP in use (for an override)."""
+        return list(self.guidance.routes())
+
+    def chosen_route(self) -> RouteLike | None:
+        """The overriding route if there is one, else the suggested route."""
+        if self.draft.override:
+            rid = self.draft.override[0]
+            found: RouteLike | None = next((r for r in self.all_routes() if r.id == rid), None)
+            return found
+        return self.decision.route if self.decision else None
+
+    def message_text(self) -> str:
+        """The message to the patient: the navigator's, or the route's template filled in."""
+        if self.draft.message is not None:
+            return self.draft.message
+        route = self.chosen_route()
+        if route is None or not route.message:
+            return ""
+        template = self.guidance.message_template(route.message)
+        if not template:
+            return ""
+        ctx = message_context(
+            self._record,
+            destination=route.destination,
+            practice_name=self.practice_name(self.item.practice_ods),
+            hub_phone=self.hub_phone,
+        )
+        return render_message(template, ctx)
+
+    # -- outcomes --------------------------------------------------------------------------------
+
+    def accept(self, now: datetime) -> Outcome | None:
+        """The outcome of accepting the chosen route (None: no route to accept). Refused while
+        a red flag is open or a question is unanswered."""
+        self._require("accept")
+        route = self.chosen_route()
+        if route is None:
+            return None
+        return self._outcome(
+            now,
+            category=route.category,
+            route=route.id,
+            destination=route.destination,
+            urgency=route.urgency,
+            snomed=route.snomed,
+            # a version published before destination codes has none: returns count it as OTHER
+            code=getattr(route, "destination_code", None) or destinations.OTHER,
+        )
+
+    def escalate(self, flag: RaisedFlag, now: datetime) -> Outcome:
+        """The outcome of escalating an open red flag now (to the duty clinician)."""
+        self._require("escalate")
+        self._must_be_open(flag)
+        return self._outcome(
+            now,
+            category="escalate",
+            route=f"escalate_{flag.id}",
+            destination=f"Duty clinician now: {flag.action}",
+            urgency="immediate",
+            snomed=None,
+            code=destinations.ESCALATION,
+            handled={flag.id: ("escalated", flag.action)},
+        )
+
+    def same_day(self, flag: RaisedFlag, now: datetime) -> Outcome:
+        """The outcome of sending an open amber flag to a same-day clinician (the least it
+        allows); refused for an emergency flag."""
+        from ehub_tui.sop.engine import SAME_DAY_DESTINATION
+
+        self._require("same_day")
+        self._must_be_open(flag)
+        if flag.level == "emergency":
+            raise NotAllowed("an emergency red flag is escalated, never sent to a same-day slot")
+        return self._outcome(
+            now,
+            category="clinical",
+            route=f"same_day_{flag.id}",
+            destination=SAME_DAY_DESTINATION,
+            urgency="same_day",
+            snomed=None,
+            code=destinations.SAME_DAY,
+            handled={flag.id: ("same_day", flag.action)},
+        )
+
+    def _must_be_open(self, flag: RaisedFlag) -> None:
+        if flag.id not in {f.id for f in self.open_flags}:
+            raise NotAllowed(f"red flag {flag.id} is not open")
+
+    def _outcome(
+        self,
+        now: datetime,
+        *,
+        category: str,
+        route: str,
+        destination: str,
+        urgency: str,
+        snomed: str | None,
+        code: str,
+        handled: dict[str, tuple[str, str]] | None = None,
+    ) -> Outcome:
+        d = self.decision
+        flags = {**self.draft.flags, **(handled or {})}
+        sop = d.routing_sop if d else None
+        detail = OutcomeDetail(
+            answers=dict(self.draft.answers),
+            red_flags=[
+                FlagHandling(
+                    id=f.id,
+                    level=f.level,
+                    handled=flags.get(f.id, ("", ""))[0],
+                    reason=flags.get(f.id, ("", ""))[1],
+                )
+                for f in self.red_flags
+            ],
+            suggested_route=d.route.id if d and d.route else None,
+            pathway_route=d.pathway_route.id if d and d.pathway_route else None,
+            pathway=self.draft.pathway,
+            proposal=d.proposal.template if d and d.proposal else None,
+            stated={k: e.as_dict() for k, e in d.stated.items()} if d else {},
+            cautions=[
+                {"id": c.id, "say": c.say, "evidence": [e.as_dict() for e in c.evidence]}
+                for c in (d.cautions if d else [])
+            ],
+            flag_evidence={f.id: [e.as_dict() for e in f.evidence] for f in self.red_flags},
+            sops=[s.as_dict() for s in d.sops] if d else [],
+            matched_rules=d.matched_rules if d else [],
+            trace=[t.as_dict() for t in d.trace] if d else [],
+        )
+        return Outcome(
+            category=category,
+            route=route,
+            destination=destination,
+            destination_code=code,
+            urgency=urgency,
+            snomed_code=snomed,
+            sop_id=sop.id if sop else None,
+            sop_version=sop.version if sop else None,
+            sop_sha256=sop.sha256 if sop else None,
+            engine_version=d.engine_version if d else None,
+            override_reason=self.draft.override[1] if self.draft.override else None,
+            note=self.draft.note or None,
+            message=self.message_text() or None,
+            first_viewed_at=self.first_viewed_at,
+            handling_seconds=self.handling_seconds(now),
+            detail=detail,
+        )
+
+    # -- completing ------------------------------------------------------------------------------
+
+    def begin_submit(self) -> bool:
+        """Start a completion or release: False when one is already under way (or the item is
+        lost). Called on the UI thread BEFORE any worker starts, so a second key press, however
+        quick, finds the session busy."""
+        if self.busy or self.lost:
+            return False
+        self.busy = True
+        self.finishing = True
+        return True
+
+    def submit_failed(self) -> None:
+        """The completion or release was not saved: the navigator may try again."""
+        self.busy = False
+        self.finishing = False
+
+    def submitted(self) -> None:
+        """The completion or release was saved."""
+        self.busy = False
+
+    def mark_lost(self, message: str, force: bool = False) -> bool:
+        """The item is no longer ours; True when this is news. While our own completion is
+        under way only a failure of that completion (``force``) counts."""
+        if self.lost or (self.finishing and not force):
+            return False
+        self.lost = message
+        self.busy = False
+        return True

@@ -1,0 +1,119 @@
+"""What every screen is given: one context object instead of reaching into the App.
+
+``UiContext`` carries the service, the clocks (wall and monotonic), the intervals, the kept
+drafts, the practice names (read in a worker at start) and whether the SOP guidance is ready;
+``EhubScreen`` is the base of the app's screens: ``self.ctx`` is the context it was given (or,
+for a screen made without one, the app's).
+
+Nothing here reads the hub on the UI thread: practices and SOPs are loaded by the app's workers,
+and screens learn of them through the two signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.signal import Signal
+
+from ehub_tui.ui.format import local
+from ehub_tui.ui.messages import PollDone
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from ehub_tui.config import Settings
+    from ehub_tui.service import HubService, UserInfo
+    from ehub_tui.triage.session import Draft
+
+ResultType = TypeVar("ResultType")
+
+
+class UiContext:
+    """The service, clocks, settings and shared state the screens work with."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        service: HubService,
+        *,
+        now: Callable[[], datetime],
+        monotonic: Callable[[], float],
+        poll_interval: float,
+        heartbeat_interval: float,
+        start_guidance: Callable[[], None],
+        reload_guidance: Callable[[], None],
+        load_practices: Callable[[], None],
+    ) -> None:
+        self.service = service
+        self.now = now
+        self.monotonic = monotonic
+        self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
+        self.drafts: dict[int, Draft] = {}  # item id → draft, kept while the app runs
+        self.practices: dict[str, str] | None = None  # ODS code → name, once read
+        self.guidance_ready = False  # the SOPs have been loaded (or failed to load)
+        self.practices_loaded: Signal[dict[str, str]] = Signal(app, "practices-loaded")
+        self.guidance_loaded: Signal[str | None] = Signal(app, "guidance-ready")
+        self.start_guidance = start_guidance  # load the SOPs now if not yet started
+        self.reload_guidance = reload_guidance  # take a newly published set now
+        self.load_practices = load_practices  # read the practices again (in a worker)
+        self._unknown: set[str] = set()  # ODS codes not among the names read
+
+    @property
+    def settings(self) -> Settings:
+        """The app's settings."""
+        return self.service.settings
+
+    @property
+    def user(self) -> UserInfo | None:
+        """Who is signed in."""
+        return self.service.user
+
+    def may(self, permission: str) -> bool:
+        """Does the signed-in user hold ``permission``? (No I/O: the role is known.)"""
+        return self.service.may(permission)
+
+    def practice_name(self, ods: str) -> str:
+        """A practice's name from the names read at start (the ODS code until they arrive, or
+        for a practice added since, which has the names read again once)."""
+        if self.practices is None:
+            return ods
+        name = self.practices.get(ods)
+        if name is None:
+            if ods not in self._unknown:  # new to us: read them again, in a worker
+                self._unknown.add(ods)
+                self.load_practices()
+            return ods
+        return name
+
+    def title_line(self) -> Text:
+        """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
+        the hub's data, so "[/b]" in it is shown as written, never read as markup."""
+        u = self.user
+        who = f"{u.display_name or u.username} ({u.role})" if u else "system"
+        where = "demo hub" if self.settings.is_embedded else "shared hub"
+        return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
+
+
+class EhubScreen(Screen[ResultType]):
+    """A screen of the app, working from a ``UiContext``."""
+
+    def __init__(self, ctx: UiContext | None = None) -> None:
+        super().__init__()
+        self._ctx = ctx
+
+    @property
+    def ctx(self) -> UiContext:
+        """The context this screen was given (a screen made without one uses the app's)."""
+        if self._ctx is None:
+            self._ctx = self.app.ctx  # type: ignore[attr-defined]
+        return self._ctx
+
+    def on_poll_done(self, message: PollDone) -> None:
+        """A poller of this screen finished a fetch: let it show the result."""
+        message.stop()
+        message.poller.done(message)
