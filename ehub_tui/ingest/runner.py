@@ -11,6 +11,7 @@ truncated JSON, a CSV without a header) is reported and nothing of it is stored.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,9 @@ from ehub_tui.service import HubService, NotAvailable, RecordRejected
 from ehub_tui.store.intake import CONFLICT, ORIGIN, REFUSE_CONFLICT, ConflictingDuplicate
 
 BATCH = 2000
+
+# Lines say which file and how many records, never what a record holds (see ehub_tui.logs).
+log = logging.getLogger(__name__)
 
 # progress(event, path, done, total): event is "file" (a new file; total = its records) or
 # "records" (done of total records of the current file are handled).
@@ -173,10 +177,19 @@ class Ingester:
             try:
                 files = list(iter_paths([p]))
             except FileError as exc:
+                log.info("not read: %s", exc)
                 report.files.append(FileReport(str(p), error=str(exc)))
                 continue
             for f in files:
                 report.files.append(self.ingest_file(f, report.new_ids, progress))
+        log.info(
+            "ingest finished: %d file(s), %d not read; %d new, %d duplicate, %d quarantined",
+            len(report.files),
+            len(report.failed_files),
+            report.new,
+            report.duplicate,
+            report.quarantined,
+        )
         return report
 
     def ingest_file(
@@ -185,21 +198,25 @@ class Ingester:
         """Ingest one file; file-level problems go in the report's ``error``."""
         fr = FileReport(str(path))
         self._practices = None  # re-read per file: practices may be added while watching
+        log.debug("reading %s", path)
         try:
             text = read_text(path, max_bytes=self.limits.max_file_bytes)
             fr.fmt = detect_format(path, text)
             records = list(parse_text(text, fr.fmt, str(path)))
         except FileError as exc:
-            fr.error = str(exc)
+            fr.error = str(exc)  # names the file and the problem, never a record's contents
+            log.info("not read: %s", fr.error)
             return fr
         except OSError as exc:
             fr.error = f"{path}: cannot be read ({exc.strerror or exc})"
+            log.info("not read: %s", fr.error)
             return fr
         fr.records = len(records)
         if progress:
             progress("file", path, 0, len(records))
         with gc_paused():  # no cycles are made here; see parsers.gc_paused
             self.store_records(records, str(path), fr, new_ids, progress, path)
+        log_file_report(fr)
         return fr
 
     def store_records(
@@ -285,7 +302,11 @@ class Ingester:
             created, _ = self.service.store_intake(rows, bad)
             return created
         except RecordRejected:
-            pass
+            log.info(
+                "the hub refused a batch of %d record(s) from %s; storing them one by one",
+                len(rows),
+                source_file,
+            )
         created = []
         for i, row in enumerate(rows):
             row.pop(CONFLICT, None)  # from the attempt that was rolled back
@@ -316,6 +337,14 @@ class Ingester:
 
         Returns ("stored" | "duplicate" | "still_bad" | "closed", problems).
         """
+        result, problems = self._retry(qid)
+        # the problems name fields and may quote a practice code: the log keeps only the count
+        log.info(
+            "quarantined record %d tried again: %s (%d problem(s))", qid, result, len(problems)
+        )
+        return result, problems
+
+    def _retry(self, qid: int) -> tuple[str, list[str]]:
         entry = self.service.get_quarantine(qid)
         if entry["status"] != "open":
             return "closed", [f"quarantined record {qid} is already {entry['status']}"]
@@ -358,6 +387,22 @@ class Ingester:
         except (RecordRejected, ConflictingDuplicate) as exc:
             return "still_bad", [str(exc)]
         return ("stored" if new else "duplicate"), []
+
+
+def log_file_report(fr: FileReport) -> None:
+    """One log line for a file that was read: its counts (never its records' contents)."""
+    others = sum(fr.unknown_suppliers.values())
+    log.info(
+        "read %s (%s): %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s",
+        fr.path,
+        fr.fmt or "?",
+        fr.records,
+        fr.new,
+        fr.duplicate,
+        fr.quarantined,
+        fr.conflicting,
+        f"; {others} from sources that are not known suppliers" if others else "",
+    )
 
 
 # In every reason validate gives for a NUL or a byte that was not UTF-8.

@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import stat as st_mode
@@ -54,7 +55,7 @@ from ehub_tui.ingest.parsers import (
     gc_paused,
     parse_text,
 )
-from ehub_tui.ingest.runner import FileReport, Ingester
+from ehub_tui.ingest.runner import FileReport, Ingester, log_file_report
 from ehub_tui.service import PermissionDenied
 from ehub_tui.store.engine import StoreError
 
@@ -63,6 +64,10 @@ from ehub_tui.store.engine import StoreError
 SKIPPED_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp", ".ctl")
 PROCESSED = "processed"
 FAILED = "failed"
+
+# Lines say which file, how many records and what state, never what a record holds (and never
+# an unexpected error's own text, which may quote one): see ehub_tui.logs.
+log = logging.getLogger(__name__)
 
 StatFn = Callable[[Path], os.stat_result]
 Clock = Callable[[], float]
@@ -381,11 +386,13 @@ def ingest_snapshot(ingester: Ingester, path: Path, data: bytes, source_file: st
         fr.fmt = detect_format(path, text)
         records = list(parse_text(text, fr.fmt, source_file))
     except FileError as exc:
-        fr.error = str(exc)
+        fr.error = str(exc)  # names the file and the problem, never a record's contents
+        log.info("not read: %s", fr.error)
         return fr
     fr.records = len(records)
     with gc_paused():  # as ingest_file: no cycles are made here
         ingester.store_records(records, source_file, fr)
+    log_file_report(fr)
     return fr
 
 
@@ -550,6 +557,7 @@ class InboxWatcher:
             return str(path)
 
     def _say(self, event: WatchEvent) -> None:
+        log_event(event)
         self._events.append(event)
         if self.emit is not None:
             self.emit(event)
@@ -610,14 +618,23 @@ class InboxWatcher:
             entry.not_whole, entry.problem = sig, problem
             self._maybe_tell_unfinished(entry, now)
             return hub_ready
+        log.info("taking %s (%d bytes)", self._name(entry.path), len(data))
         try:
             report = ingest_snapshot(self.ingester, entry.path, data, str(entry.origin))
         except PermissionDenied:
+            log.error("this user may not ingest: the watcher stops")
             raise  # the user may not ingest: no file will ever succeed, so stop
         except StoreError as exc:
             self._hub_down(entry, exc, now)
             return False
         except Exception as exc:  # one bad file never stops the watcher
+            # the type only: an unexpected error's text may quote what the file holds
+            log.warning(
+                "%s: reading it failed unexpectedly (%s); it goes to %s/",
+                self._name(entry.origin),
+                type(exc).__name__,
+                FAILED,
+            )
             report = FileReport(
                 str(entry.origin), error=f"{entry.origin}: {type(exc).__name__}: {exc}"
             )
@@ -710,6 +727,7 @@ class InboxWatcher:
         except PermissionDenied:
             raise
         except StoreError:
+            log.info("screening new consultations waits for the hub (their records are stored)")
             self._hub_wait_until = now + self.hub_retry  # records are stored; screen later
 
     def _forget(self, entry: _Entry) -> None:
@@ -834,7 +852,9 @@ def run_watch(
         max_file_bytes=max_file_bytes,
         after_store=after_store,
     )
-    emit(Watching(str(inbox), settle_seconds, recursive))
+    started = Watching(str(inbox), settle_seconds, recursive)
+    log_event(started)
+    emit(started)
     stop = stop or threading.Event()
     try:
         while not stop.is_set():
@@ -842,10 +862,82 @@ def run_watch(
             if every_poll is not None:
                 # the hub not answering is reported by the scan itself
                 with contextlib.suppress(StoreError):
-                    every_poll()
+                    _log_rescued(every_poll())
             stop.wait(interval)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a person stops the watcher: a normal end
     t = watcher.totals
-    emit(Stopped(t.files, t.new, t.duplicate, t.quarantined, t.failed))
+    stopped = Stopped(t.files, t.new, t.duplicate, t.quarantined, t.failed)
+    log_event(stopped)
+    emit(stopped)
     return t
+
+
+def _log_rescued(result: object) -> None:
+    """Log the claims ``every_poll`` returned to the queue (the CLI passes the lease rescue,
+    which returns the item ids)."""
+    if isinstance(result, list | tuple) and result:
+        ids = ", ".join(str(i) for i in result[:20]) + (" …" if len(result) > 20 else "")
+        log.info("returned %d expired claim(s) to the queue: item(s) %s", len(result), ids)
+
+
+def log_event(event: WatchEvent) -> None:
+    """One log line for a watcher event: names, counts and states; a failed file's reason is
+    logged where it is found (a file error), never an unexpected error's text."""
+    if isinstance(event, Watching):
+        log.info(
+            "watching %s (settle %g s%s)",
+            event.inbox,
+            event.settle_seconds,
+            ", sub-folders too" if event.recursive else "",
+        )
+    elif isinstance(event, FileDone) and event.error:
+        log.warning(
+            "%s could not be read → %s (the reason is in %s.reason.txt)",
+            event.file,
+            event.moved_to,
+            Path(event.moved_to).name,
+        )
+    elif isinstance(event, FileDone):
+        others = sum(event.unknown_suppliers.values())
+        log.info(
+            "%s%s: %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s → %s/",
+            event.file,
+            " (read again)" if event.again else "",
+            event.records,
+            event.new,
+            event.duplicate,
+            event.quarantined,
+            event.conflicting,
+            f"; {others} from sources that are not known suppliers" if others else "",
+            PROCESSED,
+        )
+    elif isinstance(event, HubUnavailable):
+        log.warning(
+            "hub not answering, %s waits (retry in %g s): %s",
+            event.file,
+            event.retry_seconds,
+            event.error,
+        )
+    elif isinstance(event, HubAvailable):
+        log.info("the hub answers again")
+    elif isinstance(event, Unfinished):
+        log.info(
+            "%s: unchanged for %.0f s but unfinished (%s); not taken",
+            event.file,
+            event.unchanged_seconds,
+            event.problem,
+        )
+    elif isinstance(event, FileChanged):
+        log.info("%s: %s", event.file, event.detail)
+    elif isinstance(event, NotRead):
+        log.info("%s: %s", event.name, event.reason)
+    elif isinstance(event, Stopped):
+        log.info(
+            "stopped watching: %d file(s), %d new, %d duplicate, %d quarantined, %d failed",
+            event.files,
+            event.new,
+            event.duplicate,
+            event.quarantined,
+            event.failed,
+        )
