@@ -105,7 +105,7 @@ def make_service(
 @pytest.fixture
 def seeded(make_service: Callable[..., HubService]) -> HubService:
     """A system service on a hub with the fixture practices and demo users."""
-    from ehub_tui.cli import DEMO_USERS
+    from ehub_tui.cli.demo import DEMO_USERS
     from ehub_tui.practices import load_practices
 
     svc = make_service()

@@ -21,24 +21,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
+from ehub_tui import resources
 from ehub_tui.sop.engine import Engine
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_texts
 
 RED_FLAGS = "red-flags"  # the SOP that must always be present
-SHIPPED_DIR_NAME = "shipped_sops"  # the shipped SOPs inside an installed package (setup.py)
-PACKAGE_SOPS = Path(__file__).resolve().parents[1] / SHIPPED_DIR_NAME
-_CHECKOUT = Path(__file__).resolve().parents[2]  # a source checkout: its sops/ is that data
 
 
 def shipped_sops_dir() -> Path:
-    """The SOPs shipped with ehub-tui: inside the installed package (the build copies the
+    """The SOPs shipped with ehub-tui: inside the installed package (the build installs the
     repository's ``sops/`` there), or, in a source checkout, that ``sops/`` folder itself."""
-    if any(PACKAGE_SOPS.glob(f"*{SOP_SUFFIX}")):
-        return PACKAGE_SOPS
-    checkout = _CHECKOUT / "sops"
-    if (_CHECKOUT / "pyproject.toml").is_file() and checkout.is_dir():
-        return checkout
-    return PACKAGE_SOPS
+    return resources.shipped_sops_dir()
 
 
 def default_sops_dir(configured: Path | None = None) -> Path:

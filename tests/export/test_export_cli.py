@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from ehub_tui.cli import DEMO_USERS, app
+from ehub_tui.cli import app
+from ehub_tui.cli.demo import DEMO_USERS
 from ehub_tui.config import load_settings
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.practices import load_practices

@@ -309,7 +309,7 @@ def test_progress_is_reported_on_long_ranges(seeded: HubService) -> None:
 def test_no_patient_identifiers_in_any_export(worked: HubService) -> None:
     from rich.console import Console
 
-    from ehub_tui.export.command import summary_dict, summary_tables
+    from ehub_tui.cli.export import summary_dict, summary_tables
 
     ret = worked.daily_return(WEEK[0], WEEK[-1])
     console = Console(width=200, record=True, file=io.StringIO())
@@ -475,8 +475,8 @@ def test_no_source_or_destination_text_in_any_return(
     OTHER, destination metrics are codes of the vocabulary."""
     from rich.console import Console
 
+    from ehub_tui.cli.export import summary_dict, summary_tables
     from ehub_tui.domain.destinations import DESTINATION_CODES
-    from ehub_tui.export.command import summary_dict, summary_tables
 
     when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     rows = [

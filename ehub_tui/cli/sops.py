@@ -1,4 +1,6 @@
-"""`ehub-tui sops …`: validate, test, explain and the JSON Schema, for SOP authors."""
+"""``ehub-tui sops …``: validate, test, explain and the JSON Schema, for SOP authors.
+
+These write their JSON with ``json.dumps`` (as they always have), not ``print_json``."""
 
 from __future__ import annotations
 
@@ -9,16 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 from rich.tree import Tree
 
+from ehub_tui.cli import connect
+from ehub_tui.cli.output import JsonOpt, err, friendly_errors, line, out
 from ehub_tui.textsafe import literal, one_line
 
 sops_app = typer.Typer(help="SOP rules: check, test and explain them before they guide anyone.")
-out = Console()
-err = Console(stderr=True)
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -27,7 +26,6 @@ PathsArg = Annotated[
         "ehub-tui)."
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def default_sops_dir() -> Path:
@@ -45,17 +43,6 @@ def default_sops_dir() -> Path:
 
 def _paths(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [default_sops_dir()]
-
-
-def line(*parts: str | tuple[str, str]) -> Text:
-    """One line of plain strings and (text, style) pairs. The strings may be SOP or hub text
-    (a file name, a YAML snippet, a patient's answer): shown as written, never as markup, their
-    control characters visible."""
-    out = Text()
-    for part in parts:
-        text, style = part if isinstance(part, tuple) else (part, "")
-        out.append_text(literal(text, style, multiline=True))
-    return out
 
 
 def _error(message: str) -> None:
@@ -218,10 +205,8 @@ def explain_cmd(
         answers = {**found.answers, **answers}
         title = f"case {cid}"
     else:
-        from ehub_tui.cli import _service, friendly_errors
-
         with friendly_errors():
-            data = _service().get_consultation(consultation)
+            data = connect.service().get_consultation(consultation)
         title = f"consultation {consultation}"
     d = Engine(s).evaluate(data, answers, today)
     if as_json:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, Annotated, Any, cast
+from typing import IO, Annotated, Any
 
 import typer
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from ehub_tui.textsafe import literal, one_line, visible
+from ehub_tui.cli import connect
+from ehub_tui.cli.output import CliError, err, friendly_errors, out, print_json, progress_bar
+from ehub_tui.cli.returnfile import to_stdout, write_atomically
+from ehub_tui.textsafe import literal, one_line
 
 LONG_RANGE_DAYS = 28  # a progress bar from four weeks on
 
@@ -31,8 +30,6 @@ def _parse_day(text: str, option: str, today: date) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        from ehub_tui.cli import CliError
-
         raise CliError(
             f"{option} {text!r} is not a date: use YYYY-MM-DD (e.g. {today - timedelta(days=1)}), "
             "'today' or 'yesterday'"
@@ -43,8 +40,6 @@ def resolve_range(
     day: str | None, start: str | None, end: str | None, today: date
 ) -> tuple[date, date]:
     """The first and last day asked for (yesterday when nothing is given)."""
-    from ehub_tui.cli import CliError
-
     if day is not None and (start is not None or end is not None):
         raise CliError("give either --date, or --from and --to, not both")
     if day is not None:
@@ -71,59 +66,12 @@ def default_name(first: date, last: date, fmt: str, practice: str | None) -> str
     return f"ehub-return-{who}{days}.{fmt}"
 
 
-def _cannot_write(path: Path, exc: OSError) -> Exception:
-    from ehub_tui.cli import CliError
-
-    return CliError(f"{path}: cannot write the return there ({exc.strerror or exc})")
-
-
-def _write_atomically(path: Path, write: Callable[[IO[str]], int]) -> int:
-    """Write through a temporary file beside ``path`` and rename it, so no half file is left.
-
-    A new file gets the usual permissions (umask); a replaced one keeps its own.
-    """
-    from ehub_tui.cli import CliError
-
-    folder = path.parent
-    if not folder.is_dir():
-        raise CliError(f"{folder}: no such folder to write the return in")
-    try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            n = int(write(fh))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise _cannot_write(path, exc) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return n
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 @contextmanager
 def _progress(days: int) -> Iterator[Callable[[str], Callable[[int, int], None]] | None]:
     """On a terminal, for long ranges: one bar, per stage ("counting days", "writing")."""
-    from ehub_tui.cli import err
-
     if days < LONG_RANGE_DAYS or not err.is_terminal:
         yield None
         return
-    from ehub_tui.cli import progress_bar
-
     with progress_bar() as progress:
         task = progress.add_task("counting days", total=days)
 
@@ -253,8 +201,6 @@ def export_cmd(
     Columns: DATE, PCN_CODE, PCN_NAME, GP_CODE, GP_NAME, SUPPLIER, METRIC, VALUE; the metrics
     are described in docs/returns.md.
     """
-    from ehub_tui.cli import CliError, _print_json, _service, err, friendly_errors, out
-
     with friendly_errors():
         fmt = _choose_format(fmt, out_path, summary)
         if summary and out_path is not None:
@@ -268,7 +214,7 @@ def export_cmd(
             practice = practice.strip().upper()
             if not practice:
                 raise CliError("--practice needs an ODS code, e.g. --practice Z99001")
-        service = _service()
+        service = connect.service()
         today = service.today()
         first, last = resolve_range(day, start, end, today)
         if last == today and not as_json:
@@ -291,7 +237,7 @@ def export_cmd(
             )
             if summary:
                 if as_json:
-                    _print_json(summary_dict(ret))
+                    print_json(summary_dict(ret))
                 else:
                     for table in summary_tables(ret, out.width):
                         out.print(table)
@@ -306,10 +252,10 @@ def export_cmd(
                 return write_json(ret, fh, practice, on_day)
 
             if out_path == "-":
-                _to_stdout(write)
+                to_stdout(write)
                 return
             path = path or Path(default_name(first, last, fmt, practice))
-            rows = _write_atomically(path, write)
+            rows = write_atomically(path, write)
         info = {
             "path": str(path),
             "format": fmt,
@@ -319,7 +265,7 @@ def export_cmd(
             "rows": rows,
         }
         if as_json:
-            _print_json(info)
+            print_json(info)
         else:
             out.print(
                 literal(
@@ -332,8 +278,6 @@ def export_cmd(
 
 def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     """--format, else the --out file's extension, else csv; a mismatch is refused."""
-    from ehub_tui.cli import CliError
-
     if summary and fmt is not None:
         raise CliError("--summary prints a table, not a file: use --summary --json for data")
     suffix = Path(out_path).suffix.lower().lstrip(".") if out_path not in (None, "-") else ""
@@ -345,46 +289,3 @@ def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     if suffix in ("csv", "json") and suffix != fmt:
         raise CliError(f"--format {fmt} does not match the file name {out_path}: choose one")
     return fmt
-
-
-class _Visible(io.TextIOBase):
-    """A text stream that shows what it is given through ``textsafe.visible`` (for a return
-    written to a terminal: a practice name's escape sequence is shown, never obeyed)."""
-
-    def __init__(self, inner: IO[str]) -> None:
-        super().__init__()
-        self.inner = inner
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.inner.write(visible(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-
-def _to_stdout(write: Callable[[IO[str]], int]) -> None:
-    """Write to standard output as UTF-8 whatever its encoding; a closed pipe ends quietly.
-
-    Piped or redirected, the return is written exactly; on a terminal its hub text (practice
-    names) is shown through ``visible`` so no control character reaches the screen."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    stream: IO[str] = (
-        io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
-        if buffer is not None
-        else sys.stdout
-    )
-    target = cast(IO[str], _Visible(stream)) if sys.stdout.isatty() else stream
-    try:
-        sys.stdout.flush()
-        write(target)
-        target.flush()
-    except BrokenPipeError:  # e.g. `| head`: the reader has all it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    finally:
-        if stream is not sys.stdout:
-            cast(io.TextIOWrapper, stream).detach()

@@ -1,0 +1,48 @@
+"""The ``ehub-tui`` command line: the Typer ``app`` and the console script's ``main``.
+
+One module per command group (memray's ``commands/`` is the model): ``start`` (open the app,
+``queue``), ``demo``, ``ingest``, ``quarantine``, ``audit``, ``admin`` (practices, users,
+``login``, ``upgrade``), ``fixtures``, ``export``, ``sops``; ``output`` holds what they share
+(consoles, ``--json`` or a table, errors as one sentence and an exit code, the progress bar) and
+``connect`` which hub a command acts on and as whom. Nothing outside this package imports it.
+
+Every command module is imported here, for Typer to list its commands, so each keeps its heavy
+imports (the service, SQLAlchemy, Textual) inside the command: ``ehub-tui --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ehub_tui.cli import admin, audit, demo, export, fixtures, ingest, quarantine, sops, start
+
+app = typer.Typer(
+    name="ehub-tui",
+    help="A terminal app for PCN eHubs: a shared queue of online consultations, "
+    "SOP-guided triage, and daily returns.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.callback(invoke_without_command=True)(start.main_callback)
+# the order `ehub-tui --help` lists them in (commands, then groups), as it always has
+app.command("export")(export.export_cmd)
+app.command("queue")(start.queue_cmd)
+app.command("demo")(demo.demo_cmd)
+app.command("ingest")(ingest.ingest_cmd)
+app.command("login")(admin.login_cmd)
+app.command("upgrade")(admin.upgrade_cmd)
+app.add_typer(quarantine.quarantine_app, name="quarantine")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(admin.practices_app, name="practices")
+app.add_typer(admin.users_app, name="users")
+app.add_typer(fixtures.fixtures_app, name="fixtures")
+app.add_typer(sops.sops_app, name="sops")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,149 @@
+"""``ehub-tui audit``: verify the chain (and a backup of it), sign checkpoints, show events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ehub_tui.cli import connect
+from ehub_tui.cli.connect import HubOpt
+from ehub_tui.cli.output import JsonOpt, err, fail, friendly_errors, local_time, out, print_json
+from ehub_tui.textsafe import dumps, literal
+
+audit_app = typer.Typer(help="The append-only audit chain.")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    hub: HubOpt = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="The hub's public key (from `ehub-tui audit key`; repeat for an old and a new "
+            "key); default: the hub machine's own key file.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the audit: the chain, every signed checkpoint, and every row against the chain.
+
+    Exit 0 intact, 1 something does not hold (each problem named), 2 no such hub.
+    """
+    from ehub_tui.service import HubMissing, HubService
+
+    with friendly_errors():
+        settings = connect.hub_settings(hub)
+        try:
+            who = None if settings.is_embedded else HubService.os_username()
+            service = HubService.open(settings, who, create=False)
+        except HubMissing as exc:
+            fail(str(exc), 2)
+        try:
+            # a copy named with --hub is checked without the live hub's anchor
+            result = service.verify_audit(public_key or [], use_anchor=hub is None)
+        finally:
+            service.close()
+        if as_json:
+            print_json(result.as_dict())
+        elif result.ok:
+            out.print(
+                f"Audit intact: {result.events} events, {result.checkpoints} signed "
+                f"checkpoints, {result.rows} rows match the chain.",
+                highlight=False,
+            )
+        else:
+            at = f" at event {result.first_bad_seq}" if result.first_bad_seq else ""
+            err.print(
+                Text.assemble((f"Audit broken{at}:", "bold red"), " ", literal(result.reason)),
+                soft_wrap=True,
+            )
+            count = len(result.problems) + result.more_problems
+            err.print(f"{count} problem(s) found:", highlight=False)
+            for problem in result.problems:
+                err.print(Text.assemble(f"  [{problem.check}] ", literal(str(problem))))
+            if result.more_problems:
+                err.print(f"  … and {result.more_problems} more", highlight=False)
+        if not as_json:
+            for warning in result.warnings:
+                err.print(Text.assemble(("note:", "yellow"), " ", literal(warning)))
+        if not result.ok:
+            raise typer.Exit(1)
+
+
+@audit_app.command("key")
+def audit_key(
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Make the hub's signing key (on the hub machine, once)."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the hub's audit public key (give it to whoever verifies the audit)."""
+    from ehub_tui.store import checkpoints
+
+    with friendly_errors():
+        service = connect.service()
+        try:
+            signer = service.audit_key(create=create)
+        finally:
+            service.close()
+        pem = checkpoints.public_pem(signer.public)
+        if as_json:
+            print_json({"key_id": signer.key_id, "public_key": pem, "path": str(signer.path)})
+            return
+        err.print(
+            Text(
+                f"Audit signing key {signer.key_id} (private key: {signer.path}, never "
+                "copy it off the hub machine). The public key:"
+            )
+        )
+        out.print(Text(pem.rstrip("\n")))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(as_json: JsonOpt = False) -> None:
+    """Sign the audit chain's head now (run daily on the hub machine, e.g. from a timer)."""
+    with friendly_errors():
+        service = connect.service()
+        try:
+            row = service.audit_checkpoint()
+        finally:
+            service.close()
+        if as_json:
+            print_json({"seq": row.seq, "hash": row.hash, "key_id": row.key_id})
+        else:
+            out.print(f"Signed the audit chain at event {row.seq} with key {row.key_id}.")
+
+
+@audit_app.command("log")
+def audit_log(
+    item: Annotated[int | None, typer.Option("--item", help="Only this consultation.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show recent audit events, newest first."""
+    with friendly_errors():
+        rows = connect.service().audit_events(item, limit)
+        if as_json:
+            print_json(rows)
+            return
+        t = Table(title="Audit", title_justify="left")
+        for col in ("seq", "at", "actor", "action", "item", "detail"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            # every cell a Text: actors, ids and reasons are hub data, never markup
+            t.add_row(
+                str(r["seq"]),
+                local_time(r["at"]),
+                literal(r["actor"]),
+                literal(r["action"]),
+                str(r["consultation_id"] or ""),
+                literal(dumps(r["body"])),
+            )
+        out.print(t)

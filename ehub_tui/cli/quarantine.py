@@ -1,0 +1,119 @@
+"""``ehub-tui quarantine``: records that could not be stored, why, and what to do with them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ehub_tui.cli import connect
+from ehub_tui.cli.output import JsonOpt, friendly_errors, local_time, out, print_json, say
+from ehub_tui.textsafe import literal, one_line
+
+quarantine_app = typer.Typer(help="Records that could not be stored, with their reasons.")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include released and discarded.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List quarantined records and why they were kept aside."""
+    with friendly_errors():
+        rows = connect.service().list_quarantine(None if all_ else "open")
+        if as_json:
+            print_json(rows)
+            return
+        if not rows:
+            say("No quarantined records." if not all_ else "Quarantine is empty.")
+            return
+        t = Table(title="Quarantine", title_justify="left")
+        for col in ("id", "status", "file", "where", "reason"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            # a reason quotes the record (an id, a practice code): Text, never markup
+            t.add_row(
+                str(r["id"]),
+                literal(r["status"]),
+                literal(r["source_file"]),
+                literal(r["location"]),
+                literal(r["reason"]),
+            )
+        out.print(t)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    qid: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Quarantine id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one quarantined record with its raw text."""
+    with friendly_errors():
+        row = connect.service().get_quarantine(qid)
+        if as_json:
+            print_json(row)
+            return
+        for key in (
+            "id",
+            "status",
+            "source_file",
+            "location",
+            "reason",
+            "fmt",
+            "source",
+            "external_id",
+            "created_at",
+            "resolved_at",
+            "consultation_id",
+        ):
+            say((f"{key}:", "bold"), " ", one_line(local_time(row[key])))
+        say(("raw:", "bold"))
+        # the raw record as received: every line of it, its escape sequences shown (␛[2J),
+        # never sent to the terminal
+        say(row["raw"] or "")
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Quarantine ids (default: all open).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Try quarantined records again, e.g. after adding a missing practice."""
+    with friendly_errors():
+        from ehub_tui.ingest.runner import Ingester
+
+        service = connect.service()
+        targets = ids or [r["id"] for r in service.list_quarantine("open")]
+        ing = Ingester(service, settings=service.settings)
+        results: list[dict[str, Any]] = []
+        for qid in targets:
+            outcome, problems = ing.retry_quarantined(qid)
+            results.append({"id": qid, "result": outcome, "problems": problems})
+        if as_json:
+            print_json(results)
+        else:
+            if not results:
+                say("Nothing to retry.")
+            for r in results:
+                extra = f": {'; '.join(r['problems'])}" if r["problems"] else ""
+                say(f"{r['id']}: {r['result']}{extra}")
+        if any(r["result"] == "still_bad" for r in results):
+            raise typer.Exit(1)
+
+
+@quarantine_app.command("discard")
+def quarantine_discard(
+    qid: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Quarantine id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is not to be stored.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a quarantined record without storing it (e.g. a supplier's test message)."""
+    with friendly_errors():
+        connect.service().discard_quarantined(qid, reason)
+        if as_json:
+            print_json({"id": qid, "result": "discarded"})
+        else:
+            say(f"Quarantined record {qid} discarded.")
