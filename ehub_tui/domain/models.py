@@ -207,3 +207,13 @@ class SopPublished:
     approved_by: str  # the clinical approver's username
     file: Path
     note: str | None = None  # why the author's file was not rewritten to the published text
+
+
+class Checkpoint(_Model):
+    """A signed checkpoint of the audit chain: the hub's signature over event ``seq``'s hash."""
+
+    seq: int
+    at: datetime
+    hash: str
+    key_id: str
+    signature: str

@@ -43,7 +43,8 @@ class Covered:
 
 
 def _table(model: Any) -> Table:
-    return model.__table__
+    table: Table = model.__table__
+    return table
 
 
 def _sorted(names: Iterable[str]) -> tuple[str, ...]:

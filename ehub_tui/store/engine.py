@@ -40,7 +40,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from ehub_tui.errors import StoreError  # (the leaf errors module; importable from here too)
+from ehub_tui.errors import StoreError as StoreError  # (leaf errors module; re-exported)
 
 READ_ONLY = "ehub_read_only"
 HUB_CLOCK = "ehub_hub_clock"  # engine execution option: the SQLite hub's clock (tests inject one)
@@ -372,7 +372,7 @@ def hub_now(conn: Connection) -> datetime:
     clock. Never a workstation's clock."""
     if is_sqlite(conn):
         return hub_clock(conn)()
-    value = conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
+    value: datetime = conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
     return value.astimezone(UTC)
 
 

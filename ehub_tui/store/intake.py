@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ehub_tui.domain.fields import OC_FIELDS
-from ehub_tui.errors import AlreadyResolved  # (leaf errors module; importable from here too)
+from ehub_tui.errors import AlreadyResolved as AlreadyResolved  # (leaf errors; re-exported)
 from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, Practice, Quarantine

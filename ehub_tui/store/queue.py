@@ -147,9 +147,8 @@ def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Cl
 
 def _stored_time(value: Any) -> datetime:
     """A time column read through the bare driver (naive UTC; text on SQLite) as aware UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:
@@ -205,7 +204,8 @@ def heartbeat(
     ).first()
     if row is None:
         raise _lost(conn, item_id, me)
-    return row.lease_until
+    lease_until: datetime = row.lease_until
+    return lease_until
 
 
 def heartbeat_held(conn: Connection, me: str, lease: timedelta) -> list[Claim]:

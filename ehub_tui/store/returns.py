@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -112,7 +113,7 @@ def parse_seconds(texts: list[str]) -> list[int]:
     return values if min(values) >= 0 else [v if v > 0 else 0 for v in values]
 
 
-def _rows(conn: Connection, sql: str, params: tuple[object, ...]) -> Iterator[tuple]:
+def _rows(conn: Connection, sql: str, params: tuple[object, ...]) -> Iterator[tuple[Any, ...]]:
     cur = bulk.driver(conn).cursor()
     try:
         cur.execute(sql, params)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ehub_tui.store import audit, checkpoints, coverage
 
@@ -314,7 +314,7 @@ def _replay(
 def _which(conn: Connection, table: str, key: Any, seq: int) -> str:
     """Which shown columns differ from the values event ``seq`` kept, as ``: role, active``."""
     row = conn.execute(
-        audit.select(audit.EVENT.c.body).where(audit.EVENT.c.seq == seq)
+        select(audit.EVENT.c.body).where(audit.EVENT.c.seq == seq)
     ).scalar_one_or_none()
     if not isinstance(row, dict):
         return ""

@@ -411,9 +411,9 @@ def test_a_received_time_in_the_future_is_taken_as_the_arrival(
     reached the hub — never later — so the backlog still reconciles."""
     ahead = clock() + timedelta(hours=1)
     (created,), _ = seeded.store_intake([oc_row(1, received_at=ahead)])
-    item = seeded.get_consultation(created[1])
-    assert item["received_at"] == clock()
-    assert item["due_by"] == seeded.due_by(clock(), 0)
+    item = seeded.consultation(created[1])
+    assert item.received_at == clock()
+    assert item.due_by == seeded.due_by(clock(), 0)
     today = clock().astimezone(LONDON).date()
     ret = seeded.daily_return(today, today)
     ods = oc_row(1)["practice_ods"]

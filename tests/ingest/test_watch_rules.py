@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ehub_tui.domain.models import Consultation
 from ehub_tui.ingest.records import RawRecord
 from ehub_tui.ingest.runner import FileReport, Ingester
 from ehub_tui.ingest.watch import (
@@ -76,9 +77,9 @@ def settle(watcher: InboxWatcher, ticker: Ticker, polls: int = 2) -> list[WatchE
     return events
 
 
-def stored(hub: HubService, ext: str, source: str = "Klinik") -> dict[str, Any] | None:
+def stored(hub: HubService, ext: str, source: str = "Klinik") -> Consultation | None:
     cid = hub.find_consultation_id(source, ext)
-    return None if cid is None else hub.get_consultation(cid)
+    return None if cid is None else hub.consultation(cid)
 
 
 def of(events: Sequence[WatchEvent], kind: type[WatchEvent]) -> list[Any]:
@@ -226,7 +227,7 @@ def test_a_record_without_its_line_ending_is_never_stored(
     [done] = settle(watcher, ticker)
     assert isinstance(done, FileDone) and done.new == 2
     record = stored(hub, "K-2")
-    assert record is not None and record["supplier_flags"] == ["urgent"]
+    assert record is not None and record.supplier_flags == ["urgent"]
 
 
 @pytest.mark.parametrize(

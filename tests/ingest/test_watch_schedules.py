@@ -233,15 +233,15 @@ def run_schedule(number: int, hub: HubService, root: Path) -> tuple[list[str], i
             if cid is None:
                 problems.append(f"{where}: {name}: {r['external_id']} lost")
                 continue
-            got = hub.get_consultation(cid)
+            got = hub.consultation(cid)
             for f in FIELDS:
                 want = expected_answers(fmt, r[f]) if f == "answers" else r[f]
-                if got[f] != want:
+                if getattr(got, f) != want:
                     problems.append(
-                        f"{where}: {name}: {r['external_id']} {f} stored as {got[f]!r}, "
+                        f"{where}: {name}: {r['external_id']} {f} stored as {getattr(got, f)!r}, "
                         f"written as {r[f]!r}"
                     )
-            if got["date_of_birth"].isoformat() != r["date_of_birth"]:
+            if got.date_of_birth.isoformat() != r["date_of_birth"]:
                 problems.append(f"{where}: {name}: {r['external_id']} date_of_birth differs")
     return problems, sum(len(r) for _, r in written.values())
 

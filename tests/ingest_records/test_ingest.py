@@ -160,8 +160,8 @@ def test_same_id_different_patient_is_quarantined_beside_the_stored_one(
     assert (entry["source"], entry["external_id"]) == ("eConsult", "EC-R-0002")
     assert other["nhs_number"] in entry["raw"] and "Someone" in entry["raw"]  # the new record
     assert_no_identifiers([entry["reason"]], [other, record(2)])
-    kept = seeded.get_consultation(stored_id)
-    assert (kept["nhs_number"], kept["family_name"]) == (record(2)["nhs_number"], "Quarry2")
+    kept = seeded.consultation(stored_id)
+    assert (kept.nhs_number, kept.family_name) == (record(2)["nhs_number"], "Quarry2")
 
     events = [e for e in seeded.audit_events(limit=20) if e["action"] == "quarantine"]
     assert events[0]["body"]["conflicts_with"] == stored_id

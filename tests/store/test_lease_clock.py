@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import Interval, literal, select, text, update
 
 from ehub_tui.config import Settings
-from ehub_tui.service import RELEASE_ON_QUIT, HubService, LostClaim, NotAvailable
+from ehub_tui.domain.clock import SystemClock
+from ehub_tui.service import RELEASE_ON_QUIT, RESCUE_EVERY, HubService, LostClaim, NotAvailable
 from ehub_tui.store.engine import read_tx, set_hub_clock, write_tx
 from ehub_tui.store.models import Consultation
 from tests.conftest import FrozenClock
@@ -47,6 +48,7 @@ class HubTime:
         self.sqlite = hub_url.startswith("sqlite")
         # a SQLite hub's clock starts at the real time and moves only when the test says
         self.clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+        self.seconds = 1000.0  # every workstation's monotonic clock: moves when the test says
 
     def now(self) -> datetime:
         """The hub's time now, as this test has it."""
@@ -71,9 +73,13 @@ class HubTime:
                 .values(lease_until=C.c.lease_until - literal(step, Interval()))
             )
 
-    def skewed(self, skew: timedelta) -> Callable[[], datetime]:
-        """A workstation clock ``skew`` away from the hub's."""
-        return lambda: self.now() + skew
+    def skewed(self, skew: timedelta) -> SystemClock:
+        """A workstation clock ``skew`` away from the hub's (its monotonic clock is the test's)."""
+        return SystemClock(lambda: self.now() + skew, lambda: self.seconds)
+
+    def tick(self, seconds: float) -> None:
+        """Let this many seconds pass on every workstation's monotonic clock."""
+        self.seconds += seconds
 
 
 @pytest.fixture
@@ -193,7 +199,7 @@ def test_expired_claims_are_rescued_by_the_hubs_clock_on_every_claim_path(
     hub_time.advance(crashed, minutes=11)  # past the 10-minute leases, by the hub's clock
 
     other = open_as("nav2", skew)
-    other._next_rescue = float("inf")  # type: ignore[assignment]  # no periodic rescue: by id
+    other.parts.queue.next_rescue = float("inf")  # no periodic rescue: only the one by id
     again = other.claim(ids[1])  # opened by id: that item's expired claim is rescued first
     assert (again.item_id, again.epoch) == (ids[1], gone[1].epoch + 2)
     # the others are still expired-but-held until a rescue runs: claim-next with an empty
@@ -286,7 +292,9 @@ def test_the_periodic_rescue_runs_on_the_monotonic_clock(
     assert watcher.rescue_if_due() == []  # first call: runs, nothing expired
     hub_time.advance(watcher, minutes=11)
     assert watcher.rescue_if_due() == []  # not due again yet (30 s of this process's time)
-    watcher._next_rescue = 0.0  # type: ignore[assignment]  # 30 s on
+    hub_time.tick(RESCUE_EVERY.total_seconds() - 1)
+    assert watcher.rescue_if_due() == []  # 29 s on: still not due
+    hub_time.tick(1)  # 30 s on
     assert watcher.rescue_if_due() == [item_id]
 
 

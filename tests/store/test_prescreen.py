@@ -33,11 +33,11 @@ def test_prescreen_raises_priority_and_due_time(hub: HubService) -> None:
     ids = [cid for _, cid in created]
     assert hub.prescreen() == 3
     assert hub.prescreen() == 0  # idempotent
-    first, second, third = (hub.get_consultation(i) for i in ids)
-    assert first["priority"] == 2 and first["sop_flags"][0]["level"] == "emergency"
-    assert first["due_by"].isoformat() == "2026-11-23T18:30:00+00:00"  # same day now
-    assert second["priority"] == 0 and second["sop_flags"] == []
-    assert third["priority"] == 2  # never lowered
+    first, second, third = (hub.consultation(i) for i in ids)
+    assert first.priority == 2 and first.sop_flags and first.sop_flags[0]["level"] == "emergency"
+    assert first.due_by.isoformat() == "2026-11-23T18:30:00+00:00"  # same day now
+    assert second.priority == 0 and second.sop_flags == []
+    assert third.priority == 2  # never lowered
     event = next(e for e in hub.audit_events() if e["action"] == "prescreen")
     assert event["body"]["raised"][0][0] == ids[0]
     assert hub.verify_audit().ok
@@ -61,7 +61,7 @@ def test_cli_ingest_screens_what_it_stores(hub: HubService) -> None:
             for src in ("eConsult", "Accurx", "PATCHS", "Klinik", "Anima")
             if hub.find_consultation_id(src, ext)
         )
-        assert hub.get_consultation(cid)["priority"] == 2, ext
+        assert hub.consultation(cid).priority == 2, ext
 
 
 def test_upgrade_from_0001_keeps_data(hub_url: str) -> None:

@@ -47,8 +47,8 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
         {"category": "signpost", "route": "pharmacy_first", "destination": "Community pharmacy"},
     )
     assert oid > 0
-    item = seeded.get_consultation(claim.item_id)
-    assert item["status"] == "completed" and item["owner"] == "nav2"
+    item = seeded.consultation(claim.item_id)
+    assert item.status == "completed" and item.owner == "nav2"
     actions = [e["action"] for e in seeded.audit_events(claim.item_id)]
     assert actions == ["complete", "complete_refused", "reassign", "claim"]
     ingest = [e for e in seeded.audit_events() if e["action"] == "ingest"]
@@ -61,8 +61,8 @@ def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_servic
     nav = make_service("nav1")
     claim = nav.claim_next()
     nav.release(claim, "needs the practice to call first")
-    item = seeded.get_consultation(claim.item_id)
-    assert item["status"] == "queued" and item["owner"] is None and item["epoch"] == 2
+    item = seeded.consultation(claim.item_id)
+    assert item.status == "queued" and item.owner is None and item.epoch == 2
     with pytest.raises(LostClaim, match="released back to the queue"):
         nav.complete(claim, {"category": "admin", "route": "other"})
     again = nav.claim_next()
@@ -87,8 +87,8 @@ def test_lease_expiry_rescue_never_completes(
         e["consultation_id"] for e in seeded.audit_events() if e["action"] == "lease_expired"
     ]
     assert rescued == [c1.item_id]
-    assert seeded.get_consultation(c1.item_id)["status"] == "queued"
-    assert seeded.get_consultation(c2.item_id)["status"] == "claimed"
+    assert seeded.consultation(c1.item_id).status == "queued"
+    assert seeded.consultation(c2.item_id).status == "claimed"
     with pytest.raises(LostClaim):
         nav.complete(c1, {"category": "admin", "route": "other"})
     assert seeded.verify_audit().ok
@@ -112,7 +112,7 @@ def test_cancel_and_priority_need_a_supervisor(seeded: HubService, make_service)
     sup.set_priority(b, 2, "chest pain in free text")
     assert nav.claim_next().item_id == b
     sup.cancel(a, "duplicate of another request")
-    assert seeded.get_consultation(a)["status"] == "cancelled"
+    assert seeded.consultation(a).status == "cancelled"
     assert nav.claim_next() is None
 
 
@@ -123,7 +123,7 @@ def test_force_release_fences_the_holder(seeded: HubService, make_service) -> No
     sup.force_release(claim.item_id, "stale claim")
     with pytest.raises(LostClaim):
         nav.heartbeat(claim)
-    assert seeded.get_consultation(claim.item_id)["epoch"] == claim.epoch + 1
+    assert seeded.consultation(claim.item_id).epoch == claim.epoch + 1
 
 
 def test_sop_author_cannot_work_items(seeded: HubService, make_service) -> None:
@@ -149,11 +149,11 @@ def test_duplicates_are_stored_once(seeded: HubService) -> None:
 
 def test_due_by_follows_the_response_standard(seeded: HubService) -> None:
     created, _ = seeded.store_intake([oc_row(1), oc_row(2, priority=1)])
-    routine = seeded.get_consultation(created[0][1])
-    urgent = seeded.get_consultation(created[1][1])
+    routine = seeded.consultation(created[0][1])
+    urgent = seeded.consultation(created[1][1])
     # received Monday 23 Nov 2026 in core hours: urgent same day, routine next working day
-    assert urgent["due_by"].isoformat() == "2026-11-23T18:30:00+00:00"
-    assert routine["due_by"].isoformat() == "2026-11-24T18:30:00+00:00"
+    assert urgent.due_by.isoformat() == "2026-11-23T18:30:00+00:00"
+    assert routine.due_by.isoformat() == "2026-11-24T18:30:00+00:00"
 
 
 def test_claiming_rescues_expired_leases(seeded: HubService, make_service, hub_url: str) -> None:

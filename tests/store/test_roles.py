@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ from typer.testing import CliRunner
 from ehub_tui.cli import app as cli_app
 from ehub_tui.config import Settings
 from ehub_tui.service import PERMISSIONS, HubService, PermissionDenied, StoreError
+from ehub_tui.service.parts import Parts
 from ehub_tui.store.engine import read_tx
 from tests.support.factories import oc_row
 
@@ -133,10 +135,16 @@ def store_state(svc: HubService) -> dict[str, list[tuple[Any, ...]]]:
 def test_every_privileged_method_is_covered() -> None:
     """The parametrised calls below cover every method that checks a permission, and every
     permission but work_items (which navigators hold)."""
+    # each public method delegates to one part of the service (self.parts.<part>.<method>):
+    # the permission it checks is in that part's method
+    parts = typing.get_type_hints(Parts)
     checked: dict[str, set[str]] = {}
     for name, member in vars(HubService).items():
-        if inspect.isfunction(member) and name != "_require":
-            for perm in re.findall(r'_require\("(\w+)"\)', inspect.getsource(member)):
+        if not inspect.isfunction(member):
+            continue
+        for part, method in re.findall(r"self\.parts\.(\w+)\.(\w+)\(", inspect.getsource(member)):
+            target = getattr(parts[part], method)
+            for perm in re.findall(r'require\("(\w+)"\)', inspect.getsource(target)):
                 checked.setdefault(name, set()).add(perm)
     covered = {method: {perm} for method, perm, _ in CALLS}
     assert {m: p for m, p in checked.items() if m not in WORK_METHODS} == covered
@@ -202,10 +210,10 @@ def test_allowed_role_succeeds(
     if method not in ("board", "report"):  # a read: no event (an export is audited)
         assert events[0]["actor"] == user
     expected = {
-        "reassign": lambda: seeded.get_consultation(queued)["owner"] == "nav2",
-        "force_release": lambda: seeded.get_consultation(held)["status"] == "queued",
-        "cancel": lambda: seeded.get_consultation(queued)["status"] == "cancelled",
-        "set_priority": lambda: seeded.get_consultation(queued)["priority"] == 1,
+        "reassign": lambda: seeded.consultation(queued).owner == "nav2",
+        "force_release": lambda: seeded.consultation(held).status == "queued",
+        "cancel": lambda: seeded.consultation(queued).status == "cancelled",
+        "set_priority": lambda: seeded.consultation(queued).priority == 1,
         "add_user": lambda: seeded.get_user("mallory") is not None,
         "set_role": lambda: seeded.get_user("nav2").role == "admin",  # type: ignore[union-attr]
         "set_active": lambda: not seeded.get_user("nav2").active,  # type: ignore[union-attr]
@@ -298,7 +306,7 @@ def test_sop_author_cannot_work_items(
     for call in (author.claim_next, lambda: author.claim(created[1])):
         with pytest.raises(PermissionDenied, match="only a navigator or a supervisor may"):
             call()
-    assert seeded.get_consultation(created[1])["status"] == "queued"
+    assert seeded.consultation(created[1]).status == "queued"
     denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
     assert [e["body"]["permission"] for e in denied] == ["work_items", "work_items"]
 
@@ -351,7 +359,7 @@ def test_set_role_changes_what_a_user_may_do(
     assert promoted.user is not None and promoted.user.role == "supervisor"
     assert [i.id for i in promoted.board().items] == [item]
     promoted.set_priority(item, 2, "chest pain")
-    assert seeded.get_consultation(item)["priority"] == 2
+    assert seeded.consultation(item).priority == 2
     # demoted to sop_author, they may no longer work items (nor see the board)
     admin.set_role("nav1", "sop_author")
     author = make_service("nav1")
@@ -455,7 +463,7 @@ def test_manager_exports_and_reports_but_does_not_work_items(
             call()
     with pytest.raises(PermissionDenied, match="may not see reports: only a manager or a super"):
         make_service("admin1").report("today")
-    assert seeded.get_consultation(created[1])["status"] == "queued"
+    assert seeded.consultation(created[1]).status == "queued"
 
 
 def test_may_answers_as_the_service_checks(

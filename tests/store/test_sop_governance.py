@@ -174,7 +174,7 @@ def test_a_broken_file_leaves_a_newly_started_app_with_the_last_good_set(
 
     (created,), _ = seeded.store_intake([oc_row(1, **CHEST_PAIN)])
     assert fresh.prescreen() == 1
-    assert seeded.get_consultation(created[1])["priority"] == 2
+    assert seeded.consultation(created[1]).priority == 2
 
     # the author sees the error; it cannot be published
     row = next(

@@ -33,7 +33,7 @@ def hub(seeded: HubService, make_service: Callable[..., HubService]) -> HubServi
     seeded.audit_key(create=True)  # a shared hub's key is made on the hub machine; SQLite's is
     seeded.store_intake([oc_row(i) for i in range(6)])
     nav = make_service("nav1")
-    seeded._seed_sops()  # the shipped SOP versions, as the first app to need them does
+    seeded.parts.guidance.seed()  # the shipped SOP versions, as the first app to need them does
     done = nav.claim_next()
     assert done is not None
     nav.complete(

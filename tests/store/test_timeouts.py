@@ -208,7 +208,7 @@ def test_the_app_stays_responsive_on_a_frozen_hub_and_recovers(
 
     settings = _seed(pg.create_database("frozen_app"), tmp_path)
     svc = HubService.open(settings, "nav1")
-    svc._sops = shipped_sops()  # type: ignore[attr-defined]
+    svc.use_sop_library(shipped_sops())
     svc.claim_next()
     app = make_app(svc, poll_interval=0.5, heartbeat_interval=0.5)
     app.animation_level = "none"

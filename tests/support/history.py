@@ -45,7 +45,7 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 def outcome_for(svc: HubService, item_id: int) -> dict[str, Any]:
     """The outcome a navigator records: escalating a red flag, else asking the SOP's questions
     (the patient answers "no" to each, as most do) and accepting the suggested route."""
-    item = svc.get_consultation(item_id)
+    item = svc.consultation(item_id)
     answers: dict[str, Any] = {}
     d = svc.decide(item, answers)
     while d is not None and not d.red_flags and d.next_question is not None:

@@ -1,0 +1,54 @@
+"""The supervisor board: everything on it, read in one short transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ehub_tui.domain.board import Board
+from ehub_tui.domain.clock import LONDON
+from ehub_tui.service.audit import AuditLog
+from ehub_tui.service.context import HubContext
+from ehub_tui.store import audit
+from ehub_tui.store.board import Aggregates, read_aggregates, read_board
+from ehub_tui.store.engine import hub_now, read_tx
+
+BOARD_AGGREGATES_SECONDS = 5.0  # how stale the board's whole-hub counts may be
+
+
+def _local_hour(dt: datetime) -> int:
+    return dt.astimezone(LONDON).hour
+
+
+class Supervision:
+    """What the supervisor board shows (supervisors only)."""
+
+    def __init__(self, ctx: HubContext, audit_log: AuditLog) -> None:
+        self._ctx = ctx
+        self._audit = audit_log
+        # the whole-hub counts and when they were read (the clock's monotonic seconds)
+        self._aggregates: tuple[float, Aggregates] | None = None
+
+    def board(self, items_limit: int = 200) -> Board:
+        """Everything the supervisor board shows (supervisors only).
+
+        Items, navigators, completions and events are read on every call. The counts over the
+        whole hub (queued, breaching, due soon, median wait, waiting per practice, arrivals)
+        grow with its size, so they are recomputed at most every BOARD_AGGREGATES_SECONDS.
+        """
+        ctx = self._ctx
+        ctx.require("see_board")
+        since = ctx.start_of_today()
+        now = ctx.now()
+        with read_tx(ctx.engine) as conn:
+            cached = self._aggregates
+            read_at = ctx.clock.monotonic()
+            if cached is None or read_at - cached[0] > BOARD_AGGREGATES_SECONDS:
+                cached = (read_at, read_aggregates(conn, now, since, _local_hour))
+                self._aggregates = cached
+            b = read_board(conn, now, since, _local_hour, items_limit, aggregates=cached[1])
+            b.cursor = int(conn.execute(select(audit.HEAD.c.seq)).scalar_one())
+            b.hub_now = hub_now(conn)
+        b.events = self._audit.events(limit=30)
+        return b

@@ -1,0 +1,391 @@
+"""HubService: the composition root of the service, and the one facade the UI and CLI call.
+
+This is the seam the hub server and the client service (issues 13 and 14) sit on: the public
+methods below are *what the UI asks* (claim the next item, complete it with this outcome, show the
+board), each delegating in one line to a part that knows *how the hub store does it* (session,
+users, intake, queue, board, guidance, authoring, returns, audit). A client service will answer
+the same questions over the hub API; the hub server will call these parts.
+
+Every part gets one HubContext: the engine, the settings, the one clock (wall time and monotonic,
+injected) and the session (who is acting, whose role is checked before every privileged action,
+a refusal itself audited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from ehub_tui.config import Settings
+from ehub_tui.domain.board import Board
+from ehub_tui.domain.clock import Clock, SystemClock, as_clock, utcnow
+from ehub_tui.domain.models import (
+    AuditEvent,
+    Checkpoint,
+    Consultation,
+    IntakeResult,
+    Outcome,
+    PracticeInfo,
+    QuarantineEntry,
+    ReleasedRecord,
+    SopPublished,
+    UserInfo,
+)
+from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.service import session as session_mod
+from ehub_tui.service.compat import Transitional
+from ehub_tui.service.context import HubContext
+from ehub_tui.service.intake import ConsultationRow, QuarantineRecord
+from ehub_tui.service.opening import open_engine
+from ehub_tui.service.parts import build_parts
+from ehub_tui.service.queue import RELEASE_ON_QUIT
+from ehub_tui.service.session import Session
+from ehub_tui.store import checkpoints
+from ehub_tui.store import verify as hub_verify
+
+if TYPE_CHECKING:
+    from ehub_tui.export.report import Report
+    from ehub_tui.export.returns import DailyReturn
+    from ehub_tui.sop.authoring import Prepared, SopStatus
+    from ehub_tui.sop.engine import Decision
+    from ehub_tui.sop.library import PublishedText, SopLibrary
+
+ClockArg = Clock | Callable[[], datetime]
+
+
+class HubService(Transitional):
+    """Every operation on the hub, for one signed-in user (or the system principal)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        user: str | None = None,
+        *,
+        clock: ClockArg = utcnow,
+        sops: SopLibrary | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        # one clock for every part: calling it gives the wall time, as the bare function
+        # older callers injected did; ``clock.monotonic()`` times intervals
+        self.clock: SystemClock = as_clock(clock)
+        session = Session(engine, self.clock, user)
+        ctx = HubContext(engine, settings, self.clock, session)
+        self.core_hours = ctx.core_hours
+        self.lease = ctx.lease
+        self.parts = build_parts(ctx, sops)
+        self._ctx = ctx
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        user: str | None = None,
+        *,
+        clock: ClockArg = utcnow,
+        hub_clock: Callable[[], datetime] | None = None,
+        migrate: bool = True,
+        create: bool = True,
+    ) -> HubService:
+        """Connect to the hub named by the settings, bring its schema up to date, sign in.
+
+        ``create=False`` opens only a hub that exists (``audit verify`` of a mistyped backup path
+        must fail, not verify a new empty hub) and never changes its schema. ``clock`` is this
+        workstation's (it stamps records); ``hub_clock`` is a SQLite hub's own clock, which
+        judges leases (tests inject one; PostgreSQL always uses its own).
+        """
+        engine = open_engine(settings, hub_clock=hub_clock, migrate=migrate, create=create)
+        return cls(engine, settings, user, clock=clock)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    # -- session and users -----------------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        """Who is acting: the signed-in user, or the system principal for CLI housekeeping."""
+        return self.parts.session.actor
+
+    @property
+    def user(self) -> UserInfo | None:
+        """The signed-in user, if any."""
+        return self.parts.session.user
+
+    def may(self, permission: str) -> bool:
+        """Does the signed-in user's role hold ``permission`` (the system principal holds all)?"""
+        return self.parts.session.may(permission)
+
+    @staticmethod
+    def os_username() -> str:
+        """The OS login name (mapped to a hub user of the same name)."""
+        return session_mod.os_username()
+
+    def get_user(self, username: str) -> UserInfo | None:
+        """Look a hub user up by name."""
+        return self.parts.users.get(username)
+
+    def has_users(self) -> bool:
+        """True once any hub user exists (before that, the first admin may be created)."""
+        return self.parts.users.exist()
+
+    def list_users(self) -> list[UserInfo]:
+        """Every hub user."""
+        return self.parts.users.all()
+
+    def add_user(self, username: str, role: str, display_name: str = "") -> UserInfo:
+        """Create a hub user (admin only)."""
+        return self.parts.users.add(username, role, display_name)
+
+    def set_role(self, username: str, role: str) -> UserInfo:
+        """Change a hub user's role (admin only)."""
+        return self.parts.users.set_role(username, role)
+
+    def set_active(self, username: str, active: bool) -> UserInfo:
+        """Disable (or enable again) a hub user (admin only)."""
+        return self.parts.users.set_active(username, active)
+
+    def touch(self) -> None:
+        """Say this user is online (the apps call it every little while)."""
+        self.parts.users.touch()
+
+    # -- practices, intake and quarantine --------------------------------------------------------
+
+    def import_practices(self, practices: Sequence[PracticeInfo | Mapping[str, Any]]) -> int:
+        """Add or update member practices."""
+        return self.parts.intake.import_practices(practices)
+
+    def list_practices(self) -> list[PracticeInfo]:
+        """Every member practice, by ODS code."""
+        return self.parts.intake.practices()
+
+    def practice_codes(self) -> set[str]:
+        """ODS codes of the member practices."""
+        return self.parts.intake.practice_codes()
+
+    def practice_name(self, ods: str) -> str:
+        """A practice's name (the ODS code when unknown)."""
+        return self.parts.intake.practice_name(ods)
+
+    def due_by(self, received_at: datetime, priority: int) -> datetime:
+        """When a response is due, by the response standard (urgent: same day)."""
+        return self._ctx.due_by(received_at, priority)
+
+    def store_intake(
+        self, rows: Sequence[ConsultationRow], quarantined: Sequence[QuarantineRecord] = ()
+    ) -> IntakeResult:
+        """Store new consultations and quarantine bad records in one transaction."""
+        return self.parts.intake.store(rows, quarantined)
+
+    def find_consultation_id(self, source: str, external_id: str) -> int | None:
+        """The id of a stored consultation by its supplier key."""
+        return self.parts.intake.find_consultation_id(source, external_id)
+
+    def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
+        """Quarantined records (open ones by default), newest first, without their raw text."""
+        return self.parts.intake.quarantined(status)
+
+    def quarantine_entry(self, qid: int) -> QuarantineEntry:
+        """One quarantined record with its raw text."""
+        return self.parts.intake.entry(qid)
+
+    def release_quarantined(self, qid: int, row: ConsultationRow) -> ReleasedRecord:
+        """Store a quarantined record that now validates and close its entry."""
+        return self.parts.intake.release(qid, row)
+
+    def discard_quarantined(self, qid: int, reason: str) -> None:
+        """Close a quarantined record without storing it, with a reason."""
+        self.parts.intake.discard(qid, reason)
+
+    # -- the queue -------------------------------------------------------------------------------
+
+    def claim_next(self) -> Claim | None:
+        """Claim the best queued item for the signed-in user; None when the queue is empty."""
+        return self.parts.queue.claim_next()
+
+    def claim(self, item_id: int) -> Claim:
+        """Claim a given queued item (or one whose holder's lease ran out)."""
+        return self.parts.queue.claim(item_id)
+
+    def heartbeat(self, claim: Claim) -> Claim:
+        """Renew the lease of an open item; raises LostClaim when it is no longer ours."""
+        return self.parts.queue.heartbeat(claim)
+
+    def heartbeat_held(self) -> list[Claim]:
+        """Renew the lease of every item the signed-in user holds."""
+        return self.parts.queue.heartbeat_held()
+
+    def held_claims(self) -> list[Claim]:
+        """Every item the signed-in user holds now."""
+        return self.parts.queue.held_claims()
+
+    def release_held(self, reason: str = RELEASE_ON_QUIT) -> list[int]:
+        """Return every item the signed-in user holds to the queue; returns their ids."""
+        return self.parts.queue.release_held(reason)
+
+    def release(self, claim: Claim, reason: str) -> None:
+        """Return an item we hold to the queue, with a reason."""
+        self.parts.queue.release(claim, reason)
+
+    def complete(self, claim: Claim, outcome: Outcome | Mapping[str, Any]) -> int:
+        """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
+        return self.parts.queue.complete(claim, outcome)
+
+    def rescue_if_due(self) -> list[int]:
+        """Return expired leases to the queue if it is time to (by the monotonic clock)."""
+        return self.parts.queue.rescue_if_due()
+
+    def rescue_expired(self) -> list[int]:
+        """Return items whose lease ran out, by the hub's clock, to the queue."""
+        return self.parts.queue.rescue_expired()
+
+    def hub_now(self) -> datetime:
+        """The hub's time now (the clock leases are judged by)."""
+        return self.parts.queue.hub_now()
+
+    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
+        """Give an item to another navigator (supervisor)."""
+        return self.parts.queue.reassign(item_id, to_user, reason)
+
+    def force_release(self, item_id: int, reason: str) -> None:
+        """Return a claimed item to the queue whoever holds it (supervisor)."""
+        self.parts.queue.force_release(item_id, reason)
+
+    def cancel(self, item_id: int, reason: str) -> None:
+        """Close an item without an outcome, e.g. a duplicate (supervisor)."""
+        self.parts.queue.cancel(item_id, reason)
+
+    def set_priority(self, item_id: int, priority: int, reason: str) -> None:
+        """Change an item's priority (supervisor)."""
+        self.parts.queue.set_priority(item_id, priority, reason)
+
+    def queue_page(
+        self, view: str, filters: QueueFilter, offset: int, limit: int
+    ) -> tuple[list[QueueRow], int]:
+        """One window of a queue view (queue | mine | done) and the view's total size."""
+        return self.parts.queue.page(view, filters, offset, limit)
+
+    def view_counts(self) -> dict[str, int]:
+        """Sizes of the queue, mine and done-today views."""
+        return self.parts.queue.view_counts()
+
+    def item_state(self, item_id: int) -> ClaimState:
+        """(status, owner, epoch) of one item: a cheap check for an open screen."""
+        return self.parts.queue.item_state(item_id)
+
+    def consultation(self, item_id: int) -> Consultation:
+        """One consultation, typed."""
+        return self.parts.queue.consultation(item_id)
+
+    def queue_summary(self) -> QueueSummary:
+        """Counts by status, and of the queued items by practice, priority and type."""
+        return self.parts.queue.summary()
+
+    def board(self, items_limit: int = 200) -> Board:
+        """Everything the supervisor board shows (supervisors only)."""
+        return self.parts.board.board(items_limit)
+
+    # -- SOP guidance and authoring --------------------------------------------------------------
+
+    @property
+    def sops(self) -> SopLibrary:
+        """The SOP library guiding this hub's navigators (loaded from the hub on first use)."""
+        return self.parts.guidance.library
+
+    def use_sop_library(self, library: SopLibrary | None) -> None:
+        """Be guided by ``library`` (a test's or tool's, already loaded); None: the hub's."""
+        self.parts.guidance.use(library)
+
+    def decide(
+        self,
+        item: Consultation | Mapping[str, Any],
+        answers: Mapping[str, Any],
+        *,
+        dismissed: Collection[str] = (),
+        pathway: str | None = None,
+    ) -> Decision | None:
+        """The SOP decision for an item with the navigator's answers so far (None: no SOPs)."""
+        return self.parts.guidance.decide(item, answers, dismissed=dismissed, pathway=pathway)
+
+    def prescreen(self, limit: int = 500) -> int:
+        """Screen up to ``limit`` new consultations for SOP red flags; returns how many."""
+        return self.parts.guidance.prescreen(limit)
+
+    def published_sops(self) -> list[PublishedText]:
+        """Every published SOP version, in publishing order (seeded when there are none)."""
+        return self.parts.guidance.published()
+
+    def sops_folder(self) -> Path:
+        """The authoring folder (``sops_dir``, else the shipped SOPs)."""
+        return self.parts.authoring.folder()
+
+    def sop_approvers(self) -> list[UserInfo]:
+        """The active clinical approvers (who may publish a SOP)."""
+        return self.parts.authoring.approvers()
+
+    def sop_overview(self) -> list[SopStatus]:
+        """Every SOP file of the authoring folder, checked, against what is published."""
+        return self.parts.authoring.overview()
+
+    def submit_sop(self, path: Path | str) -> Prepared:
+        """Ask for a new SOP version to be approved (SOP authors); audited."""
+        return self.parts.authoring.submit(path)
+
+    def publish_sop(self, path: Path | str) -> SopPublished:
+        """Publish a new version of a SOP (clinical approvers only); audited."""
+        return self.parts.authoring.publish(path)
+
+    # -- returns and reports ---------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today's date in the UK."""
+        return self._ctx.today()
+
+    def start_of_today(self) -> datetime:
+        """Midnight UK time today, in UTC (for "done today")."""
+        return self._ctx.start_of_today()
+
+    def daily_return(
+        self,
+        first: date,
+        last: date,
+        practice: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        purpose: str = "export",
+    ) -> DailyReturn:
+        """The daily return for UK-local days ``first``..``last``; the export is audited."""
+        return self.parts.returns.daily_return(first, last, practice, progress, purpose)
+
+    def report(self, period: str) -> Report:
+        """The reports screen's figures for a period (supervisors and managers)."""
+        return self.parts.returns.report(period)
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
+        """Recent audit events, newest first (optionally for one item)."""
+        return self.parts.audit.events(consultation_id, limit)
+
+    def change_cursor(self) -> int:
+        """A number that grows whenever anything changes (the audit chain's head)."""
+        return self.parts.audit.change_cursor()
+
+    def verify_audit(
+        self, public_keys: Sequence[Path] = (), *, use_anchor: bool = True
+    ) -> hub_verify.HubVerifyResult:
+        """Check the chain, the signed checkpoints and every covered row against the chain."""
+        return self.parts.audit.verify(public_keys, use_anchor=use_anchor)
+
+    def audit_key(self, create: bool = False) -> checkpoints.Signer:
+        """The hub's audit signing key (made when ``create`` and there is none yet)."""
+        return self.parts.audit.key(create)
+
+    def audit_checkpoint(self) -> Checkpoint:
+        """Sign the chain head now (for a daily timer on the hub machine)."""
+        return self.parts.audit.checkpoint()

@@ -1,0 +1,202 @@
+"""Intake: member practices, storing new consultations, and the quarantine of records that could
+not be stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+
+from ehub_tui.domain.models import IntakeResult, PracticeInfo, QuarantineEntry, ReleasedRecord
+from ehub_tui.domain.types import Status
+from ehub_tui.errors import AlreadyResolved, NotAvailable, NotFound, RecordRejected, StoreError
+from ehub_tui.service.context import HubContext, first_line
+from ehub_tui.store import audit, intake
+from ehub_tui.store.engine import read_tx, write_tx
+from ehub_tui.store.models import Consultation, Practice, Quarantine
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+P = Practice.__table__  # type: ignore[attr-defined]
+Q = Quarantine.__table__  # type: ignore[attr-defined]
+
+# A validated record as the columns the store writes (ingest.validate.record_to_row), and a
+# record to quarantine (source_file, location, reason, raw, fmt…). Still mappings: the ingest
+# pipeline builds them by the thousand and the store writes them as they are.
+ConsultationRow = dict[str, Any]
+QuarantineRecord = dict[str, Any]
+
+# what a list of quarantined records shows (not the raw text: it may be large, and holds patient
+# details)
+_LIST_COLUMNS = (
+    "id",
+    "source_file",
+    "location",
+    "reason",
+    "status",
+    "created_at",
+    "source",
+    "external_id",
+)
+
+
+class Intake:
+    """Practices, ingestion and the quarantine."""
+
+    def __init__(self, ctx: HubContext) -> None:
+        self._ctx = ctx
+        # ODS code -> name, read when a code is new to us (practices are rarely added)
+        self._practice_names: dict[str, str] | None = None
+
+    # -- practices -------------------------------------------------------------------------------
+
+    def import_practices(self, practices: Sequence[PracticeInfo | Mapping[str, Any]]) -> int:
+        """Add or update member practices."""
+        self._ctx.require("manage_practices")
+        rows = [asdict(p) if isinstance(p, PracticeInfo) else dict(p) for p in practices]
+        with write_tx(self._ctx.engine) as conn:
+            n = intake.upsert_practices(conn, rows, self._ctx.actor, self._ctx.now())
+        self._practice_names = None
+        return n
+
+    def practices(self) -> list[PracticeInfo]:
+        """Every member practice, by ODS code."""
+        with read_tx(self._ctx.engine) as conn:
+            rows = conn.execute(select(P).order_by(P.c.ods_code)).all()
+        return [PracticeInfo(r.ods_code, r.name, r.pcn_code, r.pcn_name, r.list_size) for r in rows]
+
+    def practice_codes(self) -> set[str]:
+        """ODS codes of the member practices."""
+        with read_tx(self._ctx.engine) as conn:
+            return intake.practice_codes(conn)
+
+    def practice_name(self, ods: str) -> str:
+        """A practice's name (the ODS code when unknown)."""
+        names = self._practice_names
+        if names is None or ods not in names:  # read again when a practice is new to us
+            names = {p.ods_code: p.name for p in self.practices()}
+            self._practice_names = names
+        return names.get(ods, ods)
+
+    # -- ingestion -------------------------------------------------------------------------------
+
+    def store(
+        self, rows: Sequence[ConsultationRow], quarantined: Sequence[QuarantineRecord] = ()
+    ) -> IntakeResult:
+        """Store new consultations and quarantine bad records in one transaction.
+
+        Returns (row index, new id) for every new consultation, and the quarantine ids.
+        """
+        ctx = self._ctx
+        ctx.require("ingest")
+        now = ctx.now()
+        self._prepare(rows, now)
+        try:
+            with write_tx(ctx.engine) as conn:
+                created = intake.insert_new(conn, rows, ctx.actor, now)
+                qids = intake.quarantine(conn, quarantined, ctx.actor, now)
+        except (DataError, IntegrityError, StatementError) as exc:
+            if isinstance(exc, OperationalError):
+                raise
+            raise RecordRejected(f"the hub could not store a record: {first_line(exc)}") from exc
+        return IntakeResult(created, qids)
+
+    def _prepare(self, rows: Sequence[ConsultationRow], now: datetime) -> None:
+        for row in rows:
+            row.setdefault("status", Status.QUEUED.value)
+            row.setdefault("epoch", 0)
+            row.setdefault("ingested_at", now)
+            # a supplier clock or time zone ahead of ours: never received later than it arrived
+            # here (so never due later than it should be, nor counted before it came)
+            received = row.get("received_at")
+            if isinstance(received, datetime) and received > now:
+                row["received_at"] = now
+            row.setdefault("updated_at", now)
+            if "due_by" not in row:
+                row["due_by"] = self._ctx.due_by(row["received_at"], row.get("priority", 0))
+
+    def find_consultation_id(self, source: str, external_id: str) -> int | None:
+        """The id of a stored consultation by its supplier key."""
+        with read_tx(self._ctx.engine) as conn:
+            found = conn.execute(
+                select(C.c.id).where(C.c.source == source, C.c.external_id == external_id)
+            ).scalar()
+        return None if found is None else int(found)
+
+    # -- quarantine ------------------------------------------------------------------------------
+
+    def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
+        """Quarantined records (open ones by default), newest first, without their raw text."""
+        return [QuarantineEntry.model_validate(r) for r in self.list_rows(status)]
+
+    def entry(self, qid: int) -> QuarantineEntry:
+        """One quarantined record with its raw text."""
+        return QuarantineEntry.model_validate(self._row(qid))
+
+    def _row(self, qid: int) -> dict[str, Any]:
+        with read_tx(self._ctx.engine) as conn:
+            row = conn.execute(select(Q).where(Q.c.id == qid)).first()
+        if row is None:
+            raise NotFound(f"quarantined record {qid} does not exist")
+        return dict(row._mapping)
+
+    def list_rows(self, status: str | None = "open") -> list[dict[str, Any]]:
+        """``quarantined`` as mappings (transitional: the CLI prints them as JSON)."""
+        q = select(*(Q.c[name] for name in _LIST_COLUMNS)).order_by(Q.c.id.desc())
+        if status:
+            q = q.where(Q.c.status == status)
+        with read_tx(self._ctx.engine) as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def entry_row(self, qid: int) -> dict[str, Any]:
+        """``entry`` as a mapping of every column (transitional, as ``list_rows``)."""
+        return self._row(qid)
+
+    def release(self, qid: int, row: ConsultationRow) -> ReleasedRecord:
+        """Store a quarantined record that now validates and close its entry, in one transaction.
+
+        Returns (consultation id, True if it was new rather than already stored).
+        """
+        ctx = self._ctx
+        ctx.require("ingest")
+        now = ctx.now()
+        self._prepare([row], now)
+        try:
+            with write_tx(ctx.engine) as conn:
+                created = intake.insert_new(conn, [row], ctx.actor, now)
+                cid = (
+                    created[0][1]
+                    if created
+                    else int(
+                        conn.execute(
+                            select(C.c.id).where(
+                                C.c.source == row["source"], C.c.external_id == row["external_id"]
+                            )
+                        ).scalar_one()
+                    )
+                )
+                intake.resolve_quarantine(conn, qid, "released", cid, ctx.actor, now)
+        except AlreadyResolved:
+            raise NotAvailable(f"quarantined record {qid} is no longer open") from None
+        return ReleasedRecord(cid, bool(created))
+
+    def discard(self, qid: int, reason: str) -> None:
+        """Close a quarantined record without storing it (e.g. a test message), with a reason."""
+        ctx = self._ctx
+        ctx.require("ingest")
+        if not reason.strip():
+            raise StoreError("a reason is needed to discard a quarantined record")
+        try:
+            with write_tx(ctx.engine) as conn:
+                intake.resolve_quarantine(conn, qid, "discarded", None, ctx.actor, ctx.now())
+                note = audit.Event(
+                    ctx.actor, "note", None, {"quarantine_id": qid, "reason": reason[:500]}
+                )
+                audit.append(conn, [note], ctx.now())
+        except AlreadyResolved:
+            raise NotAvailable(
+                f"quarantined record {qid} is not open (or does not exist)"
+            ) from None

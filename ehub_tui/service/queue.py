@@ -1,0 +1,289 @@
+"""The queue: claiming, keeping, releasing and completing items; a supervisor's actions on them;
+and the navigator's views of it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+
+from ehub_tui.domain import destinations
+from ehub_tui.domain.models import Consultation as ConsultationModel
+from ehub_tui.domain.models import Outcome
+from ehub_tui.domain.queue import VIEWS, Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.types import Status
+from ehub_tui.errors import LostClaim, NotFound, StoreError
+from ehub_tui.service.context import HubContext, aware, first_line, need_reason
+from ehub_tui.service.session import PERMISSIONS, U
+from ehub_tui.service.users import Users
+from ehub_tui.store import audit, queue, views
+from ehub_tui.store.engine import hub_now, read_tx, write_tx
+from ehub_tui.store.models import Consultation, Quarantine
+
+C = Consultation.__table__  # type: ignore[attr-defined]
+Q = Quarantine.__table__  # type: ignore[attr-defined]
+
+# how often every long-running process (a claiming client, the app, the inbox watcher) returns
+# expired leases to the queue (claiming by id also rescues the item asked for, and an empty
+# queue is rescued from at once)
+RESCUE_EVERY = timedelta(seconds=30)
+RELEASE_ON_QUIT = "returned to the queue when the app was closed"
+
+
+class Queue:
+    """Work on the queue for the session's user (or, for housekeeping, the system)."""
+
+    def __init__(self, ctx: HubContext, users: Users) -> None:
+        self._ctx = ctx
+        self._users = users
+        # when this process next returns expired leases, by the clock's monotonic reading (no
+        # wall clock decides this); None: at the next chance
+        self.next_rescue: float | None = None
+
+    # -- claiming --------------------------------------------------------------------------------
+
+    def claim_next(self) -> Claim | None:
+        """Claim the best queued item for the signed-in user; None when the queue is empty.
+
+        Expired leases (by the hub's clock) are returned to the queue every RESCUE_EVERY, and
+        at once when the queue looks empty."""
+        ctx = self._ctx
+        ctx.require("work_items")
+        self.rescue_if_due()
+        with write_tx(ctx.engine) as conn:
+            got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now())
+        if got is None and self.rescue_expired():
+            with write_tx(ctx.engine) as conn:
+                got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now())
+        return got
+
+    def claim(self, item_id: int) -> Claim:
+        """Claim a given queued item (or one whose holder's lease ran out, by the hub's clock)."""
+        ctx = self._ctx
+        ctx.require("work_items")
+        self.rescue_if_due()
+        with write_tx(ctx.engine) as conn:
+            return queue.claim_item(conn, item_id, ctx.actor, ctx.lease, ctx.now())
+
+    def heartbeat(self, claim: Claim) -> Claim:
+        """Renew the lease of an open item; raises LostClaim when it is no longer ours."""
+        ctx = self._ctx
+        now = ctx.now()
+        with write_tx(ctx.engine) as conn:
+            lease = queue.heartbeat(conn, claim.item_id, ctx.actor, claim.epoch, ctx.lease, now)
+            if ctx.session.user is not None:
+                conn.execute(update(U).where(U.c.username == ctx.actor).values(last_seen_at=now))
+        return Claim(claim.item_id, claim.epoch, lease, claim.owner)
+
+    def heartbeat_held(self) -> list[Claim]:
+        """Renew the lease of every item the signed-in user holds (the app calls this while it
+        is open, so items left in Mine are kept as well as the one on screen)."""
+        ctx = self._ctx
+        if ctx.session.user is None or not ctx.session.may("work_items"):
+            return []
+        with write_tx(ctx.engine) as conn:
+            renewed = queue.heartbeat_held(conn, ctx.actor, ctx.lease)
+            conn.execute(update(U).where(U.c.username == ctx.actor).values(last_seen_at=ctx.now()))
+        return renewed
+
+    def held_claims(self) -> list[Claim]:
+        """Every item the signed-in user holds now (asked when the app closes)."""
+        if self._ctx.session.user is None:
+            return []
+        with read_tx(self._ctx.engine) as conn:
+            return queue.held(conn, self._ctx.actor)
+
+    def release_held(self, reason: str = RELEASE_ON_QUIT) -> list[int]:
+        """Return every item the signed-in user holds to the queue (an audited release each,
+        with ``reason``); returns their ids. One taken meanwhile by someone else is skipped."""
+        done = []
+        for claim in self.held_claims():
+            try:
+                self.release(claim, reason)
+            except LostClaim:
+                continue
+            done.append(claim.item_id)
+        return done
+
+    def release(self, claim: Claim, reason: str) -> None:
+        """Return an item we hold to the queue, with a reason."""
+        need_reason(reason, "return an item to the queue")
+        ctx = self._ctx
+        with write_tx(ctx.engine) as conn:
+            queue.release(conn, claim.item_id, ctx.actor, claim.epoch, reason, ctx.now())
+
+    def complete(self, claim: Claim, outcome: Outcome | Mapping[str, Any]) -> int:
+        """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
+        ctx = self._ctx
+        ctx.require("work_items")
+        typed = _outcome(outcome)
+        try:
+            with write_tx(ctx.engine) as conn:
+                return queue.complete(
+                    conn, claim.item_id, ctx.actor, claim.epoch, typed.record(), ctx.now()
+                )
+        except LostClaim as exc:
+            # the refused submit is itself on the record (who tried, on which epoch)
+            body = {"epoch": claim.epoch, "held_by": exc.owner, "status": exc.status}
+            ctx.record(audit.Event(ctx.actor, "complete_refused", claim.item_id, body))
+            raise
+
+    # -- expired leases --------------------------------------------------------------------------
+
+    def rescue_if_due(self) -> list[int]:
+        """Return expired leases to the queue if RESCUE_EVERY has passed since this process
+        last did (by the monotonic clock). Every long-running process calls this periodically:
+        the app on a timer, ``ingest --watch`` between scans."""
+        due = self._ctx.clock.monotonic()
+        if self.next_rescue is not None and due < self.next_rescue:
+            return []
+        self.next_rescue = due + RESCUE_EVERY.total_seconds()
+        return self.rescue_expired()
+
+    def rescue_expired(self) -> list[int]:
+        """Return items whose lease ran out, by the hub's clock, to the queue (any client may
+        run this: it is a compare-and-set, audited as the system)."""
+        with write_tx(self._ctx.engine) as conn:
+            return queue.rescue_expired(conn, self._ctx.now())
+
+    def hub_now(self) -> datetime:
+        """The hub's time now (the clock leases are judged by), for display and checks."""
+        with read_tx(self._ctx.engine) as conn:
+            return hub_now(conn)
+
+    # -- a supervisor's actions ------------------------------------------------------------------
+
+    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
+        """Give an item to another navigator (supervisor)."""
+        ctx = self._ctx
+        ctx.require("reassign")
+        need_reason(reason, "reassign an item")
+        target = self._users.get(to_user)
+        if target is None or not target.active:
+            raise StoreError(f"{to_user!r} is not an active hub user")
+        if target.role not in PERMISSIONS["work_items"]:
+            raise StoreError(f"{to_user} is a {target.role} and cannot work items")
+        with write_tx(ctx.engine) as conn:
+            return queue.reassign(conn, item_id, to_user, ctx.actor, reason, ctx.lease, ctx.now())
+
+    def force_release(self, item_id: int, reason: str) -> None:
+        """Return a claimed item to the queue whoever holds it (supervisor)."""
+        ctx = self._ctx
+        ctx.require("force_release")
+        need_reason(reason, "release someone's item")
+        with write_tx(ctx.engine) as conn:
+            queue.force_release(conn, item_id, ctx.actor, reason, ctx.now())
+
+    def cancel(self, item_id: int, reason: str) -> None:
+        """Close an item without an outcome, e.g. a duplicate (supervisor)."""
+        ctx = self._ctx
+        ctx.require("cancel")
+        need_reason(reason, "cancel an item")
+        with write_tx(ctx.engine) as conn:
+            queue.cancel(conn, item_id, ctx.actor, reason, ctx.now())
+
+    def set_priority(self, item_id: int, priority: int, reason: str) -> None:
+        """Change an item's priority (supervisor)."""
+        ctx = self._ctx
+        ctx.require("set_priority")
+        need_reason(reason, "change a priority")
+        if priority not in (0, 1, 2):
+            raise StoreError("priority must be 0 (normal), 1 (urgent) or 2 (emergency)")
+        with write_tx(ctx.engine) as conn:
+            queue.set_priority(conn, item_id, priority, ctx.actor, reason, ctx.now(), ctx.due_by)
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def page(
+        self, view: str, filters: QueueFilter, offset: int, limit: int
+    ) -> tuple[list[QueueRow], int]:
+        """One window of a queue view (queue | mine | done) and the view's total size."""
+        if view not in VIEWS:
+            raise StoreError(f"unknown view {view!r}")
+        ctx = self._ctx
+        since = ctx.start_of_today()
+        with read_tx(ctx.engine) as conn:
+            total = views.count_rows(conn, view, ctx.actor, filters, since)
+            rows = views.list_rows(conn, view, ctx.actor, filters, since, offset, limit)
+        return rows, total
+
+    def view_counts(self) -> dict[str, int]:
+        """Sizes of the queue, mine and done-today views (for the tab labels)."""
+        ctx = self._ctx
+        since = ctx.start_of_today()
+        empty = QueueFilter()
+        with read_tx(ctx.engine) as conn:
+            return {v: views.count_rows(conn, v, ctx.actor, empty, since) for v in VIEWS}
+
+    def item_state(self, item_id: int) -> ClaimState:
+        """(status, owner, epoch) of one item: a cheap check for an open screen."""
+        with read_tx(self._ctx.engine) as conn:
+            row = conn.execute(
+                select(C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"consultation {item_id} does not exist")
+        return ClaimState(row.status, row.owner, int(row.epoch))
+
+    def consultation(self, item_id: int) -> ConsultationModel:
+        """One consultation, typed."""
+        return ConsultationModel.from_row(self.consultation_row(item_id))
+
+    def consultation_row(self, item_id: int) -> dict[str, Any]:
+        """One consultation, every column, as a mapping (transitional: ``consultation`` is the
+        typed form; kept until the triage screen reads it)."""
+        with read_tx(self._ctx.engine) as conn:
+            row = conn.execute(select(C).where(C.c.id == item_id)).first()
+        if row is None:
+            raise NotFound(f"consultation {item_id} does not exist")
+        return dict(row._mapping)
+
+    def summary(self) -> QueueSummary:
+        """Counts by status, and of the queued items by practice, priority and type."""
+        s = QueueSummary()
+        queued = C.c.status == Status.QUEUED
+        with read_tx(self._ctx.engine) as conn:
+            for st, n in conn.execute(select(C.c.status, func.count()).group_by(C.c.status)):
+                s.by_status[st] = n
+            for ods, n in conn.execute(
+                select(C.c.practice_ods, func.count()).where(queued).group_by(C.c.practice_ods)
+            ):
+                s.queued_by_practice[ods] = n
+            for pr, n in conn.execute(
+                select(C.c.priority, func.count()).where(queued).group_by(C.c.priority)
+            ):
+                s.queued_by_priority[pr] = n
+            for rt, n in conn.execute(
+                select(C.c.request_type, func.count()).where(queued).group_by(C.c.request_type)
+            ):
+                s.queued_by_type[rt] = n
+            oldest = conn.execute(select(func.min(C.c.received_at)).where(queued)).scalar()
+            s.oldest_queued = aware(oldest)
+            s.quarantined_open = conn.execute(
+                select(func.count()).select_from(Q).where(Q.c.status == "open")
+            ).scalar_one()
+        for st in Status:
+            s.by_status.setdefault(st.value, 0)
+        return s
+
+
+def _outcome(outcome: Outcome | Mapping[str, Any]) -> Outcome:
+    """The outcome as the model, its destination code checked against the vocabulary. A plain
+    mapping (older callers, tests) is validated into the model once, here."""
+    if not isinstance(outcome, Outcome):
+        for key in ("category", "route"):
+            if not outcome.get(key):
+                raise StoreError(f"an outcome needs a {key}")
+        try:
+            outcome = Outcome.model_validate(outcome)
+        except ValidationError as exc:
+            raise StoreError(f"an outcome is not well formed: {first_line(exc)}") from exc
+    code = outcome.destination_code
+    if code is not None and not destinations.is_code(code):
+        raise StoreError(
+            f"an outcome's destination_code must be one of the vocabulary (got {code!r})"
+        )
+    return outcome

@@ -1,0 +1,117 @@
+"""Who is acting, and what their role lets them do: the principal, the permission table, ``may``
+and the audited refusal."""
+
+from __future__ import annotations
+
+import getpass
+
+from sqlalchemy import Engine, select
+
+from ehub_tui.domain.clock import Clock
+from ehub_tui.domain.models import UserInfo
+from ehub_tui.domain.types import Role
+from ehub_tui.errors import PermissionDenied
+from ehub_tui.store import audit
+from ehub_tui.store.engine import read_tx, write_tx
+from ehub_tui.store.models import HubUser
+
+U = HubUser.__table__  # type: ignore[attr-defined]
+
+SYSTEM = "system"  # the principal of local CLI housekeeping: holds every permission
+
+# Which roles may do what. The service checks these; the UI only hides what it cannot do.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "work_items": frozenset({Role.NAVIGATOR, Role.SUPERVISOR}),
+    "reassign": frozenset({Role.SUPERVISOR}),
+    "force_release": frozenset({Role.SUPERVISOR}),
+    "cancel": frozenset({Role.SUPERVISOR}),
+    "set_priority": frozenset({Role.SUPERVISOR}),
+    "manage_users": frozenset({Role.ADMIN}),
+    "manage_practices": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "see_board": frozenset({Role.SUPERVISOR}),
+    # SOPs: authors write, check and submit them; a clinical approver (a clinician) reviews the
+    # same overview and publishes a new version, which is then all that guides anyone
+    "author_sops": frozenset({Role.SOP_AUTHOR, Role.CLINICAL_APPROVER}),
+    "submit_sops": frozenset({Role.SOP_AUTHOR}),
+    "publish_sops": frozenset({Role.CLINICAL_APPROVER}),
+    "export_returns": frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
+}
+
+
+def read_user(engine: Engine, username: str) -> UserInfo | None:
+    """Look a hub user up by name."""
+    with read_tx(engine) as conn:
+        row = conn.execute(select(U).where(U.c.username == username)).first()
+    if row is None:
+        return None
+    return UserInfo(row.username, row.role, row.display_name, row.active)
+
+
+def has_users(engine: Engine) -> bool:
+    """True once any hub user exists (before that, the first admin may be created)."""
+    with read_tx(engine) as conn:
+        return conn.execute(select(U.c.id).limit(1)).first() is not None
+
+
+def os_username() -> str:
+    """The OS login name (mapped to a hub user of the same name)."""
+    return getpass.getuser()
+
+
+class Session:
+    """One signed-in hub user (or, with ``username=None``, the system principal)."""
+
+    def __init__(self, engine: Engine, clock: Clock, username: str | None = None) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.user: UserInfo | None = None
+        if username is None:
+            return
+        self.user = read_user(engine, username)
+        if self.user is None:
+            if not has_users(engine):
+                raise PermissionDenied(
+                    f"this hub has no users yet: create the first admin with "
+                    f"`ehub-tui users add {username} --role admin`"
+                )
+            raise PermissionDenied(
+                f"{username!r} is not a hub user: ask an admin to run `ehub-tui users add "
+                f"{username}`"
+            )
+        if not self.user.active:
+            raise PermissionDenied(f"hub user {username!r} is disabled")
+
+    @property
+    def actor(self) -> str:
+        """Who is acting: the signed-in user, or the system principal for CLI housekeeping."""
+        return self.user.username if self.user else SYSTEM
+
+    def may(self, permission: str) -> bool:
+        """Does the signed-in user's role hold ``permission`` (the system principal holds all)?
+        For showing only what a user may do; the service still checks every call."""
+        return self.user is None or self.user.role in PERMISSIONS[permission]
+
+    def require(self, permission: str) -> None:
+        """Raise PermissionDenied (and audit the refusal) unless ``may(permission)``."""
+        if self.may(permission):  # (the system principal: local CLI housekeeping)
+            return
+        assert self.user is not None
+        allowed = PERMISSIONS[permission]
+        roles = " or ".join(f"{'an' if r[0] in 'aeiou' else 'a'} {r}" for r in sorted(allowed))
+        message = (
+            f"{self.user.username} ({self.user.role}) may not {permission.replace('_', ' ')}: "
+            f"only {roles} may"
+        )
+        self.deny(permission)
+        raise PermissionDenied(message)
+
+    def deny(self, permission: str) -> None:
+        """Audit a refusal (in its own transaction, before PermissionDenied is raised)."""
+        with write_tx(self._engine) as conn:
+            audit.append(
+                conn,
+                [audit.Event(self.actor, "denied", None, {"permission": permission})],
+                self._clock.now(),
+            )
