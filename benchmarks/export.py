@@ -3,21 +3,22 @@
 The hub: a fresh SQLite hub (our migrations, the fixture practices, one manager) holding one month
 of work, written straight into the tables with sqlite3 executemany (untimed), seed fixed:
 
-- N outcomes (default 150,000): consultations completed between 1 and 30 November 2026 (UK time,
-  all GMT), mostly in core hours and some around midnight, each with its Outcome row: four
-  suppliers, three request types, categories signpost / clinical / admin / escalate and a few of
-  none of those, a dozen destinations (some empty), Pharmacy First referrals (SNOMED
-  1362511000000107, a few 983341000000102) on the seven PF templates and on others, waits of
-  minutes to days (so some were received in October), first_claimed_at before claimed_at (3% left
-  NULL, as items from before migration 0004), due_by 2 or 10 hours after arrival;
-- 2% as many cancelled items (status 'cancelled', cancelled_at in November), 4.7% as many still
-  open (queued or claimed; some received in October, so the month starts with a backlog);
-- the audit trail: a claim and a completion event per completed item, a cancel event per
-  cancelled one, and a 'reassign' event for 2% of the completed items. The chain's hashes are
-  not computed (fake values; only audit_head's seq matters, so that the export's own audit event
-  follows on): `verify_audit` would fail on this hub, and nothing here calls it.
+- N outcomes (default 150,000): consultations completed between 1 and 31 October 2026 (UK time: BST
+  until the clocks go back at 02:00 on Sunday 25 October, GMT after, so most UK days are not UTC
+  days and the 25th is 25 hours long), mostly in core hours and some around midnight, each with its
+  Outcome row: four suppliers, three request types, categories signpost / clinical / admin /
+  escalate and a few of none of those, a dozen destinations (some empty), Pharmacy First referrals
+  (SNOMED 1362511000000107, a few 983341000000102) on the seven PF templates and on others, waits
+  of minutes to days (so some were received in September), first_claimed_at before claimed_at (3%
+  left NULL, as items from before migration 0004), due_by 2 or 10 hours after arrival;
+- 2% as many cancelled items (status 'cancelled', cancelled_at in October), 4.7% as many still open
+  (queued or claimed; some received in September, so the month starts with a backlog);
+- the audit trail: a claim and a completion event per completed item, a cancel event per cancelled
+  one, and a 'reassign' event for 2% of the completed items. The chain's hashes are not computed
+  (fake values; only audit_head's seq matters, so that the export's own audit event follows on):
+  `verify_audit` would fail on this hub, and nothing here calls it.
 
-Ours, timed: the real export of 1-30 November, `HubService.daily_return(first, last)` as the
+Ours, timed: the real export of 1-31 October, `HubService.daily_return(first, last)` as the
 manager (role check, practices, one snapshot read: store/returns.py `open_at` and `range_counts`
 with its five queries, including the waiting times one row per outcome; export/returns.py
 `build_return`: zero-filled cells, backlog carried day to day, medians and 90th percentiles, hub
@@ -25,16 +26,16 @@ share; then the export's own audit event, a write transaction with synchronous=F
 `write_csv` of the return to a file (plain open/write/close: no fsync or rename as the CLI does).
 
 Baseline, timed: raw SQL GROUP BY on a bare sqlite3 connection to the same file, in one read
-transaction, computing the same counts per UK-local day (the store's day expression for an
-all-GMT range, `substr(col, 1, 10)`) and practice: submissions by day/practice/supplier/request
-type; outcomes by day/practice/category/destination/snomed/template with the within-standard
-sum; cancellations and reassignments by day/practice; the open-at-start backlog per practice in
-one statement (received before the start, not completed or cancelled before it; `open_at` adds up
-three counts instead). The first four are the store's own statements but for the day expression
-written out; the backlog one is hand-written, as someone writing the counts by hand would, and
-planned as SQLite should (an index range on received_at). It fetches the rows and stops there: no
-waiting times, no percentiles, no zero-filling, no cells, no file, no audit event. Ours does
-strictly more work.
+transaction, computing the same counts per UK-local day (written by hand for this month: `CASE WHEN
+col < '2026-10-25 01:00' THEN date(col, '+1 hours') ELSE date(col) END`) and practice: submissions
+by day/practice/supplier/request type; outcomes by
+day/practice/category/destination/snomed/template with the within-standard sum; cancellations and
+reassignments by day/practice; the open-at-start backlog per practice in one statement (received
+before the start, not completed or cancelled before it; `open_at` adds up three counts instead).
+The first four are the store's own statements but for the day expression written out; the backlog
+one is hand-written, as someone writing the counts by hand would, and planned as SQLite should (an
+index range on received_at). It fetches the rows and stops there: no waiting times, no percentiles,
+no zero-filling, no cells, no file, no audit event. Ours does strictly more work.
 
 Correctness, in the same run: every count ours puts in the return (per day and practice: each
 submission metric, overall and per supplier, processed, cancelled, backlog start and end, each
@@ -43,7 +44,12 @@ reassignments) must equal what the baseline's rows give, the totals must equal w
 generated, and the CSV must hold every row with the same figures; the script exits non-zero if
 not.
 
-Timing: one untimed warm-up of each, then --reps runs of each, interleaved; median (and min).
+Timing (benchmarks/_harness.py): the hub is built once as a template; then one untimed warm-up
+pair (which also does the correctness check) and --reps pairs, interleaved, ours first on odd
+repeats and the baseline first on even ones, EACH RUN ON A FRESH COPY of the template (file and
+data folder copied, untimed; SQLite's own cache cold, the file in the OS page cache), so ours'
+export event is never in the baseline's file and no run reads pages another warmed. Median,
+min-max and IQR of both sides.
 Comparison `export_month`: ratio = ours / baseline seconds, lower is better; target <= 2.
 --profile adds a cProfile of one run of ours and the time of each of its SQL statements;
 --explain replays every statement of both sides on the bare driver with its query plan.
@@ -56,9 +62,9 @@ import cProfile
 import csv
 import io
 import itertools
-import json
 import pstats
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -67,6 +73,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +82,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Connection  # noqa: E402
 
+from benchmarks._harness import comparison, emit, interleave  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
+from ehub_tui.domain.clock import LONDON  # noqa: E402
 from ehub_tui.domain.destinations import reported_code  # noqa: E402
 from ehub_tui.domain.nhs import make_test_nhs_number  # noqa: E402
 from ehub_tui.domain.suppliers import supplier_code  # noqa: E402
@@ -88,10 +97,14 @@ from ehub_tui.store import bulk  # noqa: E402
 from ehub_tui.store import returns as store_returns  # noqa: E402
 from ehub_tui.store.queue import whole_seconds  # noqa: E402
 
-FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)  # all GMT: no clock change in the month
-START = datetime(2026, 11, 1, tzinfo=UTC)  # 00:00 UK time on FIRST
-END = datetime(2026, 12, 1, tzinfo=UTC)  # 00:00 UK time on the day after LAST
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the export is made the next morning
+# October 2026: BST (UTC+1) until 01:00 UTC on Sunday 25 October, GMT after it, so UK-local days
+# are not UTC days for most of the month and 25 October is 25 hours long
+FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
+DAYS = (LAST - FIRST).days + 1
+START = datetime(2026, 10, 1, tzinfo=LONDON).astimezone(UTC)  # 00:00 UK time on FIRST (BST)
+END = datetime(2026, 11, 1, tzinfo=LONDON).astimezone(UTC)  # 00:00 UK time after LAST (GMT)
+CHANGE = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # clocks go back: 02:00 BST is 01:00 GMT
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # the export is made the next morning
 MANAGER = "bench.manager"
 TARGET = 2.0
 PF_SNOMED, PF_SERVICE_SNOMED = "1362511000000107", "983341000000102"
@@ -221,6 +234,13 @@ def sv(dt: datetime | None) -> str | None:
     return None if dt is None else bulk.storage_value(dt, True)
 
 
+def local_midnight_utc(day_offset: int) -> datetime:
+    """00:00 UK time on FIRST + day_offset, in UTC."""
+    return datetime.combine(FIRST + timedelta(days=day_offset), time_of_day(0), LONDON).astimezone(
+        UTC
+    )
+
+
 def weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Callable[[], Any]:
     values, weights = [v for v, _ in pairs], [w for _, w in pairs]
     cum = list(itertools.accumulate(weights))
@@ -243,9 +263,13 @@ class Truth:
         self.audit_events = 0
 
 
+def hub_settings(folder: Path) -> Settings:
+    return Settings(data_dir=folder / "data", hub_url=f"sqlite:///{folder / 'hub.sqlite3'}")
+
+
 def build_hub(workdir: Path, n_outcomes: int, seed: int) -> tuple[Settings, Truth]:
     db = workdir / "hub.sqlite3"
-    settings = Settings(data_dir=workdir / "data", hub_url=f"sqlite:///{db}")
+    settings = hub_settings(workdir)
     system = HubService.open(settings, clock=lambda: START - timedelta(days=40))
     system.import_practices(load_practices(ROOT / "fixtures" / "practices.yaml"))
     system.add_user(MANAGER, "manager", "Bench Manager")
@@ -262,11 +286,14 @@ def build_hub(workdir: Path, n_outcomes: int, seed: int) -> tuple[Settings, Trut
     items: list[dict[str, Any]] = []  # consultations, before ids are given
 
     def in_month_time(day_offset: int | None = None) -> datetime:
-        """A moment in the month: 95% in core hours (08:00-18:30), the rest at any hour."""
-        day = START + timedelta(days=rng.randrange(30) if day_offset is None else day_offset)
+        """A moment in the month: 95% in core hours (08:00-18:30 UK time), the rest at any hour
+        of the UK day (23, 24 or 25 hours long)."""
+        k = rng.randrange(DAYS) if day_offset is None else day_offset
+        day, next_day = local_midnight_utc(k), local_midnight_utc(k + 1)
         if rng.random() < 0.95:
-            return day + timedelta(hours=8, seconds=rng.uniform(0, 10.5 * 3600))
-        return day + timedelta(seconds=rng.uniform(0, 86400))
+            eight = datetime.combine(FIRST + timedelta(days=k), time_of_day(8), LONDON)
+            return eight.astimezone(UTC) + timedelta(seconds=rng.uniform(0, 10.5 * 3600))
+        return day + (next_day - day) * rng.random()
 
     def new_item(received: datetime) -> dict[str, Any]:
         rt = rtype()
@@ -335,7 +362,7 @@ def build_hub(workdir: Path, n_outcomes: int, seed: int) -> tuple[Settings, Trut
         if rng.random() < 0.05:
             received = START - timedelta(days=rng.uniform(0.01, 12))
         else:
-            received = in_month_time(29 - min(int(rng.expovariate(1 / 4)), 29))
+            received = in_month_time(DAYS - 1 - min(int(rng.expovariate(1 / 4)), DAYS - 1))
         item = new_item(received)
         if rng.random() < 0.1:
             at = NOW - timedelta(minutes=rng.uniform(1, 9))
@@ -465,20 +492,26 @@ def run_ours(svc: HubService, out: Path) -> tuple[DailyReturn, int, float, float
     return ret, rows, t1 - t0, t2 - t1
 
 
+def uk_day(col: str) -> str:
+    """``col`` (naive UTC) as its UK-local date, written by hand for this month: BST (+1 hour)
+    before the clocks go back, GMT after."""
+    return f"CASE WHEN {col} < '{sv(CHANGE)}' THEN date({col}, '+1 hours') ELSE date({col}) END"
+
+
 def baseline_queries() -> list[tuple[str, str, tuple[str, ...]]]:
-    """(name, SQL, parameters): the same counts, grouped by UK-local day (substr: all GMT)."""
+    """(name, SQL, parameters): the same counts, grouped by UK-local day (BST, then GMT)."""
     s, e = sv(START), sv(END)
     assert s is not None and e is not None
     return [
         (
             "received",
-            "SELECT substr(received_at, 1, 10), practice_ods, source, request_type, COUNT(*) "
+            f"SELECT {uk_day('received_at')}, practice_ods, source, request_type, COUNT(*) "
             "FROM consultation WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2, 3, 4",
             (s, e),
         ),
         (
             "outcomes",
-            "SELECT substr(o.completed_at, 1, 10), c.practice_ods, o.category, o.destination, "
+            f"SELECT {uk_day('o.completed_at')}, c.practice_ods, o.category, o.destination, "
             "o.snomed_code, c.template, COUNT(*), "
             "SUM(CASE WHEN o.completed_at <= c.due_by THEN 1 ELSE 0 END) "
             "FROM outcome o JOIN consultation c ON c.id = o.consultation_id "
@@ -487,13 +520,13 @@ def baseline_queries() -> list[tuple[str, str, tuple[str, ...]]]:
         ),
         (
             "cancelled",
-            "SELECT substr(cancelled_at, 1, 10), practice_ods, COUNT(*) FROM consultation "
+            f"SELECT {uk_day('cancelled_at')}, practice_ods, COUNT(*) FROM consultation "
             "WHERE cancelled_at >= ? AND cancelled_at < ? GROUP BY 1, 2",
             (s, e),
         ),
         (
             "reassigned",
-            "SELECT substr(a.at, 1, 10), c.practice_ods, COUNT(*) FROM audit_event a "
+            f"SELECT {uk_day('a.at')}, c.practice_ods, COUNT(*) FROM audit_event a "
             "JOIN consultation c ON c.id = a.consultation_id "
             "WHERE a.action = 'reassign' AND a.at >= ? AND a.at < ? GROUP BY 1, 2",
             (s, e),
@@ -729,15 +762,17 @@ def explain(svc: HubService, conn: sqlite3.Connection, out: Path, reps: int = 5)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--outcomes", type=int, default=150_000, help="outcomes in the month")
-    ap.add_argument("--reps", type=int, default=7, help="timed runs of each side")
+    ap.add_argument("--reps", type=int, default=7, help="timed pairs (one run of each side)")
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--profile", action="store_true", help="cProfile one run of ours")
     ap.add_argument("--explain", action="store_true", help="time and plan every SQL statement")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
         work = Path(tmp)
+        template = work / "template"
+        template.mkdir()
         t0 = time.perf_counter()
-        settings, truth = build_hub(work, args.outcomes, args.seed)
+        _settings, truth = build_hub(template, args.outcomes, args.seed)
         print(
             f"built a hub in {time.perf_counter() - t0:.1f} s: {truth.consultations:,} "
             f"consultations, {truth.processed:,} outcomes, {truth.cancelled:,} cancelled, "
@@ -745,14 +780,22 @@ def main() -> None:
             f"the start, {truth.audit_events:,} audit events",
             flush=True,
         )
-        svc = HubService.open(settings, MANAGER, clock=lambda: NOW)
-        db = settings.database_url.split("sqlite:///", 1)[1]
-        conn = sqlite3.connect(db, isolation_level=None)
-        out = work / "ehub-return-2026-11-01_2026-11-30.csv"
+        out = work / f"ehub-return-{FIRST}_{LAST}.csv"
 
-        # warm-up, and the check that both sides did the same counting
+        def fresh(name: str) -> Path:
+            folder = work / name
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(template, folder)
+            return folder
+
+        # the check that both sides did the same counting (on copies of their own)
+        check_dir = fresh("check")
+        svc = HubService.open(hub_settings(check_dir), MANAGER, clock=lambda: NOW)
         ret, csv_rows, _, _ = run_ours(svc, out)
+        svc.close()
+        conn = sqlite3.connect(fresh("check-base") / "hub.sqlite3", isolation_level=None)
         base, _ = run_baseline(conn)
+        conn.close()
         problems = check(ret, out, csv_rows, base, truth)
         if problems:
             print(f"ours and the baseline disagree ({len(problems)}):", file=sys.stderr)
@@ -766,70 +809,69 @@ def main() -> None:
             flush=True,
         )
 
-        ours_t: list[float] = []
         build_t: list[float] = []
         write_t: list[float] = []
-        base_t: list[float] = []
-        for _ in range(args.reps):
+
+        def ours(i: int) -> float:
+            folder = fresh(f"ours-{i + 100}")
+            svc = HubService.open(hub_settings(folder), MANAGER, clock=lambda: NOW)
             ret, rows, b, w = run_ours(svc, out)
-            ours_t.append(b + w)
-            build_t.append(b)
-            write_t.append(w)
+            svc.close()
             if rows != csv_rows or ret.totals[M.ALL_SUPPLIERS]["PROCESSED"] != processed:
                 raise SystemExit("a timed run of ours gave a different return")
-            _, t = run_baseline(conn)
-            base_t.append(t)
-        report = explain(svc, conn, out) if args.explain else ""
-        report += profile(svc, out) if args.profile else ""
-        conn.close()
-        svc.close()
+            shutil.rmtree(folder)
+            if i >= 1:
+                build_t.append(b)
+                write_t.append(w)
+            return b + w
 
-    ours, baseline = statistics.median(ours_t), statistics.median(base_t)
-    ratio = ours / baseline
+        def baseline(i: int) -> float:
+            folder = fresh(f"base-{i + 100}")
+            conn = sqlite3.connect(folder / "hub.sqlite3", isolation_level=None)
+            _, t = run_baseline(conn)
+            conn.close()
+            shutil.rmtree(folder)
+            return t
+
+        samples = interleave(args.reps, ours, baseline, warmup=1, progress=print)
+        report = ""
+        if args.explain or args.profile:
+            svc = HubService.open(hub_settings(check_dir), MANAGER, clock=lambda: NOW)
+            conn = sqlite3.connect(check_dir / "hub.sqlite3", isolation_level=None)
+            report = explain(svc, conn, out) if args.explain else ""
+            report += profile(svc, out) if args.profile else ""
+            conn.close()
+            svc.close()
+
     print(
-        f"ours (daily_return + write_csv): median {ours:.3f} s  min {min(ours_t):.3f} s  "
-        f"[daily_return {statistics.median(build_t):.3f} s, write_csv "
-        f"{statistics.median(write_t):.3f} s]"
+        f"ours: daily_return median {statistics.median(build_t):.3f} s, write_csv "
+        f"{statistics.median(write_t):.3f} s; the baseline computes counts only (no waiting "
+        "times, percentiles, cells or file)"
     )
-    print(
-        f"baseline (raw SQL GROUP BY, counts only: no waiting times, percentiles, cells or "
-        f"file): median {baseline:.3f} s  min {min(base_t):.3f} s"
+    result = comparison(
+        "export_month",
+        "s",
+        samples,
+        target=TARGET,
+        month=f"{FIRST} to {LAST} (BST to GMT on 2026-10-25)",
+        ours_daily_return=round(statistics.median(build_t), 4),
+        ours_write_csv=round(statistics.median(write_t), 4),
     )
-    verdict = "met" if ratio <= TARGET else "MISSED"
-    print(f"export_month: ratio {ratio:.2f} (target <= {TARGET:g}: {verdict})")
     if report:
         print("\n" + report)
-    print(
-        json.dumps(
-            {
-                "comparisons": [
-                    {
-                        "name": "export_month",
-                        "unit": "s",
-                        "ours": round(ours, 4),
-                        "baseline": round(baseline, 4),
-                        "ratio": round(ratio, 3),
-                        "target": TARGET,
-                        "met": ratio <= TARGET,
-                        "ours_min": round(min(ours_t), 4),
-                        "baseline_min": round(min(base_t), 4),
-                        "ours_daily_return": round(statistics.median(build_t), 4),
-                        "ours_write_csv": round(statistics.median(write_t), 4),
-                    }
-                ],
-                "benchmark": "export",
-                "outcomes": truth.processed,
-                "consultations": truth.consultations,
-                "received": truth.received,
-                "cancelled": truth.cancelled,
-                "reassignments": truth.reassigned,
-                "open_at_start": truth.open_at_start,
-                "audit_events": truth.audit_events,
-                "rows": csv_rows,
-                "reps": args.reps,
-                "checked": True,
-            }
-        )
+    emit(
+        "export",
+        [result],
+        outcomes=truth.processed,
+        consultations=truth.consultations,
+        received=truth.received,
+        cancelled=truth.cancelled,
+        reassignments=truth.reassigned,
+        open_at_start=truth.open_at_start,
+        audit_events=truth.audit_events,
+        rows=csv_rows,
+        reps=args.reps,
+        checked=True,
     )
 
 
