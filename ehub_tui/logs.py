@@ -157,7 +157,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=True, default=str)
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler[IO[str]]):
     """Writes to whatever ``sys.stderr`` is at the time (a test runner swaps it per command)."""
 
     def __init__(self) -> None:
