@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
+from ehub_tui.errors import PracticesFileError  # declared in the leaf errors module
 
-class PracticesFileError(Exception):
-    """A practices file that cannot be used; the message names the file and the problem."""
+__all__ = ["PracticesFileError", "load_practices"]
 
 
 def load_practices(path: Path) -> list[dict[str, Any]]:

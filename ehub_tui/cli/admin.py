@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +13,7 @@ from ehub_tui.cli import connect
 from ehub_tui.cli.output import (
     CliError,
     JsonOpt,
+    emit,
     friendly_errors,
     out,
     print_json,
@@ -34,10 +35,7 @@ def practices_import(path: Path, as_json: JsonOpt = False) -> None:
         from ehub_tui.practices import load_practices
 
         n = connect.service().import_practices(load_practices(path))
-        if as_json:
-            print_json({"imported": n})
-        else:
-            say(f"{n} practices imported.")
+        emit({"imported": n}, lambda d: say(f"{d['imported']} practices imported."), as_json)
 
 
 @practices_app.command("list")
@@ -45,15 +43,23 @@ def practices_list(as_json: JsonOpt = False) -> None:
     """List the member practices."""
     with friendly_errors():
         rows = connect.service().list_practices()
-        if as_json:
-            print_json([r.__dict__ if hasattr(r, "__dict__") else slots(r) for r in rows])
-            return
-        t = Table(title="Practices", title_justify="left")
-        for col in ("ODS", "name", "PCN", "list size"):
-            t.add_column(col)
-        for r in rows:
-            t.add_row(literal(r.ods_code), literal(r.name), literal(r.pcn_name), f"{r.list_size:,}")
-        out.print(t)
+        emit(
+            [r.__dict__ if hasattr(r, "__dict__") else slots(r) for r in rows], _practices, as_json
+        )
+
+
+def _practices(rows: list[dict[str, Any]]) -> None:
+    t = Table(title="Practices", title_justify="left")
+    for col in ("ODS", "name", "PCN", "list size"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            literal(r["ods_code"]),
+            literal(r["name"]),
+            literal(r["pcn_name"]),
+            f"{r['list_size']:,}",
+        )
+    out.print(t)
 
 
 @users_app.command("add")
@@ -69,10 +75,7 @@ def users_add(
         if service.user is None and not service.settings.is_embedded and role != "admin":
             raise CliError("the first user of a shared hub must be an admin: add --role admin")
         u = service.add_user(username, role, name)
-        if as_json:
-            print_json(slots(u))
-        else:
-            say(f"Added {u.username} ({u.role}).")
+        emit(slots(u), lambda d: say(f"Added {d['username']} ({d['role']})."), as_json)
 
 
 @users_app.command("set-role")
@@ -84,10 +87,7 @@ def users_set_role(
     """Change a hub user's role (admins)."""
     with friendly_errors():
         u = connect.service().set_role(username, role)
-        if as_json:
-            print_json(slots(u))
-        else:
-            say(f"{u.username} is now a {u.role}.")
+        emit(slots(u), lambda d: say(f"{d['username']} is now a {d['role']}."), as_json)
 
 
 @users_app.command("disable")
@@ -99,10 +99,11 @@ def users_disable(
     """Disable a hub user (they can no longer sign in); --enable to undo (admins)."""
     with friendly_errors():
         u = connect.service().set_active(username, enable)
-        if as_json:
-            print_json(slots(u))
-        else:
-            say(f"{u.username} is {'enabled' if u.active else 'disabled'}.")
+        emit(
+            slots(u),
+            lambda d: say(f"{d['username']} is {'enabled' if d['active'] else 'disabled'}."),
+            as_json,
+        )
 
 
 @users_app.command("list")
@@ -110,20 +111,21 @@ def users_list(as_json: JsonOpt = False) -> None:
     """List hub users."""
     with friendly_errors():
         rows = connect.service().list_users()
-        if as_json:
-            print_json([slots(u) for u in rows])
-            return
-        t = Table(title="Users", title_justify="left")
-        for col in ("user", "name", "role", "active"):
-            t.add_column(col)
-        for u in rows:
-            t.add_row(
-                literal(u.username),
-                literal(u.display_name),
-                literal(u.role),
-                "yes" if u.active else "no",
-            )
-        out.print(t)
+        emit([slots(u) for u in rows], _users, as_json)
+
+
+def _users(rows: list[dict[str, Any]]) -> None:
+    t = Table(title="Users", title_justify="left")
+    for col in ("user", "name", "role", "active"):
+        t.add_column(col)
+    for u in rows:
+        t.add_row(
+            literal(u["username"]),
+            literal(u["display_name"]),
+            literal(u["role"]),
+            "yes" if u["active"] else "no",
+        )
+    out.print(t)
 
 
 def login_cmd(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,7 +11,16 @@ from rich.text import Text
 
 from ehub_tui.cli import connect
 from ehub_tui.cli.connect import HubOpt
-from ehub_tui.cli.output import JsonOpt, err, fail, friendly_errors, local_time, out, print_json
+from ehub_tui.cli.output import (
+    JsonOpt,
+    emit,
+    err,
+    fail,
+    friendly_errors,
+    local_time,
+    out,
+    print_json,
+)
 from ehub_tui.textsafe import dumps, literal
 
 audit_app = typer.Typer(help="The append-only audit chain.")
@@ -129,21 +138,21 @@ def audit_log(
 ) -> None:
     """Show recent audit events, newest first."""
     with friendly_errors():
-        rows = connect.service().audit_events(item, limit)
-        if as_json:
-            print_json(rows)
-            return
-        t = Table(title="Audit", title_justify="left")
-        for col in ("seq", "at", "actor", "action", "item", "detail"):
-            t.add_column(col, overflow="fold")
-        for r in rows:
-            # every cell a Text: actors, ids and reasons are hub data, never markup
-            t.add_row(
-                str(r["seq"]),
-                local_time(r["at"]),
-                literal(r["actor"]),
-                literal(r["action"]),
-                str(r["consultation_id"] or ""),
-                literal(dumps(r["body"])),
-            )
-        out.print(t)
+        emit(connect.service().audit_events(item, limit), _events, as_json)
+
+
+def _events(rows: list[dict[str, Any]]) -> None:
+    t = Table(title="Audit", title_justify="left")
+    for col in ("seq", "at", "actor", "action", "item", "detail"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        # every cell a Text: actors, ids and reasons are hub data, never markup
+        t.add_row(
+            str(r["seq"]),
+            local_time(r["at"]),
+            literal(r["actor"]),
+            literal(r["action"]),
+            str(r["consultation_id"] or ""),
+            literal(dumps(r["body"])),
+        )
+    out.print(t)

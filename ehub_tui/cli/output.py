@@ -55,9 +55,8 @@ def friendly_errors() -> Iterator[None]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ehub_tui.config import ConfigError
+    from ehub_tui.errors import PracticesFileError, StoreError
     from ehub_tui.ingest.parsers import FileError
-    from ehub_tui.practices import PracticesFileError
-    from ehub_tui.store.engine import StoreError
 
     try:
         yield

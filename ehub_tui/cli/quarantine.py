@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ehub_tui.cli import connect
-from ehub_tui.cli.output import JsonOpt, friendly_errors, local_time, out, print_json, say
+from ehub_tui.cli.output import JsonOpt, emit, friendly_errors, local_time, out, print_json, say
 from ehub_tui.textsafe import literal, one_line
 
 quarantine_app = typer.Typer(help="Records that could not be stored, with their reasons.")
@@ -22,25 +22,26 @@ def quarantine_list(
     """List quarantined records and why they were kept aside."""
     with friendly_errors():
         rows = connect.service().list_quarantine(None if all_ else "open")
-        if as_json:
-            print_json(rows)
-            return
-        if not rows:
-            say("No quarantined records." if not all_ else "Quarantine is empty.")
-            return
-        t = Table(title="Quarantine", title_justify="left")
-        for col in ("id", "status", "file", "where", "reason"):
-            t.add_column(col, overflow="fold")
-        for r in rows:
-            # a reason quotes the record (an id, a practice code): Text, never markup
-            t.add_row(
-                str(r["id"]),
-                literal(r["status"]),
-                literal(r["source_file"]),
-                literal(r["location"]),
-                literal(r["reason"]),
-            )
-        out.print(t)
+
+        def render(rows: list[dict[str, Any]]) -> None:
+            if not rows:
+                say("No quarantined records." if not all_ else "Quarantine is empty.")
+                return
+            t = Table(title="Quarantine", title_justify="left")
+            for col in ("id", "status", "file", "where", "reason"):
+                t.add_column(col, overflow="fold")
+            for r in rows:
+                # a reason quotes the record (an id, a practice code): Text, never markup
+                t.add_row(
+                    str(r["id"]),
+                    literal(r["status"]),
+                    literal(r["source_file"]),
+                    literal(r["location"]),
+                    literal(r["reason"]),
+                )
+            out.print(t)
+
+        emit(rows, render, as_json)
 
 
 @quarantine_app.command("show")
@@ -113,7 +114,8 @@ def quarantine_discard(
     """Close a quarantined record without storing it (e.g. a supplier's test message)."""
     with friendly_errors():
         connect.service().discard_quarantined(qid, reason)
-        if as_json:
-            print_json({"id": qid, "result": "discarded"})
-        else:
-            say(f"Quarantined record {qid} discarded.")
+        emit(
+            {"id": qid, "result": "discarded"},
+            lambda d: say(f"Quarantined record {d['id']} discarded."),
+            as_json,
+        )

@@ -205,6 +205,7 @@ def explain_cmd(
         answers = {**found.answers, **answers}
         title = f"case {cid}"
     else:
+        assert consultation is not None  # exactly one of the two was given (checked above)
         with friendly_errors():
             data = connect.service().get_consultation(consultation)
         title = f"consultation {consultation}"
