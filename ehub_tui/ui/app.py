@@ -24,7 +24,7 @@ from ehub_tui.service import HubService, StoreError
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
-from ehub_tui.ui.messages import GuidanceReady, PracticesLoaded
+from ehub_tui.ui.messages import GuidanceReady, PollDone, PracticesLoaded
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -256,6 +256,10 @@ class EhubApp(App[None]):
         except StoreError:  # the hub is not answering: codes stand in for names meanwhile
             return
         self.post_message(PracticesLoaded(names))
+
+    def on_poll_done(self, message: PollDone) -> None:
+        """A screen's poller finished a fetch: it shows the result (if still on screen)."""
+        message.poller.done(message)
 
     def on_practices_loaded(self, message: PracticesLoaded) -> None:
         self.ctx.practices = message.names

@@ -20,7 +20,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from ehub_tui.ui.format import local
-from ehub_tui.ui.messages import PollDone
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -112,8 +111,3 @@ class EhubScreen(Screen[ResultType]):
         if self._ctx is None:
             self._ctx = self.app.ctx  # type: ignore[attr-defined]
         return self._ctx
-
-    def on_poll_done(self, message: PollDone) -> None:
-        """A poller of this screen finished a fetch: let it show the result."""
-        message.stop()
-        message.poller.done(message)

@@ -1,6 +1,9 @@
 """One poller for the live screens (supervisor board, reports).
 
-A fetch runs in a thread worker and posts a ``PollDone`` to its screen; the next fetch is armed
+A fetch runs in a thread worker and posts a ``PollDone`` to the app, which hands it back to the
+poller on the UI thread (the app, not the screen: handled inside the screen's own queue, the
+reports table re-fitted itself before its new rows were laid out and lost a column after a
+refresh). The next fetch is armed
 by a one-shot timer only after the last one was shown, so two fetches never overlap and a slow
 hub is never asked faster than it answers. While the screen is covered (a dialog, help) a due
 fetch waits; asked for during a fetch, one more fetch follows it, never a second at once. A
@@ -68,12 +71,12 @@ class Poller(Generic[T]):
         try:
             value = self.fetch(key)
         except Exception as exc:  # the hub refused or did not answer: the screen says so
-            self.screen.post_message(PollDone(self, key, error=exc))
+            self.screen.app.post_message(PollDone(self, key, error=exc))
             return
-        self.screen.post_message(PollDone(self, key, value=value))
+        self.screen.app.post_message(PollDone(self, key, value=value))
 
     def done(self, message: PollDone) -> None:
-        """A fetch finished (called by the screen's PollDone handler, on the UI thread)."""
+        """A fetch finished (called by the app's PollDone handler, on the UI thread)."""
         self.fetching = False
         if not self.screen.is_attached:
             return
