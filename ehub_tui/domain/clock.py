@@ -151,9 +151,6 @@ class CoreHours:
             return self.close_of(counted)
         return self.close_of(self.next_working_day(counted))
 
-    def time_left(self, due: datetime, now: datetime) -> timedelta:
-        """Wall-clock time left until ``due`` (negative when breached)."""
-        return due - now
 
 
 DEFAULT_CORE_HOURS = CoreHours()

@@ -41,7 +41,6 @@ __all__ = [  # the errors and Claim are importable from here as before
     "describe_loss",
 ]
 
-QUEUE_ORDER = (C.c.priority.desc(), C.c.received_at, C.c.id)
 
 
 def whole_seconds(dt: datetime) -> int:
