@@ -16,6 +16,7 @@ from typing import Any
 from ehub_tui.domain.clock import DEFAULT_CORE_HOURS
 from ehub_tui.domain.models import Consultation
 from ehub_tui.domain.nhs import make_test_nhs_number
+from ehub_tui.domain.types import Status
 from ehub_tui.sop.library import SopLibrary
 from ehub_tui.triage import Draft, LibraryGuidance, TriageSession
 from tests.conftest import REPO
@@ -102,7 +103,7 @@ def consultation(case: str, n: int = 1) -> Consultation:
         due_by=DEFAULT_CORE_HOURS.due_by(received, urgent=False),
         ingested_at=received,
         updated_at=received,
-        status="claimed",
+        status=Status.CLAIMED,
         owner="nav1",
         epoch=1,
         **CASES[case],

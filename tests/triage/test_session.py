@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -34,13 +35,15 @@ def test_questions_one_at_a_time_then_the_route() -> None:
     assert s.step == "question" and not s.allowed("accept") and not s.allowed("override")
     asked = []
     while s.step == "question":
-        q = s.decision.next_question  # type: ignore[union-attr]
+        assert s.decision is not None and s.decision.next_question is not None
+        q = s.decision.next_question
         asked.append(q.id)
         assert s.answer(q.answers.index("no") + 1)
     assert asked[:2] == ["pregnant", "immunosuppressed"]
     assert s.step == "route" and s.draft.order == asked
     assert s.draft.answers == dict.fromkeys(asked, "no")
-    assert s.chosen_route().id == "pf_uti"  # type: ignore[union-attr]
+    route = s.chosen_route()
+    assert route is not None and route.id == "pf_uti"
 
 
 def test_an_answer_that_is_not_offered_changes_nothing() -> None:
@@ -68,19 +71,12 @@ def test_a_pathway_proposed_by_the_text_is_taken_and_given_back() -> None:
     assert s.draft.pathway is None
 
 
-def test_no_sops_means_nothing_to_accept() -> None:
-    s = session("throat", library=SopLibrary(NOW_EMPTY_DIR()))
+def test_no_sops_means_nothing_to_accept(tmp_path: Path) -> None:
+    s = session("throat", library=SopLibrary(tmp_path))  # a folder with no SOPs in it
     assert s.step == "nosop" and s.decision is None
     assert s.allowed("accept")  # the key is offered: it says "choose a route first"
     assert s.accept(NOW) is None
     assert s.route_options() == []
-
-
-def NOW_EMPTY_DIR():  # noqa: N802  # a folder with no SOPs in it
-    import tempfile
-    from pathlib import Path
-
-    return Path(tempfile.mkdtemp())
 
 
 # -- red flags -----------------------------------------------------------------------------------
