@@ -854,6 +854,7 @@ def main() -> None:
         samples,
         target=TARGET,
         month=f"{FIRST} to {LAST} (BST to GMT on 2026-10-25)",
+        outcomes=truth.processed,
         ours_daily_return=round(statistics.median(build_t), 4),
         ours_write_csv=round(statistics.median(write_t), 4),
     )

@@ -74,7 +74,7 @@ def verdict(c: dict[str, Any]) -> str:
 
 def target(c: dict[str, Any]) -> str:
     if c.get("target_text"):
-        return str(c["target_text"])
+        return str(c["target_text"]).replace("<=", "≤")
     if c.get("target") is not None:
         return f"≤ {c['target']:g}"
     return "—"
@@ -102,7 +102,10 @@ def notes(c: dict[str, Any]) -> str:
         w = c["worst_key_ms"]
         big = max(w, key=int)
         out.append(f"slowest key at {int(big):,}: {num(max(w[big].values()))} ms")
-    for key, label in (("items", "items"), ("count", "OCs"), ("ocs", "OCs"), ("texts", "texts")):
+    if "month" in c:
+        out.append(str(c["month"]))
+    sizes = (("items", "items"), ("outcomes", "outcomes"), ("count", "OCs"), ("ocs", "OCs"))
+    for key, label in (*sizes, ("texts", "texts")):
         if key in c:
             out.append(f"{c[key]:,} {label}")
             break
