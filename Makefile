@@ -45,16 +45,24 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/board.py
 	$(BIN)/python benchmarks/export.py
 
-## Build the wheel, install it in a throwaway venv, and check the SOPs shipped inside it from an
-## empty folder (no ./sops to fall back on).
+## The release files: wheel and sdist in dist/ (the wheel built from the sdist, so the sdist is
+## known to be complete). The wheel carries the shipped SOPs and the demo fixtures.
+.PHONY: dist
+dist: $(STAMP)
+	rm -f dist/ehub_tui-*.whl dist/ehub_tui-*.tar.gz
+	$(BIN)/python -m build --outdir dist .
+
+## Install the wheel from `make dist` in a throwaway venv and, from an empty folder (no ./sops or
+## ./fixtures to fall back on), validate and test the shipped SOPs and build the demo hub.
+## tests/install/test_wheel.py does the same (and starts the app headless) in `make test`.
 WHEEL_CHECK := $(CURDIR)/build/wheel-check
-wheel-check: $(STAMP)
+wheel-check: dist
 	rm -rf $(WHEEL_CHECK) && mkdir -p $(WHEEL_CHECK)/empty
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_CHECK)/dist .
 	$(PYTHON) -m venv $(WHEEL_CHECK)/venv
-	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet $(WHEEL_CHECK)/dist/*.whl
+	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet dist/ehub_tui-*.whl
 	cd $(WHEEL_CHECK)/empty && EHUB_TUI_HOME=$(WHEEL_CHECK)/home $(WHEEL_CHECK)/venv/bin/ehub-tui sops validate
 	cd $(WHEEL_CHECK)/empty && EHUB_TUI_HOME=$(WHEEL_CHECK)/home $(WHEEL_CHECK)/venv/bin/ehub-tui sops test
+	cd $(WHEEL_CHECK)/empty && EHUB_TUI_HOME=$(WHEEL_CHECK)/home $(WHEEL_CHECK)/venv/bin/ehub-tui demo
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache .mypy_cache
