@@ -41,7 +41,7 @@ from ehub_tui.sop.conditions import leaves
 from ehub_tui.sop.library import PublishedText, choose, newest_first, version_key
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_set
 from ehub_tui.sop.testing import TestReport, run_tests, tests_file_for
-from ehub_tui.sop.yamlload import MarkedDict, YamlError, load_yaml
+from ehub_tui.yamlload import MarkedDict, YamlError, load_yaml
 
 STATUSES = ("draft", "active", "retired")
 SET_FILE = "(sops)"  # how the loader names problems of the set as a whole

@@ -16,7 +16,7 @@ from typing import Any
 from ehub_tui.sop.context import Context
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.models import OPERATORS
-from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList
+from ehub_tui.yamlload import Mark, MarkedDict, MarkedList
 
 Step = tuple[str, str, str, Any, Any, bool]
 Compiled = Callable[["Facts", "list[Step] | None"], bool]

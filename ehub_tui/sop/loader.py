@@ -33,7 +33,7 @@ from ehub_tui.sop.conditions import (
 )
 from ehub_tui.sop.lexicon import Lexicon, compile_concepts
 from ehub_tui.sop.text import phrase_stems
-from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
+from ehub_tui.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
 
 SOP_SUFFIX = ".sop.yaml"
 TESTS_SUFFIX = ".tests.yaml"

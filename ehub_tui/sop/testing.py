@@ -13,7 +13,7 @@ from typing import Any
 from ehub_tui.sop.conditions import Leaf, leaves
 from ehub_tui.sop.engine import Decision, Engine
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet
-from ehub_tui.sop.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
+from ehub_tui.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
 
 RANDOM_RUNS = 12
 

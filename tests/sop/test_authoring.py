@@ -26,7 +26,7 @@ from ehub_tui.sop.authoring import (
 )
 from ehub_tui.sop.library import PublishedText, shipped_sops_dir
 from ehub_tui.sop.loader import load_set
-from ehub_tui.sop.yamlload import load_yaml
+from ehub_tui.yamlload import load_yaml
 
 TODAY = date(2026, 11, 23)
 SHIPPED = shipped_sops_dir()  # the repository's sops/ in a checkout

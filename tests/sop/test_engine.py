@@ -11,7 +11,7 @@ from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import Facts, compile_condition, normalise_text, parse_condition
 from ehub_tui.sop.engine import Engine, age_on
 from ehub_tui.sop.loader import load_set
-from ehub_tui.sop.yamlload import Mark, load_yaml
+from ehub_tui.yamlload import Mark, load_yaml
 
 TODAY = date(2026, 11, 23)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ehub_tui.sop.loader import load_set, load_sop
-from ehub_tui.sop.yamlload import YamlError, load_yaml
+from ehub_tui.yamlload import YamlError, load_yaml
 from tests.sop.conftest import BASE
 
 
@@ -273,3 +273,9 @@ def test_versions_published_before_codes_still_load_with_a_warning(
         "destination_code: GP_ROUTINE"
     ]
     assert any("gp_urgent" in str(p) for p in mixed.warnings)
+
+
+def test_integers_follow_yaml_1_2() -> None:
+    """A leading zero is decimal, a time is text, 0o/0x are octal/hex (1.1 would say 8, 1020)."""
+    got = load_yaml("a: 010\nb: 17:00\nc: 0o17\nd: 0x1F\ne: 1_000\nf: -5\ng: yes\n")
+    assert got == {"a": 10, "b": "17:00", "c": 15, "d": 31, "e": "1_000", "f": -5, "g": "yes"}

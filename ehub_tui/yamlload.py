@@ -1,8 +1,11 @@
-"""YAML loading for SOP authors: YAML 1.2 booleans, duplicate keys refused, line marks kept.
+"""YAML loading for SOP authors and the settings file: YAML 1.2 booleans and integers, duplicate
+keys refused, line marks kept.
 
-``yes``/``no``/``on``/``off`` stay strings (only ``true``/``false`` are booleans), a key repeated in
-one mapping is an error naming both lines, and every mapping and list remembers where each of its
-keys and items stood, so later checks can say ``file:line:col``.
+``yes``/``no``/``on``/``off`` stay strings (only ``true``/``false`` are booleans); integers follow
+YAML 1.2 (``010`` is ten, not octal eight; ``17:00`` is text, not 1,020 sexagesimal seconds;
+``0o17`` and ``0x1F`` are octal and hex); a key repeated in one mapping is an error naming both
+lines, and every mapping and list remembers where each of its keys and items stood, so later
+checks can say ``file:line:col``. A leaf module: SOPs and the settings file both read through it.
 """
 
 from __future__ import annotations
@@ -52,18 +55,38 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_Base):
-    """SafeLoader with YAML 1.2 booleans (true/false only)."""
+    """SafeLoader with YAML 1.2 booleans (true/false only) and integers (no 1.1 octal, no
+    sexagesimal, no underscores)."""
 
 
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
 _Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    k: [(tag, rx) for tag, rx in v if tag not in (_BOOL, _INT)]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_Loader.add_implicit_resolver(_INT, _INT_12, list("-+0123456789"))
+
+
+def _construct_int(loader: Any, node: ScalarNode) -> int:
+    """YAML 1.2 core integers: decimal (a leading zero is still decimal), 0o octal, 0x hex."""
+    value = str(loader.construct_scalar(node))
+    if value.startswith("0o"):
+        return int(value[2:], 8)
+    if value.startswith("0x"):
+        return int(value[2:], 16)
+    if _INT_12.match(value) is None:  # an explicit !!int tag on something else
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{value!r} is not a whole number", node.start_mark
+        )
+    return int(value, 10)
+
+
+_Loader.add_constructor(_INT, _construct_int)
 
 
 def _reader_message(exc: yaml.reader.ReaderError) -> str:
