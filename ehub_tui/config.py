@@ -8,7 +8,7 @@
 - ``EHUB_TUI_HOME`` also sets ``data_dir`` (``EHUB_TUI_DATA_DIR`` wins when both are set), so
   tests and demos stay inside one folder.
 
-The file is read with the SOPs' YAML 1.2 loader (``ehub_tui.sop.yamlload``): ``yes``/``no`` stay
+The file is read with the SOPs' YAML 1.2 loader (``ehub_tui.yamlload``): ``yes``/``no`` stay
 text, a key written twice is refused, and every problem names ``file:line``. A value written
 unquoted for a text or time key is kept as written, so ``hub_phone: 01131231234`` keeps its
 leading zero and ``core_hours_end: 17:00`` is five o'clock (YAML 1.1 would read 1020 minutes).
@@ -281,7 +281,7 @@ class _Where:
 
 def _read_file(cfg_path: Path, where: dict[str, _Where]) -> dict[str, Any]:
     """The file's settings (recording the line of each in ``where``)."""
-    from ehub_tui.sop.yamlload import MarkedDict, MarkedList, YamlError, load_yaml
+    from ehub_tui.yamlload import MarkedDict, MarkedList, YamlError, load_yaml
 
     try:
         text = cfg_path.read_bytes().decode("utf-8")
