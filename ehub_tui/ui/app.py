@@ -8,7 +8,6 @@ said once, and again when it answers. Quitting while holding items asks whether 
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,13 @@ from ehub_tui.service import HubService, StoreError
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
-from ehub_tui.ui.messages import GuidanceReady, PollDone, PracticesLoaded
+from ehub_tui.ui.messages import (
+    GuidanceReady,
+    HubAnswered,
+    HubFailed,
+    PollDone,
+    PracticesLoaded,
+)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -42,13 +47,15 @@ class EhubApp(App[None]):
         service: HubService,
         *,
         clock: Callable[[], datetime] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
         poll_interval: float = 1.0,
         heartbeat_interval: float | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.now = clock or (lambda: datetime.now(UTC))
+        # durations and key timing: the service's one clock unless a test injects its own
+        monotonic = monotonic or service.clock.monotonic
         self.poll_interval = poll_interval
         lease = service.settings.lease_minutes * 60
         self.heartbeat_interval = heartbeat_interval or max(5.0, min(60.0, lease / 3))
@@ -132,19 +139,25 @@ class EhubApp(App[None]):
             self.service.heartbeat_held()
             self.service.rescue_if_due()
         except StoreError as exc:
-            self.call_from_thread(self._hub_failed, str(exc))
+            self.post_message(HubFailed(str(exc)))
             return
         finally:
             self._keeping_alive = False
-        self.call_from_thread(self._hub_answered)
+        self.post_message(HubAnswered())
 
-    def _hub_failed(self, problem: str) -> None:
+    def on_hub_failed(self, message: HubFailed) -> None:
         """Say once that the hub is not answering (the app keeps trying by itself)."""
         if self.hub_problem is None:
-            notify(self, problem, title="The hub is not answering", severity="error", timeout=15)
-        self.hub_problem = problem
+            notify(
+                self,
+                message.problem,
+                title="The hub is not answering",
+                severity="error",
+                timeout=15,
+            )
+        self.hub_problem = message.problem
 
-    def _hub_answered(self) -> None:
+    def on_hub_answered(self, message: HubAnswered) -> None:
         if self.hub_problem is not None:
             self.hub_problem = None
             self.notify("The hub is answering again.", title="Hub back", timeout=6)
@@ -348,12 +361,13 @@ def make_app(
     service: HubService,
     *,
     clock: Callable[[], datetime] | None = None,
-    monotonic: Callable[[], float] = time.monotonic,
+    monotonic: Callable[[], float] | None = None,
     poll_interval: float = 1.0,
     heartbeat_interval: float | None = None,
 ) -> EhubApp:
     """Build the app (the CLI and the tests use this). ``clock``: wall time (UTC);
-    ``monotonic``: for durations and key timing (a test may freeze both)."""
+    ``monotonic``: for durations and key timing (default: the service's clock; a test may
+    freeze both)."""
     return EhubApp(
         service,
         clock=clock,

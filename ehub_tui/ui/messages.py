@@ -28,6 +28,18 @@ class GuidanceReady(Message):
         self.problem = problem
 
 
+class HubFailed(Message):
+    """A background call to the hub failed (the app keeps trying by itself)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class HubAnswered(Message):
+    """A background call to the hub succeeded."""
+
+
 class PracticesLoaded(Message):
     """The member practices were read: ODS code → name."""
 

@@ -34,8 +34,7 @@ from ehub_tui.ui.poller import Poller
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    # TODO(service): Board/OpenItem are store types; they belong in domain.models
-    from ehub_tui.store.board import Board, OpenItem
+    from ehub_tui.domain.board import Board, OpenItem
 
 ONLINE = timedelta(minutes=2)
 
@@ -264,13 +263,11 @@ class BoardScreen(EhubScreen[None]):
     def _events(self, b: Board) -> None:
         lines = []
         for e in b.events[:8]:
-            item = f" #{e['consultation_id']}" if e["consultation_id"] else ""
-            reason = e["body"].get("reason") if isinstance(e["body"], dict) else None
+            item = f" #{e.consultation_id}" if e.consultation_id else ""
+            reason = e.body.get("reason")
             why = f" — {reason}" if reason else ""
             lines.append(
-                one_line(
-                    f"{local(e['at']).strftime('%H:%M:%S')} {e['actor']} {e['action']}{item}{why}"
-                )
+                one_line(f"{local(e.at).strftime('%H:%M:%S')} {e.actor} {e.action}{item}{why}")
             )
         # actors and reasons are the hub's text: a Text of visible lines, never markup
         self.query_one("#events", Static).update(

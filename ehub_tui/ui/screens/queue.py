@@ -12,8 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
-# TODO(service): QueueFilter/QueueRow are store types; they belong in domain.models
-from ehub_tui.store.views import QueueFilter, QueueRow
+from ehub_tui.domain.queue import QueueFilter, QueueRow
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
 from ehub_tui.ui.messages import Claimed, ClaimRefused

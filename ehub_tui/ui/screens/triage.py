@@ -20,6 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from ehub_tui.domain.nhs import format_nhs_number
+from ehub_tui.domain.queue import describe_loss
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
@@ -672,14 +673,10 @@ class TriageScreen(EhubScreen[None]):
         except Exception:  # the hub is unreachable: the heartbeat will tell
             return
         if (status, owner, epoch) != ("claimed", claim.owner, claim.epoch):
-            # TODO(service): the service should say why an item was lost (describe_loss is
-            # store logic; the screen imports it until the service offers it)
-            from ehub_tui.store.queue import describe_loss
-
             message = describe_loss(claim.item_id, status, owner)
             try:
-                last = service.audit_events(claim.item_id, limit=1)
-                reason = last[0]["body"].get("reason") if last else None
+                last = service.audit_log(claim.item_id, limit=1)
+                reason = last[0].body.get("reason") if last else None
             except Exception:
                 reason = None
             if reason:

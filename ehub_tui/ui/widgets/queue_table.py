@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ehub_tui.store.views import QueueRow
+from ehub_tui.domain.queue import QueueRow
 from ehub_tui.ui.format import age_sex, due_text, fit, one_line, short_time, template_words
 
 PAGE = 100
