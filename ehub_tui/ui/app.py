@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import RenderableType
 from rich.text import Text
-from textual.app import App, ComposeResult, RenderableType, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen

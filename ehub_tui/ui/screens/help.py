@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ GENERAL = [
 ]
 
 
-def binding_lines(screen: Screen) -> list[tuple[str, str]]:
+def binding_lines(screen: Screen[Any]) -> list[tuple[str, str]]:
     """(keys, description) for the screen's and the app's shown bindings."""
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
@@ -43,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(
         self,
-        for_screen: Screen,
+        for_screen: Screen[Any],
         title: str,
         intro: str,
         extra: list[tuple[str, str]] | None = None,
