@@ -13,6 +13,7 @@ import keyring
 import pytest
 
 from ehub_tui.config import Settings
+from ehub_tui.logs import reset_logging
 from ehub_tui.secrets import MemoryKeyring
 from ehub_tui.service import HubService
 from tests.support.pgserver import PostgresServer, find_pg_bin
@@ -23,14 +24,18 @@ _db_names = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user config or data dir is ever discovered; passwords go to an in-memory keyring."""
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No user config or data dir is ever discovered (no developer's EHUB_TUI_* setting leaks
+    in); passwords go to an in-memory keyring; logging set up by a test is undone after it."""
+    for name in list(os.environ):
+        if name.startswith("EHUB_TUI_"):
+            monkeypatch.delenv(name)
     home = tmp_path / "ehub-home"
     monkeypatch.setenv("EHUB_TUI_HOME", str(home))
-    monkeypatch.delenv("EHUB_TUI_CONFIG", raising=False)
-    monkeypatch.delenv("EHUB_TUI_HUB_URL", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "ehub_tui.secrets.MemoryKeyring")
     keyring.set_keyring(MemoryKeyring())
+    yield
+    reset_logging()
 
 
 @pytest.fixture(scope="session")

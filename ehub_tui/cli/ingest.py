@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 
 def ingest_cmd(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files or folders of FHIR JSON, NDJSON or CSV.")
     ] = None,
@@ -54,7 +55,7 @@ def ingest_cmd(
         service = connect.service()
         ingester = Ingester(service, settings=service.settings)
         if watch is not None:
-            _watch(ingester, watch, interval, as_json, recursive)
+            _watch(ingester, watch, interval, as_json, recursive, ctx.find_root().obj or {})
             return
         assert paths is not None
         report = _ingest_with_progress(ingester, paths, show=not as_json)
@@ -159,16 +160,25 @@ def _print_report(report: IngestReport) -> None:
 
 
 def _watch(
-    ingester: Ingester, inbox: Path, interval: float, as_json: bool, recursive: bool
+    ingester: Ingester,
+    inbox: Path,
+    interval: float,
+    as_json: bool,
+    recursive: bool,
+    log_options: dict[str, str | None],
 ) -> None:
     """Ingest files dropped into ``inbox`` as each becomes complete; see ehub_tui.ingest.watch.
 
     A file's outcome goes to standard output (a JSON line with ``--json``, the keys as before);
     notes (waiting, unfinished, not read, hub unavailable) go to standard error.
     """
+    from ehub_tui.cli.start import configure_from_options
     from ehub_tui.ingest.watch import FileDone, InboxError, WatchEvent, run_watch
 
     settings = ingester.service.settings
+    # a long-running watcher keeps its own log file (and JSON lines on stderr with
+    # --log-format json), from the global options
+    configure_from_options("watch", log_options)
 
     def emit(event: WatchEvent) -> None:
         if isinstance(event, FileDone) and as_json:

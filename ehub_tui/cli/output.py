@@ -7,6 +7,7 @@ Rich only, and nothing heavy at import time: ``ehub-tui --help`` imports this mo
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -78,6 +79,8 @@ def friendly_errors() -> Iterator[None]:
     except Exception as exc:  # last resort: still no traceback unless asked for
         if os.environ.get("EHUB_TUI_DEBUG"):
             raise
+        # the type only: the message may quote a record (the terminal gets it, the log not)
+        logging.getLogger(__name__).error("unexpected %s", type(exc).__name__)
         fail(f"unexpected {type(exc).__name__}: {exc} (set EHUB_TUI_DEBUG=1 for details)", 70)
 
 

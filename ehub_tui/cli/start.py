@@ -5,6 +5,7 @@ Textual is imported only when the app is opened.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,11 +14,14 @@ from rich.table import Table
 
 from ehub_tui import __version__
 from ehub_tui.cli import connect
-from ehub_tui.cli.output import CliError, JsonOpt, friendly_errors, out, print_json, say
+from ehub_tui.cli.output import CliError, JsonOpt, fail, friendly_errors, out, print_json, say
 from ehub_tui.textsafe import literal
 
 if TYPE_CHECKING:
+    from ehub_tui.logs import Kind
     from ehub_tui.service import HubService
+
+log = logging.getLogger(__name__)
 
 
 def main_callback(
@@ -26,11 +30,26 @@ def main_callback(
         str | None, typer.Option("--user", "-u", help="Hub user (embedded demo hub only).")
     ] = None,
     version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level",
+            help="debug, info, warning or error (default: warning for commands, info for the app"
+            " and the watcher).",
+        ),
+    ] = None,
+    log_format: Annotated[
+        str,
+        typer.Option("--log-format", help="text, or json (one object a line, for journald)."),
+    ] = "text",
 ) -> None:
     """Open the app for the signed-in user (with no sub-command)."""
     if version:
         say(f"ehub-tui {__version__}")
         raise typer.Exit(0)
+    ctx.obj = {"log_level": log_level, "log_format": log_format}
+    # a command logs to stderr; the app (below) and the watcher (cli/ingest.py) to their files
+    configure_from_options("cli" if ctx.invoked_subcommand is not None else "app", ctx.obj)
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors():
@@ -48,7 +67,28 @@ def main_callback(
             raise CliError("the app needs a terminal; for a summary use `ehub-tui queue`")
         from ehub_tui.ui.app import make_app  # Textual is imported only here
 
+        log.info(
+            "app started: ehub-tui %s, user %s, %s hub",
+            __version__,
+            who,
+            "embedded" if settings.is_embedded else "shared",
+        )
         make_app(service).run()
+        log.info("app stopped")
+
+
+def configure_from_options(kind: Kind, options: dict[str, str | None]) -> None:
+    """Logging for this process from the global --log-level/--log-format (exit 2 if unknown)."""
+    from ehub_tui.logs import configure_logging
+
+    fmt = (options.get("log_format") or "text").lower()
+    level = options.get("log_level")
+    try:
+        if fmt not in ("text", "json"):
+            raise ValueError(f"--log-format must be text or json (got {fmt!r})")
+        configure_logging(kind, level=level.lower() if level else None, fmt=fmt)  # type: ignore[arg-type]
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def show_queue(service: HubService, as_json: bool) -> None:
