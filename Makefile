@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ehub_tui tests benchmarks
 	$(BIN)/ruff format --check ehub_tui tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## Benchmarks: each prints ours beside a baseline and the ratio (see docs/benchmarks.md).
 bench: $(STAMP)
