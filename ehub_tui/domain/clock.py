@@ -152,5 +152,4 @@ class CoreHours:
         return self.close_of(self.next_working_day(counted))
 
 
-
 DEFAULT_CORE_HOURS = CoreHours()

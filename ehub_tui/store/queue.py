@@ -42,7 +42,6 @@ __all__ = [  # the errors and Claim are importable from here as before
 ]
 
 
-
 def whole_seconds(dt: datetime) -> int:
     """Seconds since the epoch, cut to the whole second (waits are differences of these)."""
     return math.floor(dt.timestamp())
