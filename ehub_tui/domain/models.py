@@ -134,11 +134,6 @@ class AuditEvent(_Model):
     covers: list[Any] = Field(default_factory=list)
     shows: list[Any] = Field(default_factory=list)
 
-    def __getitem__(self, key: str) -> Any:
-        # Transitional (issue 12): the board screen still reads events as mappings
-        # (e["actor"]); attribute access is the API. Remove once it reads attributes.
-        return getattr(self, key)
-
 
 class QuarantineEntry(_Model):
     """A record that could not be stored, kept with where it came from and why. ``raw`` (the
