@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +13,6 @@ from ehub_tui.cli import connect
 from ehub_tui.cli.connect import HubOpt
 from ehub_tui.cli.output import (
     JsonOpt,
-    emit,
     err,
     fail,
     friendly_errors,
@@ -22,6 +21,9 @@ from ehub_tui.cli.output import (
     print_json,
 )
 from ehub_tui.textsafe import dumps, literal
+
+if TYPE_CHECKING:
+    from ehub_tui.domain.models import AuditEvent
 
 audit_app = typer.Typer(help="The append-only audit chain.")
 
@@ -44,7 +46,8 @@ def audit_verify(
 
     Exit 0 intact, 1 something does not hold (each problem named), 2 no such hub.
     """
-    from ehub_tui.service import HubMissing, HubService
+    from ehub_tui.errors import HubMissing
+    from ehub_tui.service import HubService
 
     with friendly_errors():
         settings = connect.hub_settings(hub)
@@ -138,21 +141,27 @@ def audit_log(
 ) -> None:
     """Show recent audit events, newest first."""
     with friendly_errors():
-        emit(connect.service().audit_events(item, limit), _events, as_json)
+        events = connect.service().audit_log(item, limit)
+        if as_json:
+            # every field, in the model's order (seq, at, actor, action, consultation_id, body,
+            # covers, shows): the keys scripts have always read
+            print_json([e.model_dump() for e in events])
+        else:
+            _events(events)
 
 
-def _events(rows: list[dict[str, Any]]) -> None:
+def _events(events: list[AuditEvent]) -> None:
     t = Table(title="Audit", title_justify="left")
     for col in ("seq", "at", "actor", "action", "item", "detail"):
         t.add_column(col, overflow="fold")
-    for r in rows:
+    for e in events:
         # every cell a Text: actors, ids and reasons are hub data, never markup
         t.add_row(
-            str(r["seq"]),
-            local_time(r["at"]),
-            literal(r["actor"]),
-            literal(r["action"]),
-            str(r["consultation_id"] or ""),
-            literal(dumps(r["body"])),
+            str(e.seq),
+            local_time(e.at),
+            literal(e.actor),
+            literal(e.action),
+            str(e.consultation_id or ""),
+            literal(dumps(e.body)),
         )
     out.print(t)

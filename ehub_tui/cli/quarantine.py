@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,7 +11,42 @@ from ehub_tui.cli import connect
 from ehub_tui.cli.output import JsonOpt, emit, friendly_errors, local_time, out, print_json, say
 from ehub_tui.textsafe import literal, one_line
 
+if TYPE_CHECKING:
+    from ehub_tui.domain.models import QuarantineEntry
+
 quarantine_app = typer.Typer(help="Records that could not be stored, with their reasons.")
+
+# The keys of ``--json``, in the order scripts have always seen them (the store's columns): a
+# list leaves out the raw text (it may be large, and holds patient details) and the resolution.
+LIST_KEYS = (
+    "id",
+    "source_file",
+    "location",
+    "reason",
+    "status",
+    "created_at",
+    "source",
+    "external_id",
+)
+SHOW_KEYS = (
+    "id",
+    "source_file",
+    "location",
+    "reason",
+    "raw",
+    "fmt",
+    "source",
+    "external_id",
+    "status",
+    "created_at",
+    "resolved_at",
+    "consultation_id",
+)
+
+
+def entry_json(entry: QuarantineEntry, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A quarantined record as the JSON mapping of ``keys``."""
+    return {key: getattr(entry, key) for key in keys}
 
 
 @quarantine_app.command("list")
@@ -21,27 +56,26 @@ def quarantine_list(
 ) -> None:
     """List quarantined records and why they were kept aside."""
     with friendly_errors():
-        rows = connect.service().list_quarantine(None if all_ else "open")
-
-        def render(rows: list[dict[str, Any]]) -> None:
-            if not rows:
-                say("No quarantined records." if not all_ else "Quarantine is empty.")
-                return
-            t = Table(title="Quarantine", title_justify="left")
-            for col in ("id", "status", "file", "where", "reason"):
-                t.add_column(col, overflow="fold")
-            for r in rows:
-                # a reason quotes the record (an id, a practice code): Text, never markup
-                t.add_row(
-                    str(r["id"]),
-                    literal(r["status"]),
-                    literal(r["source_file"]),
-                    literal(r["location"]),
-                    literal(r["reason"]),
-                )
-            out.print(t)
-
-        emit(rows, render, as_json)
+        entries = connect.service().quarantined(None if all_ else "open")
+        if as_json:
+            print_json([entry_json(e, LIST_KEYS) for e in entries])
+            return
+        if not entries:
+            say("No quarantined records." if not all_ else "Quarantine is empty.")
+            return
+        t = Table(title="Quarantine", title_justify="left")
+        for col in ("id", "status", "file", "where", "reason"):
+            t.add_column(col, overflow="fold")
+        for e in entries:
+            # a reason quotes the record (an id, a practice code): Text, never markup
+            t.add_row(
+                str(e.id),
+                literal(e.status),
+                literal(e.source_file),
+                literal(e.location),
+                literal(e.reason),
+            )
+        out.print(t)
 
 
 @quarantine_app.command("show")
@@ -51,9 +85,9 @@ def quarantine_show(
 ) -> None:
     """Show one quarantined record with its raw text."""
     with friendly_errors():
-        row = connect.service().get_quarantine(qid)
+        entry = connect.service().quarantine_entry(qid)
         if as_json:
-            print_json(row)
+            print_json(entry_json(entry, SHOW_KEYS))
             return
         for key in (
             "id",
@@ -68,11 +102,11 @@ def quarantine_show(
             "resolved_at",
             "consultation_id",
         ):
-            say((f"{key}:", "bold"), " ", one_line(local_time(row[key])))
+            say((f"{key}:", "bold"), " ", one_line(local_time(getattr(entry, key))))
         say(("raw:", "bold"))
         # the raw record as received: every line of it, its escape sequences shown (␛[2J),
         # never sent to the terminal
-        say(row["raw"] or "")
+        say(entry.raw or "")
 
 
 @quarantine_app.command("retry")
@@ -87,7 +121,7 @@ def quarantine_retry(
         from ehub_tui.ingest.runner import Ingester
 
         service = connect.service()
-        targets = ids or [r["id"] for r in service.list_quarantine("open")]
+        targets = ids or [e.id for e in service.quarantined("open")]
         ing = Ingester(service, settings=service.settings)
         results: list[dict[str, Any]] = []
         for qid in targets:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,7 +189,6 @@ def explain_cmd(
     if s.errors:
         _print_problems(s.errors)
         raise typer.Exit(2)
-    today = date.today()
     if case is not None:
         file, _, cid = case.partition("#")
         cases, problems = load_cases(Path(file))
@@ -207,7 +205,11 @@ def explain_cmd(
     else:
         assert consultation is not None  # exactly one of the two was given (checked above)
         with friendly_errors():
-            data = connect.service().get_consultation(consultation)
+            service = connect.service()
+            # the engine reads the consultation's fields by name; the service's clock says
+            # which day it is (the one clock: a hub's "today" is a UK date, as triage uses)
+            data = service.consultation(consultation).model_dump()
+            today = service.today()
         title = f"consultation {consultation}"
     d = Engine(s).evaluate(data, answers, today)
     if as_json:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.suppliers import OTHER, supplier_code
+from ehub_tui.errors import FileError, NotAvailable, RecordRejected
 from ehub_tui.ingest.parsers import (
     FORMATS,
-    FileError,
     detect_format,
     gc_paused,
     iter_paths,
@@ -30,7 +30,7 @@ from ehub_tui.ingest.parsers import (
 )
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
-from ehub_tui.service import HubService, NotAvailable, RecordRejected
+from ehub_tui.service import HubService
 from ehub_tui.store.intake import CONFLICT, ORIGIN, REFUSE_CONFLICT, ConflictingDuplicate
 
 BATCH = 2000
@@ -345,15 +345,16 @@ class Ingester:
         return result, problems
 
     def _retry(self, qid: int) -> tuple[str, list[str]]:
-        entry = self.service.get_quarantine(qid)
-        if entry["status"] != "open":
-            return "closed", [f"quarantined record {qid} is already {entry['status']}"]
-        if entry["fmt"] not in FORMATS:
+        entry = self.service.quarantine_entry(qid)
+        if entry.status != "open":
+            return "closed", [f"quarantined record {qid} is already {entry.status}"]
+        raw = entry.raw or ""  # read for one entry, and stored as "" at the least
+        if entry.fmt not in FORMATS:
             return "still_bad", [
                 "this record was not read from a file, so it cannot be read again: discard it "
                 "once it has been dealt with"
             ]
-        if "\ufffd" in entry["raw"] and _LOST_TEXT in entry["reason"]:
+        if "\ufffd" in raw and _LOST_TEXT in entry.reason:
             # NULs and bytes that were not UTF-8 could not be kept in the raw text (they show as
             # U+FFFD there); reading it again would store the replacement characters.
             return "still_bad", [
@@ -361,14 +362,14 @@ class Ingester:
                 "file it came from and ingest that again, then discard this entry"
             ]
         try:
-            records = list(parse_text(entry["raw"], entry["fmt"], entry["source_file"]))
+            records = list(parse_text(raw, entry.fmt, entry.source_file))
         except FileError as exc:
             return "still_bad", [str(exc)]
         if len(records) != 1 or records[0].data is None:
             problems = [records[0].error or "unreadable"] if records else ["no record found"]
             return "still_bad", [p for p in problems if p]
         limit = self.limits.max_record_bytes
-        size = _record_bytes(records[0].raw, entry["fmt"])
+        size = _record_bytes(records[0].raw, entry.fmt)
         if size > limit:
             return "still_bad", [
                 f"the record is {size:,} bytes long; at most {limit:,} are allowed "
