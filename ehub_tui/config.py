@@ -40,16 +40,13 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from ehub_tui.errors import ConfigError as ConfigError  # (leaf errors module; re-exported)
+
 APP_NAME = "ehub-tui"
 ENV_PREFIX = "EHUB_TUI_"
 # Variables that are not keys: the settings file, the data-dir shorthand, tracebacks on demand.
 ENV_CONFIG = "EHUB_TUI_CONFIG"
 ENV_HOME = "EHUB_TUI_HOME"
-
-
-class ConfigError(Exception):
-    """Settings that cannot be used; the message names the key, where it was set and what is
-    wrong (one line per problem)."""
 
 
 def _supplier_name(value: str) -> str:

@@ -5,10 +5,10 @@ the layer that raised (harlequin's ``exception.py`` is the model). Each message 
 sentence that says where and what; the CLI prints it with a non-zero exit, never a traceback.
 
 The modules that defined them first re-export them (``ehub_tui.store.engine.StoreError``,
-``ehub_tui.store.queue.LostClaim``, ``ehub_tui.service.PermissionDenied``…), so older imports name
-the same class. ``ConfigError``, ``FileError``, ``PracticesFileError`` and ``PublishRefused`` are
-declared here for their modules (config, ingest.parsers, practices, sop.authoring) to re-export in
-turn; until each does, catch those from the module that raises them.
+``ehub_tui.store.queue.LostClaim``, ``ehub_tui.service.PermissionDenied``,
+``ehub_tui.config.ConfigError``, ``ehub_tui.ingest.parsers.FileError``,
+``ehub_tui.practices.PracticesFileError``, ``ehub_tui.sop.authoring.PublishRefused``…), so older
+imports name the same class and catching ``ehub_tui.errors.X`` catches what those modules raise.
 """
 
 from __future__ import annotations

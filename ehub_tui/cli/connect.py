@@ -39,7 +39,8 @@ def service(user: str | None = None, *, bootstrap: bool = False) -> HubService:
     file controls the hub anyway. On a shared hub the command signs in as the OS user (or
     ``user``), so roles apply; ``bootstrap`` lets the very first admin be created.
     """
-    from ehub_tui.service import HubService, PermissionDenied
+    from ehub_tui.errors import PermissionDenied
+    from ehub_tui.service import HubService
 
     current = settings()
     if current.is_embedded and user is None:

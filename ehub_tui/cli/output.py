@@ -55,9 +55,7 @@ def friendly_errors() -> Iterator[None]:
     # imported here, not at the top: only a command that runs needs them, and --help stays quick
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ehub_tui.config import ConfigError
-    from ehub_tui.errors import PracticesFileError, StoreError
-    from ehub_tui.ingest.parsers import FileError
+    from ehub_tui.errors import ConfigError, FileError, PracticesFileError, StoreError
 
     try:
         yield

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ehub_tui.domain.fields import OC_FIELDS, REQUIRED_FIELDS
+from ehub_tui.errors import FileError as FileError  # (leaf errors module; re-exported)
 from ehub_tui.ingest.records import RawRecord
 
 FHIR_JSON = "fhir-json"
@@ -69,10 +70,6 @@ _BUNDLE_OPEN = '{"resourceType":"Bundle","type":"collection","entry":['
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 # (text, parsed JSON) of the last file detect_format recognised as FHIR JSON; see parse_text.
 _last_document: tuple[str, Any] | None = None
-
-
-class FileError(Exception):
-    """A file that cannot be ingested at all; ``str(e)`` names the file and says what is wrong."""
 
 
 # --------------------------------------------------------------------------------------------

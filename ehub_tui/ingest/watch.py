@@ -47,17 +47,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ehub_tui.errors import FileError, PermissionDenied, StoreError
 from ehub_tui.ingest.parsers import (
     NDJSON_SUFFIXES,
-    FileError,
     decode_bytes,
     detect_format,
     gc_paused,
     parse_text,
 )
 from ehub_tui.ingest.runner import FileReport, Ingester, log_file_report
-from ehub_tui.service import PermissionDenied
-from ehub_tui.store.engine import StoreError
 
 # Names a sender writes under before renaming, editors' and browsers' temporary files, and MESH
 # control files (.ctl: the message's envelope; its data comes in the .dat beside it).

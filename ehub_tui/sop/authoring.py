@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from ehub_tui.errors import PublishRefused as PublishRefused  # (leaf errors; re-exported)
 from ehub_tui.sop.conditions import leaves
 from ehub_tui.sop.library import PublishedText, choose, newest_first, version_key
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_set
@@ -136,10 +137,6 @@ class Prepared:
     def original_sha256(self) -> str:
         """sha256 of the file as the author left it (what a submission names)."""
         return hashlib.sha256(self.original).hexdigest()
-
-
-class PublishRefused(Exception):
-    """Publishing was refused; the message says why in plain English."""
 
 
 # -- overview -------------------------------------------------------------------------------------
