@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ehub_tui.domain import suppliers
 from ehub_tui.domain.destinations import OTHER, is_code
+from ehub_tui.domain.types import CATEGORIES
 
 COLUMNS = ("DATE", "PCN_CODE", "PCN_NAME", "GP_CODE", "GP_NAME", "SUPPLIER", "METRIC", "VALUE")
 ALL_SUPPLIERS = "ALL"
@@ -26,7 +27,6 @@ OTHER_TYPE_METRIC = "OC_SUBMISSION_TYPE_OTHER"
 
 FLOW = ("BACKLOG_START", "PROCESSED", "CANCELLED", "BACKLOG_END")
 
-CATEGORIES = ("signpost", "clinical", "admin", "escalate")
 CATEGORY_METRICS = tuple(f"OUTCOME_CATEGORY_{c.upper()}" for c in CATEGORIES)
 OTHER_CATEGORY_METRIC = "OUTCOME_CATEGORY_OTHER"
 DESTINATION_PREFIX = "OUTCOME_DESTINATION_"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ehub_tui.domain.types import Priority
+
 
 @dataclass(frozen=True, slots=True)
 class IngestLimits:
@@ -76,9 +78,5 @@ class OCRecord:
     @property
     def priority(self) -> int:
         """Queue priority from the supplier flags: 2 emergency, 1 urgent, 0 normal."""
-        flags = {f.lower() for f in self.supplier_flags}
-        if "emergency" in flags:
-            return 2
-        if "urgent" in flags:
-            return 1
-        return 0
+        # a plain int for the store (a database driver may write an enum by its name)
+        return int(Priority.from_flags(self.supplier_flags))

@@ -17,11 +17,19 @@ from typing import Any
 
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.domain.nhs import nhs_number_problem, normalise_nhs_number
+from ehub_tui.domain.types import REQUEST_TYPES, SEXES
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord
 
-SEXES = ("male", "female", "other", "unknown")
-REQUEST_TYPES = ("clinical", "admin", "other")
 EARLIEST_BIRTH_YEAR = 1900
+
+
+def _one_of(field: str, words: tuple[str, ...]) -> str:
+    return f"{field} is not one of {', '.join(words[:-1])} or {words[-1]}"
+
+
+# the words come from the one vocabulary (domain.types); the reasons read as they always have
+_SEX_PROBLEM = _one_of("sex", SEXES)  # sex is not one of male, female, other or unknown
+_REQUEST_TYPE_PROBLEM = _one_of("request_type", REQUEST_TYPES)
 
 # Accepted spellings (after trimming and lower-casing) and what they become. FHIR
 # AdministrativeGender uses male/female/other/unknown, the same words.
@@ -112,7 +120,7 @@ def validate(
     if sex_text:
         sex = _SEX_VALUES.get(sex_text.lower())
         if sex is None:
-            problems.append("sex is not one of male, female, other or unknown")
+            problems.append(_SEX_PROBLEM)
 
     received_at = None
     received_text = _text(data, "received_at", problems, required=True)
@@ -132,7 +140,7 @@ def validate(
     if request_text:
         request_type = _REQUEST_TYPE_VALUES.get(request_text.lower())
         if request_type is None:
-            problems.append("request_type is not one of clinical, admin or other")
+            problems.append(_REQUEST_TYPE_PROBLEM)
 
     template = _text(data, "template", problems, required=False) or None
     free_text = _text(data, "free_text", problems, required=False) or ""

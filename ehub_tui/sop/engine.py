@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from ehub_tui.domain import destinations
+from ehub_tui.domain.patient import age_on as age_on  # (one definition of age; re-exported)
 from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import (
     CONCEPT_OPS,
@@ -27,14 +28,6 @@ from ehub_tui.sop.loader import PATIENT_ATTRIBUTES, CompiledRule, LoadedSop, Sop
 
 GENERIC_TEMPLATE = "general_clinical"
 STATED = "stated in text — confirm"
-
-
-def age_on(dob: date, today: date) -> tuple[int, int]:
-    """Whole years and whole months of age on a day."""
-    months = (today.year - dob.year) * 12 + (today.month - dob.month)
-    if today.day < dob.day:
-        months -= 1
-    return months // 12, months
 
 
 def _as_date(value: Any) -> date | None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from ehub_tui.domain.destinations import DESTINATION_CODES
+from ehub_tui.domain.types import CATEGORIES as CATEGORIES  # (one vocabulary; re-exported)
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -34,7 +35,6 @@ OPERATORS = (
     "is_set",
 )
 URGENCIES = ("immediate", "same_day", "within_48h", "within_3_days", "within_5_days", "routine")
-CATEGORIES = ("signpost", "clinical", "admin", "escalate")
 PLACEHOLDERS = ("first_name", "practice_name", "destination", "condition", "hub_phone")
 
 _SCALAR = {"type": ["string", "number", "boolean"]}
@@ -190,6 +190,8 @@ class Route(_Strict):
     id: str
     when: ConditionSpec | None = None
     default: bool = False
+    # CATEGORIES, spelt out: the JSON Schema authors see lists the words (tests/unit/
+    # test_vocabulary.py holds the two together)
     category: Literal["signpost", "clinical", "admin", "escalate"]
     destination: str = Field(min_length=1)
     # None here only so the loader can say which route lacks it; a route without one is an error

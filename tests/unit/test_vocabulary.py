@@ -41,3 +41,19 @@ def test_age_in_years_and_months() -> None:
         day = dob + timedelta(days=rand.randrange(45000))
         whole = day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
         assert age_years(dob, day) == whole
+
+
+def test_every_layer_names_the_one_vocabulary() -> None:
+    from typing import get_args
+
+    from ehub_tui.export import metrics
+    from ehub_tui.ingest import validate
+    from ehub_tui.sop import engine, models
+
+    assert models.CATEGORIES is CATEGORIES and metrics.CATEGORIES is CATEGORIES
+    # the SOP schema spells the categories out (authors see the words): the same words
+    assert get_args(models.Route.model_fields["category"].annotation) == CATEGORIES
+    assert validate.SEXES is SEXES and validate.REQUEST_TYPES is REQUEST_TYPES
+    assert set(validate._SEX_VALUES.values()) == set(SEXES)
+    assert set(validate._REQUEST_TYPE_VALUES.values()) == set(REQUEST_TYPES)
+    assert engine.age_on is age_on
