@@ -61,6 +61,13 @@ def num(x: Any) -> str:
     return f"{x:.3g}"
 
 
+def ratio(x: Any) -> str:
+    """A ratio: two decimals (1.999 must not read as 2), three figures below 0.1."""
+    if not isinstance(x, int | float):
+        return "—"
+    return f"{x:.2f}" if x >= 0.1 else f"{x:.2g}"
+
+
 def span(c: dict[str, Any], side: str) -> str:
     lo, hi = c.get(f"{side}_min"), c.get(f"{side}_max")
     return f"{num(lo)}–{num(hi)}" if lo is not None and hi is not None else ""
@@ -85,7 +92,7 @@ def notes(c: dict[str, Any]) -> str:
     out = []
     if "ratio_p95" in c:
         out.append(
-            f"p95 {num(c['ours_p95'])} / {num(c['baseline_p95'])} = {num(c['ratio_p95'])}; "
+            f"p95 {num(c['ours_p95'])} / {num(c['baseline_p95'])} = {ratio(c['ratio_p95'])}; "
             f"max {num(c.get('ours_max'))} / {num(c.get('baseline_max'))}"
         )
     if "double_claims" in c:
@@ -122,13 +129,13 @@ def table(results: list[dict[str, Any]]) -> str:
     for res in results:
         for c in res["comparisons"]:
             per = (
-                f"{num(c['ratio_min'])}–{num(c['ratio_max'])}"
+                f"{ratio(c['ratio_min'])}–{ratio(c['ratio_max'])}"
                 if "ratio_min" in c and "ratio_max" in c
                 else ""
             )
             rows.append(
                 f"| `{c['name']}` | {c['unit']} | {num(c['ours'])} | {span(c, 'ours')} | "
-                f"{num(c['baseline'])} | {span(c, 'baseline')} | {num(c['ratio'])} | {per} | "
+                f"{num(c['baseline'])} | {span(c, 'baseline')} | {ratio(c['ratio'])} | {per} | "
                 f"{c.get('repeats', '')} | {target(c)} | {verdict(c)} | {notes(c)} |"
             )
             if c.get("what"):
