@@ -266,11 +266,14 @@ def decision_tree(d: Any, title: str) -> Tree:
     for t in d.trace:
         mark = ("✓", "green") if t.matched else ("✗", "dim")
         rule = tr.add(line(mark, f" {t.rule} ", (f"({t.sop_id})", "dim")))
-        for cond, fld, op, exp, act, res in t.steps:
+        for s in t.steps:
             rule.add(
                 line(
-                    one_line(f"{'✓' if res else '✗'} {fld} {op} {exp!r} — actual {act!r} "),
-                    (one_line(cond), "dim"),
+                    one_line(
+                        f"{'✓' if s.result else '✗'} {s.field} {s.operator} {s.expected!r} "
+                        f"— actual {s.actual!r} "
+                    ),
+                    (one_line(s.condition), "dim"),
                 )
             )
     return root

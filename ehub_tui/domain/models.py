@@ -153,6 +153,19 @@ class QuarantineEntry(_Model):
     consultation_id: int | None = None
 
 
+class TraceStep(NamedTuple):
+    """One test a SOP condition made while the engine decided (the trace the explain tree, the
+    triage screen and the stored outcome show). Unpacks as the 6-tuple it used to be:
+    ``condition, field, operator, expected, actual, result``."""
+
+    condition: str  # the condition's name in its SOP (e.g. ``red_flags.chest_pain.when``)
+    field: str  # what it looked at: ``age``, ``answers.fever``, ``free_text``…
+    operator: str  # eq, gte, between, contains_any, mentions… (sop.models.OPERATORS)
+    expected: Any  # the value the rule names
+    actual: Any  # what the consultation held (None: not set; the phrase found, for text)
+    result: bool  # whether the test passed
+
+
 class IntakeResult(NamedTuple):
     """What storing a batch did: (row index, new id) of every new consultation, and the ids of
     the quarantine entries made (unpacks as the 2-tuple it used to be)."""

@@ -2,7 +2,8 @@
 compiled to plain Python closures (no eval, no exec).
 
 A compiled condition is ``fn(facts, steps) -> bool``; when ``steps`` is a list, every test that was
-evaluated appends ``(condition, field, operator, expected, actual, result)`` to it.
+evaluated appends a :class:`~ehub_tui.domain.models.TraceStep` (condition, field, operator,
+expected, actual, result) to it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ehub_tui.domain.models import TraceStep
 from ehub_tui.sop.context import Context
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.models import OPERATORS
 from ehub_tui.yamlload import Mark, MarkedDict, MarkedList
 
-Step = tuple[str, str, str, Any, Any, bool]
-Compiled = Callable[["Facts", "list[Step] | None"], bool]
+Step = TraceStep  # the older name
+Compiled = Callable[["Facts", "list[TraceStep] | None"], bool]
 
 NUMBER_OPS = frozenset({"gt", "gte", "lt", "lte", "between"})
 LIST_OPS = frozenset({"includes", "includes_any"})
@@ -320,19 +322,19 @@ def compile_condition(cond: Condition) -> Compiled:
         parts = [compile_condition(c) for c in cond.children]
         if cond.kind == "all":
 
-            def all_(facts: Facts, steps: list[Step] | None) -> bool:
+            def all_(facts: Facts, steps: list[TraceStep] | None) -> bool:
                 return all(p(facts, steps) for p in parts)
 
             return all_
         if cond.kind == "any":
 
-            def any_(facts: Facts, steps: list[Step] | None) -> bool:
+            def any_(facts: Facts, steps: list[TraceStep] | None) -> bool:
                 return any(p(facts, steps) for p in parts)
 
             return any_
         inner = parts[0]
 
-        def not_(facts: Facts, steps: list[Step] | None) -> bool:
+        def not_(facts: Facts, steps: list[TraceStep] | None) -> bool:
             return not inner(facts, steps)
 
         return not_
@@ -346,30 +348,32 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
     if op == "is_set":
         want = bool(expected)
 
-        def leaf_is_set(facts: Facts, steps: list[Step] | None) -> bool:
+        def leaf_is_set(facts: Facts, steps: list[TraceStep] | None) -> bool:
             actual = facts.values.get(fld)
             result = (actual is not None) == want
             if steps is not None:
-                steps.append((name, fld, op, expected, actual, result))
+                steps.append(TraceStep(name, fld, op, expected, actual, result))
             return result
 
         return leaf_is_set
     if op == "contains_any":
         phrases = tuple(normalise_text(str(p)) for p in expected)
 
-        def leaf_contains(facts: Facts, steps: list[Step] | None) -> bool:
+        def leaf_contains(facts: Facts, steps: list[TraceStep] | None) -> bool:
             text = facts.text(fld)
             if steps is None:
                 return text is not None and any(p in text for p in phrases)
             hit = None if text is None else next((p for p in phrases if p in text), None)
-            steps.append((name, fld, op, expected, hit.strip() if hit else None, hit is not None))
+            steps.append(
+                TraceStep(name, fld, op, expected, hit.strip() if hit else None, hit is not None)
+            )
             return hit is not None
 
         return leaf_contains
     if op in CONCEPT_OPS:
         wanted = frozenset([expected] if isinstance(expected, str) else map(str, expected))
 
-        def leaf_mentions(facts: Facts, steps: list[Step] | None) -> bool:
+        def leaf_mentions(facts: Facts, steps: list[TraceStep] | None) -> bool:
             hits = [
                 mn
                 for mn in facts.mentions(fld)
@@ -377,7 +381,7 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
             ]
             if steps is not None:
                 shown = [mn.words for mn in hits] or None
-                steps.append((name, fld, op, expected, shown, bool(hits)))
+                steps.append(TraceStep(name, fld, op, expected, shown, bool(hits)))
             return bool(hits)
 
         return leaf_mentions
@@ -431,11 +435,11 @@ def _compile_leaf(leaf: Leaf) -> Compiled:
         def test(v: Any, _f: Facts) -> bool:
             return isinstance(v, list | tuple) and any(_text(x) in anyof for x in v)
 
-    def leaf_fn(facts: Facts, steps: list[Step] | None) -> bool:
+    def leaf_fn(facts: Facts, steps: list[TraceStep] | None) -> bool:
         actual = facts.values.get(fld)
         result = actual is not None and test(actual, facts)
         if steps is not None:
-            steps.append((name, fld, op, expected, actual, result))
+            steps.append(TraceStep(name, fld, op, expected, actual, result))
         return result
 
     return leaf_fn

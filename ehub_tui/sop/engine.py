@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from ehub_tui.domain import destinations
+from ehub_tui.domain.models import TraceStep
 from ehub_tui.domain.patient import age_on as age_on  # (one definition of age; re-exported)
 from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import (
@@ -17,7 +18,6 @@ from ehub_tui.sop.conditions import (
     Facts,
     Group,
     Leaf,
-    Step,
     compile_condition,
     leaves,
     normalise_text,
@@ -243,12 +243,12 @@ class SuggestedRoute:
 
 @dataclass
 class RuleTrace:
-    """One rule that was evaluated: did it match, and every test on the way."""
+    """One rule that was evaluated: did it match, and every test on the way (in order)."""
 
     rule: str
     sop_id: str
     matched: bool
-    steps: list[Step] = field(default_factory=list)
+    steps: list[TraceStep] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -256,17 +256,8 @@ class RuleTrace:
             "rule": self.rule,
             "sop": self.sop_id,
             "matched": self.matched,
-            "steps": [
-                {
-                    "condition": c,
-                    "field": f,
-                    "operator": o,
-                    "expected": e,
-                    "actual": a,
-                    "result": r,
-                }
-                for c, f, o, e, a, r in self.steps
-            ],
+            # a TraceStep's own names, in its order: the JSON the outcome and explain carry
+            "steps": [s._asdict() for s in self.steps],
         }
 
 
@@ -447,7 +438,7 @@ class Engine:
                 return True
             if not trace:
                 return rule.fn(facts, None)
-            steps: list[Step] = []
+            steps: list[TraceStep] = []
             ok = rule.fn(facts, steps)
             traces.append(RuleTrace(name, sop.id, ok, steps))
             return ok
@@ -458,7 +449,7 @@ class Engine:
                 taking_part.append(sop)
                 continue
             if trace:
-                steps: list[Step] = []
+                steps: list[TraceStep] = []
                 ok = sop.applies(facts, steps)
                 traces.append(RuleTrace(f"{sop.id}.applies_when", sop.id, ok, steps))
             else:

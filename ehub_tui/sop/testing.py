@@ -359,14 +359,14 @@ def _boundaries(engine: Engine, sop_set: SopSet, cases: list[Case], report: Test
                     st
                     for t in d.trace
                     for st in t.steps
-                    if st[0] == leaf.name and st[2] == "between"
+                    if st.condition == leaf.name and st.operator == "between"
                 ),
                 None,
             )
             if step is None:
                 continue
             report.boundary_checked += 1
-            if step[5] != inside:
+            if step.result != inside:
                 report.boundary_failures.append(
                     f"{leaf.path} ({leaf.field} between {lo:g}..{hi:g}): {value:g} should be "
                     f"{'inside' if inside else 'outside'}"
@@ -376,7 +376,11 @@ def _boundaries(engine: Engine, sop_set: SopSet, cases: list[Case], report: Test
 def _base_case(engine: Engine, cases: list[Case], leaf: Leaf) -> Case | None:
     for case in cases:
         d = _evaluate(engine, case)
-        if any(st[0] == leaf.name and st[2] == "between" for t in d.trace for st in t.steps):
+        if any(
+            st.condition == leaf.name and st.operator == "between"
+            for t in d.trace
+            for st in t.steps
+        ):
             return case
     return None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ehub_tui.domain.models import TraceStep
 from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import Facts, compile_condition, normalise_text, parse_condition
 from ehub_tui.sop.engine import Engine, age_on
@@ -91,6 +92,18 @@ def test_trace_records_field_operator_expected_actual_result(write_sop) -> None:
     )
     as_dict = d.as_dict()
     assert as_dict["route"]["id"] == "gp_urgent" and as_dict["trace"][0]["steps"]
+    # a typed TraceStep: named fields, and the JSON of a step keeps its six keys in order
+    fever = steps["answers.fever"]
+    assert isinstance(fever, TraceStep)
+    assert (fever.operator, fever.expected, fever.actual, fever.result) == (
+        "eq",
+        "no",
+        "yes",
+        False,
+    )
+    dumped = next(s for t in as_dict["trace"] for s in t["steps"] if s["field"] == "answers.fever")
+    assert list(dumped) == ["condition", "field", "operator", "expected", "actual", "result"]
+    assert dumped["condition"] == fever.condition and dumped["result"] is False
 
 
 def test_trace_off_gives_the_same_decision(write_sop) -> None:
