@@ -9,7 +9,7 @@ queue behind writers.
 PostgreSQL: psycopg 3, READ COMMITTED, no pre-ping (a dropped connection fails one call with a
 StoreError and the pool reconnects); the password comes from the OS keyring. Every connection has
 a connect timeout, TCP keepalives, TCP_USER_TIMEOUT and a server-side statement timeout, and every
-wait for the server is watched on the client (:class:`_Watchdog`): a server that stops answering
+wait for the server is watched on the client (store/watchdog.py): a server that stops answering
 altogether (a frozen host: the TCP connection stays open, nothing answers, so neither the statement
 timeout nor the kernel's keepalives ever fire) is reported as a StoreError within seconds.
 
@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import sqlite3
-import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,19 +38,10 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from ehub_tui.errors import StoreError as StoreError  # (leaf errors module; re-exported)
+from ehub_tui.store.watchdog import NOT_ANSWERING, STATEMENT_GRACE, Guard, guarded_connection_class
 
 READ_ONLY = "ehub_read_only"
 HUB_CLOCK = "ehub_hub_clock"  # engine execution option: the SQLite hub's clock (tests inject one)
-
-# The client-side guard (see _Watchdog): after PROBE_AFTER seconds without an answer, ask the
-# server whether it is there at all, allowing PROBE_TIMEOUT for its reply; a server that does not
-# reply is frozen or unreachable, and the waiting call is cut off (about 5 s in all).
-PROBE_AFTER = 2.0
-PROBE_TIMEOUT = 3.0
-WATCH_EVERY = 0.25
-# A server that answers probes but not the statement, STATEMENT_GRACE seconds after its own
-# statement timeout should have cancelled it, is not answering either.
-STATEMENT_GRACE = 2.0
 
 
 def utcnow() -> datetime:
@@ -157,7 +145,7 @@ def _pg_engine(sa_url: URL, *, echo: bool, timeouts: Timeouts) -> Engine:
         max_overflow=5,
         connect_args=connect_args,
     )
-    guard = _Guard(
+    guard = Guard(
         where=_where(sa_url),
         hard_limit=(
             None
@@ -168,7 +156,7 @@ def _pg_engine(sa_url: URL, *, echo: bool, timeouts: Timeouts) -> Engine:
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _rec: Any, cargs: Any, cparams: Any) -> Any:
-        conn = _guarded_connection_class().connect(*cargs, **cparams)
+        conn = guarded_connection_class().connect(*cargs, **cparams)
         conn._ehub_guard = guard
         return conn
 
@@ -187,170 +175,6 @@ def where(engine: Engine) -> str:
     if is_sqlite(engine):
         return engine.url.database or ":memory:"
     return _where(engine.url)
-
-
-# -- the client-side guard against a server that stops answering ------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Guard:
-    where: str
-    hard_limit: float | None  # seconds; None: only the probe decides
-
-
-class _Wait:
-    """One wait for the server by one connection, as the watchdog sees it."""
-
-    __slots__ = ("fd", "guard", "host", "killed", "port", "start")
-
-    def __init__(self, fd: int, host: str, port: int, guard: _Guard) -> None:
-        self.fd = fd
-        self.host = host
-        self.port = port
-        self.start = time.monotonic()
-        self.guard = guard
-        self.killed = False
-
-
-class _Watchdog:
-    """Watches every wait for a PostgreSQL server in this process, from one daemon thread.
-
-    A wait older than PROBE_AFTER makes it probe that server on a new connection (an SSLRequest,
-    which the server answers with one byte before any authentication). No reply within
-    PROBE_TIMEOUT: the server is frozen or unreachable, and the waits on it are cut off by
-    shutting their sockets down, so the blocked call fails at once and the connection is
-    discarded. A server that replies is alive and merely slow: its own statement timeout
-    decides, unless the wait outlives that by STATEMENT_GRACE.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waits: set[_Wait] = set()
-        self._thread: threading.Thread | None = None
-        self._answered: dict[tuple[str, int], float] = {}  # (host, port) → when it last answered
-
-    def watch(self, w: _Wait) -> None:
-        with self._lock:
-            self._waits.add(w)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="ehub-hub-watchdog")
-                self._thread.daemon = True
-                self._thread.start()
-
-    def done(self, w: _Wait) -> None:
-        with self._lock:
-            self._waits.discard(w)
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(WATCH_EVERY)
-            now = time.monotonic()
-            with self._lock:
-                old = [w for w in self._waits if now - w.start >= PROBE_AFTER and not w.killed]
-            if not old:
-                continue
-            verdicts: dict[tuple[str, int], bool] = {}
-            for w in old:
-                target = (w.host, w.port)
-                if target in verdicts:
-                    continue
-                if now - self._answered.get(target, float("-inf")) < PROBE_AFTER:
-                    verdicts[target] = True  # it answered a moment ago: no new connection yet
-                    continue
-                verdicts[target] = _server_answers(w.host, w.port, PROBE_TIMEOUT)
-                if verdicts[target]:
-                    self._answered[target] = time.monotonic()
-            now = time.monotonic()
-            with self._lock:
-                for w in old:
-                    over = w.guard.hard_limit is not None and now - w.start > w.guard.hard_limit
-                    if w in self._waits and (not verdicts[(w.host, w.port)] or over):
-                        # still registered, so its socket is still open: the fd is still ours
-                        w.killed = True
-                        _shut_down(w.fd)
-
-
-_WATCHDOG = _Watchdog()
-
-
-def _shut_down(fd: int) -> None:
-    """Shut a connection's socket down under its owner: the blocked wait sees the end at once."""
-    try:
-        sock = socket.socket(fileno=os.dup(fd))
-    except OSError:
-        return
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    finally:
-        sock.close()
-
-
-def _server_answers(host: str, port: int, timeout: float) -> bool:
-    """Does a PostgreSQL server answer at host:port (or the Unix socket in directory host)?"""
-    try:
-        if host.startswith("/"):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(timeout)
-            sock.connect(f"{host}/.s.PGSQL.{port}")
-        else:
-            sock = socket.create_connection((host, port), timeout=timeout)
-    except OSError:
-        return False
-    try:
-        sock.settimeout(timeout)
-        sock.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest: answered 'S' or 'N'
-        sock.recv(1)
-        return True
-    except OSError:  # socket.timeout included
-        return False
-    finally:
-        sock.close()
-
-
-_GUARDED: Any = None
-
-
-def _guarded_connection_class() -> Any:
-    """psycopg's Connection whose every wait for the server is watched (made on first use)."""
-    global _GUARDED
-    if _GUARDED is not None:
-        return _GUARDED
-    import psycopg
-
-    class HubNotAnswering(psycopg.OperationalError):
-        """The server stopped answering; the connection was closed."""
-
-    class GuardedConnection(psycopg.Connection):
-        _ehub_guard: _Guard | None = None
-        _ehub_target: tuple[str, int] | None = None
-
-        def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
-            guard = self._ehub_guard
-            if guard is None:
-                return super().wait(gen, *args, **kwargs)
-            target = self._ehub_target
-            if target is None:  # where to probe: asked of libpq once per connection
-                info = self.info
-                target = self._ehub_target = (info.hostaddr or info.host, int(info.port))
-            w = _Wait(self.pgconn.socket, target[0], target[1], guard)
-            _WATCHDOG.watch(w)
-            try:
-                return super().wait(gen, *args, **kwargs)
-            except psycopg.Error as exc:
-                if not w.killed:
-                    raise
-                self.close()  # half-way through the protocol: never reusable
-                raise HubNotAnswering(f"{NOT_ANSWERING}: {guard.where}") from exc
-            finally:
-                _WATCHDOG.done(w)
-
-    _GUARDED = GuardedConnection
-    return _GUARDED
-
-
-NOT_ANSWERING = "the hub is not answering"
 
 
 # -- the hub's clock ----------------------------------------------------------------------------
