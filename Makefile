@@ -36,15 +36,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ehub_tui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python benchmarks/report.py --check
 
-## Benchmarks: each prints ours beside a baseline and the ratio (see docs/benchmarks.md).
+## Benchmarks: each prints ours beside a baseline and the ratio; the last line of each (JSON) is
+## kept in benchmarks/results/ and docs/benchmarks.md's table is generated from them.
+BENCHES := ingest claim sop_engine queue_ui board export ui_latency
+bench: SHELL := /bin/bash
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/claim.py
-	$(BIN)/python benchmarks/sop_engine.py
-	$(BIN)/python benchmarks/queue_ui.py
-	$(BIN)/python benchmarks/board.py
-	$(BIN)/python benchmarks/export.py
+	mkdir -p benchmarks/results
+	set -o pipefail; for b in $(BENCHES); do \
+		$(BIN)/python benchmarks/$$b.py | tee benchmarks/results/$$b.out || exit 1; \
+		tail -n 1 benchmarks/results/$$b.out > benchmarks/results/$$b.json; \
+	done
+	$(BIN)/python benchmarks/report.py
 
 ## The release files: wheel and sdist in dist/ (the wheel built from the sdist, so the sdist is
 ## known to be complete). The wheel carries the shipped SOPs and the demo fixtures.
