@@ -112,7 +112,7 @@ def refusal(backend: Any) -> str | None:
     return None
 
 
-def _members(backend: Any) -> list[Any]:
+def _members(backend: KeyringBackend) -> list[KeyringBackend]:
     """The backends a keyring reads and writes: a chainer's members, else itself."""
     if isinstance(backend, ChainerBackend):
         return list(backend.backends)

@@ -54,7 +54,7 @@ class YamlError(Exception):
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):
+class _Loader(_Base):  # type: ignore[misc]  # CSafeLoader or SafeLoader, chosen at import
     """SafeLoader with YAML 1.2 booleans (true/false only) and integers (no 1.1 octal, no
     sexagesimal, no underscores)."""
 
