@@ -4,7 +4,7 @@ Red flags come first, then the SOP's questions one at a time, then the suggested
 override with a reason). The session keeps the draft (answers, flag handling, override, pathway,
 note, message), the time the item was first viewed and the seconds it was actively on screen,
 whether the item was lost, and the busy guard that lets only one completion start; it builds the
-typed ``Outcome`` the hub stores.
+typed ``Outcome`` the hub stores (the fields of each outcome are written down in ``outcome``).
 
 Safety rules held here, whatever the screen does:
 - every red flag raised stays listed (handled or not) and goes into the outcome;
@@ -21,9 +21,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from ehub_tui.domain import destinations
-from ehub_tui.domain.models import Consultation, FlagHandling, Outcome, OutcomeDetail
+from ehub_tui.domain.models import Consultation, Outcome
 from ehub_tui.sop.messages import message_context, render_message
+from ehub_tui.triage import outcome
 from ehub_tui.triage.draft import (
     KEY_GUARD_SECONDS,
     ClaimLike,
@@ -314,113 +314,35 @@ class TriageSession:
         route = self.chosen_route()
         if route is None:
             return None
-        return self._outcome(
-            now,
-            category=route.category,
-            route=route.id,
-            destination=route.destination,
-            urgency=route.urgency,
-            snomed=route.snomed,
-            # a version published before destination codes has none: returns count it as OTHER
-            code=getattr(route, "destination_code", None) or destinations.OTHER,
-        )
+        return self._outcome(outcome.accepted(route), now)
 
     def escalate(self, flag: RaisedFlag, now: datetime) -> Outcome:
         """The outcome of escalating an open red flag now (to the duty clinician)."""
         self._require("escalate")
         self._must_be_open(flag)
-        return self._outcome(
-            now,
-            category="escalate",
-            route=f"escalate_{flag.id}",
-            destination=f"Duty clinician now: {flag.action}",
-            urgency="immediate",
-            snomed=None,
-            code=destinations.ESCALATION,
-            handled={flag.id: ("escalated", flag.action)},
-        )
+        return self._outcome(outcome.escalation(flag), now)
 
     def same_day(self, flag: RaisedFlag, now: datetime) -> Outcome:
         """The outcome of sending an open amber flag to a same-day clinician (the least it
         allows); refused for an emergency flag."""
-        from ehub_tui.sop.engine import SAME_DAY_DESTINATION
-
         self._require("same_day")
         self._must_be_open(flag)
         if flag.level == "emergency":
             raise NotAllowed("an emergency red flag is escalated, never sent to a same-day slot")
-        return self._outcome(
-            now,
-            category="clinical",
-            route=f"same_day_{flag.id}",
-            destination=SAME_DAY_DESTINATION,
-            urgency="same_day",
-            snomed=None,
-            code=destinations.SAME_DAY,
-            handled={flag.id: ("same_day", flag.action)},
-        )
+        return self._outcome(outcome.same_day(flag), now)
 
     def _must_be_open(self, flag: RaisedFlag) -> None:
         if flag.id not in {f.id for f in self.open_flags}:
             raise NotAllowed(f"red flag {flag.id} is not open")
 
-    def _outcome(
-        self,
-        now: datetime,
-        *,
-        category: str,
-        route: str,
-        destination: str,
-        urgency: str,
-        snomed: str | None,
-        code: str,
-        handled: dict[str, tuple[str, str]] | None = None,
-    ) -> Outcome:
-        d = self.decision
-        flags = {**self.draft.flags, **(handled or {})}
-        sop = d.routing_sop if d else None
-        detail = OutcomeDetail(
-            answers=dict(self.draft.answers),
-            red_flags=[
-                FlagHandling(
-                    id=f.id,
-                    level=f.level,
-                    handled=flags.get(f.id, ("", ""))[0],
-                    reason=flags.get(f.id, ("", ""))[1],
-                )
-                for f in self.red_flags
-            ],
-            suggested_route=d.route.id if d and d.route else None,
-            pathway_route=d.pathway_route.id if d and d.pathway_route else None,
-            pathway=self.draft.pathway,
-            proposal=d.proposal.template if d and d.proposal else None,
-            stated={k: e.as_dict() for k, e in d.stated.items()} if d else {},
-            cautions=[
-                {"id": c.id, "say": c.say, "evidence": [e.as_dict() for e in c.evidence]}
-                for c in (d.cautions if d else [])
-            ],
-            flag_evidence={f.id: [e.as_dict() for e in f.evidence] for f in self.red_flags},
-            sops=[s.as_dict() for s in d.sops] if d else [],
-            matched_rules=d.matched_rules if d else [],
-            trace=[t.as_dict() for t in d.trace] if d else [],
-        )
-        return Outcome(
-            category=category,
-            route=route,
-            destination=destination,
-            destination_code=code,
-            urgency=urgency,
-            snomed_code=snomed,
-            sop_id=sop.id if sop else None,
-            sop_version=sop.version if sop else None,
-            sop_sha256=sop.sha256 if sop else None,
-            engine_version=d.engine_version if d else None,
-            override_reason=self.draft.override[1] if self.draft.override else None,
-            note=self.draft.note or None,
-            message=self.message_text() or None,
+    def _outcome(self, closing: outcome.Closing, now: datetime) -> Outcome:
+        return outcome.build_outcome(
+            closing,
+            self.decision,
+            self.draft,
+            message=self.message_text(),
             first_viewed_at=self.first_viewed_at,
             handling_seconds=self.handling_seconds(now),
-            detail=detail,
         )
 
     # -- completing ------------------------------------------------------------------------------
