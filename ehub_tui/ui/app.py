@@ -72,7 +72,7 @@ class EhubApp(App[None]):
             reload_guidance=self._reload_sops,
             load_practices=self._load_practices,
         )
-        self._sops_started = False
+        self._guidance_started = False
         self.hub_problem: str | None = None  # the hub's last failure, until it answers again
         self._quit_asked = False  # the held-items question was asked (or not needed)
         self._quit_pending = False
@@ -236,8 +236,8 @@ class EhubApp(App[None]):
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""
-        if not self._sops_started:
-            self._sops_started = True
+        if not self._guidance_started:
+            self._guidance_started = True
             self.run_worker(self._load_sops, thread=True, exclusive=True, group="sops")
 
     def _load_sops(self) -> None:
@@ -294,7 +294,7 @@ class EhubApp(App[None]):
             )
 
     def _check_sops(self) -> None:
-        if self._sops_started:
+        if self._guidance_started:
             self._reload_sops()
 
     def _reload_sops(self) -> None:

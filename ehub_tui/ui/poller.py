@@ -78,7 +78,9 @@ class Poller(Generic[T]):
     def done(self, message: PollDone) -> None:
         """A fetch finished (called by the app's PollDone handler, on the UI thread)."""
         self.fetching = False
-        if not self.screen.is_attached:
+        # gone, or the app shutting down (its screens' widgets are being removed: a result
+        # shown now found the board's headline already gone)
+        if not self.screen.is_attached or not self.screen.app.is_running:
             return
         if self._again or message.key != self.key():
             self._again = False

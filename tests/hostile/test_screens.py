@@ -70,7 +70,7 @@ class HostileHub:
     def service(self, user: str | None) -> HubService:
         settings = Settings(data_dir=self.tmp / "data", hub_url=self.url, sops_dir=self.sops)
         svc = HubService.open(settings, user, clock=self.clock)
-        svc._sops = shipped_sops()  # loaded and tested once
+        svc.use_sop_library(shipped_sops())  # loaded and tested once
         self._made.append(svc)
         return svc
 

@@ -193,7 +193,7 @@ class Hub:
     def service(self, user: str | None) -> HubService:
         """A new service instance (its own engine, like another running app)."""
         svc = HubService.open(self.settings(), user, clock=self.clock)
-        svc._sops = shipped_sops()  # type: ignore[attr-defined]  # loaded and tested once
+        svc.use_sop_library(shipped_sops())  # loaded and tested once
         self._made.append(svc)
         return svc
 

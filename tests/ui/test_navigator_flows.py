@@ -118,7 +118,7 @@ def test_next_red_flag_escalate(make_hub: Callable[..., Hub]) -> None:
 
     run(body())
     svc = hub.service(None)
-    assert svc.get_consultation(item)["status"] == "completed"
+    assert svc.consultation(item).status == "completed"
     out = outcome_of(svc, item)
     assert out is not None
     assert out["category"] == "escalate"
@@ -202,7 +202,7 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
 
     run(body())
     svc = hub.service(None)
-    assert svc.get_consultation(item)["status"] == "completed"
+    assert svc.consultation(item).status == "completed"
     out = outcome_of(svc, item)
     assert out is not None
     assert out["route"] == "pf_uti"
@@ -221,7 +221,7 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
     assert out["detail"]["red_flags"] == []
     assert_provenance(out, "pharmacy-first")
     # the other item is untouched
-    assert svc.get_consultation(hub.ids["fit_note"])["status"] == "queued"
+    assert svc.consultation(hub.ids["fit_note"]).status == "queued"
 
 
 # -- override with reason ----------------------------------------------------------------------
@@ -271,7 +271,7 @@ def test_override_route_with_reason(make_hub: Callable[..., Hub]) -> None:
 
     run(body())
     svc = hub.service(None)
-    assert svc.get_consultation(item)["status"] == "completed"
+    assert svc.consultation(item).status == "completed"
     out = outcome_of(svc, item)
     assert out is not None
     assert out["route"] == target
@@ -293,7 +293,7 @@ def test_return_to_queue_with_reason(make_hub: Callable[..., Hub]) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await steady_queue(pilot)
             await open_next(pilot)
-            assert hub.service(None).get_consultation(item)["owner"] == "nav1"
+            assert hub.service(None).consultation(item).owner == "nav1"
             await pilot.press("r")
             await pilot.pause()
             assert isinstance(app.screen, ReasonDialog)
@@ -308,14 +308,14 @@ def test_return_to_queue_with_reason(make_hub: Callable[..., Hub]) -> None:
 
     run(body())
     svc = hub.service(None)
-    row = svc.get_consultation(item)
-    assert row["status"] == "queued" and row["owner"] is None
+    row = svc.consultation(item)
+    assert row.status == "queued" and row.owner is None
     assert outcome_of(svc, item) is None
-    events = svc.audit_events(item)
-    release = [e for e in events if e["action"] == "release"]
+    events = svc.audit_log(item)
+    release = [e for e in events if e.action == "release"]
     assert len(release) == 1
-    assert release[0]["actor"] == "nav1"
-    assert release[0]["body"]["reason"] == "call back 2pm"
+    assert release[0].actor == "nav1"
+    assert release[0].body["reason"] == "call back 2pm"
 
 
 # -- reassigned while open: notice within 2 s, draft kept, nothing completed ------------------
@@ -370,10 +370,10 @@ def test_reassigned_while_open_shows_notice_and_keeps_draft(
 
     run(body())
     svc = hub.service(None)
-    row = svc.get_consultation(item)
-    assert row["status"] == "claimed" and row["owner"] == "nav2"
+    row = svc.consultation(item)
+    assert row.status == "claimed" and row.owner == "nav2"
     assert outcome_of(svc, item) is None
-    assert not [e for e in svc.audit_events(item) if e["action"] == "release"]
+    assert not [e for e in svc.audit_log(item) if e.action == "release"]
 
 
 def test_left_item_reopens_from_mine_with_its_draft(make_hub: Callable[..., Hub]) -> None:
@@ -402,8 +402,8 @@ def test_left_item_reopens_from_mine_with_its_draft(make_hub: Callable[..., Hub]
             assert again.decision.next_question.id == "immunosuppressed"
 
     run(body())
-    row = hub.service(None).get_consultation(item)
-    assert row["status"] == "claimed" and row["owner"] == "nav1"
+    row = hub.service(None).consultation(item)
+    assert row.status == "claimed" and row.owner == "nav1"
 
 
 def test_own_completion_is_not_reported_as_lost(make_hub: Callable[..., Hub]) -> None:
@@ -432,7 +432,7 @@ def test_own_completion_is_not_reported_as_lost(make_hub: Callable[..., Hub]) ->
             assert screen.lost is None, screen.lost
 
     run(body())
-    assert hub.service(None).get_consultation(item)["status"] == "completed"
+    assert hub.service(None).consultation(item).status == "completed"
     assert not [m for m in seen if "no longer hold" in m], seen
 
 
@@ -469,7 +469,7 @@ def test_pharmacy_first_sore_throat_takes_at_most_five_keys(
     assert presses == ["n", "enter"]
     assert len(presses) <= 5
     svc = hub.service(None)
-    assert svc.get_consultation(item)["status"] == "completed"
+    assert svc.consultation(item).status == "completed"
     out = outcome_of(svc, item)
     assert out is not None
     assert out["route"] == "pf_sore_throat"

@@ -327,11 +327,11 @@ def test_navigator_has_no_reports(make_hub: Callable[..., Hub]) -> None:
     run(body())
     assert "Reports" not in help_text[0] and "reports" not in help_text[0]
     system = hub.service(None)
-    assert not [e for e in system.audit_events() if e["action"] == "denied"]  # nothing asked
+    assert not [e for e in system.audit_log() if e.action == "denied"]  # nothing asked
     with pytest.raises(PermissionDenied, match=r"nav1 \(navigator\) may not see reports"):
         hub.service("nav1").report("today")
-    denied = [e for e in system.audit_events() if e["action"] == "denied"]
-    assert [(e["actor"], e["body"]) for e in denied] == [("nav1", {"permission": "see_reports"})]
+    denied = [e for e in system.audit_log() if e.action == "denied"]
+    assert [(e.actor, e.body) for e in denied] == [("nav1", {"permission": "see_reports"})]
 
 
 def test_supervisor_help_names_the_reports(make_hub: Callable[..., Hub]) -> None:
@@ -428,7 +428,7 @@ def test_manager_starts_on_reports_and_never_sees_the_queue(
                 await pilot.press(key)  # quits: nothing underneath to go back to
                 await wait_until(pilot, lambda: app.return_code == 0, what=f"{key} quits")
                 assert not [s for s in app.screen_stack if isinstance(s, QueueScreen)]
-                assert not app._sops_started  # triages nothing: no SOPs loaded, no notices
+                assert not app._guidance_started  # triages nothing: no SOPs loaded, no notices
 
         run(body())
         assert asked == []  # the queue's rows were never read

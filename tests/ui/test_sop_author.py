@@ -80,7 +80,7 @@ def test_sop_screen_shows_an_invalid_sop(
         # file changes nothing): wait for it, then clear any toast so the snapshot is steady
         await wait_until(
             pilot,
-            lambda: getattr(app.service, "_sops", None) is not None,
+            lambda: app.service.parts.guidance.loaded is not None,
             timeout=30,
             what="the app's SOP load",
         )
@@ -143,8 +143,8 @@ def test_approver_publishes_a_new_sop(make_hub: Callable[..., Hub], tmp_path: Pa
     text = path.read_text(encoding="utf-8")
     assert "  status: active " in text and "  approved_by: Dr Nadia Rahman\n" in text
     system = hub.service(None)
-    publish = next(e for e in system.audit_events(limit=20) if e["action"] == "sop_publish")
-    assert publish["actor"] == "clin1" and publish["body"]["sop"] == "demo-draft"
+    publish = next(e for e in system.audit_log(limit=20) if e.action == "sop_publish")
+    assert publish.actor == "clin1" and publish.body["sop"] == "demo-draft"
     stored = [v for v in system.published_sops() if v.sop_id == "demo-draft"]
     assert [(v.version, v.approved_by, v.text) for v in stored] == [
         ("0.1.0", "clin1", path.read_bytes())
@@ -187,7 +187,7 @@ def test_author_submits_and_sees_who_may_publish(
     assert "status: draft" in path.read_text(encoding="utf-8")  # nothing published
     system = hub.service(None)
     assert [v.sop_id for v in system.published_sops() if v.sop_id == "demo-draft"] == []
-    assert [e["actor"] for e in system.audit_events(limit=20) if e["action"] == "sop_submit"] == [
+    assert [e.actor for e in system.audit_log(limit=20) if e.action == "sop_submit"] == [
         "author1"
     ]
 

@@ -193,8 +193,8 @@ def test_reassign_reaches_the_open_triage_screen(
             await settle(nav)
             assert nav_app.screen is screen
             assert (dict(screen.draft.answers), screen.draft.note) == draft
-            row = nav_service.get_consultation(item)
-            assert (row["status"], row["owner"]) == ("claimed", "nav2")
+            row = nav_service.consultation(item)
+            assert (row.status, row.owner) == ("claimed", "nav2")
             assert outcome_of(nav_service, item) is None
             # … and so is one made straight through the service with the old claim
             with pytest.raises(LostClaim, match="now held by nav2") as err:
@@ -212,10 +212,10 @@ def test_reassign_reaches_the_open_triage_screen(
 
     run(body())
     system = hub.service(None)
-    row = system.get_consultation(item)
-    assert (row["status"], row["owner"]) == ("claimed", "nav2")
+    row = system.consultation(item)
+    assert (row.status, row.owner) == ("claimed", "nav2")
     assert outcome_of(system, item) is None
-    events = [(e["actor"], e["action"], e["body"]) for e in system.audit_events(item)]
+    events = [(e.actor, e.action, e.body) for e in system.audit_log(item)]
     assert [(a, act) for a, act, _ in events] == [
         ("nav1", "complete_refused"),
         ("sup1", "reassign"),
@@ -236,7 +236,7 @@ def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[
     hub.service("nav1").claim(held)
     app = hub.app("sup1")
     system = hub.service(None)
-    normal_due = system.get_consultation(urgent)["due_by"]
+    normal_due = system.consultation(urgent).due_by
 
     async def body() -> None:
         async with app.run_test(size=BOARD_SIZE) as pilot:
@@ -253,7 +253,7 @@ def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[
             assert isinstance(app.screen, ReasonDialog)
             await give_reason(pilot, "stale")
             await wait_until(
-                pilot, lambda: system.get_consultation(held)["status"] == "queued", what="release"
+                pilot, lambda: system.consultation(held).status == "queued", what="release"
             )
             await wait_until(pilot, lambda: cell(board, held, 3) == "queued", what="board update")
 
@@ -263,7 +263,7 @@ def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[
             await pilot.pause()
             await give_reason(pilot, "worse")
             await wait_until(
-                pilot, lambda: system.get_consultation(urgent)["priority"] == 1, what="urgent"
+                pilot, lambda: system.consultation(urgent).priority == 1, what="urgent"
             )
             await wait_until(pilot, lambda: cell(board, urgent, 0) == "!UR", what="the !UR flag")
 
@@ -273,7 +273,7 @@ def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[
             await pilot.pause()
             await pilot.press("escape")
             await settle(pilot)
-            assert system.get_consultation(dup)["status"] == "queued"
+            assert system.consultation(dup).status == "queued"
             await pilot.press("c")
             await pilot.pause()
             await give_reason(pilot, "dup")
@@ -292,22 +292,22 @@ def test_board_release_priority_and_cancel(sqlite_url: str, build_hub: Callable[
             await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
 
     run(body())
-    released = system.get_consultation(held)
-    assert (released["status"], released["owner"]) == ("queued", None)
-    assert released["epoch"] == 2  # the claim, then the release: nav1 is fenced off
-    marked = system.get_consultation(urgent)
-    assert marked["priority"] == 1
-    assert marked["due_by"] == system.due_by(marked["received_at"], 1)
-    assert marked["due_by"] < normal_due
-    assert system.get_consultation(dup)["status"] == "cancelled"
-    events = {e["action"]: e for e in system.audit_events() if e["actor"] == "sup1"}
+    released = system.consultation(held)
+    assert (released.status, released.owner) == ("queued", None)
+    assert released.epoch == 2  # the claim, then the release: nav1 is fenced off
+    marked = system.consultation(urgent)
+    assert marked.priority == 1
+    assert marked.due_by == system.due_by(marked.received_at, 1)
+    assert marked.due_by < normal_due
+    assert system.consultation(dup).status == "cancelled"
+    events = {e.action: e for e in system.audit_log() if e.actor == "sup1"}
     assert set(events) == {"force_release", "set_priority", "cancel"}
-    assert events["force_release"]["consultation_id"] == held
-    assert events["force_release"]["body"]["from"] == "nav1"
-    assert events["force_release"]["body"]["reason"] == "stale"
-    assert events["set_priority"]["body"] == {"priority": 1, "reason": "worse"}
-    assert events["cancel"]["consultation_id"] == dup
-    assert events["cancel"]["body"]["reason"] == "dup"
+    assert events["force_release"].consultation_id == held
+    assert events["force_release"].body["from"] == "nav1"
+    assert events["force_release"].body["reason"] == "stale"
+    assert events["set_priority"].body == {"priority": 1, "reason": "worse"}
+    assert events["cancel"].consultation_id == dup
+    assert events["cancel"].body["reason"] == "dup"
 
 
 def test_navigator_cannot_open_the_board(sqlite_url: str, build_hub: Callable[..., Hub]) -> None:
@@ -326,7 +326,7 @@ def test_navigator_cannot_open_the_board(sqlite_url: str, build_hub: Callable[..
             assert app.screen is queue
 
     run(body())
-    assert not [e for e in hub.service(None).audit_events() if e["action"] == "denied"]
+    assert not [e for e in hub.service(None).audit_log() if e.action == "denied"]
 
 
 def test_navigator_help_does_not_offer_the_board(

@@ -15,6 +15,7 @@ def test_cli_and_core_do_not_load_textual() -> None:
         "import sys\n"
         "import ehub_tui.cli, ehub_tui.service, ehub_tui.store.queue, ehub_tui.store.migrate\n"
         "import ehub_tui.ingest.runner, ehub_tui.ingest.generate, ehub_tui.config\n"
+        "import ehub_tui.triage, ehub_tui.triage.session  # headless triage: no Textual\n"
         "from typer.testing import CliRunner\n"
         "r = CliRunner().invoke(ehub_tui.cli.app, ['queue', '--json'])\n"
         "assert r.exit_code == 0, r.output\n"
