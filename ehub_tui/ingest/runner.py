@@ -10,7 +10,6 @@ truncated JSON, a CSV without a header) is reported and nothing of it is stored.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ehub_tui.domain.models import NewConsultation, RecordOrigin
 from ehub_tui.domain.suppliers import OTHER, supplier_code
 from ehub_tui.errors import FileError, NotAvailable, RecordRejected
 from ehub_tui.ingest.parsers import (
@@ -31,7 +31,7 @@ from ehub_tui.ingest.parsers import (
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
-from ehub_tui.store.intake import CONFLICT, ORIGIN, REFUSE_CONFLICT, ConflictingDuplicate
+from ehub_tui.store.intake import ConflictingDuplicate, row_json
 
 BATCH = 2000
 
@@ -121,25 +121,29 @@ class IngestReport:
         }
 
 
-def record_to_row(rec: OCRecord) -> dict[str, Any]:
-    """The consultation row for a validated record."""
-    return {
-        "source": rec.source,
-        "external_id": rec.external_id,
-        "practice_ods": rec.practice_ods,
-        "nhs_number": rec.nhs_number,
-        "given_name": rec.given_name,
-        "family_name": rec.family_name,
-        "date_of_birth": rec.date_of_birth,
-        "sex": rec.sex,
-        "received_at": rec.received_at,
-        "request_type": rec.request_type,
-        "template": rec.template,
-        "answers": rec.answers,
-        "free_text": rec.free_text,
-        "supplier_flags": list(rec.supplier_flags),
-        "priority": rec.priority,
-    }
+def new_consultation(
+    rec: OCRecord, origin: RecordOrigin | None = None, *, refuse_conflict: bool = False
+) -> NewConsultation:
+    """The consultation to store for a validated record (``origin``: where it was read from)."""
+    return NewConsultation(
+        source=rec.source,
+        external_id=rec.external_id,
+        practice_ods=rec.practice_ods,
+        nhs_number=rec.nhs_number,
+        given_name=rec.given_name,
+        family_name=rec.family_name,
+        date_of_birth=rec.date_of_birth,
+        sex=rec.sex,
+        received_at=rec.received_at,
+        request_type=rec.request_type,
+        template=rec.template,
+        answers=rec.answers,
+        free_text=rec.free_text,
+        supplier_flags=list(rec.supplier_flags),
+        priority=rec.priority,
+        origin=origin,
+        refuse_conflict=refuse_conflict,
+    )
 
 
 class Ingester:
@@ -237,7 +241,7 @@ class Ingester:
         sources: Counter[str] = Counter()
         for start in range(0, len(records), self.batch):
             chunk = records[start : start + self.batch]
-            rows: list[dict[str, Any]] = []
+            items: list[NewConsultation] = []
             bad: list[dict[str, Any]] = []
             for raw in chunk:
                 problems: list[str]
@@ -270,19 +274,12 @@ class Ingester:
                     )
                 else:
                     sources[rec.source] += 1
-                    row = record_to_row(rec)
                     # where it came from, should it be a conflicting duplicate (store.intake)
-                    row[ORIGIN] = {
-                        "source_file": source_file,
-                        "location": raw.location,
-                        "raw": raw.raw,
-                        "fmt": fr.fmt,
-                    }
-                    rows.append(row)
-            created = self._store_batch(rows, bad, source_file, fr.fmt)
-            conflicting = sum(1 for row in rows if row.get(CONFLICT) is not None)
+                    origin = RecordOrigin(source_file, raw.location, raw.raw, fr.fmt)
+                    items.append(new_consultation(rec, origin))
+            created, conflicting = self._store_batch(items, bad, source_file)
             fr.new += len(created)
-            fr.duplicate += len(rows) - len(created) - conflicting
+            fr.duplicate += len(items) - len(created) - conflicting
             fr.conflicting += conflicting
             fr.quarantined += len(bad) + conflicting
             if new_ids is not None:
@@ -294,43 +291,41 @@ class Ingester:
                 fr.unknown_suppliers[source] = fr.unknown_suppliers.get(source, 0) + n
 
     def _store_batch(
-        self, rows: list[dict[str, Any]], bad: list[dict[str, Any]], source_file: str, fmt: str
-    ) -> list[tuple[int, int]]:
-        """Store a batch; if the database refuses it, store row by row so one record that the
-        database cannot take is quarantined and every other one is still stored."""
+        self, items: list[NewConsultation], bad: list[dict[str, Any]], source_file: str
+    ) -> tuple[list[tuple[int, int]], int]:
+        """Store a batch; if the database refuses it, store item by item so one record that the
+        database cannot take is quarantined and every other one is still stored. Returns
+        (item index, new id) of the new ones and how many were conflicting duplicates."""
         try:
-            created, _ = self.service.store_intake(rows, bad)
-            return created
+            result = self.service.store_intake(items, bad)
+            return result.created, len(result.conflicting)
         except RecordRejected:
             log.info(
                 "the hub refused a batch of %d record(s) from %s; storing them one by one",
-                len(rows),
+                len(items),
                 source_file,
             )
-        created = []
-        for i, row in enumerate(rows):
-            row.pop(CONFLICT, None)  # from the attempt that was rolled back
+        created: list[tuple[int, int]] = []
+        conflicting = 0
+        for i, item in enumerate(items):
             try:
-                got, _ = self.service.store_intake([row])
-                created.extend((i, cid) for _, cid in got)
+                one = self.service.store_intake([item])
+                created.extend((i, cid) for _, cid in one.created)
+                conflicting += len(one.conflicting)
             except RecordRejected as exc:
                 bad.append(
                     {
                         "source_file": source_file,
-                        "location": f"record {row['source']} {row['external_id']}"[:200],
+                        "location": f"record {item.source} {item.external_id}"[:200],
                         "reason": str(exc),
-                        "raw": json.dumps(
-                            {k: v for k, v in row.items() if not k.startswith("_")},
-                            default=str,
-                            ensure_ascii=False,
-                        ),
+                        "raw": row_json(item.columns()),
                         "fmt": "row",
-                        "source": _str_or_none(row.get("source")),
-                        "external_id": _str_or_none(row.get("external_id")),
+                        "source": _str_or_none(item.source),
+                        "external_id": _str_or_none(item.external_id),
                     }
                 )
         self.service.store_intake([], bad)
-        return created
+        return created, conflicting
 
     def retry_quarantined(self, qid: int) -> tuple[str, list[str]]:
         """Try a quarantined record again (e.g. after its practice was added).
@@ -379,10 +374,10 @@ class Ingester:
         rec, problems = validate(records[0].data, self._known(), self._today(), limits=self.limits)
         if rec is None:
             return "still_bad", problems
-        row = record_to_row(rec)
-        row[REFUSE_CONFLICT] = True  # a conflicting duplicate stays here, never "released"
+        # a conflicting duplicate stays here, never "released"
+        item = new_consultation(rec, refuse_conflict=True)
         try:
-            _, new = self.service.release_quarantined(qid, row)
+            _, new = self.service.release_quarantined(qid, item)
         except NotAvailable as exc:
             return "closed", [str(exc)]
         except (RecordRejected, ConflictingDuplicate) as exc:

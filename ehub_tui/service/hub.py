@@ -39,7 +39,7 @@ from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, Queu
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.compat import Transitional
 from ehub_tui.service.context import HubContext
-from ehub_tui.service.intake import ConsultationRow, QuarantineRecord
+from ehub_tui.service.intake import NewItem, QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
 from ehub_tui.service.queue import RELEASE_ON_QUIT
@@ -178,10 +178,10 @@ class HubService(Transitional):
         return self._ctx.due_by(received_at, priority)
 
     def store_intake(
-        self, rows: Sequence[ConsultationRow], quarantined: Sequence[QuarantineRecord] = ()
+        self, items: Sequence[NewItem], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction."""
-        return self.parts.intake.store(rows, quarantined)
+        return self.parts.intake.store(items, quarantined)
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:
         """The id of a stored consultation by its supplier key."""
@@ -195,9 +195,9 @@ class HubService(Transitional):
         """One quarantined record with its raw text."""
         return self.parts.intake.entry(qid)
 
-    def release_quarantined(self, qid: int, row: ConsultationRow) -> ReleasedRecord:
+    def release_quarantined(self, qid: int, item: NewItem) -> ReleasedRecord:
         """Store a quarantined record that now validates and close its entry."""
-        return self.parts.intake.release(qid, row)
+        return self.parts.intake.release(qid, item)
 
     def discard_quarantined(self, qid: int, reason: str) -> None:
         """Close a quarantined record without storing it, with a reason."""

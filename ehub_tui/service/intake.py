@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 
-from ehub_tui.domain.models import IntakeResult, PracticeInfo, QuarantineEntry, ReleasedRecord
-from ehub_tui.domain.types import Status
+from ehub_tui.domain.models import (
+    IntakeResult,
+    NewConsultation,
+    PracticeInfo,
+    QuarantineEntry,
+    ReleasedRecord,
+)
 from ehub_tui.errors import AlreadyResolved, NotAvailable, NotFound, RecordRejected, StoreError
 from ehub_tui.service.context import HubContext, first_line
 from ehub_tui.store import audit, intake
@@ -23,11 +27,20 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
-# A validated record as the columns the store writes (ingest.validate.record_to_row), and a
-# record to quarantine (source_file, location, reason, raw, fmt…). Still mappings: the ingest
-# pipeline builds them by the thousand and the store writes them as they are.
-ConsultationRow = dict[str, Any]
+# A validated record to store is a NewConsultation (ingest.runner builds them). A mapping of its
+# fields is still validated into one while callers move (tests, benchmarks: issue 12), as
+# ``complete`` still takes an outcome's mapping.
+ConsultationRow = Mapping[str, Any]
+NewItem = NewConsultation | ConsultationRow
+# A record to quarantine (source_file, location, reason, raw, fmt, source, external_id): the
+# store writes it as it is.
 QuarantineRecord = dict[str, Any]
+
+
+def as_new(item: NewItem) -> NewConsultation:
+    """``item`` as a NewConsultation (a mapping of its fields is validated into one)."""
+    return item if isinstance(item, NewConsultation) else NewConsultation.model_validate(item)
+
 
 # what a list of quarantined records shows (not the raw text: it may be large, and holds patient
 # details)
@@ -84,39 +97,26 @@ class Intake:
     # -- ingestion -------------------------------------------------------------------------------
 
     def store(
-        self, rows: Sequence[ConsultationRow], quarantined: Sequence[QuarantineRecord] = ()
+        self, items: Sequence[NewItem], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction.
 
-        Returns (row index, new id) for every new consultation, and the quarantine ids.
+        Returns (item index, new id) for every new consultation, the quarantine ids, and the
+        indexes of the items quarantined as conflicting duplicates.
         """
         ctx = self._ctx
         ctx.require("ingest")
         now = ctx.now()
-        self._prepare(rows, now)
+        new = [as_new(item) for item in items]
         try:
             with write_tx(ctx.engine) as conn:
-                created = intake.insert_new(conn, rows, ctx.actor, now)
+                created, conflicting = intake.insert_new(conn, new, ctx.actor, now, ctx.due_by)
                 qids = intake.quarantine(conn, quarantined, ctx.actor, now)
         except (DataError, IntegrityError, StatementError) as exc:
             if isinstance(exc, OperationalError):
                 raise
             raise RecordRejected(f"the hub could not store a record: {first_line(exc)}") from exc
-        return IntakeResult(created, qids)
-
-    def _prepare(self, rows: Sequence[ConsultationRow], now: datetime) -> None:
-        for row in rows:
-            row.setdefault("status", Status.QUEUED.value)
-            row.setdefault("epoch", 0)
-            row.setdefault("ingested_at", now)
-            # a supplier clock or time zone ahead of ours: never received later than it arrived
-            # here (so never due later than it should be, nor counted before it came)
-            received = row.get("received_at")
-            if isinstance(received, datetime) and received > now:
-                row["received_at"] = now
-            row.setdefault("updated_at", now)
-            if "due_by" not in row:
-                row["due_by"] = self._ctx.due_by(row["received_at"], row.get("priority", 0))
+        return IntakeResult(created, qids, conflicting)
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:
         """The id of a stored consultation by its supplier key."""
@@ -155,7 +155,7 @@ class Intake:
         """``entry`` as a mapping of every column (transitional, as ``list_rows``)."""
         return self._row(qid)
 
-    def release(self, qid: int, row: ConsultationRow) -> ReleasedRecord:
+    def release(self, qid: int, item: NewItem) -> ReleasedRecord:
         """Store a quarantined record that now validates and close its entry, in one transaction.
 
         Returns (consultation id, True if it was new rather than already stored).
@@ -163,17 +163,17 @@ class Intake:
         ctx = self._ctx
         ctx.require("ingest")
         now = ctx.now()
-        self._prepare([row], now)
+        new = as_new(item)
         try:
             with write_tx(ctx.engine) as conn:
-                created = intake.insert_new(conn, [row], ctx.actor, now)
+                created, _ = intake.insert_new(conn, [new], ctx.actor, now, ctx.due_by)
                 cid = (
                     created[0][1]
                     if created
                     else int(
                         conn.execute(
                             select(C.c.id).where(
-                                C.c.source == row["source"], C.c.external_id == row["external_id"]
+                                C.c.source == new.source, C.c.external_id == new.external_id
                             )
                         ).scalar_one()
                     )

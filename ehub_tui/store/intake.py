@@ -18,6 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ehub_tui.domain.fields import OC_FIELDS
+from ehub_tui.domain.models import NewConsultation
+from ehub_tui.domain.types import Status
 from ehub_tui.errors import AlreadyResolved as AlreadyResolved  # (leaf errors; re-exported)
 from ehub_tui.store import audit, bulk
 from ehub_tui.store.engine import is_sqlite
@@ -26,19 +28,6 @@ from ehub_tui.store.models import Consultation, Practice, Quarantine
 C = Consultation.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
-
-
-# Keys a caller may add to a consultation row (they are not stored as columns):
-# ORIGIN: {"source_file", "location", "raw", "fmt"} of the record the row was read from, for
-#   the quarantine entry if it turns out to be a conflicting duplicate (without it the row's
-#   own JSON is kept, as fmt "row");
-# REFUSE_CONFLICT: true to raise ConflictingDuplicate instead (retrying a quarantined record:
-#   it is already in quarantine);
-# CONFLICT: set by insert_new on a row quarantined as a conflicting duplicate, to the id of the
-#   stored consultation it conflicts with (so the caller can count it as quarantined).
-ORIGIN = "_origin"
-REFUSE_CONFLICT = "_refuse_conflict"
-CONFLICT = "_conflict"
 
 
 class ConflictingDuplicate(Exception):
@@ -62,17 +51,43 @@ CONSULTATION_COLUMNS = (
 )
 
 
-def insert_new(
-    conn: Connection, rows: Sequence[dict[str, Any]], actor: str, now: datetime
-) -> list[tuple[int, int]]:
-    """Insert consultations that are not stored yet; returns (row index, new id) for each new one.
+DueBy = Callable[[datetime, int], datetime]
 
-    A row whose (source, external_id) is already stored is skipped (the same OC delivered twice is
-    stored once). The batch gets one ``ingest`` audit event, listing the new items, in the same
-    transaction.
+
+def consultation_row(item: NewConsultation, now: datetime, due_by: DueBy) -> dict[str, Any]:
+    """The columns of a new consultation as the hub stores it: queued, due by the response
+    standard, ingested now."""
+    row = item.columns()
+    # a supplier clock or time zone ahead of ours: never received later than it arrived here
+    # (so never due later than it should be, nor counted before it came)
+    if row["received_at"] > now:
+        row["received_at"] = now
+    row["status"] = Status.QUEUED.value
+    row["epoch"] = 0
+    row["ingested_at"] = now
+    row["updated_at"] = now
+    row["due_by"] = due_by(row["received_at"], item.priority)
+    return row
+
+
+def insert_new(
+    conn: Connection,
+    items: Sequence[NewConsultation],
+    actor: str,
+    now: datetime,
+    due_by: DueBy,
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Insert consultations that are not stored yet. Returns (item index, new id) for each new
+    one, and the indexes of the items quarantined as conflicting duplicates.
+
+    An item whose (source, external_id) is already stored is skipped (the same OC delivered twice
+    is stored once; delivered with a different patient or request it is quarantined, or refused
+    with ConflictingDuplicate when the item says ``refuse_conflict``). The batch gets one
+    ``ingest`` audit event, listing the new items, in the same transaction.
     """
-    if not rows:
-        return []
+    if not items:
+        return [], []
+    rows = [consultation_row(item, now, due_by) for item in items]
     sqlite = is_sqlite(conn)
     returned = bulk.insert_returning(
         conn,
@@ -92,10 +107,11 @@ def insert_new(
             continue
         seen.add(key)
         out.append((i, new_id))
+    conflicting: list[int] = []
     if len(out) < len(rows):  # duplicates: the same content, or a conflict to quarantine
-        _quarantine_conflicts(conn, rows, {i for i, _ in out}, actor, now)
+        conflicting = _quarantine_conflicts(conn, items, rows, {i for i, _ in out}, actor, now)
     if not out:
-        return []
+        return [], conflicting
     # One event for the batch, naming every new item and its supplier key (no patient data).
     audit.append(
         conn,
@@ -113,7 +129,7 @@ def insert_new(
         ],
         now,
     )
-    return out
+    return out, conflicting
 
 
 # What makes two deliveries of one (source, external id) the same consultation: the patient and
@@ -198,13 +214,19 @@ def _stored(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str
 
 
 def _quarantine_conflicts(
-    conn: Connection, rows: Sequence[dict[str, Any]], new: set[int], actor: str, now: datetime
-) -> None:
-    """Quarantine the rows not stored (``new`` are the stored ones' indexes) whose stored
-    namesake differs in patient or request; mark them with CONFLICT."""
+    conn: Connection,
+    items: Sequence[NewConsultation],
+    rows: Sequence[dict[str, Any]],
+    new: set[int],
+    actor: str,
+    now: datetime,
+) -> list[int]:
+    """Quarantine the items not stored (``new`` are the stored ones' indexes) whose stored
+    namesake differs in patient or request; returns their indexes."""
     dups = [i for i in range(len(rows)) if i not in new]
     stored = _stored(conn, {(rows[i]["source"], rows[i]["external_id"]) for i in dups})
     entries: list[dict[str, Any]] = []
+    conflicting: list[int] = []
     for i in dups:
         row = rows[i]
         old = stored.get((row["source"], row["external_id"]))
@@ -214,29 +236,30 @@ def _quarantine_conflicts(
         if not differ:
             continue  # a plain duplicate
         cid = int(old.id)
-        if row.get(REFUSE_CONFLICT):
+        if items[i].refuse_conflict:
             raise ConflictingDuplicate(cid, differ)
-        row[CONFLICT] = cid
-        origin = row.get(ORIGIN) or {}
+        conflicting.append(i)
+        origin = items[i].origin
         entries.append(
             {
-                "source_file": origin.get("source_file") or "(stored directly)",
-                "location": origin.get("location")
+                "source_file": (origin and origin.source_file) or "(stored directly)",
+                "location": (origin and origin.location)
                 or f"record {row['source']} {row['external_id']}"[:200],
                 "reason": conflict_reason(cid, differ),
-                "raw": origin.get("raw") or _row_json(row),
-                "fmt": origin.get("fmt") or "row",
+                "raw": (origin and origin.raw) or row_json(row),
+                "fmt": (origin and origin.fmt) or "row",
                 "source": str(row["source"])[:255],
                 "external_id": str(row["external_id"])[:255],
                 "consultation_id": cid,
             }
         )
     quarantine(conn, entries, actor, now)
+    return conflicting
 
 
-def _row_json(row: dict[str, Any]) -> str:
-    public = {k: v for k, v in row.items() if not k.startswith("_")}
-    return json.dumps(public, default=str, ensure_ascii=False)
+def row_json(row: dict[str, Any]) -> str:
+    """A consultation's columns as the JSON text a quarantine entry keeps (fmt "row")."""
+    return json.dumps(row, default=str, ensure_ascii=False)
 
 
 def storable_text(value: str) -> str:
