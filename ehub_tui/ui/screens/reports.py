@@ -15,44 +15,53 @@ quit the app rather than going back to a queue they may not see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import ScrollableContainer
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
-from ehub_tui.export.report import PERIOD_LABELS, PERIODS, SUMMARY_COLUMNS, figure
+from ehub_tui.errors import PermissionDenied
+from ehub_tui.export.report import PERIOD_LABELS, PERIODS, figure
 from ehub_tui.ui.context import EhubScreen, UiContext
-from ehub_tui.ui.format import fit, literal, local, one_line, span, visible_text
+from ehub_tui.ui.format import literal, local, visible_text
 from ehub_tui.ui.poller import Poller
+from ehub_tui.ui.screens.report_view import (
+    NO_PRACTICES,
+    OVERUSE_MIN_REQUESTS,
+    OVERUSE_RATIO,
+    Parts,
+    busiest_hour,
+    hbar,
+    headline,
+    hours_chart,
+    outcomes_chart,
+    practice_table,
+    share_chart,
+)
+from ehub_tui.ui.widgets.report_body import ReportBody
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from textual.timer import Timer
 
-    from ehub_tui.export.report import PracticeLine, Report
+    from ehub_tui.export.report import Report
+
+# the charts and tables are built in report_view; these names are importable from here too
+__all__ = [
+    "ReportsScreen",
+    "figure",
+    "hbar",
+    "headline",
+    "hours_chart",
+    "outcomes_chart",
+    "practice_table",
+    "share_chart",
+]
 
 REFRESH_SECONDS = 30.0
-OVERUSE_RATIO = 1.5  # a practice using the hub at this many times its list share is marked
-OVERUSE_MIN_REQUESTS = 10  # ... if it sent at least this many: small numbers accuse no one
-
-HEADLINE = (
-    ("Received", "OC_TOTAL_SUBMISSIONS"),
-    ("Processed", "PROCESSED"),
-    ("Backlog end", "BACKLOG_END"),
-    ("Escalated", "ESCALATIONS"),
-    ("Pharmacy First", "PHARMACY_FIRST_REFERRALS"),
-    ("Median min to 1st action", "MINUTES_TO_FIRST_ACTION_MEDIAN"),
-    ("Within standard", "PCT_COMPLETED_WITHIN_STANDARD"),
-    ("Reassigned", "REASSIGNMENTS"),
-)
 TAB_LABELS = {
     "today": "1 Today",
     "yesterday": "2 Yesterday",
@@ -60,16 +69,6 @@ TAB_LABELS = {
     "last_week": "4 Last week",
 }
 LIVE_PERIODS = ("today", "week")  # include today: their figures still move
-CATEGORY_STYLE = {
-    "signpost": "cyan",
-    "clinical": "green",
-    "admin": "blue",
-    "escalate": "red",
-    "other": "bright_black",
-}
-VBLOCKS = " ▁▂▃▄▅▆▇█"  # eighths of a cell, bottom up
-HBLOCKS = " ▏▎▍▌▋▊▉"  # eighths of a cell, left to right
-
 INTRO = (
     "The daily return's figures for today (so far), yesterday, this week (Monday to today) or "
     "last week (Monday to Sunday before this week: on a Monday this week is just today), "
@@ -88,232 +87,6 @@ HOME_NOTE = (
     "\n\nYou are signed in as a manager: managers do no queue work, so the reports are your "
     "first screen and the patient queue is not shown. esc or q quits the app."
 )
-
-
-def hbar(units: float, width: int) -> str:
-    """A horizontal bar ``units`` cells long (eighths drawn), padded to ``width``; a non-zero
-    value always shows at least a sliver."""
-    eighths = max(0, round(units * 8))
-    if units > 0 and eighths == 0:
-        eighths = 1
-    full, part = divmod(min(eighths, width * 8), 8)
-    bar = "█" * full + (HBLOCKS[part] if part else "")
-    return bar.ljust(width)
-
-
-def hours_chart(counts: Sequence[int], height: int = 5) -> Text:
-    """24 vertical bars (one per UK-local hour), a scale on the left and the hours beneath."""
-    peak = max(counts, default=0)
-    if peak <= 0:
-        return Text("No requests arrived in this period.", style="dim")
-    label_w = len(str(peak))
-    levels = [0 if n <= 0 else max(1, round(n / peak * height * 8)) for n in counts]
-    t = Text()
-    for row in range(height - 1, -1, -1):
-        top = row == height - 1
-        t.append(f"{peak:>{label_w}} ┤" if top else f"{'':>{label_w}} │", style="dim")
-        for level in levels:
-            fill = min(8, max(0, level - row * 8))
-            t.append(VBLOCKS[fill] * 2, style="bold cyan")
-            t.append(" ")
-        t.append("\n")
-    t.append(f"{0:>{label_w}} └" + "─" * 72 + "\n", style="dim")
-    t.append(f"{'':>{label_w}}  " + " ".join(f"{h:02d}" for h in range(24)), style="dim")
-    return t
-
-
-def busiest_hour(counts: Sequence[int]) -> str:
-    """e.g. "busiest 09:00–10:00 (18)"; empty when nothing arrived."""
-    peak = max(counts, default=0)
-    if peak <= 0:
-        return ""
-    h = list(counts).index(peak)
-    return f"busiest {h:02d}:00–{(h + 1) % 24:02d}:00 ({peak:,})"
-
-
-def outcomes_chart(mix: Sequence[tuple[str, int]], width: int = 36) -> Text:
-    """A horizontal bar per outcome category with its number and share."""
-    total = sum(n for _, n in mix)
-    if total <= 0:
-        return Text("No requests were completed in this period.", style="dim")
-    most = max(n for _, n in mix)
-    name_w = max(len(c) for c, _ in mix)
-    t = Text()
-    for i, (category, n) in enumerate(mix):
-        if i:
-            t.append("\n")
-        t.append(f"{category:<{name_w}} ")
-        t.append(hbar(n / most * width, width), style=CATEGORY_STYLE.get(category, "magenta"))
-        t.append(f" {n:>5,} {100.0 * n / total:5.1f}%")
-    return t
-
-
-def overused(p: PracticeLine) -> bool:
-    """Is the practice marked ▲: at least ``OVERUSE_RATIO`` times its list share, over at least
-    ``OVERUSE_MIN_REQUESTS`` requests?"""
-    ratio, sent = p.values.get("EQUITY_RATIO"), p.values.get("OC_TOTAL_SUBMISSIONS")
-    return (
-        isinstance(ratio, int | float)
-        and ratio >= OVERUSE_RATIO
-        and isinstance(sent, int | float)
-        and sent >= OVERUSE_MIN_REQUESTS
-    )
-
-
-def share_chart(practices: Sequence[PracticeLine], width: int = 26) -> Text:
-    """Per practice: its share of the hub's requests over its share of the registered patients,
-    on one scale, so a practice using the hub well beyond its list size stands out."""
-    if not practices:
-        return Text("No practices in this hub yet.", style="dim")
-    shares = [
-        float(v)
-        for p in practices
-        for v in (p.values.get("HUB_SHARE_PCT"), p.values.get("LIST_SHARE_PCT"))
-        if isinstance(v, int | float)
-    ]
-    scale = max(shares, default=0.0) or 100.0
-    # names and codes are the hub's data: one visible line each, fitted by terminal cells
-    names = {p.ods_code: one_line(p.name) for p in practices}
-    codes = {p.ods_code: one_line(p.ods_code) for p in practices}
-    name_w = min(20, max(cell_len(n) for n in names.values()))
-    code_w = max(cell_len(c) for c in codes.values())
-    t = Text()
-    for i, p in enumerate(practices):
-        hub, lst = p.values.get("HUB_SHARE_PCT"), p.values.get("LIST_SHARE_PCT")
-        ratio = p.values.get("EQUITY_RATIO")
-        over = overused(p)
-        name = names[p.ods_code]
-        name = name if cell_len(name) <= name_w else fit(name, name_w - 1) + "…"
-        if i:
-            t.append("\n")
-        t.append(
-            f"{fit(codes[p.ods_code], code_w)} {fit(name, name_w)} ",
-            style="bold" if over else "",
-        )
-        t.append("hub  ", style="dim")
-        hub_units = float(hub) / scale * width if isinstance(hub, int | float) else 0.0
-        t.append(hbar(hub_units, width), style="bold red" if over else "cyan")
-        t.append(f" {figure(hub):>5}%")
-        if over and isinstance(ratio, int | float):
-            t.append(f"  ▲ {ratio:.1f}×", style="bold red")
-        t.append("\n")
-        t.append(f"{'':<{code_w}} {'':<{name_w}} ")
-        t.append("list ", style="dim")
-        list_units = float(lst) / scale * width if isinstance(lst, int | float) else 0.0
-        t.append(hbar(list_units, width), style="bright_black")
-        t.append(f" {figure(lst):>5}%")
-    return t
-
-
-NO_PRACTICES = (
-    "No practices in this hub yet: an admin adds them with `ehub-tui practices import FILE`."
-)
-
-
-def practice_table(report: Report) -> tuple[list[Text], list[list[Text]]]:
-    """The CLI summary's table as (header, rows): a row per figure, the whole hub ("All"), then a
-    column per practice (the hub comes first here, so a narrow window still shows it). Every
-    cell is a ``Text``: an ODS code is the hub's data, never markup. Each figure (and heading)
-    carries a space on its left, so the columns stand apart without padding the labels."""
-    both = len(report.practices) > 1
-    header = [Text("")]
-    if both:
-        header.append(Text(" All", style="bold", justify="right"))
-    header += [literal(f" {p.ods_code}") for p in report.practices]
-    for cell in header[1:]:
-        cell.justify = "right"
-    rows = []
-    for label, key in SUMMARY_COLUMNS:
-        cells = [Text(f" {figure(p.values.get(key))}", justify="right") for p in report.practices]
-        if both:
-            hub = f" {figure(report.hub.get(key))}" if key in report.hub else ""
-            cells.insert(0, Text(hub, style="bold", justify="right"))
-        rows.append([Text(label), *cells])
-    return header, rows
-
-
-class Parts:
-    """Figures joined by " · ", a line broken only between two of them (never inside one)."""
-
-    def __init__(self, parts: list[Text]) -> None:
-        self.parts = parts
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        sep = Text(" · ", style="dim")
-        line = Text()
-        for part in self.parts:
-            if line and line.cell_len + sep.cell_len + part.cell_len > options.max_width:
-                yield line
-                line = Text()
-            if line:
-                line.append_text(sep)
-            line.append_text(part)
-        if line:
-            yield line
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        widest = max((p.cell_len for p in self.parts), default=0)
-        return Measurement(widest, options.max_width)
-
-
-def headline(report: Report) -> Parts:
-    """The period's main figures."""
-    hub = report.hub
-    parts = []
-    for label, key in HEADLINE:
-        value = hub.get(key)
-        t = Text(f"{label} ")
-        text = figure(value)
-        if key.startswith("PCT_") and value is not None:
-            text += "%"
-        t.append(text, style="bold red" if key == "ESCALATIONS" and value else "bold")
-        if key.startswith("MINUTES_") and isinstance(value, int | float) and value >= 60:
-            t.append(f" ({span_minutes(float(value))})", style="dim")
-        parts.append(t)
-    return Parts(parts)
-
-
-def span_minutes(minutes: float) -> str:
-    """Minutes in larger units: ``1d 16h``, ``3h 05m``."""
-    from datetime import timedelta
-
-    return span(timedelta(minutes=minutes))
-
-
-def column_edge(table: DataTable[Any], step: int) -> int:
-    """Where ← (step -1) or → (+1) scrolls the table to: the next edge between two of its
-    scrolling columns, so a practice's column is never cut on the left (bar at the far end)."""
-    edges, x = [0], 0
-    for column in table.ordered_columns[table.fixed_columns :]:
-        x += column.get_render_width(table)
-        edges.append(x)
-    now = round(table.scroll_x)
-    if step > 0:
-        target = next((e for e in edges if e > now), edges[-1])
-    else:
-        target = next((e for e in reversed(edges) if e < now), 0)
-    return max(0, min(target, int(table.max_scroll_x)))
-
-
-class ReportBody(ScrollableContainer):
-    """The figures and charts, focused: ↑ ↓ scroll them; ← → scroll the per-practice table
-    sideways a column at a time (its label column stays put) and, in a window too narrow for a
-    chart, the rest."""
-
-    SIDEWAYS = 8  # cells per ← → for the rest
-
-    def action_scroll_left(self) -> None:
-        self._sideways(-1)
-
-    def action_scroll_right(self) -> None:
-        self._sideways(1)
-
-    def _sideways(self, step: int) -> None:
-        table = self.query_one("#report-table", DataTable)
-        if table.display and table.max_scroll_x > 0:
-            table.scroll_to(x=column_edge(table, step), animate=False)
-        if self.max_scroll_x > 0:
-            self.scroll_to(x=self.scroll_x + step * self.SIDEWAYS, animate=False)
 
 
 class ReportsScreen(EhubScreen[None]):
@@ -436,8 +209,6 @@ class ReportsScreen(EhubScreen[None]):
 
     def _failed(self, exc: Exception) -> float | None:
         # refused, or the hub did not answer: say so on the screen
-        from ehub_tui.service import PermissionDenied
-
         text = str(exc).strip().splitlines()
         message = text[0] if text else type(exc).__name__
         period = self.period
