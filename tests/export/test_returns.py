@@ -153,7 +153,7 @@ def test_counts_reconcile_per_practice_per_day(worked: HubService) -> None:
     assert hub["PROCESSED"] == len(outcomes)
     assert hub["CANCELLED"] == sum(1 for i in items if i.status == "cancelled")
     assert hub["BACKLOG_END"] == sum(1 for i in items if i.status in ("queued", "claimed"))
-    reassigns = [e for e in worked.audit_events(limit=10_000) if e["action"] == "reassign"]
+    reassigns = [e for e in worked.audit_log(limit=10_000) if e.action == "reassign"]
     assert hub["REASSIGNMENTS"] == len(reassigns) > 0
     assert hub[M.PHARMACY_FIRST_TOTAL] == sum(
         1 for o in outcomes if o.snomed_code in M.PHARMACY_FIRST_SNOMED

@@ -217,7 +217,7 @@ def test_a_record_without_its_line_ending_is_never_stored(
         ticker.advance(60)
         watcher.poll_once()
     assert path.exists() and stored(hub, "K-1") is None and stored(hub, "K-2") is None
-    assert hub.list_quarantine() == []
+    assert hub.quarantined() == []
     told = of(events, Unfinished)
     assert len(told) == 2  # once after 10 minutes, then an hour later
     assert told[0].file == "a.csv" and "no line ending" in told[0].message()
@@ -294,8 +294,8 @@ def test_a_file_with_quarantined_records_goes_to_processed(
     [done] = settle(watcher, ticker)
     assert isinstance(done, FileDone) and (done.new, done.quarantined) == (1, 1)
     assert Path(done.moved_to).parent == inbox / "processed"
-    [q] = hub.list_quarantine()
-    assert q["source_file"] == str(inbox / "a.csv")
+    [q] = hub.quarantined()
+    assert q.source_file == str(inbox / "a.csv")
 
 
 def test_a_name_already_in_processed_gets_a_number(
@@ -378,7 +378,7 @@ def test_a_sender_still_writing_after_the_move_is_read_from_processed(
     assert "read again" in again.message()
     assert all(stored(hub, f"K-{i}") is not None for i in (1, 2, 3))
     assert watcher.pending() == []
-    assert hub.list_quarantine() == []
+    assert hub.quarantined() == []
 
 
 def test_moved_files_are_watched_only_for_the_recheck_period(

@@ -254,7 +254,7 @@ def test_100_randomised_writer_schedules_lose_nothing(hub: HubService, tmp_path:
         problems += found
         records += n
     assert problems == [], "\n".join(problems)
-    quarantined = hub.list_quarantine()
-    assert quarantined == [], [q["reason"] for q in quarantined]
+    quarantined = hub.quarantined()
+    assert quarantined == [], [q.reason for q in quarantined]
     # each record exactly once: as many consultations as records written, every one found above
     assert sum(hub.queue_summary().by_status.values()) == records > 500

@@ -23,7 +23,7 @@ FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(
 
 
 def quarantine_by_location(hub: HubService) -> dict[str, dict]:
-    return {q["location"]: hub.get_quarantine(q["id"]) for q in hub.list_quarantine()}
+    return {q.location: hub.quarantine_entry(q.id) for q in hub.quarantined()}
 
 
 def assert_no_identifiers(texts: list[str], records: list[dict]) -> None:
@@ -69,12 +69,12 @@ def test_bad_records_cost_only_themselves(seeded: HubService, tmp_path: Path) ->
     }
     assert set(q) == set(expect)
     for location, words in expect.items():
-        assert words in q[location]["reason"], (location, q[location]["reason"])
-    assert_no_identifiers([e["reason"] for e in q.values()], [*bad, latin])
+        assert words in q[location].reason, (location, q[location].reason)
+    assert_no_identifiers([e.reason for e in q.values()], [*bad, latin])
     # the quarantine's audit events name only the entry, file and line
-    events = [e for e in seeded.audit_events(limit=50) if e["action"] == "quarantine"]
+    events = [e for e in seeded.audit_log(limit=50) if e.action == "quarantine"]
     assert len(events) == 7
-    assert all(set(e["body"]) == {"quarantine_id", "file", "location"} for e in events)
+    assert all(set(e.body) == {"quarantine_id", "file", "location"} for e in events)
 
 
 def test_a_record_whose_bytes_could_not_be_kept_stays_in_quarantine(
@@ -89,10 +89,10 @@ def test_a_record_whose_bytes_could_not_be_kept_stays_in_quarantine(
     ing = Ingester(seeded)
     assert ing.ingest_file(path).quarantined == 1
     assert ing.ingest_file(ndjson).quarantined == 1
-    for entry in seeded.list_quarantine():
-        outcome, problems = ing.retry_quarantined(entry["id"])
+    for entry in seeded.quarantined():
+        outcome, problems = ing.retry_quarantined(entry.id)
         assert outcome == "still_bad", problems
-        assert seeded.get_quarantine(entry["id"])["status"] == "open"
+        assert seeded.quarantine_entry(entry.id).status == "open"
     assert seeded.find_consultation_id("eConsult", "EC-R-0002") is None
     assert seeded.find_consultation_id("eConsult", "ACX-R-3") is None
 
@@ -104,11 +104,11 @@ def test_size_limits_come_from_the_settings(seeded: HubService, tmp_path: Path) 
     path.write_text(csv_text(record(1), record(2, answers=big_answers), record(3)))
     fr = Ingester(seeded, settings=small).ingest_file(path)
     assert (fr.new, fr.quarantined) == (2, 1)
-    [entry] = seeded.list_quarantine()
-    assert entry["location"] == "line 3"
-    assert "at most 1,000 are allowed (setting max_record_bytes)" in entry["reason"]
+    [entry] = seeded.quarantined()
+    assert entry.location == "line 3"
+    assert "at most 1,000 are allowed (setting max_record_bytes)" in entry.reason
     # Not quarantined for ever: with the setting raised, a retry stores it.
-    assert Ingester(seeded).retry_quarantined(entry["id"]) == ("stored", [])
+    assert Ingester(seeded).retry_quarantined(entry.id) == ("stored", [])
 
     huge = tmp_path / "huge.csv"
     huge.write_text(csv_text(*(record(i) for i in range(20, 60))))
@@ -123,9 +123,9 @@ def test_ten_megabyte_free_text_is_not_stored(seeded: HubService, tmp_path: Path
     path.write_text(qr_line(1) + "\n" + qr_line(2, free_text="z" * 10_000_000) + "\n")
     fr = Ingester(seeded).ingest_file(path)
     assert (fr.new, fr.quarantined) == (1, 1)
-    [entry] = seeded.list_quarantine()
-    assert entry["location"] == "line 2"
-    assert "at most 1,048,576 are allowed (setting max_record_bytes)" in entry["reason"]
+    [entry] = seeded.quarantined()
+    assert entry.location == "line 2"
+    assert "at most 1,048,576 are allowed (setting max_record_bytes)" in entry.reason
     assert seeded.find_consultation_id("eConsult", "ACX-R-2") is None
 
 
@@ -149,32 +149,32 @@ def test_same_id_different_patient_is_quarantined_beside_the_stored_one(
     fr = ing.ingest_file(second)
     assert (fr.new, fr.duplicate, fr.quarantined, fr.conflicting) == (0, 1, 1, 1)
 
-    [entry] = [seeded.get_quarantine(q["id"]) for q in seeded.list_quarantine()]
+    [entry] = [seeded.quarantine_entry(q.id) for q in seeded.quarantined()]
     # the re-send spans lines 2-3, so the other record starts on line 4
-    assert entry["location"] == "line 4" and entry["source_file"] == str(second)
-    assert entry["reason"].startswith(
+    assert entry.location == "line 4" and entry.source_file == str(second)
+    assert entry.reason.startswith(
         f"conflicting duplicate: consultation {stored_id} was stored from the same supplier "
         "and id, but with a different NHS number and family name."
     )
-    assert entry["consultation_id"] == stored_id
-    assert (entry["source"], entry["external_id"]) == ("eConsult", "EC-R-0002")
-    assert other["nhs_number"] in entry["raw"] and "Someone" in entry["raw"]  # the new record
-    assert_no_identifiers([entry["reason"]], [other, record(2)])
+    assert entry.consultation_id == stored_id
+    assert (entry.source, entry.external_id) == ("eConsult", "EC-R-0002")
+    assert other["nhs_number"] in entry.raw and "Someone" in entry.raw  # the new record
+    assert_no_identifiers([entry.reason], [other, record(2)])
     kept = seeded.consultation(stored_id)
     assert (kept.nhs_number, kept.family_name) == (record(2)["nhs_number"], "Quarry2")
 
-    events = [e for e in seeded.audit_events(limit=20) if e["action"] == "quarantine"]
-    assert events[0]["body"]["conflicts_with"] == stored_id
+    events = [e for e in seeded.audit_log(limit=20) if e.action == "quarantine"]
+    assert events[0].body["conflicts_with"] == stored_id
 
     # A retry does not "release" it as a duplicate: it stays, saying why.
-    outcome, problems = ing.retry_quarantined(entry["id"])
+    outcome, problems = ing.retry_quarantined(entry.id)
     assert outcome == "still_bad" and problems[0].startswith("conflicting duplicate")
-    assert seeded.get_quarantine(entry["id"])["status"] == "open"
+    assert seeded.quarantine_entry(entry.id).status == "open"
 
     # The same file again: still counted, not quarantined twice.
     again = ing.ingest_file(second)
     assert (again.duplicate, again.quarantined, again.conflicting) == (1, 1, 1)
-    assert len(seeded.list_quarantine()) == 1
+    assert len(seeded.quarantined()) == 1
 
 
 def test_conflict_within_one_file_and_other_request_fields(
@@ -193,7 +193,7 @@ def test_conflict_within_one_file_and_other_request_fields(
     )
     fr = Ingester(seeded).ingest_file(path)
     assert (fr.new, fr.duplicate, fr.conflicting) == (3, 1, 2)
-    reasons = {q["location"]: q["reason"] for q in seeded.list_quarantine()}
+    reasons = {q.location: q.reason for q in seeded.quarantined()}
     assert set(reasons) == {"line 3", "line 5"}
     assert "a different free text." in reasons["line 3"]
     assert "a different practice and answers." in reasons["line 5"]
@@ -205,10 +205,10 @@ def test_conflicting_rows_stored_directly_are_kept_as_rows(seeded: HubService) -
     (created,), _ = seeded.store_intake([oc_row(1)])
     again, _ = seeded.store_intake([oc_row(1, nhs_number="9434765919")])
     assert again == []
-    [entry] = [seeded.get_quarantine(q["id"]) for q in seeded.list_quarantine()]
-    assert entry["fmt"] == "row" and entry["consultation_id"] == created[1]
-    assert "9434765919" in entry["raw"] and "NHS number" in entry["reason"]
-    outcome, problems = Ingester(seeded).retry_quarantined(entry["id"])
+    [entry] = [seeded.quarantine_entry(q.id) for q in seeded.quarantined()]
+    assert entry.fmt == "row" and entry.consultation_id == created[1]
+    assert "9434765919" in entry.raw and "NHS number" in entry.reason
+    outcome, problems = Ingester(seeded).retry_quarantined(entry.id)
     assert outcome == "still_bad" and "not read from a file" in problems[0]
 
 

@@ -73,6 +73,6 @@ def test_processes_claim_each_item_exactly_once(
         rows = conn.execute(select(C.c.id, C.c.status, C.c.owner, C.c.epoch)).all()
     assert all(r.status == "claimed" and r.epoch == 1 for r in rows)
     assert {r.id: r.owner for r in rows} == by_worker
-    claims = [e for e in seeded.audit_events(limit=items * 3) if e["action"] == "claim"]
+    claims = [e for e in seeded.audit_log(limit=items * 3) if e.action == "claim"]
     assert len(claims) == items
     assert seeded.verify_audit().ok

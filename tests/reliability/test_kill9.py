@@ -147,6 +147,6 @@ def test_kill_9_loses_no_acknowledged_outcome(
     assert set(acknowledged) <= set(outcomes)
     assert len(outcomes) == stored and statuses == {"completed": stored}
     assert {cid for _, cid in created} == set(outcomes)
-    expired = [e for e in seeded.audit_events(limit=stored * 5) if e["action"] == "lease_expired"]
+    expired = [e for e in seeded.audit_log(limit=stored * 5) if e.action == "lease_expired"]
     assert len(expired) == held
     assert seeded.verify_audit().ok

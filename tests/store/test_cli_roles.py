@@ -50,8 +50,8 @@ def test_first_admin_bootstrap_then_roles_apply(shared_hub: HubService) -> None:
         result = cli(*args)
         assert result.exit_code == 2, (args, result.output)
         assert "only a" in result.stderr and "may" in result.stderr
-    denied = [e for e in shared_hub.audit_events() if e["action"] == "denied"]
-    assert len(denied) == 3 and all(e["actor"] == me for e in denied)
+    denied = [e for e in shared_hub.audit_log() if e.action == "denied"]
+    assert len(denied) == 3 and all(e.actor == me for e in denied)
     assert shared_hub.get_user("mallory") is None
 
 

@@ -59,12 +59,12 @@ def test_mixed_file_keeps_good_and_quarantines_each_bad(hub: HubService) -> None
     assert (f["new"], f["quarantined"], f["error"]) == (4, 11, None)
     for ext in ("EC-BAD-0001", "EC-BAD-0002", "EC-BAD-0007", "EC-BAD-0015"):
         assert hub.find_consultation_id("eConsult", ext) is not None
-    q = {r["location"]: r for r in hub.list_quarantine()}
+    q = {r.location: r for r in hub.quarantined()}
     assert set(q) == {f"line {n}" for n in (6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17)}
-    assert "check digit" in q["line 6"]["reason"]
-    assert "future" in q["line 7"]["reason"]
-    assert "Z99999" in q["line 8"]["reason"]
-    assert all(r["source_file"].endswith("mixed_records.csv") for r in q.values())
+    assert "check digit" in q["line 6"].reason
+    assert "future" in q["line 7"].reason
+    assert "Z99999" in q["line 8"].reason
+    assert all(r.source_file.endswith("mixed_records.csv") for r in q.values())
 
 
 def test_human_summary_and_quarantine_commands(hub: HubService) -> None:
@@ -105,7 +105,7 @@ def test_latin1_file_costs_only_its_records_with_bad_bytes(hub: HubService) -> N
     assert result.exit_code == 1
     f = json.loads(result.stdout)["files"][0]
     assert f["error"] is None and f["new"] == 0 and f["quarantined"] == f["records"] > 0
-    reasons = [q["reason"] for q in hub.list_quarantine()]
+    reasons = [q.reason for q in hub.quarantined()]
     assert all("which is not UTF-8 text" in r and "Latin-1" in r for r in reasons)
     assert "Traceback" not in result.output
 
@@ -139,7 +139,7 @@ def test_retry_after_adding_the_missing_practice(hub: HubService, tmp_path: Path
     stored = [r for r in json.loads(result.stdout) if r["result"] == "stored"]
     assert len(stored) == 1
     assert hub.find_consultation_id("eConsult", "EC-BAD-0005") is not None
-    assert len(hub.list_quarantine()) == 10
+    assert len(hub.quarantined()) == 10
     assert hub.verify_audit().ok
 
 

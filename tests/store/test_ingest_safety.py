@@ -67,17 +67,17 @@ def test_poisoned_values_never_cost_good_records(hub: HubService, tmp_path: Path
     assert totals["new"] == 2 + 179 and totals["quarantined"] == 3
     assert hub.find_consultation_id("Accurx", "GOOD-1") is not None
     assert hub.find_consultation_id("Accurx", "GOOD-2") is not None
-    reasons = " ".join(q["reason"] for q in hub.list_quarantine())
+    reasons = " ".join(q.reason for q in hub.quarantined())
     assert "at most 128" in reasons
 
 
 def test_quarantine_audit_carries_no_values(hub: HubService) -> None:
     CliRunner().invoke(app, ["ingest", str(FIXTURES / "bad" / "mixed_records.csv")])
-    events = [e for e in hub.audit_events(limit=500) if e["action"] == "quarantine"]
+    events = [e for e in hub.audit_log(limit=500) if e.action == "quarantine"]
     assert len(events) == 11
-    text = json.dumps([e["body"] for e in events])
+    text = json.dumps([e.body for e in events])
     assert "9999001115" not in text and "reason" not in text
-    assert all(set(e["body"]) == {"quarantine_id", "file", "location"} for e in events)
+    assert all(set(e.body) == {"quarantine_id", "file", "location"} for e in events)
 
 
 def test_release_is_guarded_and_atomic(hub: HubService, tmp_path: Path) -> None:
@@ -87,19 +87,19 @@ def test_release_is_guarded_and_atomic(hub: HubService, tmp_path: Path) -> None:
     hub.import_practices(
         [{"ods_code": "Z99999", "name": "New", "pcn_code": "", "pcn_name": "", "list_size": 1}]
     )
-    qid = next(q["id"] for q in hub.list_quarantine() if "Z99999" in q["reason"])
+    qid = next(q.id for q in hub.quarantined() if "Z99999" in q.reason)
     ing = Ingester(hub)
     assert ing.retry_quarantined(qid) == ("stored", [])
     outcome, problems = ing.retry_quarantined(qid)
     assert outcome == "closed" and "released" in problems[0]
     with pytest.raises(NotAvailable):
         hub.discard_quarantined(qid, "changed my mind")
-    other = next(q["id"] for q in hub.list_quarantine())
+    other = next(q.id for q in hub.quarantined())
     result = CliRunner().invoke(
         app, ["quarantine", "discard", str(other), "--reason", "supplier test message"]
     )
     assert result.exit_code == 0
-    assert hub.get_quarantine(other)["status"] == "discarded"
+    assert hub.quarantine_entry(other).status == "discarded"
     again = CliRunner().invoke(app, ["quarantine", "discard", str(other), "--reason", "x"])
     assert again.exit_code == 2 and "not open" in again.stderr
     assert hub.verify_audit().ok
@@ -115,7 +115,7 @@ def test_one_nul_byte_costs_one_record_not_the_file(hub: HubService, tmp_path: P
     assert result.exit_code == 1, result.output  # a record was quarantined
     totals = json.loads(result.stdout)["totals"]
     assert (totals["new"], totals["quarantined"], totals["failed_files"]) == (2, 1, 0)
-    [entry] = hub.list_quarantine()
-    assert entry["location"] == "line 3"
-    assert entry["reason"] == "family_name holds a NUL character, which cannot be stored"
+    [entry] = hub.quarantined()
+    assert entry.location == "line 3"
+    assert entry.reason == "family_name holds a NUL character, which cannot be stored"
     assert hub.find_consultation_id("eConsult", "EC-R-0003") is not None

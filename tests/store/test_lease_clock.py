@@ -122,7 +122,7 @@ def _lease_until(svc: HubService, item_id: int) -> datetime:
 
 
 def _expired_events(svc: HubService) -> list[dict[str, Any]]:
-    return [e for e in svc.audit_events(limit=500) if e["action"] == "lease_expired"]
+    return [e for e in svc.audit_log(limit=500) if e.action == "lease_expired"]
 
 
 @pytest.mark.parametrize("skew", SKEWS, ids=_skew_id)
@@ -208,8 +208,8 @@ def test_expired_claims_are_rescued_by_the_hubs_clock_on_every_claim_path(
     assert nxt is not None and nxt.item_id == ids[0] and nxt.epoch == gone[0].epoch + 2
     assert _state(seeded, ids[2])[0] == "queued"
     expired = _expired_events(seeded)
-    assert sorted(e["consultation_id"] for e in expired) == sorted(ids)
-    assert all(e["actor"] == "system" for e in expired)
+    assert sorted(e.consultation_id for e in expired) == sorted(ids)
+    assert all(e.actor == "system" for e in expired)
     with pytest.raises(LostClaim, match="now held by nav2"):
         crashed.complete(gone[1], {"category": "admin", "route": "other"})
     with pytest.raises(LostClaim):
@@ -276,8 +276,8 @@ def test_release_held_writes_an_audited_release_for_each(
     assert nav.held_claims() == []
     for claim in claims:
         assert _state(seeded, claim.item_id) == ("queued", None, claim.epoch + 1)
-        (event,) = [e for e in seeded.audit_events(claim.item_id) if e["action"] == "release"]
-        assert event["actor"] == "nav1" and event["body"]["reason"] == RELEASE_ON_QUIT
+        (event,) = [e for e in seeded.audit_log(claim.item_id) if e.action == "release"]
+        assert event.actor == "nav1" and event.body["reason"] == RELEASE_ON_QUIT
     assert seeded.verify_audit().ok
 
 
@@ -410,8 +410,8 @@ def test_quitting_while_holding_items_asks_to_return_them(app_hub: tuple[Any, Hu
     run(body())
     for item_id in held:
         assert _state(system, item_id)[:2] == ("queued", None)
-        (event,) = [e for e in system.audit_events(item_id) if e["action"] == "release"]
-        assert event["actor"] == "nav1" and event["body"]["reason"] == RELEASE_ON_QUIT
+        (event,) = [e for e in system.audit_log(item_id) if e.action == "release"]
+        assert event.actor == "nav1" and event.body["reason"] == RELEASE_ON_QUIT
     assert system.verify_audit().ok
 
 

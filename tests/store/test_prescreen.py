@@ -38,8 +38,8 @@ def test_prescreen_raises_priority_and_due_time(hub: HubService) -> None:
     assert first.due_by.isoformat() == "2026-11-23T18:30:00+00:00"  # same day now
     assert second.priority == 0 and second.sop_flags == []
     assert third.priority == 2  # never lowered
-    event = next(e for e in hub.audit_events() if e["action"] == "prescreen")
-    assert event["body"]["raised"][0][0] == ids[0]
+    event = next(e for e in hub.audit_log() if e.action == "prescreen")
+    assert event.body["raised"][0][0] == ids[0]
     assert hub.verify_audit().ok
     nav = HubService(hub.engine, hub.settings, "nav1", clock=hub.clock)
     assert nav.claim_next().item_id in (ids[0], ids[2])

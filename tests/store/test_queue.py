@@ -49,10 +49,10 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     assert oid > 0
     item = seeded.consultation(claim.item_id)
     assert item.status == "completed" and item.owner == "nav2"
-    actions = [e["action"] for e in seeded.audit_events(claim.item_id)]
+    actions = [e.action for e in seeded.audit_log(claim.item_id)]
     assert actions == ["complete", "complete_refused", "reassign", "claim"]
-    ingest = [e for e in seeded.audit_events() if e["action"] == "ingest"]
-    assert len(ingest) == 1 and ingest[0]["body"]["items"][0][0] == claim.item_id
+    ingest = [e for e in seeded.audit_log() if e.action == "ingest"]
+    assert len(ingest) == 1 and ingest[0].body["items"][0][0] == claim.item_id
     assert seeded.verify_audit().ok
 
 
@@ -83,9 +83,7 @@ def test_lease_expiry_rescue_never_completes(
     hub.advance(nav, minutes=6)
     clock.advance(hours=3)  # the services' own clock decides nothing
     assert seeded.rescue_expired() == [c1.item_id]
-    rescued = [
-        e["consultation_id"] for e in seeded.audit_events() if e["action"] == "lease_expired"
-    ]
+    rescued = [e.consultation_id for e in seeded.audit_log() if e.action == "lease_expired"]
     assert rescued == [c1.item_id]
     assert seeded.consultation(c1.item_id).status == "queued"
     assert seeded.consultation(c2.item_id).status == "claimed"
@@ -107,7 +105,7 @@ def test_cancel_and_priority_need_a_supervisor(seeded: HubService, make_service)
     ):
         with pytest.raises(PermissionDenied, match="only a"):
             call()
-    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
+    denied = [e for e in seeded.audit_log() if e.action == "denied"]
     assert len(denied) == 5
     sup.set_priority(b, 2, "chest pain in free text")
     assert nav.claim_next().item_id == b
@@ -186,7 +184,7 @@ def test_claiming_by_id_rescues_an_expired_lease(
     hub.advance(nav, minutes=11)
     again = nav.claim(item)  # expired: returned to the queue, then claimed, in one transaction
     assert (again.item_id, again.epoch, again.owner) == (item, stale.epoch + 2, "nav1")
-    actions = [e["action"] for e in seeded.audit_events(item)]
+    actions = [e.action for e in seeded.audit_log(item)]
     assert actions[:3] == ["claim", "lease_expired", "claim"]
     with pytest.raises(LostClaim, match="now held by nav1"):
         gone.complete(stale, {"category": "admin", "route": "other"})

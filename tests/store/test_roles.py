@@ -165,7 +165,7 @@ def test_navigator_is_refused_and_audited(
     queued, held, qid = _prepare(seeded, make_service)
     nav = make_service("nav1")
     before = store_state(seeded)
-    events_before = seeded.audit_events(limit=1000)
+    events_before = seeded.audit_log(limit=1000)
 
     with pytest.raises(PermissionDenied) as err:
         call(Ctx(queued, held, qid, nav))
@@ -180,13 +180,13 @@ def test_navigator_is_refused_and_audited(
     # nothing changed in the store …
     assert store_state(seeded) == before
     # … but the refusal is on the audit chain, naming the permission
-    events = seeded.audit_events(limit=1000)
+    events = seeded.audit_log(limit=1000)
     assert events[1:] == events_before
     denied = events[0]
-    assert denied["action"] == "denied"
-    assert denied["actor"] == "nav1"
-    assert denied["consultation_id"] is None
-    assert denied["body"] == {"permission": permission}
+    assert denied.action == "denied"
+    assert denied.actor == "nav1"
+    assert denied.consultation_id is None
+    assert denied.body == {"permission": permission}
     assert seeded.verify_audit().ok
 
 
@@ -205,10 +205,10 @@ def test_allowed_role_succeeds(
     queued, held, qid = _prepare(seeded, make_service)
     user = ALLOWED_USER[permission]
     call(Ctx(queued, held, qid, make_service(user)))
-    events = seeded.audit_events(limit=1000)
-    assert not [e for e in events if e["action"] == "denied"]
+    events = seeded.audit_log(limit=1000)
+    assert not [e for e in events if e.action == "denied"]
     if method not in ("board", "report"):  # a read: no event (an export is audited)
-        assert events[0]["actor"] == user
+        assert events[0].actor == user
     expected = {
         "reassign": lambda: seeded.consultation(queued).owner == "nav2",
         "force_release": lambda: seeded.consultation(held).status == "queued",
@@ -219,12 +219,12 @@ def test_allowed_role_succeeds(
         "set_active": lambda: not seeded.get_user("nav2").active,  # type: ignore[union-attr]
         "import_practices": lambda: "Z99901" in seeded.practice_codes(),
         "store_intake": lambda: seeded.queue_summary().by_status["queued"] == 2,
-        "release_quarantined": lambda: seeded.list_quarantine() == [],
-        "discard_quarantined": lambda: seeded.list_quarantine() == [],
+        "release_quarantined": lambda: seeded.quarantined() == [],
+        "discard_quarantined": lambda: seeded.quarantined() == [],
         "board": lambda: True,
         "daily_return": lambda: (
-            events[0]["action"] == "export"
-            and events[0]["body"]
+            events[0].action == "export"
+            and events[0].body
             == {
                 "what": "export",
                 "from": "2026-11-22",
@@ -247,7 +247,7 @@ def test_admin_may_also_manage_practices_and_ingest(
         assert len(created) == 1
     else:
         assert admin.import_practices([NEW_PRACTICE]) == 1
-    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]
+    assert not [e for e in seeded.audit_log() if e.action == "denied"]
 
 
 def test_sop_author_may_see_the_sop_overview(
@@ -255,7 +255,7 @@ def test_sop_author_may_see_the_sop_overview(
 ) -> None:
     pytest.importorskip("ehub_tui.sop.authoring")
     make_service("author1").sop_overview()
-    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]
+    assert not [e for e in seeded.audit_log() if e.action == "denied"]
 
 
 def test_supervisor_may_not_manage_users_nor_author_sops(
@@ -269,8 +269,8 @@ def test_supervisor_may_not_manage_users_nor_author_sops(
         match=r"may not author sops: only a clinical_approver or a sop_author may$",
     ):
         sup.sop_overview()
-    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
-    assert [(e["actor"], e["body"]["permission"]) for e in denied] == [
+    denied = [e for e in seeded.audit_log() if e.action == "denied"]
+    assert [(e.actor, e.body["permission"]) for e in denied] == [
         ("sup1", "author_sops"),
         ("sup1", "manage_users"),
     ]
@@ -291,10 +291,10 @@ def test_clinical_approver_reviews_and_publishes_sops_only(
     for call in (clin.claim_next, clin.board, lambda: clin.submit_sop(NO_FILE)):
         with pytest.raises(PermissionDenied):
             call()
-    denied = [e["body"]["permission"] for e in seeded.audit_events() if e["action"] == "denied"]
+    denied = [e.body["permission"] for e in seeded.audit_log() if e.action == "denied"]
     assert denied == ["submit_sops", "see_board", "work_items"]
-    refused = [e for e in seeded.audit_events() if e["action"] == "sop_publish_refused"]
-    assert [(e["actor"], e["body"]["file"]) for e in refused] == [("clin1", "draft.sop.yaml")]
+    refused = [e for e in seeded.audit_log() if e.action == "sop_publish_refused"]
+    assert [(e.actor, e.body["file"]) for e in refused] == [("clin1", "draft.sop.yaml")]
     assert seeded.verify_audit().ok
 
 
@@ -307,8 +307,8 @@ def test_sop_author_cannot_work_items(
         with pytest.raises(PermissionDenied, match="only a navigator or a supervisor may"):
             call()
     assert seeded.consultation(created[1]).status == "queued"
-    denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
-    assert [e["body"]["permission"] for e in denied] == ["work_items", "work_items"]
+    denied = [e for e in seeded.audit_log() if e.action == "denied"]
+    assert [e.body["permission"] for e in denied] == ["work_items", "work_items"]
 
 
 # -- disabling and roles ------------------------------------------------------------------------
@@ -336,9 +336,9 @@ def test_disabled_user_cannot_sign_in(
     assert again.user is not None and again.user.username == "nav2"
     again.close()
     events = [
-        (e["actor"], e["action"], e["body"])
-        for e in seeded.audit_events()
-        if e["action"] in ("user_disable", "user_enable")
+        (e.actor, e.action, e.body)
+        for e in seeded.audit_log()
+        if e.action in ("user_disable", "user_enable")
     ]
     assert events == [
         ("admin1", "user_enable", {"username": "nav2", "active": True}),
@@ -369,11 +369,7 @@ def test_set_role_changes_what_a_user_may_do(
         admin.set_role("nav1", "boss")
     with pytest.raises(StoreError, match="'ghost' is not a hub user"):
         admin.set_role("ghost", "navigator")
-    roles = [
-        (e["actor"], e["body"]["role"])
-        for e in seeded.audit_events()
-        if e["action"] == "user_set_role"
-    ]
+    roles = [(e.actor, e.body["role"]) for e in seeded.audit_log() if e.action == "user_set_role"]
     assert roles == [("admin1", "sop_author"), ("admin1", "supervisor")]
 
 
@@ -421,9 +417,9 @@ def test_cli_users_set_role_and_disable(
     assert missing.exit_code == 2 and "'ghost' is not a hub user" in missing.stderr
 
     changes = [
-        (e["actor"], e["action"], e["body"]["username"])
-        for e in seeded.audit_events()
-        if e["action"].startswith("user_") and e["action"] != "user_add"
+        (e.actor, e.action, e.body["username"])
+        for e in seeded.audit_log()
+        if e.action.startswith("user_") and e.action != "user_add"
     ]
     assert changes == [
         (actor, "user_enable", "nav2"),
@@ -441,8 +437,8 @@ def test_cli_users_set_role_and_disable(
         refused = cli("users", "disable", "nav2")
         assert refused.exit_code == 2 and "only an admin may" in refused.stderr
         assert seeded.get_user("nav2").active  # type: ignore[union-attr]
-        denied = [e for e in seeded.audit_events() if e["action"] == "denied"]
-        assert [(e["actor"], e["body"]["permission"]) for e in denied] == [
+        denied = [e for e in seeded.audit_log() if e.action == "denied"]
+        assert [(e.actor, e.body["permission"]) for e in denied] == [
             (me, "manage_users"),
             (me, "manage_users"),
         ]
@@ -477,4 +473,4 @@ def test_may_answers_as_the_service_checks(
         for permission, allowed in PERMISSIONS.items():
             assert svc.may(permission) == (role in allowed), (username, permission)
     assert all(seeded.may(p) for p in PERMISSIONS)  # the system principal
-    assert not [e for e in seeded.audit_events() if e["action"] == "denied"]  # asking is free
+    assert not [e for e in seeded.audit_log() if e.action == "denied"]  # asking is free

@@ -96,7 +96,7 @@ def published(svc: HubService) -> list[tuple[str, str, str, str]]:
 
 
 def events(svc: HubService, action: str) -> list[dict[str, Any]]:
-    return [e for e in svc.audit_events(limit=1000) if e["action"] == action]
+    return [e for e in svc.audit_log(limit=1000) if e.action == action]
 
 
 def test_a_new_hub_is_seeded_from_the_shipped_sops_once(
@@ -118,9 +118,9 @@ def test_a_new_hub_is_seeded_from_the_shipped_sops_once(
         assert v.sha256 == use[v.sop_id][1]
         assert v.approved_by and v.approved_by in v.text.decode()
     seeds = events(seeded, "sop_publish")
-    assert sorted(e["body"]["sop"] for e in seeds) == shipped
-    assert all(e["actor"] == "system" and e["body"]["seeded"] for e in seeds)
-    assert all(e["body"]["old_sha256"] is None for e in seeds)
+    assert sorted(e.body["sop"] for e in seeds) == shipped
+    assert all(e.actor == "system" and e.body["seeded"] for e in seeds)
+    assert all(e.body["old_sha256"] is None for e in seeds)
     # a second app finds them published: nothing is seeded again
     assert in_use(make_service("nav2")) == use
     assert len(events(seeded, "sop_publish")) == len(shipped)
@@ -248,7 +248,7 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     with pytest.raises(PermissionDenied, match="needs a signed-in clinical approver"):
         system.publish_sop(path)
     denied = events(seeded, "denied")
-    assert [(e["actor"], e["body"]) for e in denied] == [
+    assert [(e.actor, e.body) for e in denied] == [
         ("system", {"permission": "publish_sops"}),
         ("author1", {"permission": "publish_sops"}),
     ]
@@ -258,7 +258,7 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     prepared = author.submit_sop(path)
     assert (prepared.sop_id, prepared.version) == (RED_FLAGS, new)
     (submit,) = events(seeded, "sop_submit")
-    assert submit["actor"] == "author1" and submit["body"]["version"] == new
+    assert submit.actor == "author1" and submit.body["version"] == new
     row = next(r for r in author.sop_overview() if r.name == path.name)
     assert (row.publication, row.submitted_by, row.publishable) == (
         "awaiting approval",
@@ -296,8 +296,8 @@ def test_the_version_must_change(
     with pytest.raises(PublishRefused, match=f"already published as red-flags {version}"):
         clin.publish_sop(path)
     refused = events(seeded, "sop_publish_refused")
-    assert [e["actor"] for e in refused] == ["clin1"] * 3
-    assert "0.9.0" in refused[1]["body"]["reason"] and refused[0]["body"]["file"] == path.name
+    assert [e.actor for e in refused] == ["clin1"] * 3
+    assert "0.9.0" in refused[1].body["reason"] and refused[0].body["file"] == path.name
     assert published(seeded) == before_rows
     assert in_use(make_service("nav1")) == good
     assert seeded.verify_audit().ok
@@ -339,8 +339,8 @@ def test_a_good_publish_reaches_new_and_running_apps(
     row = next(r for r in clin.sop_overview() if r.name == path.name)
     assert (row.publication, row.published_version) == ("published", new)
     # one audit event, with the old and new version and sha256
-    (publish,) = [e for e in events(seeded, "sop_publish") if e["actor"] == "clin1"]
-    assert publish["body"] == {
+    (publish,) = [e for e in events(seeded, "sop_publish") if e.actor == "clin1"]
+    assert publish.body == {
         "sop": RED_FLAGS,
         "version": new,
         "sha256": result.sha256,
