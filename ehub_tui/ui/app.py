@@ -20,16 +20,21 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
-from ehub_tui.service import HubService, StoreError
+from ehub_tui.errors import StoreError
+from ehub_tui.service import HubService
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
 from ehub_tui.ui.messages import (
+    GuidanceChanged,
     GuidanceReady,
+    HeldBeforeQuit,
     HubAnswered,
     HubFailed,
+    NotReturned,
     PollDone,
     PracticesLoaded,
+    ReturnedBeforeQuit,
 )
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -195,7 +200,10 @@ class EhubApp(App[None]):
             held = [c.item_id for c in self.service.held_claims()]
         except StoreError:
             held = []  # the hub is not answering: nothing can be returned; the leases run out
-        self.call_from_thread(self._ask_before_quit, held, return_code, message)
+        self.post_message(HeldBeforeQuit(held, return_code, message))
+
+    def on_held_before_quit(self, event: HeldBeforeQuit) -> None:
+        self._ask_before_quit(event.held, event.return_code, event.message)
 
     def _ask_before_quit(
         self, held: list[int], return_code: int, message: RenderableType | None
@@ -221,18 +229,17 @@ class EhubApp(App[None]):
             try:
                 self.service.release_held()
             except StoreError as exc:
-                self.call_from_thread(
-                    notify,
-                    self,
-                    f"Not returned: {exc}",
-                    title="Items still yours",
-                    severity="error",
-                    timeout=15,
-                )
+                self.post_message(NotReturned(f"Not returned: {exc}"))
                 return
-            self.call_from_thread(self._quit_now, return_code, message)
+            self.post_message(ReturnedBeforeQuit(return_code, message))
 
         self.run_worker(work, thread=True, exclusive=True, group="quit")
+
+    def on_not_returned(self, event: NotReturned) -> None:
+        notify(self, event.problem, title="Items still yours", severity="error", timeout=15)
+
+    def on_returned_before_quit(self, event: ReturnedBeforeQuit) -> None:
+        self._quit_now(event.return_code, event.message)
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""
@@ -303,14 +310,16 @@ class EhubApp(App[None]):
     def _reload_sops_work(self) -> None:
         result = self.service.sops.check_for_changes()
         if result is not None:
-            self.call_from_thread(
-                notify,
-                self,
-                result.message,
-                title="SOPs updated" if result.taken else "SOP change not taken",
-                severity="information" if result.taken else "error",
-                timeout=10,
-            )
+            self.post_message(GuidanceChanged(result.message, result.taken))
+
+    def on_guidance_changed(self, event: GuidanceChanged) -> None:
+        notify(
+            self,
+            event.text,
+            title="SOPs updated" if event.taken else "SOP change not taken",
+            severity="information" if event.taken else "error",
+            timeout=10,
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every binding of the current screen as a palette command."""

@@ -8,13 +8,17 @@ the screen is exactly what its message says.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from ehub_tui.domain.models import Consultation
-    from ehub_tui.service import Claim
+    from rich.console import RenderableType
+
+    from ehub_tui.domain.models import Consultation, SopPublished
+    from ehub_tui.domain.queue import Claim
+    from ehub_tui.sop.authoring import Prepared, SopStatus
     from ehub_tui.ui.poller import Poller
 
 
@@ -110,3 +114,125 @@ class PollDone(Message):
         self.key = key
         self.value = value
         self.error = error
+
+
+# -- the app: quitting and the SOPs in use -------------------------------------------------------
+
+
+class HeldBeforeQuit(Message):
+    """Quitting: the items this user holds (empty: none, or the hub did not answer); the app
+    asks whether to return them. ``return_code`` and ``message`` are the exit's own."""
+
+    def __init__(self, held: list[int], return_code: int, message: RenderableType | None) -> None:
+        super().__init__()
+        self.held = held
+        self.return_code = return_code
+        self.message = message
+
+
+class ReturnedBeforeQuit(Message):
+    """The held items were returned to the queue: the app quits now."""
+
+    def __init__(self, return_code: int, message: RenderableType | None) -> None:
+        super().__init__()
+        self.return_code = return_code
+        self.message = message
+
+
+class NotReturned(Message):
+    """The held items could not be returned (the hub failed): the app stays open."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class GuidanceChanged(Message):
+    """A newly published SOP set was found: taken (``taken``), or refused; ``text`` says which."""
+
+    def __init__(self, text: str, taken: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.taken = taken
+
+
+# -- the queue screen ----------------------------------------------------------------------------
+
+
+class ViewCounts(Message):
+    """How many items each tab holds (view → count)."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__()
+        self.counts = counts
+
+
+class QueueChanged(Message):
+    """The hub's change cursor moved: the queue's rows and counts are read again."""
+
+
+# -- the SOP screen ------------------------------------------------------------------------------
+
+
+class SopsChecked(Message):
+    """The authoring folder was loaded, validated and tested: its rows, who may publish, the
+    folder; ``note`` and ``announce`` as the check was asked for."""
+
+    def __init__(
+        self,
+        rows: list[SopStatus],
+        approvers: list[str],
+        folder: Path,
+        note: tuple[Path, str] | None,
+        announce: bool,
+    ) -> None:
+        super().__init__()
+        self.rows = rows
+        self.approvers = approvers
+        self.folder = folder
+        self.note = note
+        self.announce = announce
+
+
+class SopsNotChecked(Message):
+    """The SOPs could not be checked (a refusal by role, an unreadable folder…)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class EditorClosed(Message):
+    """The editor ran on ``path`` and exited with ``code``; ``before``: the file's digest."""
+
+    def __init__(self, path: Path, before: str | None, code: int) -> None:
+        super().__init__()
+        self.path = path
+        self.before = before
+        self.code = code
+
+
+class EditorFailed(Message):
+    """The editor could not be run."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class SopSubmitDone(Message):
+    """A submission for approval finished: ``prepared`` (None: refused, ``problem`` says why)."""
+
+    def __init__(self, prepared: Prepared | None, problem: str | None) -> None:
+        super().__init__()
+        self.prepared = prepared
+        self.problem = problem
+
+
+class SopPublishDone(Message):
+    """A publish finished: ``result`` (None: refused, ``problem`` says why)."""
+
+    def __init__(self, result: SopPublished | None, problem: str | None) -> None:
+        super().__init__()
+        self.result = result
+        self.problem = problem

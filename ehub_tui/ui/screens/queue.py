@@ -12,18 +12,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
-from ehub_tui.domain.queue import QueueFilter, QueueRow
+from ehub_tui.domain.queue import Claim, QueueFilter, QueueRow
+from ehub_tui.domain.types import REQUEST_TYPES
+from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
-from ehub_tui.ui.messages import Claimed, ClaimRefused
+from ehub_tui.ui.messages import Claimed, ClaimRefused, QueueChanged, ViewCounts
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
-    from ehub_tui.service import Claim
 
 VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
-TYPES = (None, "clinical", "admin", "other")
+TYPES: tuple[str | None, ...] = (None, *REQUEST_TYPES)  # t cycles: all, then each type
 EMPTY = {
     "queue": "The queue is empty — nothing waiting. New requests appear here by themselves.",
     "mine": "You hold no items. Press n to take the next one from the queue.",
@@ -121,15 +122,14 @@ class QueueScreen(EhubScreen[None]):
 
     @work(thread=True, exclusive=True, group="counts")
     def _counts(self) -> None:
-        counts = self.ctx.service.view_counts()
-        self.app.call_from_thread(self._show_counts, counts)
+        self.post_message(ViewCounts(self.ctx.service.view_counts()))
 
-    def _show_counts(self, counts: dict[str, int]) -> None:
+    def on_view_counts(self, message: ViewCounts) -> None:
         found = self.query(Tabs)
         if not found:
             return
         tabs = found.first()
-        for view, n in counts.items():
+        for view, n in message.counts.items():
             tab = tabs.query_one(f"#{view}", Tab)
             tab.label = f"{VIEW_LABELS[view]} ({n})"
 
@@ -141,7 +141,10 @@ class QueueScreen(EhubScreen[None]):
             return
         if cursor != self._cursor_seen:
             self._cursor_seen = cursor
-            self.app.call_from_thread(self.reload)
+            self.post_message(QueueChanged())
+
+    def on_queue_changed(self, message: QueueChanged) -> None:
+        self.reload()
 
     # -- tabs, filters, search ------------------------------------------------------------------
 
@@ -293,8 +296,6 @@ class QueueScreen(EhubScreen[None]):
 
     @work(thread=True, exclusive=True, group="claim")
     def _claim(self, item_id: int | None, resume: bool = False) -> None:
-        from ehub_tui.service import Claim, StoreError
-
         service = self.ctx.service
         claim: Claim | None
         try:

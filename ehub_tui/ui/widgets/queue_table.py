@@ -65,6 +65,18 @@ class QueueTable(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
+    class PagesLoaded(Message, bubble=False):
+        """Pages of rows fetched by the table's worker (for the table alone: it does not
+        bubble). ``generation``: the refresh they were fetched for (an older one is dropped)."""
+
+        def __init__(
+            self, results: list[tuple[int, list[QueueRow]]], total: int | None, generation: int
+        ) -> None:
+            super().__init__()
+            self.results = results
+            self.total = total
+            self.generation = generation
+
     def __init__(
         self,
         fetch: Fetch,
@@ -119,7 +131,10 @@ class QueueTable(ScrollView, can_focus=True):
         for p in pages:
             rows, total = self.fetch(p * PAGE, PAGE)
             results.append((p, rows))
-        self.app.call_from_thread(self._loaded, results, total, generation)
+        self.post_message(self.PagesLoaded(results, total, generation))
+
+    def on_queue_table_pages_loaded(self, message: PagesLoaded) -> None:
+        self._loaded(message.results, message.total, message.generation)
 
     def _loaded(
         self, results: list[tuple[int, list[QueueRow]]], total: int | None, generation: int
