@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ehub_tui.domain.clock import LONDON
+from ehub_tui.domain.patient import age_on, age_years
 
 # hub text is made safe in one place for the CLI and the screens alike (ehub_tui/textsafe.py);
 # the screens import these names from here
@@ -66,18 +67,11 @@ def due_text(due: datetime, now: datetime) -> tuple[str, str]:
     return span(left), ""
 
 
-def age_years(dob: date, today: date) -> int:
-    """Whole years of age."""
-    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
-
-
 def age_sex(dob: date, sex: str, today: date) -> str:
-    """``34F``, ``7mM`` for babies."""
-    years = age_years(dob, today)
+    """``34F``, ``7mM`` for babies (ages as ``domain.patient`` counts them)."""
+    years, months = age_on(dob, today)
     s = {"male": "M", "female": "F", "other": "X"}.get(sex, "?")
     if years < 2:
-        months = (today.year - dob.year) * 12 + today.month - dob.month
-        months -= 1 if today.day < dob.day else 0
         return f"{max(months, 0)}m{s}"
     return f"{years}{s}"
 

@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
+from ehub_tui.domain.types import Priority
+from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import (
     due_text,
@@ -30,6 +32,7 @@ from ehub_tui.ui.format import (
 )
 from ehub_tui.ui.messages import NotSaved, Saved
 from ehub_tui.ui.poller import Poller
+from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -37,32 +40,6 @@ if TYPE_CHECKING:
     from ehub_tui.domain.board import Board, OpenItem
 
 ONLINE = timedelta(minutes=2)
-
-
-def sync_table(table: DataTable[Any], rows: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """Make the table show ``rows`` (key, cells): cells update in place when the keys and their
-    order are unchanged; otherwise the rows are rebuilt, keeping the cursor on the same key.
-
-    A str cell would be read as markup by the DataTable (``[/b]`` in a username or a practice
-    code raised an error): every str becomes a ``Text`` of one visible line first."""
-    rows = [(k, tuple(literal(c) if isinstance(c, str) else c for c in cells)) for k, cells in rows]
-    keys = [k for k, _ in rows]
-    current = [str(r.value) for r in table.rows]
-    if keys == current:
-        columns = list(table.columns)
-        for key, cells in rows:
-            for col, value in zip(columns, cells, strict=False):
-                if table.get_cell(key, col) != value:
-                    table.update_cell(key, col, value)
-        return
-    selected = None
-    if table.row_count and table.cursor_row < table.row_count:
-        selected = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if selected in keys:
-        table.move_cursor(row=keys.index(selected), animate=False)
 
 
 class BoardScreen(EhubScreen[None]):
@@ -295,8 +272,6 @@ class BoardScreen(EhubScreen[None]):
 
     @work(thread=True, group="board-action")
     def _do(self, run: Any, reason: str) -> None:
-        from ehub_tui.service import StoreError
-
         try:
             message = run(reason)
         except StoreError as exc:
@@ -363,7 +338,7 @@ class BoardScreen(EhubScreen[None]):
         item = self._selected()
         if item is None:
             return
-        name = {0: "normal", 1: "urgent", 2: "emergency"}[level]
+        name = Priority(level).label
 
         def run(why: str) -> str:
             self.ctx.service.set_priority(item.id, level, why)
