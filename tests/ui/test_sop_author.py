@@ -187,9 +187,7 @@ def test_author_submits_and_sees_who_may_publish(
     assert "status: draft" in path.read_text(encoding="utf-8")  # nothing published
     system = hub.service(None)
     assert [v.sop_id for v in system.published_sops() if v.sop_id == "demo-draft"] == []
-    assert [e.actor for e in system.audit_log(limit=20) if e.action == "sop_submit"] == [
-        "author1"
-    ]
+    assert [e.actor for e in system.audit_log(limit=20) if e.action == "sop_submit"] == ["author1"]
 
 
 def test_publish_refusal_is_a_notification(make_hub: Callable[..., Hub], tmp_path: Path) -> None:
