@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import keyring
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from ehub_tui.config import Settings
 from ehub_tui.logs import reset_logging
 from ehub_tui.secrets import MemoryKeyring
-from ehub_tui.service import HubService
+from ehub_tui.service import HubService, opening
 from tests.support.pgserver import PostgresServer, find_pg_bin
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,8 +23,42 @@ FIXTURES = REPO / "fixtures"
 _db_names = itertools.count(1)
 
 
+# Fixtures that open a hub database, and the folders whose tests all reach one (through the CLI
+# in a subprocess, the app, or a hub fixture of their own): their tests get the `db` marker, so
+# `pytest -m "not db"` runs the pure-logic tests alone.
+_DB_FIXTURES = frozenset(
+    {"hub_url", "sqlite_url", "pg_server", "make_service", "seeded", "make_hub", "hub", "demo_hub"}
+)
+_DB_FOLDERS = frozenset(
+    {
+        "store",
+        "service",
+        "cli",
+        "reliability",
+        "ui",
+        "hostile",
+        "export",
+        "ingest",
+        "logs",
+        "install",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a database `db` (see _DB_FIXTURES and _DB_FOLDERS)."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        folder = Path(str(item.path)).resolve().relative_to(tests).parts[0]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if folder in _DB_FOLDERS or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
     """No user config or data dir is ever discovered (no developer's EHUB_TUI_* setting leaks
     in); passwords go to an in-memory keyring; logging set up by a test is undone after it."""
     for name in list(os.environ):
@@ -34,8 +68,18 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.setenv("EHUB_TUI_HOME", str(home))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "ehub_tui.secrets.MemoryKeyring")
     keyring.set_keyring(MemoryKeyring())
+    if request.node.get_closest_marker("db") is None:
+        # the marker is kept true: a test without it that opens a hub fails and says why
+        monkeypatch.setattr(opening, "create_hub_engine", _no_database)
     yield
     reset_logging()
+
+
+def _no_database(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError(
+        "this test opens a hub database but is not marked `db`: use a hub fixture or add it to "
+        "_DB_FIXTURES/_DB_FOLDERS in tests/conftest.py"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ehub_tui.domain import suppliers
 from ehub_tui.domain.destinations import OTHER, is_code
-from ehub_tui.domain.types import CATEGORIES
+
+# re-exported: the report reads M.CATEGORIES
+from ehub_tui.domain.types import CATEGORIES as CATEGORIES
 
 COLUMNS = ("DATE", "PCN_CODE", "PCN_NAME", "GP_CODE", "GP_NAME", "SUPPLIER", "METRIC", "VALUE")
 ALL_SUPPLIERS = "ALL"

@@ -278,7 +278,7 @@ class SopFile(_Strict):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a SOP file, for editors (yaml-language-server)."""
-    schema = _link_conditions(SopFile.model_json_schema())
+    schema: dict[str, Any] = _link_conditions(SopFile.model_json_schema())
     schema.setdefault("$defs", {}).update(CONDITION_DEFS)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://ehub-tui.example/schemas/sop.schema.json"
