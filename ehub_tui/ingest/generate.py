@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.nhs import make_test_nhs_number
-from ehub_tui.ingest.parsers import CSV_COLUMNS
+from ehub_tui.ingest.csvfile import CSV_COLUMNS
 
 __all__ = [
     "CSV_FIELDS",

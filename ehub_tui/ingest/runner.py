@@ -20,14 +20,9 @@ from typing import Any
 from ehub_tui.domain.models import NewConsultation, RecordOrigin
 from ehub_tui.domain.suppliers import OTHER, supplier_code
 from ehub_tui.errors import FileError, NotAvailable, RecordRejected
-from ehub_tui.ingest.parsers import (
-    FORMATS,
-    detect_format,
-    gc_paused,
-    iter_paths,
-    parse_text,
-    read_text,
-)
+from ehub_tui.ingest.decode import read_text
+from ehub_tui.ingest.gcpause import gc_paused
+from ehub_tui.ingest.parsers import FORMATS, detect_format, iter_paths, parse_text
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
@@ -218,7 +213,7 @@ class Ingester:
         fr.records = len(records)
         if progress:
             progress("file", path, 0, len(records))
-        with gc_paused():  # no cycles are made here; see parsers.gc_paused
+        with gc_paused():  # no cycles are made here; see ingest.gcpause
             self.store_records(records, str(path), fr, new_ids, progress, path)
         log_file_report(fr)
         return fr

@@ -48,13 +48,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ehub_tui.errors import FileError, PermissionDenied, StoreError
-from ehub_tui.ingest.parsers import (
-    NDJSON_SUFFIXES,
-    decode_bytes,
-    detect_format,
-    gc_paused,
-    parse_text,
-)
+from ehub_tui.ingest.decode import decode_bytes
+from ehub_tui.ingest.gcpause import gc_paused
+from ehub_tui.ingest.parsers import NDJSON_SUFFIXES, detect_format, parse_text
 from ehub_tui.ingest.runner import FileReport, Ingester, log_file_report
 
 # Names a sender writes under before renaming, editors' and browsers' temporary files, and MESH
@@ -91,7 +87,7 @@ _CSV_RECORDS = re.compile(
 # The first line of a pretty-printed JSON document ("{" or "[" alone): under an .ndjson name it
 # is one document, whole only when it parses (as the ingest reads it).
 _PRETTY_START = re.compile(rb"[{\[][ \t]*\r?\n")
-# Bytes that text files hardly ever hold (as parsers.decode_bytes counts them).
+# Bytes that text files hardly ever hold (as decode.decode_bytes counts them).
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
 
 
