@@ -45,14 +45,7 @@ from pathlib import Path
 from ehub_tui.errors import FileError, PermissionDenied, StoreError
 from ehub_tui.ingest.decode import decode_bytes
 from ehub_tui.ingest.gcpause import gc_paused
-from ehub_tui.ingest.inbox import (
-    InboxFolder,
-    Signature,
-    StatFn,
-    _Entry,
-    _read_bytes,
-    _signature,
-)
+from ehub_tui.ingest.inbox import InboxFolder, Signature, StatFn, _Entry, _read_bytes, _signature
 from ehub_tui.ingest.inbox import WatchTotals as WatchTotals
 from ehub_tui.ingest.inbox import is_skipped as is_skipped
 from ehub_tui.ingest.parsers import detect_format, parse_text

@@ -40,7 +40,8 @@ import yaml
 from ehub_tui.errors import PublishRefused as PublishRefused  # (leaf errors; re-exported)
 from ehub_tui.sop.conditions import leaves
 from ehub_tui.sop.library import PublishedText, choose, newest_first, version_key
-from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_set
+from ehub_tui.sop.loaded import Problem
+from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, SopSet, load_set
 from ehub_tui.sop.testing import TestReport, run_tests, tests_file_for
 from ehub_tui.yamlload import MarkedDict, YamlError, load_yaml
 

@@ -1,17 +1,18 @@
 """Evaluating a consultation against the SOP set: red flags first, then the next question, then
-the suggested route with its reason, a full trace and why-not for near-miss routes."""
+the suggested route with its reason, a full trace and why-not for near-miss routes.
+
+What a Decision holds is in :mod:`~ehub_tui.sop.decision`; the facts it is decided on are built
+by :mod:`~ehub_tui.sop.facts`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ehub_tui.domain import destinations
 from ehub_tui.domain.models import TraceStep
 from ehub_tui.domain.patient import age_on as age_on  # (one definition of age; re-exported)
-from ehub_tui.sop import ENGINE_VERSION
 from ehub_tui.sop.conditions import (
     CONCEPT_OPS,
     Compiled,
@@ -22,353 +23,24 @@ from ehub_tui.sop.conditions import (
     leaves,
     normalise_text,
 )
-from ehub_tui.sop.context import Context
+from ehub_tui.sop.decision import (
+    Caution,
+    Evidence,
+    NextQuestion,
+    Proposal,
+    RuleTrace,
+    SuggestedRoute,
+    WhyNot,
+    _ref,
+)
+from ehub_tui.sop.decision import Decision as Decision
+from ehub_tui.sop.decision import RaisedFlag as RaisedFlag
+from ehub_tui.sop.facts import build_facts, stated_in_text
 from ehub_tui.sop.lexicon import Lexicon, Mention
-from ehub_tui.sop.loader import PATIENT_ATTRIBUTES, CompiledRule, LoadedSop, SopSet
+from ehub_tui.sop.loaded import CompiledRule, LoadedSop
+from ehub_tui.sop.loader import SopSet
 
 GENERIC_TEMPLATE = "general_clinical"
-STATED = "stated in text — confirm"
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def build_facts(
-    consultation: Mapping[str, Any],
-    answers: Mapping[str, Any] | None,
-    today: date,
-    lexicon: Lexicon | None = None,
-) -> Facts:
-    """What the rules may see of a consultation plus the navigator's answers so far.
-
-    Patient attributes the free text states (a concept that ``sets`` one, mentioned as the
-    patient's own) count as answered "yes" until the navigator's own answer says otherwise."""
-    values: dict[str, Any] = {}
-    dob = _as_date(consultation.get("date_of_birth"))
-    if dob is not None and dob <= today:
-        values["age"], values["age_months"] = age_on(dob, today)
-    for key, source in (
-        ("sex", "sex"),
-        ("practice", "practice_ods"),
-        ("request_type", "request_type"),
-        ("template", "template"),
-        ("free_text", "free_text"),
-    ):
-        v = consultation.get(source)
-        if v not in (None, ""):
-            values[key] = v
-    flags = consultation.get("supplier_flags")
-    values["supplier_flags"] = list(flags) if flags else []
-    oc_answers = consultation.get("answers") or {}
-    merged = {**oc_answers, **(answers or {})}
-    for k, v in merged.items():
-        if v is None or v == "":
-            continue
-        values[f"answers.{k}"] = v
-        if k in PATIENT_ATTRIBUTES:
-            values[f"patient.{k}"] = v
-    facts = Facts(values, lexicon, today.year)
-    if lexicon is not None and "free_text" in values:
-        for mention in facts.mentions("free_text"):
-            attr = _stated(lexicon, mention)
-            if attr and f"answers.{attr}" not in values:
-                values[f"answers.{attr}"] = values[f"patient.{attr}"] = "yes"
-    return facts
-
-
-def _stated(lexicon: Lexicon, mention: Mention) -> str | None:
-    """The attribute a mention states about the patient, if any (a lasting one — no spleen, a
-    transplant — still holds when the mention is in the past)."""
-    c = lexicon.concepts[mention.concept]
-    if not c.sets:
-        return None
-    if mention.counts or (c.lasting and mention.context is Context.HISTORICAL):
-        return c.sets
-    return None
-
-
-def stated_in_text(facts: Facts, answers: Mapping[str, Any] | None) -> dict[str, Mention]:
-    """Attributes taken from the free text (not from a structured or navigator answer)."""
-    lexicon = facts.lexicon
-    if lexicon is None:
-        return {}
-    out: dict[str, Mention] = {}
-    for mention in facts.mentions("free_text"):
-        attr = _stated(lexicon, mention)
-        if attr and attr not in (answers or {}) and attr not in out:
-            out[attr] = mention
-    return out
-
-
-@dataclass(frozen=True)
-class SopRef:
-    """Which SOP, exactly."""
-
-    id: str
-    version: str
-    sha256: str
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON-ready form."""
-        return {"id": self.id, "version": self.version, "sha256": self.sha256}
-
-
-def _ref(sop: LoadedSop) -> SopRef:
-    return SopRef(sop.id, sop.meta.version, sop.sha256)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What raised a flag (or a caution, or a proposal): the patient's words or an answer."""
-
-    kind: str  # text | answer
-    words: str  # the patient's words as written, or "answers.x = yes"
-    how: str = ""  # exact | synonym | typo | pattern | phrase | answer
-    context: str = "affirmed"  # affirmed | negated | historical | other_person | uncertain
-    concept: str | None = None
-    trigger: str | None = None
-    start: int | None = None  # character offsets in the free text
-    end: int | None = None
-    corrected: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def of(cls, m: Mention) -> Evidence:
-        """From a concept mention."""
-        return cls(
-            "text",
-            m.words,
-            m.how,
-            m.context.value,
-            m.concept,
-            m.trigger,
-            m.start,
-            m.end,
-            m.corrected,
-        )
-
-    def describe(self) -> str:
-        """'"sqeezing pain in my chest" (typo: sqeezing → squeez)', 'answers.chest_pain = yes'."""
-        if self.kind != "text":
-            return self.words
-        how = self.how
-        if self.corrected:
-            how += ": " + ", ".join(f"{a} → {b}" for a, b in self.corrected)
-        ctx = "" if self.context == "affirmed" else f", {self.context.replace('_', ' ')}"
-        if self.trigger and ctx:
-            ctx += f' ("{self.trigger}")'
-        return f'"{self.words}" ({how}{ctx})'
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "kind": self.kind,
-            "words": self.words,
-            "how": self.how,
-            "context": self.context,
-            "concept": self.concept,
-            "trigger": self.trigger,
-            "start": self.start,
-            "end": self.end,
-        }
-
-
-@dataclass(frozen=True)
-class RaisedFlag:
-    """A red flag that matched."""
-
-    id: str
-    level: str
-    say: str
-    action: str
-    sop: SopRef
-    evidence: tuple[Evidence, ...] = ()
-
-
-@dataclass(frozen=True)
-class Caution:
-    """A red flag the text names only as absent, past or someone else's: shown, never raised."""
-
-    id: str  # the red flag's id
-    level: str  # the level the flag would have
-    say: str  # "mentions chest pain — says none"
-    flag_say: str
-    evidence: tuple[Evidence, ...] = ()
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A pathway the free text describes when the template does not fit it."""
-
-    template: str
-    label: str
-    evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True)
-class NextQuestion:
-    """The question to ask now."""
-
-    id: str
-    text: str
-    answers: tuple[str, ...]
-    sop: SopRef
-
-
-@dataclass(frozen=True)
-class SuggestedRoute:
-    """Where the consultation should go, and why."""
-
-    id: str
-    category: str
-    destination: str
-    urgency: str
-    snomed: str | None
-    because: str
-    message: str | None
-    default: bool
-    sop: SopRef
-    governed_by: str | None = None  # the red flag that set this route, if one did
-    # the fixed vocabulary code returns count it by (domain/destinations.py); a version
-    # published before codes existed has none: OTHER
-    destination_code: str = "OTHER"
-
-
-@dataclass
-class RuleTrace:
-    """One rule that was evaluated: did it match, and every test on the way (in order)."""
-
-    rule: str
-    sop_id: str
-    matched: bool
-    steps: list[TraceStep] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "rule": self.rule,
-            "sop": self.sop_id,
-            "matched": self.matched,
-            # a TraceStep's own names, in its order: the JSON the outcome and explain carry
-            "steps": [s._asdict() for s in self.steps],
-        }
-
-
-@dataclass(frozen=True)
-class WhyNot:
-    """A route that nearly matched, with the tests that failed."""
-
-    route: str
-    failed: tuple[str, ...]
-
-
-@dataclass
-class Decision:
-    """Everything the engine says about one consultation."""
-
-    red_flags: list[RaisedFlag]
-    next_question: NextQuestion | None
-    route: SuggestedRoute | None
-    answered: dict[str, Any]
-    sops: list[SopRef]
-    routing_sop: SopRef | None
-    engine_version: str = ENGINE_VERSION
-    trace: list[RuleTrace] = field(default_factory=list)
-    cautions: list[Caution] = field(default_factory=list)
-    pathway_route: SuggestedRoute | None = None  # the SOP's own route, before flags govern it
-    stated: dict[str, Evidence] = field(default_factory=dict)  # attributes read from the text
-    proposal: Proposal | None = None
-    pathway: str | None = None  # a template the navigator took from a proposal
-    _why_not: Callable[[], list[WhyNot]] | None = field(default=None, repr=False)
-    _why_not_cache: list[WhyNot] | None = field(default=None, repr=False)
-
-    @property
-    def why_not(self) -> list[WhyNot]:
-        """Routes that nearly matched, with the parts that failed (worked out when first read)."""
-        if self._why_not_cache is None:
-            self._why_not_cache = self._why_not() if self._why_not else []
-        return self._why_not_cache
-
-    @property
-    def provisional(self) -> bool:
-        """True while questions remain: the route may still change."""
-        return self.next_question is not None
-
-    @property
-    def matched_rules(self) -> list[str]:
-        """The ids of the rules that matched, in evaluation order."""
-        return [t.rule for t in self.trace if t.matched]
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (what an outcome records)."""
-        return {
-            "engine_version": self.engine_version,
-            "sops": [s.as_dict() for s in self.sops],
-            "routing_sop": self.routing_sop.as_dict() if self.routing_sop else None,
-            "red_flags": [
-                {
-                    "id": f.id,
-                    "level": f.level,
-                    "say": f.say,
-                    "action": f.action,
-                    "sop": f.sop.id,
-                    "evidence": [e.as_dict() for e in f.evidence],
-                }
-                for f in self.red_flags
-            ],
-            "cautions": [
-                {"id": c.id, "say": c.say, "evidence": [e.as_dict() for e in c.evidence]}
-                for c in self.cautions
-            ],
-            "stated": {k: e.as_dict() for k, e in self.stated.items()},
-            "proposal": (
-                {
-                    "template": self.proposal.template,
-                    "label": self.proposal.label,
-                    "evidence": [e.as_dict() for e in self.proposal.evidence],
-                }
-                if self.proposal
-                else None
-            ),
-            "pathway": self.pathway,
-            "pathway_route": self.pathway_route.id if self.pathway_route else None,
-            "next_question": (
-                {
-                    "id": self.next_question.id,
-                    "text": self.next_question.text,
-                    "answers": list(self.next_question.answers),
-                }
-                if self.next_question
-                else None
-            ),
-            "route": (
-                {
-                    "id": self.route.id,
-                    "category": self.route.category,
-                    "destination": self.route.destination,
-                    "urgency": self.route.urgency,
-                    "snomed": self.route.snomed,
-                    "because": self.route.because,
-                    "message": self.route.message,
-                    "sop": self.route.sop.id,
-                    "governed_by": self.route.governed_by,
-                }
-                if self.route
-                else None
-            ),
-            "provisional": self.provisional,
-            "answered": self.answered,
-            "matched_rules": self.matched_rules,
-            "trace": [t.as_dict() for t in self.trace],
-            "why_not": [{"route": w.route, "failed": list(w.failed)} for w in self.why_not],
-        }
 
 
 def _failed_parts(rule: CompiledRule, facts: Facts) -> list[str]:

@@ -23,7 +23,8 @@ from typing import Protocol
 
 from ehub_tui import resources
 from ehub_tui.sop.engine import Engine
-from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet, load_texts
+from ehub_tui.sop.loaded import Problem
+from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, SopSet, load_texts
 
 RED_FLAGS = "red-flags"  # the SOP that must always be present
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from ehub_tui.sop.conditions import Leaf, leaves
 from ehub_tui.sop.engine import Decision, Engine
-from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, Problem, SopSet
+from ehub_tui.sop.loaded import Problem
+from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, SopSet
 from ehub_tui.yamlload import Mark, MarkedDict, MarkedList, YamlError, load_yaml
 
 RANDOM_RUNS = 12
