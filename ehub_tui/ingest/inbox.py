@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ehub_tui.ingest.runner import FileReport
+from ehub_tui.ingest.reports import FileReport
 from ehub_tui.ingest.watch_events import (
     FAILED,
     PROCESSED,

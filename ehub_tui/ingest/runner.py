@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from ehub_tui.ingest.decode import read_text
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.parsers import FORMATS, detect_format, iter_paths, parse_text
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
+from ehub_tui.ingest.reports import FileReport as FileReport  # (re-exported: CLI, tests)
+from ehub_tui.ingest.reports import IngestReport as IngestReport  # (re-exported: CLI)
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
 from ehub_tui.store.intake import ConflictingDuplicate, row_json
@@ -36,84 +37,6 @@ log = logging.getLogger(__name__)
 # progress(event, path, done, total): event is "file" (a new file; total = its records) or
 # "records" (done of total records of the current file are handled).
 ProgressFn = Callable[[str, Path, int, int], None]
-
-
-@dataclass(slots=True)
-class FileReport:
-    """What happened to one file."""
-
-    path: str
-    fmt: str = ""
-    records: int = 0
-    new: int = 0
-    duplicate: int = 0
-    quarantined: int = 0  # conflicting duplicates included
-    conflicting: int = 0  # quarantined as conflicting duplicates
-    error: str | None = None
-    # Sources of this file's valid records that are not known suppliers (settings.suppliers),
-    # with how many records each: returns count them as OTHER, so the summary names them.
-    unknown_suppliers: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """What happened to every file of one run."""
-
-    files: list[FileReport] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
-
-    @property
-    def new(self) -> int:
-        """New consultations stored."""
-        return sum(f.new for f in self.files)
-
-    @property
-    def duplicate(self) -> int:
-        """Records already stored (or repeated within the run)."""
-        return sum(f.duplicate for f in self.files)
-
-    @property
-    def quarantined(self) -> int:
-        """Records kept aside with a reason."""
-        return sum(f.quarantined for f in self.files)
-
-    @property
-    def conflicting(self) -> int:
-        """Records quarantined as conflicting duplicates (counted in ``quarantined`` too)."""
-        return sum(f.conflicting for f in self.files)
-
-    @property
-    def unknown_suppliers(self) -> dict[str, int]:
-        """Sources that are not known suppliers, with their record counts, most first."""
-        total: Counter[str] = Counter()
-        for f in self.files:
-            total.update(f.unknown_suppliers)
-        return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    @property
-    def failed_files(self) -> list[FileReport]:
-        """Files that could not be read at all."""
-        return [f for f in self.files if f.error]
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary.
-
-        ``conflicting`` and ``unknown_suppliers`` sit beside ``totals`` (whose keys are as
-        they were): conflicting duplicates are already in ``totals.quarantined``.
-        """
-        return {
-            "files": [asdict(f) for f in self.files],
-            "totals": {
-                "files": len(self.files),
-                "records": sum(f.records for f in self.files),
-                "new": self.new,
-                "duplicate": self.duplicate,
-                "quarantined": self.quarantined,
-                "failed_files": len(self.failed_files),
-            },
-            "conflicting": self.conflicting,
-            "unknown_suppliers": self.unknown_suppliers,
-        }
 
 
 def new_consultation(

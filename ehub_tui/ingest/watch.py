@@ -49,7 +49,8 @@ from ehub_tui.ingest.inbox import InboxFolder, Signature, StatFn, _Entry, _read_
 from ehub_tui.ingest.inbox import WatchTotals as WatchTotals
 from ehub_tui.ingest.inbox import is_skipped as is_skipped
 from ehub_tui.ingest.parsers import detect_format, parse_text
-from ehub_tui.ingest.runner import FileReport, Ingester, log_file_report
+from ehub_tui.ingest.reports import FileReport
+from ehub_tui.ingest.runner import Ingester, log_file_report
 from ehub_tui.ingest.watch_events import FAILED, PROCESSED, log_event
 from ehub_tui.ingest.watch_events import FileChanged as FileChanged
 from ehub_tui.ingest.watch_events import FileDone as FileDone
