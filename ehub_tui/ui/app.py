@@ -248,10 +248,18 @@ class EhubApp(App[None]):
             self.run_worker(self._load_sops, thread=True, exclusive=True, group="sops")
 
     def _load_sops(self) -> None:
-        sops = self.service.sops  # loads (in this worker) the first time it is asked
-        # Start-up objects live as long as the app: keep the collector from re-walking them
-        # (full collections otherwise pause key presses by ~100 ms).
-        gc.freeze()
+        # The load leaves ~250,000 more objects for the collector to track and triggers full
+        # collections on the way; a full collection walks every tracked object while holding
+        # the GIL (~110 ms here), so the event loop stalled mid-load (benchmarks/ui_latency.py).
+        # The collector waits until the load is done, and what it built (and the start-up
+        # objects) are frozen: they live as long as the app, so no later collection re-walks
+        # them either.
+        gc.disable()
+        try:
+            sops = self.service.sops  # loads (in this worker) the first time it is asked
+        finally:
+            gc.freeze()
+            gc.enable()
         self.post_message(GuidanceReady(sops.engine is not None, sops.last_problem))
 
     def on_guidance_ready(self, message: GuidanceReady) -> None:
