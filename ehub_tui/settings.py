@@ -1,0 +1,209 @@
+"""The Settings model: every key the app can be configured with, its default and its checks, the
+environment variable that sets it, and where the data and the settings file live by default.
+
+Reading the file and the environment (and saying where a bad value came from) is
+:func:`ehub_tui.config.load_settings`; ``Settings`` is importable from :mod:`ehub_tui.config`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+APP_NAME = "ehub-tui"
+ENV_PREFIX = "EHUB_TUI_"
+# Variables that are not keys: the settings file, the data-dir shorthand, tracebacks on demand.
+ENV_CONFIG = "EHUB_TUI_CONFIG"
+ENV_HOME = "EHUB_TUI_HOME"
+
+
+def _supplier_name(value: str) -> str:
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > 40 or not cleaned.isprintable():
+        raise ValueError("each supplier is a short printable name (1-40 characters)")
+    return cleaned
+
+
+# checked one by one, so that a problem names the list item (and its line)
+SupplierName = Annotated[str, AfterValidator(_supplier_name)]
+
+
+class Settings(BaseSettings):
+    """Everything the app can be configured with.
+
+    ``Settings(...)`` in code holds exactly what it is given (and the defaults): only
+    :func:`load_settings` reads the file and the environment, because only it can say where a
+    bad value came from.
+    """
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        case_sensitive=False,
+    )
+
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
+    hub_url: str | None = None
+    lease_minutes: int = Field(default=10, ge=1, le=240)
+    core_hours_start: time = time(8, 0)
+    core_hours_end: time = time(18, 30)
+    sops_dir: Path | None = None
+    user: str | None = None
+    hub_phone: str = ""
+
+    # -- ingest: limits a supplier file must keep (a record over them is quarantined, not lost) --
+    max_field_chars: int = Field(default=20_000, ge=100, le=10_000_000)
+    max_record_bytes: int = Field(default=1_048_576, ge=1_000, le=100_000_000)
+    max_file_bytes: int = Field(default=512 * 1_048_576, ge=1_000, le=8 * 1_073_741_824)
+    oldest_received: date = date(2020, 1, 1)
+    # Known online-consultation suppliers: returns name only these (anything else is OTHER).
+    # NoDecode: from the environment the text reaches _suppliers as written (JSON or commas).
+    suppliers: Annotated[list[SupplierName], NoDecode] = Field(
+        default_factory=lambda: [
+            "Accurx",
+            "Anima",
+            "askmyGP",
+            "Doctorlink",
+            "eConsult",
+            "Engage Consult",
+            "Klinik",
+            "PATCHS",
+            "Rapid Health",
+        ]
+    )
+    watch_settle_seconds: float = Field(default=5.0, ge=0.0, le=3600.0)
+
+    # -- the hub's connection: a hub that stops answering is reported, never waited on forever --
+    connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    statement_timeout_seconds: int = Field(default=8, ge=1, le=3600)
+    sqlite_busy_timeout_seconds: int = Field(default=5, ge=1, le=600)
+
+    # -- the audit chain's signed checkpoints (private key kept outside the database) --
+    audit_key_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what the caller passes: load_settings() gathers the file and the environment."""
+        return (init_settings,)
+
+    @field_validator("hub_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" not in value:
+            raise ValueError("hub_url must look like sqlite:///path or postgresql+psycopg://…")
+        scheme = value.split("://", 1)[0]
+        if scheme not in {"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"}:
+            raise ValueError(
+                f"hub_url scheme {scheme!r} is not supported: use sqlite or postgresql+psycopg"
+            )
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("hub_url is not a valid database URL") from None
+        if url.password or any(k.lower() in ("password", "passfile") for k in url.query):
+            raise ValueError(
+                "hub_url must not contain a password: run `ehub-tui login` to keep it in the "
+                "OS keyring"
+            )
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("a SQLite hub_url must name a file: sqlite:////path/to/hub.sqlite3")
+        return value
+
+    @field_validator("core_hours_start", "core_hours_end", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # minutes, as YAML 1.1 reads an unquoted 17:00 (load_settings keeps the text instead)
+            raise ValueError("write times in quotes, like '17:00'")
+        return value
+
+    @field_validator("suppliers", mode="before")
+    @classmethod
+    def _supplier_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError(
+                    'write a JSON list like ["Accurx", "PATCHS"], or names separated by commas'
+                ) from None
+        return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("data_dir", "sops_dir", "audit_key_file")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _core_hours(self) -> Settings:
+        if self.core_hours_start >= self.core_hours_end:
+            raise ValueError("core_hours_start must be before core_hours_end")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The hub URL, defaulting to a SQLite file in the data directory."""
+        if self.hub_url:
+            return self.hub_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return f"sqlite:///{self.data_dir / 'hub.sqlite3'}"
+
+    @property
+    def audit_key_path(self) -> Path:
+        """Where the hub's audit signing key lives (a 0600 file outside the database)."""
+        return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the hub is a local SQLite file (demo or single workstation)."""
+        return self.database_url.startswith("sqlite")
+
+
+def env_var(key: str) -> str:
+    """The environment variable that sets ``key`` (``lease_minutes`` → EHUB_TUI_LEASE_MINUTES)."""
+    return f"{ENV_PREFIX}{key.upper()}"
+
+
+def default_data_dir() -> Path:
+    """EHUB_TUI_HOME if set, else the XDG user data dir."""
+    home = os.environ.get(ENV_HOME)
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_config_path() -> Path:
+    """EHUB_TUI_CONFIG if set, else config.yaml under EHUB_TUI_HOME or the XDG config dir."""
+    explicit = os.environ.get(ENV_CONFIG)
+    if explicit:
+        return Path(explicit).expanduser()
+    home = os.environ.get(ENV_HOME)
+    if home:
+        return Path(home).expanduser() / "config.yaml"
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "config.yaml"
