@@ -38,9 +38,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ehub_tui.sop.conditions import normalise_text
 from ehub_tui.sop.context import Context
 from ehub_tui.sop.engine import age_on
+from ehub_tui.sop.known import normalise_text
 from ehub_tui.sop.lexicon import Lexicon
 from ehub_tui.sop.loader import load_set
 

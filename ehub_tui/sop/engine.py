@@ -16,12 +16,10 @@ from ehub_tui.domain.patient import age_on as age_on  # (one definition of age; 
 from ehub_tui.sop.conditions import (
     CONCEPT_OPS,
     Compiled,
-    Facts,
     Group,
     Leaf,
     compile_condition,
     leaves,
-    normalise_text,
 )
 from ehub_tui.sop.decision import (
     Caution,
@@ -36,6 +34,7 @@ from ehub_tui.sop.decision import (
 from ehub_tui.sop.decision import Decision as Decision
 from ehub_tui.sop.decision import RaisedFlag as RaisedFlag
 from ehub_tui.sop.facts import build_facts, stated_in_text
+from ehub_tui.sop.known import Facts, normalise_text
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.loaded import CompiledRule, LoadedSop
 from ehub_tui.sop.loader import SopSet

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from ehub_tui.domain.patient import age_on
-from ehub_tui.sop.conditions import Facts
 from ehub_tui.sop.context import Context
+from ehub_tui.sop.known import Facts
 from ehub_tui.sop.lexicon import Lexicon, Mention
 from ehub_tui.sop.loaded import PATIENT_ATTRIBUTES
 
