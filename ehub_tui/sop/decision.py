@@ -11,7 +11,7 @@ from typing import Any
 
 from ehub_tui.domain.models import TraceStep
 from ehub_tui.sop import ENGINE_VERSION
-from ehub_tui.sop.lexicon import Mention
+from ehub_tui.sop.concepts import Mention
 from ehub_tui.sop.loaded import LoadedSop
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from ehub_tui.domain import destinations
 from ehub_tui.domain.models import TraceStep
 from ehub_tui.domain.patient import age_on as age_on  # (one definition of age; re-exported)
+from ehub_tui.sop.concepts import Mention
 from ehub_tui.sop.conditions import (
     CONCEPT_OPS,
     Compiled,
@@ -35,7 +36,7 @@ from ehub_tui.sop.decision import Decision as Decision
 from ehub_tui.sop.decision import RaisedFlag as RaisedFlag
 from ehub_tui.sop.facts import build_facts, stated_in_text
 from ehub_tui.sop.known import Facts, normalise_text
-from ehub_tui.sop.lexicon import Lexicon, Mention
+from ehub_tui.sop.lexicon import Lexicon
 from ehub_tui.sop.loaded import CompiledRule, LoadedSop
 from ehub_tui.sop.loader import SopSet
 

@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 from ehub_tui.domain.patient import age_on
+from ehub_tui.sop.concepts import Mention
 from ehub_tui.sop.context import Context
 from ehub_tui.sop.known import Facts
-from ehub_tui.sop.lexicon import Lexicon, Mention
+from ehub_tui.sop.lexicon import Lexicon
 from ehub_tui.sop.loaded import PATIENT_ATTRIBUTES
 
 STATED = "stated in text — confirm"

@@ -8,8 +8,9 @@ import re
 import unicodedata
 from typing import Any
 
+from ehub_tui.sop.concepts import Mention
 from ehub_tui.sop.context import Context
-from ehub_tui.sop.lexicon import Lexicon, Mention
+from ehub_tui.sop.lexicon import Lexicon
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
