@@ -95,7 +95,7 @@ from ehub_tui.practices import load_practices  # noqa: E402
 from ehub_tui.service import HubService  # noqa: E402
 from ehub_tui.store import bulk  # noqa: E402
 from ehub_tui.store import returns as store_returns  # noqa: E402
-from ehub_tui.store.queue import whole_seconds  # noqa: E402
+from ehub_tui.store.lease import whole_seconds  # noqa: E402
 
 # October 2026: BST (UTC+1) until 01:00 UTC on Sunday 25 October, GMT after it, so UK-local days
 # are not UTC days for most of the month and 25 October is 25 hours long

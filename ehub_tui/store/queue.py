@@ -10,26 +10,38 @@ Leases are judged by the hub's clock only (engine.hub_now_sql: PostgreSQL's
 that ``now`` only stamps the record (claimed_at, updated_at, the audit event's time). So a
 workstation whose clock is hours fast cannot take anyone's live claim, and one that is slow does
 not give itself leases that are born expired.
+
+The statements' parts are in :mod:`~ehub_tui.store.lease`; a supervisor's actions (reassign,
+force-release, cancel, set priority) in :mod:`~ehub_tui.store.queue_admin`, importable from here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Interval, func, insert, literal, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ehub_tui.domain.queue import Claim, describe_loss
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, NotAvailable, NotFound, QueueError, StoreError
 from ehub_tui.store import audit, bulk
-from ehub_tui.store.engine import hub_clock, hub_now_sql, is_sqlite
-from ehub_tui.store.models import Consultation, Outcome, UTCDateTime
-
-C = Consultation.__table__  # type: ignore[attr-defined]
-O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+from ehub_tui.store.engine import hub_clock, is_sqlite
+from ehub_tui.store.lease import (
+    C,
+    O,
+    _back_to_queue,
+    _describe,
+    _expired,
+    _first_claim,
+    _lost,
+    lease_end,
+    whole_seconds,
+)
+from ehub_tui.store.queue_admin import cancel as cancel  # (re-exported)
+from ehub_tui.store.queue_admin import force_release as force_release  # (re-exported)
+from ehub_tui.store.queue_admin import reassign as reassign  # (re-exported)
+from ehub_tui.store.queue_admin import set_priority as set_priority  # (re-exported)
 
 __all__ = [  # the errors and Claim are importable from here as before
     "Claim",
@@ -40,62 +52,6 @@ __all__ = [  # the errors and Claim are importable from here as before
     "StoreError",
     "describe_loss",
 ]
-
-
-def whole_seconds(dt: datetime) -> int:
-    """Seconds since the epoch, cut to the whole second (waits are differences of these)."""
-    return math.floor(dt.timestamp())
-
-
-def _first_claim(now: datetime) -> Any:
-    """``first_claimed_at`` keeps when the item was first picked up (time to first action)."""
-    return func.coalesce(C.c.first_claimed_at, literal(now, UTCDateTime()))
-
-
-def lease_end(conn: Connection, lease: timedelta) -> Any:
-    """When a lease taken or renewed now ends, by the hub's clock (a value or SQL expression)."""
-    if is_sqlite(conn):
-        return literal(hub_clock(conn)() + lease, UTCDateTime())
-    return hub_now_sql(conn) + literal(lease, Interval())
-
-
-def _expired(conn: Connection) -> Any:
-    """A claim whose lease has run out by the hub's clock."""
-    return (C.c.status == Status.CLAIMED) & (C.c.lease_until < hub_now_sql(conn))
-
-
-def _describe(conn: Connection, item_id: int, lock: bool = False) -> Any:
-    q = select(C.c.id, C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
-    if lock and not is_sqlite(conn):
-        q = q.with_for_update()  # SQLite writers are already serialised by BEGIN IMMEDIATE
-    row = conn.execute(q).first()
-    if row is None:
-        raise NotFound(f"consultation {item_id} does not exist")
-    return row
-
-
-def _back_to_queue(now: datetime) -> dict[str, Any]:
-    """An item returned to the queue (release, force-release, rescue): nobody holds it, and the
-    epoch moves on so the old holder's writes are refused."""
-    return {
-        "status": Status.QUEUED,
-        "owner": None,
-        "epoch": C.c.epoch + 1,
-        "lease_until": None,
-        "updated_at": now,
-    }
-
-
-def _lost(conn: Connection, item_id: int, me: str) -> LostClaim:
-    row = _describe(conn, item_id)
-    if row.status == Status.CLAIMED and row.owner == me:
-        message = (
-            f"You no longer hold consultation {item_id}: it was claimed again since (a newer "
-            "claim holds it). Your draft is kept."
-        )
-    else:
-        message = describe_loss(item_id, row.status, row.owner)
-    return LostClaim(item_id, message, owner=row.owner, status=row.status, epoch=row.epoch)
 
 
 # The claim is the hub's hottest statement, so it is hand-written SQL run on the driver's own
@@ -300,135 +256,6 @@ def complete(
         now,
     )
     return int(outcome_id)
-
-
-def reassign(
-    conn: Connection,
-    item_id: int,
-    to_user: str,
-    actor: str,
-    reason: str,
-    lease: timedelta,
-    now: datetime,
-) -> Claim:
-    """Give an open item to another person (bumps the epoch; the old holder is fenced off)."""
-    cur = _describe(conn, item_id, lock=True)
-    if cur.status not in (Status.QUEUED, Status.CLAIMED):
-        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be reassigned")
-    row = conn.execute(
-        update(C)
-        .where(
-            C.c.id == item_id,
-            C.c.epoch == cur.epoch,
-            C.c.status.in_([Status.QUEUED, Status.CLAIMED]),
-        )
-        .values(
-            status=Status.CLAIMED,
-            owner=to_user,
-            epoch=C.c.epoch + 1,
-            lease_until=lease_end(conn, lease),
-            claimed_at=now,
-            first_claimed_at=_first_claim(now),
-            updated_at=now,
-        )
-        .returning(C.c.epoch, C.c.lease_until)
-    ).first()
-    if row is None:
-        raise NotAvailable(f"consultation {item_id} changed while reassigning; try again")
-    audit.append(
-        conn,
-        [
-            audit.Event(
-                actor,
-                "reassign",
-                item_id,
-                {"from": cur.owner, "to": to_user, "epoch": row.epoch, "reason": reason},
-            )
-        ],
-        now,
-    )
-    return Claim(item_id, row.epoch, row.lease_until, to_user)
-
-
-def force_release(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
-    """A supervisor returns a claimed item to the queue, whoever holds it (bumps the epoch)."""
-    cur = _describe(conn, item_id, lock=True)
-    row = conn.execute(
-        update(C)
-        .where(C.c.id == item_id, C.c.status == Status.CLAIMED)
-        .values(**_back_to_queue(now))
-        .returning(C.c.epoch)
-    ).first()
-    if row is None:
-        raise NotAvailable(f"consultation {item_id} is {cur.status}, not claimed")
-    audit.append(
-        conn,
-        [
-            audit.Event(
-                actor,
-                "force_release",
-                item_id,
-                {"from": cur.owner, "epoch": row.epoch, "reason": reason},
-            )
-        ],
-        now,
-    )
-
-
-def cancel(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
-    """Close an item without an outcome (e.g. a duplicate); bumps the epoch."""
-    cur = _describe(conn, item_id, lock=True)
-    row = conn.execute(
-        update(C)
-        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
-        .values(
-            status=Status.CANCELLED,
-            owner=None,
-            epoch=C.c.epoch + 1,
-            lease_until=None,
-            cancelled_at=now,
-            updated_at=now,
-        )
-        .returning(C.c.epoch)
-    ).first()
-    if row is None:
-        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be cancelled")
-    audit.append(
-        conn,
-        [
-            audit.Event(
-                actor, "cancel", item_id, {"from": cur.owner, "epoch": row.epoch, "reason": reason}
-            )
-        ],
-        now,
-    )
-
-
-def set_priority(
-    conn: Connection,
-    item_id: int,
-    priority: int,
-    actor: str,
-    reason: str,
-    now: datetime,
-    due_by: Callable[[datetime, int], datetime],
-) -> None:
-    """Change an open item's priority (0 normal, 1 urgent, 2 emergency); its due time follows."""
-    cur = _describe(conn, item_id, lock=True)
-    received = conn.execute(select(C.c.received_at).where(C.c.id == item_id)).scalar_one()
-    row = conn.execute(
-        update(C)
-        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
-        .values(priority=priority, due_by=due_by(received, priority), updated_at=now)
-        .returning(C.c.id)
-    ).first()
-    if row is None:
-        raise NotAvailable(f"consultation {item_id} is {cur.status}; its priority cannot change")
-    audit.append(
-        conn,
-        [audit.Event(actor, "set_priority", item_id, {"priority": priority, "reason": reason})],
-        now,
-    )
 
 
 def rescue_expired(

@@ -1,0 +1,146 @@
+"""A supervisor's actions on an item, whoever holds it: reassign, force-release, cancel and set
+the priority. Each runs inside the caller's write transaction and appends its audit event there;
+a change of holder bumps the epoch, so the old holder's writes are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select, update
+
+from ehub_tui.domain.queue import Claim
+from ehub_tui.domain.types import Status
+from ehub_tui.errors import NotAvailable
+from ehub_tui.store import audit
+from ehub_tui.store.lease import C, _back_to_queue, _describe, _first_claim, lease_end
+
+
+def reassign(
+    conn: Connection,
+    item_id: int,
+    to_user: str,
+    actor: str,
+    reason: str,
+    lease: timedelta,
+    now: datetime,
+) -> Claim:
+    """Give an open item to another person (bumps the epoch; the old holder is fenced off)."""
+    cur = _describe(conn, item_id, lock=True)
+    if cur.status not in (Status.QUEUED, Status.CLAIMED):
+        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be reassigned")
+    row = conn.execute(
+        update(C)
+        .where(
+            C.c.id == item_id,
+            C.c.epoch == cur.epoch,
+            C.c.status.in_([Status.QUEUED, Status.CLAIMED]),
+        )
+        .values(
+            status=Status.CLAIMED,
+            owner=to_user,
+            epoch=C.c.epoch + 1,
+            lease_until=lease_end(conn, lease),
+            claimed_at=now,
+            first_claimed_at=_first_claim(now),
+            updated_at=now,
+        )
+        .returning(C.c.epoch, C.c.lease_until)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} changed while reassigning; try again")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor,
+                "reassign",
+                item_id,
+                {"from": cur.owner, "to": to_user, "epoch": row.epoch, "reason": reason},
+            )
+        ],
+        now,
+    )
+    return Claim(item_id, row.epoch, row.lease_until, to_user)
+
+
+def force_release(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
+    """A supervisor returns a claimed item to the queue, whoever holds it (bumps the epoch)."""
+    cur = _describe(conn, item_id, lock=True)
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status == Status.CLAIMED)
+        .values(**_back_to_queue(now))
+        .returning(C.c.epoch)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status}, not claimed")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor,
+                "force_release",
+                item_id,
+                {"from": cur.owner, "epoch": row.epoch, "reason": reason},
+            )
+        ],
+        now,
+    )
+
+
+def cancel(conn: Connection, item_id: int, actor: str, reason: str, now: datetime) -> None:
+    """Close an item without an outcome (e.g. a duplicate); bumps the epoch."""
+    cur = _describe(conn, item_id, lock=True)
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
+        .values(
+            status=Status.CANCELLED,
+            owner=None,
+            epoch=C.c.epoch + 1,
+            lease_until=None,
+            cancelled_at=now,
+            updated_at=now,
+        )
+        .returning(C.c.epoch)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be cancelled")
+    audit.append(
+        conn,
+        [
+            audit.Event(
+                actor, "cancel", item_id, {"from": cur.owner, "epoch": row.epoch, "reason": reason}
+            )
+        ],
+        now,
+    )
+
+
+def set_priority(
+    conn: Connection,
+    item_id: int,
+    priority: int,
+    actor: str,
+    reason: str,
+    now: datetime,
+    due_by: Callable[[datetime, int], datetime],
+) -> None:
+    """Change an open item's priority (0 normal, 1 urgent, 2 emergency); its due time follows."""
+    cur = _describe(conn, item_id, lock=True)
+    received = conn.execute(select(C.c.received_at).where(C.c.id == item_id)).scalar_one()
+    row = conn.execute(
+        update(C)
+        .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
+        .values(priority=priority, due_by=due_by(received, priority), updated_at=now)
+        .returning(C.c.id)
+    ).first()
+    if row is None:
+        raise NotAvailable(f"consultation {item_id} is {cur.status}; its priority cannot change")
+    audit.append(
+        conn,
+        [audit.Event(actor, "set_priority", item_id, {"priority": priority, "reason": reason})],
+        now,
+    )
