@@ -26,7 +26,6 @@ from ehub_tui.ingest.watch_events import (
 # control files (.ctl: the message's envelope; its data comes in the .dat beside it).
 SKIPPED_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp", ".ctl")
 
-
 StatFn = Callable[[Path], os.stat_result]
 Signature = tuple[int, int, int]  # size, modification time (ns), inode
 
