@@ -91,13 +91,9 @@ def _ingest_with_progress(ingester: Ingester, paths: list[Path], show: bool) -> 
 
 def prescreen(service: HubService, show: bool) -> int:
     """Screen every new consultation for SOP red flags (raises their priority)."""
-    if service.sops.engine is None:
-        say(
-            ("not screened for red flags:", "yellow"),
-            " ",
-            service.sops.last_problem or "",
-            console=err,
-        )
+    guidance = service.guidance_state()
+    if not guidance.available:
+        say(("not screened for red flags:", "yellow"), " ", guidance.problem or "", console=err)
         return 0
     total = 0
     while True:

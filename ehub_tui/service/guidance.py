@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,18 @@ from ehub_tui.store.engine import read_tx, write_tx
 
 if TYPE_CHECKING:  # the SOP engine loads lazily: a CLI command that needs no SOPs starts fast
     from ehub_tui.sop.engine import Decision
-    from ehub_tui.sop.library import PublishedText, SopLibrary
+    from ehub_tui.sop.library import PublishedText, ReloadResult, SopLibrary
+    from ehub_tui.sop.models import Route
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceState:
+    """Whether SOP guidance is available, and why not. ``version`` changes whenever another
+    set of SOPs comes into use (a screen then asks for a new decision)."""
+
+    available: bool
+    problem: str | None
+    version: object
 
 
 class Guidance:
@@ -64,7 +76,7 @@ class Guidance:
 
     def decide(
         self,
-        item: Consultation | Mapping[str, Any],
+        item: Consultation,
         answers: Mapping[str, Any],
         *,
         dismissed: Collection[str] = (),
@@ -75,10 +87,32 @@ class Guidance:
         engine = self.library.engine
         if engine is None:
             return None
-        facts = item.model_dump() if isinstance(item, Consultation) else item
+        # the engine reads an item's facts by column name (conditions name them)
         return engine.evaluate(
-            facts, answers, self._ctx.today(), dismissed=dismissed, pathway=pathway
+            item.model_dump(), answers, self._ctx.today(), dismissed=dismissed, pathway=pathway
         )
+
+    def state(self) -> GuidanceState:
+        """Whether guidance is available and what is wrong if not; loads the library the first
+        time (call it from a worker: loading takes about a second)."""
+        library = self.library
+        return GuidanceState(library.engine is not None, library.last_problem, library.engine)
+
+    def changes(self) -> ReloadResult | None:
+        """Take a newly published SOP version if there is one (None: nothing changed)."""
+        return self.library.check_for_changes()
+
+    def routes(self) -> list[Route]:
+        """Every route of every SOP in use: what an override may choose."""
+        engine = self.library.engine
+        return [] if engine is None else [r.spec for s in engine.sops for r in s.routes]
+
+    def message_template(self, name: str) -> str | None:
+        """The patient-message template called ``name``, if an SOP in use has one."""
+        engine = self.library.engine
+        if engine is None:
+            return None
+        return next((s.messages[name] for s in engine.sops if name in s.messages), None)
 
     def prescreen(self, limit: int = 500) -> int:
         """Screen up to ``limit`` new consultations for SOP red flags; returns how many.

@@ -39,6 +39,7 @@ from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, Queu
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.compat import Transitional
 from ehub_tui.service.context import HubContext
+from ehub_tui.service.guidance import GuidanceState
 from ehub_tui.service.intake import NewItem, QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
     from ehub_tui.export.returns import DailyReturn
     from ehub_tui.sop.authoring import Prepared, SopStatus
     from ehub_tui.sop.engine import Decision
-    from ehub_tui.sop.library import PublishedText, SopLibrary
+    from ehub_tui.sop.library import PublishedText, ReloadResult, SopLibrary
+    from ehub_tui.sop.models import Route
 
 ClockArg = Clock | Callable[[], datetime]
 
@@ -283,6 +285,10 @@ class HubService(Transitional):
         """One consultation, typed."""
         return self.parts.queue.consultation(item_id)
 
+    def why_lost(self, claim: Claim) -> str | None:
+        """None while ``claim`` still holds its item; else why not (with a supervisor's reason)."""
+        return self.parts.queue.why_lost(claim)
+
     def queue_summary(self) -> QueueSummary:
         """Counts by status, and of the queued items by practice, priority and type."""
         return self.parts.queue.summary()
@@ -302,9 +308,25 @@ class HubService(Transitional):
         """Be guided by ``library`` (a test's or tool's, already loaded); None: the hub's."""
         self.parts.guidance.use(library)
 
+    def guidance_state(self) -> GuidanceState:
+        """Whether SOP guidance is available (loads the SOPs the first time: from a worker)."""
+        return self.parts.guidance.state()
+
+    def guidance_changes(self) -> ReloadResult | None:
+        """Take a newly published SOP version (None: nothing changed); an app polls this."""
+        return self.parts.guidance.changes()
+
+    def routes(self) -> list[Route]:
+        """Every route of every SOP in use: what an override may choose."""
+        return self.parts.guidance.routes()
+
+    def message_template(self, name: str) -> str | None:
+        """A patient-message template from the SOPs in use."""
+        return self.parts.guidance.message_template(name)
+
     def decide(
         self,
-        item: Consultation | Mapping[str, Any],
+        item: Consultation,
         answers: Mapping[str, Any],
         *,
         dismissed: Collection[str] = (),

@@ -13,7 +13,15 @@ from sqlalchemy import func, select, update
 from ehub_tui.domain import destinations
 from ehub_tui.domain.models import Consultation as ConsultationModel
 from ehub_tui.domain.models import Outcome
-from ehub_tui.domain.queue import VIEWS, Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.queue import (
+    VIEWS,
+    Claim,
+    ClaimState,
+    QueueFilter,
+    QueueRow,
+    QueueSummary,
+    describe_loss,
+)
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, NotFound, StoreError
 from ehub_tui.service.context import HubContext, aware, first_line, need_reason
@@ -227,6 +235,24 @@ class Queue:
         if row is None:
             raise NotFound(f"consultation {item_id} does not exist")
         return ClaimState(row.status, row.owner, int(row.epoch))
+
+    def why_lost(self, claim: Claim) -> str | None:
+        """None while ``claim`` still holds its item; else why not, in plain English, with the
+        reason a supervisor gave when there is one (for an open triage screen)."""
+        state = self.item_state(claim.item_id)
+        if state == (Status.CLAIMED, claim.owner, claim.epoch):
+            return None
+        message = describe_loss(claim.item_id, state.status, state.owner)
+        E = audit.EVENT
+        with read_tx(self._ctx.engine) as conn:
+            body = conn.execute(
+                select(E.c.body)
+                .where(E.c.consultation_id == claim.item_id)
+                .order_by(E.c.seq.desc())
+                .limit(1)
+            ).scalar()
+        reason = (body or {}).get("reason")
+        return f"{message} Reason given: {reason}." if reason else message
 
     def consultation(self, item_id: int) -> ConsultationModel:
         """One consultation, typed."""

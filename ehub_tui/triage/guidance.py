@@ -5,9 +5,9 @@ it may be overridden to, a message template by name, and what is wrong when none
 ``Guidance`` protocol names exactly those, so a session is tested against a real SOP library
 without a hub (``LibraryGuidance``) and runs in the app against the service (``ServiceGuidance``).
 
-Why here and not in the service: the service does not yet offer ``routes()`` or
-``message_template()``; until it does, this module is the one place that reaches through the
-library to its engine (the integrator's note lists what the service should offer).
+``ServiceGuidance`` is a pass-through to the service's own ``decide``, ``routes``,
+``message_template`` and ``guidance_state``: nothing here reaches into the SOP engine's insides
+but ``LibraryGuidance``, which is for tests and tools that hold a library themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ehub_tui.domain.models import Consultation
+    from ehub_tui.service import HubService
     from ehub_tui.sop.engine import Decision, Engine
     from ehub_tui.sop.library import SopLibrary
     from ehub_tui.sop.models import Route
@@ -27,7 +29,7 @@ class Guidance(Protocol):
 
     def decide(
         self,
-        item: Mapping[str, Any],
+        item: Consultation,
         answers: Mapping[str, Any],
         *,
         dismissed: Sequence[str] = (),
@@ -76,7 +78,7 @@ class LibraryGuidance:
 
     def decide(
         self,
-        item: Mapping[str, Any],
+        item: Consultation,
         answers: Mapping[str, Any],
         *,
         dismissed: Sequence[str] = (),
@@ -85,7 +87,9 @@ class LibraryGuidance:
         engine = self.library.engine
         if engine is None:
             return None
-        return engine.evaluate(item, answers, self.today(), dismissed=dismissed, pathway=pathway)
+        return engine.evaluate(
+            item.model_dump(), answers, self.today(), dismissed=dismissed, pathway=pathway
+        )
 
     def routes(self) -> list[Route]:
         return _routes(self.library.engine)
@@ -103,38 +107,35 @@ class LibraryGuidance:
 
 
 class ServiceGuidance:
-    """Guidance through the hub service (``decide`` and the library it loaded).
+    """Guidance through the hub service.
 
-    Only for use once the service's SOPs are loaded (the app loads them in a worker and opens a
-    triage screen only when they are ready): ``service.sops`` blocks while it loads."""
+    For use once the service's SOPs are loaded (the app loads them in a worker with
+    ``guidance_state()`` and opens a triage screen only when they are ready): the first ask
+    loads them, which takes about a second."""
 
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: HubService) -> None:
         self.service = service
 
     def decide(
         self,
-        item: Mapping[str, Any],
+        item: Consultation,
         answers: Mapping[str, Any],
         *,
         dismissed: Sequence[str] = (),
         pathway: str | None = None,
     ) -> Decision | None:
-        result: Decision | None = self.service.decide(
-            dict(item), dict(answers), dismissed=list(dismissed), pathway=pathway
-        )
-        return result
+        return self.service.decide(item, answers, dismissed=dismissed, pathway=pathway)
 
     def routes(self) -> list[Route]:
-        return _routes(self.service.sops.engine)
+        return self.service.routes()
 
     def message_template(self, name: str) -> str | None:
-        return _template(self.service.sops.engine, name)
+        return self.service.message_template(name)
 
     @property
     def problem(self) -> str | None:
-        problem: str | None = self.service.sops.last_problem
-        return problem
+        return self.service.guidance_state().problem
 
     @property
     def version(self) -> object:
-        return self.service.sops.engine
+        return self.service.guidance_state().version

@@ -77,8 +77,6 @@ class TriageSession:
         self.busy = False  # a completion or release is under way: no second one may start
         self.finishing = False  # our own completion must not look like a lost item
         self.first_viewed_at: datetime | None = None
-        # the engine reads a consultation as a mapping of its columns
-        self._record: dict[str, Any] = item.model_dump()
         self._version: object = object()  # the SOP set the decision was made with
         self._active_since: datetime | None = None
         self._active_seconds = self.draft.seconds
@@ -125,7 +123,7 @@ class TriageSession:
         dismissed = [fid for fid, (how, _) in self.draft.flags.items() if how == "dismissed"]
         self._version = self.guidance.version
         self.decision = self.guidance.decide(
-            self._record, self.draft.answers, dismissed=dismissed, pathway=self.draft.pathway
+            self.item, self.draft.answers, dismissed=dismissed, pathway=self.draft.pathway
         )
 
     def decide_if_reloaded(self) -> bool:
@@ -298,7 +296,7 @@ class TriageSession:
         if not template:
             return ""
         ctx = message_context(
-            self._record,
+            self.item.model_dump(),
             destination=route.destination,
             practice_name=self.practice_name(self.item.practice_ods),
             hub_phone=self.hub_phone,

@@ -256,11 +256,11 @@ class EhubApp(App[None]):
         # them either.
         gc.disable()
         try:
-            sops = self.service.sops  # loads (in this worker) the first time it is asked
+            state = self.service.guidance_state()  # loads (in this worker) the first time
         finally:
             gc.freeze()
             gc.enable()
-        self.post_message(GuidanceReady(sops.engine is not None, sops.last_problem))
+        self.post_message(GuidanceReady(state.available, state.problem))
 
     def on_guidance_ready(self, message: GuidanceReady) -> None:
         """The SOPs are loaded: screens waiting for them (n, enter) go ahead."""
@@ -316,7 +316,7 @@ class EhubApp(App[None]):
         self.run_worker(self._reload_sops_work, thread=True, exclusive=True, group="sops")
 
     def _reload_sops_work(self) -> None:
-        result = self.service.sops.check_for_changes()
+        result = self.service.guidance_changes()
         if result is not None:
             self.post_message(GuidanceChanged(result.message, result.taken))
 

@@ -31,6 +31,7 @@ from ehub_tui.store import sops as store_sops
 from ehub_tui.store.engine import read_tx, write_tx
 from ehub_tui.store.migrate import MIGRATIONS, current_revision, upgrade
 from ehub_tui.store.models import HubUser
+from tests.support.factories import as_consultation
 
 U = HubUser.__table__  # type: ignore[attr-defined]
 SHIPPED = shipped_sops_dir()
@@ -76,7 +77,7 @@ def higher(version: str) -> str:
 
 def chest_pain_flag(svc: HubService) -> Any:
     """The chest pain red flag the service's SOPs raise for CHEST_PAIN (fails if none)."""
-    decision = svc.decide(CHEST_PAIN, {})
+    decision = svc.decide(as_consultation(CHEST_PAIN), {})
     assert decision is not None, svc.sops.last_problem
     flags = {f.id: f for f in decision.red_flags}
     assert "rf_chest_pain" in flags, decision.red_flags
@@ -393,7 +394,9 @@ def test_a_new_draft_sop_is_published_as_active(
     nav = make_service("nav1")
     assert in_use(nav)["demo-draft"][0] == "0.1.0"
     zebra = {**CHEST_PAIN, "template": "demo_rash", "free_text": "zebra stripes on my arm"}
-    assert "rf_demo_zebra_stripes" in {f.id for f in nav.decide(zebra, {}).red_flags}
+    decision = nav.decide(as_consultation(zebra), {})
+    assert decision is not None
+    assert "rf_demo_zebra_stripes" in {f.id for f in decision.red_flags}
 
 
 def test_migration_0005_down_and_up(seeded: HubService, make_service: MakeService) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ehub_tui.domain.models import Consultation
 from ehub_tui.domain.nhs import make_test_nhs_number
 
 PRACTICES = ["Z99001", "Z99002", "Z99003", "Z99004", "Z99005", "Z99006", "Z99007"]
@@ -36,3 +37,17 @@ def oc_row(i: int, *, priority: int = 0, minutes_ago: int = 0, **extra: Any) -> 
 def many_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
     """n rows received a minute apart, oldest first."""
     return [oc_row(start + i, minutes_ago=n - i) for i in range(n)]
+
+
+def as_consultation(fields: dict[str, Any], *, item_id: int = 1) -> Consultation:
+    """A typed Consultation with ``fields`` (the request a test is about) over oc_row's
+    defaults, as the hub would hand it to a screen (queued, due the same day)."""
+    row = oc_row(item_id) | fields
+    received = row["received_at"]
+    return Consultation(
+        id=item_id,
+        due_by=received + timedelta(hours=8),
+        ingested_at=received,
+        updated_at=received,
+        **row,
+    )

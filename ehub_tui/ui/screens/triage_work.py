@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ehub_tui.domain.queue import describe_loss
 from ehub_tui.errors import LostClaim, StoreError
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
@@ -161,22 +160,12 @@ class TriageWork(EhubScreen[None]):
     def _check_still_mine(self) -> None:
         if self.lost or self.finishing:
             return
-        claim = self.claim
-        service = self.ctx.service
         try:
-            status, owner, epoch = service.item_state(claim.item_id)
+            why = self.ctx.service.why_lost(self.claim)
         except Exception:  # the hub is unreachable: the heartbeat will tell
             return
-        if (status, owner, epoch) != ("claimed", claim.owner, claim.epoch):
-            message = describe_loss(claim.item_id, status, owner)
-            try:
-                last = service.audit_log(claim.item_id, limit=1)
-                reason = last[0].body.get("reason") if last else None
-            except Exception:
-                reason = None
-            if reason:
-                message += f" Reason given: {reason}."
-            self.post_message(ItemLost(message))
+        if why is not None:
+            self.post_message(ItemLost(why))
 
     @work(thread=True, exclusive=True, group="heartbeat")
     def _heartbeat(self) -> None:
