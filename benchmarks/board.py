@@ -69,6 +69,7 @@ from sqlalchemy import event  # noqa: E402
 
 from benchmarks._harness import Samples, comparison, emit  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
+from ehub_tui.domain.models import Outcome  # noqa: E402
 from ehub_tui.practices import load_practices  # noqa: E402
 from ehub_tui.service import BOARD_AGGREGATES_SECONDS, HubService  # noqa: E402
 from tests.support.factories import oc_row  # noqa: E402
@@ -135,7 +136,7 @@ def build_hub(
                     supplier_flags=flags,
                 )
             )
-        clock.now = max(r["received_at"] for r in rows)  # ingested as the batch's last arrives
+        clock.now = max(r.received_at for r in rows)  # ingested as the batch's last arrives
         system.store_intake(rows)
 
     rng = random.Random(seed)
@@ -157,7 +158,7 @@ def build_hub(
         clock.now = at + timedelta(seconds=handling)
         category, route = OUTCOMES[done % len(OUTCOMES)]
         navs[name].complete(
-            claim, {"category": category, "route": route, "handling_seconds": handling}
+            claim, Outcome(category=category, route=route, handling_seconds=handling)
         )
         done += 1
     # what each navigator holds now: 1 or 2 items claimed in the last 9 minutes

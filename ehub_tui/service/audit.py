@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -31,13 +30,6 @@ class AuditLog:
 
     def events(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
         """Recent audit events, newest first (optionally for one item)."""
-        return [AuditEvent.model_validate(e) for e in self.event_rows(consultation_id, limit)]
-
-    def event_rows(
-        self, consultation_id: int | None = None, limit: int = 100
-    ) -> list[dict[str, Any]]:
-        """``events`` as mappings (transitional: the CLI prints them as JSON, the triage screen
-        reads them as mappings)."""
         E = audit.EVENT
         q = select(E.c.seq, E.c.at, E.c.actor, E.c.action, E.c.consultation_id, E.c.body)
         if consultation_id is not None:
@@ -52,7 +44,7 @@ class AuditLog:
             event["covers"] = body.pop("covers", [])
             event["shows"] = body.pop("shows", [])
             event["body"] = body
-            out.append(event)
+            out.append(AuditEvent.model_validate(event))
         return out
 
     def change_cursor(self) -> int:

@@ -13,7 +13,7 @@ a refusal itself audited).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,39 +28,36 @@ from ehub_tui.domain.models import (
     Checkpoint,
     Consultation,
     IntakeResult,
+    NewConsultation,
     Outcome,
     PracticeInfo,
     QuarantineEntry,
     ReleasedRecord,
-    SopPublished,
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.service import session as session_mod
-from ehub_tui.service.compat import Transitional
 from ehub_tui.service.context import HubContext
-from ehub_tui.service.guidance import GuidanceState
-from ehub_tui.service.intake import NewItem, QuarantineRecord
+from ehub_tui.service.intake import QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
 from ehub_tui.service.queue import RELEASE_ON_QUIT
 from ehub_tui.service.session import Session
+from ehub_tui.service.sop_methods import SopMethods
 from ehub_tui.store import checkpoints
 from ehub_tui.store import verify as hub_verify
 
 if TYPE_CHECKING:
     from ehub_tui.export.report import Report
     from ehub_tui.export.returns import DailyReturn
-    from ehub_tui.sop.authoring import Prepared, SopStatus
-    from ehub_tui.sop.engine import Decision
-    from ehub_tui.sop.library import PublishedText, ReloadResult, SopLibrary
-    from ehub_tui.sop.models import Route
+    from ehub_tui.sop.library import SopLibrary
 
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(Transitional):
-    """Every operation on the hub, for one signed-in user (or the system principal)."""
+class HubService(SopMethods):
+    """Every operation on the hub, for one signed-in user (or the system principal). The SOP
+    guidance and authoring methods are in service/sop_methods.py."""
 
     def __init__(
         self,
@@ -78,8 +75,6 @@ class HubService(Transitional):
         self.clock: SystemClock = as_clock(clock)
         session = Session(engine, self.clock, user)
         ctx = HubContext(engine, settings, self.clock, session)
-        self.core_hours = ctx.core_hours
-        self.lease = ctx.lease
         self.parts = build_parts(ctx, sops)
         self._ctx = ctx
 
@@ -180,7 +175,7 @@ class HubService(Transitional):
         return self._ctx.due_by(received_at, priority)
 
     def store_intake(
-        self, items: Sequence[NewItem], quarantined: Sequence[QuarantineRecord] = ()
+        self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction."""
         return self.parts.intake.store(items, quarantined)
@@ -197,7 +192,7 @@ class HubService(Transitional):
         """One quarantined record with its raw text."""
         return self.parts.intake.entry(qid)
 
-    def release_quarantined(self, qid: int, item: NewItem) -> ReleasedRecord:
+    def release_quarantined(self, qid: int, item: NewConsultation) -> ReleasedRecord:
         """Store a quarantined record that now validates and close its entry."""
         return self.parts.intake.release(qid, item)
 
@@ -235,7 +230,7 @@ class HubService(Transitional):
         """Return an item we hold to the queue, with a reason."""
         self.parts.queue.release(claim, reason)
 
-    def complete(self, claim: Claim, outcome: Outcome | Mapping[str, Any]) -> int:
+    def complete(self, claim: Claim, outcome: Outcome) -> int:
         """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
         return self.parts.queue.complete(claim, outcome)
 
@@ -296,72 +291,6 @@ class HubService(Transitional):
     def board(self, items_limit: int = 200) -> Board:
         """Everything the supervisor board shows (supervisors only)."""
         return self.parts.board.board(items_limit)
-
-    # -- SOP guidance and authoring --------------------------------------------------------------
-
-    @property
-    def sops(self) -> SopLibrary:
-        """The SOP library guiding this hub's navigators (loaded from the hub on first use)."""
-        return self.parts.guidance.library
-
-    def use_sop_library(self, library: SopLibrary | None) -> None:
-        """Be guided by ``library`` (a test's or tool's, already loaded); None: the hub's."""
-        self.parts.guidance.use(library)
-
-    def guidance_state(self) -> GuidanceState:
-        """Whether SOP guidance is available (loads the SOPs the first time: from a worker)."""
-        return self.parts.guidance.state()
-
-    def guidance_changes(self) -> ReloadResult | None:
-        """Take a newly published SOP version (None: nothing changed); an app polls this."""
-        return self.parts.guidance.changes()
-
-    def routes(self) -> list[Route]:
-        """Every route of every SOP in use: what an override may choose."""
-        return self.parts.guidance.routes()
-
-    def message_template(self, name: str) -> str | None:
-        """A patient-message template from the SOPs in use."""
-        return self.parts.guidance.message_template(name)
-
-    def decide(
-        self,
-        item: Consultation,
-        answers: Mapping[str, Any],
-        *,
-        dismissed: Collection[str] = (),
-        pathway: str | None = None,
-    ) -> Decision | None:
-        """The SOP decision for an item with the navigator's answers so far (None: no SOPs)."""
-        return self.parts.guidance.decide(item, answers, dismissed=dismissed, pathway=pathway)
-
-    def prescreen(self, limit: int = 500) -> int:
-        """Screen up to ``limit`` new consultations for SOP red flags; returns how many."""
-        return self.parts.guidance.prescreen(limit)
-
-    def published_sops(self) -> list[PublishedText]:
-        """Every published SOP version, in publishing order (seeded when there are none)."""
-        return self.parts.guidance.published()
-
-    def sops_folder(self) -> Path:
-        """The authoring folder (``sops_dir``, else the shipped SOPs)."""
-        return self.parts.authoring.folder()
-
-    def sop_approvers(self) -> list[UserInfo]:
-        """The active clinical approvers (who may publish a SOP)."""
-        return self.parts.authoring.approvers()
-
-    def sop_overview(self) -> list[SopStatus]:
-        """Every SOP file of the authoring folder, checked, against what is published."""
-        return self.parts.authoring.overview()
-
-    def submit_sop(self, path: Path | str) -> Prepared:
-        """Ask for a new SOP version to be approved (SOP authors); audited."""
-        return self.parts.authoring.submit(path)
-
-    def publish_sop(self, path: Path | str) -> SopPublished:
-        """Publish a new version of a SOP (clinical approvers only); audited."""
-        return self.parts.authoring.publish(path)
 
     # -- returns and reports ---------------------------------------------------------------------
 

@@ -27,19 +27,9 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
 Q = Quarantine.__table__  # type: ignore[attr-defined]
 
-# A validated record to store is a NewConsultation (ingest.runner builds them). A mapping of its
-# fields is still validated into one while callers move (tests, benchmarks: issue 12), as
-# ``complete`` still takes an outcome's mapping.
-ConsultationRow = Mapping[str, Any]
-NewItem = NewConsultation | ConsultationRow
 # A record to quarantine (source_file, location, reason, raw, fmt, source, external_id): the
 # store writes it as it is.
 QuarantineRecord = dict[str, Any]
-
-
-def as_new(item: NewItem) -> NewConsultation:
-    """``item`` as a NewConsultation (a mapping of its fields is validated into one)."""
-    return item if isinstance(item, NewConsultation) else NewConsultation.model_validate(item)
 
 
 # what a list of quarantined records shows (not the raw text: it may be large, and holds patient
@@ -97,7 +87,7 @@ class Intake:
     # -- ingestion -------------------------------------------------------------------------------
 
     def store(
-        self, items: Sequence[NewItem], quarantined: Sequence[QuarantineRecord] = ()
+        self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction.
 
@@ -107,10 +97,9 @@ class Intake:
         ctx = self._ctx
         ctx.require("ingest")
         now = ctx.now()
-        new = [as_new(item) for item in items]
         try:
             with write_tx(ctx.engine) as conn:
-                created, conflicting = intake.insert_new(conn, new, ctx.actor, now, ctx.due_by)
+                created, conflicting = intake.insert_new(conn, items, ctx.actor, now, ctx.due_by)
                 qids = intake.quarantine(conn, quarantined, ctx.actor, now)
         except (DataError, IntegrityError, StatementError) as exc:
             if isinstance(exc, OperationalError):
@@ -130,32 +119,21 @@ class Intake:
 
     def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
         """Quarantined records (open ones by default), newest first, without their raw text."""
-        return [QuarantineEntry.model_validate(r) for r in self.list_rows(status)]
-
-    def entry(self, qid: int) -> QuarantineEntry:
-        """One quarantined record with its raw text."""
-        return QuarantineEntry.model_validate(self._row(qid))
-
-    def _row(self, qid: int) -> dict[str, Any]:
-        with read_tx(self._ctx.engine) as conn:
-            row = conn.execute(select(Q).where(Q.c.id == qid)).first()
-        if row is None:
-            raise NotFound(f"quarantined record {qid} does not exist")
-        return dict(row._mapping)
-
-    def list_rows(self, status: str | None = "open") -> list[dict[str, Any]]:
-        """``quarantined`` as mappings (transitional: the CLI prints them as JSON)."""
         q = select(*(Q.c[name] for name in _LIST_COLUMNS)).order_by(Q.c.id.desc())
         if status:
             q = q.where(Q.c.status == status)
         with read_tx(self._ctx.engine) as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [QuarantineEntry.model_validate(dict(r._mapping)) for r in conn.execute(q)]
 
-    def entry_row(self, qid: int) -> dict[str, Any]:
-        """``entry`` as a mapping of every column (transitional, as ``list_rows``)."""
-        return self._row(qid)
+    def entry(self, qid: int) -> QuarantineEntry:
+        """One quarantined record with its raw text."""
+        with read_tx(self._ctx.engine) as conn:
+            row = conn.execute(select(Q).where(Q.c.id == qid)).first()
+        if row is None:
+            raise NotFound(f"quarantined record {qid} does not exist")
+        return QuarantineEntry.model_validate(dict(row._mapping))
 
-    def release(self, qid: int, item: NewItem) -> ReleasedRecord:
+    def release(self, qid: int, item: NewConsultation) -> ReleasedRecord:
         """Store a quarantined record that now validates and close its entry, in one transaction.
 
         Returns (consultation id, True if it was new rather than already stored).
@@ -163,17 +141,16 @@ class Intake:
         ctx = self._ctx
         ctx.require("ingest")
         now = ctx.now()
-        new = as_new(item)
         try:
             with write_tx(ctx.engine) as conn:
-                created, _ = intake.insert_new(conn, [new], ctx.actor, now, ctx.due_by)
+                created, _ = intake.insert_new(conn, [item], ctx.actor, now, ctx.due_by)
                 cid = (
                     created[0][1]
                     if created
                     else int(
                         conn.execute(
                             select(C.c.id).where(
-                                C.c.source == new.source, C.c.external_id == new.external_id
+                                C.c.source == item.source, C.c.external_id == item.external_id
                             )
                         ).scalar_one()
                     )

@@ -3,11 +3,8 @@ and the navigator's views of it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
 from ehub_tui.domain import destinations
@@ -24,7 +21,7 @@ from ehub_tui.domain.queue import (
 )
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, NotFound, StoreError
-from ehub_tui.service.context import HubContext, aware, first_line, need_reason
+from ehub_tui.service.context import HubContext, aware, need_reason
 from ehub_tui.service.session import PERMISSIONS, U
 from ehub_tui.service.users import Users
 from ehub_tui.store import audit, queue, views
@@ -123,15 +120,15 @@ class Queue:
         with write_tx(ctx.engine) as conn:
             queue.release(conn, claim.item_id, ctx.actor, claim.epoch, reason, ctx.now())
 
-    def complete(self, claim: Claim, outcome: Outcome | Mapping[str, Any]) -> int:
+    def complete(self, claim: Claim, outcome: Outcome) -> int:
         """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
         ctx = self._ctx
         ctx.require("work_items")
-        typed = _outcome(outcome)
+        _check_destination(outcome)
         try:
             with write_tx(ctx.engine) as conn:
                 return queue.complete(
-                    conn, claim.item_id, ctx.actor, claim.epoch, typed.record(), ctx.now()
+                    conn, claim.item_id, ctx.actor, claim.epoch, outcome.record(), ctx.now()
                 )
         except LostClaim as exc:
             # the refused submit is itself on the record (who tried, on which epoch)
@@ -256,16 +253,11 @@ class Queue:
 
     def consultation(self, item_id: int) -> ConsultationModel:
         """One consultation, typed."""
-        return ConsultationModel.from_row(self.consultation_row(item_id))
-
-    def consultation_row(self, item_id: int) -> dict[str, Any]:
-        """One consultation, every column, as a mapping (transitional: ``consultation`` is the
-        typed form; kept until the triage screen reads it)."""
         with read_tx(self._ctx.engine) as conn:
             row = conn.execute(select(C).where(C.c.id == item_id)).first()
         if row is None:
             raise NotFound(f"consultation {item_id} does not exist")
-        return dict(row._mapping)
+        return ConsultationModel.from_row(row)
 
     def summary(self) -> QueueSummary:
         """Counts by status, and of the queued items by practice, priority and type."""
@@ -296,20 +288,11 @@ class Queue:
         return s
 
 
-def _outcome(outcome: Outcome | Mapping[str, Any]) -> Outcome:
-    """The outcome as the model, its destination code checked against the vocabulary. A plain
-    mapping (older callers, tests) is validated into the model once, here."""
-    if not isinstance(outcome, Outcome):
-        for key in ("category", "route"):
-            if not outcome.get(key):
-                raise StoreError(f"an outcome needs a {key}")
-        try:
-            outcome = Outcome.model_validate(outcome)
-        except ValidationError as exc:
-            raise StoreError(f"an outcome is not well formed: {first_line(exc)}") from exc
+def _check_destination(outcome: Outcome) -> None:
+    """Refuse an outcome whose destination code is not of the vocabulary (the model checks its
+    shape; the vocabulary is the hub's, so the hub checks it)."""
     code = outcome.destination_code
     if code is not None and not destinations.is_code(code):
         raise StoreError(
             f"an outcome's destination_code must be one of the vocabulary (got {code!r})"
         )
-    return outcome

@@ -22,11 +22,13 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from ehub_tui.domain.clock import LONDON
+from ehub_tui.domain.models import Outcome
 from ehub_tui.export import metrics as M
 from ehub_tui.export.writers import render
 from ehub_tui.service import HubService, StoreError
 from ehub_tui.store.engine import read_tx, write_tx
-from ehub_tui.store.models import Consultation, Outcome
+from ehub_tui.store.models import Consultation
+from ehub_tui.store.models import Outcome as OutcomeRow
 from tests.conftest import FrozenClock
 from tests.support.factories import oc_row
 from tests.support.history import WEEK, work_week
@@ -34,7 +36,7 @@ from tests.support.history import WEEK, work_week
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 C = Consultation.__table__  # type: ignore[attr-defined]
-O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+O = OutcomeRow.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 
 @pytest.fixture
@@ -261,10 +263,10 @@ def test_a_backlog_carries_in_from_before_the_range(
     nav, sup = make_service("nav1"), make_service("sup1")
     clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
     claim = nav.claim(ids[0])
-    nav.complete(claim, {"category": "admin", "route": "r", "destination": "Fit note"})
+    nav.complete(claim, Outcome(category="admin", route="r", destination="Fit note"))
     sup.cancel(ids[1], "duplicate")
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    nav.complete(nav.claim(ids[2]), {"category": "signpost", "route": "r", "destination": "x"})
+    nav.complete(nav.claim(ids[2]), Outcome(category="signpost", route="r", destination="x"))
     ret = seeded.daily_return(date(2026, 11, 18), date(2026, 11, 19))
     assert ret.value(date(2026, 11, 18), "Z99004", "BACKLOG_START") == 4
     assert ret.value(date(2026, 11, 18), "Z99004", "PROCESSED") == 1
@@ -397,9 +399,9 @@ def test_waits_are_whole_seconds_the_same_way_on_both_engines(
     clock.now = datetime(2026, 11, 20, 9, 0, 12, 100_000, tzinfo=UTC)
     claim = nav.claim(created[1])
     clock.now = datetime(2026, 11, 20, 9, 1, 0, 599_000, tzinfo=UTC)
-    nav.complete(claim, {"category": "admin", "route": "r", "destination": "Fit note"})
+    nav.complete(claim, Outcome(category="admin", route="r", destination="Fit note"))
     ret = seeded.daily_return(date(2026, 11, 20), date(2026, 11, 20))
-    ods = oc_row(1)["practice_ods"]
+    ods = oc_row(1).practice_ods
     assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_FIRST_ACTION_MEDIAN") == 0.2  # 12 s
     assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_COMPLETION_MEDIAN") == 1.0  # 60 s
 
@@ -416,7 +418,7 @@ def test_a_received_time_in_the_future_is_taken_as_the_arrival(
     assert item.due_by == seeded.due_by(clock(), 0)
     today = clock().astimezone(LONDON).date()
     ret = seeded.daily_return(today, today)
-    ods = oc_row(1)["practice_ods"]
+    ods = oc_row(1).practice_ods
     assert ret.value(today, ods, "OC_TOTAL_SUBMISSIONS") == 1
     assert ret.value(today, ods, "BACKLOG_END") == 1
 
@@ -490,16 +492,15 @@ def test_no_source_or_destination_text_in_any_return(
     nav = make_service("nav1")
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     for item_id, (text, code, _, _) in zip(ids, ODD_DESTINATIONS, strict=False):
-        outcome: dict[str, Any] = {"category": "clinical", "route": "r", "destination": text}
-        if code is not None and KEEPS_CODE:
-            outcome["destination_code"] = code
+        sent = code if KEEPS_CODE else None
+        outcome = Outcome(category="clinical", route="r", destination=text, destination_code=sent)
         claim = nav.claim(item_id)
-        if "destination_code" in outcome and outcome["destination_code"] not in DESTINATION_CODES:
+        if sent is not None and sent not in DESTINATION_CODES:
             # the hub refuses a code outside the vocabulary; one written by other means (an
             # older client, a hand edit) still counts as OTHER, never by its text
             with pytest.raises(StoreError, match="destination_code"):
                 nav.complete(claim, outcome)
-            nav.complete(claim, {**outcome, "destination_code": None})
+            nav.complete(claim, outcome.model_copy(update={"destination_code": None}))
             with write_tx(nav.engine) as conn:
                 conn.execute(
                     sql("UPDATE outcome SET destination_code = :c WHERE consultation_id = :i"),

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ehub_tui.config import Settings
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import HubService, LostClaim
 
 
@@ -31,7 +32,7 @@ def main() -> int:
                 time.sleep(0.01)  # more work is coming; the test says when it is all in
                 continue
             break
-        outcome = {"category": "admin", "route": "kill9", "destination": "Fit note"}
+        outcome = Outcome(category="admin", route="kill9", destination="Fit note")
         try:
             outcome_id = service.complete(claim, outcome)
         except LostClaim:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ehub_tui.cli import app
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import HubService
 from ehub_tui.store.engine import write_tx
 from tests.support.factories import oc_row
@@ -24,7 +25,7 @@ def chain(
     seeded.store_intake([oc_row(i) for i in range(5)])
     nav = make_service("nav1")
     c = nav.claim_next()
-    nav.complete(c, {"category": "signpost", "route": "self_care"})
+    nav.complete(c, Outcome(category="signpost", route="self_care"))
     for _ in range(4):
         c2 = nav.claim_next()
         nav.release(c2, "waiting for a call back")

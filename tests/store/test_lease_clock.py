@@ -21,6 +21,7 @@ from sqlalchemy import Interval, literal, select, text, update
 
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import SystemClock
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import RELEASE_ON_QUIT, RESCUE_EVERY, HubService, LostClaim, NotAvailable
 from ehub_tui.store.engine import read_tx, set_hub_clock, write_tx
 from ehub_tui.store.models import Consultation
@@ -211,7 +212,7 @@ def test_expired_claims_are_rescued_by_the_hubs_clock_on_every_claim_path(
     assert sorted(e.consultation_id for e in expired) == sorted(ids)
     assert all(e.actor == "system" for e in expired)
     with pytest.raises(LostClaim, match="now held by nav2"):
-        crashed.complete(gone[1], {"category": "admin", "route": "other"})
+        crashed.complete(gone[1], Outcome(category="admin", route="other"))
     with pytest.raises(LostClaim):
         crashed.heartbeat(gone[2])
     assert seeded.verify_audit().ok

@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import HubService
 from ehub_tui.store.engine import StoreError, create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
@@ -106,7 +107,7 @@ def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
     clock.advance(minutes=5)
     again = nav.claim(ids[1])  # claimed again later: the first claim still counts
     clock.advance(seconds=90)
-    nav.complete(again, {"category": "admin", "route": "r", "destination": "Fit note"})
+    nav.complete(again, Outcome(category="admin", route="r", destination="Fit note"))
 
     def columns() -> dict[int, tuple[Any, Any]]:
         with read_tx(seeded.engine) as conn:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import HubService, LostClaim, NotAvailable, PermissionDenied
 from tests.store.test_lease_clock import HubTime
 from tests.support.factories import many_rows, oc_row
@@ -38,13 +39,13 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     new = sup.reassign(claim.item_id, "nav2", "nav1 went to lunch")
     assert new.epoch == claim.epoch + 1 and new.owner == "nav2"
     with pytest.raises(LostClaim, match="now held by nav2") as err:
-        nav1.complete(claim, {"category": "signpost", "route": "pharmacy_first"})
+        nav1.complete(claim, Outcome(category="signpost", route="pharmacy_first"))
     assert err.value.owner == "nav2"
     with pytest.raises(LostClaim):
         nav1.heartbeat(claim)
     oid = nav2.complete(
         new,
-        {"category": "signpost", "route": "pharmacy_first", "destination": "Community pharmacy"},
+        Outcome(category="signpost", route="pharmacy_first", destination="Community pharmacy"),
     )
     assert oid > 0
     item = seeded.consultation(claim.item_id)
@@ -64,7 +65,7 @@ def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_servic
     item = seeded.consultation(claim.item_id)
     assert item.status == "queued" and item.owner is None and item.epoch == 2
     with pytest.raises(LostClaim, match="released back to the queue"):
-        nav.complete(claim, {"category": "admin", "route": "other"})
+        nav.complete(claim, Outcome(category="admin", route="other"))
     again = nav.claim_next()
     assert again.item_id == claim.item_id and again.epoch == 3
 
@@ -88,7 +89,7 @@ def test_lease_expiry_rescue_never_completes(
     assert seeded.consultation(c1.item_id).status == "queued"
     assert seeded.consultation(c2.item_id).status == "claimed"
     with pytest.raises(LostClaim):
-        nav.complete(c1, {"category": "admin", "route": "other"})
+        nav.complete(c1, Outcome(category="admin", route="other"))
     assert seeded.verify_audit().ok
 
 
@@ -167,7 +168,7 @@ def test_claiming_rescues_expired_leases(seeded: HubService, make_service, hub_u
     again = nav.claim_next()  # the claim itself returns the expired lease to the queue first
     assert again is not None and again.item_id == stale.item_id
     with pytest.raises(LostClaim):
-        gone.complete(stale, {"category": "admin", "route": "other"})
+        gone.complete(stale, Outcome(category="admin", route="other"))
 
 
 def test_claiming_by_id_rescues_an_expired_lease(
@@ -187,4 +188,4 @@ def test_claiming_by_id_rescues_an_expired_lease(
     actions = [e.action for e in seeded.audit_log(item)]
     assert actions[:3] == ["claim", "lease_expired", "claim"]
     with pytest.raises(LostClaim, match="now held by nav1"):
-        gone.complete(stale, {"category": "admin", "route": "other"})
+        gone.complete(stale, Outcome(category="admin", route="other"))

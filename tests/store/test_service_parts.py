@@ -45,17 +45,22 @@ def test_the_service_answers_with_typed_models(
 
     [listed] = seeded.quarantined()
     assert isinstance(listed, QuarantineEntry) and listed.id == qids[0] and listed.raw is None
+    assert (listed.source_file, listed.location, listed.reason, listed.status) == (
+        BAD["source_file"],
+        BAD["location"],
+        BAD["reason"],
+        "open",
+    )
     entry = seeded.quarantine_entry(qids[0])
+    assert isinstance(entry, QuarantineEntry) and entry.id == listed.id
     assert (entry.status, entry.raw, entry.fmt) == ("open", BAD["raw"], "csv")
-    # the mapping-shaped predecessors say the same, for the callers not yet moved
-    assert seeded.list_quarantine()[0]["id"] == listed.id
-    assert seeded.get_quarantine(qids[0])["raw"] == entry.raw
+    assert seeded.quarantined("released") == []
 
     events = seeded.audit_log(first)
     assert all(isinstance(e, AuditEvent) for e in events)
     assert [e.action for e in events] == ["claim"]
+    assert (events[0].actor, events[0].consultation_id) == ("nav1", first)
     assert events[0].body == {"epoch": claim.epoch} and events[0].covers
-    assert seeded.audit_events(first)[0]["action"] == "claim"
 
     board = make_service("sup1").board()
     assert all(isinstance(e, AuditEvent) for e in board.events)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 from ehub_tui.cli import app
+from ehub_tui.domain.models import Outcome
 from ehub_tui.service import HubService
 from ehub_tui.store import audit
 from ehub_tui.store.engine import write_tx
@@ -38,12 +39,12 @@ def hub(seeded: HubService, make_service: Callable[..., HubService]) -> HubServi
     assert done is not None
     nav.complete(
         done,
-        {
-            "category": "signpost",
-            "route": "pharmacy_first",
-            "destination": "Community pharmacy",
-            "urgency": "today",
-        },
+        Outcome(
+            category="signpost",
+            route="pharmacy_first",
+            destination="Community pharmacy",
+            urgency="today",
+        ),
     )
     for _ in range(2):
         c = nav.claim_next()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.clock import LONDON
+from ehub_tui.domain.models import Outcome
 from ehub_tui.ingest.parsers import detect_format, iter_paths, parse_text, read_text
 from ehub_tui.ingest.records import RawRecord
 from ehub_tui.ingest.runner import FileReport, Ingester
@@ -42,7 +43,7 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
-def outcome_for(svc: HubService, item_id: int) -> dict[str, Any]:
+def outcome_for(svc: HubService, item_id: int) -> Outcome:
     """The outcome a navigator records: escalating a red flag, else asking the SOP's questions
     (the patient answers "no" to each, as most do) and accepting the suggested route."""
     item = svc.consultation(item_id)
@@ -56,29 +57,29 @@ def outcome_for(svc: HubService, item_id: int) -> dict[str, Any]:
         d = svc.decide(item, answers)
     if d is not None and d.red_flags:
         f = d.red_flags[0]
-        return {
-            "category": "escalate",
-            "route": f"escalate_{f.id}",
-            "destination": f"Duty clinician now: {f.action}",
-            "destination_code": "DUTY_CLINICIAN_NOW",
-            "urgency": "immediate",
-        }
+        return Outcome(
+            category="escalate",
+            route=f"escalate_{f.id}",
+            destination=f"Duty clinician now: {f.action}",
+            destination_code="DUTY_CLINICIAN_NOW",
+            urgency="immediate",
+        )
     if d is None or d.route is None:
-        return {
-            "category": "clinical",
-            "route": "manual",
-            "destination": "GP routine",
-            "destination_code": "GP_ROUTINE",
-        }
+        return Outcome(
+            category="clinical",
+            route="manual",
+            destination="GP routine",
+            destination_code="GP_ROUTINE",
+        )
     r = d.route
-    return {
-        "category": r.category,
-        "route": r.id,
-        "destination": r.destination,
-        "destination_code": r.destination_code,
-        "urgency": r.urgency,
-        "snomed_code": r.snomed,
-    }
+    return Outcome(
+        category=r.category,
+        route=r.id,
+        destination=r.destination,
+        destination_code=r.destination_code,
+        urgency=r.urgency,
+        snomed_code=r.snomed,
+    )
 
 
 def work_week(

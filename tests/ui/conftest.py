@@ -35,6 +35,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from ehub_tui.config import Settings
+from ehub_tui.domain.models import NewConsultation
 from ehub_tui.domain.nhs import make_test_nhs_number
 from ehub_tui.practices import load_practices
 from ehub_tui.service import HubService
@@ -49,7 +50,7 @@ def _at(hour: int, minute: int) -> datetime:
     return datetime(2026, 11, 23, hour, minute, tzinfo=UTC)
 
 
-def _row(n: int, **fields: Any) -> dict[str, Any]:
+def _row(n: int, **fields: Any) -> NewConsultation:
     row: dict[str, Any] = {
         "source": "eConsult",
         "external_id": f"EC-UI-{n:04d}",
@@ -58,10 +59,10 @@ def _row(n: int, **fields: Any) -> dict[str, Any]:
         "priority": 0,
     }
     row.update(fields)
-    return row
+    return NewConsultation(**row)
 
 
-CASES: dict[str, Callable[[], dict[str, Any]]] = {
+CASES: dict[str, Callable[[], NewConsultation]] = {
     "headache": lambda: _row(
         1,
         practice_ods="Z99001",

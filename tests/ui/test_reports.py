@@ -553,7 +553,9 @@ def test_today_refreshes_by_itself_without_overlapping(make_hub: Callable[..., H
     app = hub.app("sup1")
     counting = CountingReports(app.service)
     system = hub.service(None)
-    late = CASES["throat"]() | {"received_at": datetime(2026, 11, 22, 21, 10, tzinfo=UTC)}
+    late = CASES["throat"]().model_copy(
+        update={"received_at": datetime(2026, 11, 22, 21, 10, tzinfo=UTC)}
+    )
     before = system.report("today").hub["OC_TOTAL_SUBMISSIONS"]
     assert isinstance(before, int)
 

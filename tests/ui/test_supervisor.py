@@ -20,6 +20,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 
+from ehub_tui.domain.models import Outcome
 from ehub_tui.practices import load_practices
 from ehub_tui.service import LostClaim
 from ehub_tui.ui.screens.board import BoardScreen
@@ -200,7 +201,7 @@ def test_reassign_reaches_the_open_triage_screen(
             with pytest.raises(LostClaim, match="now held by nav2") as err:
                 nav_service.complete(
                     old_claim,
-                    {"category": "signpost", "route": "pf_uti", "note": "rang"},
+                    Outcome(category="signpost", route="pf_uti", note="rang"),
                 )
             assert err.value.owner == "nav2" and err.value.epoch == old_claim.epoch + 1
 
@@ -363,12 +364,12 @@ def busy_hub(build_hub: Callable[..., Hub], url: str) -> Hub:
     hub.clock.advance(minutes=3)
     nav2.complete(
         claim,
-        {
-            "category": "signpost",
-            "route": "pf_sore_throat",
-            "destination": "Community pharmacy (Pharmacy First)",
-            "handling_seconds": 150.0,
-        },
+        Outcome(
+            category="signpost",
+            route="pf_sore_throat",
+            destination="Community pharmacy (Pharmacy First)",
+            handling_seconds=150.0,
+        ),
     )
     nav2.touch()
     nav1.claim(hub.ids["uti"])

@@ -13,11 +13,7 @@ LIMIT = 400
 
 # Modules another helper of issue 12 was still splitting when this test was written. The
 # integrator removes each entry once its module is under the limit (the second test says when).
-STILL_BEING_SPLIT: frozenset[str] = frozenset(
-    {
-        "service/hub.py",  # the service split (tests/store/test_service_parts.py also checks it)
-    }
-)
+STILL_BEING_SPLIT: frozenset[str] = frozenset()
 
 
 def _sizes() -> dict[str, int]:
