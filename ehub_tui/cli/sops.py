@@ -13,7 +13,7 @@ import typer
 from rich.tree import Tree
 
 from ehub_tui.cli import connect
-from ehub_tui.cli.output import JsonOpt, err, friendly_errors, line, out
+from ehub_tui.cli.output import JsonOpt, err, fail, friendly_errors, line, out
 from ehub_tui.textsafe import literal, one_line
 
 sops_app = typer.Typer(help="SOP rules: check, test and explain them before they guide anyone.")
@@ -31,13 +31,15 @@ def default_sops_dir() -> Path:
     """The authoring folder (settings.sops_dir), else the SOPs shipped inside the package; never
     a folder in the current directory."""
     from ehub_tui.config import load_settings
+    from ehub_tui.errors import ConfigError
     from ehub_tui.sop.library import default_sops_dir as pick
 
+    # a broken settings file is an error, never a quiet fall-back to the shipped SOPs: an
+    # author would be checking files other than theirs
     try:
-        configured = load_settings().sops_dir
-    except Exception:
-        configured = None
-    return pick(configured)
+        return pick(load_settings().sops_dir)
+    except ConfigError as exc:
+        fail(f"settings: {exc}")
 
 
 def _paths(paths: list[Path] | None) -> list[Path]:

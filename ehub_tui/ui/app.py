@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rich.console import RenderableType
@@ -32,10 +32,10 @@ from ehub_tui.ui.messages import (
     HubAnswered,
     HubFailed,
     NotReturned,
-    PollDone,
     PracticesLoaded,
     ReturnedBeforeQuit,
 )
+from ehub_tui.ui.poller import PollDone
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -59,7 +59,8 @@ class EhubApp(App[None]):
     ) -> None:
         super().__init__()
         self.service = service
-        self.now = clock or (lambda: datetime.now(UTC))
+        # wall time: the service's one clock unless a test freezes the screen's own
+        self.now = clock or service.clock.now
         # durations and key timing: the service's one clock unless a test injects its own
         monotonic = monotonic or service.clock.monotonic
         self.poll_interval = poll_interval

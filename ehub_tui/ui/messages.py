@@ -7,9 +7,8 @@ the screen is exactly what its message says.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation, SopPublished
     from ehub_tui.domain.queue import Claim
     from ehub_tui.sop.authoring import Prepared, SopStatus
-    from ehub_tui.ui.poller import Poller
 
 
 class GuidanceReady(Message):
@@ -101,19 +99,6 @@ class ClaimRenewed(Message):
     def __init__(self, claim: Claim) -> None:
         super().__init__()
         self.claim = claim
-
-
-class PollDone(Message):
-    """A poller's fetch finished: ``value`` or ``error`` for the data wanted under ``key``."""
-
-    def __init__(
-        self, poller: Poller[Any], key: Hashable, value: Any = None, error: Exception | None = None
-    ) -> None:
-        super().__init__()
-        self.poller = poller
-        self.key = key
-        self.value = value
-        self.error = error
 
 
 # -- the app: quitting and the SOPs in use -------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ehub_tui.ui.messages import PollDone
+from textual.message import Message
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -115,3 +115,16 @@ class Poller(Generic[T]):
         was_paused, self.paused = self.paused, False
         if self._missed or (self.refresh_on_resume and was_paused):
             self.request()
+
+
+class PollDone(Message):
+    """A poller's fetch finished: ``value`` or ``error`` for the data wanted under ``key``."""
+
+    def __init__(
+        self, poller: Poller[Any], key: Hashable, value: Any = None, error: Exception | None = None
+    ) -> None:
+        super().__init__()
+        self.poller = poller
+        self.key = key
+        self.value = value
+        self.error = error
