@@ -249,12 +249,9 @@ class EhubApp(App[None]):
             self.run_worker(self._load_sops, thread=True, exclusive=True, group="sops")
 
     def _load_sops(self) -> None:
-        # The load leaves ~250,000 more objects for the collector to track and triggers full
-        # collections on the way; a full collection walks every tracked object while holding
-        # the GIL (~110 ms here), so the event loop stalled mid-load (benchmarks/ui_latency.py).
-        # The collector waits until the load is done, and what it built (and the start-up
-        # objects) are frozen: they live as long as the app, so no later collection re-walks
-        # them either.
+        # The load adds ~250,000 objects and triggers full collections, each walking every
+        # object while holding the GIL (~110 ms: the event loop stalled; ui_latency.py). So no
+        # collection until it is done, and what it built (it lives as long as the app) frozen.
         gc.disable()
         try:
             state = self.service.guidance_state()  # loads (in this worker) the first time
