@@ -25,7 +25,8 @@ from ehub_tui.cli.output import (
 from ehub_tui.textsafe import dumps, literal, one_line
 
 if TYPE_CHECKING:
-    from ehub_tui.ingest.runner import Ingester, IngestReport
+    from ehub_tui.ingest.reports import IngestReport
+    from ehub_tui.ingest.runner import Ingester
     from ehub_tui.service import HubService
 
 
@@ -169,7 +170,8 @@ def _watch(
     notes (waiting, unfinished, not read, hub unavailable) go to standard error.
     """
     from ehub_tui.cli.start import configure_from_options
-    from ehub_tui.ingest.watch import FileDone, InboxError, WatchEvent, run_watch
+    from ehub_tui.ingest.watch import InboxError, run_watch
+    from ehub_tui.ingest.watch_events import FileDone, WatchEvent
 
     settings = ingester.service.settings
     # a long-running watcher keeps its own log file (and JSON lines on stderr with

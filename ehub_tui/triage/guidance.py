@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
     from ehub_tui.service import HubService
-    from ehub_tui.sop.engine import Decision, Engine
+    from ehub_tui.sop.decision import Decision
+    from ehub_tui.sop.engine import Engine
     from ehub_tui.sop.library import SopLibrary
     from ehub_tui.sop.models import Route
 

@@ -17,7 +17,7 @@ from ehub_tui.domain import destinations
 from ehub_tui.domain.models import FlagHandling, Outcome, OutcomeDetail
 
 if TYPE_CHECKING:
-    from ehub_tui.sop.engine import Decision, RaisedFlag
+    from ehub_tui.sop.decision import Decision, RaisedFlag
     from ehub_tui.triage.draft import Draft, RouteLike
 
 

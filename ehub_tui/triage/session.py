@@ -34,7 +34,7 @@ from ehub_tui.triage.draft import (
 )
 
 if TYPE_CHECKING:
-    from ehub_tui.sop.engine import Decision, RaisedFlag
+    from ehub_tui.sop.decision import Decision, RaisedFlag
     from ehub_tui.triage.guidance import Guidance
 
 Step = Literal["nosop", "flag", "question", "route"]

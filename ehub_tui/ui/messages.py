@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ehub_tui.domain.models import Consultation, SopPublished
     from ehub_tui.domain.queue import Claim
-    from ehub_tui.sop.authoring import Prepared, SopStatus
+    from ehub_tui.sop.standing import Prepared, SopStatus
 
 
 class GuidanceReady(Message):

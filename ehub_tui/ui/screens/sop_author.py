@@ -46,7 +46,7 @@ from ehub_tui.ui.screens.sop_view import (
 )
 
 if TYPE_CHECKING:
-    from ehub_tui.sop.authoring import SopStatus
+    from ehub_tui.sop.standing import SopStatus
 
 # the texts are built in sop_view, the editor found and run by sop_editor; these names are
 # importable from here too

@@ -18,8 +18,8 @@ from ehub_tui.ui.format import literal
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from ehub_tui.sop.authoring import SopStatus
-    from ehub_tui.sop.loader import Problem
+    from ehub_tui.sop.loaded import Problem
+    from ehub_tui.sop.standing import SopStatus
 
 COLUMNS = ("File", "Version", "Status", "E/W", "Tests", "In the hub")
 STATUS_STYLE = {"active": "green", "draft": "yellow", "retired": "dim", "unreadable": "bold red"}

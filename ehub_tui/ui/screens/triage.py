@@ -29,7 +29,7 @@ from ehub_tui.ui.screens.triage_view import (
 from ehub_tui.ui.screens.triage_work import TriageWork
 
 if TYPE_CHECKING:
-    from ehub_tui.sop.engine import RaisedFlag
+    from ehub_tui.sop.decision import RaisedFlag
 
 
 class TriageScreen(TriageWork):

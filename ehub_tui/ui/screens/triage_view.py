@@ -28,7 +28,7 @@ from ehub_tui.ui.format import (
 
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
-    from ehub_tui.sop.engine import Decision
+    from ehub_tui.sop.decision import Decision
     from ehub_tui.triage.session import TriageSession
 
 HELP_INTRO = (

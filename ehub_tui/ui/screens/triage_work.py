@@ -24,7 +24,7 @@ from ehub_tui.ui.messages import ClaimRenewed, ItemLost, NotSaved, Saved
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation, Outcome
     from ehub_tui.domain.queue import Claim
-    from ehub_tui.sop.engine import Decision, RaisedFlag
+    from ehub_tui.sop.decision import Decision, RaisedFlag
 
 
 class TriageWork(EhubScreen[None]):
