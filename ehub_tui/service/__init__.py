@@ -6,7 +6,8 @@ root in ``hub.py``), made of one part per noun:
 - ``queue``: claims, completion, a supervisor's actions, the navigator's views;
 - ``board``: the supervisor board; ``guidance``: the SOP library and its decisions;
 - ``authoring``: submitting and publishing SOPs; ``returns``: the daily return and reports;
-- ``audit``: the audit chain, its key and checkpoints; ``opening``: connecting to a hub.
+- ``audit``: the audit chain, its key and checkpoints; ``opening``: connecting to a hub;
+- ``sop_methods``: HubService's SOP guidance and authoring methods (a base of HubService).
 
 Older imports keep working: the errors (from ehub_tui.errors), Claim, PERMISSIONS, … are
 importable from here.

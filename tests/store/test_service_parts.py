@@ -4,14 +4,21 @@ the one injected clock, and HubService only composes the parts (no module of it 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import ehub_tui.service as service_pkg
 from ehub_tui import errors
 from ehub_tui.domain.clock import SystemClock, as_clock
-from ehub_tui.domain.models import AuditEvent, Consultation, QuarantineEntry
+from ehub_tui.domain.models import (
+    AuditEvent,
+    Consultation,
+    NewConsultation,
+    Outcome,
+    QuarantineEntry,
+)
 from ehub_tui.domain.queue import ClaimState
 from ehub_tui.service import HubService, LostClaim, PermissionDenied, StoreError
 from ehub_tui.store import engine as store_engine
@@ -65,6 +72,20 @@ def test_the_service_answers_with_typed_models(
     board = make_service("sup1").board()
     assert all(isinstance(e, AuditEvent) for e in board.events)
     assert board.events[0].action == "claim"
+
+
+def test_consultations_and_outcomes_cross_the_boundary_typed() -> None:
+    """What goes in is typed as what comes out is: no mapping is validated into a model inside
+    the service any more, and the mapping-shaped answers are gone."""
+    hints = {
+        name: typing.get_type_hints(getattr(HubService, name))
+        for name in ("complete", "store_intake", "release_quarantined")
+    }
+    assert hints["complete"]["outcome"] is Outcome
+    assert hints["store_intake"]["items"] == Sequence[NewConsultation]
+    assert hints["release_quarantined"]["item"] is NewConsultation
+    for gone in ("get_consultation", "list_quarantine", "get_quarantine", "audit_events", "_sops"):
+        assert not hasattr(HubService, gone), gone
 
 
 def test_every_part_keeps_time_by_the_one_injected_clock(
