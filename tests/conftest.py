@@ -37,8 +37,6 @@ _DB_FOLDERS = frozenset(
         "reliability",
         "ui",
         "hostile",
-        "export",
-        "ingest",
         "logs",
         "install",
     }

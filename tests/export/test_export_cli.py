@@ -21,6 +21,8 @@ from ehub_tui.service import HubService
 from tests.conftest import FIXTURES, FrozenClock
 from tests.support.history import work_week
 
+pytestmark = pytest.mark.db  # every test here runs the CLI on a demo hub
+
 GOLDEN = Path(__file__).parent / "golden"
 EXPORT_DAY = ("export", "--date", "2026-11-18", "--out", "-")
 

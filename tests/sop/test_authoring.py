@@ -1,7 +1,7 @@
 """SOP authoring: the overview an author sees, and the checks before a version is published
 (prepare: the set the apps load plus this file, validated and tested; then the author's file is
 rewritten to the published text). The store side (who may publish, versions, audit) is in
-tests/store/test_sop_governance.py."""
+tests/service/test_sop_governance.py."""
 
 from __future__ import annotations
 

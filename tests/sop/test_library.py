@@ -3,7 +3,7 @@ not load never takes guidance away (that SOP steps back to its newest earlier ve
 red-flag SOP is never absent); a running app takes a new version at its next check.
 
 The source here is a list in memory; the hub's store as the source, on both engines, is tested in
-tests/store/test_sop_governance.py.
+tests/service/test_sop_governance.py.
 """
 
 from __future__ import annotations

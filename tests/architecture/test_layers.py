@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PKG = Path(__file__).resolve().parents[2] / "ehub_tui"
 
 
+@pytest.mark.db  # `audit verify` through the CLI opens a hub (in a subprocess)
 def test_cli_and_core_do_not_load_textual() -> None:
     code = (
         "import sys\n"

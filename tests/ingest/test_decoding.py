@@ -13,7 +13,7 @@ import pytest
 from ehub_tui.ingest.parsers import FileError, parse_text, read_file, read_text
 from ehub_tui.ingest.records import IngestLimits, RawRecord
 from ehub_tui.ingest.validate import validate
-from tests.ingest_records.helpers import HEADER, as_data, csv_text, identifiers, qr_line, record
+from tests.ingest.helpers import HEADER, as_data, csv_text, identifiers, qr_line, record
 
 KNOWN = {"Z99001"}
 TODAY = date(2026, 11, 23)

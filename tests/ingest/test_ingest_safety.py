@@ -106,7 +106,7 @@ def test_release_is_guarded_and_atomic(hub: HubService, tmp_path: Path) -> None:
 
 
 def test_one_nul_byte_costs_one_record_not_the_file(hub: HubService, tmp_path: Path) -> None:
-    from tests.ingest_records.helpers import csv_text, record
+    from tests.ingest.helpers import csv_text, record
 
     data = csv_text(record(1), record(2, family_name="Nul"), record(3)).encode()
     f = tmp_path / "nul.csv"

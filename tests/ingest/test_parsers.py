@@ -601,7 +601,7 @@ def test_control_character_soup_is_binary(tmp_path: Path) -> None:
 
 def test_latin1_record_is_read_with_the_bad_byte_kept_for_validation(tmp_path: Path) -> None:
     # Records, not files: the byte costs only its record (validate names it; see
-    # tests/ingest_records).
+    # tests/ingest).
     text = HEADER + "\n" + csv_row(family_name="Müller")
     [rec] = read_file(write(tmp_path, "latin1.csv", text.encode("latin-1")))
     assert rec.data is not None and rec.data["family_name"] == "M\udcfcller"

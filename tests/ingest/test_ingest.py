@@ -17,7 +17,7 @@ from ehub_tui.cli import app
 from ehub_tui.config import Settings
 from ehub_tui.ingest.runner import Ingester
 from ehub_tui.service import HubService
-from tests.ingest_records.helpers import csv_text, identifiers, qr_line, record
+from tests.ingest.helpers import csv_text, identifiers, qr_line, record
 
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ehub_tui.config import Settings, env_var
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
 
 def _rows() -> dict[str, list[str]]:
