@@ -190,7 +190,7 @@ class Route(_Strict):
     id: str
     when: ConditionSpec | None = None
     default: bool = False
-    # CATEGORIES, spelt out: the JSON Schema authors see lists the words (tests/unit/
+    # CATEGORIES, spelt out: the JSON Schema authors see lists the words (tests/domain/
     # test_vocabulary.py holds the two together)
     category: Literal["signpost", "clinical", "admin", "escalate"]
     destination: str = Field(min_length=1)
