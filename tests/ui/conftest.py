@@ -198,9 +198,11 @@ class Hub:
         self._made.append(svc)
         return svc
 
-    def app(self, user: str = "nav1") -> EhubApp:
-        """The navigator app for ``user`` on the frozen clock, polling every 0.2 s."""
-        app = make_app(self.service(user), clock=self.clock, poll_interval=0.2)
+    def app(self, user: str = "nav1", fake: Callable[[HubService], Any] | None = None) -> EhubApp:
+        """The navigator app for ``user`` on the frozen clock, polling every 0.2 s; ``fake``
+        wraps the user's service (a tests.support.fakes.ServiceProxy) for the app to use."""
+        service = self.service(user)
+        app = make_app(fake(service) if fake else service, clock=self.clock, poll_interval=0.2)
         app.animation_level = "none"
         return app
 

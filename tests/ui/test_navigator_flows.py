@@ -24,6 +24,7 @@ from ehub_tui.ui.screens.dialogs import ConfirmDialog, PickDialog, ReasonDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
 from ehub_tui.ui.widgets.queue_table import QueueTable
+from tests.support.fakes import ServiceProxy
 from tests.ui.conftest import (
     ALL,
     SIZE,
@@ -409,17 +410,15 @@ def test_left_item_reopens_from_mine_with_its_draft(make_hub: Callable[..., Hub]
 def test_own_completion_is_not_reported_as_lost(make_hub: Callable[..., Hub]) -> None:
     """A completion whose reply is slower than one poll (0.2 s here) must not look lost."""
     hub = make_hub("throat")
-    app = hub.app()
+
+    class SlowReply(ServiceProxy):
+        def complete(self, claim: Any, outcome: Any) -> int:
+            done = self.inner.complete(claim, outcome)
+            time.sleep(0.5)  # committed, but the reply is slow (a busy shared hub)
+            return done
+
+    app = hub.app(fake=SlowReply)
     item = hub.ids["throat"]
-    service = app.service
-    real_complete = service.complete
-
-    def slow_reply(claim: Any, outcome: dict[str, Any]) -> int:
-        done = real_complete(claim, outcome)
-        time.sleep(0.5)  # committed, but the reply is slow (a busy shared hub)
-        return done
-
-    service.complete = slow_reply  # type: ignore[method-assign]
     seen: list[str] = []
 
     async def body() -> None:

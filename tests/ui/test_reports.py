@@ -35,6 +35,7 @@ from ehub_tui.ui.screens.reports import (
     outcomes_chart,
     share_chart,
 )
+from tests.support.fakes import ServiceProxy
 from tests.support.history import FIXTURES, work_week
 from tests.ui.conftest import CASES, SIZE, Hub, run, screen_text, settle, steady_queue, wait_until
 
@@ -396,15 +397,14 @@ def test_manager_starts_on_reports_and_never_sees_the_queue(
     seen: dict[str, str] = {}
 
     for key in ("escape", "q"):  # either quits the app
-        app = hub.app("mgr1")
         asked: list[str] = []
-        queue_page = app.service.queue_page
 
-        def page(*args: Any, _asked: list[str] = asked, _page: Any = queue_page) -> Any:
-            _asked.append("queue_page")
-            return _page(*args)
+        class NotingPages(ServiceProxy):
+            def queue_page(self, *args: Any, _asked: list[str] = asked) -> Any:
+                _asked.append("queue_page")
+                return self.inner.queue_page(*args)
 
-        app.service.queue_page = page  # type: ignore[method-assign]
+        app = hub.app("mgr1", fake=NotingPages)
 
         async def body(app: Any = app, key: str = key) -> None:
             async with app.run_test(size=SIZE) as pilot:
@@ -483,8 +483,9 @@ def test_markup_in_names_and_errors_is_shown_as_written(make_hub: Callable[..., 
     ]
     assert system.import_practices(renamed) == 1  # as `ehub-tui practices import` does
     system.add_user("sup2", "supervisor", "Dr [/b]Who [red]")
-    app = hub.app("sup2")
-    counting = CountingReports(app.service, delay=0.0)
+    app = hub.app("sup2", fake=QuickReports)
+    counting = app.service
+    assert isinstance(counting, CountingReports)
     seen: dict[str, str] = {}
 
     async def body() -> None:
@@ -520,20 +521,21 @@ def test_markup_in_names_and_errors_is_shown_as_written(make_hub: Callable[..., 
 # -- refreshing and errors ----------------------------------------------------------------------
 
 
-class CountingReports:
-    """Wraps a service's ``report``: counts calls and the most running at once."""
+class CountingReports(ServiceProxy):
+    """The service with a counted ``report``: counts calls and the most running at once; each
+    takes ``delay`` seconds; ``fail`` makes the next calls raise it."""
 
-    def __init__(self, service: HubService, delay: float = 0.05) -> None:
-        self.inner = service.report
-        self.delay = delay
+    delay = 0.05
+
+    def __init__(self, service: HubService) -> None:
+        super().__init__(service)
         self.calls: list[str] = []
         self.running = 0
         self.most = 0
         self.fail: Exception | None = None
         self._lock = threading.Lock()
-        service.report = self  # type: ignore[method-assign]
 
-    def __call__(self, period: str) -> Any:
+    def report(self, period: str) -> Any:
         with self._lock:
             self.calls.append(period)
             self.running += 1
@@ -542,16 +544,23 @@ class CountingReports:
             time.sleep(self.delay)
             if self.fail is not None:
                 raise self.fail
-            return self.inner(period)
+            return self.inner.report(period)
         finally:
             with self._lock:
                 self.running -= 1
 
 
+class QuickReports(CountingReports):
+    """CountingReports without the delay."""
+
+    delay = 0.0
+
+
 def test_today_refreshes_by_itself_without_overlapping(make_hub: Callable[..., Hub]) -> None:
     hub = worked_hub(make_hub)
-    app = hub.app("sup1")
-    counting = CountingReports(app.service)
+    app = hub.app("sup1", fake=CountingReports)
+    counting = app.service
+    assert isinstance(counting, CountingReports)
     system = hub.service(None)
     late = CASES["throat"]().model_copy(
         update={"received_at": datetime(2026, 11, 22, 21, 10, tzinfo=UTC)}
@@ -601,8 +610,9 @@ def test_today_refreshes_by_itself_without_overlapping(make_hub: Callable[..., H
 
 def test_errors_are_shown_on_the_screen(make_hub: Callable[..., Hub]) -> None:
     hub = worked_hub(make_hub)
-    app = hub.app("sup1")
-    counting = CountingReports(app.service, delay=0.0)
+    app = hub.app("sup1", fake=QuickReports)
+    counting = app.service
+    assert isinstance(counting, CountingReports)
     seen: list[str] = []
 
     async def body() -> None:

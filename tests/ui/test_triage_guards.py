@@ -22,25 +22,25 @@ from ehub_tui.ui.app import EhubApp
 from ehub_tui.ui.screens.dialogs import ConfirmDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
+from tests.support.fakes import ServiceProxy
 from tests.ui.conftest import SIZE, Hub, run, settle, steady_queue, wait_until
 
 
-class CountingComplete:
-    """Wraps a service's ``complete``: counts the calls; each takes ``delay`` seconds, so the
+class CountingComplete(ServiceProxy):
+    """The service with a slow, counted ``complete``: each call takes ``delay`` seconds, so the
     first is still on its way when a second key press arrives."""
 
     def __init__(self, service: HubService, delay: float = 0.3) -> None:
-        self.inner = service.complete
+        super().__init__(service)
         self.delay = delay
         self.calls: list[int] = []
         self._lock = threading.Lock()
-        service.complete = self  # type: ignore[method-assign]
 
-    def __call__(self, claim: Claim, outcome: Any) -> int:
+    def complete(self, claim: Claim, outcome: Any) -> int:
         with self._lock:
             self.calls.append(claim.item_id)
         time.sleep(self.delay)
-        return self.inner(claim, outcome)
+        return self.inner.complete(claim, outcome)
 
 
 async def open_next(pilot: Pilot[Any]) -> TriageScreen:
@@ -72,9 +72,10 @@ def notices(app: EhubApp) -> str:
 
 def test_a_double_enter_completes_once(make_hub: Callable[..., Hub]) -> None:
     hub = make_hub("throat")
-    app = hub.app()
+    app = hub.app(fake=CountingComplete)
     item = hub.ids["throat"]
-    counting = CountingComplete(app.service)
+    counting = app.service
+    assert isinstance(counting, CountingComplete)
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -102,9 +103,10 @@ def test_two_accepts_in_the_same_tick_start_one_completion(make_hub: Callable[..
     """Both key presses handled before any worker thread has run a line (the case the old
     guard, set inside the worker, let through)."""
     hub = make_hub("throat")
-    app = hub.app()
+    app = hub.app(fake=CountingComplete)
     item = hub.ids["throat"]
-    counting = CountingComplete(app.service)
+    counting = app.service
+    assert isinstance(counting, CountingComplete)
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -131,9 +133,10 @@ def test_a_confirmed_escalation_pressed_again_escalates_once(
     make_hub: Callable[..., Hub],
 ) -> None:
     hub = make_hub("headache")
-    app = hub.app()
+    app = hub.app(fake=CountingComplete)
     item = hub.ids["headache"]
-    counting = CountingComplete(app.service)
+    counting = app.service
+    assert isinstance(counting, CountingComplete)
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
