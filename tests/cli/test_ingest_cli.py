@@ -224,8 +224,10 @@ def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
         with slow.open("w", encoding="utf-8") as f:  # a sender that pauses mid-file
             f.write(text[:half])
             f.flush()
-            time.sleep(0.6)
+            time.sleep(0.6)  # the pause IS the scenario: three scans see a half-written file
             f.write(text[half:])
+        # the scenario again, not a wait for a result: five scans (every 0.2 s) of a real
+        # process pass with the .part file in the inbox, and it must still be untouched
         time.sleep(1.0)
         assert part.exists()  # never touched
         part.write_text(text, encoding="utf-8")
