@@ -3,6 +3,7 @@ and the navigator's views of it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -36,6 +37,7 @@ Q = Quarantine.__table__  # type: ignore[attr-defined]
 # queue is rescued from at once)
 RESCUE_EVERY = timedelta(seconds=30)
 RELEASE_ON_QUIT = "returned to the queue when the app was closed"
+log = logging.getLogger(__name__)
 
 
 class Queue:
@@ -63,6 +65,8 @@ class Queue:
         if got is None and self.rescue_expired():
             with write_tx(ctx.engine) as conn:
                 got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now())
+        if got is not None:
+            log.info("%s claimed item %s (epoch %s)", ctx.actor, got.item_id, got.epoch)
         return got
 
     def claim(self, item_id: int) -> Claim:
@@ -71,7 +75,9 @@ class Queue:
         ctx.require("work_items")
         self.rescue_if_due()
         with write_tx(ctx.engine) as conn:
-            return queue.claim_item(conn, item_id, ctx.actor, ctx.lease, ctx.now())
+            got = queue.claim_item(conn, item_id, ctx.actor, ctx.lease, ctx.now())
+        log.info("%s claimed item %s (epoch %s)", ctx.actor, got.item_id, got.epoch)
+        return got
 
     def heartbeat(self, claim: Claim) -> Claim:
         """Renew the lease of an open item; raises LostClaim when it is no longer ours."""
@@ -119,6 +125,7 @@ class Queue:
         ctx = self._ctx
         with write_tx(ctx.engine) as conn:
             queue.release(conn, claim.item_id, ctx.actor, claim.epoch, reason, ctx.now())
+        log.info("%s returned item %s to the queue", ctx.actor, claim.item_id)
 
     def complete(self, claim: Claim, outcome: Outcome) -> int:
         """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
@@ -127,14 +134,18 @@ class Queue:
         _check_destination(outcome)
         try:
             with write_tx(ctx.engine) as conn:
-                return queue.complete(
+                done = queue.complete(
                     conn, claim.item_id, ctx.actor, claim.epoch, outcome.record(), ctx.now()
                 )
         except LostClaim as exc:
+            log.warning("%s could not complete item %s: no longer held", ctx.actor, claim.item_id)
             # the refused submit is itself on the record (who tried, on which epoch)
             body = {"epoch": claim.epoch, "held_by": exc.owner, "status": exc.status}
             ctx.record(audit.Event(ctx.actor, "complete_refused", claim.item_id, body))
             raise
+        # ids and the category only: an outcome's note and message are free text
+        log.info("%s completed item %s (%s)", ctx.actor, claim.item_id, outcome.category)
+        return done
 
     # -- expired leases --------------------------------------------------------------------------
 
@@ -172,7 +183,9 @@ class Queue:
         if target.role not in PERMISSIONS["work_items"]:
             raise StoreError(f"{to_user} is a {target.role} and cannot work items")
         with write_tx(ctx.engine) as conn:
-            return queue.reassign(conn, item_id, to_user, ctx.actor, reason, ctx.lease, ctx.now())
+            got = queue.reassign(conn, item_id, to_user, ctx.actor, reason, ctx.lease, ctx.now())
+        log.info("%s reassigned item %s to %s", ctx.actor, item_id, to_user)
+        return got
 
     def force_release(self, item_id: int, reason: str) -> None:
         """Return a claimed item to the queue whoever holds it (supervisor)."""
@@ -181,6 +194,7 @@ class Queue:
         need_reason(reason, "release someone's item")
         with write_tx(ctx.engine) as conn:
             queue.force_release(conn, item_id, ctx.actor, reason, ctx.now())
+        log.info("%s returned item %s to the queue (force release)", ctx.actor, item_id)
 
     def cancel(self, item_id: int, reason: str) -> None:
         """Close an item without an outcome, e.g. a duplicate (supervisor)."""
@@ -189,6 +203,7 @@ class Queue:
         need_reason(reason, "cancel an item")
         with write_tx(ctx.engine) as conn:
             queue.cancel(conn, item_id, ctx.actor, reason, ctx.now())
+        log.info("%s cancelled item %s", ctx.actor, item_id)
 
     def set_priority(self, item_id: int, priority: int, reason: str) -> None:
         """Change an item's priority (supervisor)."""
