@@ -61,13 +61,21 @@ def _server_pids(pg: PostgresServer) -> list[int]:
 @contextmanager
 def frozen(pg: PostgresServer) -> Iterator[None]:
     """The whole server stopped (SIGSTOP) for the block; always continued afterwards."""
-    pids = _server_pids(pg)
-    assert len(pids) > 2, "the postmaster and its processes"
+    postmaster = _server_pids(pg)[0]
     stopped: list[int] = []
     try:
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+        # the postmaster first, so it forks nothing more; then its processes, listed again now
+        # that the list can no longer grow. One that has exited meanwhile (a backend whose
+        # session ended) is not there to answer anyway: skipped, not an error.
+        os.kill(postmaster, signal.SIGSTOP)
+        stopped.append(postmaster)
+        for pid in _server_pids(pg)[1:]:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue
             stopped.append(pid)
+        assert len(stopped) > 2, "the postmaster and its processes"
         yield
     finally:
         for pid in stopped:
