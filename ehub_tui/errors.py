@@ -14,19 +14,23 @@ imports name the same class and catching ``ehub_tui.errors.X`` catches what thos
 from __future__ import annotations
 
 __all__ = [
+    "AccountLocked",
     "AlreadyResolved",
     "ConfigError",
     "EhubError",
     "FileError",
     "HubMissing",
+    "HubUnreachable",
     "LostClaim",
     "NotAvailable",
     "NotFound",
+    "NotSignedIn",
     "PermissionDenied",
     "PracticesFileError",
     "PublishRefused",
     "QueueError",
     "RecordRejected",
+    "SessionEnded",
     "SigningKeyError",
     "StoreError",
 ]
@@ -99,3 +103,32 @@ class LostClaim(QueueError):
 
 class AlreadyResolved(EhubError):
     """The quarantined record was released or discarded already."""
+
+
+class NotSignedIn(PermissionDenied):
+    """Sign-in failed (wrong username or password; the message never says which), or the
+    command needs a signed-in user and there is none."""
+
+
+class SessionEnded(NotSignedIn):
+    """The hub no longer accepts this sign-in's token. ``code`` says why: ``invalid_token``
+    (unknown, guessed or tampered), ``expired`` (idle or absolute expiry), ``revoked`` (signed
+    out, or an admin signed the user out everywhere), ``wrong_device`` (a token used from another
+    device: the session is ended), ``disabled`` (the user was disabled)."""
+
+    def __init__(self, message: str, code: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AccountLocked(NotSignedIn):
+    """Too many failed sign-ins: the account (or this username) must wait ``retry_after``
+    seconds before another attempt is even checked."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HubUnreachable(StoreError):
+    """The hub server did not answer (network down, server stopped, TLS refused, timeout)."""

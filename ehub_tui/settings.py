@@ -85,6 +85,24 @@ class Settings(BaseSettings):
     statement_timeout_seconds: int = Field(default=8, ge=1, le=3600)
     sqlite_busy_timeout_seconds: int = Field(default=5, ge=1, le=600)
 
+    # -- the hub server (issue 13): a workstation names the server; the hub machine serves it --
+    # A workstation sets hub_server_url (https://hub.pcn.nhs.uk:8443) and, for a trust's own CA,
+    # hub_ca_file; it never holds a database URL. The hub machine sets hub_url (its database)
+    # and the listen address, certificate and key.
+    hub_server_url: str | None = None
+    hub_ca_file: Path | None = None
+    hub_listen_host: str = "127.0.0.1"
+    hub_listen_port: int = Field(default=8443, ge=1, le=65535)
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    hub_pool_size: int = Field(default=10, ge=1, le=200)
+    hub_request_timeout_seconds: float = Field(default=15.0, ge=1.0, le=600.0)
+    # sign-in: a token ends after this long unused, and after this long whatever happens
+    token_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    token_absolute_hours: int = Field(default=12, ge=1, le=24 * 7)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    lockout_after: int = Field(default=10, ge=3, le=100)
+
     # -- the audit chain's signed checkpoints (private key kept outside the database) --
     audit_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)
@@ -152,7 +170,25 @@ class Settings(BaseSettings):
                 ) from None
         return [name for name in (part.strip() for part in text.split(",")) if name]
 
-    @field_validator("data_dir", "sops_dir", "audit_key_file")
+    @field_validator("hub_server_url")
+    @classmethod
+    def _check_server_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "hub_server_url must look like https://hub.example.nhs.uk:8443 (TLS only)"
+            )
+        if parts.username or parts.password:
+            raise ValueError("hub_server_url must not contain a user name or password")
+        return value.rstrip("/")
+
+    @field_validator(
+        "data_dir", "sops_dir", "audit_key_file", "hub_ca_file", "tls_cert_file", "tls_key_file"
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -161,6 +197,13 @@ class Settings(BaseSettings):
     def _core_hours(self) -> Settings:
         if self.core_hours_start >= self.core_hours_end:
             raise ValueError("core_hours_start must be before core_hours_end")
+        if self.hub_server_url and self.hub_url:
+            # a workstation reaches the hub only through its server: it holds no database URL
+            raise ValueError(
+                "set hub_server_url (a workstation) or hub_url (the hub machine), not both"
+            )
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
         return self
 
     @property
@@ -178,7 +221,12 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         """True when the hub is a local SQLite file (demo or single workstation)."""
-        return self.database_url.startswith("sqlite")
+        return self.hub_server_url is None and self.database_url.startswith("sqlite")
+
+    @property
+    def uses_server(self) -> bool:
+        """True on a workstation that reaches its hub through a hub server (HTTPS)."""
+        return self.hub_server_url is not None
 
 
 def env_var(key: str) -> str:

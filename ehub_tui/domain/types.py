@@ -34,6 +34,7 @@ class Role(StrEnum):
     CLINICAL_APPROVER = "clinical_approver"  # a clinician: approves and publishes SOP versions
     ADMIN = "admin"
     MANAGER = "manager"  # PCN manager: returns and reports, no queue work
+    SERVICE = "service"  # a machine account (the ingest watcher): may only ingest
 
 
 class Priority(IntEnum):

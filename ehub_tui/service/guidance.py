@@ -37,15 +37,21 @@ class GuidanceState:
 class Guidance:
     """The SOP library this hub's navigators are guided by, and what it decides."""
 
-    def __init__(self, ctx: HubContext, library: SopLibrary | None = None) -> None:
+    def __init__(
+        self, ctx: HubContext, library: SopLibrary | None = None, shared: Guidance | None = None
+    ) -> None:
         self._ctx = ctx
         self._library = library
+        # the hub server's per-request services share the hub's one library (loaded once)
+        self._shared = shared
         # the first asker loads the library; others asking meanwhile wait for it
         self._loading = threading.Lock()
 
     @property
     def loaded(self) -> SopLibrary | None:
         """The library if it is loaded (None before the first use)."""
+        if self._library is None and self._shared is not None:
+            return self._shared.loaded
         return self._library
 
     def use(self, library: SopLibrary | None) -> None:
@@ -62,6 +68,8 @@ class Guidance:
         lib = self._library
         if lib is not None:
             return lib
+        if self._shared is not None:
+            return self._shared.library
         with self._loading:
             lib = self._library
             if lib is None:

@@ -38,6 +38,7 @@ from ehub_tui.domain.models import (
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.context import HubContext
+from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.intake import QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
@@ -67,15 +68,19 @@ class HubService(SopMethods):
         *,
         clock: ClockArg = utcnow,
         sops: SopLibrary | None = None,
+        session: Session | None = None,
+        shared_guidance: Guidance | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         # one clock for every part: calling it gives the wall time, as the bare function
         # older callers injected did; ``clock.monotonic()`` times intervals
         self.clock: SystemClock = as_clock(clock)
-        session = Session(engine, self.clock, user)
+        # the hub server hands in the session of a principal it has just authenticated
+        if session is None:
+            session = Session(engine, self.clock, user)
         ctx = HubContext(engine, settings, self.clock, session)
-        self.parts = build_parts(ctx, sops)
+        self.parts = build_parts(ctx, sops, shared_guidance)
         self._ctx = ctx
 
     @classmethod

@@ -35,12 +35,14 @@ class Parts:
     audit: AuditLog
 
 
-def build_parts(ctx: HubContext, sops: SopLibrary | None = None) -> Parts:
+def build_parts(
+    ctx: HubContext, sops: SopLibrary | None = None, shared: Guidance | None = None
+) -> Parts:
     """Every part over ``ctx``; ``sops``: a SOP library to be guided by (None: the hub's,
-    loaded on first use)."""
+    loaded on first use); ``shared``: the hub server's guidance whose library to share."""
     users = Users(ctx)
     audit_log = AuditLog(ctx)
-    guidance = Guidance(ctx, sops)
+    guidance = Guidance(ctx, sops, shared)
     return Parts(
         session=ctx.session,
         users=users,

@@ -28,7 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "set_priority": frozenset({Role.SUPERVISOR}),
     "manage_users": frozenset({Role.ADMIN}),
     "manage_practices": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "ingest": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.SERVICE}),
     "see_board": frozenset({Role.SUPERVISOR}),
     # SOPs: authors write, check and submit them; a clinical approver (a clinician) reviews the
     # same overview and publishes a new version, which is then all that guides anyone
@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "publish_sops": frozenset({Role.CLINICAL_APPROVER}),
     "export_returns": frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
+    # reset another user's password, sign a user out on every device
+    "manage_sessions": frozenset({Role.ADMIN}),
 }
 
 
@@ -63,11 +65,21 @@ def os_username() -> str:
 class Session:
     """One signed-in hub user (or, with ``username=None``, the system principal)."""
 
-    def __init__(self, engine: Engine, clock: Clock, username: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        username: str | None = None,
+        *,
+        user: UserInfo | None = None,
+        device: str | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
-        self.user: UserInfo | None = None
-        if username is None:
+        self.user: UserInfo | None = user
+        # the device a signed-in request came from (named in the audit of a refusal)
+        self.device = device
+        if user is not None or username is None:
             return
         self.user = read_user(engine, username)
         if self.user is None:
@@ -112,6 +124,19 @@ class Session:
         with write_tx(self._engine) as conn:
             audit.append(
                 conn,
-                [audit.Event(self.actor, "denied", None, {"permission": permission})],
+                [audit.Event(self.actor, "denied", None, self._denied_payload(permission))],
                 self._clock.now(),
             )
+
+    def _denied_payload(self, permission: str) -> dict[str, str]:
+        payload = {"permission": permission}
+        if self.device:
+            payload["device"] = self.device
+        return payload
+
+    @classmethod
+    def for_user(
+        cls, engine: Engine, clock: Clock, user: UserInfo, device: str | None = None
+    ) -> Session:
+        """A session for a user the hub has just authenticated (no second read of hub_user)."""
+        return cls(engine, clock, user=user, device=device)

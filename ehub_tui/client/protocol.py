@@ -1,0 +1,172 @@
+"""The one interface a workstation reaches its hub through.
+
+Two implementations: ``InProcessClient`` (the embedded hub: each call runs the hub's own service
+for the signed-in principal, with the same sign-in, role checks, audit and hub clock as a server)
+and ``HttpClient`` (HTTPS to ``ehub-tui hub serve``). ``ClientService`` wraps either and is what the
+app and CLI hold. Method names follow ``HubService`` where the operation is the same, so a
+behaviour test reads the same against the hub service, the in-process client or HTTP.
+
+Every call is made as the signed-in principal; the hub checks their *current* role per call
+(PermissionDenied, audited with the device), and a token the hub no longer accepts raises
+SessionEnded (``code`` says why). Times the hub decides (claims, leases, due times, completion
+received) are the hub's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from ehub_tui.domain.board import Board
+from ehub_tui.domain.models import (
+    AuditEvent,
+    Consultation,
+    IntakeResult,
+    NewConsultation,
+    Outcome,
+    PracticeInfo,
+    QuarantineEntry,
+    ReleasedRecord,
+    SopPublished,
+    UserInfo,
+)
+from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+
+if TYPE_CHECKING:
+    from ehub_tui.export.report import Report
+    from ehub_tui.export.returns import DailyReturn
+    from ehub_tui.hub.principal import SignedIn
+    from ehub_tui.service.intake import QuarantineRecord
+    from ehub_tui.sop.library import PublishedText
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The signed-in user as the hub sees them now, what their role lets them do, and the hub's
+    time (a client keeps its offset from this)."""
+
+    user: UserInfo
+    permissions: frozenset[str]
+    hub_time: datetime
+    device_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SopUpload:
+    """A SOP file (and its tests file) as sent to the hub to submit or publish: the hub checks it
+    again itself, against what it has published, before storing anything."""
+
+    file_name: str
+    text: bytes
+    tests: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What the hub recorded for a SOP submitted for approval."""
+
+    sop_id: str
+    version: str
+    sha256: str  # of the file as submitted
+
+
+class HubClient(Protocol):
+    """What a workstation may ask of its hub (see the module docstring)."""
+
+    # -- sign-in -----------------------------------------------------------------------------------
+    def sign_in(self, username: str, password: str) -> SignedIn:
+        """Sign in on this device; raises NotSignedIn (or AccountLocked with retry_after)."""
+        ...
+
+    def sign_out(self) -> None:
+        """End this sign-in (the token is revoked on the hub); safe to repeat."""
+        ...
+
+    def me(self) -> Me:
+        """The signed-in user now (role, permissions) and the hub's time."""
+        ...
+
+    def change_password(self, old: str, new: str) -> None:
+        """Change the signed-in user's own password (policy checked on the hub)."""
+        ...
+
+    def reset_password(self, username: str, new: str, must_change: bool = True) -> None:
+        """Set another user's password (admin; audited; ends their sign-ins)."""
+        ...
+
+    def sign_out_everywhere(self, username: str) -> int:
+        """End every sign-in of ``username`` (admin); returns how many ended."""
+        ...
+
+    # -- users ----------------------------------------------------------------------------------
+    def list_users(self) -> list[UserInfo]: ...
+    def get_user(self, username: str) -> UserInfo | None: ...
+    def add_user(self, username: str, role: str, display_name: str = "") -> UserInfo: ...
+    def set_role(self, username: str, role: str) -> UserInfo: ...
+    def set_active(self, username: str, active: bool) -> UserInfo: ...
+    def touch(self) -> None: ...
+
+    # -- practices, intake, quarantine ------------------------------------------------------------
+    def import_practices(self, practices: Sequence[PracticeInfo]) -> int: ...
+    def list_practices(self) -> list[PracticeInfo]: ...
+    def store_intake(
+        self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
+    ) -> IntakeResult: ...
+    def prescreen(self, limit: int = 500) -> int: ...
+    def find_consultation_id(self, source: str, external_id: str) -> int | None: ...
+    def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]: ...
+    def quarantine_entry(self, qid: int) -> QuarantineEntry: ...
+    def release_quarantined(self, qid: int, item: NewConsultation) -> ReleasedRecord: ...
+    def discard_quarantined(self, qid: int, reason: str) -> None: ...
+
+    # -- the queue -----------------------------------------------------------------------------
+    def claim_next(self) -> Claim | None: ...
+    def claim(self, item_id: int) -> Claim: ...
+    def heartbeat(self, claim: Claim) -> Claim: ...
+    def heartbeat_held(self) -> list[Claim]: ...
+    def held_claims(self) -> list[Claim]: ...
+    def release_held(self, reason: str) -> list[int]: ...
+    def release(self, claim: Claim, reason: str) -> None: ...
+    def complete(self, claim: Claim, outcome: Outcome) -> int: ...
+    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim: ...
+    def force_release(self, item_id: int, reason: str) -> None: ...
+    def cancel(self, item_id: int, reason: str) -> None: ...
+    def set_priority(self, item_id: int, priority: int, reason: str) -> None: ...
+    def queue_page(
+        self, view: str, filters: QueueFilter, offset: int, limit: int
+    ) -> tuple[list[QueueRow], int]: ...
+    def view_counts(self) -> dict[str, int]: ...
+    def item_state(self, item_id: int) -> ClaimState: ...
+    def consultation(self, item_id: int) -> Consultation: ...
+    def why_lost(self, claim: Claim) -> str | None: ...
+    def queue_summary(self) -> QueueSummary: ...
+    def board(self, items_limit: int = 200) -> Board: ...
+
+    # -- returns, reports, audit ------------------------------------------------------------------
+    def daily_return(
+        self, first: date, last: date, practice: str | None = None, purpose: str = "export"
+    ) -> DailyReturn: ...
+    def report(self, period: str) -> Report: ...
+    def audit_log(
+        self, consultation_id: int | None = None, limit: int = 100
+    ) -> list[AuditEvent]: ...
+    def change_cursor(self) -> int: ...
+
+    # -- SOP versions (guidance runs on the workstation from the published texts) ----------------
+    def sop_stamp(self) -> tuple[int, int]: ...
+    def published_sops(self) -> list[PublishedText]: ...
+    def sop_approvers(self) -> list[UserInfo]: ...
+    def submit_sop(self, upload: SopUpload) -> Submitted: ...
+    def publish_sop(self, upload: SopUpload) -> SopPublished: ...
+
+    # -- the hub's clock -----------------------------------------------------------------------
+    def hub_time(self) -> datetime:
+        """The hub's time now (HTTP: read from the last reply's X-Ehub-Hub-Time plus the local
+        monotonic time since; in-process: the hub clock)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (signs nothing out)."""
+        ...
