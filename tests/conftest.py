@@ -27,7 +27,19 @@ _db_names = itertools.count(1)
 # in a subprocess, the app, or a hub fixture of their own): their tests get the `db` marker, so
 # `pytest -m "not db"` runs the pure-logic tests alone.
 _DB_FIXTURES = frozenset(
-    {"hub_url", "sqlite_url", "pg_server", "make_service", "seeded", "make_hub", "hub", "demo_hub"}
+    {
+        "hub_url",
+        "sqlite_url",
+        "pg_server",
+        "make_service",
+        "seeded",
+        "make_hub",
+        "hub",
+        "demo_hub",
+        "transport",
+        "served_hub",
+        "make_client",
+    }
 )
 _DB_FOLDERS = frozenset(
     {
@@ -39,6 +51,8 @@ _DB_FOLDERS = frozenset(
         "hostile",
         "logs",
         "install",
+        "hub",
+        "client",
     }
 )
 
