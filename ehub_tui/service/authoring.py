@@ -3,6 +3,9 @@ approval, and a clinical approver publishing it (each audited)."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +13,7 @@ from sqlalchemy import select
 
 from ehub_tui.domain.models import SopPublished, UserInfo
 from ehub_tui.domain.types import Role
-from ehub_tui.errors import PermissionDenied
+from ehub_tui.errors import PermissionDenied, PublishRefused
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.users import Users
@@ -166,7 +169,64 @@ class Authoring:
             write_back(prepared),
         )
 
+    # -- uploads: a SOP sent to the hub (over the API) rather than read from the author's folder --
+
+    def submit_upload(self, file_name: str, text: bytes, tests: bytes | None = None) -> Prepared:
+        """:meth:`submit` for a SOP file sent to the hub: checked by the hub itself, against
+        what it has published, exactly as a file from the folder is."""
+        self._ctx.require("submit_sops")  # before anything is written, even to a temp folder
+        with _uploaded(file_name, text, tests) as path:
+            return self.submit(path)
+
+    def publish_upload(
+        self, file_name: str, text: bytes, tests: bytes | None = None
+    ) -> SopPublished:
+        """:meth:`publish` for a SOP file sent to the hub. The published text is in the reply's
+        SOP version (the author's own file is theirs to update): ``file`` is the name sent."""
+        self._ctx.require("publish_sops")
+        with _uploaded(file_name, text, tests) as path:
+            published = self.publish(path)
+        return SopPublished(
+            published.sop_id,
+            published.version,
+            published.sha256,
+            published.old_version,
+            published.old_sha256,
+            published.approved_by,
+            Path(file_name),
+            None,
+        )
+
     def _refused(self, path: Path, reason: str) -> None:
         ctx = self._ctx
         body = {"file": path.name, "reason": reason[:1000]}
         ctx.record(audit.Event(ctx.actor, "sop_publish_refused", None, body))
+
+
+@contextmanager
+def _uploaded(file_name: str, text: bytes, tests: bytes | None) -> Iterator[Path]:
+    """The uploaded SOP (and its tests file) in a private throw-away folder, for the checks that
+    read files. The name must be a plain ``*.sop.yaml`` file name: it is also what the audit
+    records and what a published version is listed as."""
+    from ehub_tui.sop.loader import SOP_SUFFIX
+    from ehub_tui.sop.testing import tests_file_for
+
+    name = file_name.strip()
+    if (
+        not name.endswith(SOP_SUFFIX)
+        or name != Path(name).name
+        or name in (".", "..")
+        or "\\" in name
+        or len(name) > 255
+    ):
+        raise PublishRefused(
+            f"{file_name!r} is not a SOP file name: send a plain file name ending {SOP_SUFFIX} "
+            "(no folder)."
+        )
+    # mkdtemp makes the folder readable by this user only (0700)
+    with tempfile.TemporaryDirectory(prefix="ehub-sop-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(text)
+        if tests is not None:
+            tests_file_for(path).write_bytes(tests)
+        yield path

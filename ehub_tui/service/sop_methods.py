@@ -90,3 +90,18 @@ class SopMethods:
     def publish_sop(self, path: Path | str) -> SopPublished:
         """Publish a new version of a SOP (clinical approvers only); audited."""
         return self.parts.authoring.publish(path)
+
+    def submit_upload(self, file_name: str, text: bytes, tests: bytes | None = None) -> Prepared:
+        """Submit a SOP file sent to the hub (SOP authors); the hub checks it itself."""
+        return self.parts.authoring.submit_upload(file_name, text, tests)
+
+    def publish_upload(
+        self, file_name: str, text: bytes, tests: bytes | None = None
+    ) -> SopPublished:
+        """Publish a SOP file sent to the hub (clinical approvers); checked against what the
+        hub has published, audited."""
+        return self.parts.authoring.publish_upload(file_name, text, tests)
+
+    def sop_stamp(self) -> tuple[int, int]:
+        """A cheap value that changes whenever a SOP version is published."""
+        return self.parts.guidance.stamp()

@@ -83,11 +83,13 @@ def create_hub_engine(
     echo: bool = False,
     timeouts: Timeouts | None = None,
     hub_clock: Callable[[], datetime] | None = None,
+    pool_size: int | None = None,
 ) -> Engine:
     """Create the engine for a hub URL (sqlite:///… or postgresql+psycopg://…).
 
     ``hub_clock``: the clock a SQLite hub judges leases by (default: this machine's); ignored on
-    PostgreSQL, whose own clock is used.
+    PostgreSQL, whose own clock is used. ``pool_size`` (the hub server's ``hub_pool_size``):
+    PostgreSQL connections this process holds at most; None keeps a workstation's 5 + 5.
     """
     timeouts = timeouts or Timeouts()
     sa_url = make_url(url)
@@ -105,11 +107,16 @@ def create_hub_engine(
             pw = password if password is not None else fetch_password(url)
             if pw is not None:
                 sa_url = sa_url.set(password=pw)
-        return _pg_engine(sa_url, echo=echo, timeouts=timeouts)
+        return _pg_engine(sa_url, echo=echo, timeouts=timeouts, pool_size=pool_size)
     raise StoreError(f"unsupported hub URL {url!r}: use sqlite:///path or postgresql+psycopg://…")
 
 
-def _pg_engine(sa_url: URL, *, echo: bool, timeouts: Timeouts) -> Engine:
+def _pg_engine(
+    sa_url: URL, *, echo: bool, timeouts: Timeouts, pool_size: int | None = None
+) -> Engine:
+    # the hub server: exactly ``pool_size`` connections however many apps poll it (requests
+    # beyond that wait for one in the threadpool); a workstation or CLI: 5, and 5 more at a peak
+    size, overflow = (5, 5) if pool_size is None else (pool_size, 0)
     options = []
     if timeouts.statement_seconds is not None:
         ms = timeouts.statement_seconds * 1000
@@ -141,8 +148,8 @@ def _pg_engine(sa_url: URL, *, echo: bool, timeouts: Timeouts) -> Engine:
         # be as dead) and the next call connects afresh.
         pool_pre_ping=False,
         pool_recycle=1800,
-        pool_size=5,
-        max_overflow=5,
+        pool_size=size,
+        max_overflow=overflow,
         connect_args=connect_args,
     )
     guard = Guard(
