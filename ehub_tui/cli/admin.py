@@ -1,15 +1,22 @@
-"""Running a hub: its practices and users, the shared hub's password, the schema upgrade."""
+"""Running a hub: its practices and users (and their sign-ins), the hub database's password, the
+schema upgrade.
+
+Practices and users are workstation commands (``connect.client``: signed in on a hub server, the
+system principal on an embedded hub). ``login`` and ``upgrade`` are hub-machine commands: they
+use the hub's database directly (its settings name it), never a hub server.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from ehub_tui.cli import connect
+from ehub_tui.cli.connect import PasswordStdinOpt
 from ehub_tui.cli.output import (
     CliError,
     JsonOpt,
@@ -23,6 +30,10 @@ from ehub_tui.cli.output import (
 from ehub_tui.domain.types import Role
 from ehub_tui.textsafe import literal
 
+if TYPE_CHECKING:
+    from ehub_tui.hub.auth import Auth
+    from ehub_tui.service import HubService
+
 practices_app = typer.Typer(help="The PCN's member practices.")
 users_app = typer.Typer(help="Hub users and their roles.")
 ROLES_HELP = "|".join(r.value for r in Role)
@@ -34,7 +45,7 @@ def practices_import(path: Path, as_json: JsonOpt = False) -> None:
     with friendly_errors():
         from ehub_tui.practices import load_practices
 
-        n = connect.service().import_practices(load_practices(path))
+        n = connect.client().import_practices(load_practices(path))
         emit({"imported": n}, lambda d: say(f"{d['imported']} practices imported."), as_json)
 
 
@@ -42,7 +53,7 @@ def practices_import(path: Path, as_json: JsonOpt = False) -> None:
 def practices_list(as_json: JsonOpt = False) -> None:
     """List the member practices."""
     with friendly_errors():
-        rows = connect.service().list_practices()
+        rows = connect.client().list_practices()
         emit(
             [r.__dict__ if hasattr(r, "__dict__") else slots(r) for r in rows], _practices, as_json
         )
@@ -71,10 +82,9 @@ def users_add(
 ) -> None:
     """Add a hub user."""
     with friendly_errors():
-        service = connect.service(bootstrap=True)
-        if service.user is None and not service.settings.is_embedded and role != "admin":
-            raise CliError("the first user of a shared hub must be an admin: add --role admin")
-        u = service.add_user(username, role, name)
+        # a shared hub's first admin is made on the hub machine (`ehub-tui hub init-admin`);
+        # after that, only a signed-in admin adds users
+        u = connect.client().add_user(username, role, name)
         emit(slots(u), lambda d: say(f"Added {d['username']} ({d['role']})."), as_json)
 
 
@@ -86,7 +96,7 @@ def users_set_role(
 ) -> None:
     """Change a hub user's role (admins)."""
     with friendly_errors():
-        u = connect.service().set_role(username, role)
+        u = connect.client().set_role(username, role)
         emit(slots(u), lambda d: say(f"{d['username']} is now a {d['role']}."), as_json)
 
 
@@ -98,7 +108,7 @@ def users_disable(
 ) -> None:
     """Disable a hub user (they can no longer sign in); --enable to undo (admins)."""
     with friendly_errors():
-        u = connect.service().set_active(username, enable)
+        u = connect.client().set_active(username, enable)
         emit(
             slots(u),
             lambda d: say(f"{d['username']} is {'enabled' if d['active'] else 'disabled'}."),
@@ -110,7 +120,7 @@ def users_disable(
 def users_list(as_json: JsonOpt = False) -> None:
     """List hub users."""
     with friendly_errors():
-        rows = connect.service().list_users()
+        rows = connect.client().list_users()
         emit([slots(u) for u in rows], _users, as_json)
 
 
@@ -128,13 +138,91 @@ def _users(rows: list[dict[str, Any]]) -> None:
     out.print(t)
 
 
+@users_app.command("reset-password")
+def users_reset_password(
+    username: str,
+    must_change: Annotated[
+        bool,
+        typer.Option(
+            "--must-change/--no-must-change",
+            help="Make them choose a new password at their next sign-in (default: yes).",
+        ),
+    ] = True,
+    password_stdin: PasswordStdinOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set a user's password (admins); their sign-ins end. Asks for the new password twice."""
+    with friendly_errors():
+        hub = connect.client()
+        if password_stdin:
+            # the first line is the new password; on a hub server, sign in first (`ehub-tui
+            # signin`): this command then uses the kept sign-in and asks for nothing else
+            new = sys.stdin.readline().rstrip("\r\n")
+        else:
+            new = typer.prompt(
+                f"New password for {username}",
+                hide_input=True,
+                confirmation_prompt="Repeat the new password",
+            )
+        if not new:
+            raise CliError("the new password is empty: nothing was changed")
+        if isinstance(hub, _system_type()):
+            _system_auth(hub).set_password(username, new, by=SYSTEM, must_change=must_change)
+            ended = _system_auth(hub).revoke_all(username, by=SYSTEM)
+        else:
+            hub.reset_password(username, new, must_change)
+            ended = None
+        emit(
+            {"user": username, "must_change": must_change, "sessions_ended": ended},
+            lambda d: say(
+                f"Password set for {d['user']}; their sign-ins are ended"
+                + ("; they must change it when they next sign in." if d["must_change"] else ".")
+            ),
+            as_json,
+        )
+
+
+@users_app.command("sign-out-everywhere")
+def users_sign_out_everywhere(username: str, as_json: JsonOpt = False) -> None:
+    """End every sign-in of a user, on every device (admins)."""
+    with friendly_errors():
+        hub = connect.client()
+        if isinstance(hub, _system_type()):
+            n = _system_auth(hub).revoke_all(username, by=SYSTEM)
+        else:
+            n = hub.sign_out_everywhere(username)
+        emit(
+            {"user": username, "sessions_ended": n},
+            lambda d: say(f"{d['sessions_ended']} sign-in(s) of {d['user']} ended."),
+            as_json,
+        )
+
+
+# who the audit names for a password reset or sign-out done on an embedded hub's file
+SYSTEM = "system"
+
+
+def _system_type() -> type[HubService]:
+    from ehub_tui.service import HubService
+
+    return HubService
+
+
+def _system_auth(hub: HubService) -> Auth:
+    """Sign-in administration on an embedded hub, acting as the system principal (whoever can
+    write the hub's file controls it anyway)."""
+    from ehub_tui.hub.auth import Auth
+
+    return Auth(hub.engine, hub.settings, hub.clock)
+
+
 def login_cmd(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
     forget: Annotated[bool, typer.Option("--forget", help="Remove the stored password.")] = False,
 ) -> None:
-    """Keep the shared hub's password in the OS keyring (never in a file)."""
+    """Keep the hub database's password in the OS keyring (on the hub machine; never in a file)."""
     with friendly_errors():
         from ehub_tui import secrets
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from ehub_tui.cli import connect
 from ehub_tui.cli.connect import HubOpt
 from ehub_tui.cli.output import (
+    CliError,
     JsonOpt,
     err,
     fail,
@@ -51,9 +52,15 @@ def audit_verify(
 
     with friendly_errors():
         settings = connect.hub_settings(hub)
+        if settings.uses_server and hub is None:
+            raise CliError(
+                "audit verify runs on the hub machine against the hub's database (or a backup "
+                "named with --hub); this computer reaches its hub through hub_server_url"
+            )
         try:
-            who = None if settings.is_embedded else HubService.os_username()
-            service = HubService.open(settings, who, create=False)
+            # a hub-machine command: the system principal on the database the settings (or
+            # --hub) name — whoever can read that database can check its chain anyway
+            service = HubService.open(settings, create=False)
         except HubMissing as exc:
             fail(str(exc), 2)
         try:
@@ -100,6 +107,7 @@ def audit_key(
     from ehub_tui.store import checkpoints
 
     with friendly_errors():
+        # the hub machine's key file: a hub-machine command, as the system principal
         service = connect.service()
         try:
             signer = service.audit_key(create=create)
@@ -122,6 +130,7 @@ def audit_key(
 def audit_checkpoint(as_json: JsonOpt = False) -> None:
     """Sign the audit chain's head now (run daily on the hub machine, e.g. from a timer)."""
     with friendly_errors():
+        # run by the hub machine's timer: a hub-machine command, as the system principal
         service = connect.service()
         try:
             row = service.audit_checkpoint()
@@ -141,7 +150,7 @@ def audit_log(
 ) -> None:
     """Show recent audit events, newest first."""
     with friendly_errors():
-        events = connect.service().audit_log(item, limit)
+        events = connect.client().audit_log(item, limit)
         if as_json:
             # every field, in the model's order (seq, at, actor, action, consultation_id, body,
             # covers, shows): the keys scripts have always read

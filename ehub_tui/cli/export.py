@@ -214,7 +214,7 @@ def export_cmd(
             practice = practice.strip().upper()
             if not practice:
                 raise CliError("--practice needs an ODS code, e.g. --practice Z99001")
-        service = connect.service()
+        service = connect.client()
         today = service.today()
         first, last = resolve_range(day, start, end, today)
         if last == today and not as_json:

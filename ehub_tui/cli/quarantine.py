@@ -56,7 +56,7 @@ def quarantine_list(
 ) -> None:
     """List quarantined records and why they were kept aside."""
     with friendly_errors():
-        entries = connect.service().quarantined(None if all_ else "open")
+        entries = connect.client().quarantined(None if all_ else "open")
         if as_json:
             print_json([entry_json(e, LIST_KEYS) for e in entries])
             return
@@ -85,7 +85,7 @@ def quarantine_show(
 ) -> None:
     """Show one quarantined record with its raw text."""
     with friendly_errors():
-        entry = connect.service().quarantine_entry(qid)
+        entry = connect.client().quarantine_entry(qid)
         if as_json:
             print_json(entry_json(entry, SHOW_KEYS))
             return
@@ -120,7 +120,7 @@ def quarantine_retry(
     with friendly_errors():
         from ehub_tui.ingest.runner import Ingester
 
-        service = connect.service()
+        service = connect.client()
         targets = ids or [e.id for e in service.quarantined("open")]
         ing = Ingester(service, settings=service.settings)
         results: list[dict[str, Any]] = []
@@ -147,7 +147,7 @@ def quarantine_discard(
 ) -> None:
     """Close a quarantined record without storing it (e.g. a supplier's test message)."""
     with friendly_errors():
-        connect.service().discard_quarantined(qid, reason)
+        connect.client().discard_quarantined(qid, reason)
         emit(
             {"id": qid, "result": "discarded"},
             lambda d: say(f"Quarantined record {d['id']} discarded."),

@@ -207,7 +207,7 @@ def explain_cmd(
     else:
         assert consultation is not None  # exactly one of the two was given (checked above)
         with friendly_errors():
-            service = connect.service()
+            service = connect.client()
             # the engine reads the consultation's fields by name; the service's clock says
             # which day it is (the one clock: a hub's "today" is a UK date, as triage uses)
             data = service.consultation(consultation).model_dump()

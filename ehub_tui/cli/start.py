@@ -122,4 +122,4 @@ def show_queue(service: HubService, as_json: bool) -> None:
 def queue_cmd(as_json: JsonOpt = False) -> None:
     """Print a summary of the hub's queue."""
     with friendly_errors():
-        show_queue(connect.service(), as_json)
+        show_queue(connect.client(), as_json)
