@@ -4,7 +4,8 @@ deleted or inserted behind the app's back.
 
 Each covered table lists its key and the columns its digest covers. A column left out is one the
 app changes without an audit event on purpose: a claim's lease end and the row's ``updated_at``
-(moved by every heartbeat) and a user's ``last_seen_at``. A NULL column is left out of the digest,
+(moved by every heartbeat), a user's ``last_seen_at``, a password's failed-sign-in counters and a
+sign-in's ``last_used_at``. A NULL column is left out of the digest,
 so a nullable column added later does not change the digest of older rows.
 
 The digest (``row_digest``) is sha256 over the (column, value) pairs, in column-name order, of the
@@ -27,7 +28,15 @@ from sqlalchemy import Connection, Table, inspect
 
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
-from ehub_tui.store.models import Consultation, HubUser, Outcome, Practice, SopVersion
+from ehub_tui.store.models import (
+    Consultation,
+    HubCredential,
+    HubSession,
+    HubUser,
+    Outcome,
+    Practice,
+    SopVersion,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,8 @@ _O = _table(Outcome)
 _U = _table(HubUser)
 _P = _table(Practice)
 _S = _table(SopVersion)
+_K = _table(HubCredential)
+_H = _table(HubSession)
 
 TABLES: dict[str, Covered] = {
     "consultation": Covered(
@@ -94,6 +105,31 @@ TABLES: dict[str, Covered] = {
         "id",
         _sorted(c.name for c in _S.columns),
         ("sop_id", "version", "sha256", "approved_by", "published_by"),
+    ),
+    # Sign-in (migration 0008). Both tables grant authority, so both are covered: a password
+    # hash or a session row written behind the hub's back (to sign in as someone, or to revive a
+    # revoked token) is found by `audit verify`. Left out: the failed-sign-in counters (written
+    # on every failed attempt, each of which has its own audit event, and a success or lock-out
+    # changes them without one) and a session's last_used_at (moved by every request, at most
+    # every 30 s). Only the digest of a row goes into an event; the "shown" columns never
+    # include the password hash or the token digest.
+    "hub_credential": Covered(
+        "hub_credential",
+        _K,
+        "user_id",
+        _sorted(
+            c.name
+            for c in _K.columns
+            if c.name not in {"failed_count", "last_failed_at", "locked_until"}
+        ),
+        ("user_id", "must_change", "password_set_at"),
+    ),
+    "hub_session": Covered(
+        "hub_session",
+        _H,
+        "id",
+        _sorted(c.name for c in _H.columns if c.name != "last_used_at"),
+        ("id", "user_id", "device_id", "client", "revoked_at", "revoked_by", "revoke_reason"),
     ),
 }
 
@@ -236,6 +272,8 @@ def scan(
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every row of a covered table as (key, state), in key order, a batch at a time."""
     columns = _columns(spec)
+    if spec.key not in columns:
+        return  # within a migration: a table a later revision creates (as_migrated)
     at = columns.index(spec.key)
     p = bulk.param(is_sqlite(conn))
     last: Any = None

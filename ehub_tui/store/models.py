@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -249,3 +259,45 @@ class AuditCheckpoint(SQLModel, table=True):
     hash: str = Field(max_length=64)
     key_id: str = Field(max_length=16)  # sha256 fingerprint of the public key
     signature: str = Field(max_length=128)  # base64 Ed25519 signature
+
+
+class HubCredential(SQLModel, table=True):
+    """A hub user's password (migration 0008): its argon2id hash and the failed-sign-in count.
+
+    A table of its own, not columns on ``hub_user``: the audit digests every ``hub_user`` column
+    but ``last_seen_at``, so counters there would need an audit event per failed sign-in. Here
+    the counters (``failed_count``, ``last_failed_at``, ``locked_until``) are outside the digest
+    while the hash is inside it (store/coverage.py).
+    """
+
+    __tablename__ = "hub_credential"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("hub_user.id"), primary_key=True, autoincrement=False)
+    )
+    password_hash: str = Field(max_length=255)  # argon2's PHC string: never logged or audited
+    password_set_at: datetime = _dt()
+    must_change: bool = False
+    failed_count: int = 0  # consecutive failed sign-ins (a success or a reset clears it)
+    last_failed_at: datetime | None = _dt(nullable=True)
+    locked_until: datetime | None = _dt(nullable=True)
+
+
+class HubSession(SQLModel, table=True):
+    """One sign-in (migration 0008): the SHA-256 of its bearer token, the device it is bound to
+    and when it ends. The token itself is never stored."""
+
+    __tablename__ = "hub_session"
+    __table_args__ = (Index("ix_hub_session_user_revoked", "user_id", "revoked_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_digest: str = Field(max_length=64, unique=True)  # sha256 hex of the token
+    user_id: int = Field(foreign_key="hub_user.id")
+    device_id: str = Field(max_length=64)
+    created_at: datetime = _dt()
+    last_used_at: datetime = _dt()  # written at most every 30 s (hub.auth), outside the digest
+    absolute_expires_at: datetime = _dt()
+    revoked_at: datetime | None = _dt(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=64)
+    revoke_reason: str | None = Field(default=None, max_length=32)
+    client: str = Field(default="", max_length=64)

@@ -1,0 +1,487 @@
+"""The hub's sign-in authority: passwords, bearer tokens, sessions and lock-out.
+
+Every answer is judged by the hub's clock and every outcome that changes something is audited
+in the same transaction as the change (store/audit.py); the audit never holds a password, a
+hash or a token.
+
+- **Sign-in** checks the password (argon2id, hub.passwords) outside any transaction — the slow
+  part holds no database lock — then records the failure or starts a session. A username that
+  does not exist gets the same answer, after the same work, as a wrong password ("wrong username
+  or password"), and the same back-off, kept in this process's memory (nothing about it is
+  written but the audit event).
+- **Back-off and lock-out**: after 5 consecutive failures each further attempt must wait
+  2^(n-5) s; at ``settings.lockout_after`` failures the account is locked 15 min, doubling with
+  each further failure up to 24 h. While locked even the right password is refused (and not even
+  checked). A success or an admin's reset clears it.
+- **Tokens** (hub.tokens) are bound to the device they were issued to; the hub keeps their
+  SHA-256 only. ``authenticate`` reads ``hub_user`` on every call, so a role change or a
+  disablement applies to the caller's next request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from ehub_tui.config import Settings
+from ehub_tui.domain.clock import SystemClock
+from ehub_tui.domain.models import UserInfo
+from ehub_tui.errors import AccountLocked, NotFound, NotSignedIn, SessionEnded
+from ehub_tui.hub import tokens
+from ehub_tui.hub.passwords import Passwords, PolicyError, check_password_policy
+from ehub_tui.hub.principal import Principal, SignedIn
+from ehub_tui.store import audit, credentials
+from ehub_tui.store.credentials import SessionRow, UserRow
+from ehub_tui.store.engine import read_tx, write_tx
+
+log = logging.getLogger(__name__)
+
+WRONG = "wrong username or password"
+UNKNOWN_ACTOR = "unknown"  # the audit's actor for a sign-in by a name that is not a hub user
+BACKOFF_AFTER = 5  # failures before each further attempt must wait
+LOCK_FIRST = timedelta(minutes=15)
+LOCK_MAX = timedelta(hours=24)
+TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is written at most this often per session
+_UNKNOWN_TRACKED = 10_000  # usernames that do not exist whose failures are remembered
+
+_ENDED = {
+    "invalid_token": "the hub does not know this sign-in: sign in again",
+    "expired": "your sign-in has expired: sign in again",
+    "revoked": "your sign-in was ended: sign in again",
+    "wrong_device": (
+        "this sign-in belongs to another device, so the hub has ended it: sign in again"
+    ),
+    "disabled": "your hub account is disabled: ask an admin",
+}
+# why a session was revoked -> the code an attempt to use it afterwards gets
+_REASON_CODE = {"expired": "expired", "wrong_device": "wrong_device", "disabled": "disabled"}
+
+
+def lock_seconds(failures: int, lockout_after: int) -> int:
+    """How long an account must wait after ``failures`` consecutive failed sign-ins (0: none)."""
+    if failures >= lockout_after:
+        seconds = LOCK_FIRST.total_seconds() * 2 ** min(failures - lockout_after, 16)
+        return int(min(seconds, LOCK_MAX.total_seconds()))
+    if failures >= BACKOFF_AFTER:
+        return int(2 ** (failures - BACKOFF_AFTER))
+    return 0
+
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _locked_message(retry_after: int) -> str:
+    if retry_after >= 120:
+        wait = f"{math.ceil(retry_after / 60)} minutes"
+    else:
+        wait = f"{retry_after} seconds" if retry_after != 1 else "1 second"
+    return f"too many failed sign-ins: wait {wait} before trying again"
+
+
+def _ended(code: str) -> SessionEnded:
+    return SessionEnded(_ENDED[code], code)
+
+
+def _user_info(row: UserRow | SessionRow) -> UserInfo:
+    return UserInfo(row.username, row.role, row.display_name, row.active)
+
+
+def _event(
+    actor: str,
+    action: str,
+    body: dict[str, Any],
+    *,
+    credential: int | None = None,
+    sessions: list[int] | None = None,
+) -> audit.Event:
+    """An audit event naming the credential and session rows it wrote (their digests, never
+    their hash or token digest: store/coverage.py)."""
+    rows: list[tuple[str, str, list[Any]]] = []
+    if credential is not None:
+        rows.append(("hub_credential", "user_id", [credential]))
+    if sessions:
+        rows.append(("hub_session", "id", list(sessions)))
+    return audit.Event(actor, action, None, body, tuple(rows))
+
+
+class _UnknownNames:
+    """Failed sign-ins by usernames that do not exist, in memory only (bounded): they get the
+    same back-off as a real account, so a lock-out never tells anyone which names exist."""
+
+    def __init__(self, size: int = _UNKNOWN_TRACKED) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def locked_until(self, name: str) -> datetime | None:
+        with self._lock:
+            entry = self._seen.get(name)
+            return entry[1] if entry else None
+
+    def fail(self, name: str, now: datetime, lockout_after: int) -> tuple[int, datetime | None]:
+        with self._lock:
+            count = self._seen.pop(name, (0, None))[0] + 1
+            wait = lock_seconds(count, lockout_after)
+            until = now + timedelta(seconds=wait) if wait else None
+            self._seen[name] = (count, until)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return count, until
+
+
+class Auth:
+    """Sign-in, sessions and passwords for one hub (one engine, the hub's clock)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: SystemClock,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.passwords = Passwords(hasher)
+        self._unknown = _UnknownNames()
+
+    # -- signing in --------------------------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str, device_id: str, client: str = "") -> SignedIn:
+        """Check a password and start a session bound to ``device_id``.
+
+        Raises NotSignedIn ("wrong username or password", the same whether or not the user
+        exists) or AccountLocked (with ``retry_after`` seconds) — both audited.
+        """
+        _check_device(device_id)
+        now = self.clock.now()
+        user = self._find(username)
+        if user is None or user.password_hash is None:
+            return self._refuse_nobody(username, user, password, device_id, now)
+        if user.locked_until is not None and user.locked_until > now:
+            # not checked, not counted, not audited: the lock's start was (one event per
+            # lock, not one per hammering attempt)
+            wait = _retry_after(user.locked_until, now)
+            raise AccountLocked(_locked_message(wait), wait)
+        ok = self.passwords.verify(user.password_hash, password)
+        if not ok:
+            self._record_failure(user, device_id, "wrong_password", now)
+        if not user.active:
+            # the right password: saying so tells nothing to someone who did not know it
+            self._audit(
+                user.username, "sign_in_failed", {"device": device_id, "reason": "disabled"}
+            )
+            raise NotSignedIn("your hub account is disabled: ask an admin")
+        new_hash = (
+            self.passwords.hash(password)
+            if self.passwords.needs_rehash(user.password_hash)
+            else None
+        )
+        return self._start_session(user, device_id, client[:64], new_hash, now)
+
+    def _find(self, username: str) -> UserRow | None:
+        if not isinstance(username, str) or not 0 < len(username) <= 64:
+            return None
+        with read_tx(self.engine) as conn:
+            return credentials.find_user(conn, username)
+
+    def _refuse_nobody(
+        self,
+        username: str,
+        user: UserRow | None,
+        password: str,
+        device_id: str,
+        now: datetime,
+    ) -> SignedIn:
+        """No such user, or a user with no password yet: the same answer, after the same work,
+        as a wrong password (and the same back-off, counted in memory)."""
+        name = username if isinstance(username, str) else ""
+        until = self._unknown.locked_until(name)
+        if until is not None and until > now:
+            wait = _retry_after(until, now)
+            raise AccountLocked(_locked_message(wait), wait)
+        self.passwords.verify_nobody(password)
+        failures, until = self._unknown.fail(name, now, self.settings.lockout_after)
+        # the name tried is kept only if it is a hub user's: a password typed into the username
+        # box must not end up in the audit
+        actor = user.username if user is not None else UNKNOWN_ACTOR
+        reason = "no_password" if user is not None else "unknown_user"
+        body = {"device": device_id, "reason": reason, "failures": failures}
+        self._audit(actor, "sign_in_failed", body)
+        if until is not None:
+            wait = _retry_after(until, now)
+            raise AccountLocked(f"{WRONG}; {_locked_message(wait)}", wait)
+        raise NotSignedIn(WRONG)
+
+    def _record_failure(self, user: UserRow, device_id: str, reason: str, now: datetime) -> None:
+        """Count a failed password (audited), lock the account if it is time; always raises."""
+        with write_tx(self.engine) as conn:
+            failures = credentials.record_failure(conn, user.id, now)
+            wait = lock_seconds(failures, self.settings.lockout_after)
+            events = [
+                _event(
+                    user.username,
+                    "sign_in_failed",
+                    {"device": device_id, "reason": reason, "failures": failures},
+                )
+            ]
+            if wait:
+                until = now + timedelta(seconds=wait)
+                credentials.lock_until(conn, user.id, until)
+                events.append(
+                    _event(
+                        user.username,
+                        "locked",
+                        {"failures": failures, "seconds": wait, "until": until.isoformat()},
+                    )
+                )
+            audit.append(conn, events, now)
+        log.info("sign-in failed for %s (%d in a row)", user.username, failures)
+        if wait:
+            raise AccountLocked(f"{WRONG}; {_locked_message(wait)}", wait)
+        raise NotSignedIn(WRONG)
+
+    def _start_session(
+        self,
+        user: UserRow,
+        device_id: str,
+        client: str,
+        new_hash: str | None,
+        now: datetime,
+    ) -> SignedIn:
+        token = tokens.new_token()
+        absolute = now + timedelta(hours=self.settings.token_absolute_hours)
+        with write_tx(self.engine) as conn:
+            fresh = credentials.find_user(conn, user.username, lock=True)
+            if fresh is None or fresh.password_hash is None:
+                raise NotSignedIn(WRONG)  # deleted or reset between the check and now
+            if fresh.locked_until is not None and fresh.locked_until > now:
+                # failures in flight at the same time locked it: the lock wins (so parallel
+                # guessing cannot slip a success past it)
+                wait = _retry_after(fresh.locked_until, now)
+                raise AccountLocked(_locked_message(wait), wait)
+            if fresh.failed_count:
+                credentials.clear_failures(conn, user.id)
+            rehashed = new_hash is not None and fresh.password_hash == user.password_hash
+            if rehashed and new_hash is not None:
+                credentials.rehash(conn, user.id, new_hash)
+            sid = credentials.add_session(
+                conn,
+                token_digest=tokens.token_digest(token),
+                user_id=user.id,
+                device_id=device_id,
+                at=now,
+                absolute_expires_at=absolute,
+                client=client,
+            )
+            body: dict[str, Any] = {"device": device_id, "session": sid}
+            if client:
+                body["client"] = client
+            if rehashed:
+                body["rehashed"] = True
+            event = _event(
+                user.username,
+                "sign_in",
+                body,
+                credential=user.id if rehashed else None,
+                sessions=[sid],
+            )
+            audit.append(conn, [event], now)
+        log.info("%s signed in (session %d)", user.username, sid)
+        return SignedIn(
+            token=token,
+            user=_user_info(fresh),
+            device_id=device_id,
+            expires_at=absolute,
+            idle_minutes=self.settings.token_idle_minutes,
+            hub_time=now,
+            must_change_password=fresh.must_change,
+        )
+
+    # -- every request -----------------------------------------------------------------------------
+
+    def authenticate(self, token: str, device_id: str) -> Principal:
+        """The principal ``token`` belongs to, with the role ``hub_user`` holds now.
+
+        Raises SessionEnded with ``code`` invalid_token, expired, revoked, wrong_device or
+        disabled. The first refusal that ends a live session (expired, another device, a
+        disabled user) revokes it and is audited; later attempts with it are refused quietly.
+        """
+        if not tokens.looks_like_token(token):
+            raise _ended("invalid_token")
+        digest = tokens.token_digest(token)
+        now = self.clock.now()
+        with read_tx(self.engine) as conn:
+            row = credentials.find_session(conn, digest)
+        if row is None or not tokens.same(row.token_digest, digest):
+            # unknown tokens are not audited: anyone could flood the audit chain (one write
+            # lock for the whole hub) with guesses; they learn nothing from the refusal
+            log.info("an unknown token was refused")
+            raise _ended("invalid_token")
+        if row.revoked_at is not None:
+            code = _REASON_CODE.get(row.revoke_reason or "", "revoked")
+            if code == "disabled" and row.active:
+                code = "revoked"  # enabled again since: the old sign-in stays ended
+            raise _ended(code)
+        idle = timedelta(minutes=self.settings.token_idle_minutes)
+        if now >= row.absolute_expires_at or now - row.last_used_at >= idle:
+            self._end(row, "expired", device_id, now)
+        if not tokens.same(row.device_id, str(device_id)):
+            self._end(row, "wrong_device", device_id, now)  # presumed stolen
+        if not row.active:
+            self._end(row, "disabled", device_id, now)
+        if now - row.last_used_at >= TOUCH_EVERY:
+            with write_tx(self.engine) as conn:
+                credentials.touch_session(conn, row.id, now)
+        return Principal(_user_info(row), str(device_id), row.id)
+
+    def _end(self, row: SessionRow, code: str, device_id: str, now: datetime) -> None:
+        """Revoke a session the hub refuses (audited once: the refusal that ended it); raises."""
+        with write_tx(self.engine) as conn:
+            ended = credentials.revoke_sessions(
+                conn, at=now, by="system", reason=code, session_ids=[row.id]
+            )
+            if ended:
+                body = {"code": code, "device": str(device_id)[:64], "session": row.id}
+                if code == "wrong_device":
+                    body["bound_to"] = row.device_id
+                event = _event(row.username, "token_refused", body, sessions=ended)
+                audit.append(conn, [event], now)
+        log.warning("a sign-in of %s was refused and ended (%s)", row.username, code)
+        raise _ended(code)
+
+    # -- signing out -------------------------------------------------------------------------------
+
+    def sign_out(self, principal: Principal) -> None:
+        """End the principal's own session (signing out twice is harmless)."""
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            ended = credentials.revoke_sessions(
+                conn,
+                at=now,
+                by=principal.username,
+                reason="signed_out",
+                session_ids=[principal.session_id],
+            )
+            if ended:
+                event = _event(
+                    principal.username,
+                    "sign_out",
+                    {"device": principal.device_id, "session": principal.session_id},
+                    sessions=ended,
+                )
+                audit.append(conn, [event], now)
+
+    def revoke_all(self, username: str, by: str) -> int:
+        """End every live session of ``username`` (sign out everywhere); returns how many.
+
+        The permission is the caller's to check (HubCore: ``manage_sessions``).
+        """
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            user = credentials.find_user(conn, username)
+            if user is None:
+                raise NotFound(f"{username!r} is not a hub user")
+            ended = credentials.revoke_sessions(
+                conn, at=now, by=by, reason="revoked", user_id=user.id
+            )
+            event = _event(
+                by, "sessions_revoked", {"username": username, "count": len(ended)}, sessions=ended
+            )
+            audit.append(conn, [event], now)
+        log.info("%s ended %d sign-in(s) of %s", by, len(ended), username)
+        return len(ended)
+
+    # -- passwords ---------------------------------------------------------------------------------
+
+    def change_password(self, principal: Principal, old: str, new: str) -> None:
+        """The principal changes their own password; their other sessions end.
+
+        A wrong ``old`` counts as a failed sign-in (the same back-off: it is a way to guess).
+        Raises NotSignedIn / AccountLocked, or PolicyError saying what is wrong with ``new``.
+        """
+        now = self.clock.now()
+        user = self._find(principal.username)
+        if user is None or user.password_hash is None:
+            self.passwords.verify_nobody(old)
+            raise NotSignedIn("your current password is wrong")
+        if user.locked_until is not None and user.locked_until > now:
+            wait = _retry_after(user.locked_until, now)
+            raise AccountLocked(_locked_message(wait), wait)
+        if not self.passwords.verify(user.password_hash, old):
+            try:
+                self._record_failure(user, principal.device_id, "wrong_old_password", now)
+            except AccountLocked as exc:
+                raise AccountLocked(
+                    f"your current password is wrong; {_locked_message(exc.retry_after)}",
+                    exc.retry_after,
+                ) from None
+            except NotSignedIn:
+                raise NotSignedIn("your current password is wrong") from None
+        check_password_policy(new, user.username, self.settings.password_min_length)
+        if self.passwords.verify(user.password_hash, new):
+            raise PolicyError("the new password must differ from the current one")
+        new_hash = self.passwords.hash(new)
+        with write_tx(self.engine) as conn:
+            credentials.set_password_hash(conn, user.id, new_hash, now, must_change=False)
+            ended = credentials.revoke_sessions(
+                conn,
+                at=now,
+                by=user.username,
+                reason="password_changed",
+                user_id=user.id,
+                keep=principal.session_id,
+            )
+            event = _event(
+                user.username,
+                "password_set",
+                {"username": user.username, "own": True, "sessions_ended": len(ended)},
+                credential=user.id,
+                sessions=ended,
+            )
+            audit.append(conn, [event], now)
+        log.info("%s changed their password", user.username)
+
+    def set_password(self, username: str, new: str, *, by: str, must_change: bool = False) -> None:
+        """Set ``username``'s password (an admin's reset, ``hub init-admin``, the demo).
+
+        Clears any lock-out. Does not end their sessions (HubCore.reset_password does, after).
+        Raises NotFound, or PolicyError saying what is wrong with ``new``.
+        """
+        with read_tx(self.engine) as conn:
+            user = credentials.find_user(conn, username)
+        if user is None:
+            raise NotFound(f"{username!r} is not a hub user")
+        check_password_policy(new, user.username, self.settings.password_min_length)
+        new_hash = self.passwords.hash(new)
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            had = credentials.set_password_hash(
+                conn, user.id, new_hash, now, must_change=must_change
+            )
+            event = _event(
+                by,
+                "password_reset" if had else "password_set",
+                {"username": user.username, "must_change": must_change},
+                credential=user.id,
+            )
+            audit.append(conn, [event], now)
+        log.info("%s set the password of %s", by, user.username)
+
+    def _audit(self, actor: str, action: str, body: dict[str, Any]) -> None:
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            audit.append(conn, [_event(actor, action, body)], now)
+
+
+def _check_device(device_id: str) -> None:
+    if not isinstance(device_id, str) or not 0 < len(device_id) <= 64:
+        raise NotSignedIn("this device has no usable device id (1 to 64 characters): sign in again")
