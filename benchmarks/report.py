@@ -23,7 +23,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- benchmarks/report.py: generated tables begin (do not edit by hand) -->"
 END = "<!-- benchmarks/report.py: generated tables end -->"
-ORDER = ["ingest", "claim", "sop_engine", "queue_ui", "board", "export", "ui_latency"]
+ORDER = ["ingest", "claim", "sop_engine", "queue_ui", "board", "export", "ui_latency", "hub_api"]
 
 
 class ReportError(Exception):
@@ -111,6 +111,14 @@ def notes(c: dict[str, Any]) -> str:
         out.append(f"slowest key at {int(big):,}: {num(max(w[big].values()))} ms")
     if "month" in c:
         out.append(str(c["month"]))
+    if "hub_pool_size" in c:
+        bounded = "bounded" if c.get("bounded_by_pool") else "NOT bounded"
+        out.append(
+            f"{c.get('workstations')} workstations; {bounded} by hub_pool_size "
+            f"{c['hub_pool_size']}; hub CPU {num(c.get('hub_cpu_pct'))}% of a core; round p95 "
+            f"{num(c.get('round_p95_ms'))} / {num(c.get('baseline_round_p95_ms'))} ms; late "
+            f"rounds {c.get('late_rounds', '—')} / {c.get('baseline_late_rounds', '—')}"
+        )
     sizes = (("items", "items"), ("outcomes", "outcomes"), ("count", "OCs"), ("ocs", "OCs"))
     for key, label in (*sizes, ("texts", "texts")):
         if key in c:
