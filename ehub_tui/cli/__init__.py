@@ -2,7 +2,8 @@
 
 One module per command group (memray's ``commands/`` is the model): ``start`` (open the app,
 ``queue``), ``demo``, ``ingest``, ``quarantine``, ``audit``, ``admin`` (practices, users,
-``login``, ``upgrade``), ``fixtures``, ``export``, ``sops``; ``output`` holds what they share
+``login``, ``upgrade``), ``signin`` (``signin``, ``signout``, ``passwd``), ``fixtures``,
+``export``, ``sops``; ``output`` holds what they share
 (consoles, ``--json`` or a table, errors as one sentence and an exit code, the progress bar) and
 ``connect`` which hub a command acts on and as whom. Nothing outside this package imports it.
 
@@ -14,7 +15,18 @@ from __future__ import annotations
 
 import typer
 
-from ehub_tui.cli import admin, audit, demo, export, fixtures, ingest, quarantine, sops, start
+from ehub_tui.cli import (
+    admin,
+    audit,
+    demo,
+    export,
+    fixtures,
+    ingest,
+    quarantine,
+    signin,
+    sops,
+    start,
+)
 
 app = typer.Typer(
     name="ehub-tui",
@@ -32,6 +44,9 @@ app.command("demo")(demo.demo_cmd)
 app.command("ingest")(ingest.ingest_cmd)
 app.command("login")(admin.login_cmd)
 app.command("upgrade")(admin.upgrade_cmd)
+app.command("signin")(signin.signin_cmd)
+app.command("signout")(signin.signout_cmd)
+app.command("passwd")(signin.passwd_cmd)
 app.add_typer(quarantine.quarantine_app, name="quarantine")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(admin.practices_app, name="practices")

@@ -166,7 +166,9 @@ def users_reset_password(
             )
         if not new:
             raise CliError("the new password is empty: nothing was changed")
-        if isinstance(hub, _system_type()):
+        from ehub_tui.service import HubService
+
+        if isinstance(hub, HubService):
             _system_auth(hub).set_password(username, new, by=SYSTEM, must_change=must_change)
             ended = _system_auth(hub).revoke_all(username, by=SYSTEM)
         else:
@@ -187,7 +189,9 @@ def users_sign_out_everywhere(username: str, as_json: JsonOpt = False) -> None:
     """End every sign-in of a user, on every device (admins)."""
     with friendly_errors():
         hub = connect.client()
-        if isinstance(hub, _system_type()):
+        from ehub_tui.service import HubService
+
+        if isinstance(hub, HubService):
             n = _system_auth(hub).revoke_all(username, by=SYSTEM)
         else:
             n = hub.sign_out_everywhere(username)
@@ -200,12 +204,6 @@ def users_sign_out_everywhere(username: str, as_json: JsonOpt = False) -> None:
 
 # who the audit names for a password reset or sign-out done on an embedded hub's file
 SYSTEM = "system"
-
-
-def _system_type() -> type[HubService]:
-    from ehub_tui.service import HubService
-
-    return HubService
 
 
 def _system_auth(hub: HubService) -> Auth:

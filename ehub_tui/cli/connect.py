@@ -22,6 +22,7 @@ SQLAlchemy and pydantic, which ``ehub-tui --help`` does not need.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
@@ -62,6 +63,9 @@ PasswordStdinOpt = Annotated[
 # Not a secret, but kept with the tokens so that no file holds sign-in state. A hub username
 # cannot start with "@", so it never collides with a real user's token.
 CURRENT = "@signed-in"
+
+# names the file holding the watcher's service token (see ingesting)
+SERVICE_TOKEN_ENV = "EHUB_TUI_SERVICE_TOKEN_FILE"
 
 NEEDS_SERVER = (
     "this computer names the hub's database directly (hub_url); everyday commands reach a shared "
@@ -114,6 +118,40 @@ def client(*, password_stdin: bool = False) -> Workstation:
     raise CliError(NEEDS_SERVER)
 
 
+def ingesting() -> Workstation:
+    """What ``ingest`` acts through. With ``EHUB_TUI_SERVICE_TOKEN_FILE`` on a hub server: the
+    service account whose token that file holds (``deploy/ehub-ingest-watch.service`` has
+    systemd decrypt it into ``$CREDENTIALS_DIRECTORY``; it is read, never copied). Otherwise as
+    any workstation command (:func:`client`): a person signs in, or the embedded hub's system
+    principal."""
+    current = settings()
+    path = os.environ.get(SERVICE_TOKEN_ENV)
+    if not (current.uses_server and path):
+        return client()
+    token, device = read_service_token(Path(path))
+    svc = open_hub(current, token, device)
+    try:
+        svc.refresh_me()  # a refused token is a plain error now, not at the first file
+    except BaseException:
+        svc.close()
+        raise
+    return svc
+
+
+def read_service_token(path: Path) -> tuple[str, str | None]:
+    """The service token in ``path`` (its first line) and, on a second line if present, the
+    device id it was issued for (else this machine's is used). Never echoed."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not plain text"
+        raise CliError(f"{path}: cannot read the service token ({why})") from None
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        raise CliError(f"{path}: the service token file is empty")
+    return lines[0], (lines[1] if len(lines) > 1 else None)
+
+
 def hub_settings(hub: str | None) -> Settings:
     """Settings for a command that reads a named hub: a path is a SQLite hub file (a backup)."""
     if hub is None:
@@ -139,14 +177,18 @@ def default_username(current: Settings) -> str:
     return current.user or os_username()
 
 
-def open_hub(current: Settings, token: str | None = None) -> ClientService:
+def open_hub(
+    current: Settings, token: str | None = None, device: str | None = None
+) -> ClientService:
     """A client for the hub the settings name (``client.open``), holding ``token`` if given
-    (not yet checked with the hub), else not signed in."""
+    (not yet checked with the hub), else not signed in; ``device``: the id the token is bound
+    to (default: this workstation's)."""
     from ehub_tui.client.open import open_client
+    from ehub_tui.client.service import ClientService
 
     if not current.uses_server and not current.is_embedded:
         raise CliError(NEEDS_SERVER)
-    return open_client(current, token=token)
+    return ClientService(open_client(current, token=token, device_id=device), current)
 
 
 def this_device(current: Settings) -> str:

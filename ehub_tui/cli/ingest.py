@@ -25,9 +25,9 @@ from ehub_tui.cli.output import (
 from ehub_tui.textsafe import dumps, literal, one_line
 
 if TYPE_CHECKING:
+    from ehub_tui.cli.connect import Workstation
     from ehub_tui.ingest.reports import IngestReport
     from ehub_tui.ingest.runner import Ingester
-    from ehub_tui.service import HubService
 
 
 def ingest_cmd(
@@ -53,7 +53,8 @@ def ingest_cmd(
             raise CliError("name at least one file or folder to ingest, or --watch DIR")
         from ehub_tui.ingest.runner import Ingester
 
-        service = connect.service()
+        # the service account (a token file) on a hub server; see connect.ingesting
+        service = connect.ingesting()
         ingester = Ingester(service, settings=service.settings)
         if watch is not None:
             _watch(ingester, watch, interval, as_json, recursive, ctx.find_root().obj or {})
@@ -90,7 +91,7 @@ def _ingest_with_progress(ingester: Ingester, paths: list[Path], show: bool) -> 
         return ingester.ingest_paths(paths, on_progress)
 
 
-def prescreen(service: HubService, show: bool) -> int:
+def prescreen(service: Workstation, show: bool) -> int:
     """Screen every new consultation for SOP red flags (raises their priority)."""
     guidance = service.guidance_state()
     if not guidance.available:

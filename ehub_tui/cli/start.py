@@ -18,8 +18,9 @@ from ehub_tui.cli.output import CliError, JsonOpt, fail, friendly_errors, out, p
 from ehub_tui.textsafe import literal
 
 if TYPE_CHECKING:
+    from ehub_tui.cli.connect import Workstation
+    from ehub_tui.client.service import ClientService
     from ehub_tui.logs import Kind
-    from ehub_tui.service import HubService
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,10 @@ log = logging.getLogger(__name__)
 def main_callback(
     ctx: typer.Context,
     user: Annotated[
-        str | None, typer.Option("--user", "-u", help="Hub user (embedded demo hub only).")
+        str | None,
+        typer.Option(
+            "--user", "-u", help="On the demo hub only: open the app signed in as this demo user."
+        ),
     ] = None,
     version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
     log_level: Annotated[
@@ -43,38 +47,53 @@ def main_callback(
         typer.Option("--log-format", help="text, or json (one object a line, for journald)."),
     ] = "text",
 ) -> None:
-    """Open the app for the signed-in user (with no sub-command)."""
+    """Open the app on its sign-in screen (with no sub-command)."""
     if version:
         say(f"ehub-tui {__version__}")
         raise typer.Exit(0)
-    ctx.obj = {"log_level": log_level, "log_format": log_format}
+    # --user is read again by `demo --serve`, which opens the app itself
+    ctx.obj = {"log_level": log_level, "log_format": log_format, "user": user}
     # a command logs to stderr; the app (below) and the watcher (cli/ingest.py) to their files
     configure_from_options("cli" if ctx.invoked_subcommand is not None else "app", ctx.obj)
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors():
         settings = connect.settings()
-        if user and not settings.is_embedded:
-            raise CliError(
-                "--user is only allowed on an embedded (SQLite) hub; "
-                "on a shared hub you are your OS login"
-            )
-        from ehub_tui.service import HubService
-
-        who = user or settings.user or HubService.os_username()
-        service = connect.service(who)
         if not sys.stdout.isatty():
             raise CliError("the app needs a terminal; for a summary use `ehub-tui queue`")
+        from ehub_tui.cli import demo
+
+        hint = demo.demo_hint(settings)
+        if user and hint is None:
+            raise CliError(
+                "--user signs in without a password only on the demo hub (made by `ehub-tui "
+                "demo`); on this hub, sign in on the app's sign-in screen"
+            )
+        service = connect.open_hub(settings)
+        open_app(service, user=user, demo=hint is not None, shared=not settings.is_embedded)
+
+
+def open_app(service: ClientService, *, user: str | None, demo: bool, shared: bool) -> None:
+    """Run the app over ``service`` (in-process or HTTPS) on its sign-in screen; on a demo hub
+    ``user`` is signed in first with the demo password."""
+    from ehub_tui.cli import demo as demo_mod
+
+    try:
+        if user:
+            service.sign_in(user, demo_mod.DEMO_PASSWORD)
         from ehub_tui.ui.app import make_app  # Textual is imported only here
 
+        # who signs in is logged by the hub's audit, not here (the app starts signed out)
         log.info(
-            "app started: ehub-tui %s, user %s, %s hub",
+            "app started: ehub-tui %s, %s hub%s",
             __version__,
-            who,
-            "embedded" if settings.is_embedded else "shared",
+            "shared" if shared else "embedded",
+            ", demo" if demo else "",
         )
-        make_app(service).run()
+        make_app(service, demo_hint=demo_mod.HINT if demo else None).run()
         log.info("app stopped")
+    finally:
+        service.close()
 
 
 def configure_from_options(kind: Kind, options: dict[str, str | None]) -> None:
@@ -91,7 +110,7 @@ def configure_from_options(kind: Kind, options: dict[str, str | None]) -> None:
         fail(str(exc))
 
 
-def show_queue(service: HubService, as_json: bool) -> None:
+def show_queue(service: Workstation, as_json: bool) -> None:
     """The queue by status and by practice, and what is waiting by priority."""
     summary = service.queue_summary()
     practices = {p.ods_code: p.name for p in service.list_practices()}
