@@ -3,6 +3,7 @@
 While it is open it keeps every item its user holds alive (not only the one on screen) and
 returns expired leases to the queue now and then, both in workers; a hub that stops answering is
 said once, and again when it answers. Quitting while holding items asks whether to return them.
+Given a client service nobody has signed in to, it opens on the sign-in screen (``ui.account``).
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Label
+from textual.screen import Screen
 
-from ehub_tui.errors import StoreError
-from ehub_tui.service import HubService
+from ehub_tui.errors import NotSignedIn, StoreError
 from ehub_tui.triage.session import Draft
+from ehub_tui.ui.account import AccountApp, QuitDialog
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
 from ehub_tui.ui.messages import (
@@ -37,10 +36,15 @@ from ehub_tui.ui.messages import (
 )
 from ehub_tui.ui.poller import PollDone
 
+if TYPE_CHECKING:
+    from ehub_tui.client.service import ClientService
+
+__all__ = ["EhubApp", "QuitDialog", "make_app"]
+
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
-class EhubApp(App[None]):
+class EhubApp(AccountApp):
     """Queue and triage for care navigators."""
 
     CSS_PATH = "app.tcss"
@@ -50,15 +54,17 @@ class EhubApp(App[None]):
 
     def __init__(
         self,
-        service: HubService,
+        service: ClientService,
         *,
         clock: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] | None = None,
         poll_interval: float = 1.0,
         heartbeat_interval: float | None = None,
+        demo_hint: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        self.demo_hint = demo_hint  # the sign-in screen's hint (a demo hub only)
         # wall time: the service's one clock unless a test freezes the screen's own
         self.now = clock or service.clock.now
         # durations and key timing: the service's one clock unless a test injects its own
@@ -83,6 +89,8 @@ class EhubApp(App[None]):
         self._quit_asked = False  # the held-items question was asked (or not needed)
         self._quit_pending = False
         self._keeping_alive = False
+        self._upkeep_started = False
+        self.offer_sign_out()
 
     @property
     def drafts(self) -> dict[int, Draft]:
@@ -94,6 +102,29 @@ class EhubApp(App[None]):
         return self.ctx.title_line()
 
     def on_mount(self) -> None:
+        self.watch_principal()
+        if self.service.user is None:  # a client service nobody has signed in to yet
+            self.show_sign_in()
+        else:
+            self.start_session()
+        self._check_size()
+
+    def start_session(self) -> None:
+        """Signed in: the home screen, and (once) the upkeep timers."""
+        self.session_started()
+        self.push_home()
+        if not self._upkeep_started:
+            self._upkeep_started = True
+            self.set_interval(30.0, self._check_sops)
+            self.set_interval(30.0, self._touch)
+            # every item this user holds is kept alive while the app is open (a draft left in
+            # Mine too, not only the item on screen), and expired leases are returned
+            self.set_interval(self.heartbeat_interval, self._keep_alive)
+        self._touch()
+        self._keep_alive()
+
+    def push_home(self) -> None:
+        """The home screen for the signed-in user's role: the queue, or a manager's reports."""
         if self.manager_home():
             from ehub_tui.ui.screens.reports import ReportsScreen
 
@@ -109,14 +140,6 @@ class EhubApp(App[None]):
             # once the queue has painted (or after 2 s). A triage screen opened meanwhile waits.
             # (A manager triages nothing: no SOPs, and none of their notices.)
             self.set_timer(2.0, self.start_sops)
-        self.set_interval(30.0, self._check_sops)
-        self.set_interval(30.0, self._touch)
-        self._touch()
-        # every item this user holds is kept alive while the app is open (a draft left in Mine
-        # too, not only the item on screen), and expired leases are returned to the queue
-        self.set_interval(self.heartbeat_interval, self._keep_alive)
-        self._keep_alive()
-        self._check_size()
 
     def manager_home(self) -> bool:
         """Does this user start on the reports instead of the queue? Those who see reports but
@@ -127,6 +150,8 @@ class EhubApp(App[None]):
 
     def _touch(self) -> None:
         """Tell the hub this user is online (the supervisor board shows it)."""
+        if not self.in_session:
+            return
         self.run_worker(self._touch_work, thread=True, exclusive=True, group="touch")
 
     def _touch_work(self) -> None:
@@ -136,7 +161,9 @@ class EhubApp(App[None]):
             return
 
     def _keep_alive(self) -> None:
-        if self._keeping_alive:  # the last round still waits for the hub: no pile of threads
+        if (
+            self._keeping_alive or not self.in_session
+        ):  # the last round still waits for the hub: no pile of threads
             return
         self._keeping_alive = True
         self.run_worker(self._keep_alive_work, thread=True, group="keep-alive")
@@ -145,11 +172,15 @@ class EhubApp(App[None]):
         try:
             self.service.heartbeat_held()
             self.service.rescue_if_due()
+        except NotSignedIn:  # the sign-in ended: the client service has told the app already
+            return
         except StoreError as exc:
             self.post_message(HubFailed(str(exc)))
             return
         finally:
             self._keeping_alive = False
+        self._upkeep_started = False
+        self.offer_sign_out()
         self.post_message(HubAnswered())
 
     def on_hub_failed(self, message: HubFailed) -> None:
@@ -184,6 +215,7 @@ class EhubApp(App[None]):
             or self._quit_asked
             or not self.service.may("work_items")
             or self.service.user is None
+            or not self.in_session
         ):
             super().exit(result, return_code, message)
             return
@@ -328,8 +360,9 @@ class EhubApp(App[None]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every binding of the current screen as a palette command."""
+        """Every binding of the current screen as a palette command (and signing out)."""
         yield from super().get_system_commands(screen)
+        yield from self.account_commands()
         for b in screen.BINDINGS:
             if isinstance(b, Binding) and b.show and b.description:
                 action = b.action
@@ -340,56 +373,26 @@ class EhubApp(App[None]):
                 yield SystemCommand(b.description, f"key: {b.key_display or b.key}", run)
 
 
-class QuitDialog(ModalScreen[str | None]):
-    """Quitting while holding items: return them to the queue, keep them, or stay."""
-
-    BINDINGS = [
-        Binding("r", "choose('release')", "Return them and quit"),
-        Binding("k", "choose('keep')", "Keep them and quit"),
-        Binding("escape", "choose(None)", "Stay"),
-    ]
-
-    def __init__(self, held: list[int]) -> None:
-        super().__init__()
-        self.held = held
-
-    def compose(self) -> ComposeResult:
-        n = len(self.held)
-        items = ", ".join(f"#{i}" for i in self.held[:12]) + (" …" if n > 12 else "")
-        with Vertical(classes="dialog", id="quit-dialog"):
-            yield Label(
-                f"You hold {n} item{'s' if n != 1 else ''}: {items}", classes="dialog-title"
-            )
-            yield Label(
-                "Return them to the queue so others can take them? Kept items stay yours "
-                "until their lease runs out (nobody else can open them until then)."
-            )
-            yield Label(
-                "r return them and quit · k keep them and quit · escape stay",
-                classes="dialog-help",
-            )
-
-    def action_choose(self, choice: str | None) -> None:
-        self.dismiss(choice)
-
-
 def make_app(
-    service: HubService,
+    service: ClientService,
     *,
     clock: Callable[[], datetime] | None = None,
     monotonic: Callable[[], float] | None = None,
     poll_interval: float = 1.0,
     heartbeat_interval: float | None = None,
+    demo_hint: str | None = None,
 ) -> EhubApp:
     """Build the app (the CLI and the tests use this). ``clock``: wall time (UTC);
     ``monotonic``: for durations and key timing (default: the service's clock; a test may
-    freeze both)."""
+    freeze both). ``demo_hint``: a line for the sign-in screen, given only for a demo hub
+    (which users and password to try)."""
     app = EhubApp(
         service,
         clock=clock,
         monotonic=monotonic,
         poll_interval=poll_interval,
         heartbeat_interval=heartbeat_interval,
+        demo_hint=demo_hint,
     )
     # Everything imported and built so far lives as long as the app: frozen, the full
     # collections that building the first screen triggers no longer walk it while holding the

@@ -24,8 +24,9 @@ from ehub_tui.ui.format import local
 if TYPE_CHECKING:
     from textual.app import App
 
+    from ehub_tui.client.service import ClientService
     from ehub_tui.config import Settings
-    from ehub_tui.service import HubService, UserInfo
+    from ehub_tui.domain.models import UserInfo
     from ehub_tui.triage.session import Draft
 
 ResultType = TypeVar("ResultType")
@@ -37,7 +38,7 @@ class UiContext:
     def __init__(
         self,
         app: App[Any],
-        service: HubService,
+        service: ClientService,
         *,
         now: Callable[[], datetime],
         monotonic: Callable[[], float],
@@ -53,6 +54,7 @@ class UiContext:
         self.poll_interval = poll_interval
         self.heartbeat_interval = heartbeat_interval
         self.drafts: dict[int, Draft] = {}  # item id → draft, kept while the app runs
+        self.drafts_owner: str | None = None  # whose drafts they are (cleared for another user)
         self.practices: dict[str, str] | None = None  # ODS code → name, once read
         self.guidance_ready = False  # the SOPs have been loaded (or failed to load)
         self.practices_loaded: Signal[dict[str, str]] = Signal(app, "practices-loaded")
