@@ -23,9 +23,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -49,6 +50,24 @@ from ehub_tui.hub.routes import (
 from ehub_tui.hub.wire import API, HUB_TIME_HEADER, MAX_BODY_BYTES, ROLE_HEADER, ErrorBody
 
 log = logging.getLogger(__name__)
+
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    m.router
+    for m in (
+        auth,
+        me,
+        users,
+        intake,
+        quarantine,
+        queue,
+        items,
+        board,
+        returns,
+        audit,
+        sops,
+        health,
+    )
+)
 
 RESCUE_EVERY = 30.0  # seconds between lease rescues (each claim path also rescues when due)
 CHECKPOINT_EVERY = 3600.0  # seconds between signed checkpoints of the audit chain's head
@@ -88,12 +107,23 @@ def create_app(core: HubCore, *, upkeep: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.core = core
-    for module in (auth, me, users, intake, quarantine, queue, items, board, returns, audit, sops):
-        app.include_router(module.router, prefix=API)
-    app.include_router(health.router, prefix=API)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API)
     _install_error_handlers(app)
     app.add_middleware(HubHeaders, core=core)
     return app
+
+
+def route_table() -> list[tuple[str, str]]:
+    """(method, path) of every endpoint the app serves, e.g. ("POST", "/v1/items/{item_id}/claim")
+    (FastAPI keeps included routers as lazy branches, so ``app.routes`` does not list them)."""
+    return sorted(
+        (method, API + route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    )
 
 
 # -- refusals ------------------------------------------------------------------------------------
