@@ -143,3 +143,65 @@ def test_0004_fills_first_claim_and_cancel_times_from_the_audit(
     assert upgrade(seeded.engine) is True
     assert columns() == expected
     assert waits() == [(65 * 60, 81 * 60 + 30)]  # refilled by the migration
+
+
+def test_0008_adds_sign_in_tables_and_keeps_everything(
+    seeded: HubService, clock: FrozenClock
+) -> None:
+    """A hub at 0007 (users, work, an audit chain) goes to 0008: the sign-in tables arrive
+    empty, nothing else changes, the audit still verifies, and passwords can then be set; down
+    again drops only the sign-in tables."""
+    from alembic import command
+    from alembic.config import Config
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+    from sqlalchemy import inspect
+
+    from ehub_tui.domain.clock import as_clock
+    from ehub_tui.hub.auth import Auth
+
+    seeded.store_intake([oc_row(i) for i in range(3)])
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+
+    def migrate(to: str, down: bool = False) -> None:
+        with seeded.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, to)
+
+    def tables() -> set[str]:
+        with read_tx(seeded.engine) as conn:
+            return set(inspect(conn).get_table_names())
+
+    def counts() -> tuple[int, ...]:
+        with read_tx(seeded.engine) as conn:
+            return tuple(
+                int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+                for t in ("hub_user", "consultation", "audit_event")
+            )
+
+    migrate("0007", down=True)
+    assert not {"hub_credential", "hub_session"} & tables()
+    before = counts()
+    migrate("0008")
+    with read_tx(seeded.engine) as conn:
+        assert current_revision(conn) == "0008"
+        assert conn.execute(text("SELECT count(*) FROM hub_credential")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM hub_session")).scalar_one() == 0
+        indexes = {i["name"] for i in inspect(conn).get_indexes("hub_session")}
+    assert "ix_hub_session_user_revoked" in indexes
+    assert counts() == before
+    assert seeded.verify_audit().ok, seeded.verify_audit().problems
+    auth = Auth(
+        seeded.engine,
+        seeded.settings,
+        as_clock(clock),
+        hasher=PasswordHasher.from_parameters(CHEAPEST),
+    )
+    auth.set_password("nav1", "a long enough phrase", by="system")
+    signed = auth.sign_in("nav1", "a long enough phrase", "device-a")
+    assert auth.authenticate(signed.token, "device-a").username == "nav1"
+    assert seeded.verify_audit().ok, seeded.verify_audit().problems
+    migrate("0007", down=True)
+    assert not {"hub_credential", "hub_session"} & tables()
+    assert counts()[:2] == before[:2]
