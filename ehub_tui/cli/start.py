@@ -59,8 +59,6 @@ def main_callback(
         return
     with friendly_errors():
         settings = connect.settings()
-        if not sys.stdout.isatty():
-            raise CliError("the app needs a terminal; for a summary use `ehub-tui queue`")
         from ehub_tui.cli import demo
 
         hint = demo.demo_hint(settings)
@@ -69,6 +67,8 @@ def main_callback(
                 "--user signs in without a password only on the demo hub (made by `ehub-tui "
                 "demo`); on this hub, sign in on the app's sign-in screen"
             )
+        if not sys.stdout.isatty():
+            raise CliError("the app needs a terminal; for a summary use `ehub-tui queue`")
         service = connect.open_hub(settings)
         open_app(service, user=user, demo=hint is not None, shared=not settings.is_embedded)
 
