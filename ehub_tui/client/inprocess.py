@@ -6,11 +6,13 @@ are read from ``hub_user`` *now*) and runs the operation on ``core.for_principal
 service the HTTP routes call. So sign-in, role checks per call (a refusal audited with the user
 and device), the audit and the hub's clock are those of ``ehub-tui hub serve``; only the
 transport is missing. A demotion takes effect on the next call; a signed-out, expired or revoked
-token raises SessionEnded.
+token raises SessionEnded. With no server to run the hub's lease-rescue timer, the calls
+return expired leases to the queue themselves (at most every RESCUE_EVERY).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -30,7 +32,7 @@ from ehub_tui.domain.models import (
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
-from ehub_tui.errors import NotSignedIn, SessionEnded
+from ehub_tui.errors import NotSignedIn, SessionEnded, StoreError
 from ehub_tui.service.session import PERMISSIONS
 
 if TYPE_CHECKING:
@@ -100,7 +102,15 @@ class InProcessClient:
 
     def _svc(self) -> HubService:
         """The hub's service acting as this client's principal, for one call."""
-        return self.core.for_principal(self._principal())
+        principal = self._principal()
+        # An embedded hub has no server whose timer returns expired leases: its clients' calls
+        # do it instead, as the system principal, at most every RESCUE_EVERY (the system
+        # service's own monotonic guard) — what the app's keep-alive did before there was a hub
+        # server. Best effort: every claim rescues anyway, and this call's own work must not
+        # fail for it.
+        with contextlib.suppress(StoreError):
+            self.core.system().rescue_if_due()
+        return self.core.for_principal(principal)
 
     def me(self) -> Me:
         """The signed-in user as the hub sees them now, their permissions and the hub's time."""

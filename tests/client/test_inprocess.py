@@ -5,6 +5,7 @@ as a served hub, without a socket."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from ehub_tui.domain.models import Outcome
 from ehub_tui.errors import NotSignedIn, PermissionDenied, SessionEnded
 from ehub_tui.hub.core import HubCore
 from ehub_tui.practices import load_practices
+from ehub_tui.service.opening import open_engine
 from tests.conftest import FIXTURES, FrozenClock
 from tests.support.factories import many_rows
 
@@ -180,3 +182,47 @@ def test_open_client_embedded_is_in_process(tmp_path: Path, clock: FrozenClock) 
         assert client.view_counts()["queue"] == 10
     finally:
         client.close()
+
+
+class HubClock:
+    """A hub clock a test moves by hand: wall time and the monotonic count together."""
+
+    def __init__(self, start: FrozenClock) -> None:
+        self.wall = start.now
+        self.seconds = 0.0
+
+    def now(self) -> datetime:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.seconds
+
+    def advance(self, minutes: float) -> None:
+        self.wall += timedelta(minutes=minutes)
+        self.seconds += minutes * 60
+
+
+def test_an_embedded_hubs_calls_return_expired_leases_to_the_queue(
+    sqlite_url: str, tmp_path: Path, clock: FrozenClock
+) -> None:
+    """No server runs the rescue timer of an embedded hub: its clients' calls do, at most every
+    RESCUE_EVERY (as the app's keep-alive did)."""
+    hub_clock = HubClock(clock)
+    settings = Settings(data_dir=tmp_path / "data", hub_url=sqlite_url)
+    seeded_core(settings, clock).close()
+    # the SQLite hub judges leases by the clock it is given (as the hub machine would)
+    engine = open_engine(settings, hub_clock=hub_clock.now)
+    core = HubCore(engine, settings, clock=hub_clock, hasher=cheap_hasher())
+    try:
+        nav1, nav2 = signed_in(core, "nav1"), signed_in(core, "nav2", OTHER_DEVICE)
+        claim = nav1.claim_next()
+        assert claim is not None
+        nav2.view_counts()  # the first call looks at once: nothing has expired yet
+        assert nav2.item_state(claim.item_id).status == "claimed"
+        hub_clock.advance(minutes=settings.lease_minutes + 1)  # nav1's app died: no heartbeat
+        nav2.view_counts()  # any call, not a claim
+        assert nav2.item_state(claim.item_id) == ("queued", None, claim.epoch + 1)
+        rescued = [e for e in core.system().audit_log(claim.item_id) if e.action == "lease_expired"]
+        assert [e.actor for e in rescued] == ["system"]
+    finally:
+        core.close()
