@@ -198,3 +198,51 @@ def test_stopping_frees_the_port(core: HubCore, tls: TestTls) -> None:
         port = hub.port
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"https://127.0.0.1:{port}/v1/health", verify=tls.client_context(), timeout=2)
+
+
+# -- the hub commands (ehub_tui.cli.hub; registered as `ehub-tui hub`) --------------------------
+
+
+def _hub_config(tmp_path: Path, url: str, **extra: str) -> Path:
+    lines = [f"hub_url: {url}", f"data_dir: {tmp_path / 'data'}"]
+    lines += [f"{k}: {v}" for k, v in extra.items()]
+    path = tmp_path / "hub-config.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_init_admin_creates_the_first_admin_once(sqlite_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ehub_tui.cli.hub import hub_app
+
+    config = _hub_config(tmp_path, sqlite_url)
+    runner = CliRunner()
+    args = ["init-admin", "boss", "--password-stdin", "--config", str(config)]
+    weak = runner.invoke(hub_app, args, input="short\n")
+    assert weak.exit_code == 2 and "too short" in weak.output
+    assert "Traceback" not in weak.output
+    made = runner.invoke(hub_app, args, input="a heron on the towpath 8\n")
+    assert made.exit_code == 0, made.output
+    core = HubCore.open(Settings(data_dir=tmp_path / "data", hub_url=sqlite_url))
+    try:
+        signed = core.sign_in("boss", "a heron on the towpath 8", "dev-1")
+        assert signed.user.role == "admin"
+    finally:
+        core.close()
+    again = runner.invoke(hub_app, [*args[:1], "other", *args[2:]], input="another long one 77\n")
+    assert again.exit_code == 2 and "has an admin already (boss)" in again.output
+
+
+def test_hub_serve_without_a_certificate_says_which_setting(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from ehub_tui.cli.hub import hub_app
+
+    config = _hub_config(tmp_path, sqlite_url)
+    result = CliRunner().invoke(hub_app, ["serve", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "tls_cert_file and tls_key_file" in result.output
+    assert "Traceback" not in result.output
