@@ -25,7 +25,7 @@ import math
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
@@ -171,8 +171,7 @@ class Auth:
             # lock, not one per hammering attempt)
             wait = _retry_after(user.locked_until, now)
             raise AccountLocked(_locked_message(wait), wait)
-        ok = self.passwords.verify(user.password_hash, password)
-        if not ok:
+        if not self.passwords.verify(user.password_hash, password):
             self._record_failure(user, device_id, "wrong_password", now)
         if not user.active:
             # the right password: saying so tells nothing to someone who did not know it
@@ -185,7 +184,7 @@ class Auth:
             if self.passwords.needs_rehash(user.password_hash)
             else None
         )
-        return self._start_session(user, device_id, client[:64], new_hash, now)
+        return self._start_session(user, password, device_id, client[:64], new_hash, now)
 
     def _find(self, username: str) -> UserRow | None:
         if not isinstance(username, str) or not 0 < len(username) <= 64:
@@ -221,7 +220,9 @@ class Auth:
             raise AccountLocked(f"{WRONG}; {_locked_message(wait)}", wait)
         raise NotSignedIn(WRONG)
 
-    def _record_failure(self, user: UserRow, device_id: str, reason: str, now: datetime) -> None:
+    def _record_failure(
+        self, user: UserRow, device_id: str, reason: str, now: datetime
+    ) -> NoReturn:
         """Count a failed password (audited), lock the account if it is time; always raises."""
         with write_tx(self.engine) as conn:
             failures = credentials.record_failure(conn, user.id, now)
@@ -252,6 +253,7 @@ class Auth:
     def _start_session(
         self,
         user: UserRow,
+        password: str,
         device_id: str,
         client: str,
         new_hash: str | None,
@@ -262,7 +264,13 @@ class Auth:
         with write_tx(self.engine) as conn:
             fresh = credentials.find_user(conn, user.username, lock=True)
             if fresh is None or fresh.password_hash is None:
-                raise NotSignedIn(WRONG)  # deleted or reset between the check and now
+                raise NotSignedIn(WRONG)  # deleted between the check and now
+            if fresh.password_hash != user.password_hash and not self.passwords.verify(
+                fresh.password_hash, password
+            ):
+                # changed or reset while we checked (rare: a rehash by a concurrent sign-in
+                # gives a new hash of the same password, which passes)
+                raise NotSignedIn(WRONG)
             if fresh.locked_until is not None and fresh.locked_until > now:
                 # failures in flight at the same time locked it: the lock wins (so parallel
                 # guessing cannot slip a success past it)

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -515,3 +515,35 @@ def test_settings_set_the_expiry(
     assert signed.expires_at == clock() + timedelta(hours=1) and signed.idle_minutes == 5
     clock.advance(minutes=5)
     assert refused(a, signed.token) == "expired"
+
+
+class CountingHasher(PasswordHasher):
+    """The cheapest hasher, counting the argon2 verifications it does."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            **{
+                k: getattr(CHEAP, k)
+                for k in ("time_cost", "memory_cost", "parallelism", "hash_len", "salt_len")
+            }
+        )
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_an_unknown_user_costs_the_same_argon2_work_as_a_wrong_password(
+    seeded: HubService, clock: FrozenClock
+) -> None:
+    hasher = CountingHasher()
+    a = Auth(seeded.engine, seeded.settings, as_clock(clock), hasher=hasher)
+    a.set_password("nav1", PASSWORD, by="system")
+    work = []
+    for name in ("nav1", "nobody-here", "nav2"):  # wrong password, no such user, no password
+        before = hasher.verified
+        with pytest.raises(NotSignedIn):
+            a.sign_in(name, "wrong password!", DEVICE)
+        work.append(hasher.verified - before)
+    assert work == [1, 1, 1]
