@@ -547,3 +547,37 @@ def test_an_unknown_user_costs_the_same_argon2_work_as_a_wrong_password(
             a.sign_in(name, "wrong password!", DEVICE)
         work.append(hasher.verified - before)
     assert work == [1, 1, 1]
+
+
+def test_failures_landing_while_the_right_password_is_checked_lock_it_out(
+    seeded: HubService, clock: FrozenClock
+) -> None:
+    """Parallel guessing cannot slip a success past a lock: guesses that lock the account while
+    the right password is being checked (outside any transaction) win."""
+    guesser = Auth(seeded.engine, seeded.settings, as_clock(clock), hasher=CHEAP)
+
+    class Racing(CountingHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            if password == PASSWORD and self.verified == 0:
+                for _ in range(5):  # five wrong guesses finish meanwhile
+                    with pytest.raises(NotSignedIn):
+                        guesser.sign_in("nav1", "wrong password!", DEVICE)
+            return super().verify(hash, password)
+
+    a = Auth(seeded.engine, seeded.settings, as_clock(clock), hasher=Racing())
+    a.set_password("nav1", PASSWORD, by="system")
+    with pytest.raises(AccountLocked) as info:
+        a.sign_in("nav1", PASSWORD, DEVICE)
+    assert info.value.retry_after == 1
+    assert scalar(a, "SELECT count(*) FROM hub_session") == 0
+
+
+def test_a_damaged_hash_refuses_the_sign_in_without_a_traceback(
+    auth: Auth, caplog: pytest.LogCaptureFixture
+) -> None:
+    with write_tx(auth.engine) as conn:
+        conn.execute(text("UPDATE hub_credential SET password_hash = 'not an argon2 hash'"))
+    with pytest.raises(NotSignedIn) as info:
+        auth.sign_in("nav1", PASSWORD, DEVICE)
+    assert str(info.value) == WRONG
+    assert "cannot be read" in caplog.text and "not an argon2 hash" not in caplog.text
