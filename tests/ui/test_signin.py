@@ -117,7 +117,7 @@ def notes(app: EhubApp) -> str:
     return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
 
 
-async def on_sign_in(pilot: Pilot[Any]) -> SignInScreen:
+async def sign_in_screen(pilot: Pilot[Any]) -> SignInScreen:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen), what="sign-in")
     await pilot.pause()
     screen = pilot.app.screen
@@ -125,9 +125,9 @@ async def on_sign_in(pilot: Pilot[Any]) -> SignInScreen:
     return screen
 
 
-async def sign_in(pilot: Pilot[Any], username: str, password: str) -> SignInScreen:
+async def sign_in_as(pilot: Pilot[Any], username: str, password: str) -> SignInScreen:
     """Type the username (unless filled in), enter, the password, enter; wait for the answer."""
-    screen = await on_sign_in(pilot)
+    screen = await sign_in_screen(pilot)
     if screen.query_one("#username", Input).value != username:
         screen.query_one("#username", Input).focus()
         await type_text(pilot, username)
@@ -165,7 +165,7 @@ def test_keyboard_sign_in_lands_on_the_queue(signin_hub: Callable[..., SignInHub
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await on_sign_in(pilot)
+            screen = await sign_in_screen(pilot)
             text = screen_text(app)
             assert "Hub: this computer's hub" in text
             assert "demo hub" not in text  # no hint unless the app is told it is a demo hub
@@ -196,7 +196,7 @@ def test_wrong_password_is_said_and_the_screen_stays(
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await sign_in(pilot, "nav1", "not the password at all")
+            screen = await sign_in_as(pilot, "nav1", "not the password at all")
             assert isinstance(app.screen, SignInScreen)
             assert "Wrong username or password." in error_text(screen)
             assert screen.query_one("#password", Input).value == ""  # typed again, not kept
@@ -204,12 +204,12 @@ def test_wrong_password_is_said_and_the_screen_stays(
             assert "demo hub: users nav1" in screen_text(app)
             # an unknown name reads exactly the same
             screen.query_one("#username", Input).value = ""
-            screen = await sign_in(pilot, "nobody", PASSWORD)
+            screen = await sign_in_as(pilot, "nobody", PASSWORD)
             assert "Wrong username or password." in error_text(screen)
             assert app.service.user is None
             # and the right one goes through
             screen.query_one("#username", Input).value = ""
-            await sign_in(pilot, "nav1", PASSWORD)
+            await sign_in_as(pilot, "nav1", PASSWORD)
             await on_queue(pilot)
 
     run(body())
@@ -225,7 +225,7 @@ def test_a_locked_account_says_how_long_to_wait(signin_hub: Callable[..., SignIn
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await sign_in(pilot, "nav1", PASSWORD)  # even the right one waits
+            screen = await sign_in_as(pilot, "nav1", PASSWORD)  # even the right one waits
             assert isinstance(app.screen, SignInScreen)
             text = error_text(screen)
             assert "locked" in text and "Try again in 14 minutes." in text, text
@@ -241,7 +241,7 @@ def test_a_reset_password_must_be_changed_first(signin_hub: Callable[..., SignIn
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot, "nav1", PASSWORD)
+            await sign_in_as(pilot, "nav1", PASSWORD)
             await wait_until(
                 pilot, lambda: isinstance(app.screen, ChangePasswordDialog), what="dialog"
             )
@@ -282,7 +282,7 @@ def test_a_demoted_supervisor_is_told_within_the_poll_and_loses_the_board(
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot, "sup1", PASSWORD)
+            await sign_in_as(pilot, "sup1", PASSWORD)
             await on_queue(pilot)
             await pilot.press("b")
             await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen), what="board")
@@ -317,7 +317,7 @@ def test_a_disabled_user_returns_to_sign_in_and_keeps_the_draft(
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot, "nav1", PASSWORD)
+            await sign_in_as(pilot, "nav1", PASSWORD)
             await on_queue(pilot)
             await pilot.press("n")
             await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
@@ -340,15 +340,15 @@ def test_a_disabled_user_returns_to_sign_in_and_keeps_the_draft(
             )
             assert took < 2.0, f"signing out took {took:.2f} s"
             assert app.drafts[item].note == "rang back"
-            screen = await on_sign_in(pilot)
+            screen = await sign_in_screen(pilot)
             assert screen.query_one("#username", Input).value == "nav1"  # filled in
 
             # disabled: the hub refuses them, and says why
-            screen = await sign_in(pilot, "nav1", PASSWORD)
+            screen = await sign_in_as(pilot, "nav1", PASSWORD)
             assert "disabled" in error_text(screen)
 
             admin.set_active("nav1", True)
-            await sign_in(pilot, "nav1", PASSWORD)
+            await sign_in_as(pilot, "nav1", PASSWORD)
             await on_queue(pilot)
             await pilot.press("2")  # Mine: the item is still theirs
             await steady_queue(pilot)
@@ -373,7 +373,7 @@ def test_sign_out_from_the_palette_asks_about_held_items(
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot, "nav1", PASSWORD)
+            await sign_in_as(pilot, "nav1", PASSWORD)
             await on_queue(pilot)
             await pilot.press("n")
             await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
@@ -393,7 +393,7 @@ def test_sign_out_from_the_palette_asks_about_held_items(
             await wait_until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
             assert "return them and sign out" in screen_text(app)
             await pilot.press("r")
-            await on_sign_in(pilot)
+            await sign_in_screen(pilot)
             assert app.service.user is None
             assert item not in app.drafts
 

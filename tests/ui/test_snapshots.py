@@ -120,3 +120,41 @@ def test_reassigned_notice(make_hub: Callable[..., Hub], snap_compare: Snap) -> 
         assert "no longer hold" in str(screen.query_one("#lost", Static).render())
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+# -- the sign-in screen (issue 13): an app given a client service nobody has signed in to ------
+
+
+def test_sign_in(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    from tests.ui.test_signin import DEMO_HINT, open_signin_hub, sign_in_screen
+
+    hub = open_signin_hub(make_hub())
+    app = hub.app(demo_hint=DEMO_HINT)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await sign_in_screen(pilot)
+        text = screen_text(app)
+        assert "Hub: this computer's hub" in text and "demo hub: users nav1" in text
+        assert screen.focused is screen.query_one("#username")
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    finally:
+        hub.close()
+
+
+def test_sign_in_refused_80x24(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    from tests.ui.test_signin import open_signin_hub, sign_in_as
+
+    hub = open_signin_hub(make_hub())
+    app = hub.app()
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await sign_in_as(pilot, "nav1", "not the password")
+        assert "Wrong username or password." in screen_text(app)
+        assert not app._notifications  # no "window too small" warning at 80x24
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+    finally:
+        hub.close()

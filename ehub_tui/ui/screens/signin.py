@@ -115,14 +115,14 @@ class SignInScreen(EhubScreen[bool]):
             yield Label(literal(hub_line(self.ctx)), id="signin-hub")
             if self.demo_hint:
                 yield Label(literal(self.demo_hint), id="signin-demo")
-            yield Label("Username", classes="signin-label")
+            yield Label("Username", classes="signin-label signin-first")
             yield Input(placeholder="your hub username", id="username")
             yield Label("Password", classes="signin-label")
             yield Input(placeholder="your password", password=True, id="password")
             yield Label("", id="signin-error")
             yield Label("", id="signin-busy")
             yield Label(
-                "enter: next / sign in · tab: move · F1: help · ctrl+q: quit",
+                "enter next / sign in · tab move · F1 help · ctrl+q quit",
                 classes="dialog-help",
             )
 
@@ -263,7 +263,7 @@ class ChangePasswordDialog(ModalScreen[bool]):
                 ("new", "New password"),
                 ("repeat", "New password again"),
             ):
-                yield Label(label, classes="signin-label")
+                yield Label(label, classes="signin-label signin-first")
                 yield Input(password=True, id=field_id)
             yield Label("", id="password-error")
             escape = "sign out" if self.forced else "cancel"
