@@ -125,14 +125,19 @@ class AccountApp(App[None]):
         return callable(getattr(self.service, "sign_out", None))
 
     def offer_sign_out(self) -> None:
-        """A sign-out key for this app (only when it can sign out: the help screen lists the
-        app's bindings, and an app given a signed-in hub service shows none)."""
-        if not self.can_sign_out():
-            return
-        binding = Binding(SIGN_OUT_KEY, "sign_out", "Sign out", show=False)
-        # the help screen lists node.BINDINGS: this instance's, with the sign-out key
-        self.BINDINGS = [*type(self).BINDINGS, binding]  # type: ignore[misc]
-        self._bindings.bind(SIGN_OUT_KEY, "sign_out", "Sign out", show=False)
+        """A sign-out key for this app, when it can sign out (``check_action`` allows it only
+        while signed in)."""
+        if self.can_sign_out():
+            self._bindings.bind(SIGN_OUT_KEY, "sign_out", "Sign out", show=False)
+
+    def _list_sign_out(self, listed: bool) -> None:
+        # The help screen lists node.BINDINGS (the screen's, then the app's): this instance's
+        # carry the sign-out key only while there is a sign-in to end, so neither the sign-in
+        # screen nor an app given a signed-in hub service offers it.
+        keys = list(type(self).BINDINGS)
+        if listed and self.can_sign_out():
+            keys.append(Binding(SIGN_OUT_KEY, "sign_out", "Sign out", show=False))
+        self.BINDINGS = keys  # type: ignore[misc]
 
     def watch_principal(self) -> None:
         """Ask the client service to report changes of who this user is (if it can)."""
@@ -144,6 +149,7 @@ class AccountApp(App[None]):
         from ehub_tui.ui.screens.signin import SignInScreen
 
         self.in_session = False
+        self._list_sign_out(False)
         self.push_screen(
             SignInScreen(self.ctx, demo_hint=self.demo_hint, username=username),
             self._signed_in,
@@ -163,6 +169,7 @@ class AccountApp(App[None]):
     def session_started(self) -> None:
         """Note who the session is for (called by ``start_session``)."""
         self.in_session = True
+        self._list_sign_out(True)
         user = self.service.user
         self._role = user.role if user is not None else None
         if user is not None:

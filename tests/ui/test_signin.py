@@ -188,6 +188,29 @@ def test_keyboard_sign_in_lands_on_the_queue(signin_hub: Callable[..., SignInHub
     assert PASSWORD not in repr(events)
 
 
+def test_sign_in_help_and_quit_by_keyboard(signin_hub: Callable[..., SignInHub]) -> None:
+    hub = signin_hub()
+    app = hub.app()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in_screen(pilot)
+            await type_text(pilot, "nav?")  # "?" typed into a field is a character, not help
+            assert not isinstance(app.screen, HelpScreen)
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            keys = str(app.screen.query_one("#help-keys", Static).render())
+            assert "next field / sign in" in keys and "ctrl+q" in keys
+            assert "Sign out" not in keys  # nothing to sign out of yet
+            await pilot.press("escape")
+            screen = await sign_in_screen(pilot)
+            assert screen.query_one("#username", Input).value == "nav?"
+            await pilot.press("ctrl+q")  # nobody signed in: quits at once
+            await wait_until(pilot, lambda: not app.is_running, what="the app to quit")
+
+    run(body())
+
+
 def test_wrong_password_is_said_and_the_screen_stays(
     signin_hub: Callable[..., SignInHub],
 ) -> None:
