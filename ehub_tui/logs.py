@@ -60,6 +60,8 @@ _FILES: dict[Kind, str] = {"app": "app.log", "watch": "watch.log"}
 _NHS_SHAPED = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
 # terminal escape sequences, removed whole (CSI, OSC up to BEL or ST, and two-character ones),
 # so none leaves half of itself behind or splits a number that should be found
+# a hub sign-in token (hub/tokens.py): a bearer secret that must never reach a log
+_TOKEN_SHAPED = re.compile(r"ehub1_[A-Za-z0-9_-]{8,}")
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[0-~]")
 # attributes every LogRecord has: anything else came in through ``extra=``
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -67,7 +69,7 @@ _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "ascti
 
 def scrub(text: object, *, multiline: bool = False) -> str:
     """``text`` without escape sequences, control or format characters (line breaks and tabs
-    become a space, or stay when ``multiline``), NHS-number-shaped digit runs redacted."""
+    become a space, or stay when ``multiline``), NHS-number-shaped digit runs and sign-in tokens redacted."""
     s = text if isinstance(text, str) else str(text)
     s = _ESCAPES.sub("", s)
     kept = []
@@ -81,7 +83,7 @@ def scrub(text: object, *, multiline: bool = False) -> str:
         else:
             kept.append(ch)
     # after the controls are gone, so that digits split by a NUL or an escape are found too
-    return _NHS_SHAPED.sub(REDACTED, "".join(kept))
+    return _NHS_SHAPED.sub(REDACTED, _TOKEN_SHAPED.sub(REDACTED, "".join(kept)))
 
 
 class Redact(logging.Filter):

@@ -34,6 +34,12 @@ def lines(path: Path) -> list[str]:
         ),
         ("a\x1b[2Jb\x07c\u202eevil\u200bd\x9b31m", "abcevild31m"),
         ("forged\nINFO line\r\u2028next", "forged INFO line  next"),
+        # a sign-in token, even split by a control character
+        (
+            "Bearer ehub1_AbC-dEf_0123456789abcdefghijklmnopqrstuvwxy ok",
+            f"Bearer {REDACTED} ok",
+        ),
+        ("tok ehub1_\x00AbCdEfGhIjKl end", f"tok {REDACTED} end"),
     ],
 )
 def test_scrub_redacts_nhs_shaped_runs_and_strips_controls(text: str, expected: str) -> None:
