@@ -4,8 +4,8 @@ classes, the headers every call carries, the hub's clock and role from each repl
 
 The policy tests talk to a scripted hub behind ``httpx.MockTransport`` (``ScriptedHub``, ours),
 wrapped in the fault-injecting transport of tests/support/faults.py; the timeout and certificate
-tests talk TLS to a real socket that never answers. The same faults against a real served hub are
-in tests/client/test_http_served.py.
+tests talk TLS to a real socket that never answers; the last part puts the same faults in front of
+a real hub served over TLS by uvicorn (tests/support/hubserver.py) on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,16 +22,25 @@ from typing import Any
 import httpx
 import pytest
 import trustme
+from sqlalchemy import text
 
 from ehub_tui import errors
 from ehub_tui.client.device import device_id
 from ehub_tui.client.http import HttpClient
 from ehub_tui.client.protocol import HubClient
+from ehub_tui.config import Settings
 from ehub_tui.domain.models import Outcome, UserInfo
 from ehub_tui.domain.queue import Claim
 from ehub_tui.hub import wire
+from ehub_tui.hub.core import HubCore
 from ehub_tui.hub.principal import SignedIn
+from ehub_tui.hub.serve import ServedHub
+from ehub_tui.service import HubService
+from tests.conftest import FrozenClock
+from tests.support.factories import oc_row
 from tests.support.faults import FaultTransport, SilentServer
+from tests.support.hubserver import TestTls, fast_core, set_password
+from tests.support.hubserver import served as serve_hub
 
 URL = "https://hub.test:8443"
 DEVICE = "2b1e1bd4-2f7e-4a55-9d0b-6f1c0e3f9a11"
@@ -433,3 +443,171 @@ def test_a_damaged_device_id_file_is_a_plain_error(tmp_path: Path) -> None:
     (tmp_path / "device-id").write_text("not a uuid\n")
     with pytest.raises(errors.ConfigError, match=r"device-id: .* does not hold a UUID"):
         device_id(tmp_path)
+
+
+# -- against a real hub served over TLS (uvicorn on 127.0.0.1), SQLite and PostgreSQL -----------
+
+NAV_PASSWORD = "a long navigator passphrase"
+SUP_PASSWORD = "a long supervisor passphrase"
+
+
+@dataclass
+class Served:
+    """A served hub, its core, the TLS files and the test's system service to peek with."""
+
+    hub: ServedHub
+    core: HubCore
+    tls: TestTls
+    system: HubService
+    made: list[HttpClient] = field(default_factory=list)
+
+    def client(
+        self,
+        *,
+        faults: FaultTransport | None = None,
+        device: str = DEVICE,
+        token: str | None = None,
+    ) -> HttpClient:
+        """A client for this hub (through ``faults`` when given), closed after the test."""
+        made = HttpClient(
+            self.hub.url,
+            ca_file=self.tls.ca_file,
+            device_id=device,
+            transport=faults,
+            token=token,
+            backoff=0.001,
+        )
+        self.made.append(made)
+        return made
+
+    def faults(self) -> FaultTransport:
+        """A fault transport in front of a real TLS connection to this hub."""
+        return FaultTransport(httpx.HTTPTransport(verify=self.tls.client_context()))
+
+
+@pytest.fixture
+def served(
+    hub_url: str, seeded: HubService, clock: FrozenClock, tmp_path: Path
+) -> Iterator[Served]:
+    core = fast_core(Settings(data_dir=tmp_path / "data", hub_url=hub_url), clock)
+    set_password(core, "nav1", NAV_PASSWORD)
+    set_password(core, "sup1", SUP_PASSWORD)
+    tls = TestTls.make(tmp_path / "tls")
+    with serve_hub(core, tls) as hub:
+        made = Served(hub, core, tls, seeded)
+        yield made
+        for client in made.made:
+            client.close()
+    core.engine.dispose()
+
+
+def _queued(system: HubService, n: int = 1) -> list[int]:
+    created, _ = system.store_intake([oc_row(i) for i in range(1, n + 1)])
+    return [item_id for _, item_id in created]
+
+
+def test_served_get_is_retried_and_succeeds(served: Served) -> None:
+    faults = served.faults()
+    client = served.client(faults=faults)
+    client.sign_in("nav1", NAV_PASSWORD)
+    faults.drop_before("GET", "/queue/counts", times=2)
+    assert client.view_counts()["queue"] == 0
+    assert faults.count("GET", "/queue/counts", handled=True) == 1
+
+
+def test_served_complete_lost_after_the_hub_did_it_is_done_once(served: Served) -> None:
+    (item,) = _queued(served.system)
+    faults = served.faults()
+    client = served.client(faults=faults)
+    client.sign_in("nav1", NAV_PASSWORD)
+    claim = client.claim(item)
+    faults.drop_after("POST", "/complete")
+    with pytest.raises(errors.HubUnreachable, match="may or may not have been done"):
+        client.complete(claim, _outcome())
+    assert faults.count("POST", "/complete") == 1
+    with served.system.engine.connect() as conn:
+        outcomes = conn.execute(
+            text("select count(*) from outcome where consultation_id = :i"), {"i": item}
+        ).scalar_one()
+    assert outcomes == 1
+    assert served.system.item_state(item).status == "completed"
+    # and sent again by hand, the hub says it is done already rather than doing it twice
+    with pytest.raises(errors.LostClaim) as caught:
+        client.complete(claim, _outcome())
+    assert caught.value.status == "completed"
+
+
+def test_served_heartbeat_is_retried(served: Served) -> None:
+    (item,) = _queued(served.system)
+    faults = served.faults()
+    client = served.client(faults=faults)
+    client.sign_in("nav1", NAV_PASSWORD)
+    claim = client.claim(item)
+    faults.drop_after("POST", "/heartbeat")
+    assert client.heartbeat(claim).epoch == claim.epoch
+    assert faults.count("POST", "/heartbeat", handled=True) == 2
+
+
+def test_served_refusals_come_back_as_their_classes(served: Served) -> None:
+    (item,) = _queued(served.system)
+    nav, sup = served.client(), served.client(device="sup-device")
+    nav.sign_in("nav1", NAV_PASSWORD)
+    sup.sign_in("sup1", SUP_PASSWORD)
+    with pytest.raises(errors.PermissionDenied):
+        nav.set_role("nav2", "admin")
+    with pytest.raises(errors.NotFound):
+        nav.consultation(999_999)
+    claim = nav.claim(item)
+    with pytest.raises(errors.NotAvailable):
+        sup.claim(item)
+    sup.reassign(item, "nav2", "covering a break")
+    with pytest.raises(errors.LostClaim) as caught:
+        nav.complete(claim, _outcome())
+    lost = caught.value
+    assert (lost.item_id, lost.owner, lost.status) == (item, "nav2", "claimed")
+    assert lost.epoch > claim.epoch
+
+
+def test_served_revoked_token_ends_the_session(served: Served) -> None:
+    client = served.client()
+    token = client.sign_in("nav1", NAV_PASSWORD).token
+    client.sign_out()
+    client.sign_out()  # safe to repeat
+    again = served.client(token=token)
+    ended: list[errors.SessionEnded] = []
+    again.on_session_ended(ended.append)
+    with pytest.raises(errors.SessionEnded) as caught:
+        again.view_counts()
+    assert caught.value.code == "revoked"
+    assert ended == [caught.value]
+    assert again.token is None
+
+
+def test_served_lockout_says_when_to_try_again(served: Served) -> None:
+    client = served.client()
+    refusals: list[errors.NotSignedIn] = []
+    for _ in range(20):
+        with pytest.raises(errors.NotSignedIn) as caught:
+            client.sign_in("nav1", "not the password at all")
+        refusals.append(caught.value)
+        if isinstance(caught.value, errors.AccountLocked):
+            break
+    locked = refusals[-1]
+    assert isinstance(locked, errors.AccountLocked), [type(r).__name__ for r in refusals]
+    assert locked.retry_after >= 1
+    assert len(refusals) > 1  # the first wrong passwords were plain refusals
+
+
+def test_served_role_change_and_hub_time_reach_the_client(
+    served: Served, clock: FrozenClock
+) -> None:
+    client = served.client()
+    client.sign_in("nav1", NAV_PASSWORD)
+    roles: list[str] = []
+    client.on_role(roles.append)
+    client.view_counts()
+    served.system.set_role("nav1", "supervisor")
+    client.view_counts()
+    assert roles == ["supervisor"]
+    # the hub's clock is frozen at the test's time: the client's hub time follows it, not ours
+    assert abs(client.hub_time() - clock.now) < timedelta(seconds=5)

@@ -141,7 +141,8 @@ class HttpClient(HubConnection):
         return self.get("/consultations/by-key", _CONSULTATION_ID, **key).id
 
     def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
-        return self.get("/quarantine", wire.QUARANTINE_ENTRIES, status=status or "all")
+        # (an empty status asks the hub for every entry)
+        return self.get("/quarantine", wire.QUARANTINE_ENTRIES, status=status or "")
 
     def quarantine_entry(self, qid: int) -> QuarantineEntry:
         return self.get(f"/quarantine/{qid}", wire.QUARANTINE_ENTRY)
@@ -205,9 +206,15 @@ class HttpClient(HubConnection):
     def queue_page(
         self, view: str, filters: QueueFilter, offset: int, limit: int
     ) -> tuple[list[QueueRow], int]:
-        params = {"view": view, "offset": offset, "limit": limit, **wire.filter_params(filters)}
-        page = self.get("/queue", wire.QUEUE_PAGE, **params)
-        return page.rows, page.total
+        """One window of a view; a window wider than the hub's page cap is asked for in parts."""
+        rows: list[QueueRow] = []
+        while True:
+            ask = min(limit - len(rows), wire.MAX_PAGE)
+            params = {"view": view, "offset": offset + len(rows), "limit": ask}
+            page = self.get("/queue", wire.QUEUE_PAGE, **params, **wire.filter_params(filters))
+            rows += page.rows
+            if len(rows) >= limit or len(page.rows) < ask or not page.rows:
+                return rows, page.total
 
     def view_counts(self) -> dict[str, int]:
         return self.get("/queue/counts", wire.VIEW_COUNTS)
