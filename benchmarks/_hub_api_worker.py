@@ -3,9 +3,9 @@ workstations.
 
 Modes (each prints nothing on success but what its caller reads; failures exit non-zero):
 
-- ``serve HUB_URL DATA_DIR CERT KEY READY POOL``: the hub as ``ehub-tui hub serve`` runs it (HubCore
-  + the FastAPI app on uvicorn, TLS, 127.0.0.1, a free port), with ``hub_pool_size`` = POOL; writes
-  its port to READY and serves until its stdin closes (the parent's end of a pipe) or SIGTERM.
+- ``serve HUB_URL DATA_DIR CERT KEY PORT POOL``: the hub as ``ehub-tui hub serve`` runs it
+  (``hub.serve.serve``: HubCore + the FastAPI app on uvicorn, TLS, 127.0.0.1:PORT), with
+  ``hub_pool_size`` = POOL, until its stdin closes (the parent's end of a pipe) or SIGTERM.
 - ``claim KIND HUB DATA_DIR USER PASSWORD CA LOG GO``: one navigator's client (KIND ``http``: HTTPS
   to the served hub at base URL HUB, checked against CA; ``inprocess``: its own HubCore over the
   database HUB) signs in, touches LOG.ready, waits for GO, then claims the next item and completes
@@ -82,24 +82,30 @@ def inprocess_client(core: Any, user: str) -> Any:
 # -- serve ----------------------------------------------------------------------------------------
 
 
-def serve(url: str, data_dir: str, cert: str, key: str, ready: str, pool: str) -> None:
-    from ehub_tui.hub.serve import ServedHub
+def serve(url: str, data_dir: str, cert: str, key: str, port: str, pool: str) -> None:
+    from ehub_tui.hub import serve as hub_serve
+    from ehub_tui.hub.core import HubCore
+    from ehub_tui.service.opening import _attach_signer
+    from ehub_tui.store.engine import Timeouts, create_hub_engine
 
-    core = open_core(
-        url,
-        data_dir,
-        hub_pool_size=int(pool),
-        tls_cert_file=Path(cert),
-        tls_key_file=Path(key),
+    settings = settings_for(
+        url, data_dir, hub_pool_size=int(pool), tls_cert_file=Path(cert), tls_key_file=Path(key)
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    # the parent holds our stdin's other end: when it goes (even if the parent is killed), stop
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-    with ServedHub(core, certfile=Path(cert), keyfile=Path(key)) as served:
-        Path(ready + ".tmp").write_text(str(served.port))
-        os.replace(ready + ".tmp", ready)
-        stop.wait()
+    # the engine a hub server opens: exactly hub_pool_size PostgreSQL connections, no overflow
+    # (open_engine keeps a workstation's 5 + 5), and the audit signer as open_engine attaches it
+    engine = create_hub_engine(
+        settings.database_url, timeouts=Timeouts.from_settings(settings), pool_size=int(pool)
+    )
+    _attach_signer(engine, settings)
+    core = HubCore(engine, settings, hasher=cheap_hasher())
+    # the parent holds our stdin's other end: when it closes (even if the parent is killed),
+    # stop as `hub serve` stops on SIGTERM (uvicorn's own handler: requests in flight finish)
+    threading.Thread(
+        target=lambda: (sys.stdin.read(), os.kill(os.getpid(), signal.SIGTERM)), daemon=True
+    ).start()
+    # exactly what `ehub-tui hub serve` runs (uvicorn binding host:port itself), not ServedHub:
+    # ServedHub's pre-bound socket lacks TCP_NODELAY, which adds ~40 ms to every reply
+    hub_serve.serve(core, host="127.0.0.1", port=int(port))
     core.close()
 
 

@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -194,10 +195,18 @@ def wait_ready(paths: list[Path], procs: list[subprocess.Popen[Any]], what: str)
         time.sleep(0.02)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextmanager
 def served(url: str, folder: Path, tls: Tls, pool: int) -> Iterator[tuple[str, int]]:
-    """The hub served over HTTPS in a process of its own: (base URL, pid)."""
-    ready = folder / "serve.port"
+    """The hub served over HTTPS in a process of its own, as `hub serve` runs: (base URL, pid).
+    Ready when it accepts a connection (uvicorn listens only after the app's start-up)."""
+    port = free_port()
+    log = folder / "serve.log"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -207,20 +216,30 @@ def served(url: str, folder: Path, tls: Tls, pool: int) -> Iterator[tuple[str, i
             str(folder),
             str(tls.cert),
             str(tls.key),
-            str(ready),
+            str(port),
             str(pool),
         ],
         cwd=ROOT,
         stdin=subprocess.PIPE,
+        stderr=log.open("w"),  # uvicorn's start and stop lines; shown if it fails
     )
     try:
-        wait_ready([ready], [proc], "the served hub")
-        yield f"https://127.0.0.1:{ready.read_text().strip()}", proc.pid
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(log.read_text().splitlines()[-20:])
+                raise SystemExit(f"the served hub did not start (exit {proc.returncode}):\n{tail}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"https://127.0.0.1:{port}", proc.pid
     finally:
         assert proc.stdin is not None
         proc.stdin.close()  # the server stops when its stdin closes
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.terminate()
             proc.wait(timeout=10)
