@@ -64,8 +64,11 @@ class HubCore:
         create: bool = True,
     ) -> HubCore:
         """Open the hub database named by ``settings`` (bringing its schema up to date)."""
-        engine = open_engine(settings, migrate=migrate, create=create)
-        return cls(engine, settings, clock=clock, hasher=hasher)
+        hub_clock = as_clock(clock)
+        # a SQLite hub judges leases by the clock SQLite is given: the hub's own (PostgreSQL
+        # always uses its server's clock)
+        engine = open_engine(settings, hub_clock=hub_clock.now, migrate=migrate, create=create)
+        return cls(engine, settings, clock=hub_clock, hasher=hasher)
 
     @property
     def sops(self) -> SopLibrary:
