@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ehub_tui.domain.models import NewConsultation, RecordOrigin
 from ehub_tui.domain.suppliers import OTHER, supplier_code
@@ -27,6 +27,9 @@ from ehub_tui.ingest.reports import FileReport as FileReport  # (re-exported: CL
 from ehub_tui.ingest.reports import IngestReport as IngestReport  # (re-exported: CLI)
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
+
+if TYPE_CHECKING:
+    from ehub_tui.client.service import ClientService
 from ehub_tui.store.intake import ConflictingDuplicate, row_json
 
 BATCH = 2000
@@ -71,7 +74,9 @@ class Ingester:
     plausible received time and the known suppliers; without it the settings' defaults apply.
     """
 
-    def __init__(self, service: HubService, *, batch: int = BATCH, settings: Any = None) -> None:
+    def __init__(
+        self, service: HubService | ClientService, *, batch: int = BATCH, settings: Any = None
+    ) -> None:
         self.service = service
         self.batch = batch
         self.limits: IngestLimits = (

@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ehub_tui.client.service import ClientService
     from ehub_tui.domain.models import Consultation
     from ehub_tui.service import HubService
     from ehub_tui.sop.decision import Decision
@@ -114,7 +115,7 @@ class ServiceGuidance:
     ``guidance_state()`` and opens a triage screen only when they are ready): the first ask
     loads them, which takes about a second."""
 
-    def __init__(self, service: HubService) -> None:
+    def __init__(self, service: HubService | ClientService) -> None:
         self.service = service
 
     def decide(

@@ -15,6 +15,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from ehub_tui.client.protocol import Submitted
     from ehub_tui.domain.models import Consultation, SopPublished
     from ehub_tui.domain.queue import Claim
     from ehub_tui.sop.standing import Prepared, SopStatus
@@ -208,7 +209,7 @@ class EditorFailed(Message):
 class SopSubmitDone(Message):
     """A submission for approval finished: ``prepared`` (None: refused, ``problem`` says why)."""
 
-    def __init__(self, prepared: Prepared | None, problem: str | None) -> None:
+    def __init__(self, prepared: Prepared | Submitted | None, problem: str | None) -> None:
         super().__init__()
         self.prepared = prepared
         self.problem = problem
