@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -317,6 +318,7 @@ def test_role_change_in_a_reply_is_reported_once(client: HttpClient, hub: Script
     client.view_counts()
     client.view_counts()
     assert roles == ["supervisor"]
+    assert client.last_role == "supervisor"
 
 
 def test_hub_time_follows_the_hubs_clock(client: HttpClient, hub: ScriptedHub) -> None:
@@ -611,3 +613,105 @@ def test_served_role_change_and_hub_time_reach_the_client(
     assert roles == ["supervisor"]
     # the hub's clock is frozen at the test's time: the client's hub time follows it, not ours
     assert abs(client.hub_time() - clock.now) < timedelta(seconds=5)
+
+
+def test_served_sign_in_logs_neither_token_nor_password(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # the client's, httpx's and httpcore's, and the hub's own
+    client = served.client()
+    token = client.sign_in("nav1", NAV_PASSWORD).token
+    client.view_counts()
+    with pytest.raises(errors.NotSignedIn):
+        client.sign_in("nav1", "a wrong password given")
+    text = caplog.text + "".join(repr(r.__dict__) for r in caplog.records)
+    assert "ehub1_" not in text
+    assert token[6:] not in text
+    assert NAV_PASSWORD not in text
+    assert "a wrong password given" not in text
+
+
+def test_served_every_route_is_reached_by_a_client_method(served: Served) -> None:
+    """Each HubClient method, called as a supervisor, reaches a route the hub has with a request
+    it understands and a reply the client reads (a refusal on permission or state is fine); and
+    every route but health and readiness is some method's."""
+    from ehub_tui.client.protocol import SopUpload
+    from ehub_tui.domain.queue import QueueFilter
+    from ehub_tui.hub.app import route_table
+
+    first, second, third, fourth = _queued(served.system, 4)
+    faults = served.faults()
+    client = served.client(faults=faults)
+    client.sign_in("sup1", SUP_PASSWORD)
+    served.system.add_user("nav9", "navigator", "")
+    upload = SopUpload("tiny.yaml", b"sop: nothing\n", b"tests: []\n")
+    today = clock_date = served.core.clock.now().date()
+    calls: list[Callable[[], object]] = [
+        lambda: served.client(faults=faults, token=client.token).hub_time(),
+        client.me,
+        client.list_users,
+        lambda: client.get_user("nav1"),
+        lambda: client.add_user("nav8", "navigator", "New Navigator"),
+        lambda: client.set_role("nav9", "supervisor"),
+        lambda: client.set_active("nav9", False),
+        client.touch,
+        lambda: client.reset_password("nav2", "a fresh long password 12"),
+        lambda: client.sign_out_everywhere("nav2"),
+        lambda: client.import_practices(served.system.list_practices()),
+        client.list_practices,
+        lambda: client.store_intake([oc_row(9)]),
+        lambda: client.find_consultation_id("TEST", "T-0000009"),
+        client.quarantined,
+        lambda: client.quarantined(None),
+        lambda: client.quarantine_entry(1),
+        lambda: client.release_quarantined(1, oc_row(10)),
+        lambda: client.discard_quarantined(1, "duplicate"),
+        lambda: client.claim(first),
+        client.claim_next,
+        client.held_claims,
+        client.heartbeat_held,
+        lambda: [client.heartbeat(c) for c in client.held_claims()],
+        lambda: [client.why_lost(c) for c in client.held_claims()],
+        lambda: client.release(client.held_claims()[0], "a break"),
+        lambda: client.complete(client.held_claims()[0], _outcome()),
+        lambda: client.release_held("end of shift"),
+        lambda: client.reassign(second, "nav1", "cover"),
+        lambda: client.force_release(second, "stuck"),
+        lambda: client.cancel(third, "duplicate"),
+        lambda: client.set_priority(fourth, 2, "red flag"),
+        lambda: client.queue_page("queue", QueueFilter(practice="A81001"), 0, 10),
+        client.view_counts,
+        lambda: client.item_state(first),
+        lambda: client.consultation(first),
+        client.queue_summary,
+        lambda: client.board(20),
+        lambda: client.daily_return(today - timedelta(days=1), clock_date),
+        lambda: client.report("today"),
+        lambda: client.audit_log(first, 10),
+        client.change_cursor,
+        client.sop_stamp,
+        client.published_sops,
+        client.sop_approvers,
+        lambda: client.submit_sop(upload),
+        lambda: client.publish_sop(upload),
+        lambda: client.change_password(SUP_PASSWORD, SUP_PASSWORD + " changed"),
+        client.sign_out,
+    ]
+    for call in calls:
+        try:
+            call()
+        except errors.EhubError as e:
+            # refused for who or what: fine; refused for how it was asked: the client is wrong
+            for wrong in ("not understood", "there is no", "cannot read", "not allowed on"):
+                assert wrong not in str(e), str(e)
+    templates = {
+        (m, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$"))
+        for m, p in route_table()
+        if not p.endswith(("/health", "/ready"))
+    }
+    unreached = sorted(
+        f"{m} {rx.pattern}"
+        for m, rx in templates
+        if not any(m == hm and rx.match(hp) for hm, hp in faults.handled)
+    )
+    assert unreached == []

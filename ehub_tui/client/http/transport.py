@@ -99,6 +99,11 @@ class HubConnection:
         """The hub's clock minus this machine's, from the last reply (None before any)."""
         return self._offset
 
+    @property
+    def last_role(self) -> str | None:
+        """The role the hub read for the latest reply (X-Ehub-Role; None before any)."""
+        return self._role
+
     def on_role(self, callback: Callable[[str], None] | None) -> None:
         """Call ``callback(role)`` when a reply shows the signed-in user's role changed."""
         self._on_role = callback
