@@ -169,29 +169,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         body = ErrorBody(error="StoreError", message="the hub database could not do that now")
         return _error_reply(503, body)
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # class, route and where it was raised: enough to find it, and no message (it may hold
-        # patient details)
-        frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-        at = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-        log.error("unexpected %s on %s at %s", type(exc).__name__, _route(request), at)
-        body = ErrorBody(
-            error="StoreError", message="the hub could not do that (an internal error)"
-        )
-        return _error_reply(500, body)
-
     app.add_exception_handler(errors.EhubError, ehub_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(SQLAlchemyError, database_error)
-    app.add_exception_handler(Exception, unexpected)
 
 
 def _route(request: Request) -> str:
     """The route's template (``/v1/items/{item_id}``), never its values or query string."""
-    route = request.scope.get("route")
+    return _route_of(request.scope)
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
     path = getattr(route, "path", None) or "?"
-    return f"{request.method} {path}"
+    return f"{scope.get('method', '?')} {path}"
 
 
 # -- every reply ---------------------------------------------------------------------------------
@@ -225,8 +217,12 @@ class HubHeaders:
                     raise StarletteHTTPException(413)
             return message
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.append((HUB_TIME_HEADER.lower().encode(), self._hub_time()))
                 role = scope["state"].get("ehub_role", "")
@@ -234,7 +230,20 @@ class HubHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, bounded_receive, send_with_headers)
+        try:
+            await self.app(scope, bounded_receive, send_with_headers)
+        except Exception as exc:
+            # caught here, inside Starlette's outermost middleware, so that neither it nor
+            # uvicorn logs a traceback: its message may hold patient details. The class, the
+            # route and where it was raised are enough to find it.
+            tb = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+            at = f"{tb[0].filename}:{tb[0].lineno}" if tb else "?"
+            log.error("unexpected %s on %s at %s", type(exc).__name__, _route_of(scope), at)
+            if not started:
+                body = ErrorBody(
+                    error="StoreError", message="the hub could not do that (an internal error)"
+                )
+                await self._send_error(send, 500, body)
 
     def _hub_time(self) -> bytes:
         return self.core.clock.now().isoformat().encode()
@@ -244,11 +253,14 @@ class HubHeaders:
             error="RequestInvalid",
             message=f"the request is larger than the hub reads ({MAX_BODY_BYTES} bytes)",
         )
+        await self._send_error(send, 413, body)
+
+    async def _send_error(self, send: Send, status: int, body: ErrorBody) -> None:
         payload = body.model_dump_json(exclude_none=True).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(payload)).encode()),

@@ -17,8 +17,10 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import uvicorn
+from fastapi import FastAPI
 
 from ehub_tui.config import Settings
 from ehub_tui.errors import ConfigError
@@ -134,7 +136,7 @@ class ServedHub:
         config = make_config(
             core, certfile, keyfile, host=host, port=self.port, upkeep=upkeep, quiet=True
         )
-        self.app = config.app
+        self.app: FastAPI = cast(FastAPI, config.app)  # create_app's, as make_config passed it
         self.server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._run, name=f"ehub-hub-{self.port}", daemon=True)
         self._failure: BaseException | None = None

@@ -13,7 +13,6 @@ Imports no web framework (only pydantic), so the client can import it without Fa
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -47,11 +46,7 @@ MAX_PAGE = 500  # the largest queue page one request may ask for
 
 
 class _In(BaseModel):
-    # a request body: a misspelt field is a 422 naming it, not a silent default
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# -- errors ----------------------------------------------------------------------------------------
+    model_config = ConfigDict(extra="forbid", frozen=True)  # a misspelt field: a 422 naming it
 
 
 class ErrorBody(BaseModel):
@@ -68,9 +63,6 @@ class ErrorBody(BaseModel):
     owner: str | None = None
     status: str | None = None
     epoch: int | None = None
-
-
-# -- sign-in and users -----------------------------------------------------------------------------
 
 
 class SignInIn(_In):
@@ -124,9 +116,6 @@ class Revoked(BaseModel):
     """POST /v1/users/{username}/sessions/revoke: how many sign-ins ended."""
 
     revoked: int
-
-
-# -- practices, intake, quarantine -----------------------------------------------------------------
 
 
 class WireConsultation(NewConsultation):
@@ -242,9 +231,6 @@ def filter_params(filters: QueueFilter) -> dict[str, str]:
     if filters.search:
         out["search"] = filters.search
     return out
-
-
-# -- returns, reports, audit -----------------------------------------------------------------------
 
 
 class DailyReturnCell(BaseModel):
@@ -364,9 +350,6 @@ class SopStamp(BaseModel):
     stamp: tuple[int, int]
 
 
-# -- time and health -------------------------------------------------------------------------------
-
-
 class HubTime(BaseModel):
     """GET /v1/time: the hub's clock and its UK-local date."""
 
@@ -409,18 +392,3 @@ AUDIT_EVENTS = TypeAdapter(list[AuditEvent])
 PUBLISHED = TypeAdapter(list[PublishedTextWire])
 SOP_PUBLISHED = TypeAdapter(SopPublished)
 ERROR = TypeAdapter(ErrorBody)
-
-
-def sop_published_of(p: SopPublished) -> SopPublished:
-    """A SopPublished as the hub replies with it: ``file`` is only the file's name (the hub's
-    temp folder means nothing to the client)."""
-    return SopPublished(
-        p.sop_id,
-        p.version,
-        p.sha256,
-        p.old_version,
-        p.old_sha256,
-        p.approved_by,
-        Path(Path(p.file).name),
-        p.note,
-    )

@@ -246,3 +246,24 @@ def test_hub_serve_without_a_certificate_says_which_setting(
     assert result.exit_code == 2
     assert "tls_cert_file and tls_key_file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unexpected_failure_is_a_500_envelope_and_logs_no_message(
+    hub: ServedHub, tls: TestTls, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode() -> None:
+        raise RuntimeError("Jane Doe 943 476 5919 could not be stored")
+
+    # a route that fails as a bug would, with a patient's details in its message
+    hub.app.add_api_route("/v1/explode", explode, methods=["GET"])
+    with caplog.at_level("DEBUG"):
+        reply = httpx.get(f"{hub.url}/v1/explode", verify=tls.client_context())
+    assert reply.status_code == 500
+    assert reply.json() == {
+        "error": "StoreError",
+        "message": "the hub could not do that (an internal error)",
+    }
+    assert reply.headers[HUB_TIME_HEADER]
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "RuntimeError" in logged and "/v1/explode" in logged
+    assert "Jane" not in logged and "943" not in logged and "Traceback" not in logged

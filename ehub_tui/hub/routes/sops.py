@@ -3,6 +3,8 @@ may approve, and submitting or publishing a new version (checked again on the hu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Response
 
 from ehub_tui.domain.models import SopPublished, UserInfo
@@ -15,7 +17,6 @@ from ehub_tui.hub.wire import (
     SopStamp,
     SopUploadIn,
     SubmittedOut,
-    sop_published_of,
 )
 
 router = APIRouter(tags=["sops"])
@@ -53,3 +54,18 @@ def publish_sop(body: SopUploadIn, svc: Svc) -> Response:
     """Publish a new SOP version (clinical approvers); 422 PublishRefused says why not."""
     published = svc.publish_upload(body.file_name, body.text, body.tests)
     return reply(SOP_PUBLISHED, sop_published_of(published))
+
+
+def sop_published_of(p: SopPublished) -> SopPublished:
+    """A SopPublished as the hub replies with it: ``file`` only the name the author sent (the
+    hub's temp folder means nothing to the client)."""
+    return SopPublished(
+        p.sop_id,
+        p.version,
+        p.sha256,
+        p.old_version,
+        p.old_sha256,
+        p.approved_by,
+        Path(Path(p.file).name),
+        p.note,
+    )
