@@ -9,15 +9,17 @@ the home screen for it, an ended sign-in returns to the sign-in screen. Either w
 items being triaged are kept (``ctx.drafts``), so reopening the item after signing back in shows
 the draft as leaving it with escape does.
 
-Signing out asks first about held items, as quitting does (``QuitDialog``).
+Quitting and signing out both ask first about held items (``QuitDialog``): return them to the
+queue, keep them (their leases run out), or stay.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -27,7 +29,7 @@ from textual.widgets import Label
 
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.format import notify
-from ehub_tui.ui.messages import NotReturned
+from ehub_tui.ui.messages import HeldBeforeQuit, NotReturned, ReturnedBeforeQuit
 
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
@@ -107,6 +109,8 @@ class AccountApp(App[None]):
     demo_hint: str | None = None
     in_session = False  # signed in and past the sign-in screen
     _role: str | None = None  # the role the home screen was built for
+    _quit_asked = False  # the held-items question was asked (or not needed)
+    _quit_pending = False
 
     # -- what the subclass provides -------------------------------------------------------------
 
@@ -221,6 +225,82 @@ class AccountApp(App[None]):
         self.in_session = False
         self.clear_screens()
         self.show_sign_in(user.username if user is not None else "")
+
+    # -- quitting (every way out: ctrl+q, the queue's q, a manager's reports) -----------------
+
+    def exit(
+        self,
+        result: Any = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """Quit; someone holding items is asked first whether to return them to the queue (every
+        way out comes here: ctrl+q, the queue's q, a manager's reports)."""
+        # An exit carrying a result is the app being driven by a program (a screenshot harness,
+        # an embedding), never a person's ctrl+q or q: it ends at once, result kept.
+        if (
+            result is not None
+            or self._quit_asked
+            or not self.service.may("work_items")
+            or self.service.user is None
+            or not self.in_session
+        ):
+            super().exit(result, return_code, message)
+            return
+        if not self._quit_pending:
+            self._quit_pending = True
+            self.run_worker(
+                lambda: self._held_before_quit(return_code, message),
+                thread=True,
+                exclusive=True,
+                group="quit",
+            )
+
+    def _held_before_quit(self, return_code: int, message: RenderableType | None) -> None:
+        try:
+            held = [c.item_id for c in self.service.held_claims()]
+        except StoreError:
+            held = []  # the hub is not answering: nothing can be returned; the leases run out
+        self.post_message(HeldBeforeQuit(held, return_code, message))
+
+    def on_held_before_quit(self, event: HeldBeforeQuit) -> None:
+        self._ask_before_quit(event.held, event.return_code, event.message)
+
+    def _ask_before_quit(
+        self, held: list[int], return_code: int, message: RenderableType | None
+    ) -> None:
+        def answered(choice: str | None) -> None:
+            self._quit_pending = False
+            if choice == "release":
+                self._release_then_quit(return_code, message)
+            elif choice == "keep":
+                self._quit_now(return_code, message)
+
+        if not held:
+            self._quit_now(return_code, message)
+        else:
+            self.push_screen(QuitDialog(held), answered)
+
+    def _quit_now(self, return_code: int, message: RenderableType | None) -> None:
+        self._quit_asked = True
+        self.exit(None, return_code, message)
+
+    def _release_then_quit(self, return_code: int, message: RenderableType | None) -> None:
+        def work() -> None:
+            try:
+                self.service.release_held()
+            except StoreError as exc:
+                self.post_message(NotReturned(f"Not returned: {exc}"))
+                return
+            self.post_message(ReturnedBeforeQuit(return_code, message))
+
+        self.run_worker(work, thread=True, exclusive=True, group="quit")
+
+    def on_not_returned(self, event: NotReturned) -> None:
+        notify(self, event.problem, title="Items still yours", severity="error", timeout=15)
+
+    def on_returned_before_quit(self, event: ReturnedBeforeQuit) -> None:
+        self._quit_now(event.return_code, event.message)
 
     # -- signing out -----------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -27,12 +26,9 @@ from ehub_tui.ui.format import notify
 from ehub_tui.ui.messages import (
     GuidanceChanged,
     GuidanceReady,
-    HeldBeforeQuit,
     HubAnswered,
     HubFailed,
-    NotReturned,
     PracticesLoaded,
-    ReturnedBeforeQuit,
 )
 from ehub_tui.ui.poller import PollDone
 
@@ -86,8 +82,6 @@ class EhubApp(AccountApp):
         )
         self._guidance_started = False
         self.hub_problem: str | None = None  # the hub's last failure, until it answers again
-        self._quit_asked = False  # the held-items question was asked (or not needed)
-        self._quit_pending = False
         self._keeping_alive = False
         self._upkeep_started = False
         self.offer_sign_out()
@@ -199,80 +193,6 @@ class EhubApp(AccountApp):
         if self.hub_problem is not None:
             self.hub_problem = None
             self.notify("The hub is answering again.", title="Hub back", timeout=6)
-
-    def exit(
-        self,
-        result: Any = None,
-        return_code: int = 0,
-        message: RenderableType | None = None,
-    ) -> None:
-        """Quit; someone holding items is asked first whether to return them to the queue (every
-        way out comes here: ctrl+q, the queue's q, a manager's reports)."""
-        # An exit carrying a result is the app being driven by a program (a screenshot harness,
-        # an embedding), never a person's ctrl+q or q: it ends at once, result kept.
-        if (
-            result is not None
-            or self._quit_asked
-            or not self.service.may("work_items")
-            or self.service.user is None
-            or not self.in_session
-        ):
-            super().exit(result, return_code, message)
-            return
-        if not self._quit_pending:
-            self._quit_pending = True
-            self.run_worker(
-                lambda: self._held_before_quit(return_code, message),
-                thread=True,
-                exclusive=True,
-                group="quit",
-            )
-
-    def _held_before_quit(self, return_code: int, message: RenderableType | None) -> None:
-        try:
-            held = [c.item_id for c in self.service.held_claims()]
-        except StoreError:
-            held = []  # the hub is not answering: nothing can be returned; the leases run out
-        self.post_message(HeldBeforeQuit(held, return_code, message))
-
-    def on_held_before_quit(self, event: HeldBeforeQuit) -> None:
-        self._ask_before_quit(event.held, event.return_code, event.message)
-
-    def _ask_before_quit(
-        self, held: list[int], return_code: int, message: RenderableType | None
-    ) -> None:
-        def answered(choice: str | None) -> None:
-            self._quit_pending = False
-            if choice == "release":
-                self._release_then_quit(return_code, message)
-            elif choice == "keep":
-                self._quit_now(return_code, message)
-
-        if not held:
-            self._quit_now(return_code, message)
-        else:
-            self.push_screen(QuitDialog(held), answered)
-
-    def _quit_now(self, return_code: int, message: RenderableType | None) -> None:
-        self._quit_asked = True
-        self.exit(None, return_code, message)
-
-    def _release_then_quit(self, return_code: int, message: RenderableType | None) -> None:
-        def work() -> None:
-            try:
-                self.service.release_held()
-            except StoreError as exc:
-                self.post_message(NotReturned(f"Not returned: {exc}"))
-                return
-            self.post_message(ReturnedBeforeQuit(return_code, message))
-
-        self.run_worker(work, thread=True, exclusive=True, group="quit")
-
-    def on_not_returned(self, event: NotReturned) -> None:
-        notify(self, event.problem, title="Items still yours", severity="error", timeout=15)
-
-    def on_returned_before_quit(self, event: ReturnedBeforeQuit) -> None:
-        self._quit_now(event.return_code, event.message)
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""
