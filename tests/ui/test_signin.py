@@ -9,8 +9,10 @@ keyboard; an admin acting on the hub meanwhile is another ClientService signed i
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from textual.widgets import Input, Static
 
 from ehub_tui.client.inprocess import InProcessClient
 from ehub_tui.client.service import ClientService
+from ehub_tui.config import Settings
 from ehub_tui.errors import NotSignedIn
 from ehub_tui.hub.core import HubCore
 from ehub_tui.ui.app import EhubApp, make_app
@@ -28,8 +31,10 @@ from ehub_tui.ui.screens.help import HelpScreen
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.signin import ChangePasswordDialog, SignInScreen
 from ehub_tui.ui.screens.triage import TriageScreen
+from tests.conftest import FrozenClock
 from tests.ui.conftest import (
     SIZE,
+    SOPS,
     Hub,
     run,
     screen_text,
@@ -255,6 +260,33 @@ def test_a_locked_account_says_how_long_to_wait(signin_hub: Callable[..., SignIn
             assert app.service.user is None
 
     run(body())
+
+
+def test_an_unreachable_hub_is_named(tmp_path: Path, clock: FrozenClock) -> None:
+    from ehub_tui.client.http import HttpClient
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"https://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(data_dir=tmp_path / "data", hub_server_url=url, sops_dir=SOPS)
+    service = ClientService(
+        HttpClient(url, ca_file=None, device_id=DEVICE, backoff=0.001), settings, clock=clock
+    )
+    app = make_app(service, clock=clock, poll_interval=0.2)
+    app.animation_level = "none"
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await sign_in_screen(pilot)
+            assert f"Hub: {url}" in screen_text(app)
+            screen = await sign_in_as(pilot, "nav1", PASSWORD)
+            assert f"Cannot reach the hub at {url}" in error_text(screen)
+            assert isinstance(app.screen, SignInScreen) and app.service.user is None
+
+    try:
+        run(body())
+    finally:
+        service.close()
 
 
 def test_a_reset_password_must_be_changed_first(signin_hub: Callable[..., SignInHub]) -> None:
