@@ -8,24 +8,63 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from ehub_tui.cli import app
+from ehub_tui.client.device import device_id
+from ehub_tui.domain.clock import utcnow
+from ehub_tui.secrets import MemoryKeyring
 from ehub_tui.service import HubService
 from tests.conftest import FIXTURES, REPO
+from tests.support.hubserver import TestTls, fast_core, served, set_password
 
 BAD = FIXTURES / "bad"
 FIXTURE_OCS = 179
 
 
+PASSWORD = "blue-kettle-orchard-7"
+
+
 @pytest.fixture
-def hub(seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch) -> HubService:
-    """The seeded hub, also named to the CLI through EHUB_TUI_HUB_URL."""
-    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
-    return seeded
+def hub(
+    seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[HubService]:
+    """The seeded hub as the CLI reaches it. SQLite: an embedded hub named through
+    EHUB_TUI_HUB_URL (commands act as the system principal). PostgreSQL: a shared hub, which a
+    workstation reaches only through its server: served on 127.0.0.1 over TLS; `ingest` acts as
+    the `service` account whose token EHUB_TUI_SERVICE_TOKEN_FILE names (as the watcher's
+    systemd unit does) and the other commands as the admin signed in once with `signin`."""
+    if hub_url.startswith("sqlite"):
+        monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+        yield seeded
+        return
+    monkeypatch.setattr(MemoryKeyring, "_store", {})
+    core = fast_core(seeded.settings, utcnow)
+    admin = HubService.os_username()  # the seeded hub's admin
+    seeded.add_user("ingest-watch", "service", "the inbox watcher")
+    for user in (admin, "ingest-watch"):
+        set_password(core, user, PASSWORD)
+    tls = TestTls.make(tmp_path / "tls")
+    try:
+        with served(core, tls) as server:
+            monkeypatch.setenv("EHUB_TUI_HUB_SERVER_URL", server.url)
+            monkeypatch.setenv("EHUB_TUI_HUB_CA_FILE", str(tls.ca_file))
+            device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
+            token_file = tmp_path / "credentials" / "service-token"
+            token_file.parent.mkdir(mode=0o700)
+            token_file.write_text(core.sign_in("ingest-watch", PASSWORD, device).token + "\n")
+            monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
+            signed = CliRunner().invoke(
+                app, ["signin", "-U", admin, "--password-stdin"], input=PASSWORD + "\n"
+            )
+            assert signed.exit_code == 0, signed.output
+            yield seeded
+    finally:
+        core.close()
 
 
 def cli(*args: str) -> Result:
@@ -102,7 +141,7 @@ def test_latin1_file_costs_only_its_records_with_bad_bytes(hub: HubService) -> N
     # Records, not files: every record of this Latin-1 export holds an accented name, so each is
     # quarantined naming its field and byte; none is stored with a wrong character.
     result = cli("ingest", str(BAD / "latin1_export.csv"), "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     f = json.loads(result.stdout)["files"][0]
     assert f["error"] is None and f["new"] == 0 and f["quarantined"] == f["records"] > 0
     reasons = [q.reason for q in hub.quarantined()]
@@ -148,7 +187,7 @@ def test_watch_moves_files_to_processed_and_failed(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    env = {**os.environ, "EHUB_TUI_HUB_URL": hub_url}
+    env = dict(os.environ)  # the hub fixture's: the hub's file, or its server and a token
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -196,7 +235,7 @@ def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    env = {**os.environ, "EHUB_TUI_HUB_URL": hub_url}
+    env = dict(os.environ)  # the hub fixture's: the hub's file, or its server and a token
     text = (BAD / "mixed_records.csv").read_text(encoding="utf-8")
     half = len(text) // 2
     proc = subprocess.Popen(
