@@ -2,7 +2,8 @@
 
 One module per command group (memray's ``commands/`` is the model): ``start`` (open the app,
 ``queue``), ``demo``, ``ingest``, ``quarantine``, ``audit``, ``admin`` (practices, users,
-``login``, ``upgrade``), ``signin`` (``signin``, ``signout``, ``passwd``), ``fixtures``,
+``login``, ``upgrade``), ``hub`` (``serve``, ``init-admin``, ``create-service-account``: the hub
+machine), ``signin`` (``signin``, ``signout``, ``passwd``), ``fixtures``,
 ``export``, ``sops``; ``output`` holds what they share
 (consoles, ``--json`` or a table, errors as one sentence and an exit code, the progress bar) and
 ``connect`` which hub a command acts on and as whom. Nothing outside this package imports it.
@@ -21,6 +22,7 @@ from ehub_tui.cli import (
     demo,
     export,
     fixtures,
+    hub,
     ingest,
     quarantine,
     signin,
@@ -47,6 +49,7 @@ app.command("upgrade")(admin.upgrade_cmd)
 app.command("signin")(signin.signin_cmd)
 app.command("signout")(signin.signout_cmd)
 app.command("passwd")(signin.passwd_cmd)
+app.add_typer(hub.hub_app, name="hub")
 app.add_typer(quarantine.quarantine_app, name="quarantine")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(admin.practices_app, name="practices")

@@ -58,8 +58,7 @@ def demo_cmd(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Build the embedded demo hub: practices, demo users (one demo password) and the fixture
-    consultations."""
+    """Build the embedded demo hub: practices, demo users (one password) and consultations."""
     with friendly_errors():
         settings = connect.settings()
         if not settings.is_embedded:
