@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import keyring
 import pytest
 
 from ehub_tui.config import Settings
+from ehub_tui.errors import NotFound
 from ehub_tui.logs import reset_logging
 from ehub_tui.secrets import MemoryKeyring
 from ehub_tui.service import HubService, opening
@@ -145,22 +147,111 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
 
 
+@pytest.fixture(params=["direct", "inprocess", "http"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """How a signed-in user's service reaches the hub, for the behaviour suites that opt in
+    (``pytestmark = pytest.mark.usefixtures("transport")``): ``direct`` is the hub service
+    itself; ``inprocess`` a ClientService over the in-process client (the embedded default);
+    ``http`` a ClientService over HTTPS to a real uvicorn on 127.0.0.1 with a test CA."""
+    return str(request.param)
+
+
 @pytest.fixture
 def make_service(
-    hub_url: str, tmp_path: Path, clock: FrozenClock
-) -> Iterator[Callable[..., HubService]]:
-    """Build HubService instances on the test's hub (each its own engine, like separate apps)."""
-    made: list[HubService] = []
+    hub_url: str, tmp_path: Path, clock: FrozenClock, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
+    """Build services on the test's hub (each its own engine or client, like separate apps).
 
-    def factory(user: str | None = None, **settings: Any) -> HubService:
+    ``make_service()`` is the system principal's HubService (setup and checks, hub-side). With
+    a user, a test that opts into ``transport`` gets that user's ClientService signed in with a
+    password through the chosen client; other tests get a HubService signed in as the user."""
+    made: list[Any] = []
+    hubs = _TransportHubs(hub_url, tmp_path, clock)
+    chosen = (
+        str(request.getfixturevalue("transport"))
+        if "transport" in request.fixturenames
+        else "direct"
+    )
+
+    def factory(user: str | None = None, **settings: Any) -> Any:
         s = Settings(data_dir=tmp_path / "data", hub_url=hub_url, **settings)
-        svc = HubService.open(s, user, clock=clock)
+        if user is None or chosen == "direct":
+            svc: Any = HubService.open(s, user, clock=clock)
+        else:
+            svc = hubs.client_service(chosen, user, settings)
         made.append(svc)
         return svc
 
     yield factory
     for svc in made:
         svc.close()
+    hubs.close()
+
+
+class _TransportHubs:
+    """The hub core (and, for ``http``, the served hub) behind a test's client services: one
+    per distinct set of hub settings, shared by every user's service built with them."""
+
+    def __init__(self, hub_url: str, tmp_path: Path, clock: FrozenClock) -> None:
+        self.hub_url = hub_url
+        self.tmp_path = tmp_path
+        self.clock = clock
+        self._cores: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._served: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._tls: Any = None
+        self._passwords: set[str] = set()
+        self._devices = itertools.count(1)
+
+    def _core(self, settings: dict[str, Any]) -> tuple[Any, tuple[tuple[str, Any], ...]]:
+        from ehub_tui.hub.core import HubCore
+        from tests.support.hubserver import fast_hasher
+
+        key = tuple(sorted(settings.items()))
+        if key not in self._cores:
+            s = Settings(data_dir=self.tmp_path / "hub-data", hub_url=self.hub_url, **settings)
+            # as make_service's hub services: the test's clock stamps records, and a SQLite
+            # hub's leases follow real time until a test attaches a hub clock (HubTime)
+            engine = opening.open_engine(s)
+            self._cores[key] = HubCore(engine, s, clock=self.clock, hasher=fast_hasher())
+        return self._cores[key], key
+
+    def client_service(self, transport: str, user: str, settings: dict[str, Any]) -> Any:
+        from ehub_tui.client.inprocess import InProcessClient
+        from ehub_tui.client.service import ClientService
+        from tests.support.hubserver import PASSWORD, set_password
+
+        core, key = self._core(settings)
+        if user not in self._passwords:  # the hub's admin sets each user's first password
+            with contextlib.suppress(NotFound):  # (no such user: signing in is then refused)
+                set_password(core, user, PASSWORD)
+            self._passwords.add(user)
+        device = f"test-device-{next(self._devices)}"
+        client: Any
+        if transport == "inprocess":
+            client = InProcessClient(core, device)
+        else:
+            from ehub_tui.client.http.client import HttpClient
+            from tests.support.hubserver import TestTls, served
+
+            if self._tls is None:
+                self._tls = TestTls.make(self.tmp_path / "tls")
+            if key not in self._served:
+                cm = served(core, self._tls)
+                self._served[key] = (cm, cm.__enter__())
+            hub = self._served[key][1]
+            client = HttpClient(hub.url, ca_file=self._tls.ca_file, device_id=device)
+        s = Settings(data_dir=self.tmp_path / "ws-data", **settings)
+        svc = ClientService(client, s, clock=self.clock)
+        svc.sign_in(user, PASSWORD)
+        # for a test's hub-side look (its lease clock, a row it checks): the hub's engine
+        svc.hub_engine = core.engine  # type: ignore[attr-defined]
+        return svc
+
+    def close(self) -> None:
+        for cm, _hub in self._served.values():
+            cm.__exit__(None, None, None)
+        for core in self._cores.values():
+            core.close()
 
 
 @pytest.fixture

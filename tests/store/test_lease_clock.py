@@ -59,7 +59,8 @@ class HubTime:
         """Judge these services' SQLite leases by the hub's clock."""
         if self.sqlite:
             for svc in services:
-                set_hub_clock(svc.engine, self.clock)
+                # a client service's hub is the hub core's engine (tests/conftest.py)
+                set_hub_clock(getattr(svc, "hub_engine", None) or svc.engine, self.clock)
 
     def advance(self, svc: HubService, **kwargs: Any) -> None:
         """Let the hub's time pass."""
@@ -67,7 +68,7 @@ class HubTime:
         if self.sqlite:
             self.clock.advance(**kwargs)
             return
-        with write_tx(svc.engine) as conn:
+        with write_tx(getattr(svc, "hub_engine", None) or svc.engine) as conn:
             conn.execute(
                 update(C)
                 .where(C.c.lease_until.is_not(None))
