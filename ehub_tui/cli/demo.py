@@ -27,22 +27,14 @@ if TYPE_CHECKING:
     from ehub_tui.config import Settings
     from ehub_tui.service import HubService
 
-# Every demo user's password (README and the demo command print it). Long enough for the
-# policy, contains no demo username; an OS login it happens to contain is told so and skipped.
-DEMO_PASSWORD = "walk-the-queue-2026"
-HINT = f"Demo hub: every demo user's password is {DEMO_PASSWORD}"
-MARK = "demo-hub"
-
-DEMO_USERS = [
-    ("nav1", "navigator", "Priya Shah"),
-    ("nav2", "navigator", "Tom Fletcher"),
-    ("nav3", "navigator", "Aisha Bello"),
-    ("sup1", "supervisor", "Grace O'Neill"),
-    ("author1", "sop_author", "Dr Ewan Price"),
-    ("clin1", "clinical_approver", "Dr Nadia Rahman"),
-    ("admin1", "admin", "Hub Admin"),
-    ("mgr1", "manager", "Sam Okoro"),
-]
+from ehub_tui.cli.demohub import (  # re-exported: tests and docs name them from here
+    DEMO_PASSWORD as DEMO_PASSWORD,
+)
+from ehub_tui.cli.demohub import DEMO_USERS as DEMO_USERS
+from ehub_tui.cli.demohub import HINT as HINT
+from ehub_tui.cli.demohub import MARK as MARK
+from ehub_tui.cli.demohub import demo_hint as demo_hint
+from ehub_tui.cli.demohub import mark_demo as mark_demo
 
 
 def demo_cmd(
@@ -98,22 +90,6 @@ def demo_cmd(
         if serve:
             user = (ctx.find_root().obj or {}).get("user")
             serve_demo(settings, user)
-
-
-def demo_hint(settings: Settings) -> str | None:
-    """The sign-in screen's demo line, on a hub marked as the demo (in-process only), else None."""
-    if not settings.is_embedded:
-        return None
-    return HINT if (settings.data_dir / MARK).is_file() else None
-
-
-def mark_demo(settings: Settings) -> None:
-    """Mark the data dir as the demo's (see the module docstring); no secret inside."""
-    (settings.data_dir / MARK).write_text(
-        "This hub was built by `ehub-tui demo`: its demo users share the published demo "
-        "password.\n",
-        encoding="utf-8",
-    )
 
 
 def build_demo(service: HubService) -> dict[str, Any]:

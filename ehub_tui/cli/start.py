@@ -59,9 +59,9 @@ def main_callback(
         return
     with friendly_errors():
         settings = connect.settings()
-        from ehub_tui.cli import demo
+        from ehub_tui.cli import demohub
 
-        hint = demo.demo_hint(settings)
+        hint = demohub.demo_hint(settings)
         if user and hint is None:
             raise CliError(
                 "--user signs in without a password only on the demo hub (made by `ehub-tui "
@@ -76,7 +76,7 @@ def main_callback(
 def open_app(service: ClientService, *, user: str | None, demo: bool, shared: bool) -> None:
     """Run the app over ``service`` (in-process or HTTPS) on its sign-in screen; on a demo hub
     ``user`` is signed in first with the demo password."""
-    from ehub_tui.cli import demo as demo_mod
+    from ehub_tui.cli import demohub as demo_mod
 
     try:
         if user:
