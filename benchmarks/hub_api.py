@@ -269,14 +269,14 @@ def check_hub(url: str, folder: Path, items: int) -> None:
 # -- claim_http_overhead ------------------------------------------------------------------------
 
 
-def claim_run(hubs: Hubs, kind: str, i: int, procs: int, tls: Tls) -> tuple[float, int]:
+def claim_run(hubs: Hubs, kind: str, i: int, procs: int, tls: Tls, pool: int) -> tuple[float, int]:
     """One side's run on a fresh copy: (ms per claim, double claims)."""
     name = f"claim_{kind}_{i + 100}"  # warm-ups have i <= 0
     url, folder = hubs.fresh(name)
     with ExitStack() as stack:
         hub = url
         if kind == "http":
-            hub, _pid = stack.enter_context(served(url, folder, tls, procs + 2))
+            hub, _pid = stack.enter_context(served(url, folder, tls, pool))
         go = folder / "go"
         logs = [folder / f"claims-{n}.log" for n in range(procs)]
         ps = [
@@ -316,7 +316,7 @@ def claim_run(hubs: Hubs, kind: str, i: int, procs: int, tls: Tls) -> tuple[floa
 
 
 def bench_claims(
-    engine: str, items: int, procs: int, repeats: int, workdir: Path, pg: Any, tls: Tls
+    engine: str, items: int, procs: int, repeats: int, workdir: Path, pg: Any, tls: Tls, pool: int
 ) -> dict[str, Any]:
     print(f"claim + complete, {engine}, {items:,} items, {procs} processes:", flush=True)
     hubs = Hubs(engine, items, procs, workdir / f"claims-{engine}", pg)
@@ -324,7 +324,7 @@ def bench_claims(
 
     def side(kind: str) -> Callable[[int], float]:
         def go(i: int) -> float:
-            ms, d = claim_run(hubs, kind, i, procs, tls)
+            ms, d = claim_run(hubs, kind, i, procs, tls, pool)
             doubles[kind] += d
             return ms
 
@@ -372,7 +372,14 @@ def page_latencies(client: Any, requests: int, warmup: int = 10) -> list[float]:
 
 
 def bench_pages(
-    engine: str, items: int, requests: int, repeats: int, workdir: Path, pg: Any, tls: Tls
+    engine: str,
+    items: int,
+    requests: int,
+    repeats: int,
+    workdir: Path,
+    pg: Any,
+    tls: Tls,
+    pool: int,
 ) -> dict[str, Any]:
     from benchmarks._hub_api_worker import http_client
 
@@ -386,7 +393,7 @@ def bench_pages(
             url, folder = hubs.fresh(name)
             with ExitStack() as stack:
                 if kind == "http":
-                    base, _pid = stack.enter_context(served(url, folder, tls, 4))
+                    base, _pid = stack.enter_context(served(url, folder, tls, pool))
                     client = http_client(base, str(tls.ca), nav(0))
                 else:
                     core = open_core(url, str(folder))
@@ -512,6 +519,8 @@ def poll_run(
     out = {
         "peak_connections": max(watch.samples) if watch.samples else 0,
         "hub_cpu_pct": None if hub_cpu is None else 100 * hub_cpu / wall,
+        # each round is 3 requests: what one request costs the hub in CPU
+        "hub_cpu_ms_per_request": None if hub_cpu is None else 1000 * hub_cpu / (3 * len(rounds)),
         "clients_cpu_pct": 100 * client_cpu / wall,
         "rounds": len(rounds),
         "late_rounds": sum(res["late"] for res in results),
@@ -519,7 +528,12 @@ def poll_run(
         "round_p95_ms": 1000 * pct(rounds, 0.95) if rounds else None,
         "errors": error_count,
     }
-    hub_txt = "" if hub_cpu is None else f"hub CPU {out['hub_cpu_pct']:.0f}% of a core, "
+    hub_txt = (
+        ""
+        if hub_cpu is None
+        else f"hub CPU {out['hub_cpu_pct']:.0f}% of a core "
+        f"({out['hub_cpu_ms_per_request']:.1f} ms a request), "
+    )
     print(
         f"  {kind}: peak {out['peak_connections']} PostgreSQL connections, {hub_txt}"
         f"clients {out['clients_cpu_pct']:.0f}%, {out['rounds']:,} rounds "
@@ -580,6 +594,7 @@ def bench_polling(
         seconds=seconds,
         items=items,
         hub_cpu_pct=med(served_runs, "hub_cpu_pct"),
+        hub_cpu_ms_per_request=med(served_runs, "hub_cpu_ms_per_request"),
         clients_cpu_pct=med(served_runs, "clients_cpu_pct"),
         baseline_clients_cpu_pct=med(direct_runs, "clients_cpu_pct"),
         round_p50_ms=med(served_runs, "round_p50_ms"),
@@ -591,8 +606,9 @@ def bench_polling(
         baseline_errors=sum(r["errors"] for r in direct_runs),
     )
     print(
-        f"poll (informational): hub process CPU {result['hub_cpu_pct']}% of one core "
-        f"(median of runs); client processes {result['clients_cpu_pct']}% over HTTP, "
+        f"poll (informational): hub process CPU {result['hub_cpu_pct']}% of one core, "
+        f"{result['hub_cpu_ms_per_request']} ms a request (medians of runs); client processes "
+        f"{result['clients_cpu_pct']}% over HTTP, "
         f"{result['baseline_clients_cpu_pct']}% opening the database; connections "
         f"{'bounded' if bounded else 'NOT bounded'} by hub_pool_size {pool} "
         f"(served peak {fmt(result['ours'])}, direct peak {fmt(result['baseline'])})",
@@ -611,7 +627,7 @@ def main() -> None:
     ap.add_argument("--engines", default="postgresql,sqlite", help="for claims and pages")
     ap.add_argument("--repeats", type=int, default=3, help="claims and pages (full: 5)")
     ap.add_argument("--processes", type=int, default=8)
-    ap.add_argument("--claim-items", type=int, default=1000, help="(full: 4,000)")
+    ap.add_argument("--claim-items", type=int, default=1000, help="(full: 2,000)")
     ap.add_argument("--page-items", type=int, default=20_000, help="(full: 100,000)")
     ap.add_argument("--page-requests", type=int, default=100, help="per run (full: 300)")
     ap.add_argument("--workstations", type=int, default=50)
@@ -621,7 +637,7 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=10, help="the served hub's hub_pool_size")
     args = ap.parse_args()
     if args.full:
-        args.repeats, args.claim_items, args.page_items = 5, 4000, 100_000
+        args.repeats, args.claim_items, args.page_items = 5, 2000, 100_000
         args.page_requests, args.poll_items, args.poll_repeats = 300, 20_000, 3
     parts = set(args.parts.split(","))
     engines = [e for e in ("postgresql", "sqlite") if e in args.engines]
@@ -638,13 +654,27 @@ def main() -> None:
             if "claims" in parts:
                 results.append(
                     bench_claims(
-                        engine, args.claim_items, args.processes, args.repeats, workdir, pg, tls
+                        engine,
+                        args.claim_items,
+                        args.processes,
+                        args.repeats,
+                        workdir,
+                        pg,
+                        tls,
+                        args.pool,
                     )
                 )
             if "pages" in parts:
                 results.append(
                     bench_pages(
-                        engine, args.page_items, args.page_requests, args.repeats, workdir, pg, tls
+                        engine,
+                        args.page_items,
+                        args.page_requests,
+                        args.repeats,
+                        workdir,
+                        pg,
+                        tls,
+                        args.pool,
                     )
                 )
         if "poll" in parts:
