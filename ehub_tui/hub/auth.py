@@ -9,21 +9,17 @@ hash or a token.
   does not exist gets the same answer, after the same work, as a wrong password ("wrong username
   or password"), and the same back-off, kept in this process's memory (nothing about it is
   written but the audit event).
-- **Back-off and lock-out**: after 5 consecutive failures each further attempt must wait
-  2^(n-5) s; at ``settings.lockout_after`` failures the account is locked 15 min, doubling with
-  each further failure up to 24 h. While locked even the right password is refused (and not even
-  checked). A success or an admin's reset clears it.
-- **Tokens** (hub.tokens) are bound to the device they were issued to; the hub keeps their
-  SHA-256 only. ``authenticate`` reads ``hub_user`` on every call, so a role change or a
-  disablement applies to the caller's next request.
+- **Back-off and lock-out** (hub.lockout): after 5 consecutive failures each further attempt
+  waits; at ``settings.lockout_after`` failures the account is locked, 15 min doubling up to 24 h.
+  While locked even the right password is refused (and not even checked). A success or an
+  admin's reset clears it.
+- **Sessions** (hub.sessions): tokens bound to their device, checked on every request with the
+  role ``hub_user`` holds now; signing out and ending every session of a user.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -32,109 +28,22 @@ from sqlalchemy import Engine
 
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import SystemClock
-from ehub_tui.domain.models import UserInfo
-from ehub_tui.errors import AccountLocked, NotFound, NotSignedIn, SessionEnded
+from ehub_tui.errors import AccountLocked, NotFound, NotSignedIn
 from ehub_tui.hub import tokens
+from ehub_tui.hub.lockout import UnknownNames, lock_seconds, locked_message, retry_after
 from ehub_tui.hub.passwords import Passwords, PolicyError, check_password_policy
 from ehub_tui.hub.principal import Principal, SignedIn
+from ehub_tui.hub.sessions import Sessions, auth_event, user_info
 from ehub_tui.store import audit, credentials
-from ehub_tui.store.credentials import SessionRow, UserRow
+from ehub_tui.store.credentials import UserRow
 from ehub_tui.store.engine import read_tx, write_tx
 
 log = logging.getLogger(__name__)
 
 WRONG = "wrong username or password"
 UNKNOWN_ACTOR = "unknown"  # the audit's actor for a sign-in by a name that is not a hub user
-BACKOFF_AFTER = 5  # failures before each further attempt must wait
-LOCK_FIRST = timedelta(minutes=15)
-LOCK_MAX = timedelta(hours=24)
-TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is written at most this often per session
-_UNKNOWN_TRACKED = 10_000  # usernames that do not exist whose failures are remembered
 
-_ENDED = {
-    "invalid_token": "the hub does not know this sign-in: sign in again",
-    "expired": "your sign-in has expired: sign in again",
-    "revoked": "your sign-in was ended: sign in again",
-    "wrong_device": (
-        "this sign-in belongs to another device, so the hub has ended it: sign in again"
-    ),
-    "disabled": "your hub account is disabled: ask an admin",
-}
-# why a session was revoked -> the code an attempt to use it afterwards gets
-_REASON_CODE = {"expired": "expired", "wrong_device": "wrong_device", "disabled": "disabled"}
-
-
-def lock_seconds(failures: int, lockout_after: int) -> int:
-    """How long an account must wait after ``failures`` consecutive failed sign-ins (0: none)."""
-    if failures >= lockout_after:
-        seconds = LOCK_FIRST.total_seconds() * 2 ** min(failures - lockout_after, 16)
-        return int(min(seconds, LOCK_MAX.total_seconds()))
-    if failures >= BACKOFF_AFTER:
-        return int(2 ** (failures - BACKOFF_AFTER))
-    return 0
-
-
-def _retry_after(until: datetime, now: datetime) -> int:
-    return max(1, math.ceil((until - now).total_seconds()))
-
-
-def _locked_message(retry_after: int) -> str:
-    if retry_after >= 120:
-        wait = f"{math.ceil(retry_after / 60)} minutes"
-    else:
-        wait = f"{retry_after} seconds" if retry_after != 1 else "1 second"
-    return f"too many failed sign-ins: wait {wait} before trying again"
-
-
-def _ended(code: str) -> SessionEnded:
-    return SessionEnded(_ENDED[code], code)
-
-
-def _user_info(row: UserRow | SessionRow) -> UserInfo:
-    return UserInfo(row.username, row.role, row.display_name, row.active)
-
-
-def _event(
-    actor: str,
-    action: str,
-    body: dict[str, Any],
-    *,
-    credential: int | None = None,
-    sessions: list[int] | None = None,
-) -> audit.Event:
-    """An audit event naming the credential and session rows it wrote (their digests, never
-    their hash or token digest: store/coverage.py)."""
-    rows: list[tuple[str, str, list[Any]]] = []
-    if credential is not None:
-        rows.append(("hub_credential", "user_id", [credential]))
-    if sessions:
-        rows.append(("hub_session", "id", list(sessions)))
-    return audit.Event(actor, action, None, body, tuple(rows))
-
-
-class _UnknownNames:
-    """Failed sign-ins by usernames that do not exist, in memory only (bounded): they get the
-    same back-off as a real account, so a lock-out never tells anyone which names exist."""
-
-    def __init__(self, size: int = _UNKNOWN_TRACKED) -> None:
-        self._size = size
-        self._seen: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def locked_until(self, name: str) -> datetime | None:
-        with self._lock:
-            entry = self._seen.get(name)
-            return entry[1] if entry else None
-
-    def fail(self, name: str, now: datetime, lockout_after: int) -> tuple[int, datetime | None]:
-        with self._lock:
-            count = self._seen.pop(name, (0, None))[0] + 1
-            wait = lock_seconds(count, lockout_after)
-            until = now + timedelta(seconds=wait) if wait else None
-            self._seen[name] = (count, until)
-            while len(self._seen) > self._size:
-                self._seen.popitem(last=False)
-            return count, until
+__all__ = ["WRONG", "Auth", "PolicyError", "lock_seconds"]
 
 
 class Auth:
@@ -151,7 +60,8 @@ class Auth:
         self.settings = settings
         self.clock = clock
         self.passwords = Passwords(hasher)
-        self._unknown = _UnknownNames()
+        self._unknown = UnknownNames()
+        self.sessions = Sessions(engine, settings, clock)
 
     # -- signing in --------------------------------------------------------------------------------
 
@@ -169,8 +79,8 @@ class Auth:
         if user.locked_until is not None and user.locked_until > now:
             # not checked, not counted, not audited: the lock's start was (one event per
             # lock, not one per hammering attempt)
-            wait = _retry_after(user.locked_until, now)
-            raise AccountLocked(_locked_message(wait), wait)
+            wait = retry_after(user.locked_until, now)
+            raise AccountLocked(locked_message(wait), wait)
         if not self.passwords.verify(user.password_hash, password):
             self._record_failure(user, device_id, "wrong_password", now)
         if not user.active:
@@ -205,8 +115,8 @@ class Auth:
         name = username if isinstance(username, str) else ""
         until = self._unknown.locked_until(name)
         if until is not None and until > now:
-            wait = _retry_after(until, now)
-            raise AccountLocked(_locked_message(wait), wait)
+            wait = retry_after(until, now)
+            raise AccountLocked(locked_message(wait), wait)
         self.passwords.verify_nobody(password)
         failures, until = self._unknown.fail(name, now, self.settings.lockout_after)
         # the name tried is kept only if it is a hub user's: a password typed into the username
@@ -216,8 +126,8 @@ class Auth:
         body = {"device": device_id, "reason": reason, "failures": failures}
         self._audit(actor, "sign_in_failed", body)
         if until is not None:
-            wait = _retry_after(until, now)
-            raise AccountLocked(f"{WRONG}; {_locked_message(wait)}", wait)
+            wait = retry_after(until, now)
+            raise AccountLocked(f"{WRONG}; {locked_message(wait)}", wait)
         raise NotSignedIn(WRONG)
 
     def _record_failure(
@@ -228,7 +138,7 @@ class Auth:
             failures = credentials.record_failure(conn, user.id, now)
             wait = lock_seconds(failures, self.settings.lockout_after)
             events = [
-                _event(
+                auth_event(
                     user.username,
                     "sign_in_failed",
                     {"device": device_id, "reason": reason, "failures": failures},
@@ -238,7 +148,7 @@ class Auth:
                 until = now + timedelta(seconds=wait)
                 credentials.lock_until(conn, user.id, until)
                 events.append(
-                    _event(
+                    auth_event(
                         user.username,
                         "locked",
                         {"failures": failures, "seconds": wait, "until": until.isoformat()},
@@ -247,7 +157,7 @@ class Auth:
             audit.append(conn, events, now)
         log.info("sign-in failed for %s (%d in a row)", user.username, failures)
         if wait:
-            raise AccountLocked(f"{WRONG}; {_locked_message(wait)}", wait)
+            raise AccountLocked(f"{WRONG}; {locked_message(wait)}", wait)
         raise NotSignedIn(WRONG)
 
     def _start_session(
@@ -274,8 +184,8 @@ class Auth:
             if fresh.locked_until is not None and fresh.locked_until > now:
                 # failures in flight at the same time locked it: the lock wins (so parallel
                 # guessing cannot slip a success past it)
-                wait = _retry_after(fresh.locked_until, now)
-                raise AccountLocked(_locked_message(wait), wait)
+                wait = retry_after(fresh.locked_until, now)
+                raise AccountLocked(locked_message(wait), wait)
             if fresh.failed_count:
                 credentials.clear_failures(conn, user.id)
             rehashed = new_hash is not None and fresh.password_hash == user.password_hash
@@ -295,7 +205,7 @@ class Auth:
                 body["client"] = client
             if rehashed:
                 body["rehashed"] = True
-            event = _event(
+            event = auth_event(
                 user.username,
                 "sign_in",
                 body,
@@ -306,7 +216,7 @@ class Auth:
         log.info("%s signed in (session %d)", user.username, sid)
         return SignedIn(
             token=token,
-            user=_user_info(fresh),
+            user=user_info(fresh),
             device_id=device_id,
             expires_at=absolute,
             idle_minutes=self.settings.token_idle_minutes,
@@ -314,7 +224,7 @@ class Auth:
             must_change_password=fresh.must_change,
         )
 
-    # -- every request -----------------------------------------------------------------------------
+    # -- every request, signing out (hub.sessions) ---------------------------------------------
 
     def authenticate(self, token: str, device_id: str) -> Principal:
         """The principal ``token`` belongs to, with the role ``hub_user`` holds now.
@@ -323,90 +233,18 @@ class Auth:
         disabled. The first refusal that ends a live session (expired, another device, a
         disabled user) revokes it and is audited; later attempts with it are refused quietly.
         """
-        if not tokens.looks_like_token(token):
-            raise _ended("invalid_token")
-        digest = tokens.token_digest(token)
-        now = self.clock.now()
-        with read_tx(self.engine) as conn:
-            row = credentials.find_session(conn, digest)
-        if row is None or not tokens.same(row.token_digest, digest):
-            # unknown tokens are not audited: anyone could flood the audit chain (one write
-            # lock for the whole hub) with guesses; they learn nothing from the refusal
-            log.info("an unknown token was refused")
-            raise _ended("invalid_token")
-        if row.revoked_at is not None:
-            code = _REASON_CODE.get(row.revoke_reason or "", "revoked")
-            if code == "disabled" and row.active:
-                code = "revoked"  # enabled again since: the old sign-in stays ended
-            raise _ended(code)
-        idle = timedelta(minutes=self.settings.token_idle_minutes)
-        if now >= row.absolute_expires_at or now - row.last_used_at >= idle:
-            self._end(row, "expired", device_id, now)
-        if not tokens.same(row.device_id, str(device_id)):
-            self._end(row, "wrong_device", device_id, now)  # presumed stolen
-        if not row.active:
-            self._end(row, "disabled", device_id, now)
-        if now - row.last_used_at >= TOUCH_EVERY:
-            with write_tx(self.engine) as conn:
-                credentials.touch_session(conn, row.id, now)
-        return Principal(_user_info(row), str(device_id), row.id)
-
-    def _end(self, row: SessionRow, code: str, device_id: str, now: datetime) -> None:
-        """Revoke a session the hub refuses (audited once: the refusal that ended it); raises."""
-        with write_tx(self.engine) as conn:
-            ended = credentials.revoke_sessions(
-                conn, at=now, by="system", reason=code, session_ids=[row.id]
-            )
-            if ended:
-                body = {"code": code, "device": str(device_id)[:64], "session": row.id}
-                if code == "wrong_device":
-                    body["bound_to"] = row.device_id
-                event = _event(row.username, "token_refused", body, sessions=ended)
-                audit.append(conn, [event], now)
-        log.warning("a sign-in of %s was refused and ended (%s)", row.username, code)
-        raise _ended(code)
-
-    # -- signing out -------------------------------------------------------------------------------
+        return self.sessions.authenticate(token, device_id)
 
     def sign_out(self, principal: Principal) -> None:
         """End the principal's own session (signing out twice is harmless)."""
-        now = self.clock.now()
-        with write_tx(self.engine) as conn:
-            ended = credentials.revoke_sessions(
-                conn,
-                at=now,
-                by=principal.username,
-                reason="signed_out",
-                session_ids=[principal.session_id],
-            )
-            if ended:
-                event = _event(
-                    principal.username,
-                    "sign_out",
-                    {"device": principal.device_id, "session": principal.session_id},
-                    sessions=ended,
-                )
-                audit.append(conn, [event], now)
+        self.sessions.sign_out(principal)
 
     def revoke_all(self, username: str, by: str) -> int:
         """End every live session of ``username`` (sign out everywhere); returns how many.
 
         The permission is the caller's to check (HubCore: ``manage_sessions``).
         """
-        now = self.clock.now()
-        with write_tx(self.engine) as conn:
-            user = credentials.find_user(conn, username)
-            if user is None:
-                raise NotFound(f"{username!r} is not a hub user")
-            ended = credentials.revoke_sessions(
-                conn, at=now, by=by, reason="revoked", user_id=user.id
-            )
-            event = _event(
-                by, "sessions_revoked", {"username": username, "count": len(ended)}, sessions=ended
-            )
-            audit.append(conn, [event], now)
-        log.info("%s ended %d sign-in(s) of %s", by, len(ended), username)
-        return len(ended)
+        return self.sessions.revoke_all(username, by)
 
     # -- passwords ---------------------------------------------------------------------------------
 
@@ -422,14 +260,14 @@ class Auth:
             self.passwords.verify_nobody(old)
             raise NotSignedIn("your current password is wrong")
         if user.locked_until is not None and user.locked_until > now:
-            wait = _retry_after(user.locked_until, now)
-            raise AccountLocked(_locked_message(wait), wait)
+            wait = retry_after(user.locked_until, now)
+            raise AccountLocked(locked_message(wait), wait)
         if not self.passwords.verify(user.password_hash, old):
             try:
                 self._record_failure(user, principal.device_id, "wrong_old_password", now)
             except AccountLocked as exc:
                 raise AccountLocked(
-                    f"your current password is wrong; {_locked_message(exc.retry_after)}",
+                    f"your current password is wrong; {locked_message(exc.retry_after)}",
                     exc.retry_after,
                 ) from None
             except NotSignedIn:
@@ -448,7 +286,7 @@ class Auth:
                 user_id=user.id,
                 keep=principal.session_id,
             )
-            event = _event(
+            event = auth_event(
                 user.username,
                 "password_set",
                 {"username": user.username, "own": True, "sessions_ended": len(ended)},
@@ -475,7 +313,7 @@ class Auth:
             had = credentials.set_password_hash(
                 conn, user.id, new_hash, now, must_change=must_change
             )
-            event = _event(
+            event = auth_event(
                 by,
                 "password_reset" if had else "password_set",
                 {"username": user.username, "must_change": must_change},
@@ -487,7 +325,7 @@ class Auth:
     def _audit(self, actor: str, action: str, body: dict[str, Any]) -> None:
         now = self.clock.now()
         with write_tx(self.engine) as conn:
-            audit.append(conn, [_event(actor, action, body)], now)
+            audit.append(conn, [auth_event(actor, action, body)], now)
 
 
 def _check_device(device_id: str) -> None:

@@ -1,0 +1,162 @@
+"""Sign-in sessions: checking a bearer token on every request, ending sessions (signing out, an
+admin's sign-out-everywhere, a refusal that presumes theft), and the audit events of sign-in.
+
+Tokens (hub.tokens) are bound to the device they were issued to; the hub keeps their SHA-256
+only. ``authenticate`` reads ``hub_user`` on every call, so a role change or a disablement applies
+to the caller's next request. Every answer is judged by the hub's clock; the audit never holds a
+token. ``hub.auth.Auth`` is the public face of this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ehub_tui.config import Settings
+from ehub_tui.domain.clock import SystemClock
+from ehub_tui.domain.models import UserInfo
+from ehub_tui.errors import NotFound, SessionEnded
+from ehub_tui.hub import tokens
+from ehub_tui.hub.principal import Principal
+from ehub_tui.store import audit, credentials
+from ehub_tui.store.credentials import SessionRow, UserRow
+from ehub_tui.store.engine import read_tx, write_tx
+
+log = logging.getLogger(__name__)
+
+TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is written at most this often per session
+
+_ENDED = {
+    "invalid_token": "the hub does not know this sign-in: sign in again",
+    "expired": "your sign-in has expired: sign in again",
+    "revoked": "your sign-in was ended: sign in again",
+    "wrong_device": (
+        "this sign-in belongs to another device, so the hub has ended it: sign in again"
+    ),
+    "disabled": "your hub account is disabled: ask an admin",
+}
+# why a session was revoked -> the code an attempt to use it afterwards gets
+_REASON_CODE = {"expired": "expired", "wrong_device": "wrong_device", "disabled": "disabled"}
+
+
+def ended(code: str) -> SessionEnded:
+    """The refusal of a token the hub no longer accepts, saying why (``code``)."""
+    return SessionEnded(_ENDED[code], code)
+
+
+def user_info(row: UserRow | SessionRow) -> UserInfo:
+    """The hub user of a credential or session row, as ``hub_user`` holds them now."""
+    return UserInfo(row.username, row.role, row.display_name, row.active)
+
+
+def auth_event(
+    actor: str,
+    action: str,
+    body: dict[str, Any],
+    *,
+    credential: int | None = None,
+    sessions: list[int] | None = None,
+) -> audit.Event:
+    """An audit event naming the credential and session rows it wrote (their digests, never
+    their hash or token digest: store/coverage.py)."""
+    rows: list[tuple[str, str, list[Any]]] = []
+    if credential is not None:
+        rows.append(("hub_credential", "user_id", [credential]))
+    if sessions:
+        rows.append(("hub_session", "id", list(sessions)))
+    return audit.Event(actor, action, None, body, tuple(rows))
+
+
+class Sessions:
+    """The sessions of one hub (one engine, the hub's clock)."""
+
+    def __init__(self, engine: Engine, settings: Settings, clock: SystemClock) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+
+    def authenticate(self, token: str, device_id: str) -> Principal:
+        """The principal ``token`` belongs to, with the role ``hub_user`` holds now (see
+        ``Auth.authenticate``); raises SessionEnded."""
+        if not tokens.looks_like_token(token):
+            raise ended("invalid_token")
+        digest = tokens.token_digest(token)
+        now = self.clock.now()
+        with read_tx(self.engine) as conn:
+            row = credentials.find_session(conn, digest)
+        if row is None or not tokens.same(row.token_digest, digest):
+            # unknown tokens are not audited: anyone could flood the audit chain (one write
+            # lock for the whole hub) with guesses; they learn nothing from the refusal
+            log.info("an unknown token was refused")
+            raise ended("invalid_token")
+        if row.revoked_at is not None:
+            code = _REASON_CODE.get(row.revoke_reason or "", "revoked")
+            if code == "disabled" and row.active:
+                code = "revoked"  # enabled again since: the old sign-in stays ended
+            raise ended(code)
+        idle = timedelta(minutes=self.settings.token_idle_minutes)
+        if now >= row.absolute_expires_at or now - row.last_used_at >= idle:
+            self._end(row, "expired", device_id, now)
+        if not tokens.same(row.device_id, str(device_id)):
+            self._end(row, "wrong_device", device_id, now)  # presumed stolen
+        if not row.active:
+            self._end(row, "disabled", device_id, now)
+        if now - row.last_used_at >= TOUCH_EVERY:
+            with write_tx(self.engine) as conn:
+                credentials.touch_session(conn, row.id, now)
+        return Principal(user_info(row), str(device_id), row.id)
+
+    def _end(self, row: SessionRow, code: str, device_id: str, now: datetime) -> None:
+        """Revoke a session the hub refuses (audited once: the refusal that ended it); raises."""
+        with write_tx(self.engine) as conn:
+            gone = credentials.revoke_sessions(
+                conn, at=now, by="system", reason=code, session_ids=[row.id]
+            )
+            if gone:
+                body = {"code": code, "device": str(device_id)[:64], "session": row.id}
+                if code == "wrong_device":
+                    body["bound_to"] = row.device_id
+                event = auth_event(row.username, "token_refused", body, sessions=gone)
+                audit.append(conn, [event], now)
+        log.warning("a sign-in of %s was refused and ended (%s)", row.username, code)
+        raise ended(code)
+
+    def sign_out(self, principal: Principal) -> None:
+        """End the principal's own session (signing out twice is harmless)."""
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            gone = credentials.revoke_sessions(
+                conn,
+                at=now,
+                by=principal.username,
+                reason="signed_out",
+                session_ids=[principal.session_id],
+            )
+            if gone:
+                event = auth_event(
+                    principal.username,
+                    "sign_out",
+                    {"device": principal.device_id, "session": principal.session_id},
+                    sessions=gone,
+                )
+                audit.append(conn, [event], now)
+
+    def revoke_all(self, username: str, by: str) -> int:
+        """End every live session of ``username``; returns how many (audited)."""
+        now = self.clock.now()
+        with write_tx(self.engine) as conn:
+            user = credentials.find_user(conn, username)
+            if user is None:
+                raise NotFound(f"{username!r} is not a hub user")
+            gone = credentials.revoke_sessions(
+                conn, at=now, by=by, reason="revoked", user_id=user.id
+            )
+            event = auth_event(
+                by, "sessions_revoked", {"username": username, "count": len(gone)}, sessions=gone
+            )
+            audit.append(conn, [event], now)
+        log.info("%s ended %d sign-in(s) of %s", by, len(gone), username)
+        return len(gone)
