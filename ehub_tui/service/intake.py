@@ -118,7 +118,10 @@ class Intake:
     # -- quarantine ------------------------------------------------------------------------------
 
     def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
-        """Quarantined records (open ones by default), newest first, without their raw text."""
+        """Quarantined records (open ones by default), newest first, without their raw text.
+        Those who ingest only (supervisors, admins, the watcher): a quarantined record's
+        reason and location can quote patient details."""
+        self._ctx.require("ingest")
         q = select(*(Q.c[name] for name in _LIST_COLUMNS)).order_by(Q.c.id.desc())
         if status:
             q = q.where(Q.c.status == status)
@@ -126,7 +129,8 @@ class Intake:
             return [QuarantineEntry.model_validate(dict(r._mapping)) for r in conn.execute(q)]
 
     def entry(self, qid: int) -> QuarantineEntry:
-        """One quarantined record with its raw text."""
+        """One quarantined record with its raw text (those who ingest only)."""
+        self._ctx.require("ingest")
         with read_tx(self._ctx.engine) as conn:
             row = conn.execute(select(Q).where(Q.c.id == qid)).first()
         if row is None:

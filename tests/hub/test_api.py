@@ -357,3 +357,87 @@ def test_the_upkeep_timer_returns_expired_leases_and_signs_the_head(
         with read_tx(core.engine) as conn:
             latest = checkpoints.latest(conn)
         assert latest is not None and latest.seq == head
+
+
+# What a navigator may call: every other route of the API must refuse them (403, audited), so a
+# route added later without a role check fails this test. Bodies are minimal and valid enough
+# to reach the role check; a path's {x} is filled with an id that exists where it matters.
+NAVIGATOR_MAY = {
+    ("GET", "/v1/health"),
+    ("GET", "/v1/ready"),
+    ("POST", "/v1/auth/sign-in"),
+    ("POST", "/v1/auth/sign-out"),
+    ("GET", "/v1/me"),
+    ("POST", "/v1/me/password"),
+    ("GET", "/v1/time"),
+    ("GET", "/v1/changes/cursor"),
+    ("GET", "/v1/claims"),
+    ("POST", "/v1/claims/heartbeat"),
+    ("POST", "/v1/claims/release"),
+    ("POST", "/v1/queue/claim-next"),
+    ("GET", "/v1/queue"),
+    ("GET", "/v1/queue/counts"),
+    ("GET", "/v1/queue/summary"),
+    ("GET", "/v1/items/{item_id}"),
+    ("GET", "/v1/items/{item_id}/state"),
+    ("GET", "/v1/items/{item_id}/why-lost"),
+    ("POST", "/v1/items/{item_id}/claim"),
+    ("POST", "/v1/items/{item_id}/heartbeat"),
+    ("POST", "/v1/items/{item_id}/release"),
+    ("POST", "/v1/items/{item_id}/complete"),
+    ("GET", "/v1/practices"),
+    ("GET", "/v1/sops/published"),
+    ("GET", "/v1/sops/stamp"),
+    ("GET", "/v1/sops/approvers"),
+    ("GET", "/v1/users"),
+    ("GET", "/v1/users/{username}"),
+    ("GET", "/v1/audit"),
+    ("GET", "/v1/consultations/by-key"),
+}
+_QUERIES = {
+    "/v1/returns/daily": "?first=2026-11-23&last=2026-11-23",
+    "/v1/consultations/by-key": "?source=x&external_id=y",
+}
+_BODIES: dict[str, Any] = {
+    "/v1/items/{item_id}/reassign": {"to_user": "nav2", "reason": "x"},
+    "/v1/items/{item_id}/force-release": {"reason": "x"},
+    "/v1/items/{item_id}/cancel": {"reason": "x"},
+    "/v1/items/{item_id}/priority": {"priority": 0, "reason": "x"},
+    "/v1/users": {"username": "eve", "role": "admin"},
+    "/v1/users/{username}": {"role": "admin"},
+    "/v1/users/{username}/password": {"new": "a much longer password 9"},
+    "/v1/practices": [],
+    "/v1/intake": {"items": [], "quarantined": []},
+    "/v1/quarantine/{qid}/discard": {"reason": "x"},
+    "/v1/sops/submit": {"file_name": "x.sop.yaml", "text": "", "tests": None},
+    "/v1/sops/publish": {"file_name": "x.sop.yaml", "text": "", "tests": None},
+}
+
+
+def test_every_route_a_navigator_may_not_call_refuses_them_and_is_audited(
+    core: HubCore, sign_in: Any
+) -> None:
+    from ehub_tui.hub.app import route_table
+
+    core.system().store_intake([oc_row(1)])
+    nav = sign_in("nav1", "dev-walk")
+    refused = []
+    for method, route in route_table():
+        if (method, route) in NAVIGATOR_MAY:
+            continue
+        path = (
+            route.replace("{item_id}", "1")
+            .replace("{username}", "nav2")
+            .replace("{qid}", "1")
+            .replace("{period}", "today")
+        )
+        body = _BODIES.get(route)
+        if route == "/v1/quarantine/{qid}/release":
+            body = WireConsultation.of(oc_row(2)).model_dump(mode="json")
+        reply = nav.call(method, path[len("/v1") :] + _QUERIES.get(route, ""), json=body)
+        assert reply.status_code == 403, (method, route, reply.status_code, reply.text)
+        refused.append(route)
+    assert len(refused) >= 15  # the walk really covered the privileged routes
+    denied = [e for e in core.system().audit_log(limit=500) if e.action == "denied"]
+    assert len(denied) == len(refused)
+    assert {(e.actor, e.body.get("device")) for e in denied} == {("nav1", "dev-walk")}
