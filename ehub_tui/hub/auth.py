@@ -33,7 +33,7 @@ from ehub_tui.hub import tokens
 from ehub_tui.hub.lockout import UnknownNames, lock_seconds, locked_message, retry_after
 from ehub_tui.hub.passwords import Passwords, PolicyError, check_password_policy
 from ehub_tui.hub.principal import Principal, SignedIn
-from ehub_tui.hub.sessions import Sessions, auth_event, user_info
+from ehub_tui.hub.sessions import SERVICE_CLIENT, Sessions, auth_event, user_info
 from ehub_tui.store import audit, credentials
 from ehub_tui.store.credentials import UserRow
 from ehub_tui.store.engine import read_tx, write_tx
@@ -94,7 +94,10 @@ class Auth:
             if self.passwords.needs_rehash(user.password_hash)
             else None
         )
-        return self._start_session(user, password, device_id, client[:64], new_hash, now)
+        client = str(client)[:64]
+        if client == SERVICE_CLIENT:
+            client = ""  # only issue_service_token marks a session so (no idle timeout)
+        return self._start_session(user, password, device_id, client, new_hash, now)
 
     def _find(self, username: str) -> UserRow | None:
         if not isinstance(username, str) or not 0 < len(username) <= 64:
@@ -245,6 +248,13 @@ class Auth:
         The permission is the caller's to check (HubCore: ``manage_sessions``).
         """
         return self.sessions.revoke_all(username, by)
+
+    def issue_service_token(self, username: str, device_id: str, *, days: int, by: str) -> SignedIn:
+        """A token for the service account ``username`` (role ``service`` only, else
+        PermissionDenied) bound to ``device_id``, ending ``days`` from now by the hub's clock
+        with no idle timeout; audited (never the token). ``hub create-service-account``."""
+        _check_device(device_id)
+        return self.sessions.issue_service_token(username, device_id, days=days, by=by)
 
     # -- passwords ---------------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from sqlalchemy import Engine
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import SystemClock
 from ehub_tui.domain.models import UserInfo
-from ehub_tui.errors import NotFound, SessionEnded
+from ehub_tui.domain.types import Role
+from ehub_tui.errors import NotFound, PermissionDenied, SessionEnded, StoreError
 from ehub_tui.hub import tokens
-from ehub_tui.hub.principal import Principal
+from ehub_tui.hub.principal import Principal, SignedIn
 from ehub_tui.store import audit, credentials
 from ehub_tui.store.credentials import SessionRow, UserRow
 from ehub_tui.store.engine import read_tx, write_tx
@@ -28,6 +29,12 @@ from ehub_tui.store.engine import read_tx, write_tx
 log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is written at most this often per session
+# hub_session.client of a service account's token (``issue_service_token``): such a session has
+# no idle timeout, only its end date. A marker in an existing column rather than a new one, so no
+# migration: ``authenticate`` honours it only while the user's role is still ``service``, and a
+# password sign-in can never record it (Auth.sign_in drops it), so nobody else can claim it.
+SERVICE_CLIENT = "service-account"
+SERVICE_DAYS_MAX = 366
 
 _ENDED = {
     "invalid_token": "the hub does not know this sign-in: sign in again",
@@ -98,7 +105,8 @@ class Sessions:
                 code = "revoked"  # enabled again since: the old sign-in stays ended
             raise ended(code)
         idle = timedelta(minutes=self.settings.token_idle_minutes)
-        if now >= row.absolute_expires_at or now - row.last_used_at >= idle:
+        idle_ended = now - row.last_used_at >= idle and not _is_service_token(row)
+        if now >= row.absolute_expires_at or idle_ended:
             self._end(row, "expired", device_id, now)
         if not tokens.same(row.device_id, str(device_id)):
             self._end(row, "wrong_device", device_id, now)  # presumed stolen
@@ -108,6 +116,57 @@ class Sessions:
             with write_tx(self.engine) as conn:
                 credentials.touch_session(conn, row.id, now)
         return Principal(user_info(row), str(device_id), row.id)
+
+    def issue_service_token(self, username: str, device_id: str, *, days: int, by: str) -> SignedIn:
+        """A token for a service account (role ``service``: it may only ingest), bound to
+        ``device_id`` and ending ``days`` from now by the hub's clock, with no idle timeout (a
+        watcher may sit quiet for a weekend). Audited as ``service_token_issued`` by ``by``;
+        the token is shown once and never stored or audited. PermissionDenied for anyone whose
+        role is not ``service`` or who is disabled; NotFound for a name that is not a hub user.
+        """
+        if not 1 <= days <= SERVICE_DAYS_MAX:
+            raise StoreError(f"a service token lasts 1 to {SERVICE_DAYS_MAX} days, not {days}")
+        token = tokens.new_token()
+        now = self.clock.now()
+        until = now + timedelta(days=days)
+        with write_tx(self.engine) as conn:
+            user = credentials.find_user(conn, username)
+            if user is None:
+                raise NotFound(f"{username!r} is not a hub user")
+            if user.role != Role.SERVICE:
+                raise PermissionDenied(
+                    f"{username} has the role {user.role}: only a service account (role "
+                    "service) is given a service token"
+                )
+            if not user.active:
+                raise PermissionDenied(f"{username} is disabled: enable it first")
+            sid = credentials.add_session(
+                conn,
+                token_digest=tokens.token_digest(token),
+                user_id=user.id,
+                device_id=device_id,
+                at=now,
+                absolute_expires_at=until,
+                client=SERVICE_CLIENT,
+            )
+            body = {
+                "username": username,
+                "device": device_id,
+                "session": sid,
+                "days": days,
+                "until": until.isoformat(),
+            }
+            event = auth_event(by, "service_token_issued", body, sessions=[sid])
+            audit.append(conn, [event], now)
+        log.info("%s issued a service token for %s (session %d)", by, username, sid)
+        return SignedIn(
+            token=token,
+            user=user_info(user),
+            device_id=device_id,
+            expires_at=until,
+            idle_minutes=0,  # none: it ends at expires_at only
+            hub_time=now,
+        )
 
     def _end(self, row: SessionRow, code: str, device_id: str, now: datetime) -> None:
         """Revoke a session the hub refuses (audited once: the refusal that ended it); raises."""
@@ -160,3 +219,8 @@ class Sessions:
             audit.append(conn, [event], now)
         log.info("%s ended %d sign-in(s) of %s", by, len(gone), username)
         return len(gone)
+
+
+def _is_service_token(row: SessionRow) -> bool:
+    """A service account's token (no idle timeout), while its user is still a service account."""
+    return row.client == SERVICE_CLIENT and row.role == Role.SERVICE

@@ -54,6 +54,7 @@ class SessionRow:
     role: str
     display_name: str
     active: bool
+    client: str = ""  # what started it (a service token's marker: hub.sessions.SERVICE_CLIENT)
 
 
 def find_user(conn: Connection, username: str, *, lock: bool = False) -> UserRow | None:
@@ -193,6 +194,7 @@ def find_session(conn: Connection, token_digest: str) -> SessionRow | None:
             S.c.absolute_expires_at,
             S.c.revoked_at,
             S.c.revoke_reason,
+            S.c.client,
             U.c.id.label("user_id"),
             U.c.username,
             U.c.role,
@@ -218,6 +220,7 @@ def find_session(conn: Connection, token_digest: str) -> SessionRow | None:
         role=r.role,
         display_name=r.display_name,
         active=bool(r.active),
+        client=r.client or "",
     )
 
 
