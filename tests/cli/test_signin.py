@@ -26,7 +26,7 @@ from ehub_tui.errors import SessionEnded
 from ehub_tui.hub.core import HubCore
 from ehub_tui.secrets import MemoryKeyring
 from ehub_tui.service import HubService
-from tests.conftest import REPO, FrozenClock
+from tests.conftest import FIXTURES, REPO, FrozenClock
 from tests.support.hubserver import TestTls, fast_core, served, set_password
 
 PASSWORD = "blue-kettle-orchard-7"  # every test user's password here
@@ -193,6 +193,43 @@ def test_admin_resets_a_password_and_signs_a_user_out_everywhere(hub: HubCore) -
     assert signin("sup1").exit_code == 0
     refused = cli("users", "sign-out-everywhere", "nav1")
     assert refused.exit_code == 2 and "may not" in refused.stderr
+
+
+def test_an_ended_sign_in_is_forgotten_and_asked_for_again(
+    hub: HubCore, clock: FrozenClock
+) -> None:
+    assert signin("nav1").exit_code == 0
+    clock.advance(hours=13)  # past the absolute expiry (12 h), by the hub's clock
+    got = cli("queue")
+    assert got.exit_code == 2 and "Traceback" not in got.output
+    assert "sign-in ended" in got.stderr and "not signed in" in got.stderr
+    assert kept_tokens() == []
+
+
+def test_ingest_acts_as_the_service_account_in_the_token_file(
+    hub: HubCore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ehub_tui.client.device import device_id
+
+    hub.system().add_user("ingest-watch", "service", "the inbox watcher")
+    set_password(hub, "ingest-watch", PASSWORD)
+    token_file = tmp_path / "service-token"
+    monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
+    token_file.write_text("")
+    empty = cli("ingest", str(FIXTURES / "oc"))
+    assert empty.exit_code == 2 and "service token file is empty" in empty.stderr
+    token_file.write_text("ehub1_" + "x" * 43 + "\n")
+    guessed = cli("ingest", str(FIXTURES / "oc"))
+    assert guessed.exit_code == 2 and "Traceback" not in guessed.output
+    device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
+    token_file.write_text(hub.sign_in("ingest-watch", PASSWORD, device).token + "\n")
+    stored = cli("ingest", str(FIXTURES / "oc"), "--json")
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout)["totals"]["new"] > 0
+    # the service account may only ingest
+    assert cli("users", "list").exit_code == 2  # (no person is signed in either)
+    intake = [e for e in hub.system().audit_log(limit=400) if e.actor == "ingest-watch"]
+    assert intake
 
 
 def test_no_file_keeps_a_password_or_a_token(hub: HubCore, tmp_path: Path) -> None:
