@@ -66,8 +66,15 @@ class HubCore:
         """Open the hub database named by ``settings`` (bringing its schema up to date)."""
         hub_clock = as_clock(clock)
         # a SQLite hub judges leases by the clock SQLite is given: the hub's own (PostgreSQL
-        # always uses its server's clock)
-        engine = open_engine(settings, hub_clock=hub_clock.now, migrate=migrate, create=create)
+        # always uses its server's clock). On PostgreSQL the hub holds exactly hub_pool_size
+        # connections however many clients call it (hub.app bounds its threadpool to match).
+        engine = open_engine(
+            settings,
+            hub_clock=hub_clock.now,
+            migrate=migrate,
+            create=create,
+            pool_size=settings.hub_pool_size,
+        )
         return cls(engine, settings, clock=hub_clock, hasher=hasher)
 
     @property

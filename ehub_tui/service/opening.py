@@ -25,19 +25,24 @@ def open_engine(
     hub_clock: Callable[[], datetime] | None = None,
     migrate: bool = True,
     create: bool = True,
+    pool_size: int | None = None,
 ) -> Engine:
     """The engine of the hub named by the settings, its schema brought up to date.
 
     ``create=False`` opens only a hub that exists (``audit verify`` of a mistyped backup path
     must fail, not verify a new empty hub) and never changes its schema. ``hub_clock`` is a
     SQLite hub's own clock, which judges leases (tests inject one; PostgreSQL always uses its
-    own).
+    own). ``pool_size``: the hub server's ``hub_pool_size`` — at most that many PostgreSQL
+    connections, no overflow; None (workstations, the CLI) keeps the engine's default.
     """
     if not create:
         _must_exist(settings)
         migrate = False
     engine = create_hub_engine(
-        settings.database_url, timeouts=Timeouts.from_settings(settings), hub_clock=hub_clock
+        settings.database_url,
+        timeouts=Timeouts.from_settings(settings),
+        hub_clock=hub_clock,
+        pool_size=pool_size,
     )
     try:
         if migrate:
