@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import Clock, SystemClock, as_clock, utcnow
+from ehub_tui.errors import PermissionDenied
 from ehub_tui.hub.principal import Principal, SignedIn
 from ehub_tui.service.hub import HubService
 from ehub_tui.service.opening import open_engine
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ehub_tui.sop.library import SopLibrary
 
 ClockArg = Clock | Callable[[], datetime]
+MUST_CHANGE = "must_change_password"  # the permission a refusal before the change is audited as
 
 
 class HubCore:
@@ -96,7 +98,13 @@ class HubCore:
 
     def for_principal(self, principal: Principal) -> HubService:
         """A service acting as ``principal`` for one request (object construction only: the
-        engine, clock and SOP library are shared)."""
+        engine, clock and SOP library are shared).
+
+        Refuses (PermissionDenied, audited) a principal who must change their password first:
+        what they may still do — see their account, change the password, sign out — does not
+        come through here (hub.routes.auth/me, InProcessClient.me/change_password/sign_out).
+        """
+        self.require_own_password(principal)
         return HubService(
             self.engine,
             self.settings,
@@ -110,6 +118,17 @@ class HubCore:
         checkpoints, `hub init-admin`); never reachable over the API."""
         return self._system
 
+    def require_own_password(self, principal: Principal) -> None:
+        """Raise PermissionDenied (audited as denied ``must_change_password``) while the
+        principal's password is one an admin set for them to change."""
+        if not principal.must_change:
+            return
+        self.session_for(principal).deny(MUST_CHANGE)
+        raise PermissionDenied(
+            "change your password first: an admin reset it, so until you choose your own you "
+            "may only see your account, change your password or sign out"
+        )
+
     def session_for(self, principal: Principal) -> Session:
         """The principal's session (for a permission check outside a service call)."""
         return Session.for_user(self.engine, self.clock, principal.user, principal.device_id)
@@ -120,12 +139,14 @@ class HubCore:
         self, principal: Principal, username: str, new: str, must_change: bool = True
     ) -> None:
         """Set another user's password (admin) and end their sign-ins."""
+        self.require_own_password(principal)
         self.session_for(principal).require("manage_sessions")
         self.auth.set_password(username, new, by=principal.username, must_change=must_change)
         self.auth.revoke_all(username, by=principal.username)
 
     def sign_out_everywhere(self, principal: Principal, username: str) -> int:
         """End every sign-in of ``username`` (admin)."""
+        self.require_own_password(principal)
         self.session_for(principal).require("manage_sessions")
         return self.auth.revoke_all(username, by=principal.username)
 

@@ -20,6 +20,10 @@ class Principal:
     user: UserInfo
     device_id: str
     session_id: int
+    # an admin reset their password with "must change": until they choose their own they may
+    # only see their account, change the password and sign out (HubCore.for_principal refuses
+    # the rest)
+    must_change: bool = False
 
     @property
     def username(self) -> str:

@@ -115,7 +115,7 @@ class Sessions:
         if now - row.last_used_at >= TOUCH_EVERY:
             with write_tx(self.engine) as conn:
                 credentials.touch_session(conn, row.id, now)
-        return Principal(user_info(row), str(device_id), row.id)
+        return Principal(user_info(row), str(device_id), row.id, must_change=row.must_change)
 
     def issue_service_token(self, username: str, device_id: str, *, days: int, by: str) -> SignedIn:
         """A token for a service account (role ``service``: it may only ingest), bound to

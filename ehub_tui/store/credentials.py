@@ -55,6 +55,7 @@ class SessionRow:
     display_name: str
     active: bool
     client: str = ""  # what started it (a service token's marker: hub.sessions.SERVICE_CLIENT)
+    must_change: bool = False  # the user's password was reset to one they must change
 
 
 def find_user(conn: Connection, username: str, *, lock: bool = False) -> UserRow | None:
@@ -183,7 +184,8 @@ def add_session(
 
 
 def find_session(conn: Connection, token_digest: str) -> SessionRow | None:
-    """The session whose token has this digest, with its user as they are now."""
+    """The session whose token has this digest, with its user as they are now (a service
+    account has no credential row: it never must change a password)."""
     r = conn.execute(
         select(
             S.c.id,
@@ -200,8 +202,9 @@ def find_session(conn: Connection, token_digest: str) -> SessionRow | None:
             U.c.role,
             U.c.display_name,
             U.c.active,
+            K.c.must_change,
         )
-        .select_from(S.join(U, U.c.id == S.c.user_id))
+        .select_from(S.join(U, U.c.id == S.c.user_id).outerjoin(K, K.c.user_id == U.c.id))
         .where(S.c.token_digest == token_digest)
     ).first()
     if r is None:
@@ -221,6 +224,7 @@ def find_session(conn: Connection, token_digest: str) -> SessionRow | None:
         display_name=r.display_name,
         active=bool(r.active),
         client=r.client or "",
+        must_change=bool(r.must_change),
     )
 
 
