@@ -17,6 +17,7 @@ from ehub_tui.config import Settings
 from ehub_tui.domain.models import AuditEvent
 from ehub_tui.errors import PermissionDenied, SessionEnded
 from ehub_tui.hub.core import HubCore
+from ehub_tui.hub.passwords import PolicyError
 from ehub_tui.hub.serve import ServedHub
 from tests.conftest import FIXTURES, FrozenClock
 from tests.support.factories import oc_row
@@ -139,3 +140,14 @@ def test_an_admin_who_must_change_cannot_act_as_admin_yet(
     assert core.system().get_user("nav1").role == "navigator"  # type: ignore[union-attr]
     assert [e.body["permission"] for e in _denials(core)] == ["must_change_password"] * 3
 
+
+def test_a_weak_new_password_is_a_policy_error_and_the_old_one_still_must_change(
+    core: HubCore, connect: Callable[[str], Client]
+) -> None:
+    _reset(core, "nav1")
+    nav = connect("dev-nav1")
+    nav.sign_in("nav1", TEMPORARY)
+    with pytest.raises(PolicyError, match="too short"):  # the same class over HTTPS
+        nav.change_password(TEMPORARY, "short")
+    with pytest.raises(PermissionDenied, match=FIRST):
+        nav.claim_next()

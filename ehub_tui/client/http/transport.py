@@ -26,9 +26,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ehub_tui import errors
 from ehub_tui.hub import wire
-from ehub_tui.hub.errors import from_envelope
+from ehub_tui.hub.errors import from_envelope, register
+from ehub_tui.hub.passwords import PolicyError
 
 log = logging.getLogger("ehub_tui.client.http")
+# the password policy's refusal is defined beside the policy, not in ehub_tui.errors: registered
+# so that it comes back as itself (the change-password dialog shows its message inline) rather
+# than as a plain StoreError
+register(PolicyError)
 T = TypeVar("T")
 
 RETRIES = 2  # extra tries of a call that is safe to repeat
