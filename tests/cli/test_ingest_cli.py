@@ -46,8 +46,7 @@ def hub(
     core = fast_core(seeded.settings, utcnow)
     admin = HubService.os_username()  # the seeded hub's admin
     seeded.add_user("ingest-watch", "service", "the inbox watcher")
-    for user in (admin, "ingest-watch"):
-        set_password(core, user, PASSWORD)
+    set_password(core, admin, PASSWORD)
     tls = TestTls.make(tmp_path / "tls")
     try:
         with served(core, tls) as server:
@@ -56,7 +55,9 @@ def hub(
             device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
             token_file = tmp_path / "credentials" / "service-token"
             token_file.parent.mkdir(mode=0o700)
-            token_file.write_text(core.sign_in("ingest-watch", PASSWORD, device).token + "\n")
+            # as `hub create-service-account` makes it: the token, then its device
+            issued = core.auth.issue_service_token("ingest-watch", device, days=90, by="system")
+            token_file.write_text(f"{issued.token}\n{issued.device_id}\n")
             monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
             signed = CliRunner().invoke(
                 app, ["signin", "-U", admin, "--password-stdin"], input=PASSWORD + "\n"

@@ -212,7 +212,6 @@ def test_ingest_acts_as_the_service_account_in_the_token_file(
     from ehub_tui.client.device import device_id
 
     hub.system().add_user("ingest-watch", "service", "the inbox watcher")
-    set_password(hub, "ingest-watch", PASSWORD)
     token_file = tmp_path / "service-token"
     monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
     token_file.write_text("")
@@ -222,7 +221,9 @@ def test_ingest_acts_as_the_service_account_in_the_token_file(
     guessed = cli("ingest", str(FIXTURES / "oc"))
     assert guessed.exit_code == 2 and "Traceback" not in guessed.output
     device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
-    token_file.write_text(hub.sign_in("ingest-watch", PASSWORD, device).token + "\n")
+    # as `hub create-service-account` makes it: the token, then the device it is bound to
+    issued = hub.auth.issue_service_token("ingest-watch", device, days=90, by="system")
+    token_file.write_text(f"{issued.token}\n{issued.device_id}\n")
     stored = cli("ingest", str(FIXTURES / "oc"), "--json")
     assert stored.exit_code == 0, stored.output
     assert json.loads(stored.stdout)["totals"]["new"] > 0
