@@ -224,7 +224,7 @@ def login_cmd(
     with friendly_errors():
         from ehub_tui import secrets
 
-        settings = connect.settings()
+        settings = connect.hub_machine_settings()
         if settings.is_embedded:
             raise CliError("this hub is an embedded SQLite file: it needs no password")
         url = settings.database_url
@@ -251,7 +251,7 @@ def upgrade_cmd(as_json: JsonOpt = False) -> None:
         from ehub_tui.store.engine import Timeouts, create_hub_engine
         from ehub_tui.store.migrate import HEAD, upgrade
 
-        settings = connect.settings()
+        settings = connect.hub_machine_settings()
         # a migration may rightly run for minutes on a large hub: no statement timeout (a hub
         # that stops answering is still noticed)
         timeouts = Timeouts(

@@ -92,13 +92,19 @@ def service() -> HubService:
     """
     from ehub_tui.service import HubService
 
+    return HubService.open(hub_machine_settings())
+
+
+def hub_machine_settings() -> Settings:
+    """The settings, for a command that works on the hub's database itself (the hub machine);
+    refused on a workstation, which names a hub server and holds no database URL."""
     current = settings()
     if current.uses_server:
         raise CliError(
             "this command runs on the hub machine against the hub's database (hub_url); this "
-            "computer reaches its hub through hub_server_url"
+            "computer reaches its hub through hub_server_url (sign in with `ehub-tui signin`)"
         )
-    return HubService.open(current)
+    return current
 
 
 def client(*, password_stdin: bool = False) -> Workstation:

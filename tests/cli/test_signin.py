@@ -265,6 +265,16 @@ def test_a_database_hub_url_on_a_workstation_is_told_to_use_the_server(
         assert "set hub_server_url" in got.stderr and "Traceback" not in got.output
 
 
+def test_hub_machine_commands_are_refused_on_a_workstation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EHUB_TUI_HUB_SERVER_URL", "https://hub.example.nhs.uk:8443")
+    for args in (("login", "--password-stdin"), ("upgrade",), ("audit", "checkpoint")):
+        got = cli(*args, stdin="x\n")
+        assert got.exit_code == 2, (args, got.output)
+        assert "runs on the hub machine" in got.stderr and "Traceback" not in got.output
+
+
 # -- the embedded demo hub ----------------------------------------------------------------------
 
 
