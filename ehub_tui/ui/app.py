@@ -9,6 +9,7 @@ Given a client service nobody has signed in to, it opens on the sign-in screen (
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from ehub_tui.errors import NotSignedIn, StoreError
 from ehub_tui.triage.session import Draft
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
 
 __all__ = ["EhubApp", "QuitDialog", "make_app"]
+
+log = logging.getLogger(__name__)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -177,6 +181,36 @@ class EhubApp(AccountApp):
         self.offer_sign_out()
         self.post_message(HubAnswered())
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A background worker that failed because the hub refused or did not answer never
+        closes the app (a draft on screen would be lost): the sign-in screen or the "hub is not
+        answering" notice has said so. Anything else is a real fault (see ``_fatal_error``)."""
+        failed = error.error if isinstance(error, WorkerFailed) else None
+        if isinstance(failed, NotSignedIn):
+            log.info("a background call ended: not signed in")
+            return
+        if isinstance(failed, StoreError):
+            log.warning("a background call failed: %s", type(failed).__name__)
+            self.post_message(HubFailed(str(failed)))
+            return
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Close after an unexpected fault WITHOUT Textual's traceback of local variables (they
+        hold patient details and the sign-in token): the traceback goes to the app's log,
+        scrubbed, and the terminal is told where."""
+        exc = self._exception
+        log.error("the app stopped after an unexpected error", exc_info=exc)
+        self.bell()
+        name = type(exc).__name__ if exc is not None else "error"
+        self._exit_renderables.append(
+            Text(
+                f"ehub-tui stopped after an unexpected error ({name}). "
+                "Details are in the app's log (see docs/settings.md: Logs)."
+            )
+        )
+        self._close_messages_no_wait()
+
     def on_hub_failed(self, message: HubFailed) -> None:
         """Say once that the hub is not answering (the app keeps trying by itself)."""
         if self.hub_problem is None:
@@ -259,14 +293,20 @@ class EhubApp(AccountApp):
             )
 
     def _check_sops(self) -> None:
-        if self._guidance_started:
+        if self._guidance_started and self.in_session:
             self._reload_sops()
 
     def _reload_sops(self) -> None:
         self.run_worker(self._reload_sops_work, thread=True, exclusive=True, group="sops")
 
     def _reload_sops_work(self) -> None:
-        result = self.service.guidance_changes()
+        try:
+            result = self.service.guidance_changes()
+        except NotSignedIn:  # the sign-in ended: the app has been told and shows sign-in
+            return
+        except StoreError as exc:  # the hub is away: said once; the next check tries again
+            self.post_message(HubFailed(str(exc)))
+            return
         if result is not None:
             self.post_message(GuidanceChanged(result.message, result.taken))
 

@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from ehub_tui.client.inprocess import InProcessClient
 from ehub_tui.client.service import ClientService
 from ehub_tui.config import Settings
-from ehub_tui.errors import NotSignedIn
+from ehub_tui.errors import HubUnreachable, NotSignedIn
 from ehub_tui.hub.core import HubCore
 from ehub_tui.ui.app import EhubApp, make_app
 from ehub_tui.ui.screens.board import BoardScreen
@@ -457,3 +457,62 @@ def test_sign_out_from_the_palette_asks_about_held_items(
     assert state.status == "queued" and state.owner is None
     sign_outs = [e for e in hub.hub.service(None).audit_log(limit=20) if e.action == "sign_out"]
     assert [e.actor for e in sign_outs] == ["nav1"]
+
+
+class AwayClient:
+    """The client under the app's service, with a switch that makes every hub call fail as the
+    HTTP client does when the hub server is stopped (a fault at a transport we own)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.away = False
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not self.away or not callable(attr):
+            return attr
+
+        def unreachable(*args: Any, **kwargs: Any) -> Any:
+            raise HubUnreachable("Cannot reach the hub at https://hub.test:8443: is it running?")
+
+        return unreachable
+
+
+def test_background_checks_survive_an_ended_sign_in_and_a_hub_that_went_away(
+    signin_hub: Callable[..., SignInHub],
+) -> None:
+    """The SOP check every 30 s, the keep-alive and the touch run in workers: a hub that stops
+    answering, or a sign-in that ended, must never close the app (found in a tmux trial: the app
+    died 30 s after a sign-out, and Textual's traceback showed the bearer token)."""
+    hub = signin_hub("throat")
+    app = hub.app()
+    app.service.use_sop_library(None)  # guided by the hub's published SOPs, as in real use
+    away = AwayClient(app.service.client)
+    app.service.client = away
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in_as(pilot, "nav1", PASSWORD)
+            await on_queue(pilot)
+            app.start_sops()
+            await wait_until(
+                pilot, lambda: app.ctx.guidance_ready, timeout=15, what="guidance loaded"
+            )
+            away.away = True
+            app._check_sops()  # what the 30 s timer does
+            await wait_until(pilot, lambda: app.hub_problem is not None, what="hub notice")
+            assert "Cannot reach the hub" in notes(app)
+            assert app.is_running and app.return_code is None
+            away.away = False
+
+            hub.admin().set_active("nav1", False)
+            await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), what="sign-in")
+            app._reload_sops()  # a check that was already due when the sign-in ended
+            app._keep_alive()
+            app._touch()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running and app.return_code is None
+            assert isinstance(app.screen, SignInScreen)
+
+    run(body())
