@@ -4,8 +4,13 @@ Every privileged HubService method, called by a navigator, is refused with a Per
 that names the role(s) allowed to do it; nothing in the store changes except one "denied"
 audit event naming the permission. The same call by a role allowed to make it goes through.
 A disabled user cannot sign in, a new role changes what a user may do, and the CLI's
-``users set-role`` / ``users disable`` work (on SQLite the CLI acts as the system principal; on
-PostgreSQL it signs in as the OS user, whom the ``seeded`` fixture made an admin).
+``users set-role`` / ``users disable`` work on the hub machine (an embedded SQLite hub: the
+system principal; a workstation naming a shared hub's database is sent to its server, and
+tests/cli/test_cli_roles.py covers the CLI over the served hub).
+
+Every test but the CLI's runs over each ``transport`` (tests/conftest.py): the hub service
+itself, the in-process client and HTTPS to a served hub. Over a client each refusal is the
+same PermissionDenied, audited ``denied`` naming the user and the device they signed in on.
 """
 
 from __future__ import annotations
@@ -26,11 +31,15 @@ from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from ehub_tui.cli import app as cli_app
+from ehub_tui.client.protocol import SopUpload
 from ehub_tui.config import Settings
 from ehub_tui.service import PERMISSIONS, HubService, PermissionDenied, StoreError
 from ehub_tui.service.parts import Parts
 from ehub_tui.store.engine import read_tx
 from tests.support.factories import oc_row
+
+# the same behaviour through the hub service, the in-process client and HTTPS (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("transport")
 
 SUNDAY = date(2026, 11, 22)
 NO_FILE = Path("/nonexistent/ehub-tui/draft.sop.yaml")
@@ -52,7 +61,8 @@ class Ctx:
     queued: int
     held: int
     quarantined: int
-    svc: HubService
+    svc: Any  # a HubService, or over a client a ClientService
+    draft: Path = NO_FILE
 
 
 def _quarantine_entry(n: int) -> dict[str, Any]:
@@ -65,6 +75,16 @@ def _quarantine_entry(n: int) -> dict[str, Any]:
         "source": "TEST",
         "external_id": f"T-Q{n}",
     }
+
+
+def _upload(svc: Any, method: str) -> Any:
+    """A SOP file sent to the hub (``submit_upload`` / ``publish_upload``): the hub service's
+    own method, or over a client the HubClient call a workstation's submit/publish makes."""
+    text = b"sop: {id: never-read}\n"  # refused by role before anything is read
+    if isinstance(svc, HubService):
+        return getattr(svc, method)("draft.sop.yaml", text)
+    call = {"submit_upload": svc.client.submit_sop, "publish_upload": svc.client.publish_sop}
+    return svc._call(call[method], SopUpload("draft.sop.yaml", text, None))
 
 
 # (method, permission, the call) — every privileged method but the work-item ones, which
@@ -89,14 +109,38 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
         "ingest",
         lambda c: c.svc.discard_quarantined(c.quarantined, "a test message"),
     ),
+    # a quarantined record's reason, location and raw text can quote patient details
+    ("quarantined", "ingest", lambda c: c.svc.quarantined()),
+    ("quarantine_entry", "ingest", lambda c: c.svc.quarantine_entry(c.quarantined)),
     ("board", "see_board", lambda c: c.svc.board()),
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
-    ("submit_sop", "submit_sops", lambda c: c.svc.submit_sop(NO_FILE)),
-    ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(NO_FILE)),
+    ("submit_sop", "submit_sops", lambda c: c.svc.submit_sop(c.draft)),
+    ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(c.draft)),
+    ("submit_upload", "submit_sops", lambda c: _upload(c.svc, "submit_upload")),
+    ("publish_upload", "publish_sops", lambda c: _upload(c.svc, "publish_upload")),
     ("daily_return", "export_returns", lambda c: c.svc.daily_return(SUNDAY, SUNDAY)),
     ("report", "see_reports", lambda c: c.svc.report("today")),
 ]
+# What only a sign-in can be refused (the hub core checks them: HubService has no sign-ins):
+# asked over a client only.
+SIGN_IN_CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
+    (
+        "reset_password",
+        "manage_sessions",
+        lambda c: c.svc.reset_password("nav2", "a new password for nav2 9"),
+    ),
+    ("sign_out_everywhere", "manage_sessions", lambda c: c.svc.sign_out_everywhere("nav2")),
+]
+# A product difference, kept visible (strict: it fails once fixed, so this goes): over a client
+# the SOP overview is refused on the workstation (client/sops.py), in other words and without
+# the hub auditing the refusal; no hub call checks ``author_sops`` (the overview reads the
+# author's own folder, the published texts are every user's).
+CLIENT_OVERVIEW_REFUSAL = pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="client sop_overview refuses locally: other wording, no 'denied' audit event",
+)
 WORK_METHODS = {"claim_next", "claim", "complete"}  # the "work_items" permission
 
 # Who may make each call (a user of the seeded hub with an allowed role).
@@ -112,6 +156,19 @@ ALLOWED_USER = {
     "export_returns": "mgr1",
     "see_reports": "sup1",
 }
+
+
+def draft_for(transport: str, tmp_path: Path) -> Path:
+    """The SOP file a submit or publish names. The hub service: one that does not exist (were
+    the role check missing, nothing shipped could be touched). A client reads the file before
+    the hub is asked (a file it cannot read never reaches the hub, whose role check is under
+    test), so over a client a real one, which the hub checks in a throw-away copy."""
+    if transport == "direct":
+        return NO_FILE
+    path = tmp_path / "workstation" / "draft.sop.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("sop: {id: never-read}\n", encoding="utf-8")
+    return path
 
 
 def _prepare(seeded: HubService, make_service: Callable[..., HubService]) -> tuple[int, int, int]:
@@ -150,24 +207,46 @@ def test_every_privileged_method_is_covered() -> None:
     assert {m: p for m, p in checked.items() if m in WORK_METHODS} == {
         m: {"work_items"} for m in WORK_METHODS
     }
-    assert {p for _, p, _ in CALLS} | {"work_items"} == set(PERMISSIONS)
+    # the hub core's own checks: the admin's actions on sign-ins
+    from ehub_tui.hub.core import HubCore
+
+    core_checks = {
+        name: set(re.findall(r'require\("(\w+)"\)', inspect.getsource(member)))
+        for name, member in inspect.getmembers(HubCore, inspect.isfunction)
+    }
+    assert {m: p for m, p in core_checks.items() if p} == {
+        method: {perm} for method, perm, _ in SIGN_IN_CALLS
+    }
+    every = {p for _, p, _ in (*CALLS, *SIGN_IN_CALLS)}
+    assert every | {"work_items"} == set(PERMISSIONS)
 
 
-@pytest.mark.parametrize(("method", "permission", "call"), CALLS, ids=[c[0] for c in CALLS])
+@pytest.mark.parametrize(
+    ("method", "permission", "call"),
+    [*CALLS, *SIGN_IN_CALLS],
+    ids=[c[0] for c in (*CALLS, *SIGN_IN_CALLS)],
+)
 def test_navigator_is_refused_and_audited(
     seeded: HubService,
     make_service: Callable[..., HubService],
+    transport: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
     method: str,
     permission: str,
     call: Callable[[Ctx], Any],
 ) -> None:
+    if transport == "direct" and permission == "manage_sessions":
+        pytest.skip("the hub service has no sign-ins to manage: asked over a client only")
+    if transport != "direct" and method == "sop_overview":
+        request.applymarker(CLIENT_OVERVIEW_REFUSAL)
     queued, held, qid = _prepare(seeded, make_service)
     nav = make_service("nav1")
     before = store_state(seeded)
     events_before = seeded.audit_log(limit=1000)
 
     with pytest.raises(PermissionDenied) as err:
-        call(Ctx(queued, held, qid, nav))
+        call(Ctx(queued, held, qid, nav, draft_for(transport, tmp_path)))
 
     message = str(err.value)
     allowed = sorted(PERMISSIONS[permission])
@@ -185,7 +264,9 @@ def test_navigator_is_refused_and_audited(
     assert denied.action == "denied"
     assert denied.actor == "nav1"
     assert denied.consultation_id is None
-    assert denied.body == {"permission": permission}
+    # over a client the refusal also names the device the navigator signed in on
+    device = {} if transport == "direct" else {"device": getattr(nav, "client").device_id}
+    assert denied.body == {"permission": permission} | device
     assert seeded.verify_audit().ok
 
 
@@ -200,15 +281,23 @@ def test_allowed_role_succeeds(
     method: str,
     permission: str,
     call: Callable[[Ctx], Any],
+    transport: str,
 ) -> None:
     queued, held, qid = _prepare(seeded, make_service)
     user = ALLOWED_USER[permission]
     call(Ctx(queued, held, qid, make_service(user)))
     events = seeded.audit_log(limit=1000)
     assert not [e for e in events if e.action == "denied"]
-    if method not in ("board", "report"):  # a read: no event (an export is audited)
-        assert events[0].actor == user
-    expected = {
+    reads = ("board", "report", "quarantined", "quarantine_entry")
+    if method not in reads:  # a read: no event (an export is audited)
+        made = events
+        if method == "store_intake" and transport == "http":
+            # the served hub then screens new items for red flags as the system principal
+            # (hub/routes/intake.py): the user's events come before the hub's own
+            made = events[next(i for i, e in enumerate(events) if e.actor != "system") :]
+            assert made != events and {e.actor for e in events[: -len(made)]} == {"system"}
+        assert made[0].actor == user
+    expected: dict[str, Callable[[], bool]] = {
         "reassign": lambda: seeded.consultation(queued).owner == "nav2",
         "force_release": lambda: seeded.consultation(held).status == "queued",
         "cancel": lambda: seeded.consultation(queued).status == "cancelled",
@@ -220,6 +309,8 @@ def test_allowed_role_succeeds(
         "store_intake": lambda: seeded.queue_summary().by_status["queued"] == 2,
         "release_quarantined": lambda: seeded.quarantined() == [],
         "discard_quarantined": lambda: seeded.quarantined() == [],
+        "quarantined": lambda: [e.id for e in seeded.quarantined()] == [qid],
+        "quarantine_entry": lambda: seeded.quarantine_entry(qid).raw == "raw record 1",
         "board": lambda: True,
         "daily_return": lambda: (
             events[0].action == "export"
@@ -258,8 +349,13 @@ def test_sop_author_may_see_the_sop_overview(
 
 
 def test_supervisor_may_not_manage_users_nor_author_sops(
-    seeded: HubService, make_service: Callable[..., HubService]
+    seeded: HubService,
+    make_service: Callable[..., HubService],
+    transport: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if transport != "direct":
+        request.applymarker(CLIENT_OVERVIEW_REFUSAL)
     sup = make_service("sup1")
     with pytest.raises(PermissionDenied, match=r"may not manage users: only an admin may$"):
         sup.add_user("mallory", "admin")
@@ -276,7 +372,7 @@ def test_supervisor_may_not_manage_users_nor_author_sops(
 
 
 def test_clinical_approver_reviews_and_publishes_sops_only(
-    seeded: HubService, make_service: Callable[..., HubService]
+    seeded: HubService, make_service: Callable[..., HubService], transport: str, tmp_path: Path
 ) -> None:
     """A clinical approver sees the SOP overview and may publish (a missing file is refused for
     what it is, not for the role); they may not submit, work items or see the board."""
@@ -287,13 +383,16 @@ def test_clinical_approver_reviews_and_publishes_sops_only(
     clin.sop_overview()
     with pytest.raises(PublishRefused, match=r"Cannot read draft\.sop\.yaml"):
         clin.publish_sop(NO_FILE)
-    for call in (clin.claim_next, clin.board, lambda: clin.submit_sop(NO_FILE)):
+    draft = draft_for(transport, tmp_path)
+    for call in (clin.claim_next, clin.board, lambda: clin.submit_sop(draft)):
         with pytest.raises(PermissionDenied):
             call()
     denied = [e.body["permission"] for e in seeded.audit_log() if e.action == "denied"]
     assert denied == ["submit_sops", "see_board", "work_items"]
     refused = [e for e in seeded.audit_log() if e.action == "sop_publish_refused"]
-    assert [(e.actor, e.body["file"]) for e in refused] == [("clin1", "draft.sop.yaml")]
+    # a workstation cannot send a file it cannot read: the hub is never asked (nor audits it)
+    unread = [("clin1", "draft.sop.yaml")] if transport == "direct" else []
+    assert [(e.actor, e.body["file"]) for e in refused] == unread
     assert seeded.verify_audit().ok
 
 
@@ -314,14 +413,19 @@ def test_sop_author_cannot_work_items(
 
 
 def test_disabled_user_cannot_sign_in(
-    seeded: HubService, make_service: Callable[..., HubService]
+    seeded: HubService, make_service: Callable[..., HubService], transport: str
 ) -> None:
     admin = make_service("admin1")
-    settings = admin.settings
+    settings = seeded.settings
     disabled = admin.set_active("nav2", False)
     assert disabled.active is False
+    # the hub service opened for them (the CLI on the hub machine) names the user; signing in
+    # with the right password says the account is disabled
     with pytest.raises(PermissionDenied, match=r"hub user 'nav2' is disabled"):
         HubService.open(settings, "nav2")
+    if transport != "direct":
+        with pytest.raises(PermissionDenied, match=r"your hub account is disabled"):
+            make_service("nav2")
     # a disabled user cannot be given work either
     (created,), _ = seeded.store_intake([oc_row(1)])
     with pytest.raises(StoreError, match="not an active hub user"):
@@ -334,6 +438,9 @@ def test_disabled_user_cannot_sign_in(
     again = HubService.open(settings, "nav2")
     assert again.user is not None and again.user.username == "nav2"
     again.close()
+    if transport != "direct":
+        back = make_service("nav2").user
+        assert back is not None and back.username == "nav2"
     events = [
         (e.actor, e.action, e.body)
         for e in seeded.audit_log()
@@ -383,11 +490,23 @@ def test_cli_users_set_role_and_disable(
     seeded: HubService,
     make_service: Callable[..., HubService],
     hub_url: str,
+    transport: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if transport != "direct":
+        # the CLI picks its own way to the hub from its settings (not the transport under
+        # test): one run is enough; the users it changes are checked through the hub service
+        pytest.skip("the CLI reaches the hub by its own settings: run once")
     monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
-    embedded = Settings(data_dir=Path("."), hub_url=hub_url).is_embedded
-    actor = "system" if embedded else HubService.os_username()
+    if not Settings(data_dir=Path("."), hub_url=hub_url).is_embedded:
+        # a workstation naming a shared hub's database is sent to the hub's server (over which
+        # roles apply to whoever signed in: tests/cli/test_cli_roles.py); nothing changes
+        refused = cli("users", "set-role", "nav1", "supervisor")
+        assert refused.exit_code == 2
+        assert "set hub_server_url" in refused.stderr and "hub_url" in refused.stderr
+        assert seeded.get_user("nav1").role == "navigator"  # type: ignore[union-attr]
+        return
+    actor = "system"  # the embedded hub's CLI acts as the system principal
 
     result = cli("users", "set-role", "nav1", "supervisor")
     assert result.exit_code == 0, result.output
@@ -425,22 +544,6 @@ def test_cli_users_set_role_and_disable(
         (actor, "user_disable", "nav2"),
         (actor, "user_set_role", "nav1"),
     ]
-
-    if not embedded:  # on a shared hub roles apply to the CLI: a navigator is refused
-        me = HubService.os_username()
-        assert cli("users", "set-role", me, "navigator").exit_code == 0
-        refused = cli("users", "set-role", "nav2", "admin")
-        assert refused.exit_code == 2
-        assert "may not manage users: only an admin may" in refused.stderr
-        assert seeded.get_user("nav2").role == "navigator"  # type: ignore[union-attr]
-        refused = cli("users", "disable", "nav2")
-        assert refused.exit_code == 2 and "only an admin may" in refused.stderr
-        assert seeded.get_user("nav2").active  # type: ignore[union-attr]
-        denied = [e for e in seeded.audit_log() if e.action == "denied"]
-        assert [(e.actor, e.body["permission"]) for e in denied] == [
-            (me, "manage_users"),
-            (me, "manage_users"),
-        ]
 
 
 def test_manager_exports_and_reports_but_does_not_work_items(
