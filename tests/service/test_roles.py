@@ -241,7 +241,7 @@ def test_navigator_is_refused_and_audited(
     if transport != "direct" and method == "sop_overview":
         request.applymarker(CLIENT_OVERVIEW_REFUSAL)
     queued, held, qid = _prepare(seeded, make_service)
-    nav = make_service("nav1")
+    nav: Any = make_service("nav1")  # over a client: a ClientService
     before = store_state(seeded)
     events_before = seeded.audit_log(limit=1000)
 
@@ -265,7 +265,7 @@ def test_navigator_is_refused_and_audited(
     assert denied.actor == "nav1"
     assert denied.consultation_id is None
     # over a client the refusal also names the device the navigator signed in on
-    device = {} if transport == "direct" else {"device": getattr(nav, "client").device_id}
+    device = {} if transport == "direct" else {"device": nav.client.device_id}
     assert denied.body == {"permission": permission} | device
     assert seeded.verify_audit().ok
 
