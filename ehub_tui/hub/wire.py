@@ -12,10 +12,11 @@ Imports no web framework (only pydantic), so the client can import it without Fa
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from ehub_tui.domain.board import Board
 from ehub_tui.domain.models import (
@@ -35,7 +36,11 @@ from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, Queu
 from ehub_tui.export.report import Report
 from ehub_tui.export.returns import DailyReturn, PracticeRef, Value
 from ehub_tui.hub.principal import SignedIn
-from ehub_tui.sop.library import PublishedText
+from ehub_tui.hub.wire_sops import PublishedTextWire as PublishedTextWire  # (re-exported)
+from ehub_tui.hub.wire_sops import SopStamp as SopStamp
+from ehub_tui.hub.wire_sops import SopUploadIn as SopUploadIn
+from ehub_tui.hub.wire_sops import SubmittedOut as SubmittedOut
+from ehub_tui.store.intake import storable_text
 
 API = "/v1"
 HUB_TIME_HEADER = "X-Ehub-Hub-Time"  # the hub's clock when it answered (every reply)
@@ -126,8 +131,18 @@ class WireConsultation(NewConsultation):
 
     @classmethod
     def of(cls, item: NewConsultation) -> WireConsultation:
-        """The wire form of a domain value."""
-        return cls(**{name: getattr(item, name) for name in NewConsultation.model_fields})
+        """The wire form of a domain value (a raw text's undecodable bytes as the store keeps
+        them: JSON cannot carry a lone surrogate)."""
+        fields = {name: getattr(item, name) for name in NewConsultation.model_fields}
+        origin = fields.get("origin")
+        if origin is not None:
+            fields["origin"] = dataclasses.replace(
+                origin,
+                source_file=storable_text(origin.source_file),
+                location=storable_text(origin.location),
+                raw=storable_text(origin.raw),
+            )
+        return cls(**fields)
 
     def to_domain(self) -> NewConsultation:
         """The domain value the service takes."""
@@ -141,6 +156,20 @@ class IntakeIn(_In):
 
     items: list[WireConsultation] = Field(default_factory=list)
     quarantined: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("quarantined", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # a bad file's bytes arrive as lone surrogates (surrogateescape), which JSON cannot
+        # carry: sent as the store keeps them anyway (U+FFFD), so nothing differs from in-process
+        if not isinstance(value, list):
+            return value
+        return [
+            {k: storable_text(v) if isinstance(v, str) else v for k, v in entry.items()}
+            if isinstance(entry, dict)
+            else entry
+            for entry in value
+        ]
 
 
 class Count(BaseModel):
@@ -288,66 +317,6 @@ class Cursor(BaseModel):
     """GET /v1/changes/cursor: grows whenever anything changes (the audit chain's head)."""
 
     cursor: int
-
-
-# -- SOPs ------------------------------------------------------------------------------------------
-
-
-class _Bytes(BaseModel):
-    # SOP texts travel base64-encoded: a file is bytes (its sha256 is of the bytes), not text
-    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
-
-
-class PublishedTextWire(_Bytes):
-    """One published SOP version (GET /v1/sops/published)."""
-
-    sop_id: str
-    version: str
-    name: str
-    text: bytes
-    tests: bytes | None = None
-    sha256: str = ""
-    approved_by: str = ""
-    published_at: datetime | None = None
-    row_id: int = 0
-    published_by: str = ""
-    submitted_by: str | None = None
-
-    @classmethod
-    def of(cls, p: PublishedText) -> PublishedTextWire:
-        """The wire form of a published version."""
-        return cls(**{name: getattr(p, name) for name in cls.model_fields})
-
-    def to_domain(self) -> PublishedText:
-        """The PublishedText a SopSource hands its library."""
-        return PublishedText(**{name: getattr(self, name) for name in type(self).model_fields})
-
-
-class SopUploadIn(_Bytes):
-    """POST /v1/sops/submit and /v1/sops/publish: a SOP file and its tests file, checked again
-    on the hub against what it has published."""
-
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
-    )
-
-    file_name: str = Field(min_length=1, max_length=255)
-    text: bytes
-    tests: bytes | None = None
-
-
-class SubmittedOut(BaseModel):
-    """What the hub recorded for a submitted SOP (client.protocol.Submitted)."""
-
-    sop_id: str
-    version: str
-    sha256: str
-
-
-class SopStamp(BaseModel):
-    """GET /v1/sops/stamp: (highest sop_version id, rows); changes whenever one is published."""
-
-    stamp: tuple[int, int]
 
 
 class HubTime(BaseModel):
