@@ -2,8 +2,11 @@
 
 The two-apps test runs a navigator's app and a supervisor's app side by side on one hub, each
 with its own HubService (its own engine and connections, as two workstations would), on SQLite
-and on PostgreSQL. Both apps run inside one test: two nested ``run_test`` contexts share the
-event loop, so the supervisor's key presses and the navigator's screen interleave for real.
+and on PostgreSQL — and again with each app holding a ClientService over an HttpClient, signed
+in with a password, to a real uvicorn serving the hub on loopback with TLS (a test CA): the
+workstations of a shared hub. Both apps run inside one test: two nested ``run_test`` contexts
+share the event loop, so the supervisor's key presses and the navigator's screen interleave for
+real. Over HTTP too, a supervisor demoted on the hub is told by their open app within 2 s.
 
 The other tests use a SQLite hub only (the board's SQL is already covered on both engines by
 the store tests) and the frozen clock of tests/conftest.py (Monday 23 November 2026, 10:00 UTC).
@@ -11,8 +14,11 @@ the store tests) and the frozen clock of tests/conftest.py (Monday 23 November 2
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +26,30 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 
+from ehub_tui.client.http.client import HttpClient
+from ehub_tui.client.service import ClientService
+from ehub_tui.config import Settings
 from ehub_tui.domain.models import Outcome
+from ehub_tui.hub.core import HubCore
 from ehub_tui.practices import load_practices
-from ehub_tui.service import LostClaim
+from ehub_tui.service import LostClaim, PermissionDenied
+from ehub_tui.ui.app import EhubApp, make_app
 from ehub_tui.ui.screens.board import BoardScreen
 from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
 from tests.conftest import FIXTURES, FrozenClock
+from tests.support.hubserver import PASSWORD, TestTls, fast_core, served, set_password
 from tests.ui.conftest import (
     ALL,
     CASES,
     SIZE,
+    SOPS,
     Hub,
     run,
     screen_text,
     settle,
+    shipped_sops,
     steady_queue,
     type_text,
     wait_until,
@@ -68,6 +82,68 @@ def build_hub(tmp_path: Path, clock: FrozenClock) -> Iterator[Callable[..., Hub]
     yield build
     for hub in hubs:
         hub.close()
+
+
+@dataclass
+class ServedApps:
+    """A hub served over HTTPS (uvicorn on 127.0.0.1, a test CA) and apps reaching it as the
+    workstations of a shared hub do: each a ClientService over its own HttpClient (own device,
+    own connections), signed in with a password before the app is made (so it opens on the
+    queue, not the sign-in screen)."""
+
+    hub: Hub
+    core: HubCore
+    url: str
+    tls: TestTls
+    _devices: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _made: list[ClientService] = field(default_factory=list)
+
+    def service(self, user: str) -> ClientService:
+        client = HttpClient(
+            self.url, ca_file=self.tls.ca_file, device_id=f"ws-{user}-{next(self._devices)}"
+        )
+        # a workstation's settings: no database, only the SOP folder an author would edit
+        settings = Settings(data_dir=self.hub.tmp / "ws-data", sops_dir=SOPS)
+        svc = ClientService(client, settings, clock=self.hub.clock)
+        svc.use_sop_library(shipped_sops())  # loaded and tested once per session
+        svc.sign_in(user, PASSWORD)
+        self._made.append(svc)
+        return svc
+
+    def app(self, user: str) -> EhubApp:
+        """The app signed in as ``user`` (frozen clock, polling every 0.2 s, as Hub.app)."""
+        app = make_app(self.service(user), clock=self.hub.clock, poll_interval=0.2)
+        app.animation_level = "none"
+        return app
+
+    def close(self) -> None:
+        for svc in self._made:
+            with contextlib.suppress(Exception):
+                svc.sign_out()
+            svc.close()
+
+
+@pytest.fixture
+def serve_hub(tmp_path: Path) -> Iterator[Callable[[Hub], ServedApps]]:
+    """``serve_hub(hub)``: that hub served over HTTPS, every user with PASSWORD."""
+    stack = contextlib.ExitStack()
+    made: list[ServedApps] = []
+    tls = TestTls.make(tmp_path / "tls")
+
+    def serve(hub: Hub) -> ServedApps:
+        # the hub core on the test's frozen clock (a SQLite hub judges leases by it)
+        core = fast_core(hub.settings(), hub.clock)
+        stack.callback(core.close)
+        for user in hub.service(None).list_users():
+            set_password(core, user.username, PASSWORD)
+        served_hub = stack.enter_context(served(core, tls))
+        made.append(ServedApps(hub, core, served_hub.url, tls))
+        return made[-1]
+
+    with stack:
+        yield serve
+        for apps in made:
+            apps.close()
 
 
 # -- driving the board -------------------------------------------------------------------------
@@ -119,13 +195,20 @@ async def give_reason(pilot: Pilot[Any], reason: str) -> None:
 # -- two apps on one hub: the supervisor reassigns what the navigator has open -----------------
 
 
+@pytest.mark.parametrize("via", ["service", "http"])
 def test_reassign_reaches_the_open_triage_screen(
-    hub_url: str, build_hub: Callable[..., Hub]
+    hub_url: str,
+    build_hub: Callable[..., Hub],
+    serve_hub: Callable[[Hub], ServedApps],
+    via: str,
 ) -> None:
     hub = build_hub(hub_url, "uti", "fit_note")
     item = hub.ids["uti"]
-    nav_app = hub.app("nav1")  # each app has its own HubService (own engine), polling 0.2 s
-    sup_app = hub.app("sup1")
+    # each app has its own service, polling 0.2 s: its own HubService (own engine), or over
+    # HTTP its own ClientService + HttpClient signed in to the served hub
+    apps: Hub | ServedApps = hub if via == "service" else serve_hub(hub)
+    nav_app = apps.app("nav1")
+    sup_app = apps.app("sup1")
     nav_service = nav_app.service
     reason = "off sick"
     seen: dict[str, Any] = {}
@@ -196,7 +279,7 @@ def test_reassign_reaches_the_open_triage_screen(
             assert (dict(screen.draft.answers), screen.draft.note) == draft
             row = nav_service.consultation(item)
             assert (row.status, row.owner) == ("claimed", "nav2")
-            assert outcome_of(nav_service, item) is None
+            assert outcome_of(hub.service(None), item) is None  # (a look at the hub's rows)
             # … and so is one made straight through the service with the old claim
             with pytest.raises(LostClaim, match="now held by nav2") as err:
                 nav_service.complete(
@@ -223,9 +306,64 @@ def test_reassign_reaches_the_open_triage_screen(
         ("nav1", "claim"),
     ]
     assert events[0][2]["held_by"] == "nav2"
-    body = events[1][2]
-    assert body["from"] == "nav1" and body["to"] == "nav2" and body["reason"] == reason
+    moved = events[1][2]
+    assert moved["from"] == "nav1" and moved["to"] == "nav2" and moved["reason"] == reason
     assert system.verify_audit().ok
+
+
+def test_a_demoted_supervisor_over_http_is_told_within_2_s(
+    hub_url: str, build_hub: Callable[..., Hub], serve_hub: Callable[[Hub], ServedApps]
+) -> None:
+    """An admin on another workstation makes the supervisor a navigator while their app shows
+    the board: the served hub refuses their next request's board (X-Ehub-Role says the new
+    role), the app says so within 2 s and the board is gone; the hub audits the refusal."""
+    hub = build_hub(hub_url, "throat")
+    hub.service(None).add_user("adm1", "admin", "Ada Admin")
+    apps = serve_hub(hub)
+    app = apps.app("sup1")
+    admin = apps.service("adm1")
+    sup_service = app.service
+
+    async def body() -> None:
+        async with app.run_test(size=BOARD_SIZE) as pilot:
+            await open_board(pilot)
+            admin.set_role("sup1", "navigator")
+            took = await wait_until(
+                pilot,
+                lambda: "Your role is now navigator." in notes(app),
+                timeout=5,
+                what="the role notice",
+            )
+            assert took < 2.0, f"the notice took {took:.2f} s"
+            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+            await steady_queue(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            assert not any(isinstance(s, BoardScreen) for s in app.screen_stack)
+            assert queue.check_action("board", ()) is False
+            assert "(navigator)" in screen_text(app)
+            await pilot.press("b")  # nothing: the key is not theirs any more
+            await settle(pilot)
+            assert app.screen is queue
+
+    run(body())
+    # the hub itself refuses the board to that sign-in now, and audits it naming the device
+    with pytest.raises(PermissionDenied, match="only a supervisor may"):
+        sup_service.board()
+    client = sup_service.client
+    assert isinstance(client, HttpClient)
+    system = hub.service(None)
+    denied = [e for e in system.audit_log() if e.action == "denied"]
+    assert [(e.actor, e.body) for e in denied][:1] == [
+        ("sup1", {"permission": "see_board", "device": client.device_id})
+    ]
+    roles = [(e.actor, e.body["role"]) for e in system.audit_log() if e.action == "user_set_role"]
+    assert roles == [("adm1", "navigator")]
+
+
+def notes(app: EhubApp) -> str:
+    """Every notification shown so far, one a line."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
 
 
 # -- the board's actions -----------------------------------------------------------------------
