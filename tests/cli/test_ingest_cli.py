@@ -15,12 +15,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ehub_tui.cli import app
-from ehub_tui.client.device import device_id
-from ehub_tui.domain.clock import utcnow
-from ehub_tui.secrets import MemoryKeyring
 from ehub_tui.service import HubService
 from tests.conftest import FIXTURES, REPO
-from tests.support.hubserver import TestTls, fast_core, served, set_password
+from tests.support.hubserver import cli_hub
 
 BAD = FIXTURES / "bad"
 FIXTURE_OCS = 179
@@ -38,34 +35,8 @@ def hub(
     workstation reaches only through its server: served on 127.0.0.1 over TLS; `ingest` acts as
     the `service` account whose token EHUB_TUI_SERVICE_TOKEN_FILE names (as the watcher's
     systemd unit does) and the other commands as the admin signed in once with `signin`."""
-    if hub_url.startswith("sqlite"):
-        monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
-        yield seeded
-        return
-    monkeypatch.setattr(MemoryKeyring, "_store", {})
-    core = fast_core(seeded.settings, utcnow)
-    admin = HubService.os_username()  # the seeded hub's admin
-    seeded.add_user("ingest-watch", "service", "the inbox watcher")
-    set_password(core, admin, PASSWORD)
-    tls = TestTls.make(tmp_path / "tls")
-    try:
-        with served(core, tls) as server:
-            monkeypatch.setenv("EHUB_TUI_HUB_SERVER_URL", server.url)
-            monkeypatch.setenv("EHUB_TUI_HUB_CA_FILE", str(tls.ca_file))
-            device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
-            token_file = tmp_path / "credentials" / "service-token"
-            token_file.parent.mkdir(mode=0o700)
-            # as `hub create-service-account` makes it: the token, then its device
-            issued = core.auth.issue_service_token("ingest-watch", device, days=90, by="system")
-            token_file.write_text(f"{issued.token}\n{issued.device_id}\n")
-            monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
-            signed = CliRunner().invoke(
-                app, ["signin", "-U", admin, "--password-stdin"], input=PASSWORD + "\n"
-            )
-            assert signed.exit_code == 0, signed.output
-            yield seeded
-    finally:
-        core.close()
+    with cli_hub(seeded, hub_url, monkeypatch, tmp_path, PASSWORD) as service:
+        yield service
 
 
 def cli(*args: str) -> Result:

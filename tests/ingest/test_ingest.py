@@ -8,6 +8,7 @@ different patient or request is quarantined beside the stored one, never dropped
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from ehub_tui.config import Settings
 from ehub_tui.ingest.runner import Ingester
 from ehub_tui.service import HubService
 from tests.ingest.helpers import csv_text, identifiers, qr_line, record
+from tests.support.hubserver import cli_hub as cli_hub_for
 
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 
@@ -236,9 +238,12 @@ def test_unknown_suppliers_are_named_in_the_summary(seeded: HubService, tmp_path
 
 
 @pytest.fixture
-def cli_hub(seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch) -> HubService:
-    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
-    return seeded
+def cli_hub(
+    seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[HubService]:
+    """The hub as the CLI reaches it: embedded SQLite, or a PostgreSQL hub through its server."""
+    with cli_hub_for(seeded, hub_url, monkeypatch, tmp_path) as service:
+        yield service
 
 
 def test_cli_csv_without_header_quotes_nothing(cli_hub: HubService, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,16 @@ from ehub_tui.cli import app
 from ehub_tui.ingest.runner import Ingester
 from ehub_tui.service import HubService, NotAvailable
 from tests.conftest import FIXTURES
+from tests.support.hubserver import cli_hub
 
 
 @pytest.fixture
-def hub(seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch) -> HubService:
-    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
-    return seeded
+def hub(
+    seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[HubService]:
+    """The hub as the CLI reaches it: embedded SQLite, or a PostgreSQL hub through its server."""
+    with cli_hub(seeded, hub_url, monkeypatch, tmp_path) as service:
+        yield service
 
 
 def _qr(ext: str, nhs: str = "9990000018") -> dict:

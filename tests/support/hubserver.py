@@ -91,3 +91,53 @@ def seed_hub(core: HubCore, practices_file: Path, users: list[tuple[str, str, st
     for username, role, name in users:
         system.add_user(username, role, name)
         set_password(core, username, PASSWORD)
+
+
+@contextmanager
+def cli_hub(
+    seeded: Any, hub_url: str, monkeypatch: Any, tmp_path: Path, password: str = PASSWORD
+) -> Iterator[Any]:
+    """The seeded hub as the CLI reaches it (yields ``seeded``, the system service, for the
+    test's own checks). SQLite: an embedded hub named through EHUB_TUI_HUB_URL (commands act as
+    the system principal). PostgreSQL: a shared hub, which a workstation reaches only through its
+    server: served on 127.0.0.1 over TLS; ``ingest`` acts as the ``service`` account whose token
+    EHUB_TUI_SERVICE_TOKEN_FILE names (as the watcher's systemd unit does) and the other commands
+    as the admin signed in once with ``signin``."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from ehub_tui.cli import app
+    from ehub_tui.client.device import device_id
+    from ehub_tui.domain.clock import utcnow
+    from ehub_tui.secrets import MemoryKeyring
+    from ehub_tui.service import HubService
+
+    if hub_url.startswith("sqlite"):
+        monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+        yield seeded
+        return
+    monkeypatch.setattr(MemoryKeyring, "_store", {})
+    core = fast_core(seeded.settings, utcnow)
+    admin = HubService.os_username()  # the seeded hub's admin
+    seeded.add_user("ingest-watch", "service", "the inbox watcher")
+    set_password(core, admin, password)
+    tls = TestTls.make(tmp_path / "tls")
+    try:
+        with served(core, tls) as server:
+            monkeypatch.setenv("EHUB_TUI_HUB_SERVER_URL", server.url)
+            monkeypatch.setenv("EHUB_TUI_HUB_CA_FILE", str(tls.ca_file))
+            device = device_id(Path(os.environ["EHUB_TUI_HOME"]))
+            token_file = tmp_path / "credentials" / "service-token"
+            token_file.parent.mkdir(mode=0o700)
+            # as `hub create-service-account` makes it: the token, then its device
+            issued = core.auth.issue_service_token("ingest-watch", device, days=90, by="system")
+            token_file.write_text(f"{issued.token}\n{issued.device_id}\n")
+            monkeypatch.setenv("EHUB_TUI_SERVICE_TOKEN_FILE", str(token_file))
+            signed = CliRunner().invoke(
+                app, ["signin", "-U", admin, "--password-stdin"], input=password + "\n"
+            )
+            assert signed.exit_code == 0, signed.output
+            yield seeded
+    finally:
+        core.close()
