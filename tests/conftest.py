@@ -82,6 +82,8 @@ def _isolated_env(
     monkeypatch.setenv("EHUB_TUI_HOME", str(home))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "ehub_tui.secrets.MemoryKeyring")
     keyring.set_keyring(MemoryKeyring())
+    # the in-memory keyring's store is class-wide: each test starts with nothing kept
+    monkeypatch.setattr(MemoryKeyring, "_store", {})
     if request.node.get_closest_marker("db") is None:
         # the marker is kept true: a test without it that opens a hub fails and says why
         monkeypatch.setattr(opening, "create_hub_engine", _no_database)

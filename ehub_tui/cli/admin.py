@@ -163,6 +163,7 @@ def users_reset_password(
                 f"New password for {username}",
                 hide_input=True,
                 confirmation_prompt="Repeat the new password",
+                err=True,
             )
         if not new:
             raise CliError("the new password is empty: nothing was changed")
@@ -235,7 +236,7 @@ def login_cmd(
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
-            password = typer.prompt("Hub password", hide_input=True)
+            password = typer.prompt("Hub password", hide_input=True, err=True)
         if not password:
             raise CliError("an empty password was not stored")
         try:

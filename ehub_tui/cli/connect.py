@@ -290,8 +290,8 @@ def ask_credentials(
             raise CliError(
                 "not signed in to the hub: run `ehub-tui signin` first, or pass --password-stdin"
             )
-        name = username or typer.prompt("Username", default=default_username(current))
-        password = typer.prompt("Password", hide_input=True)
+        name = username or typer.prompt("Username", default=default_username(current), err=True)
+        password = typer.prompt("Password", hide_input=True, err=True)
     if not password:
         raise CliError("no password given: nothing was sent to the hub")
     return name.strip(), password

@@ -88,7 +88,7 @@ def _read_password(password_stdin: bool) -> str:
         if not given:
             raise CliError("no password on standard input")
         return given
-    typed: str = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    typed: str = typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
     return typed
 
 

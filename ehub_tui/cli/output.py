@@ -71,6 +71,9 @@ def friendly_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130) from None
+    except typer.Abort:  # ctrl-c or ctrl-d at a prompt (a username, a password)
+        err.print("cancelled")
+        raise typer.Exit(130) from None
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         fail(f"{where}{exc.strerror or exc}")

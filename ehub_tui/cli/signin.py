@@ -138,7 +138,10 @@ def passwd_cmd(
                 new = sys.stdin.readline().rstrip("\r\n")
             else:
                 new = typer.prompt(
-                    "New password", hide_input=True, confirmation_prompt="Repeat the new password"
+                    "New password",
+                    hide_input=True,
+                    confirmation_prompt="Repeat the new password",
+                    err=True,
                 )
             if not new:
                 raise CliError("the new password is empty: the password was not changed")
