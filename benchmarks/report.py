@@ -115,7 +115,8 @@ def notes(c: dict[str, Any]) -> str:
         bounded = "bounded" if c.get("bounded_by_pool") else "NOT bounded"
         out.append(
             f"{c.get('workstations')} workstations; {bounded} by hub_pool_size "
-            f"{c['hub_pool_size']}; hub CPU {num(c.get('hub_cpu_pct'))}% of a core; round p95 "
+            f"{c['hub_pool_size']}; hub CPU {num(c.get('hub_cpu_pct'))}% of a core "
+            f"({num(c.get('hub_cpu_ms_per_request'))} ms a request); round p95 "
             f"{num(c.get('round_p95_ms'))} / {num(c.get('baseline_round_p95_ms'))} ms; late "
             f"rounds {c.get('late_rounds', '—')} / {c.get('baseline_late_rounds', '—')}"
         )
