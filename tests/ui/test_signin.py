@@ -289,13 +289,16 @@ def test_an_unreachable_hub_is_named(tmp_path: Path, clock: FrozenClock) -> None
         service.close()
 
 
-def test_a_reset_password_must_be_changed_first(signin_hub: Callable[..., SignInHub]) -> None:
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
+def test_a_reset_password_must_be_changed_first(
+    signin_hub: Callable[..., SignInHub], size: tuple[int, int]
+) -> None:
     hub = signin_hub("throat")
     hub.core.auth.set_password("nav1", PASSWORD, by="adm1", must_change=True)
     app = hub.app()
 
     async def body() -> None:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await sign_in_as(pilot, "nav1", PASSWORD)
             await wait_until(
                 pilot, lambda: isinstance(app.screen, ChangePasswordDialog), what="dialog"
@@ -313,6 +316,10 @@ def test_a_reset_password_must_be_changed_first(signin_hub: Callable[..., SignIn
             problem = str(dialog.query_one("#password-error").render())
             assert isinstance(app.screen, ChangePasswordDialog) and problem, problem
             assert "12" in problem or "short" in problem, problem  # the policy says what
+            shown = " ".join(screen_text(app).split())
+            # on the screen, even at 80x24 (the refusal and the keys were cut off there once)
+            assert " ".join(problem.split())[:30] in shown, shown
+            assert "escape: sign out" in shown, shown
             for word in (PASSWORD, NEW_PASSWORD, NEW_PASSWORD):
                 await type_text(pilot, word)
                 await pilot.press("enter")

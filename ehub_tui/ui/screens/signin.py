@@ -258,6 +258,8 @@ class ChangePasswordDialog(ModalScreen[bool]):
             yield Label(title, classes="dialog-title")
             if self.forced:
                 yield Label("Your hub asks you to choose a new password before you go on.")
+            # the refusal above the boxes: at 80x24 the dialog's foot is the first to go
+            yield Label("", id="password-error")
             for field_id, label in (
                 ("old", "Current password"),
                 ("new", "New password"),
@@ -265,7 +267,6 @@ class ChangePasswordDialog(ModalScreen[bool]):
             ):
                 yield Label(label, classes="signin-label signin-first")
                 yield Input(password=True, id=field_id)
-            yield Label("", id="password-error")
             escape = "sign out" if self.forced else "cancel"
             yield Label(f"enter: next / change · escape: {escape}", classes="dialog-help")
 
