@@ -92,14 +92,22 @@ def serve(core: HubCore, *, host: str | None = None, port: int | None = None) ->
     """Serve the hub until Ctrl+C or SIGTERM (``ehub-tui hub serve``)."""
     settings = core.settings
     cert, key = tls_files(settings)
-    config = make_config(
-        core,
-        cert,
-        key,
-        host=host or settings.hub_listen_host,
-        port=settings.hub_listen_port if port is None else port,
-    )
-    uvicorn.Server(config).run()
+    host = host or settings.hub_listen_host
+    port = settings.hub_listen_port if port is None else port
+    config = make_config(core, cert, key, host=host, port=port)
+    # bound here, not by uvicorn: a port in use is then one plain sentence, not its traceback
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another hub server may be "
+            "running there: stop it, or choose another port (hub_listen_port, or --port)."
+        ) from None
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 class _ThreadServer(uvicorn.Server):

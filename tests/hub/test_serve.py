@@ -267,3 +267,16 @@ def test_an_unexpected_failure_is_a_500_envelope_and_logs_no_message(
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "RuntimeError" in logged and "/v1/explode" in logged
     assert "Jane" not in logged and "943" not in logged and "Traceback" not in logged
+
+
+def test_a_port_in_use_is_one_plain_sentence(hub: ServedHub, core: HubCore, tls: TestTls) -> None:
+    """`hub serve` on a port another server holds: no uvicorn traceback, a sentence naming the
+    address and what to do."""
+    from ehub_tui.hub.serve import serve
+
+    settings = core.settings.model_copy(
+        update={"tls_cert_file": tls.cert_file, "tls_key_file": tls.key_file}
+    )
+    busy = HubCore(core.engine, settings, clock=core.clock)
+    with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1:\d+: .*hub_listen_port"):
+        serve(busy, host="127.0.0.1", port=hub.port)
