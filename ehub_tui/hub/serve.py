@@ -99,6 +99,7 @@ def serve(core: HubCore, *, host: str | None = None, port: int | None = None) ->
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    _no_delay(sock)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -108,6 +109,13 @@ def serve(core: HubCore, *, host: str | None = None, port: int | None = None) ->
             "running there: stop it, or choose another port (hub_listen_port, or --port)."
         ) from None
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _no_delay(sock: socket.socket) -> None:
+    """Replies leave at once: without TCP_NODELAY on a socket we bind ourselves (uvicorn sets it
+    only on sockets it binds), Nagle's algorithm held each small reply ~40 ms (the accepted
+    connections inherit the option on Linux)."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _ThreadServer(uvicorn.Server):
@@ -139,6 +147,7 @@ class ServedHub:
         self.host = host
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        _no_delay(self._sock)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
         config = make_config(
