@@ -3,6 +3,11 @@
 A worked week on the fixtures (tests/support/history.py) is exported and compared with golden
 files — the same files for both engines, so the two stores give byte-identical returns. The
 counts are checked against the store itself, computed independently in Python from the rows.
+
+Every return and report is asked for by a manager (the ``exporter``) over each ``transport``
+(tests/conftest.py): the hub service itself, the in-process client and HTTPS to a served hub;
+the navigators and the supervisor who work the items act through the same transport. So a
+return that crossed the wire must still match the golden files byte for byte.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy import text as sql
 
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.domain.models import Outcome
+from ehub_tui.errors import SessionEnded
 from ehub_tui.export import metrics as M
 from ehub_tui.export.writers import render
 from ehub_tui.service import HubService, StoreError
@@ -32,6 +38,7 @@ from ehub_tui.store.models import Outcome as OutcomeRow
 from tests.conftest import FrozenClock
 from tests.support.factories import oc_row
 from tests.support.history import WEEK, work_week
+from tests.support.hubserver import PASSWORD
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
@@ -39,13 +46,61 @@ C = Consultation.__table__  # type: ignore[attr-defined]
 O = OutcomeRow.__table__  # type: ignore[attr-defined]  # noqa: E741
 
 
+# A sign-in over a client outlives the hours these tests move the clock by (the longest the
+# settings allow: a day idle, a week in all); token expiry is not under test here.
+SIGNED_IN_ALL_WEEK = {"token_idle_minutes": 24 * 60, "token_absolute_hours": 24 * 7}
+
+
+class SignsInAgain:
+    """A user's client service that signs in again when its sign-in has ended, as the user
+    would: the worked week's supervisor acts once a day, a little over the longest idle time
+    a sign-in may have. (A refused call did nothing on the hub, so it is made again.)"""
+
+    def __init__(self, svc: Any, username: str) -> None:
+        self._svc = svc
+        self._username = username
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._svc, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except SessionEnded as ended:
+                assert ended.code == "expired", ended  # only expiry: nothing else is forgiven
+                self._svc.sign_in(self._username, PASSWORD)
+                return attr(*args, **kwargs)
+
+        return call
+
+
 @pytest.fixture
-def worked(
-    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
-) -> HubService:
-    """The seeded hub after the worked fixture week (clock: Sun 22 Nov 2026, 21:30 UTC)."""
+def signed(make_service: Callable[..., HubService]) -> Callable[..., Any]:
+    """make_service whose users stay signed in through the days a test's clock moves by."""
+
+    def make(user: str | None = None, **settings: Any) -> Any:
+        if user is None:
+            return make_service(None, **settings)
+        svc = make_service(user, **(SIGNED_IN_ALL_WEEK | settings))
+        return svc if isinstance(svc, HubService) else SignsInAgain(svc, user)
+
+    return make
+
+
+@pytest.fixture
+def exporter(seeded: HubService, signed: Callable[..., HubService], transport: str) -> Any:
+    """A manager, signed in through the transport under test: who asks for the returns."""
+    return signed("mgr1")
+
+
+@pytest.fixture
+def worked(seeded: HubService, signed: Callable[..., HubService], clock: FrozenClock) -> HubService:
+    """The seeded hub after the worked fixture week (clock: Sun 22 Nov 2026, 21:30 UTC); its
+    navigators and supervisor work it through the transport under test."""
     clock.now = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
-    done = work_week(seeded, make_service, clock)
+    done = work_week(seeded, signed, clock)
     assert done["ingested"] == 179 and done["completed"] > 80 and done["cancelled"] >= 3
     return seeded
 
@@ -58,18 +113,18 @@ def _golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
 
-def test_golden_csv_and_json_for_the_fixture_week(worked: HubService) -> None:
-    ret = worked.daily_return(WEEK[0], WEEK[-1])
+def test_golden_csv_and_json_for_the_fixture_week(worked: HubService, exporter: Any) -> None:
+    ret = exporter.daily_return(WEEK[0], WEEK[-1])
     _golden("week.csv", render(ret, "csv"))
-    two = worked.daily_return(WEEK[0], WEEK[1])
+    two = exporter.daily_return(WEEK[0], WEEK[1])
     _golden("mon-tue.json", render(two, "json"))
-    one = worked.daily_return(date(2026, 11, 18), date(2026, 11, 18), practice="Z99003")
+    one = exporter.daily_return(date(2026, 11, 18), date(2026, 11, 18), practice="Z99003")
     _golden("Z99003-2026-11-18.csv", render(one, "csv"))
 
 
-def test_exports_are_deterministic(worked: HubService) -> None:
-    first = worked.daily_return(WEEK[0], WEEK[-1])
-    again = worked.daily_return(WEEK[0], WEEK[-1])
+def test_exports_are_deterministic(worked: HubService, exporter: Any) -> None:
+    first = exporter.daily_return(WEEK[0], WEEK[-1])
+    again = exporter.daily_return(WEEK[0], WEEK[-1])
     for fmt in ("csv", "json"):
         assert render(first, fmt).encode() == render(again, fmt).encode()
 
@@ -80,8 +135,8 @@ def _table(ret: Any) -> dict[tuple[str, str, str, str], Any]:
 
 def _store_rows(svc: HubService) -> tuple[list[Any], list[Any]]:
     with read_tx(svc.engine) as conn:
-        items = conn.execute(select(C)).all()
-        outcomes = conn.execute(select(O)).all()
+        items = list(conn.execute(select(C)).all())
+        outcomes = list(conn.execute(select(O)).all())
     return items, outcomes
 
 
@@ -89,8 +144,8 @@ def _local_day(dt: datetime) -> date:
     return dt.astimezone(LONDON).date()
 
 
-def test_counts_reconcile_per_practice_per_day(worked: HubService) -> None:
-    ret = worked.daily_return(WEEK[0], WEEK[-1])
+def test_counts_reconcile_per_practice_per_day(worked: HubService, exporter: Any) -> None:
+    ret = exporter.daily_return(WEEK[0], WEEK[-1])
     t = _table(ret)
     items, outcomes = _store_rows(worked)
     # independent counts from the stored rows
@@ -163,9 +218,9 @@ def test_counts_reconcile_per_practice_per_day(worked: HubService) -> None:
     assert hub[M.PHARMACY_FIRST_TOTAL] > 0 and hub["OUTCOME_CATEGORY_ESCALATE"] > 0
 
 
-def test_waiting_times_and_the_response_standard(worked: HubService) -> None:
+def test_waiting_times_and_the_response_standard(worked: HubService, exporter: Any) -> None:
     """Median / 90th percentile minutes and the share within the standard, from the rows."""
-    ret = worked.daily_return(WEEK[0], WEEK[-1])
+    ret = exporter.daily_return(WEEK[0], WEEK[-1])
     items, outcomes = _store_rows(worked)
     by_id = {i.id: i for i in items}
     day = date(2026, 11, 18)
@@ -199,9 +254,9 @@ def test_waiting_times_and_the_response_standard(worked: HubService) -> None:
             assert isinstance(p90, float) and done[0] / 60 - 0.05 <= p90 <= done[-1] / 60 + 0.05
 
 
-def test_a_quiet_day_lists_every_practice_with_zeros(seeded: HubService) -> None:
+def test_a_quiet_day_lists_every_practice_with_zeros(seeded: HubService, exporter: Any) -> None:
     quiet = date(2026, 11, 19)
-    ret = seeded.daily_return(quiet, quiet)
+    ret = exporter.daily_return(quiet, quiet)
     rows = list(ret.rows())
     practices = sorted(seeded.practice_codes())
     assert sorted({r[3] for r in rows}) == practices == [p.ods_code for p in ret.practices]
@@ -219,7 +274,7 @@ def test_a_quiet_day_lists_every_practice_with_zeros(seeded: HubService) -> None
 
 
 def test_days_follow_uk_time_across_the_clock_change(
-    seeded: HubService, clock: FrozenClock
+    seeded: HubService, exporter: Any, clock: FrozenClock
 ) -> None:
     """Clocks went back at 01:00 UTC on Sun 25 Oct 2026: 23:30 UTC on the 24th is 00:30 BST on
     the 25th; 23:30 UTC on the 25th is still the 25th (GMT); 23:30 UTC on the 26th is the 26th."""
@@ -235,7 +290,7 @@ def test_days_follow_uk_time_across_the_clock_change(
     seeded.store_intake(
         [oc_row(i, received_at=s, practice_ods="Z99002") for i, s in enumerate(stamps)]
     )
-    ret = seeded.daily_return(date(2026, 10, 23), date(2026, 10, 26))
+    ret = exporter.daily_return(date(2026, 10, 23), date(2026, 10, 26))
 
     def n(day: int) -> Any:
         return ret.value(date(2026, 10, day), "Z99002", "OC_TOTAL_SUBMISSIONS")
@@ -252,7 +307,10 @@ def test_days_follow_uk_time_across_the_clock_change(
 
 
 def test_a_backlog_carries_in_from_before_the_range(
-    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+    seeded: HubService,
+    signed: Callable[..., HubService],
+    exporter: Any,
+    clock: FrozenClock,
 ) -> None:
     """Items received before the range and closed inside it (or still open) start the backlog."""
     monday = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -260,14 +318,14 @@ def test_a_backlog_carries_in_from_before_the_range(
         [oc_row(i, received_at=monday, practice_ods="Z99004") for i in range(4)]
     )
     ids = [cid for _, cid in created]
-    nav, sup = make_service("nav1"), make_service("sup1")
+    nav, sup = signed("nav1"), signed("sup1")
     clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
     claim = nav.claim(ids[0])
     nav.complete(claim, Outcome(category="admin", route="r", destination="Fit note"))
     sup.cancel(ids[1], "duplicate")
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     nav.complete(nav.claim(ids[2]), Outcome(category="signpost", route="r", destination="x"))
-    ret = seeded.daily_return(date(2026, 11, 18), date(2026, 11, 19))
+    ret = exporter.daily_return(date(2026, 11, 18), date(2026, 11, 19))
     assert ret.value(date(2026, 11, 18), "Z99004", "BACKLOG_START") == 4
     assert ret.value(date(2026, 11, 18), "Z99004", "PROCESSED") == 1
     assert ret.value(date(2026, 11, 18), "Z99004", "CANCELLED") == 1
@@ -275,9 +333,9 @@ def test_a_backlog_carries_in_from_before_the_range(
     assert ret.value(date(2026, 11, 18), "Z99004", "MINUTES_TO_FIRST_ACTION_MEDIAN") == 2940.0
 
 
-def test_practice_filter_keeps_hub_wide_shares(worked: HubService) -> None:
-    full = worked.daily_return(WEEK[0], WEEK[-1])
-    one = worked.daily_return(WEEK[0], WEEK[-1], practice="Z99005")
+def test_practice_filter_keeps_hub_wide_shares(worked: HubService, exporter: Any) -> None:
+    full = exporter.daily_return(WEEK[0], WEEK[-1])
+    one = exporter.daily_return(WEEK[0], WEEK[-1], practice="Z99005")
     assert [p.ods_code for p in one.practices] == ["Z99005"]
     full_rows = [r for r in full.rows() if r[3] == "Z99005"]
     assert list(one.rows()) == full_rows
@@ -285,16 +343,17 @@ def test_practice_filter_keeps_hub_wide_shares(worked: HubService) -> None:
     assert shares and all(0 < s < 100 for s in shares)
 
 
-def test_bad_ranges_and_practices_are_refused(seeded: HubService) -> None:
+def test_bad_ranges_and_practices_are_refused(seeded: HubService, exporter: Any) -> None:
     with pytest.raises(StoreError, match="before it starts"):
-        seeded.daily_return(date(2026, 11, 20), date(2026, 11, 19))
+        exporter.daily_return(date(2026, 11, 20), date(2026, 11, 19))
     with pytest.raises(StoreError, match="in the future"):
-        seeded.daily_return(date(2026, 11, 24), date(2026, 11, 24))
+        exporter.daily_return(date(2026, 11, 24), date(2026, 11, 24))
     with pytest.raises(StoreError, match="no practice 'Z00000' in this hub"):
-        seeded.daily_return(date(2026, 11, 20), date(2026, 11, 20), practice="Z00000")
+        exporter.daily_return(date(2026, 11, 20), date(2026, 11, 20), practice="Z00000")
 
 
 def test_progress_is_reported_on_long_ranges(seeded: HubService) -> None:
+    # the hub service's own: a client asks the hub once for the whole range (no progress)
     seen: list[tuple[int, int]] = []
     ret = seeded.daily_return(
         date(2026, 8, 1), date(2026, 11, 22), progress=lambda d, t: seen.append((d, t))
@@ -308,12 +367,12 @@ def test_progress_is_reported_on_long_ranges(seeded: HubService) -> None:
 # -- no patient identifiers; spreadsheet-safe cells --------------------------------------------
 
 
-def test_no_patient_identifiers_in_any_export(worked: HubService) -> None:
+def test_no_patient_identifiers_in_any_export(worked: HubService, exporter: Any) -> None:
     from rich.console import Console
 
     from ehub_tui.cli.export import summary_dict, summary_tables
 
-    ret = worked.daily_return(WEEK[0], WEEK[-1])
+    ret = exporter.daily_return(WEEK[0], WEEK[-1])
     console = Console(width=200, record=True, file=io.StringIO())
     for table in summary_tables(ret, 200):
         console.print(table)
@@ -322,7 +381,7 @@ def test_no_patient_identifiers_in_any_export(worked: HubService) -> None:
         "json": render(ret, "json"),
         "summary": json.dumps(summary_dict(ret)),
         "table": console.export_text(),
-        "report": repr(worked.report("week")),
+        "report": repr(exporter.report("week")),
     }
     items, outcomes = _store_rows(worked)
     secrets: set[str] = set()
@@ -345,9 +404,7 @@ def test_no_patient_identifiers_in_any_export(worked: HubService) -> None:
         assert not leaked, f"{name} export carries patient data: {leaked[:5]}"
 
 
-def test_formula_like_cells_are_neutralised(
-    seeded: HubService, make_service: Callable[..., HubService]
-) -> None:
+def test_formula_like_cells_are_neutralised(seeded: HubService, exporter: Any) -> None:
     evil = [
         {"ods_code": "Z99801", "name": '=HYPERLINK("http://x","y")', "list_size": 10},
         {"ods_code": "Z99802", "name": "+SUM(A1:A9)", "list_size": 10},
@@ -359,7 +416,7 @@ def test_formula_like_cells_are_neutralised(
     seeded.store_intake(
         [oc_row(1, practice_ods="Z99801", received_at=when, source="=cmd|' /C calc'!A0")]
     )
-    ret = seeded.daily_return(date(2026, 11, 20), date(2026, 11, 20))
+    ret = exporter.daily_return(date(2026, 11, 20), date(2026, 11, 20))
     rows = list(csv.reader(io.StringIO(render(ret, "csv"))))
     text_cells = [c for r in rows[1:] for c in r[:7]]
     assert not [c for c in text_cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
@@ -375,8 +432,8 @@ def test_formula_like_cells_are_neutralised(
     assert all(isinstance(r["VALUE"], int | float) or r["VALUE"] is None for r in doc["rows"])
 
 
-def test_json_return_matches_the_csv(worked: HubService) -> None:
-    ret = worked.daily_return(WEEK[0], WEEK[1])
+def test_json_return_matches_the_csv(worked: HubService, exporter: Any) -> None:
+    ret = exporter.daily_return(WEEK[0], WEEK[1])
     doc = json.loads(render(ret, "json"))
     assert doc["columns"] == list(M.COLUMNS)
     assert (doc["from"], doc["to"], doc["format_version"]) == ("2026-11-16", "2026-11-17", 1)
@@ -388,26 +445,29 @@ def test_json_return_matches_the_csv(worked: HubService) -> None:
 
 
 def test_waits_are_whole_seconds_the_same_way_on_both_engines(
-    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+    seeded: HubService,
+    signed: Callable[..., HubService],
+    exporter: Any,
+    clock: FrozenClock,
 ) -> None:
     """11.5 s between a received time with milliseconds and a claim: each time's whole
     seconds, then the difference (12 s here) — never a rounding that one engine does
     differently."""
     received = datetime(2026, 11, 20, 9, 0, 0, 600_000, tzinfo=UTC)
     (created,), _ = seeded.store_intake([oc_row(1, received_at=received)])
-    nav = make_service("nav1")
+    nav = signed("nav1")
     clock.now = datetime(2026, 11, 20, 9, 0, 12, 100_000, tzinfo=UTC)
     claim = nav.claim(created[1])
     clock.now = datetime(2026, 11, 20, 9, 1, 0, 599_000, tzinfo=UTC)
     nav.complete(claim, Outcome(category="admin", route="r", destination="Fit note"))
-    ret = seeded.daily_return(date(2026, 11, 20), date(2026, 11, 20))
+    ret = exporter.daily_return(date(2026, 11, 20), date(2026, 11, 20))
     ods = oc_row(1).practice_ods
     assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_FIRST_ACTION_MEDIAN") == 0.2  # 12 s
     assert ret.value(date(2026, 11, 20), ods, "MINUTES_TO_COMPLETION_MEDIAN") == 1.0  # 60 s
 
 
 def test_a_received_time_in_the_future_is_taken_as_the_arrival(
-    seeded: HubService, clock: FrozenClock
+    seeded: HubService, exporter: Any, clock: FrozenClock
 ) -> None:
     """A supplier clock (or time zone) ahead of ours: the item counts, and is due, from when it
     reached the hub — never later — so the backlog still reconciles."""
@@ -417,12 +477,13 @@ def test_a_received_time_in_the_future_is_taken_as_the_arrival(
     assert item.received_at == clock()
     assert item.due_by == seeded.due_by(clock(), 0)
     today = clock().astimezone(LONDON).date()
-    ret = seeded.daily_return(today, today)
+    ret = exporter.daily_return(today, today)
     ods = oc_row(1).practice_ods
     assert ret.value(today, ods, "OC_TOTAL_SUBMISSIONS") == 1
     assert ret.value(today, ods, "BACKLOG_END") == 1
 
 
+@pytest.mark.usefixtures("transport")
 def test_report_periods(seeded: HubService, make_service: Callable[..., HubService]) -> None:
     sup = make_service("sup1")  # the clock: Monday 23 November 2026
     spans = {p: (sup.report(p).first, sup.report(p).last) for p in ("today", "week", "last_week")}
@@ -470,7 +531,10 @@ KEEPS_CODE = "destination_code" in O.c
 
 
 def test_no_source_or_destination_text_in_any_return(
-    seeded: HubService, make_service: Callable[..., HubService], clock: FrozenClock
+    seeded: HubService,
+    signed: Callable[..., HubService],
+    exporter: Any,
+    clock: FrozenClock,
 ) -> None:
     """A hub whose sources and destinations are free text (an NHS number and a name among
     them): no return, summary or report carries any of it; suppliers are the known ones or
@@ -489,7 +553,7 @@ def test_no_source_or_destination_text_in_any_return(
     created, _ = seeded.store_intake(rows)
     ids = [cid for _, cid in created]
     assert len(ids) == len(rows)
-    nav = make_service("nav1")
+    nav = signed("nav1")
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     for item_id, (text, code, _, _) in zip(ids, ODD_DESTINATIONS, strict=False):
         sent = code if KEEPS_CODE else None
@@ -501,7 +565,7 @@ def test_no_source_or_destination_text_in_any_return(
             with pytest.raises(StoreError, match="destination_code"):
                 nav.complete(claim, outcome)
             nav.complete(claim, outcome.model_copy(update={"destination_code": None}))
-            with write_tx(nav.engine) as conn:
+            with write_tx(seeded.engine) as conn:
                 conn.execute(
                     sql("UPDATE outcome SET destination_code = :c WHERE consultation_id = :i"),
                     {"c": code, "i": item_id},
@@ -510,7 +574,7 @@ def test_no_source_or_destination_text_in_any_return(
             nav.complete(claim, outcome)
 
     day = date(2026, 11, 20)
-    ret = seeded.daily_return(day, day)
+    ret = exporter.daily_return(day, day)
     console = Console(width=200, record=True, file=io.StringIO())
     for table in summary_tables(ret, 200):
         console.print(table)
@@ -527,15 +591,15 @@ def test_no_source_or_destination_text_in_any_return(
         leaked = [f for f in free if f in text]
         assert not leaked, f"{name} carries free text: {leaked}"
 
-    table = list(csv.reader(io.StringIO(texts["csv"])))[1:]
-    assert {r[5] for r in table} == {"ALL", "eConsult", "Accurx", "OTHER"}
+    cells = list(csv.reader(io.StringIO(texts["csv"])))[1:]
+    assert {r[5] for r in cells} == {"ALL", "eConsult", "Accurx", "OTHER"}
     assert ret.suppliers == ["Accurx", "eConsult", "OTHER"]  # OTHER last
     v = ret.value
     # the hostile sources and the factory's "TEST" (not a supplier on the list)
     assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "OTHER") == len(HOSTILE_SOURCES) + 3
     assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "eConsult") == 2
     assert v(day, "Z99002", "OC_TOTAL_SUBMISSIONS", "Accurx") == 1
-    metrics = {r[6] for r in table if r[6].startswith(M.DESTINATION_PREFIX)}
+    metrics = {r[6] for r in cells if r[6].startswith(M.DESTINATION_PREFIX)}
     assert metrics == set(ret.destinations)
     assert {m.removeprefix(M.DESTINATION_PREFIX) for m in metrics} <= set(DESTINATION_CODES)
     want: dict[str, int] = defaultdict(int)

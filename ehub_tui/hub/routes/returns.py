@@ -25,7 +25,10 @@ def daily_return(
     purpose: str = Query("export", max_length=32),
 ) -> Response:
     """The daily return for UK-local days ``first``..``last`` (export_returns)."""
-    if last < first or (last - first).days >= MAX_RETURN_DAYS:
+    # Only the length is the route's to cap. Who may export, and a range that ends before it
+    # starts, are the service's to refuse: so a refusal is audited, and worded, as on the hub
+    # machine (a navigator asking for any range is refused for their role, never for the range).
+    if (last - first).days >= MAX_RETURN_DAYS and svc.may("export_returns"):
         raise QueueError(
             f"a return covers 1 to {MAX_RETURN_DAYS} days from first to last; "
             f"{first}..{last} is not such a range"
