@@ -24,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, select, text
 
+from ehub_tui.domain.models import AuditEvent
 from ehub_tui.service import HubService, PermissionDenied
 from ehub_tui.sop.authoring import PublishRefused
 from ehub_tui.sop.library import RED_FLAGS, shipped_sops_dir
@@ -33,9 +34,12 @@ from ehub_tui.store.migrate import MIGRATIONS, current_revision, upgrade
 from ehub_tui.store.models import HubUser
 from tests.support.factories import as_consultation
 
+# the same behaviour through the hub service, the in-process client and HTTPS (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("transport")
+
 U = HubUser.__table__  # type: ignore[attr-defined]
 SHIPPED = shipped_sops_dir()
-CHEST_PAIN = {
+CHEST_PAIN: dict[str, Any] = {
     "date_of_birth": date(1962, 4, 2),
     "sex": "male",
     "request_type": "clinical",
@@ -45,6 +49,14 @@ CHEST_PAIN = {
     "free_text": "Crushing chest pain since breakfast, it goes down my left arm.",
 }
 NEW_SAY = "EDITED - possible heart attack."
+BAD_RECORD = {
+    "source_file": "inbox/bad-1.csv",
+    "location": "row 2",
+    "reason": "NHS number fails its check digit",
+    "raw": "raw record",
+    "fmt": "csv",
+    "source": "TEST",
+}
 MakeService = Callable[..., HubService]
 
 
@@ -96,7 +108,7 @@ def published(svc: HubService) -> list[tuple[str, str, str, str]]:
     return [(v.sop_id, v.version, v.approved_by, v.published_by) for v in svc.published_sops()]
 
 
-def events(svc: HubService, action: str) -> list[dict[str, Any]]:
+def events(svc: HubService, action: str) -> list[AuditEvent]:
     return [e for e in svc.audit_log(limit=1000) if e.action == action]
 
 
@@ -159,7 +171,7 @@ def test_an_in_place_edit_of_an_active_sop_changes_nothing_anyone_sees(
 
 
 def test_a_broken_file_leaves_a_newly_started_app_with_the_last_good_set(
-    seeded: HubService, make_service: MakeService, tmp_path: Path
+    seeded: HubService, make_service: MakeService, tmp_path: Path, transport: str
 ) -> None:
     folder = authoring_copy(tmp_path)
     good = in_use(make_service("nav1", sops_dir=folder))
@@ -170,12 +182,19 @@ def test_a_broken_file_leaves_a_newly_started_app_with_the_last_good_set(
     fresh = make_service("nav2", sops_dir=folder)  # a newly started app
     assert in_use(fresh) == good and fresh.sops.last_problem is None
     assert chest_pain_flag(fresh).sop.version == good[RED_FLAGS][0]
-    # … and the red-flag prescreen still raises a chest pain item to emergency
+    # … and the red-flag prescreen still raises a chest pain item to emergency: one a
+    # supervisor's workstation stores, and one it releases from quarantine
     from tests.support.factories import oc_row
 
-    (created,), _ = seeded.store_intake([oc_row(1, **CHEST_PAIN)])
-    assert fresh.prescreen() == 1
+    sup = make_service("sup1", sops_dir=folder)
+    (created,), _ = sup.store_intake([oc_row(1, **CHEST_PAIN)])
+    _, (qid,) = seeded.store_intake([], [{**BAD_RECORD, "external_id": "T-Q1"}])
+    released = sup.release_quarantined(qid, oc_row(2, **CHEST_PAIN))
+    # the app's prescreen screens both; over HTTP the served hub has screened each as it
+    # stored it (hub/routes/intake.py, quarantine.py), so a workstation has nothing left to do
+    assert fresh.prescreen() == (0 if transport == "http" else 2)
     assert seeded.consultation(created[1]).priority == 2
+    assert seeded.consultation(released.consultation_id).priority == 2
 
     # the author sees the error; it cannot be published
     row = next(
@@ -228,7 +247,7 @@ def test_a_published_version_that_does_not_load_falls_back_to_the_last_good(
 
 
 def test_publish_without_a_clinical_approver_is_refused_and_audited(
-    seeded: HubService, make_service: MakeService, tmp_path: Path
+    seeded: HubService, make_service: MakeService, tmp_path: Path, transport: str
 ) -> None:
     folder = authoring_copy(tmp_path)
     path = folder / "red-flags.sop.yaml"
@@ -238,12 +257,14 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     before_file = path.read_bytes()
     before_rows = published(seeded)
 
-    author = make_service("author1", sops_dir=folder)
+    author: Any = make_service("author1", sops_dir=folder)
     with pytest.raises(
         PermissionDenied,
         match=r"author1 \(sop_author\) may not publish sops: only a clinical_approver may$",
     ):
         author.publish_sop(path)
+    # over a client the hub's refusal also names the device the author signed in on
+    device = {} if transport == "direct" else {"device": author.client.device_id}
     # an embedded hub's CLI acts as the system principal, which approves nothing
     system = make_service(None, sops_dir=folder)
     with pytest.raises(PermissionDenied, match="needs a signed-in clinical approver"):
@@ -251,7 +272,7 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     denied = events(seeded, "denied")
     assert [(e.actor, e.body) for e in denied] == [
         ("system", {"permission": "publish_sops"}),
-        ("author1", {"permission": "publish_sops"}),
+        ("author1", {"permission": "publish_sops"} | device),
     ]
     assert published(seeded) == before_rows and path.read_bytes() == before_file
     assert in_use(make_service("nav2", sops_dir=folder)) == good
@@ -261,11 +282,15 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     (submit,) = events(seeded, "sop_submit")
     assert submit.actor == "author1" and submit.body["version"] == new
     row = next(r for r in author.sop_overview() if r.name == path.name)
-    assert (row.publication, row.submitted_by, row.publishable) == (
-        "awaiting approval",
-        "author1",
-        True,
-    )
+    assert (row.publication, row.publishable) == ("awaiting approval", True)
+    if transport == "direct":
+        assert row.submitted_by == "author1"
+    else:
+        # A PRODUCT GAP, kept visible (this fails once it is closed, and then goes): a
+        # workstation's overview cannot name who submitted a version awaiting approval — the
+        # hub keeps that only in its audit (service/authoring.py _submissions), and no hub call
+        # returns it; a published version names its submitter
+        assert row.submitted_by is None
     # a clinical approver may review the overview, but submitting is the author's
     with pytest.raises(PermissionDenied, match="may not submit sops: only a sop_author may"):
         make_service("clin1", sops_dir=folder).submit_sop(path)
@@ -399,7 +424,9 @@ def test_a_new_draft_sop_is_published_as_active(
     assert "rf_demo_zebra_stripes" in {f.id for f in decision.red_flags}
 
 
-def test_migration_0005_down_and_up(seeded: HubService, make_service: MakeService) -> None:
+def test_migration_0005_down_and_up(
+    seeded: HubService, make_service: MakeService, transport: str
+) -> None:
     """Down to 0004: sop_version goes and clinical approvers become SOP authors (who publish in
     0004's code). Up again: the table is back, empty, and the next app seeds it again."""
     assert make_service("nav1").sops.engine is not None  # seeds
@@ -421,7 +448,14 @@ def test_migration_0005_down_and_up(seeded: HubService, make_service: MakeServic
         conn.execute(U.update().where(U.c.username == "clin1").values(role="clinical_approver"))
     assert RED_FLAGS in in_use(make_service("clin1"))
     assert len(published(seeded)) == len(list(SHIPPED.glob("*.sop.yaml")))
-    # the role set back by hand above is the one change the audit did not write
+    # the role set back by hand above is the one change the audit did not write …
     found = seeded.verify_audit()
-    assert [(p.check, p.where) for p in found.problems] == [("replay", "hub_user 6")]
-    assert "role" in found.problems[0].what
+    problems = [p for p in found.problems]
+    if transport != "direct":
+        # … but for the first sign-in's password (audited as set), dropped with migration
+        # 0008's sign-in tables by the downgrade to 0004
+        dropped = [p for p in problems if p.where == "hub_credential 1"]
+        assert [p.check for p in dropped] == ["replay"]
+        problems = [p for p in problems if p not in dropped]
+    assert [(p.check, p.where) for p in problems] == [("replay", "hub_user 6")]
+    assert "role" in problems[0].what

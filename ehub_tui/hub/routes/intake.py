@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ehub_tui.domain.models import IntakeResult
+from ehub_tui.hub.core import HubCore
 from ehub_tui.hub.routes import Core, Svc, reply
 from ehub_tui.hub.wire import INTAKE_RESULT, ConsultationId, IntakeIn
 
@@ -20,11 +21,18 @@ def store_intake(body: IntakeIn, svc: Svc, core: Core) -> Response:
     red-flag item is raised before any navigator sees it."""
     result = svc.store_intake([i.to_domain() for i in body.items], body.quarantined)
     if result.created:
-        # the system principal screens: the prescreen is the hub's, whoever sent the batch
-        system = core.system()
-        while system.prescreen(PRESCREEN_BATCH) >= PRESCREEN_BATCH:
-            pass
+        screen_new(core)
     return reply(INTAKE_RESULT, result)
+
+
+def screen_new(core: HubCore) -> None:
+    """Screen every consultation not yet screened for SOP red flags (after anything the hub
+    stores: an intake, a quarantined record released). The system principal screens: the
+    prescreen is the hub's, whoever sent the record (a workstation's ``prescreen`` does
+    nothing over HTTP)."""
+    system = core.system()
+    while system.prescreen(PRESCREEN_BATCH) >= PRESCREEN_BATCH:
+        pass
 
 
 @router.get("/consultations/by-key", response_model=ConsultationId)

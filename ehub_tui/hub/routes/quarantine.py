@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ehub_tui.domain.models import QuarantineEntry, ReleasedRecord
-from ehub_tui.hub.routes import Svc, no_content, reply
+from ehub_tui.hub.routes import Core, Svc, no_content, reply
+from ehub_tui.hub.routes.intake import screen_new
 from ehub_tui.hub.wire import (
     QUARANTINE_ENTRIES,
     QUARANTINE_ENTRY,
@@ -30,9 +31,13 @@ def quarantine_entry(qid: int, svc: Svc) -> Response:
 
 
 @router.post("/quarantine/{qid}/release", response_model=ReleasedRecord)
-def release_quarantined(qid: int, body: WireConsultation, svc: Svc) -> Response:
-    """Store a quarantined record that now validates and close its entry."""
-    return reply(RELEASED_RECORD, svc.release_quarantined(qid, body.to_domain()))
+def release_quarantined(qid: int, body: WireConsultation, svc: Svc, core: Core) -> Response:
+    """Store a quarantined record that now validates and close its entry; the hub then screens
+    it for SOP red flags, as it screens an intake (a red flag is raised before anyone sees it)."""
+    released = svc.release_quarantined(qid, body.to_domain())
+    if released.new:
+        screen_new(core)
+    return reply(RELEASED_RECORD, released)
 
 
 @router.post("/quarantine/{qid}/discard", status_code=204)
