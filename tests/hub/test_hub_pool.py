@@ -42,6 +42,24 @@ def test_the_hub_never_holds_more_than_its_pool(
     core: HubCore = fast_core(
         Settings(data_dir=tmp_path / "data", hub_url=hub_url, hub_pool_size=POOL), clock
     )
+    # what the pool itself opens and closes (the invariant), beside what the server counts
+    opened = {"now": core.engine.pool.checkedin() + core.engine.pool.checkedout(), "max": 0}
+    lock = threading.Lock()
+
+    def on_connect(*_: object) -> None:
+        with lock:
+            opened["now"] += 1
+            opened["max"] = max(opened["max"], opened["now"])
+
+    def on_close(*_: object) -> None:
+        with lock:
+            opened["now"] -= 1
+
+    from sqlalchemy import event
+
+    event.listen(core.engine, "connect", on_connect)
+    event.listen(core.engine, "close", on_close)
+    event.listen(core.engine, "close_detached", on_close)
     try:
         start = threading.Barrier(THREADS + 1)
         failures: list[BaseException] = []
@@ -65,7 +83,10 @@ def test_the_hub_never_holds_more_than_its_pool(
             worker.join()
         seen.append(_connections(dsn, database))
         assert not failures, failures
-        assert max(seen) <= POOL, seen
+        assert opened["max"] <= POOL, opened
+        # the server's count may include, for a moment, a backend whose client has just gone
+        # (seen once in a loaded full run: 4 with a pool of 3); never more than that
+        assert max(seen) <= POOL + 1, seen
         # the pool keeps what it opened: the ten threads did need more than one connection
         assert seen[-1] >= 2, seen
     finally:
