@@ -45,6 +45,11 @@ UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = OutcomeRow.__table__  # type: ignore[attr-defined]  # noqa: E741
 
+# Run time (the whole suite stays under ~25 min on 2 cores): the costliest tests run on the hub
+# service and over HTTPS only — the wire is where an answer could differ; the in-process client
+# hands the hub service's own objects through (tests/client cover it call by call).
+DIRECT_AND_HTTP = pytest.mark.parametrize("transport", ["direct", "http"], indirect=True)
+
 
 # A sign-in over a client outlives the hours these tests move the clock by (the longest the
 # settings allow: a day idle, a week in all); token expiry is not under test here.
@@ -122,6 +127,7 @@ def test_golden_csv_and_json_for_the_fixture_week(worked: HubService, exporter: 
     _golden("Z99003-2026-11-18.csv", render(one, "csv"))
 
 
+@DIRECT_AND_HTTP
 def test_exports_are_deterministic(worked: HubService, exporter: Any) -> None:
     first = exporter.daily_return(WEEK[0], WEEK[-1])
     again = exporter.daily_return(WEEK[0], WEEK[-1])
@@ -218,6 +224,7 @@ def test_counts_reconcile_per_practice_per_day(worked: HubService, exporter: Any
     assert hub[M.PHARMACY_FIRST_TOTAL] > 0 and hub["OUTCOME_CATEGORY_ESCALATE"] > 0
 
 
+@DIRECT_AND_HTTP
 def test_waiting_times_and_the_response_standard(worked: HubService, exporter: Any) -> None:
     """Median / 90th percentile minutes and the share within the standard, from the rows."""
     ret = exporter.daily_return(WEEK[0], WEEK[-1])
@@ -333,6 +340,7 @@ def test_a_backlog_carries_in_from_before_the_range(
     assert ret.value(date(2026, 11, 18), "Z99004", "MINUTES_TO_FIRST_ACTION_MEDIAN") == 2940.0
 
 
+@DIRECT_AND_HTTP
 def test_practice_filter_keeps_hub_wide_shares(worked: HubService, exporter: Any) -> None:
     full = exporter.daily_return(WEEK[0], WEEK[-1])
     one = exporter.daily_return(WEEK[0], WEEK[-1], practice="Z99005")
@@ -367,6 +375,7 @@ def test_progress_is_reported_on_long_ranges(seeded: HubService) -> None:
 # -- no patient identifiers; spreadsheet-safe cells --------------------------------------------
 
 
+@DIRECT_AND_HTTP
 def test_no_patient_identifiers_in_any_export(worked: HubService, exporter: Any) -> None:
     from rich.console import Console
 
@@ -432,6 +441,7 @@ def test_formula_like_cells_are_neutralised(seeded: HubService, exporter: Any) -
     assert all(isinstance(r["VALUE"], int | float) or r["VALUE"] is None for r in doc["rows"])
 
 
+@DIRECT_AND_HTTP
 def test_json_return_matches_the_csv(worked: HubService, exporter: Any) -> None:
     ret = exporter.daily_return(WEEK[0], WEEK[1])
     doc = json.loads(render(ret, "json"))
