@@ -69,7 +69,8 @@ _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "ascti
 
 def scrub(text: object, *, multiline: bool = False) -> str:
     """``text`` without escape sequences, control or format characters (line breaks and tabs
-    become a space, or stay when ``multiline``), NHS-number-shaped digit runs and sign-in tokens redacted."""
+    become a space, or stay when ``multiline``), NHS-number-shaped digit runs and sign-in
+    tokens redacted."""
     s = text if isinstance(text, str) else str(text)
     s = _ESCAPES.sub("", s)
     kept = []
