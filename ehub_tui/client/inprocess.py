@@ -271,6 +271,9 @@ class InProcessClient:
     def sop_approvers(self) -> list[UserInfo]:
         return self._svc().sop_approvers()
 
+    def sop_submissions(self) -> dict[str, str]:
+        return self._svc().sop_submissions()
+
     def submit_sop(self, upload: SopUpload) -> Submitted:
         """Submit a SOP file for approval (SOP authors); the hub checks it again and audits."""
         return _submitted(self._svc().submit_upload(upload.file_name, upload.text, upload.tests))

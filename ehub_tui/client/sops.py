@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from ehub_tui.client.protocol import HubClient, SopUpload, Submitted
 from ehub_tui.config import Settings
 from ehub_tui.domain.models import Consultation, SopPublished, UserInfo
-from ehub_tui.errors import PermissionDenied, PublishRefused
+from ehub_tui.errors import PublishRefused
 
 # GuidanceState is the type the app already reads; the shipped red flags are the hub's own
 # last resort (one definition, so the workstation and the hub can never differ on it)
@@ -160,23 +160,21 @@ class ClientSopMethods:
 
         return default_sops_dir(self.settings.sops_dir)
 
+    def sop_submissions(self) -> dict[str, str]:
+        """sha256 of each submitted SOP file → its submitter (authors and clinical approvers)."""
+        return self._call(self.client.sop_submissions)
+
     def sop_overview(self) -> list[SopStatus]:
         """Every SOP file of the authoring folder, checked, against what the hub has published
         (authors and clinical approvers)."""
-        if not self.may("author_sops"):
-            # the hub is not asked (the published texts are not secret): only the screen is
-            raise PermissionDenied(
-                "only a sop_author or a clinical_approver may see the SOP authoring overview"
-            )
+        # asked first: the hub checks the role (a refusal is audited there, as on the hub
+        # machine) and names who submitted each version awaiting approval
+        submitted = self.sop_submissions()
         from ehub_tui.sop.authoring import overview
 
-        published = self.published_sops()
-        rows = overview(self.sops_folder(), self.today(), published)
-        # who submitted a version awaiting approval is in the hub's audit, not sent here;
-        # a published version names its submitter
-        by_sha = {v.sha256: v.submitted_by for v in published if v.submitted_by}
+        rows = overview(self.sops_folder(), self.today(), self.published_sops())
         for row in rows:
-            row.submitted_by = by_sha.get(row.sha256)
+            row.submitted_by = submitted.get(row.sha256)
         return rows
 
     def submit_sop(self, path: Path | str) -> Submitted:

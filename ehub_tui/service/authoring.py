@@ -53,6 +53,12 @@ class Authoring:
             ).all()
         return {str(r.body.get("sha256")): r.actor for r in rows if isinstance(r.body, dict)}
 
+    def submissions(self) -> dict[str, str]:
+        """sha256 of each file submitted for approval → who submitted it (authors and clinical
+        approvers: a workstation's overview names the submitter of a version awaiting approval)."""
+        self._ctx.require("author_sops")
+        return self._submissions()
+
     def overview(self) -> list[SopStatus]:
         """Every SOP file of the authoring folder with its validation and test results, and
         where it stands against what the hub has published (authors and clinical approvers)."""

@@ -102,6 +102,10 @@ class SopMethods:
         hub has published, audited."""
         return self.parts.authoring.publish_upload(file_name, text, tests)
 
+    def sop_submissions(self) -> dict[str, str]:
+        """sha256 of each submitted SOP file → its submitter (authors and clinical approvers)."""
+        return self.parts.authoring.submissions()
+
     def sop_stamp(self) -> tuple[int, int]:
         """A cheap value that changes whenever a SOP version is published."""
         return self.parts.guidance.stamp()

@@ -692,6 +692,7 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         client.sop_stamp,
         client.published_sops,
         client.sop_approvers,
+        client.sop_submissions,
         lambda: client.submit_sop(upload),
         lambda: client.publish_sop(upload),
         lambda: client.change_password(SUP_PASSWORD, SUP_PASSWORD + " changed"),

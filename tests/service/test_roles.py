@@ -114,6 +114,7 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("quarantine_entry", "ingest", lambda c: c.svc.quarantine_entry(c.quarantined)),
     ("board", "see_board", lambda c: c.svc.board()),
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
+    ("sop_submissions", "author_sops", lambda c: c.svc.sop_submissions()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
     ("submit_sop", "submit_sops", lambda c: c.svc.submit_sop(c.draft)),
     ("publish_sop", "publish_sops", lambda c: c.svc.publish_sop(c.draft)),
@@ -132,15 +133,6 @@ SIGN_IN_CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ),
     ("sign_out_everywhere", "manage_sessions", lambda c: c.svc.sign_out_everywhere("nav2")),
 ]
-# A product difference, kept visible (strict: it fails once fixed, so this goes): over a client
-# the SOP overview is refused on the workstation (client/sops.py), in other words and without
-# the hub auditing the refusal; no hub call checks ``author_sops`` (the overview reads the
-# author's own folder, the published texts are every user's).
-CLIENT_OVERVIEW_REFUSAL = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="client sop_overview refuses locally: other wording, no 'denied' audit event",
-)
 WORK_METHODS = {"claim_next", "claim", "complete"}  # the "work_items" permission
 
 # Who may make each call (a user of the seeded hub with an allowed role).
@@ -238,8 +230,6 @@ def test_navigator_is_refused_and_audited(
 ) -> None:
     if transport == "direct" and permission == "manage_sessions":
         pytest.skip("the hub service has no sign-ins to manage: asked over a client only")
-    if transport != "direct" and method == "sop_overview":
-        request.applymarker(CLIENT_OVERVIEW_REFUSAL)
     queued, held, qid = _prepare(seeded, make_service)
     nav: Any = make_service("nav1")  # over a client: a ClientService
     before = store_state(seeded)
@@ -354,8 +344,6 @@ def test_supervisor_may_not_manage_users_nor_author_sops(
     transport: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    if transport != "direct":
-        request.applymarker(CLIENT_OVERVIEW_REFUSAL)
     sup = make_service("sup1")
     with pytest.raises(PermissionDenied, match=r"may not manage users: only an admin may$"):
         sup.add_user("mallory", "admin")

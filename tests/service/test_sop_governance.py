@@ -290,14 +290,7 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     assert submit.actor == "author1" and submit.body["version"] == new
     row = next(r for r in author.sop_overview() if r.name == path.name)
     assert (row.publication, row.publishable) == ("awaiting approval", True)
-    if transport == "direct":
-        assert row.submitted_by == "author1"
-    else:
-        # A PRODUCT GAP, kept visible (this fails once it is closed, and then goes): a
-        # workstation's overview cannot name who submitted a version awaiting approval — the
-        # hub keeps that only in its audit (service/authoring.py _submissions), and no hub call
-        # returns it; a published version names its submitter
-        assert row.submitted_by is None
+    assert row.submitted_by == "author1"  # over a client too (the hub's sop_submissions)
     # a clinical approver may review the overview, but submitting is the author's
     with pytest.raises(PermissionDenied, match="may not submit sops: only a sop_author may"):
         make_service("clin1", sops_dir=folder).submit_sop(path)

@@ -263,6 +263,9 @@ class HttpClient(HubConnection):
     def sop_approvers(self) -> list[UserInfo]:
         return self.get("/sops/approvers", wire.USERS)
 
+    def sop_submissions(self) -> dict[str, str]:
+        return self.get("/sops/submissions", _SUBMISSIONS)
+
     def submit_sop(self, upload: SopUpload) -> Submitted:
         out: wire.SubmittedOut = self.post("/sops/submit", _upload(upload), _SUBMITTED)
         return Submitted(out.sop_id, out.version, out.sha256)
@@ -283,6 +286,7 @@ _WHY_LOST = TypeAdapter(wire.WhyLost)
 _CURSOR = TypeAdapter(wire.Cursor)
 _STAMP = TypeAdapter(wire.SopStamp)
 _SUBMITTED = TypeAdapter(wire.SubmittedOut)
+_SUBMISSIONS = TypeAdapter(dict[str, str])
 
 
 def _upload(upload: SopUpload) -> wire.SopUploadIn:

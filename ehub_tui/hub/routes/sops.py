@@ -40,6 +40,12 @@ def sop_approvers(svc: Svc) -> Response:
     return reply(USERS, svc.sop_approvers())
 
 
+@router.get("/sops/submissions", response_model=dict[str, str])
+def sop_submissions(svc: Svc) -> dict[str, str]:
+    """sha256 of each submitted SOP file → who submitted it (authors and clinical approvers)."""
+    return svc.sop_submissions()
+
+
 @router.post("/sops/submit", response_model=SubmittedOut)
 def submit_sop(body: SopUploadIn, svc: Svc) -> SubmittedOut:
     """Ask for a new SOP version to be approved (SOP authors)."""
