@@ -29,6 +29,7 @@ from ehub_tui.hub.core import HubCore
 
 START_TIMEOUT = 20.0  # seconds a ServedHub waits for its server to answer
 STOP_TIMEOUT = 10.0  # seconds it waits for requests in flight before forcing the server down
+STOP_GRACE = 1.0  # a ServedHub (tests, the demo) waits this long before forcing it down
 
 
 def tls_files(settings: Settings) -> tuple[Path, Path]:
@@ -145,6 +146,7 @@ class ServedHub:
     ) -> None:
         self.core = core
         self.host = host
+        self.stop_grace = STOP_GRACE
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         _no_delay(self._sock)
@@ -192,9 +194,11 @@ class ServedHub:
         return self
 
     def stop(self) -> None:
-        """Stop serving: requests in flight finish (up to STOP_TIMEOUT), then it is forced."""
+        """Stop serving: requests in flight finish (up to ``stop_grace`` seconds), then it is
+        forced. (uvicorn's graceful shutdown also waits for idle keep-alive connections a
+        client left open: 10 s each time a test or the demo stopped with a client still open.)"""
         self.server.should_exit = True
-        self._thread.join(STOP_TIMEOUT)
+        self._thread.join(self.stop_grace)
         if self._thread.is_alive():
             self.server.force_exit = True
             self._thread.join(STOP_TIMEOUT)
