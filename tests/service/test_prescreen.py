@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,13 +16,18 @@ from ehub_tui.store.engine import create_hub_engine, read_tx, write_tx
 from ehub_tui.store.migrate import upgrade
 from tests.conftest import FIXTURES, REPO
 from tests.support.factories import oc_row
+from tests.support.hubserver import cli_hub
 
 
 @pytest.fixture
-def hub(seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch) -> HubService:
-    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+def hub(
+    seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[HubService]:
+    """The hub as the CLI reaches it: embedded SQLite, or PostgreSQL through its server (where
+    the hub itself screens each intake as it stores it)."""
     monkeypatch.chdir(REPO)  # the shipped sops/
-    return seeded
+    with cli_hub(seeded, hub_url, monkeypatch, tmp_path) as service:
+        yield service
 
 
 def test_prescreen_raises_priority_and_due_time(hub: HubService) -> None:
@@ -45,10 +52,12 @@ def test_prescreen_raises_priority_and_due_time(hub: HubService) -> None:
     assert nav.claim_next().item_id in (ids[0], ids[2])
 
 
-def test_cli_ingest_screens_what_it_stores(hub: HubService) -> None:
+def test_cli_ingest_screens_what_it_stores(hub: HubService, hub_url: str) -> None:
     r = CliRunner().invoke(app, ["ingest", str(FIXTURES / "oc"), "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["screened"] == 179
+    if hub_url.startswith("sqlite"):  # the embedded hub: the command screens what it stored
+        assert json.loads(r.stdout)["screened"] == 179
+    # through a hub server the hub screens each intake itself: every flagged item is raised
     expected = json.loads(
         json.dumps(
             __import__("yaml").safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8"))
