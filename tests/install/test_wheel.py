@@ -92,6 +92,9 @@ def test_the_installed_wheel_validates_builds_the_demo_and_starts(
     demo = json.loads(run([ehub, "demo", "--json"], cwd=empty, env=env))
     users = demo.pop("users")
     assert users >= 8  # the demo users (and this computer's user, when not one of them)
+    # every demo user (and this OS login, unless the policy refuses it) gets the demo password
+    assert demo.pop("password") == "walk-the-queue-2026"
+    assert demo.pop("passwords_set") >= 8
     assert demo == {"practices": 7, "new": 179, "duplicate": 0, "quarantined": 0}
 
     started = json.loads(run([installed / "bin" / "python", HEADLESS], cwd=empty, env=env))
