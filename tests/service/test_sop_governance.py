@@ -34,13 +34,11 @@ from ehub_tui.store.migrate import MIGRATIONS, current_revision, upgrade
 from ehub_tui.store.models import HubUser
 from tests.support.factories import as_consultation
 
-# the same behaviour through the hub service, the in-process client and HTTPS (tests/conftest.py)
-pytestmark = pytest.mark.usefixtures("transport")
-
-# Run time (the whole suite stays under ~25 min on 2 cores): the costliest tests run on the hub
-# service and over HTTPS only — the wire is where an answer could differ; the in-process client
+# Run time (the whole suite must stay well under 30 min on 2 cores): SOP publishing runs on the
+# hub service and over HTTPS — the wire is where an answer could differ; the in-process client
 # hands the hub service's own objects through (tests/client cover it call by call).
 DIRECT_AND_HTTP = pytest.mark.parametrize("transport", ["direct", "http"], indirect=True)
+pytestmark = [pytest.mark.usefixtures("transport"), DIRECT_AND_HTTP]
 
 U = HubUser.__table__  # type: ignore[attr-defined]
 SHIPPED = shipped_sops_dir()
@@ -145,7 +143,6 @@ def test_a_new_hub_is_seeded_from_the_shipped_sops_once(
     assert seeded.verify_audit().ok
 
 
-@DIRECT_AND_HTTP
 def test_an_in_place_edit_of_an_active_sop_changes_nothing_anyone_sees(
     seeded: HubService, make_service: MakeService, tmp_path: Path
 ) -> None:
@@ -213,7 +210,6 @@ def test_a_broken_file_leaves_a_newly_started_app_with_the_last_good_set(
     assert seeded.verify_audit().ok
 
 
-@DIRECT_AND_HTTP
 def test_a_published_version_that_does_not_load_falls_back_to_the_last_good(
     seeded: HubService, make_service: MakeService
 ) -> None:
@@ -297,7 +293,6 @@ def test_publish_without_a_clinical_approver_is_refused_and_audited(
     assert seeded.verify_audit().ok
 
 
-@DIRECT_AND_HTTP
 def test_the_version_must_change(
     seeded: HubService, make_service: MakeService, tmp_path: Path
 ) -> None:
@@ -394,7 +389,6 @@ def test_a_good_publish_reaches_new_and_running_apps(
     assert seeded.verify_audit().ok
 
 
-@DIRECT_AND_HTTP
 def test_a_new_draft_sop_is_published_as_active(
     seeded: HubService, make_service: MakeService, tmp_path: Path
 ) -> None:
@@ -426,7 +420,6 @@ def test_a_new_draft_sop_is_published_as_active(
     assert "rf_demo_zebra_stripes" in {f.id for f in decision.red_flags}
 
 
-@DIRECT_AND_HTTP
 def test_migration_0005_down_and_up(
     seeded: HubService, make_service: MakeService, transport: str
 ) -> None:
