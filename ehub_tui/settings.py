@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=12, ge=8, le=128)
     lockout_after: int = Field(default=10, ge=3, le=100)
 
+    # -- workstation sync (issue 14): the local store, its outbox and the sender --
+    sync_push_batch: int = Field(default=20, ge=1, le=100)
+    sync_pull_seconds: float = Field(default=5.0, ge=0.5, le=300.0)
+    sync_backoff_max_seconds: float = Field(default=30.0, ge=1.0, le=600.0)
+    sync_wait_seconds: float = Field(default=3.0, ge=0.0, le=30.0)
+    sync_keep_days: int = Field(default=7, ge=1, le=90)
+    # hub side: accept a completion whose only problem is the holder's own lapsed lease
+    sync_accept_late_completion: bool = False
+
     # -- the audit chain's signed checkpoints (private key kept outside the database) --
     audit_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)

@@ -33,6 +33,7 @@ from ehub_tui.domain.models import (
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 
 if TYPE_CHECKING:
     from ehub_tui.export.report import Report
@@ -165,6 +166,30 @@ class HubClient(Protocol):
 
     def submit_sop(self, upload: SopUpload) -> Submitted: ...
     def publish_sop(self, upload: SopUpload) -> SopPublished: ...
+
+    # -- sync (issue 14): the outbox pushed, changes pulled (see domain.sync) -------------------
+    def sync_push(self, events: Sequence[SyncEvent]) -> PushResult:
+        """Apply events in order, one hub transaction for the batch; one result per event
+        (a resend gets the stored result). Events must be the signed-in user's."""
+        ...
+
+    def sync_pull(self, cursor: int) -> PullResult:
+        """What changed since ``cursor`` for this user (not_modified when nothing did)."""
+        ...
+
+    def sync_results(self, event_ids: Sequence[str]) -> list[EventResult]:
+        """The hub's stored result of each of this user's events it has (for ``sync verify``;
+        an id it never received is left out)."""
+        ...
+
+    def sync_rejected(self, include_resolved: bool = False) -> list[RejectedEvent]:
+        """Refused events: a navigator sees their own, a supervisor everyone's."""
+        ...
+
+    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+        """Mark a refused event resolved with what was done about it (supervisor; audited;
+        the event is kept)."""
+        ...
 
     # -- the hub's clock -----------------------------------------------------------------------
     def hub_time(self) -> datetime:
