@@ -5,8 +5,13 @@ to a real server, and a TLS server that never answers.
 test may wrap an ``httpx.MockTransport`` it owns) and, for the requests a rule matches, drops the
 connection *before* the request reaches the server, drops it *after* the server has handled it
 (the reply is read and thrown away, so the hub did the work and the client never hears), delays
-it, or answers 503 itself as a proxy in front of a restarting hub would. Every request it saw and
-every one the server handled are recorded, so a test can assert "sent once, handled once".
+it, or answers 503 itself as a proxy in front of a restarting hub would. For the sync tests (issue
+14) it also sends a request twice (``duplicate``: a retransmission), holds one past the client's
+timeout and delivers it later (``late``: after the next request, or at ``deliver_late()``),
+splits a push's events into two requests sent second half first (``reorder``), and cuts the
+network for the next n requests (``partition``) or until ``heal()`` (``go_down``). Every request
+it saw and every one the server handled are recorded, so a test can assert "sent once, handled
+once".
 
 :class:`SilentServer` accepts TLS connections, completes the handshake, reads the request and
 never replies: a real read timeout, or (with a certificate from another CA) a real certificate
@@ -16,6 +21,7 @@ refusal, with no sleeps in the client.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import ssl
 import threading
@@ -25,7 +31,7 @@ from typing import Literal
 import httpx
 import trustme
 
-FaultKind = Literal["drop_before", "drop_after", "delay", "status"]
+FaultKind = Literal["drop_before", "drop_after", "delay", "status", "duplicate", "late", "reorder"]
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Fault:
     times: int = 1
     seconds: float = 0.0
     status: int = 503
+    second: bool = False  # duplicate: hand back the second delivery's reply
 
     def matches(self, request: httpx.Request) -> bool:
         """Whether this rule applies to ``request`` (it still has uses left)."""
@@ -58,6 +65,8 @@ class FaultTransport(httpx.BaseTransport):
         self.faults: list[Fault] = []
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request sent here
         self.handled: list[tuple[str, str]] = []  # ... and of those the server answered
+        self._down = False  # every request fails before the server until heal()
+        self._late: list[httpx.Request] = []  # held past the client's timeout, not yet sent
         self._lock = threading.Lock()
 
     # -- rules -------------------------------------------------------------------------------
@@ -80,6 +89,52 @@ class FaultTransport(httpx.BaseTransport):
         """Answer matching requests with ``status`` (a bare proxy reply, no JSON envelope)."""
         return self._add(Fault("status", method, path, times, status=status))
 
+    def duplicate(
+        self, method: str | None, path: str | None, times: int = 1, second: bool = False
+    ) -> Fault:
+        """Send matching requests to the server twice (a retransmission); the client gets the
+        first reply, or the second with ``second``."""
+        return self._add(Fault("duplicate", method, path, times, second=second))
+
+    def late(self, method: str | None, path: str | None, times: int = 1) -> Fault:
+        """Hold matching requests past the client's timeout (it gets a read timeout now) and
+        send them to the server later: after the next request, or at :meth:`deliver_late`."""
+        return self._add(Fault("late", method, path, times))
+
+    def reorder(self, method: str | None, path: str | None, times: int = 1) -> Fault:
+        """Send a matching request whose JSON body holds two or more ``events`` as two
+        requests, the second half first; the client gets one reply with every ``results``
+        entry in the order it sent the events (matched by ``event_id``)."""
+        return self._add(Fault("reorder", method, path, times))
+
+    def partition(self, requests: int) -> Fault:
+        """The next ``requests`` requests, whatever they are, never reach the server."""
+        return self._add(Fault("drop_before", None, None, requests))
+
+    def go_down(self) -> None:
+        """Every request fails with a connect error until :meth:`heal`."""
+        with self._lock:
+            self._down = True
+
+    def heal(self, deliver: bool = True) -> None:
+        """End every fault (rules, a partition, being down); held requests delivered
+        (``deliver``)."""
+        with self._lock:
+            self.faults.clear()
+            self._down = False
+        if deliver:
+            self.deliver_late()
+
+    def deliver_late(self) -> int:
+        """Send every held (``late``) request to the server now, replies thrown away; how
+        many."""
+        with self._lock:
+            late, self._late = self._late, []
+        for request in late:
+            with contextlib.suppress(httpx.HTTPError):
+                self._send(request).close()
+        return len(late)
+
     def _add(self, fault: Fault) -> Fault:
         with self._lock:
             self.faults.append(fault)
@@ -88,6 +143,8 @@ class FaultTransport(httpx.BaseTransport):
     def _take(self, request: httpx.Request) -> Fault | None:
         with self._lock:
             self.seen.append((request.method, request.url.path))
+            if self._down:
+                return Fault("drop_before")
             for fault in self.faults:
                 if fault.matches(request):
                     fault.times -= 1
@@ -106,6 +163,13 @@ class FaultTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on, or break it as the first matching rule says."""
         fault = self._take(request)
+        try:
+            return self._handle(request, fault)
+        finally:
+            if self._late and (fault is None or fault.kind != "late"):
+                self.deliver_late()  # a held request reaches the server after a later one
+
+    def _handle(self, request: httpx.Request, fault: Fault | None) -> httpx.Response:
         if fault is not None and fault.kind == "drop_before":
             raise httpx.ConnectError("connection refused (fault injected)", request=request)
         if fault is not None and fault.kind == "status":
@@ -115,26 +179,84 @@ class FaultTransport(httpx.BaseTransport):
                 text="Service Unavailable",
                 request=request,
             )
+        if fault is not None and fault.kind == "late":
+            request.read()
+            with self._lock:
+                self._late.append(request)
+            raise httpx.ReadTimeout("the hub took too long (fault injected)", request=request)
+        if fault is not None and fault.kind == "reorder":
+            split = self._reorder(request)
+            if split is not None:
+                return split
         if fault is not None and fault.kind == "delay":
             # the delay is the scenario (a slow network), not a wait for a result
             threading.Event().wait(fault.seconds)
-        response = self.inner.handle_request(request)
+        if fault is not None and fault.kind == "duplicate":
+            request.read()
+            first = self._send(request)
+            first.read()
+            again = self._send(_copy(request, request.content))
+            again.read()
+            kept, thrown = (again, first) if fault.second else (first, again)
+            thrown.close()
+            return kept
+        response = self._send(request)
         if fault is not None and fault.kind == "drop_after":
             response.read()  # the server has handled the request and written its reply...
             response.close()
-            with self._lock:
-                self.handled.append((request.method, request.url.path))
             # ...which is lost on the way back
             raise httpx.RemoteProtocolError(
                 "server disconnected without sending a response (fault injected)", request=request
             )
+        return response
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
         with self._lock:
             self.handled.append((request.method, request.url.path))
         return response
 
+    def _reorder(self, request: httpx.Request) -> httpx.Response | None:
+        """A push's events as two requests, second half first; None when it holds < 2."""
+        try:
+            body = json.loads(request.read())
+        except ValueError:
+            return None
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list) or len(events) < 2:
+            return None
+        half = len(events) // 2
+        replies = []
+        for part in (events[half:], events[:half]):
+            response = self._send(_copy(request, json.dumps({**body, "events": part}).encode()))
+            response.read()
+            if response.status_code >= 300:
+                return response  # a refusal of either half is the reply
+            replies.append(json.loads(response.content))
+        by_id = {r["event_id"]: r for reply in replies for r in reply["results"]}
+        merged = {**replies[-1], "results": [by_id[e["event_id"]] for e in events]}
+        return httpx.Response(
+            200,
+            headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"},
+            content=json.dumps(merged).encode(),
+            request=request,
+        )
+
     def close(self) -> None:
         """Close the wrapped transport."""
         self.inner.close()
+
+
+def _copy(request: httpx.Request, content: bytes) -> httpx.Request:
+    """A new request like ``request`` carrying ``content`` (its length recomputed)."""
+    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=content,
+        extensions=request.extensions,
+    )
 
 
 class SilentServer:
