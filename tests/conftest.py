@@ -133,6 +133,7 @@ class FrozenClock:
 
     def __init__(self, start: datetime) -> None:
         self.now = start
+        self._advanced = 0.0
 
     def __call__(self) -> datetime:
         return self.now
@@ -140,7 +141,17 @@ class FrozenClock:
     def advance(self, **kwargs: Any) -> None:
         from datetime import timedelta
 
-        self.now += timedelta(**kwargs)
+        step = timedelta(**kwargs)
+        self.now += step
+        self._advanced += max(0.0, step.total_seconds())
+
+    def ticking(self) -> float:
+        """This machine's monotonic clock plus every forward advance: durations an app measures
+        (handling time) follow the test's advances, and real time still passes for what must
+        wait on it (the key guard after a dialog)."""
+        import time
+
+        return time.monotonic() + self._advanced
 
 
 @pytest.fixture

@@ -78,24 +78,29 @@ class TriageSession:
         self.finishing = False  # our own completion must not look like a lost item
         self.first_viewed_at: datetime | None = None
         self._version: object = object()  # the SOP set the decision was made with
-        self._active_since: datetime | None = None
+        self._tick = monotonic
+        self._active_since: float | None = None  # monotonic seconds
         self._active_seconds = self.draft.seconds
         self._shown = 0
 
     # -- time on screen --------------------------------------------------------------------------
+
+    # Durations run on the monotonic clock (``self._tick``), never on wall-clock differences: a
+    # wall clock stepped mid-task (NTP, a laptop waking, a skewed workstation corrected) must
+    # not change a handling time. The ``now`` arguments only stamp when the item was first seen.
 
     def start(self, now: datetime) -> None:
         """The item is on screen for the first time in this session: decide."""
         self.first_viewed_at = self.draft.first_viewed_at or now
         self.draft.first_viewed_at = self.first_viewed_at
         self._active_seconds = self.draft.seconds
-        self._active_since = now
+        self._active_since = self._tick()
         self.decide()
 
     def hidden(self, now: datetime) -> None:
         """Something covers the item (a dialog, help): its time stops counting."""
         if self._active_since is not None:
-            self._active_seconds += (now - self._active_since).total_seconds()
+            self._active_seconds += max(0.0, self._tick() - self._active_since)
             self._active_since = None
 
     def shown(self, now: datetime) -> None:
@@ -104,11 +109,13 @@ class TriageSession:
         if self._shown > 1:  # back from a dialog: the key that closed it must not act here
             self.keys.arm()
         if self._active_since is None:
-            self._active_since = now
+            self._active_since = self._tick()
 
-    def handling_seconds(self, now: datetime) -> float:
-        """Seconds the item has been on screen (this session and any kept draft's)."""
-        extra = (now - self._active_since).total_seconds() if self._active_since else 0.0
+    def handling_seconds(self, now: datetime | None = None) -> float:
+        """Seconds the item has been on screen (this session and any kept draft's), by the
+        monotonic clock (``now`` is accepted for callers that pass it, and not used)."""
+        since = self._active_since
+        extra = max(0.0, self._tick() - since) if since is not None else 0.0
         return round(self._active_seconds + extra, 1)
 
     def keep(self, now: datetime) -> Draft:

@@ -193,7 +193,9 @@ def test_override_needs_a_known_route_and_a_reason() -> None:
 
 
 def test_the_outcome_of_accepting_the_suggested_route() -> None:
-    s = session("throat")
+    ticks = Ticks()
+    s = session("throat", monotonic=ticks)
+    ticks.t += 95  # 95 s on screen by the monotonic clock
     outcome = s.accept(NOW + timedelta(seconds=95))
     assert outcome is not None
     assert (outcome.category, outcome.route, outcome.urgency) == (
@@ -224,19 +226,42 @@ def test_the_navigators_message_replaces_the_template() -> None:
 
 
 def test_time_on_screen_stops_while_covered_and_carries_over_in_a_draft() -> None:
-    s = session("throat")
+    ticks = Ticks()
+    s = session("throat", monotonic=ticks)
     s.shown(NOW)  # first shown: the key guard is not armed
     assert not s.keys.too_soon()
+    ticks.t += 30
     s.hidden(NOW + timedelta(seconds=30))  # a dialog for a minute
+    ticks.t += 60
     s.shown(NOW + timedelta(seconds=90))
+    ticks.t += 10
     assert s.handling_seconds(NOW + timedelta(seconds=100)) == 40.0
     kept = s.keep(NOW + timedelta(seconds=100))
     assert kept.seconds == 40.0 and kept.first_viewed_at == NOW
     later = NOW + timedelta(hours=1)
-    again = session("throat", draft=kept)
+    again_ticks = Ticks()  # another app session: its own monotonic clock
+    again = session("throat", draft=kept, monotonic=again_ticks)
     again.start(later)
     assert again.first_viewed_at == NOW  # first viewed is the first time, not this one
+    again_ticks.t += 5
     assert again.handling_seconds(later + timedelta(seconds=5)) == 45.0
+
+
+def test_a_wall_clock_jump_mid_task_does_not_change_the_handling_time() -> None:
+    # Issue 14: an hour's step of the wall clock (NTP correcting a skewed workstation, a laptop
+    # waking) between opening and completing changes the handling time by at most 0.5 s.
+    for jump in (timedelta(hours=1), timedelta(hours=-1)):
+        ticks = Ticks()
+        s = session("throat", monotonic=ticks)
+        ticks.t += 20
+        s.hidden(NOW + timedelta(seconds=20))  # a dialog while the clock steps
+        ticks.t += 4
+        s.shown(NOW + jump + timedelta(seconds=24))
+        ticks.t += 40
+        outcome = s.accept(NOW + jump + timedelta(seconds=64))
+        assert outcome is not None
+        assert abs(outcome.handling_seconds - 60.0) <= 0.5
+        assert outcome.first_viewed_at == NOW  # the wall time stamps only when it was first seen
 
 
 def test_the_key_guard_uses_the_injected_monotonic_clock() -> None:

@@ -202,7 +202,12 @@ class Hub:
         """The navigator app for ``user`` on the frozen clock, polling every 0.2 s; ``fake``
         wraps the user's service (a tests.support.fakes.ServiceProxy) for the app to use."""
         service = self.service(user)
-        app = make_app(fake(service) if fake else service, clock=self.clock, poll_interval=0.2)
+        app = make_app(
+            fake(service) if fake else service,
+            clock=self.clock,
+            monotonic=self.clock.ticking,  # handling time follows the test's advances
+            poll_interval=0.2,
+        )
         app.animation_level = "none"
         return app
 

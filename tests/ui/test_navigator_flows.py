@@ -126,7 +126,8 @@ def test_next_red_flag_escalate(make_hub: Callable[..., Hub]) -> None:
     assert out["route"] == "escalate_rf_worst_headache"
     assert out["urgency"] == "immediate"
     assert out["destination"].startswith("Duty clinician now")
-    assert out["handling_seconds"] == 75.0
+    # 75 s advanced, plus the real time the test took (durations run on the monotonic clock)
+    assert 75.0 <= out["handling_seconds"] < 80.0
     assert_provenance(out, "clinical-routing")
     flags = out["detail"]["red_flags"]
     assert flags == [
@@ -211,7 +212,7 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
     assert out["destination"] == "Community pharmacy (Pharmacy First)"
     assert out["snomed_code"] == PHARMACY_FIRST_SNOMED
     assert out["override_reason"] is None
-    assert out["handling_seconds"] == 0.0
+    assert 0.0 <= out["handling_seconds"] < 5.0  # the real time the test took
     assert out["detail"]["answers"] == {
         "pregnant": "no",
         "immunosuppressed": "no",
