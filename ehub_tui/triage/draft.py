@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 KEY_GUARD_SECONDS = 0.4  # after a dialog closes, a key within this long is not acted on
 
@@ -70,6 +70,68 @@ class Draft:
     message: str | None = None
     first_viewed_at: datetime | None = None
     seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The draft as plain JSON values (what the workstation's store and the hub keep)."""
+        return {
+            "answers": dict(self.answers),
+            "order": list(self.order),
+            "flags": {fid: [how, why] for fid, (how, why) in self.flags.items()},
+            "override": list(self.override) if self.override else None,
+            "pathway": self.pathway,
+            "note": self.note,
+            "message": self.message,
+            "first_viewed_at": (
+                self.first_viewed_at.isoformat() if self.first_viewed_at is not None else None
+            ),
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        """A draft from ``to_dict``'s values. Forgiving: a value of the wrong shape (a draft
+        saved by another version) is left at its default rather than refusing the whole draft,
+        since what the navigator typed is worth keeping."""
+        answers = data.get("answers")
+        answers = {str(k): str(v) for k, v in answers.items()} if isinstance(answers, dict) else {}
+        # only answered questions can be taken back in order (a stray id would break back)
+        order = [str(q) for q in data.get("order") or [] if str(q) in answers]
+        flags: dict[str, tuple[str, str]] = {}
+        raw_flags = data.get("flags")
+        if isinstance(raw_flags, dict):
+            for fid, pair in raw_flags.items():
+                if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                    flags[str(fid)] = (str(pair[0]), str(pair[1]))
+        raw_override = data.get("override")
+        override = (
+            (str(raw_override[0]), str(raw_override[1]))
+            if isinstance(raw_override, (list, tuple)) and len(raw_override) == 2
+            else None
+        )
+        viewed = data.get("first_viewed_at")
+        first_viewed_at: datetime | None = None
+        if isinstance(viewed, str):
+            try:
+                first_viewed_at = datetime.fromisoformat(viewed)
+            except ValueError:
+                first_viewed_at = None
+        elif isinstance(viewed, datetime):
+            first_viewed_at = viewed
+        seconds = data.get("seconds")
+        pathway = data.get("pathway")
+        message = data.get("message")
+        note = data.get("note")
+        return cls(
+            answers=answers,
+            order=order,
+            flags=flags,
+            override=override,
+            pathway=str(pathway) if isinstance(pathway, str) and pathway else None,
+            note=note if isinstance(note, str) else "",
+            message=message if isinstance(message, str) else None,
+            first_viewed_at=first_viewed_at,
+            seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+        )
 
 
 class KeyGuard:

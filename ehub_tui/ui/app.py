@@ -4,6 +4,12 @@ While it is open it keeps every item its user holds alive (not only the one on s
 returns expired leases to the queue now and then, both in workers; a hub that stops answering is
 said once, and again when it answers. Quitting while holding items asks whether to return them.
 Given a client service nobody has signed in to, it opens on the sign-in screen (``ui.account``).
+
+A workstation's client service keeps an outbox (issue 14): its sender reports each new sync
+status through ``on_sync_changed`` (from its own thread); the app posts it to the UI thread and
+every screen's status line shows it. While the hub is away that line is the one "offline" notice:
+background calls that fail because the hub does not answer raise no toasts. ``v`` opens the
+review of events the hub refused; the drafts this workstation kept are restored at sign-in.
 """
 
 from __future__ import annotations
@@ -20,22 +26,25 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from ehub_tui.errors import NotSignedIn, StoreError
+from ehub_tui.errors import HubUnreachable, NotSignedIn, StoreError
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.account import AccountApp, QuitDialog
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
 from ehub_tui.ui.messages import (
+    DraftsRestored,
     GuidanceChanged,
     GuidanceReady,
     HubAnswered,
     HubFailed,
     PracticesLoaded,
+    SyncChanged,
 )
 from ehub_tui.ui.poller import PollDone
 
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
+    from ehub_tui.domain.sync import SyncStatus
 
 __all__ = ["EhubApp", "QuitDialog", "make_app"]
 
@@ -50,7 +59,11 @@ class EhubApp(AccountApp):
     CSS_PATH = "app.tcss"
     TITLE = "ehub-tui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # on every screen (the status line says "v to review"); not in the footers (80 columns)
+        Binding("v", "review", "Review what the hub refused", show=False),
+    ]
 
     def __init__(
         self,
@@ -86,6 +99,7 @@ class EhubApp(AccountApp):
         )
         self._guidance_started = False
         self.hub_problem: str | None = None  # the hub's last failure, until it answers again
+        self._hub_toasted = False  # the "not answering" toast was shown for hub_problem
         self._keeping_alive = False
         self._upkeep_started = False
         self.offer_sign_out()
@@ -101,6 +115,7 @@ class EhubApp(AccountApp):
 
     def on_mount(self) -> None:
         self.watch_principal()
+        self.watch_sync()
         if self.service.user is None:  # a client service nobody has signed in to yet
             self.show_sign_in()
         else:
@@ -120,6 +135,69 @@ class EhubApp(AccountApp):
             self.set_interval(self.heartbeat_interval, self._keep_alive)
         self._touch()
         self._keep_alive()
+        self._restore_drafts()
+
+    # -- sync (issue 14) -------------------------------------------------------------------------
+
+    def watch_sync(self) -> None:
+        """Ask the client service to report its sync status (if it keeps an outbox)."""
+        if self.ctx.syncs and hasattr(self.service, "on_sync_changed"):
+            self.service.on_sync_changed = self._sync_hook
+            self.ctx.set_sync(self.ctx.read_sync_status())
+
+    def _sync_hook(self, status: SyncStatus) -> None:
+        # called on the sender's thread: only a message crosses to the UI thread
+        self.post_message(SyncChanged(status))
+
+    def on_sync_changed(self, message: SyncChanged) -> None:
+        was_offline = self.ctx.offline
+        self.ctx.set_sync(message.status)
+        if was_offline and message.status.online and self.hub_problem is not None:
+            self.on_hub_answered(HubAnswered())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            return self.in_session and self.ctx.syncs
+        return super().check_action(action, parameters)
+
+    def action_review(self) -> None:
+        """The events the hub refused from this workstation (``v``)."""
+        from ehub_tui.ui.screens.review import ReviewScreen
+
+        if not (self.in_session and self.ctx.syncs):
+            return
+        if isinstance(self.screen, ReviewScreen):
+            return
+        self.push_screen(ReviewScreen(self.ctx))
+
+    def _restore_drafts(self) -> None:
+        """The drafts this workstation kept for the signed-in user (read in a worker)."""
+        if self.service.user is None or not callable(getattr(self.service, "drafts", None)):
+            return
+        username = self.service.user.username
+        self.run_worker(
+            lambda: self._restore_drafts_work(username),
+            thread=True,
+            exclusive=True,
+            group="drafts",
+        )
+
+    def _restore_drafts_work(self, username: str) -> None:
+        try:
+            kept = self.service.drafts()
+        except (StoreError, NotSignedIn):  # none restored: the items open without them
+            log.warning("the drafts kept on this workstation could not be read")
+            return
+        self.post_message(DraftsRestored(username, dict(kept)))
+
+    def on_drafts_restored(self, message: DraftsRestored) -> None:
+        user = self.service.user
+        if user is None or user.username != message.username:
+            return  # another user signed in meanwhile: not theirs
+        for item_id, values in message.drafts.items():
+            # a draft in memory is newer than the saved one (it is saved a second after typing)
+            if item_id not in self.ctx.drafts and isinstance(values, dict):
+                self.ctx.drafts[int(item_id)] = Draft.from_dict(values)
 
     def push_home(self) -> None:
         """The home screen for the signed-in user's role: the queue, or a manager's reports."""
@@ -172,6 +250,9 @@ class EhubApp(AccountApp):
             self.service.rescue_if_due()
         except NotSignedIn:  # the sign-in ended: the client service has told the app already
             return
+        except HubUnreachable as exc:  # offline: the status line says so, once
+            self.post_message(HubFailed(str(exc), unreachable=True))
+            return
         except StoreError as exc:
             self.post_message(HubFailed(str(exc)))
             return
@@ -191,7 +272,7 @@ class EhubApp(AccountApp):
             return
         if isinstance(failed, StoreError):
             log.warning("a background call failed: %s", type(failed).__name__)
-            self.post_message(HubFailed(str(failed)))
+            self.post_message(HubFailed(str(failed), isinstance(failed, HubUnreachable)))
             return
         super()._handle_exception(error)
 
@@ -212,8 +293,11 @@ class EhubApp(AccountApp):
         self._close_messages_no_wait()
 
     def on_hub_failed(self, message: HubFailed) -> None:
-        """Say once that the hub is not answering (the app keeps trying by itself)."""
-        if self.hub_problem is None:
+        """Say once that the hub is not answering (the app keeps trying by itself). A
+        workstation with an outbox says it on its status line instead ("offline — …"): the
+        work goes on, so no toast for a hub that simply does not answer."""
+        quiet = message.unreachable and self.ctx.syncs
+        if self.hub_problem is None and not quiet:
             notify(
                 self,
                 message.problem,
@@ -221,12 +305,15 @@ class EhubApp(AccountApp):
                 severity="error",
                 timeout=15,
             )
+            self._hub_toasted = True
         self.hub_problem = message.problem
 
     def on_hub_answered(self, message: HubAnswered) -> None:
         if self.hub_problem is not None:
             self.hub_problem = None
-            self.notify("The hub is answering again.", title="Hub back", timeout=6)
+            if self._hub_toasted:
+                self.notify("The hub is answering again.", title="Hub back", timeout=6)
+            self._hub_toasted = False
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""
@@ -241,6 +328,12 @@ class EhubApp(AccountApp):
         gc.disable()
         try:
             state = self.service.guidance_state()  # loads (in this worker) the first time
+        except StoreError as exc:
+            # the hub is away and nothing is cached: no guidance (the screens say so and a
+            # later check loads it) rather than "Loading guidance…" for ever
+            self._guidance_started = False
+            self.post_message(GuidanceReady(False, str(exc)))
+            return
         finally:
             gc.freeze()
             gc.enable()
@@ -305,7 +398,7 @@ class EhubApp(AccountApp):
         except NotSignedIn:  # the sign-in ended: the app has been told and shows sign-in
             return
         except StoreError as exc:  # the hub is away: said once; the next check tries again
-            self.post_message(HubFailed(str(exc)))
+            self.post_message(HubFailed(str(exc), isinstance(exc, HubUnreachable)))
             return
         if result is not None:
             self.post_message(GuidanceChanged(result.message, result.taken))

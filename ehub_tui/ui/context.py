@@ -1,7 +1,8 @@
 """What every screen is given: one context object instead of reaching into the App.
 
 ``UiContext`` carries the service, the clocks (wall and monotonic), the intervals, the kept
-drafts, the practice names (read in a worker at start) and whether the SOP guidance is ready;
+drafts, the practice names (read in a worker at start), whether the SOP guidance is ready and the
+workstation's sync status (``sync``, handed on by the app to every screen's status line);
 ``EhubScreen`` is the base of the app's screens: ``self.ctx`` is the context it was given (or,
 for a screen made without one, the app's).
 
@@ -20,6 +21,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from ehub_tui.ui.format import local
+from ehub_tui.ui.widgets.sync_line import SyncLine
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
     from ehub_tui.config import Settings
     from ehub_tui.domain.models import UserInfo
+    from ehub_tui.domain.sync import SyncStatus
     from ehub_tui.triage.session import Draft
 
 ResultType = TypeVar("ResultType")
@@ -63,6 +66,35 @@ class UiContext:
         self.reload_guidance = reload_guidance  # take a newly published set now
         self.load_practices = load_practices  # read the practices again (in a worker)
         self._unknown: set[str] = set()  # ODS codes not among the names read
+        # the workstation's sync state (None: a service without an outbox, e.g. the hub's own);
+        # read from memory at start, then pushed by the service's sender through the app
+        self.sync: SyncStatus | None = self.read_sync_status()
+        self.sync_changed: Signal[SyncStatus | None] = Signal(app, "sync-changed")
+
+    @property
+    def syncs(self) -> bool:
+        """Does the service keep an outbox (a workstation's client service)?"""
+        return callable(getattr(self.service, "sync_status", None))
+
+    @property
+    def offline(self) -> bool:
+        """Is the hub known to be away (by the sender's last attempt)?"""
+        return self.sync is not None and not self.sync.online
+
+    def read_sync_status(self) -> SyncStatus | None:
+        """The service's sync status now (kept in memory by the service: no I/O)."""
+        if not self.syncs:
+            return None
+        try:
+            status: SyncStatus = self.service.sync_status()  # in memory: no I/O
+        except Exception:  # no status yet (not signed in): the line stays quiet
+            return None
+        return status
+
+    def set_sync(self, status: SyncStatus | None) -> None:
+        """A new sync status (on the UI thread): every status line shows it."""
+        self.sync = status
+        self.sync_changed.publish(status)
 
     @property
     def settings(self) -> Settings:
@@ -113,3 +145,7 @@ class EhubScreen(Screen[ResultType]):
         if self._ctx is None:
             self._ctx = self.app.ctx  # type: ignore[attr-defined]
         return self._ctx
+
+    def sync_line(self) -> SyncLine:
+        """The sync status line for this screen (under its top bar; hidden while quiet)."""
+        return SyncLine(self.ctx)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ehub_tui.client.protocol import Submitted
     from ehub_tui.domain.models import Consultation, SopPublished
     from ehub_tui.domain.queue import Claim
+    from ehub_tui.domain.sync import RejectedEvent, SyncStatus
     from ehub_tui.sop.standing import Prepared, SopStatus
 
 
@@ -32,11 +33,13 @@ class GuidanceReady(Message):
 
 
 class HubFailed(Message):
-    """A background call to the hub failed (the app keeps trying by itself)."""
+    """A background call to the hub failed (the app keeps trying by itself). ``unreachable``:
+    the hub did not answer at all (offline: the sync status line says so, no toast needed)."""
 
-    def __init__(self, problem: str) -> None:
+    def __init__(self, problem: str, unreachable: bool = False) -> None:
         super().__init__()
         self.problem = problem
+        self.unreachable = unreachable
 
 
 class HubAnswered(Message):
@@ -69,11 +72,22 @@ class ClaimRefused(Message):
 
 
 class Saved(Message):
-    """A completion or release was stored; ``text`` says what happened."""
+    """A completion or release was stored; ``text`` says what happened. ``pending``: stored
+    on this workstation only, waiting for the hub (offline)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, pending: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.pending = pending
+
+
+class NotApplied(Message):
+    """The hub refused a completion or release this workstation saved (the item was
+    reassigned, rescued or closed meanwhile): kept for review, never lost."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class NotSaved(Message):
@@ -100,6 +114,44 @@ class ClaimRenewed(Message):
     def __init__(self, claim: Claim) -> None:
         super().__init__()
         self.claim = claim
+
+
+# -- sync (issue 14) ----------------------------------------------------------------------------
+
+
+class SyncChanged(Message):
+    """The client service's sender has a new sync status (posted from its thread)."""
+
+    def __init__(self, status: SyncStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class DraftsRestored(Message):
+    """The drafts this workstation kept for the signed-in user: item id → draft values."""
+
+    def __init__(self, username: str, drafts: dict[int, dict[str, object]]) -> None:
+        super().__init__()
+        self.username = username
+        self.drafts = drafts
+
+
+class LeasesKnown(Message):
+    """Seconds left on the lease of each item this user holds (by the hub clock estimate)."""
+
+    def __init__(self, left: dict[int, float]) -> None:
+        super().__init__()
+        self.left = left
+
+
+class RefusedLoaded(Message):
+    """Refused events read (this workstation's, or all unresolved for a supervisor); ``problem``
+    says why they could not be read."""
+
+    def __init__(self, events: list[RejectedEvent], problem: str | None = None) -> None:
+        super().__init__()
+        self.events = events
+        self.problem = problem
 
 
 # -- the app: quitting and the SOPs in use -------------------------------------------------------

@@ -79,6 +79,7 @@ class BoardScreen(EhubScreen[None]):
             visible_text(self.ctx.title_line() + " · supervisor board", multiline=False),
             id="topbar",
         )
+        yield self.sync_line()
         yield Static("", id="headline")
         with Horizontal(id="board"):
             with Vertical(id="board-left"):

@@ -1,8 +1,14 @@
-"""The queue screen: what is waiting, best first; claim the next or a chosen item."""
+"""The queue screen: what is waiting, best first; claim the next or a chosen item.
+
+On a workstation with an outbox (issue 14) the lists come from its cache while the hub is away:
+claiming is refused in plain words (it needs the hub), the items already held can be opened and
+finished, and Mine shows how long each lease has left by the hub's clock ("lease ≈ 12 min left").
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +23,7 @@ from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
-from ehub_tui.ui.messages import Claimed, ClaimRefused, QueueChanged, ViewCounts
+from ehub_tui.ui.messages import Claimed, ClaimRefused, LeasesKnown, QueueChanged, ViewCounts
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -25,11 +31,29 @@ if TYPE_CHECKING:
 
 VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
 TYPES: tuple[str | None, ...] = (None, *REQUEST_TYPES)  # t cycles: all, then each type
+LEASE_SECONDS = 15.0  # Mine's "lease ≈ N min left" is worked out again this often
+
+
+def lease_words(seconds: float) -> str:
+    """``lease ≈ 12 min left`` (rounded up: "≈ 1 min" until it has run out)."""
+    if seconds <= 0:
+        return "lease ended"
+    return f"lease ≈ {max(1, math.ceil(seconds / 60))} min left"
+
+
 EMPTY = {
     "queue": "The queue is empty — nothing waiting. New requests appear here by themselves.",
     "mine": "You hold no items. Press n to take the next one from the queue.",
     "done": "Nothing completed today yet.",
 }
+HELP_OFFLINE = (
+    '\n\nWhen the hub is not answering, the line under the top bar says "offline" and how '
+    "many of your completions wait to be sent. You can open and finish the items in Mine (each "
+    "shows about how long its lease has left); taking new items needs the hub. Everything "
+    'saved here is sent by itself when the hub is back. "Not applied — v to review" means '
+    "the hub refused something you saved (the item had been given to someone else): v shows "
+    "it, with your outcome kept."
+)
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 # actions offered only to roles holding the permission (the service refuses the rest anyway)
 NEEDS = {
@@ -77,6 +101,7 @@ class QueueScreen(EhubScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
+        yield self.sync_line()
         yield Tabs(*[Tab(VIEW_LABELS[v], id=v) for v in VIEW_LABELS], id="views")
         with Horizontal(id="filterbar"):
             yield Label("", id="filters")
@@ -98,6 +123,7 @@ class QueueScreen(EhubScreen[None]):
         self._show_filters()
         self.reload()
         self.set_interval(self.ctx.poll_interval, self._poll)
+        self.set_interval(LEASE_SECONDS, self._leases)
 
     def _practices_loaded(self, names: dict[str, str]) -> None:
         self._practices = sorted(names)
@@ -119,6 +145,27 @@ class QueueScreen(EhubScreen[None]):
             return
         tables.first().refresh_data()
         self._counts()
+        self._leases()
+
+    def _leases(self) -> None:
+        """Mine: the time left on each held item's lease (worked out in a worker)."""
+        if self.view != "mine" or not callable(getattr(self.ctx.service, "lease_left", None)):
+            return
+        self._lease_work()
+
+    @work(thread=True, exclusive=True, group="leases")
+    def _lease_work(self) -> None:
+        service = self.ctx.service
+        try:
+            left = {c.item_id: float(service.lease_left(c)) for c in service.held_claims()}
+        except Exception:  # a cache or hub failure: Mine shows no lease times meanwhile
+            return
+        self.post_message(LeasesKnown(left))
+
+    def on_leases_known(self, message: LeasesKnown) -> None:
+        tables = self.query(QueueTable)
+        if tables and self.view == "mine":
+            tables.first().set_notes({i: lease_words(s) for i, s in message.left.items()})
 
     @work(thread=True, exclusive=True, group="counts")
     def _counts(self) -> None:
@@ -155,6 +202,7 @@ class QueueScreen(EhubScreen[None]):
             table.empty_text = self._empty_text()
             table.cursor = 0
             table.scroll_to(y=0, animate=False)
+            table.set_notes({})  # lease times belong to Mine; read again for it
             self.reload()
             table.focus()
 
@@ -305,11 +353,12 @@ class QueueScreen(EhubScreen[None]):
                     self.post_message(ClaimRefused("The queue is empty."))
                     return
             elif resume:
-                status, owner, epoch = service.item_state(item_id)
-                if status != "claimed" or owner != service.actor:
+                # the claims this user holds (from the workstation's cache when the hub is
+                # away): an item still held is opened under its own claim and epoch
+                claim = next((c for c in service.held_claims() if c.item_id == item_id), None)
+                if claim is None:
                     self.post_message(ClaimRefused(f"#{item_id} is no longer yours."))
                     return
-                claim = Claim(item_id, epoch, self.ctx.now(), owner)
             else:
                 claim = service.claim(item_id)
             item = service.consultation(claim.item_id)
@@ -349,7 +398,7 @@ class QueueScreen(EhubScreen[None]):
                 "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
                 "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
-                "· ? not yet screened for red flags." + self._more_help(),
+                "· ? not yet screened for red flags." + HELP_OFFLINE + self._more_help(),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )

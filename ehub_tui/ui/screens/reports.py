@@ -146,6 +146,7 @@ class ReportsScreen(EhubScreen[None]):
         yield Static(
             visible_text(self.ctx.title_line() + " · reports", multiline=False), id="topbar"
         )
+        yield self.sync_line()
         yield Tabs(*[Tab(TAB_LABELS[p], id=p) for p in PERIODS], id="periods", active=self.period)
         yield Static("", id="report-status")
         yield Static("", id="report-error")

@@ -113,6 +113,7 @@ class SignInScreen(EhubScreen[bool]):
         with Vertical(id="signin"):
             yield Label("ehub-tui — sign in", classes="dialog-title")
             yield Label(literal(hub_line(self.ctx)), id="signin-hub")
+            yield self.sync_line()
             if self.demo_hint:
                 yield Label(literal(self.demo_hint), id="signin-demo")
             yield Label("Username", classes="signin-label signin-first")

@@ -93,6 +93,7 @@ class SopAuthorScreen(EhubScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
+        yield self.sync_line()
         yield Static("Checking the SOPs…", id="sop-summary")
         yield Static("", id="sop-approvers")
         table: DataTable[Any] = DataTable(id="sop-table", cursor_type="row", zebra_stripes=False)

@@ -4,7 +4,8 @@ The screen renders a ``TriageSession`` (ehub_tui/triage: the draft, the step, th
 dispatches keys to it. What it shows is built in ``triage_view``; the hub calls (completing,
 returning, the heartbeat and the still-mine check) run in ``triage_work``'s thread workers,
 which post typed messages back. If the item is reassigned or the lease is lost, the screen says
-so at once and keeps the draft.
+so at once and keeps the draft. If the hub refuses a completion this workstation saved (issue 14),
+the screen says "not applied — v to review" with the hub's reason in the same banner.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ehub_tui.ui.format import literal, notify, span, visible_text
 from ehub_tui.ui.messages import ItemLost
 from ehub_tui.ui.screens.triage_view import (
     HELP_INTRO,
+    HELP_OFFLINE,
     banner_text,
     guidance_text,
     request_text,
@@ -56,6 +58,7 @@ class TriageScreen(TriageWork):
 
     def compose(self) -> ComposeResult:
         yield Static(visible_text(self.ctx.title_line(), multiline=False), id="topbar")
+        yield self.sync_line()
         yield Static("", id="banner")
         yield Static("", id="lost")
         with Horizontal(id="triage"):
@@ -68,6 +71,7 @@ class TriageScreen(TriageWork):
     def on_mount(self) -> None:
         self.query_one("#lost").display = False
         self.session.start(self.ctx.now())
+        self.mark_viewed()
         self._decided()
         self._render_banner()
         self.ctx.practices_loaded.subscribe(self, lambda _: self._practices_changed())
@@ -92,10 +96,11 @@ class TriageScreen(TriageWork):
     # -- the decision ----------------------------------------------------------------------------
 
     def _decided(self) -> None:
-        """The session decided again: show it."""
+        """The session decided again: show it (and save the draft a second later)."""
         self._render_guidance()
         self._render_request()
         self.refresh_bindings()
+        self.draft_changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.session.allowed(action)
@@ -270,6 +275,7 @@ class TriageScreen(TriageWork):
                         notify(self, "The patient message was reset for the new route.", timeout=5)
                     self._render_guidance()
                     self.refresh_bindings()
+                    self.draft_changed()
 
             self.app.push_screen(ReasonDialog("Why override the suggested route?"), reasoned)
 
@@ -282,6 +288,7 @@ class TriageScreen(TriageWork):
             if text is not None:
                 self.session.set_note(text)
                 self._render_guidance()
+                self.draft_changed()
 
         self.app.push_screen(TextDialog("Note for the record", self.draft.note), done)
 
@@ -292,6 +299,7 @@ class TriageScreen(TriageWork):
             if text is not None:
                 self.session.set_message(text)
                 self._render_guidance()
+                self.draft_changed()
 
         self.app.push_screen(TextDialog("Message to the patient", self.message_text()), done)
 
@@ -309,6 +317,9 @@ class TriageScreen(TriageWork):
         self.app.push_screen(ReasonDialog("Return this item to the queue: why?"), done)
 
     def action_leave(self) -> None:
+        if self.refused is not None:  # saved and refused: nothing left to keep here
+            self.dismiss(None)
+            return
         self._keep_draft()
         notify(
             self, f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.", timeout=4
@@ -323,7 +334,7 @@ class TriageScreen(TriageWork):
                 self,
                 "Triage",
                 extra=[("1-9", "answer the question shown"), ("tab", "move between panels")],
-                intro=HELP_INTRO,
+                intro=HELP_INTRO + HELP_OFFLINE,
             )
         )
 
@@ -332,7 +343,13 @@ class TriageScreen(TriageWork):
     def on_item_lost(self, message: ItemLost) -> None:
         self._set_lost(message.message, message.ours)
 
-    def _set_lost(self, message: str, force: bool = False) -> None:
+    def show_refused(self, text: str) -> None:
+        """The hub refused our saved completion: the lost banner, in the hub's words."""
+        self._set_lost(text, force=True, title="Not applied — v to review")
+
+    def _set_lost(
+        self, message: str, force: bool = False, title: str = "Item no longer yours"
+    ) -> None:
         if not self.session.mark_lost(message, force):
             return
         banner = self.query_one("#lost", Static)
@@ -343,7 +360,7 @@ class TriageScreen(TriageWork):
             )
         )
         banner.display = True
-        notify(self, message, title="Item no longer yours", severity="error", timeout=15)
+        notify(self, message, title=title, severity="error", timeout=15)
         self.refresh_bindings()
 
 

@@ -47,6 +47,15 @@ HELP_INTRO = (
     "kept for when you reopen it."
 )
 
+HELP_OFFLINE = (
+    "\n\nYour draft is saved on this workstation a second after each change, and sent to the "
+    "hub when you leave the item. When the hub is not answering the line under the top bar "
+    'says "offline": you can still finish this item; completing it saves the outcome on this '
+    "workstation and it is sent when the hub is back. If the hub refuses it (the item was "
+    'reassigned or returned to the queue meanwhile) the screen says "not applied": your '
+    "outcome is kept, and v shows it with the hub's reason."
+)
+
 
 def span_secs(seconds: float) -> str:
     """``3:07`` minutes and seconds."""

@@ -3,28 +3,60 @@ and the calls that run in thread workers and post typed messages back — comple
 the heartbeat that keeps the claim and the poll that asks whether the item is still ours.
 
 A worker never touches a widget; what it may do to the screen is what its message says
-(``Saved``, ``NotSaved``, ``ItemLost``, ``ClaimRenewed``), handled here on the UI thread or, for
-``ItemLost``, by the screen (it shows the lost banner).
+(``Saved``, ``NotSaved``, ``NotApplied``, ``ItemLost``, ``ClaimRenewed``), handled here on the UI
+thread or, for ``ItemLost`` and ``NotApplied``, by the screen (it shows the banner).
+
+On a workstation with an outbox (issue 14) completing commits locally first and answers with a
+``Completion``: accepted by the hub (as before), pending (the hub did not answer: "saved on this
+workstation", the item leaves Mine and the status line counts it until it is sent) or refused
+("not applied — v to review": the outcome is kept, never lost, and this screen will not complete
+the item a second time). The draft is saved as the navigator works (a second after the last
+change, in a worker) and sent to the hub when the item is left; the first view is recorded once.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ehub_tui.errors import LostClaim, StoreError
+from ehub_tui.domain.sync import NOT_APPLIED, SAVED_OFFLINE, Completion
+from ehub_tui.errors import HubUnreachable, LostClaim, StoreError
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import notify
-from ehub_tui.ui.messages import ClaimRenewed, ItemLost, NotSaved, Saved
+from ehub_tui.ui.messages import ClaimRenewed, ItemLost, NotApplied, NotSaved, Saved
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from ehub_tui.domain.models import Consultation, Outcome
     from ehub_tui.domain.queue import Claim
     from ehub_tui.sop.decision import Decision, RaisedFlag
+
+log = logging.getLogger(__name__)
+
+DRAFT_SAVE_SECONDS = 1.0  # a draft is saved this long after the navigator's last change
+
+
+def completion_of(result: Any) -> Completion | None:
+    """The ``Completion`` a service answered (None: a hub service's bare outcome id, i.e. the
+    hub applied it at once)."""
+    return result if isinstance(result, Completion) else None
+
+
+def refused_text(reason: str | None) -> str:
+    """What the screen says when the hub refused what this workstation saved."""
+    why = f" {reason.strip()}" if reason and reason.strip() else ""
+    if why and not why.endswith((".", "!", "?")):
+        why += "."
+    return (
+        f"{NOT_APPLIED[0].upper()}{NOT_APPLIED[1:]}.{why} Your outcome is kept on this "
+        "workstation; a supervisor sees it on the board."
+    )
 
 
 class TriageWork(EhubScreen[None]):
@@ -41,6 +73,8 @@ class TriageWork(EhubScreen[None]):
         super().__init__(ctx)
         self._made: tuple[Claim, Consultation, Draft | None] = (claim, item, draft)
         self._session: TriageSession | None = None
+        self._draft_timer: Timer | None = None
+        self.refused: str | None = None  # the hub refused our completion: why (kept, not redone)
 
     @property
     def session(self) -> TriageSession:
@@ -100,7 +134,70 @@ class TriageWork(EhubScreen[None]):
         return self.session.step
 
     def _keep_draft(self) -> None:
+        """Leaving the item: the draft waits in ``ctx.drafts`` and, on a workstation with an
+        outbox, is saved there and sent to the hub (so a supervisor sees the work so far)."""
+        if self.refused is not None:
+            return  # the outcome was saved and refused: kept for review, not a draft to resume
         self.ctx.drafts[self.claim.item_id] = self.session.keep(self.ctx.now())
+        self._stop_draft_timer()
+        self._save_draft(send=True)
+
+    # -- drafts saved as the navigator works (issue 14) --------------------------------------------
+
+    def draft_changed(self) -> None:
+        """The navigator changed the draft: save it a second after the last change."""
+        if not self._saves_drafts() or self.finishing or self.refused is not None:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.reset()
+        else:
+            self._draft_timer = self.set_timer(DRAFT_SAVE_SECONDS, self._draft_due)
+
+    def _draft_due(self) -> None:
+        self._draft_timer = None
+        if not self.finishing and self.refused is None:
+            self._save_draft(send=False)
+
+    def _stop_draft_timer(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+
+    def _saves_drafts(self) -> bool:
+        return callable(getattr(self.ctx.service, "save_draft", None))
+
+    def _save_draft(self, *, send: bool) -> None:
+        """Save the draft in a worker. The app runs it, not this screen: a draft saved on
+        leaving must outlive the screen it was left on."""
+        if not self._saves_drafts():
+            return
+        claim = self.claim
+        values = self.session.keep(self.ctx.now()).to_dict()
+        service = self.ctx.service
+
+        def save() -> None:
+            try:
+                service.save_draft(claim.item_id, claim.epoch, values, send=send)
+            except Exception as exc:  # kept in memory still; the next change saves it again
+                log.warning("a draft was not saved on this workstation (%s)", type(exc).__name__)
+
+        self.app.run_worker(save, thread=True, group="draft-save")
+
+    def mark_viewed(self) -> None:
+        """Record (once per claim, the service dedupes) when the item was first shown."""
+        mark = getattr(self.ctx.service, "mark_viewed", None)
+        at = self.session.first_viewed_at
+        if not callable(mark) or at is None:
+            return
+        claim = self.claim
+
+        def work() -> None:
+            try:
+                mark(claim, at)
+            except Exception as exc:  # a record of viewing only: never stops the triage
+                log.info("first view not recorded (%s)", type(exc).__name__)
+
+        self.app.run_worker(work, thread=True, group="viewed")
 
     # -- completing and returning ----------------------------------------------------------------
 
@@ -115,14 +212,23 @@ class TriageWork(EhubScreen[None]):
     @work(thread=True, group="complete")
     def _complete_work(self, claim: Claim, outcome: Outcome, done_text: str) -> None:
         try:
-            self.ctx.service.complete(claim, outcome)
+            result = self.ctx.service.complete(claim, outcome)
         except LostClaim as exc:
             self.post_message(ItemLost(str(exc), ours=True))
             return
         except StoreError as exc:
             self.post_message(NotSaved(f"Not saved: {exc}"))
             return
-        self.post_message(Saved(done_text))
+        self._answered(completion_of(result), done_text)
+
+    def _answered(self, done: Completion | None, done_text: str) -> None:
+        """Post what a completion or return led to (on the worker's thread)."""
+        if done is None or done.state == "accepted":
+            self.post_message(Saved(done_text))
+        elif done.state == "pending":
+            self.post_message(Saved(f"{done_text}. {SAVED_OFFLINE}", pending=True))
+        else:
+            self.post_message(NotApplied(refused_text(done.reason)))
 
     def _release(self, reason: str) -> None:
         if not self.session.begin_submit():
@@ -132,20 +238,53 @@ class TriageWork(EhubScreen[None]):
     @work(thread=True, group="complete")
     def _release_work(self, claim: Claim, reason: str) -> None:
         try:
-            self.ctx.service.release(claim, reason)
+            result = self.ctx.service.release(claim, reason)
         except LostClaim as exc:
             self.post_message(ItemLost(str(exc), ours=True))
+            return
+        except HubUnreachable as exc:  # a service that returns items only through the hub
+            self.post_message(NotSaved(str(exc)))
             return
         except StoreError as exc:
             self.post_message(NotSaved(str(exc)))
             return
-        self.post_message(Saved(f"#{claim.item_id} returned to the queue"))
+        done = completion_of(result)
+        if done is not None and done.state == "pending":
+            # said in its own words: the item is not back in the queue until the hub has it
+            self.post_message(
+                Saved(
+                    f"#{claim.item_id} will go back to the queue when the hub is back. "
+                    f"{SAVED_OFFLINE}",
+                    pending=True,
+                )
+            )
+            return
+        self._answered(done, f"#{claim.item_id} returned to the queue")
 
     def on_saved(self, message: Saved) -> None:
         self.session.submitted()
+        self._stop_draft_timer()
         self.ctx.drafts.pop(self.claim.item_id, None)
-        notify(self, message.text, timeout=4)
+        notify(
+            self,
+            message.text,
+            title="Saved on this workstation" if message.pending else "",
+            timeout=8 if message.pending else 4,
+        )
         self.dismiss(None)
+
+    def on_not_applied(self, message: NotApplied) -> None:
+        """The hub refused what was saved: said on this screen, the outcome kept (the service
+        holds it for review), and this screen completes nothing more for the item."""
+        self.session.submitted()
+        self._stop_draft_timer()
+        self.refused = message.reason
+        self.ctx.drafts.pop(self.claim.item_id, None)
+        self.show_refused(message.reason)
+
+    def show_refused(self, text: str) -> None:
+        """Show that the hub refused the completion (the screen overrides this)."""
+        notify(self, text, title="Not applied", severity="error", timeout=15)
 
     def on_not_saved(self, message: NotSaved) -> None:
         self.session.submit_failed()

@@ -96,6 +96,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._generation = 0
         self._stale = False
         self.loaded = False
+        # item id → a few words shown before the request (Mine: "lease ≈ 12 min left")
+        self.notes: dict[int, str] = {}
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -132,6 +134,12 @@ class QueueTable(ScrollView, can_focus=True):
             rows, total = self.fetch(p * PAGE, PAGE)
             results.append((p, rows))
         self.post_message(self.PagesLoaded(results, total, generation))
+
+    def set_notes(self, notes: dict[int, str]) -> None:
+        """Words to show before each listed item's request (an empty dict: none)."""
+        if notes != self.notes:
+            self.notes = notes
+            self.refresh()
 
     def on_queue_table_pages_loaded(self, message: PagesLoaded) -> None:
         self._loaded(message.results, message.total, message.generation)
@@ -254,6 +262,9 @@ class QueueTable(ScrollView, can_focus=True):
         summary = f"{what}: {row.summary}" if row.summary else what
         if row.route:
             summary = f"→ {row.route}  {summary}"
+        note = self.notes.get(row.id)
+        if note:
+            summary = f"{note} · {summary}"
         segs.append(Segment(fit(one_line(summary), rest), base))
         return segs
 

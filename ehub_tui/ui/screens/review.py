@@ -1,0 +1,308 @@
+"""The review of events the hub refused (issue 14): ``v`` on any screen.
+
+A navigator sees what THIS workstation saved and the hub refused (a completion of an item that
+was reassigned, rescued or closed meanwhile), each with the hub's reason and the whole outcome as
+it was saved: it is kept, never lost, and a supervisor resolves it. A supervisor (``v`` on the
+board) sees every unresolved refusal on the hub and resolves one with ``f`` and a written
+resolution (what was done about it: the outcome entered again, the patient called…).
+
+The lists are read in a worker (``rejected_here()`` from the workstation's store;
+``sync_rejected()`` from the hub); every value shown is data, shown as written (never markup).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from ehub_tui.errors import StoreError
+from ehub_tui.ui.context import EhubScreen, UiContext
+from ehub_tui.ui.format import literal, local, notify, one_line, visible_text
+from ehub_tui.ui.messages import NotSaved, RefusedLoaded, Saved
+
+if TYPE_CHECKING:
+    from ehub_tui.domain.sync import RejectedEvent
+
+KIND_WORDS = {
+    "complete": "completion",
+    "release": "return to the queue",
+    "draft": "draft",
+    "viewed": "first view",
+}
+# outcome fields first, in the order a reader wants them; the rest follow by name
+FIRST_FIELDS = ("route", "destination", "category", "urgency", "override_reason", "message")
+
+
+def when(at: datetime | None) -> str:
+    """``Mon 23 Nov 10:05`` in UK local time ("—" when unknown)."""
+    return local(at).strftime("%a %d %b %H:%M") if at is not None else "—"
+
+
+def refused_row(e: RejectedEvent) -> tuple[str, ...]:
+    """One line of a list of refused events: item, what, who, when, why."""
+    return (
+        f"#{e.item_id}",
+        KIND_WORDS.get(e.kind, e.kind),
+        e.username,
+        when(e.client_at),
+        e.reason,
+    )
+
+
+def _value_lines(value: Any, indent: int) -> list[str]:
+    pad = "  " * indent
+    if isinstance(value, dict):
+        out: list[str] = []
+        keys = [k for k in FIRST_FIELDS if k in value] + sorted(
+            k for k in value if k not in FIRST_FIELDS
+        )
+        for k in keys:
+            v = value[k]
+            label = str(k).replace("_", " ")
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}{label}:")
+                out.extend(_value_lines(v, indent + 1))
+            else:
+                out.append(f"{pad}{label}: {_scalar(v)}")
+        return out
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}-")
+                out.extend(_value_lines(v, indent + 1))
+            else:
+                out.append(f"{pad}- {_scalar(v)}")
+        return out
+    return [f"{pad}{_scalar(value)}"]
+
+
+def _scalar(v: Any) -> str:
+    if v is None or v == [] or v == {}:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def refused_detail(e: RejectedEvent) -> Text:
+    """The whole refused event: what, whose, when, why, and everything it carried (the
+    outcome field by field). Made visible: each value is shown as written."""
+    head = Text()
+    head.append(f"#{e.item_id} · {KIND_WORDS.get(e.kind, e.kind)} by {e.username}\n", "bold")
+    head.append(f"Not applied: {e.reason}\n", "bold red")
+    head.append(f"code {e.code} · saved {when(e.client_at)} · refused {when(e.rejected_at)}\n")
+    head.append(f"device {e.device_id} · event {e.event_id}\n", "dim")
+    if e.resolved_at is not None:
+        head.append(
+            f"Resolved {when(e.resolved_at)} by {e.resolved_by or '—'}: {e.resolution or ''}\n",
+            "green",
+        )
+    head.append("\n")
+    payload = dict(e.payload)
+    outcome = payload.pop("outcome", None)
+    if isinstance(outcome, dict):
+        head.append("The outcome as it was saved\n", "bold underline")
+        head.append("\n".join(_value_lines(outcome, 1)) + "\n")
+    if payload:
+        head.append("\nWhat else it carried\n", "bold underline")
+        head.append("\n".join(_value_lines(payload, 1)) + "\n")
+    out = visible_text(head)  # hub and navigator text: its controls shown, never obeyed
+    return out
+
+
+class ReviewScreen(EhubScreen[None]):
+    """Refused events: this workstation's (a navigator) or every unresolved one (``everyone``:
+    a supervisor, from the board, who may resolve them)."""
+
+    BINDINGS = [
+        Binding("f", "resolve", "Resolve", id="resolve"),
+        Binding("escape,v", "back", "Back", id="back"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+    ]
+
+    def __init__(self, ctx: UiContext | None = None, *, everyone: bool = False) -> None:
+        super().__init__(ctx)
+        self.everyone = everyone
+        self.events: list[RejectedEvent] = []
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        what = "refused on the hub (unresolved)" if self.everyone else "refused from here"
+        yield Static(
+            visible_text(self.ctx.title_line() + f" · {what}", multiline=False), id="topbar"
+        )
+        yield self.sync_line()
+        yield Static("Reading…", id="review-summary")
+        with Horizontal(id="review"):
+            yield DataTable(id="refused-list", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="review-detail"):
+                yield Static("", id="review-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#refused-list", DataTable)
+        table.add_columns("Item", "What", "Who", "Saved", "Why")
+        table.focus()
+        self.ctx.sync_changed.subscribe(self, lambda _: self.load())
+        self.load()
+
+    def load(self) -> None:
+        """Read the refused events again (in a worker)."""
+        self._load_work()
+
+    @work(thread=True, exclusive=True, group="review")
+    def _load_work(self) -> None:
+        service = self.ctx.service
+        try:
+            if self.everyone:
+                events = list(service.sync_rejected())
+            else:
+                events = list(service.rejected_here())
+        except StoreError as exc:
+            self.post_message(RefusedLoaded([], str(exc)))
+            return
+        self.post_message(RefusedLoaded(events))
+
+    def on_refused_loaded(self, message: RefusedLoaded) -> None:
+        self.loaded = True
+        summary = self.query_one("#review-summary", Static)
+        if message.problem is not None:
+            summary.update(literal(f"Not read: {message.problem}"))
+            return
+        self.events = list(message.events)
+        n = len(self.events)
+        if n == 0:
+            summary.update(
+                "Nothing refused: everything saved here reached the hub."
+                if not self.everyone
+                else "No refused events wait for a supervisor."
+            )
+        else:
+            who = "on the hub" if self.everyone else "from this workstation"
+            summary.update(
+                literal(
+                    f"{n} event{'s' if n != 1 else ''} refused {who}: the outcome is kept; "
+                    + (
+                        "f resolves the highlighted one."
+                        if self.everyone
+                        else "a supervisor resolves it on the board."
+                    )
+                )
+            )
+        table = self.query_one("#refused-list", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for e in self.events:
+            table.add_row(*(one_line(c) for c in refused_row(e)), key=e.event_id)
+        if self.events:
+            table.move_cursor(row=min(cursor, len(self.events) - 1))
+        self._show_detail()
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def selected(self) -> RejectedEvent | None:
+        """The highlighted refused event."""
+        table = self.query_one("#refused-list", DataTable)
+        if not self.events or not table.row_count:
+            return None
+        row = table.cursor_row
+        return self.events[row] if 0 <= row < len(self.events) else None
+
+    def _show_detail(self) -> None:
+        e = self.selected()
+        body = self.query_one("#review-body", Static)
+        body.update(refused_detail(e) if e is not None else "")
+
+    # -- resolving (supervisors) -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return self.everyone and self.ctx.may("see_board") and bool(self.events)
+        return True
+
+    def action_resolve(self) -> None:
+        e = self.selected()
+        if e is None or not self.everyone:
+            return
+        resolve_refused(self, e)
+
+    def on_saved(self, message: Saved) -> None:
+        notify(self, message.text, timeout=5)
+        self.load()
+
+    def on_not_saved(self, message: NotSaved) -> None:
+        notify(self, message.problem, severity="error", timeout=10)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_help(self) -> None:
+        from ehub_tui.ui.screens.help import HelpScreen
+
+        intro = (
+            "Events the hub refused. A completion saved while the hub was away is refused when "
+            "the item changed hands meanwhile (a supervisor reassigned it, or its lease ran out "
+            "and someone else took it) or was already closed. Nothing is lost: the outcome is "
+            "shown here in full, with the hub's reason."
+        )
+        if self.everyone:
+            intro += (
+                " As a supervisor you see every unresolved refusal on the hub: read the outcome, "
+                "act on it (enter it again, call the patient…) and press f to record what was "
+                "done; it then leaves this list (it is kept, with your resolution, in the audit)."
+            )
+        else:
+            intro += (
+                " A supervisor sees it on the board and resolves it; tell them if it is urgent."
+            )
+        self.app.push_screen(
+            HelpScreen(self, "Refused events", intro=intro, extra=[("↑ ↓", "move in the list")])
+        )
+
+
+def resolve_refused(screen: EhubScreen[Any], e: RejectedEvent) -> None:
+    """Ask for a resolution and record it on the hub (a worker); the screen is told with
+    ``Saved`` or ``NotSaved``."""
+    from ehub_tui.ui.screens.dialogs import ReasonDialog
+
+    service = screen.ctx.service
+
+    def resolved(text: str | None) -> None:
+        if not text:
+            return
+
+        def work() -> None:
+            try:
+                service.resolve_rejected(e.event_id, text)
+            except StoreError as exc:
+                screen.post_message(NotSaved(f"Not resolved: {exc}"))
+                return
+            screen.post_message(
+                Saved(f"Refused {KIND_WORDS.get(e.kind, e.kind)} of #{e.item_id} resolved")
+            )
+
+        screen.run_worker(work, thread=True, group="resolve")
+
+    screen.app.push_screen(
+        ReasonDialog(
+            one_line(
+                f"Resolve the refused {KIND_WORDS.get(e.kind, e.kind)} of #{e.item_id} by "
+                f"{e.username} ({e.reason}): what was done?"
+            ),
+            "What was done about it",
+        ),
+        resolved,
+    )
+
+
+__all__ = ["ReviewScreen", "refused_detail", "refused_row", "resolve_refused"]
