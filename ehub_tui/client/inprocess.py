@@ -32,6 +32,7 @@ from ehub_tui.domain.models import (
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.errors import NotSignedIn, SessionEnded, StoreError
 from ehub_tui.service.session import PERMISSIONS
 
@@ -281,6 +282,28 @@ class InProcessClient:
     def publish_sop(self, upload: SopUpload) -> SopPublished:
         """Publish a SOP file (clinical approvers); the hub checks it again, stores and audits."""
         return self._svc().publish_upload(upload.file_name, upload.text, upload.tests)
+
+    # -- sync (issue 14) ---------------------------------------------------------------------------
+
+    def sync_push(self, events: Sequence[SyncEvent]) -> PushResult:
+        """Apply outbox events in order, one hub transaction for the batch; one result each."""
+        return self._svc().sync_push(events)
+
+    def sync_pull(self, cursor: int) -> PullResult:
+        """What changed since ``cursor`` for this user (not_modified when nothing did)."""
+        return self._svc().sync_pull(cursor)
+
+    def sync_results(self, event_ids: Sequence[str]) -> list[EventResult]:
+        """The hub's stored result of each of this user's events it has."""
+        return self._svc().sync_results(event_ids)
+
+    def sync_rejected(self, include_resolved: bool = False) -> list[RejectedEvent]:
+        """Refused events: a navigator's own, everyone's for a supervisor."""
+        return self._svc().sync_rejected(include_resolved)
+
+    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+        """Mark a refused event resolved (supervisor; audited)."""
+        return self._svc().resolve_rejected(event_id, resolution)
 
     # -- the hub's clock ---------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from ehub_tui.hub.routes import (
     queue,
     returns,
     sops,
+    sync,
     users,
 )
 from ehub_tui.hub.wire import API, HUB_TIME_HEADER, MAX_BODY_BYTES, ROLE_HEADER, ErrorBody
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         returns,
         audit,
         sops,
+        sync,
         health,
     )
 )

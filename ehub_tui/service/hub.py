@@ -36,6 +36,7 @@ from ehub_tui.domain.models import (
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.guidance import Guidance
@@ -45,6 +46,7 @@ from ehub_tui.service.parts import build_parts
 from ehub_tui.service.queue import RELEASE_ON_QUIT
 from ehub_tui.service.session import Session
 from ehub_tui.service.sop_methods import SopMethods
+from ehub_tui.service.sync import Sync
 from ehub_tui.store import checkpoints
 from ehub_tui.store import verify as hub_verify
 
@@ -82,6 +84,7 @@ class HubService(SopMethods):
         ctx = HubContext(engine, settings, self.clock, session)
         self.parts = build_parts(ctx, sops, shared_guidance)
         self._ctx = ctx
+        self._sync = Sync(ctx)  # issue 14: the workstations' outboxes and pulls
 
     @classmethod
     def open(
@@ -296,6 +299,29 @@ class HubService(SopMethods):
     def board(self, items_limit: int = 200) -> Board:
         """Everything the supervisor board shows (supervisors only)."""
         return self.parts.board.board(items_limit)
+
+    # -- sync (issue 14): workstations' outboxes pushed, changes pulled ----------------------
+
+    def sync_push(self, events: Sequence[SyncEvent]) -> PushResult:
+        """Apply a workstation's events in order, one transaction for the batch; one result per
+        event (a resend gets the stored result; a refused event is kept, never blocking)."""
+        return self._sync.push(events)
+
+    def sync_pull(self, cursor: int) -> PullResult:
+        """What changed since ``cursor`` for this user (not_modified when nothing did)."""
+        return self._sync.pull(cursor)
+
+    def sync_results(self, event_ids: Sequence[str]) -> list[EventResult]:
+        """The stored result of each of this user's events the hub has (unknown ids left out)."""
+        return self._sync.results(event_ids)
+
+    def sync_rejected(self, include_resolved: bool = False) -> list[RejectedEvent]:
+        """Refused events: a navigator sees their own, a supervisor everyone's."""
+        return self._sync.rejected(include_resolved)
+
+    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+        """Mark a refused event resolved (supervisor; audited; the event is kept)."""
+        return self._sync.resolve(event_id, resolution)
 
     # -- returns and reports ---------------------------------------------------------------------
 

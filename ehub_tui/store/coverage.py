@@ -36,6 +36,9 @@ from ehub_tui.store.models import (
     Outcome,
     Practice,
     SopVersion,
+    SyncDraft,
+    SyncEventRow,
+    SyncRejected,
 )
 
 
@@ -68,6 +71,9 @@ _P = _table(Practice)
 _S = _table(SopVersion)
 _K = _table(HubCredential)
 _H = _table(HubSession)
+_SE = _table(SyncEventRow)
+_SR = _table(SyncRejected)
+_SD = _table(SyncDraft)
 
 TABLES: dict[str, Covered] = {
     "consultation": Covered(
@@ -130,6 +136,44 @@ TABLES: dict[str, Covered] = {
         "id",
         _sorted(c.name for c in _H.columns if c.name != "last_used_at"),
         ("id", "user_id", "device_id", "client", "revoked_at", "revoked_by", "revoke_reason"),
+    ),
+    # Sync (migration 0009): the dedupe ledger, refused events and drafts are all written by
+    # audited sync actions. Each decides what a workstation is told (a resend gets the stored
+    # answer; a refused outcome is kept whole until resolved), so a row changed or deleted behind
+    # the hub's back is found. Shown: the identifiers and the answer, never a payload or draft
+    # (they hold what the navigator wrote about a patient).
+    "sync_event": Covered(
+        "sync_event",
+        _SE,
+        "event_id",
+        _sorted(c.name for c in _SE.columns),
+        (
+            "event_id",
+            "device_id",
+            "device_seq",
+            "username",
+            "kind",
+            "item_id",
+            "epoch",
+            "state",
+            "code",
+            "outcome_id",
+            "late",
+        ),
+    ),
+    "sync_rejected": Covered(
+        "sync_rejected",
+        _SR,
+        "event_id",
+        _sorted(c.name for c in _SR.columns),
+        ("event_id", "username", "kind", "item_id", "epoch", "code", "resolved_at", "resolved_by"),
+    ),
+    "sync_draft": Covered(
+        "sync_draft",
+        _SD,
+        "id",
+        _sorted(c.name for c in _SD.columns),
+        ("id", "item_id", "username", "epoch"),
     ),
 }
 

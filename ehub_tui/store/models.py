@@ -159,6 +159,15 @@ class Outcome(SQLModel, table=True):
     # migration 0007: the route's destination code (domain/destinations.py), which returns count;
     # NULL on outcomes recorded before routes had codes (returns derive theirs, store/returns.py)
     destination_code: str | None = Field(default=None, max_length=40)
+    # migration 0009: a completion pushed from a workstation's outbox (NULL on outcomes completed
+    # directly, so their audit digests stay as they were). ``completed_at`` stays the hub's
+    # time (returns use it); these keep the workstation's view beside it.
+    client_completed_at: datetime | None = _dt(nullable=True)  # client_at + its offset
+    clock_offset_seconds: float | None = None  # the workstation's estimate of hub − its time
+    clock_suspect: bool | None = None  # |offset| > SUSPECT_OFFSET_SECONDS (None: unknown)
+    late: bool | None = None  # accepted after the holder's own lease ran out (a setting)
+    event_id: str | None = Field(default=None, max_length=36)  # the sync event it came from
+    active_seconds: float | None = None  # time the item was on screen (workstation monotonic)
 
 
 class HubUser(SQLModel, table=True):
@@ -301,3 +310,67 @@ class HubSession(SQLModel, table=True):
     revoked_by: str | None = Field(default=None, max_length=64)
     revoke_reason: str | None = Field(default=None, max_length=32)
     client: str = Field(default="", max_length=64)
+
+
+class SyncEventRow(SQLModel, table=True):
+    """The dedupe ledger of pushed sync events (migration 0009): one row per event the hub has
+    answered, so a resend gets the stored answer and is never applied twice. Never deleted."""
+
+    __tablename__ = "sync_event"
+    __table_args__ = (Index("ix_sync_event_device", "username", "device_id", "device_seq"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)  # the workstation's uuid
+    device_id: str = Field(max_length=64)
+    device_seq: int
+    username: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # complete | release | draft | viewed
+    item_id: int
+    epoch: int
+    client_at: datetime = _dt()  # the workstation's wall clock when the navigator acted
+    offset_seconds: float | None = None
+    rtt_seconds: float | None = None
+    received_at: datetime = _dt()  # the hub's time it first answered the event
+    state: str = Field(max_length=16)  # accepted | rejected
+    code: str | None = Field(default=None, max_length=32)  # a REJECT_* code
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    outcome_id: int | None = None  # the outcome an accepted completion wrote
+    late: bool = False
+
+
+class SyncRejected(SQLModel, table=True):
+    """A pushed event the hub refused (migration 0009), kept whole until a supervisor resolves
+    it; never deleted (resolving fills ``resolved_*``)."""
+
+    __tablename__ = "sync_rejected"
+    __table_args__ = (Index("ix_sync_rejected_user", "username", "resolved_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    device_id: str = Field(max_length=64)
+    username: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    item_id: int
+    epoch: int
+    code: str = Field(max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    client_at: datetime = _dt()
+    rejected_at: datetime = _dt()  # hub time
+    resolved_at: datetime | None = _dt(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=64)
+    resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SyncDraft(SQLModel, table=True):
+    """The latest draft a navigator pushed for an item they hold (migration 0009), for
+    supervisors (and a later handover on reassign). One per (item, user); ``id`` is the key the
+    audit coverage names it by."""
+
+    __tablename__ = "sync_draft"
+    __table_args__ = (UniqueConstraint("item_id", "username", name="uq_sync_draft_item_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int
+    username: str = Field(max_length=64)
+    epoch: int
+    draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _dt()  # hub time

@@ -31,7 +31,8 @@ from ehub_tui.domain.models import (
     UserInfo,
 )
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
-from ehub_tui.hub import wire
+from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
+from ehub_tui.hub import wire, wire_sync
 from ehub_tui.hub.principal import SignedIn
 
 if TYPE_CHECKING:
@@ -272,6 +273,39 @@ class HttpClient(HubConnection):
 
     def publish_sop(self, upload: SopUpload) -> SopPublished:
         out: SopPublished = self.post("/sops/publish", _upload(upload), wire.SOP_PUBLISHED)
+        return out
+
+    # -- sync (issue 14) ---------------------------------------------------------------------
+
+    def sync_push(self, events: Sequence[SyncEvent]) -> PushResult:
+        """POST /v1/sync/push. Safe to send again (``safe=True``: retried on a broken
+        connection or a 502/503/504): each event's id is the hub's dedupe key, so a batch the
+        hub applied before the reply was lost is answered from its ledger, never applied twice."""
+        body = wire_sync.PushIn(events=list(events))
+        out: PushResult = self.call(
+            "POST", "/sync/push", safe=True, body=body, adapter=wire_sync.PUSH_RESULT
+        )
+        return out
+
+    def sync_pull(self, cursor: int) -> PullResult:
+        return self.get("/sync/pull", wire_sync.PULL_RESULT, cursor=cursor)
+
+    def sync_results(self, event_ids: Sequence[str]) -> list[EventResult]:
+        # a read: safe to repeat (POST only because a list of ids may be long)
+        body = wire_sync.ResultsIn(event_ids=list(event_ids))
+        out: list[EventResult] = self.call(
+            "POST", "/sync/results", safe=True, body=body, adapter=wire_sync.EVENT_RESULTS
+        )
+        return out
+
+    def sync_rejected(self, include_resolved: bool = False) -> list[RejectedEvent]:
+        params = {"include_resolved": str(include_resolved).lower()}
+        return self.get("/sync/rejected", wire_sync.REJECTED_EVENTS, **params)
+
+    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+        path = f"/sync/rejected/{seg(event_id)}/resolve"
+        body = wire_sync.ResolveIn(resolution=resolution)
+        out: RejectedEvent = self.post(path, body, wire_sync.REJECTED_EVENT)
         return out
 
 
