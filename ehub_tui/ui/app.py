@@ -7,9 +7,10 @@ Given a client service nobody has signed in to, it opens on the sign-in screen (
 
 A workstation's client service keeps an outbox (issue 14): its sender reports each new sync
 status through ``on_sync_changed`` (from its own thread); the app posts it to the UI thread and
-every screen's status line shows it. While the hub is away that line is the one "offline" notice:
-background calls that fail because the hub does not answer raise no toasts. ``v`` opens the
-review of events the hub refused; the drafts this workstation kept are restored at sign-in.
+every screen's status line shows it. A hub that stops answering is said once (a toast that says
+the work can go on), then only by that line: background calls failing meanwhile raise nothing
+more. ``v`` opens the review of events the hub refused; the drafts this workstation kept are
+restored at sign-in.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ __all__ = ["EhubApp", "QuitDialog", "make_app"]
 log = logging.getLogger(__name__)
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+KEEP_WORKING = (
+    "You can finish the items you hold: what you save is kept on this workstation and sent "
+    "when the hub is back."
+)
 
 
 class EhubApp(AccountApp):
@@ -99,7 +104,6 @@ class EhubApp(AccountApp):
         )
         self._guidance_started = False
         self.hub_problem: str | None = None  # the hub's last failure, until it answers again
-        self._hub_toasted = False  # the "not answering" toast was shown for hub_problem
         self._keeping_alive = False
         self._upkeep_started = False
         self.offer_sign_out()
@@ -293,27 +297,20 @@ class EhubApp(AccountApp):
         self._close_messages_no_wait()
 
     def on_hub_failed(self, message: HubFailed) -> None:
-        """Say once that the hub is not answering (the app keeps trying by itself). A
-        workstation with an outbox says it on its status line instead ("offline — …"): the
-        work goes on, so no toast for a hub that simply does not answer."""
-        quiet = message.unreachable and self.ctx.syncs
-        if self.hub_problem is None and not quiet:
-            notify(
-                self,
-                message.problem,
-                title="The hub is not answering",
-                severity="error",
-                timeout=15,
-            )
-            self._hub_toasted = True
+        """Say once that the hub is not answering (the app keeps trying by itself). On a
+        workstation with an outbox the status line says "offline" from then on, and the one
+        toast says that the work can go on."""
+        if self.hub_problem is None:
+            text = message.problem
+            if message.unreachable and self.ctx.syncs:
+                text += " " + KEEP_WORKING
+            notify(self, text, title="The hub is not answering", severity="error", timeout=15)
         self.hub_problem = message.problem
 
     def on_hub_answered(self, message: HubAnswered) -> None:
         if self.hub_problem is not None:
             self.hub_problem = None
-            if self._hub_toasted:
-                self.notify("The hub is answering again.", title="Hub back", timeout=6)
-            self._hub_toasted = False
+            self.notify("The hub is answering again.", title="Hub back", timeout=6)
 
     def start_sops(self) -> None:
         """Load the SOPs in a worker (once)."""

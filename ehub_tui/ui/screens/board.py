@@ -3,6 +3,10 @@
 It refreshes through the screens' one ``Poller`` (a timer re-armed after each fetch, never two
 fetches at once, paused while a dialog is open) and updates table rows by key inside a batch
 update, so nothing flickers.
+
+Events the hub refused from workstations (issue 14: a completion saved offline for an item that
+changed hands meanwhile) are listed under the open items with their count in the headline; ``f``
+resolves the highlighted one with a written resolution, ``v`` reads them in full.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ehub_tui.domain.types import Priority
-from ehub_tui.errors import StoreError
+from ehub_tui.errors import HubUnreachable, StoreError
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import (
     due_text,
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from ehub_tui.domain.board import Board, OpenItem
+    from ehub_tui.domain.sync import RejectedEvent
+
+BoardData = tuple["Board", "list[RejectedEvent] | None"]
 
 ONLINE = timedelta(minutes=2)
 
@@ -52,6 +59,8 @@ class BoardScreen(EhubScreen[None]):
         Binding("e", "priority(2)", "Emergency", id="emergency"),
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
+        Binding("f", "resolve", "Resolve refused", id="resolve"),
+        Binding("v", "refused", "Refused events", id="refused", show=False),
         Binding("escape,b", "back", "Back to queue", id="back"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
@@ -60,7 +69,9 @@ class BoardScreen(EhubScreen[None]):
         super().__init__(ctx)
         self.interval = interval
         self.board: Board | None = None
-        self.poller: Poller[Board] = Poller(
+        self.refused: list[RejectedEvent] = []  # unresolved refused events (all workstations)
+        self._offline_said = False  # "Board not updated: the hub is not answering" toasted
+        self.poller: Poller[BoardData] = Poller(
             self,
             self._load,
             shown=self._shown,
@@ -88,6 +99,8 @@ class BoardScreen(EhubScreen[None]):
                     classes="board-title",
                 )
                 yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+                yield Label("", id="refused-title", classes="board-title")
+                yield DataTable(id="refused", cursor_type="row")
             with Vertical(id="board-right"):
                 yield Label("Practices", classes="board-title")
                 yield DataTable(id="practices", cursor_type="none")
@@ -109,6 +122,8 @@ class BoardScreen(EhubScreen[None]):
         self.query_one("#navigators", DataTable).add_columns(
             "Navigator", "Online", "Holding", "Done", "Median"
         )
+        self.query_one("#refused", DataTable).add_columns("#", "What", "Who", "Why")
+        self._show_refused([])
         items.focus()
         self.poller.request()
 
@@ -120,18 +135,35 @@ class BoardScreen(EhubScreen[None]):
     def on_screen_resume(self) -> None:
         self.poller.resume()
 
-    def _load(self, _key: Hashable) -> Board:
-        """The board, read in the poller's worker."""
-        board: Board = self.ctx.service.board()
-        return board
+    def _load(self, _key: Hashable) -> BoardData:
+        """The board and the unresolved refused events, read in the poller's worker."""
+        service = self.ctx.service
+        board: Board = service.board()
+        rejected = getattr(service, "sync_rejected", None)
+        refused = list(rejected()) if callable(rejected) else None
+        return board, refused
 
     def _failed(self, exc: Exception) -> float:
-        # the hub is unreachable: say so, try again a little later
-        notify(self, f"Board not updated: {exc}", severity="warning", timeout=4)
+        # the hub is unreachable: said once (and on the status line of a workstation that
+        # syncs), never a toast every few seconds; tried again a little later
+        if not isinstance(exc, HubUnreachable):
+            notify(self, f"Board not updated: {exc}", severity="warning", timeout=4)
+        elif not self._offline_said:
+            self._offline_said = True
+            notify(
+                self,
+                f"Board not updated: {exc} It is shown as last read until the hub answers.",
+                severity="warning",
+                timeout=6,
+            )
         return max(self.interval, 5.0)
 
-    def _shown(self, board: Board) -> float:
+    def _shown(self, data: BoardData) -> float:
+        board, refused = data
+        self._offline_said = False
         self._show(board)
+        if refused is not None:
+            self._show_refused(refused)
         return self.interval  # re-armed after each fetch
 
     def _show(self, board: Board) -> None:
@@ -157,6 +189,8 @@ class BoardScreen(EhubScreen[None]):
             ("Due < 1 h", str(b.due_within_hour), "bold yellow" if b.due_within_hour else ""),
             ("Median wait", span(b.median_wait) if b.median_wait else "—", ""),
         ]
+        if self.refused:
+            parts.append(("Not applied", str(len(self.refused)), "bold red"))
         for i, (label, value, style) in enumerate(parts):
             if i:
                 t.append("  ·  ")
@@ -252,7 +286,55 @@ class BoardScreen(EhubScreen[None]):
             literal("\n".join(lines) or "No events yet.", multiline=True)
         )
 
+    def _show_refused(self, refused: list[RejectedEvent]) -> None:
+        """The refused events' panel (hidden when there are none) and the headline's count."""
+        changed = len(refused) != len(self.refused)
+        self.refused = refused
+        title = self.query_one("#refused-title", Label)
+        table = self.query_one("#refused", DataTable)
+        n = len(refused)
+        title.update(
+            f"Not applied — {n} refused by the hub (f resolves the highlighted one, v reads it)"
+        )
+        title.display = table.display = bool(refused)
+        rows = [
+            (
+                e.event_id,
+                (f"#{e.item_id}", e.kind, e.username, one_line(e.reason)),
+            )
+            for e in refused
+        ]
+        sync_table(table, rows)
+        if changed:
+            if self.board is not None:
+                self._headline(self.board)
+            self.refresh_bindings()
+
     # -- actions ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return bool(self.refused)
+        return True
+
+    def action_resolve(self) -> None:
+        """Resolve the highlighted refused event with a written resolution."""
+        from ehub_tui.ui.screens.review import resolve_refused
+
+        table = self.query_one("#refused", DataTable)
+        if not self.refused or not table.row_count:
+            notify(self, "No refused events to resolve.", severity="warning")
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        event = next((e for e in self.refused if e.event_id == key), None)
+        if event is not None:
+            resolve_refused(self, event)
+
+    def action_refused(self) -> None:
+        """Every unresolved refused event, in full (resolve there with f)."""
+        from ehub_tui.ui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.ctx, everyone=True), lambda _: self.poller.request())
 
     def _selected(self) -> OpenItem | None:
         table = self.query_one("#items", DataTable)
@@ -282,6 +364,7 @@ class BoardScreen(EhubScreen[None]):
 
     def on_saved(self, message: Saved) -> None:
         notify(self, message.text, timeout=4)
+        self.poller.request()  # show the change now (a resolved refusal leaves the panel)
 
     def on_not_saved(self, message: NotSaved) -> None:
         notify(self, message.problem, severity="error", timeout=8)
@@ -372,7 +455,11 @@ class BoardScreen(EhubScreen[None]):
                 "what navigators hold (a stale claim's lease has run out) and then the most "
                 "urgent waiting items. Move with ↑↓ and act on the highlighted item: every "
                 "action asks for a reason and is audited. The navigator holding an item sees "
-                "a change within 2 seconds and keeps their draft.",
-                extra=[("↑ ↓", "move in the open items")],
+                "a change within 2 seconds and keeps their draft.\n\nNot applied lists what "
+                "the hub refused from a workstation: most often a completion saved while the "
+                "hub was away, for an item that meanwhile went to someone else. The outcome is "
+                "kept whole: v reads each one in full; f (on the highlighted one, tab moves to "
+                "the list) records what was done about it.",
+                extra=[("↑ ↓", "move in the open items"), ("tab", "move between the lists")],
             )
         )

@@ -30,7 +30,7 @@ def binding_lines(screen: Screen[Any]) -> list[tuple[str, str]]:
             if node is screen.app and b.key == "ctrl+q":
                 continue  # listed with the general keys
             action = b.action.split("(", 1)[0]
-            if node is screen and screen.check_action(action, ()) is False:
+            if node.check_action(action, ()) is False:
                 continue  # not for this user, or not now (the footer hides it too)
             seen.add(b.description)
             keys = b.key_display or b.key.replace(",", " / ")

@@ -398,7 +398,9 @@ class QueueScreen(EhubScreen[None]):
                 "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
                 "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
-                "· ? not yet screened for red flags." + HELP_OFFLINE + self._more_help(),
+                "· ? not yet screened for red flags."
+                + (HELP_OFFLINE if self.ctx.syncs else "")
+                + self._more_help(),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )

@@ -8,6 +8,11 @@ logged: the field is emptied as soon as it has been sent.
 
 A user whose password must be changed (an admin's reset, a first sign-in) is shown the
 change-password dialog before anything else; escape there signs them out again.
+
+When the hub does not answer, someone who has signed in on this workstation before is signed in
+offline by the client service (checked against what this workstation keeps; issue 14): the app
+says "Signed in offline — your work will be sent when the hub is back" and opens on the cached
+queue. Anyone else is told the hub is not answering.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify
 
 WRONG = "Wrong username or password."
+SIGNED_IN_OFFLINE = "Signed in offline — your work will be sent when the hub is back."
+HUB_AWAY = (
+    "The hub is not answering. Signing in without it works only on a workstation where you "
+    "have signed in before; try again when it is back."
+)
 
 
 def wait_text(seconds: int) -> str:
@@ -62,7 +72,8 @@ def sign_in_problem(exc: Exception) -> str:
     if isinstance(exc, NotSignedIn):
         return sentence(str(exc)) or WRONG
     if isinstance(exc, HubUnreachable):
-        return str(exc) or "The hub did not answer."
+        said = sentence(str(exc))
+        return f"{said} {HUB_AWAY}" if said else HUB_AWAY
     if isinstance(exc, EhubError):
         return str(exc)
     # the message of an unexpected error is not shown: it could quote what was typed
@@ -78,10 +89,13 @@ def hub_line(ctx: UiContext) -> str:
 class SignInAnswered(Message):
     """The hub answered a sign-in: ``problem`` is None when it succeeded."""
 
-    def __init__(self, problem: str | None, must_change: bool = False) -> None:
+    def __init__(
+        self, problem: str | None, must_change: bool = False, offline: bool = False
+    ) -> None:
         super().__init__()
         self.problem = problem
         self.must_change = must_change
+        self.offline = offline  # signed in against this workstation's cache: the hub is away
 
 
 class PasswordAnswered(Message):
@@ -177,7 +191,10 @@ class SignInScreen(EhubScreen[bool]):
             self.post_message(SignInAnswered(sign_in_problem(exc)))
             return
         must_change = bool(getattr(signed, "must_change_password", False))
-        self.post_message(SignInAnswered(None, must_change))
+        offline = bool(getattr(self.ctx.service, "offline_session", False))
+        # a password can be changed only on the hub: offline the change waits for the next
+        # sign-in the hub answers (the hub still requires it then)
+        self.post_message(SignInAnswered(None, must_change and not offline, offline))
 
     def on_sign_in_answered(self, event: SignInAnswered) -> None:
         if event.problem is not None:
@@ -188,6 +205,8 @@ class SignInScreen(EhubScreen[bool]):
         if event.must_change:
             self.app.push_screen(ChangePasswordDialog(self.ctx, forced=True), self._changed)
             return
+        if event.offline:
+            notify(self.app, SIGNED_IN_OFFLINE, title="Offline", severity="warning", timeout=15)
         self.dismiss(True)
 
     def _changed(self, changed: bool | None) -> None:
@@ -232,7 +251,10 @@ class SignInScreen(EhubScreen[bool]):
                 "again. The password is never shown.\n\nAfter too many wrong passwords the "
                 "account is locked for a while: the screen says how long to wait. If you have "
                 "forgotten your password, an administrator can set a new one (you choose your "
-                "own at the next sign-in).",
+                "own at the next sign-in).\n\nIf the hub is not answering you can still sign "
+                "in on a workstation where you have signed in before: you work from what it "
+                "keeps (the items you hold, your drafts), and what you save is sent when the "
+                "hub is back. Taking new items waits for the hub.",
                 extra=[
                     ("enter", "next field / sign in"),
                     ("tab / shift+tab", "move between fields"),

@@ -334,7 +334,7 @@ class TriageScreen(TriageWork):
                 self,
                 "Triage",
                 extra=[("1-9", "answer the question shown"), ("tab", "move between panels")],
-                intro=HELP_INTRO + HELP_OFFLINE,
+                intro=HELP_INTRO + (HELP_OFFLINE if self.ctx.syncs else ""),
             )
         )
 
