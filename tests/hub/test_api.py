@@ -393,6 +393,11 @@ NAVIGATOR_MAY = {
     ("GET", "/v1/users/{username}"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/consultations/by-key"),
+    # sync (issue 14): a navigator pushes their own outbox and pulls; resolving is a supervisor's
+    ("POST", "/v1/sync/push"),
+    ("GET", "/v1/sync/pull"),
+    ("POST", "/v1/sync/results"),
+    ("GET", "/v1/sync/rejected"),
 }
 _QUERIES = {
     "/v1/returns/daily": "?first=2026-11-23&last=2026-11-23",
@@ -411,6 +416,7 @@ _BODIES: dict[str, Any] = {
     "/v1/quarantine/{qid}/discard": {"reason": "x"},
     "/v1/sops/submit": {"file_name": "x.sop.yaml", "text": "", "tests": None},
     "/v1/sops/publish": {"file_name": "x.sop.yaml", "text": "", "tests": None},
+    "/v1/sync/rejected/{event_id}/resolve": {"resolution": "x"},
 }
 
 
@@ -430,6 +436,7 @@ def test_every_route_a_navigator_may_not_call_refuses_them_and_is_audited(
             .replace("{username}", "nav2")
             .replace("{qid}", "1")
             .replace("{period}", "today")
+            .replace("{event_id}", "0" * 32)
         )
         body = _BODIES.get(route)
         if route == "/v1/quarantine/{qid}/release":
