@@ -158,3 +158,45 @@ def test_sign_in_refused_80x24(make_hub: Callable[..., Hub], snap_compare: Snap)
         assert snap_compare(app, terminal_size=(80, 24), run_before=before)
     finally:
         hub.close()
+
+
+# -- the sync status line (issue 14) -----------------------------------------------------------
+
+
+def test_offline_status_line_80x24(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
+    """The queue of a workstation whose hub is away, with a refused event: the status line under
+    the top bar, and the footer still fitting 80 columns. The status is a fixed SyncStatus (the
+    sender's state is what the line shows; test_offline drives the real one)."""
+    from datetime import UTC, datetime
+
+    from ehub_tui.domain.sync import SyncStatus
+    from tests.support.fakes import ServiceProxy
+
+    status = SyncStatus(
+        online=False,
+        pending=2,
+        rejected=1,
+        last_synced=datetime(2026, 11, 23, 9, 58, tzinfo=UTC),
+        offset_seconds=0.4,
+        rtt_seconds=0.02,
+        cursor=17,
+    )
+
+    class Offline(ServiceProxy):
+        on_sync_changed: Any = None
+
+        def sync_status(self) -> SyncStatus:
+            return status
+
+    hub = make_hub(*ALL)
+    app = hub.app(fake=Offline)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await steady_queue(pilot)
+        text = screen_text(app)
+        assert "offline — 2 waiting to send · last synced 09:58 · 1 not applied — v to review" in (
+            text
+        )
+        assert not app._notifications  # no "window too small" warning at 80x24
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
