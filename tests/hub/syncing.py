@@ -41,13 +41,12 @@ def event(
     item_id: int | None = None,
 ) -> SyncEvent:
     """One outbox event for ``claim`` (its owner and epoch unless given)."""
-    if payload is None:
-        payload = {
-            "complete": {"outcome": OUTCOME.model_dump(mode="json"), "active_seconds": 61.0},
-            "release": {"reason": "needs the practice to call first"},
-            "draft": {"draft": {"answers": {"duration_days": 3}, "note": "typing"}},
-            "viewed": {},
-        }[kind]
+    defaults: dict[str, dict[str, Any]] = {
+        "complete": {"outcome": OUTCOME.model_dump(mode="json"), "active_seconds": 61.0},
+        "release": {"reason": "needs the practice to call first"},
+        "draft": {"draft": {"answers": {"duration_days": 3}, "note": "typing"}},
+        "viewed": {},
+    }
     return SyncEvent(
         event_id=str(uuid.uuid4()),
         device_id=device,
@@ -59,5 +58,5 @@ def event(
         client_at=client_at or datetime(2026, 11, 23, 10, 5, tzinfo=UTC),
         offset_seconds=offset,
         rtt_seconds=0.01 if offset is not None else None,
-        payload=payload,
+        payload=defaults[kind] if payload is None else payload,
     )

@@ -44,7 +44,7 @@ SD = SyncDraft.__table__  # type: ignore[attr-defined]
 
 def _outcomes(seeded: HubService, item_id: int) -> list[Any]:
     with read_tx(seeded.engine) as conn:
-        return conn.execute(select(O).where(O.c.consultation_id == item_id)).all()
+        return list(conn.execute(select(O).where(O.c.consultation_id == item_id)).all())
 
 
 def _verified(seeded: HubService) -> None:
@@ -358,3 +358,32 @@ def test_a_push_whose_reply_is_lost_is_sent_again_and_applied_once(
     finally:
         client.close()
     _verified(seeded)
+
+
+def test_sync_rows_changed_behind_the_hubs_back_are_named_by_audit_verify(
+    seeded: HubService, make_service: Callable[..., Any]
+) -> None:
+    from sqlalchemy import delete, update
+
+    from ehub_tui.store.engine import write_tx
+    from ehub_tui.store.models import SyncRejected
+
+    SR = SyncRejected.__table__  # type: ignore[attr-defined]
+    seeded.store_intake([oc_row(i) for i in range(2)])
+    nav, sup = make_service("nav1"), make_service("sup1")
+    a, b = nav.claim_next(), nav.claim_next()
+    sup.force_release(b.item_id, "stale claim")
+    refused, drafted = event("complete", b), event("draft", a)
+    hub_of(nav).sync_push([refused, drafted, event("complete", a)])
+    _verified(seeded)
+    with write_tx(seeded.engine) as conn:
+        conn.execute(delete(SR).where(SR.c.event_id == refused.event_id))  # a refusal hidden
+        conn.execute(update(SD).values(epoch=99))  # a draft rewritten
+        conn.execute(update(SE).where(SE.c.event_id == drafted.event_id).values(state="rejected"))
+    found = seeded.verify_audit()
+    named = {p.where for p in found.problems}
+    assert named == {
+        f"sync_rejected {refused.event_id}",
+        "sync_draft 1",
+        f"sync_event {drafted.event_id}",
+    }

@@ -207,3 +207,59 @@ def test_0008_adds_sign_in_tables_and_keeps_everything(
     migrate("0007", down=True)
     assert not {"hub_credential", "hub_session"} & tables()
     assert counts()[:2] == before[:2]
+
+
+def test_0009_adds_the_sync_tables_and_keeps_every_digest(
+    seeded: HubService, make_service: Callable[..., HubService]
+) -> None:
+    """A hub at 0008 with completed work and an audit chain goes to 0009: the sync tables
+    arrive empty, the outcome's new columns are NULL (outside the digest, so the old outcomes
+    keep theirs and the audit verifies with no baseline event), and down again drops only what
+    0009 added."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    seeded.store_intake([oc_row(i) for i in range(3)])
+    nav = make_service("nav1")
+    for _ in range(2):
+        claim = nav.claim_next()
+        nav.complete(claim, Outcome(category="admin", route="r", destination="Fit note"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+
+    def migrate(to: str, down: bool = False) -> None:
+        with seeded.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, to)
+
+    def tables() -> set[str]:
+        with read_tx(seeded.engine) as conn:
+            return set(inspect(conn).get_table_names())
+
+    def events() -> int:
+        with read_tx(seeded.engine) as conn:
+            return int(conn.execute(text("SELECT count(*) FROM audit_event")).scalar_one())
+
+    sync_tables = {"sync_event", "sync_rejected", "sync_draft"}
+    migrate("0008", down=True)
+    assert not sync_tables & tables()
+    before = events()
+    migrate("0009")
+    with read_tx(seeded.engine) as conn:
+        assert current_revision(conn) == "0009"
+        for name in sync_tables:
+            assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() == 0
+        late = conn.execute(text("SELECT late, event_id, client_completed_at FROM outcome")).all()
+        indexes = {i["name"] for i in inspect(conn).get_indexes("sync_event")}
+    assert [tuple(r) for r in late] == [(None, None, None)] * 2
+    assert "ix_sync_event_device" in indexes
+    assert events() == before  # no baseline needed: nothing existing changed
+    assert seeded.verify_audit().ok, seeded.verify_audit().problems
+    migrate("0008", down=True)
+    assert not sync_tables & tables()
+    with read_tx(seeded.engine) as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("outcome")}
+        assert conn.execute(text("SELECT count(*) FROM outcome")).scalar_one() == 2
+    assert not {"late", "event_id", "clock_suspect"} & columns
+    assert upgrade(seeded.engine) is True
