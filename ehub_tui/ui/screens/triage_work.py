@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from ehub_tui.domain.sync import NOT_APPLIED, SAVED_OFFLINE, Completion
-from ehub_tui.errors import HubUnreachable, LostClaim, StoreError
+from ehub_tui.errors import LostClaim, StoreError
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
@@ -242,10 +242,7 @@ class TriageWork(EhubScreen[None]):
         except LostClaim as exc:
             self.post_message(ItemLost(str(exc), ours=True))
             return
-        except HubUnreachable as exc:  # a service that returns items only through the hub
-            self.post_message(NotSaved(str(exc)))
-            return
-        except StoreError as exc:
+        except StoreError as exc:  # a hub service (no outbox) that did not answer
             self.post_message(NotSaved(str(exc)))
             return
         done = completion_of(result)
