@@ -630,7 +630,7 @@ def resolve(
         q = q.with_for_update()
     row = conn.execute(q).first()
     if row is None:
-        raise NotFound(f"there is no refused event {event_id} on this hub")
+        raise NotFound(f"refused event {event_id} is not on this hub")
     if row.resolved_at is not None:
         return None
     conn.execute(

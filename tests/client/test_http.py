@@ -695,6 +695,11 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         client.sop_submissions,
         lambda: client.submit_sop(upload),
         lambda: client.publish_sop(upload),
+        lambda: client.sync_push([]),
+        lambda: client.sync_pull(0),
+        lambda: client.sync_results(["0" * 32]),
+        lambda: client.sync_rejected(include_resolved=True),
+        lambda: client.resolve_rejected("0" * 32, "phoned the practice"),
         lambda: client.change_password(SUP_PASSWORD, SUP_PASSWORD + " changed"),
         client.sign_out,
     ]
