@@ -73,6 +73,12 @@ EXPECTED = {
     ("POST", "/v1/sops/submit"),
     ("POST", "/v1/sops/publish"),
     ("GET", "/v1/time"),
+    # issue 14: a workstation's outbox pushed, changes pulled, refused events
+    ("POST", "/v1/sync/push"),
+    ("GET", "/v1/sync/pull"),
+    ("POST", "/v1/sync/results"),
+    ("GET", "/v1/sync/rejected"),
+    ("POST", "/v1/sync/rejected/{event_id}/resolve"),
     ("GET", "/v1/health"),
     ("GET", "/v1/ready"),
 }
