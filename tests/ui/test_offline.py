@@ -219,3 +219,101 @@ def test_offline_shift(make_hub: Callable[..., Hub]) -> None:
     finally:
         with contextlib.suppress(Exception):
             signin.close()
+
+
+# -- the supervisor board: refused events listed and resolved -------------------------------------
+
+
+def fenced_completion(hub: Hub, item_id: int) -> str:
+    """nav1 claims ``item_id``, a supervisor reassigns it to nav2, and nav1's workstation then
+    pushes its completion under the old claim (as after an outage): the hub refuses it
+    (``fenced``) and keeps it. Returns the refused event's id."""
+    import uuid
+
+    from ehub_tui.domain.models import Outcome
+    from ehub_tui.domain.sync import SyncEvent
+
+    nav1 = hub.service("nav1")
+    claim = nav1.claim(item_id)
+    hub.service("sup1").reassign(item_id, "nav2", "covering while nav1 is offline")
+    event = SyncEvent(
+        event_id=str(uuid.uuid4()),
+        device_id="ws-nav1",
+        device_seq=1,
+        username="nav1",
+        kind="complete",
+        item_id=item_id,
+        epoch=claim.epoch,
+        client_at=hub.clock.now,
+        payload={
+            "outcome": Outcome(
+                category="signpost", route="pf_sore_throat", note="rang [bold]back[/]"
+            ).model_dump(mode="json"),
+            "active_seconds": 40.0,
+        },
+    )
+    (result,) = nav1.sync_push([event]).results
+    assert result.state == "rejected" and result.code == "fenced"
+    return event.event_id
+
+
+def test_board_lists_and_resolves_refused_events(make_hub: Callable[..., Hub]) -> None:
+    """The board shows the refused completion (count in the headline, the panel under the open
+    items, the footer's f), v reads it in full (the outcome's note shown as written), and f
+    records a written resolution on the hub; the panel then empties. At 80x24."""
+    from textual.widgets import DataTable
+
+    from ehub_tui.ui.screens.board import BoardScreen
+    from ehub_tui.ui.screens.dialogs import ReasonDialog
+    from ehub_tui.ui.screens.review import ReviewScreen
+    from tests.ui.conftest import steady_queue, type_text
+
+    hub = make_hub("throat")
+    item = hub.ids["throat"]
+    event_id = fenced_completion(hub, item)
+    app = hub.app("sup1")
+
+    async def body() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await steady_queue(pilot)
+            await pilot.press("b")
+            await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen), what="board")
+            board = app.screen
+            assert isinstance(board, BoardScreen)
+            await wait_until(pilot, lambda: len(board.refused) == 1, what="the refused event")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Not applied 1" in text  # the headline's count
+            assert "Not applied (1) — f resolves, v reads in full" in text
+            assert board.check_action("resolve", ()) is True
+            table = board.query_one("#refused", DataTable)
+            assert table.display and table.row_count == 1
+
+            # v: the whole event, the outcome's note shown as written (never markup)
+            await pilot.press("v")
+            await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+            review = app.screen
+            assert isinstance(review, ReviewScreen)
+            await wait_until(pilot, lambda: review.loaded, what="the refused events read")
+            detail = str(review.query_one("#review-body", Static).render())
+            assert f"#{item} · completion by nav1" in detail
+            assert "rang [bold]back[/]" in detail and "pf_sore_throat" in detail
+            assert "fenced" in detail
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is board, what="back on the board")
+
+            # f: a written resolution, recorded on the hub
+            await pilot.press("f")
+            await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog), what="resolution")
+            await type_text(pilot, "entered again for nav2")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not board.refused, what="the panel empties")
+            await settle(pilot)
+            assert not board.query_one("#refused", DataTable).display
+            assert "Not applied" not in str(board.query_one("#headline", Static).render())
+            assert board.check_action("resolve", ()) is False
+
+    run(body())
+    (done,) = hub.service("sup1").sync_rejected(include_resolved=True)
+    assert done.event_id == event_id
+    assert (done.resolved_by, done.resolution) == ("sup1", "entered again for nav2")

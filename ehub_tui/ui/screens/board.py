@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 BoardData = tuple["Board", "list[RejectedEvent] | None"]
 
 ONLINE = timedelta(minutes=2)
+FULL_FOOTER_WIDTH = 90
 
 
 class BoardScreen(EhubScreen[None]):
@@ -59,7 +60,8 @@ class BoardScreen(EhubScreen[None]):
         Binding("e", "priority(2)", "Emergency", id="emergency"),
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
-        Binding("f", "resolve", "Resolve refused", id="resolve"),
+        # not in the footer (full at 80 columns): the refused panel's title names f and v
+        Binding("f", "resolve", "Resolve refused", id="resolve", show=False),
         Binding("v", "refused", "Refused events", id="refused", show=False),
         Binding("escape,b", "back", "Back to queue", id="back"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
@@ -112,6 +114,10 @@ class BoardScreen(EhubScreen[None]):
                 yield Label("Events", classes="board-title")
                 yield Static("", id="events")
         yield Footer()
+
+    def on_resize(self, event: Any) -> None:
+        # as the queue's: an 80-column footer keeps more of its keys without the padding
+        self.query_one(Footer).compact = event.size.width < FULL_FOOTER_WIDTH
 
     def on_mount(self) -> None:
         items = self.query_one("#items", DataTable)
@@ -189,8 +195,8 @@ class BoardScreen(EhubScreen[None]):
             ("Due < 1 h", str(b.due_within_hour), "bold yellow" if b.due_within_hour else ""),
             ("Median wait", span(b.median_wait) if b.median_wait else "—", ""),
         ]
-        if self.refused:
-            parts.append(("Not applied", str(len(self.refused)), "bold red"))
+        if self.refused:  # first: at 80 columns the headline's end is cut off
+            parts.insert(0, ("Not applied", str(len(self.refused)), "bold red"))
         for i, (label, value, style) in enumerate(parts):
             if i:
                 t.append("  ·  ")
@@ -293,9 +299,7 @@ class BoardScreen(EhubScreen[None]):
         title = self.query_one("#refused-title", Label)
         table = self.query_one("#refused", DataTable)
         n = len(refused)
-        title.update(
-            f"Not applied — {n} refused by the hub (f resolves the highlighted one, v reads it)"
-        )
+        title.update(f"Not applied ({n}) — f resolves, v reads in full")
         title.display = table.display = bool(refused)
         rows = [
             (
