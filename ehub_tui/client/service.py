@@ -11,7 +11,11 @@ answered here without the hub:
 - SOP guidance (decide, routes, templates, new versions) and the author's folder: see
   ``client.sops``;
 - ``rescue_if_due()`` does nothing: the hub returns expired leases itself (on its timer and on
-  every claim).
+  every claim);
+- the workstation's own records (issue 14): completing, returning to the queue, drafts and first
+  views go through the local store and its outbox (``client.queue``, ``client.syncing``; the
+  sender is ``client.sync``), the queue views and held items fall back to the local cache with
+  the hub away, and a user who signed in here before can sign in offline (``client.offline``).
 
 ``on_principal_changed(PrincipalChange)`` is called (from whichever thread made the call: an app
 hands it on to its own thread) when the hub shows this user with another role or disabled, or ends
@@ -25,29 +29,33 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ehub_tui.client.local import LocalStore
+from ehub_tui.client.offline import OfflineSignIn
 from ehub_tui.client.protocol import HubClient
+from ehub_tui.client.queue import ClientQueueMethods
 from ehub_tui.client.sops import ClientSopMethods
+from ehub_tui.client.sync import SyncEngine
+from ehub_tui.client.syncing import ClientSyncMethods
+from ehub_tui.client.verify import VerifyReport as VerifyReport
 from ehub_tui.client.watch import PrincipalChange as PrincipalChange
-from ehub_tui.client.watch import PrincipalWatch
 from ehub_tui.config import Settings
-from ehub_tui.domain.board import Board
 from ehub_tui.domain.clock import LONDON, Clock, CoreHours, SystemClock, as_clock, local_midnight
 from ehub_tui.domain.clock import utcnow as utcnow
 from ehub_tui.domain.models import (
     AuditEvent,
-    Consultation,
     IntakeResult,
     NewConsultation,
-    Outcome,
     PracticeInfo,
     QuarantineEntry,
     ReleasedRecord,
     UserInfo,
 )
-from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
-from ehub_tui.service.queue import RELEASE_ON_QUIT
+from ehub_tui.domain.sync import SyncStatus
+from ehub_tui.errors import HubUnreachable
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from ehub_tui.export.report import Report
     from ehub_tui.export.returns import DailyReturn
     from ehub_tui.hub.principal import SignedIn
@@ -57,8 +65,14 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class ClientService(PrincipalWatch, ClientSopMethods):
-    """HubService's facade over a HubClient (see the module docstring)."""
+class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, ClientSopMethods):
+    """HubService's facade over a HubClient (see the module docstring).
+
+    ``clock``: this workstation's clock (its wall time is what events record as theirs; its
+    monotonic clock times waits); ``local``: the local store to use (default: opened on first
+    use under ``settings.data_dir``); ``hasher``: the argon2id hasher of the offline sign-in's
+    verifier (default: the hub's parameters; tests pass a cheap one).
+    """
 
     def __init__(
         self,
@@ -67,34 +81,65 @@ class ClientService(PrincipalWatch, ClientSopMethods):
         *,
         clock: ClockArg = utcnow,
         on_principal_changed: Callable[[PrincipalChange], None] | None = None,
+        local: LocalStore | None = None,
+        hasher: PasswordHasher | None = None,
     ) -> None:
+        from ehub_tui.hub.passwords import Passwords
+
         self.client = client
         self.settings = settings
-        local = as_clock(clock)
+        self._local_clock = as_clock(clock)
         # wall time is the hub's (the screens' "now" and "today"); intervals are this machine's
-        self.clock: SystemClock = SystemClock(self.hub_now, local.monotonic)
+        self.clock: SystemClock = SystemClock(self.hub_now, self._local_clock.monotonic)
         self.on_principal_changed = on_principal_changed
+        # called from the sender's thread with each new SyncStatus (the app sets it)
+        self.on_sync_changed: Callable[[SyncStatus], None] | None = None
         self._core_hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
         self._start_watch(client)
         self._library: SopLibrary | None = None
         self._library_lock = threading.Lock()
+        self._local_store = local
+        self._engine: SyncEngine | None = None
+        self._sync_lock = threading.Lock()
+        self._passwords = Passwords(hasher)
+        self._offline_password: tuple[str, str] | None = None
+        self._offline_lock = threading.Lock()
 
     def close(self) -> None:
-        """Release the client's connections (signs nothing out)."""
-        self.client.close()
+        """Stop the sender, close the local store and the client's connections (signs
+        nothing out; what is pending stays in the local store for next time)."""
+        try:
+            self._stop_sync()
+        finally:
+            self.client.close()
 
     # -- sign-in -----------------------------------------------------------------------------------
 
     def sign_in(self, username: str, password: str) -> SignedIn:
-        """Sign in on this device (NotSignedIn, AccountLocked); then ``user`` and ``may`` hold."""
-        signed = self.client.sign_in(username, password)
+        """Sign in on this device (NotSignedIn, AccountLocked); then ``user`` and ``may`` hold.
+        With the hub not answering, a user who signed in here before is signed in offline
+        (``offline_session``; see client.offline); anyone else gets HubUnreachable."""
+        with self._offline_lock:
+            self._offline_password = None
+        try:
+            signed = self.client.sign_in(username, password)
+        except HubUnreachable as exc:
+            with self._me_lock:
+                self._me = None
+            return self._sign_in_offline(username, password, exc)
         with self._me_lock:
             self._me = None  # another user may be signing in: no change to report
         self.refresh_me()
+        self._remember(password)
+        if self._engine is not None:
+            self._engine.resume()
         return signed
 
     def sign_out(self) -> None:
-        """End this sign-in on the hub (safe to repeat); ``user`` becomes None."""
+        """End this sign-in on the hub (safe to repeat); ``user`` becomes None. Whatever is
+        still waiting to be sent stays in the local store until this user signs in again."""
+        with self._offline_lock:
+            self._offline_password = None
         try:
             self.client.sign_out()
         finally:
@@ -209,86 +254,6 @@ class ClientService(PrincipalWatch, ClientSopMethods):
     def discard_quarantined(self, qid: int, reason: str) -> None:
         """Close a quarantined record without storing it, with a reason."""
         self._call(self.client.discard_quarantined, qid, reason)
-
-    # -- the queue ---------------------------------------------------------------------------------
-
-    def claim_next(self) -> Claim | None:
-        """Claim the best queued item; None when the queue is empty."""
-        return self._call(self.client.claim_next)
-
-    def claim(self, item_id: int) -> Claim:
-        """Claim a given queued item."""
-        return self._call(self.client.claim, item_id)
-
-    def heartbeat(self, claim: Claim) -> Claim:
-        """Renew the lease of an open item; raises LostClaim when it is no longer ours."""
-        return self._call(self.client.heartbeat, claim)
-
-    def heartbeat_held(self) -> list[Claim]:
-        """Renew the lease of every item this user holds."""
-        return self._call(self.client.heartbeat_held)
-
-    def held_claims(self) -> list[Claim]:
-        """Every item this user holds now."""
-        return self._call(self.client.held_claims)
-
-    def release_held(self, reason: str = RELEASE_ON_QUIT) -> list[int]:
-        """Return every item this user holds to the queue; returns their ids."""
-        return self._call(self.client.release_held, reason)
-
-    def release(self, claim: Claim, reason: str) -> None:
-        """Return an item we hold to the queue, with a reason."""
-        self._call(self.client.release, claim, reason)
-
-    def complete(self, claim: Claim, outcome: Outcome) -> int:
-        """Record the outcome of an item we hold; raises LostClaim if it is no longer ours."""
-        return self._call(self.client.complete, claim, outcome)
-
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        """Give an item to another navigator (supervisor)."""
-        return self._call(self.client.reassign, item_id, to_user, reason)
-
-    def force_release(self, item_id: int, reason: str) -> None:
-        """Return a claimed item to the queue whoever holds it (supervisor)."""
-        self._call(self.client.force_release, item_id, reason)
-
-    def cancel(self, item_id: int, reason: str) -> None:
-        """Close an item without an outcome (supervisor)."""
-        self._call(self.client.cancel, item_id, reason)
-
-    def set_priority(self, item_id: int, priority: int, reason: str) -> None:
-        """Change an item's priority (supervisor)."""
-        self._call(self.client.set_priority, item_id, priority, reason)
-
-    def queue_page(
-        self, view: str, filters: QueueFilter, offset: int, limit: int
-    ) -> tuple[list[QueueRow], int]:
-        """One window of a queue view (queue | mine | done) and the view's total size."""
-        return self._call(self.client.queue_page, view, filters, offset, limit)
-
-    def view_counts(self) -> dict[str, int]:
-        """Sizes of the queue, mine and done-today views."""
-        return self._call(self.client.view_counts)
-
-    def item_state(self, item_id: int) -> ClaimState:
-        """(status, owner, epoch) of one item."""
-        return self._call(self.client.item_state, item_id)
-
-    def consultation(self, item_id: int) -> Consultation:
-        """One consultation, typed."""
-        return self._call(self.client.consultation, item_id)
-
-    def why_lost(self, claim: Claim) -> str | None:
-        """None while ``claim`` still holds its item; else why not."""
-        return self._call(self.client.why_lost, claim)
-
-    def queue_summary(self) -> QueueSummary:
-        """Counts by status, and of the queued items by practice, priority and type."""
-        return self._call(self.client.queue_summary)
-
-    def board(self, items_limit: int = 200) -> Board:
-        """Everything the supervisor board shows (supervisors only)."""
-        return self._call(self.client.board, items_limit)
 
     # -- returns, reports, audit -------------------------------------------------------------------
 

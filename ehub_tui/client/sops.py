@@ -14,6 +14,7 @@ rewritten to the published text (``status: active``, ``approved_by:``) as on the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from ehub_tui.client.protocol import HubClient, SopUpload, Submitted
 from ehub_tui.config import Settings
 from ehub_tui.domain.models import Consultation, SopPublished, UserInfo
-from ehub_tui.errors import PublishRefused
+from ehub_tui.errors import HubUnreachable, PublishRefused
 
 # GuidanceState is the type the app already reads; the shipped red flags are the hub's own
 # last resort (one definition, so the workstation and the hub can never differ on it)
@@ -32,6 +33,7 @@ from ehub_tui.service.guidance import GuidanceState
 from ehub_tui.service.guidance import _shipped_red_flags as shipped_red_flags
 
 if TYPE_CHECKING:
+    from ehub_tui.client.local import LocalStore
     from ehub_tui.sop.authoring import SopStatus
     from ehub_tui.sop.engine import Decision
     from ehub_tui.sop.library import PublishedText, ReloadResult, SopLibrary
@@ -236,13 +238,44 @@ def read_upload(path: Path) -> SopUpload:
 
 class _Calls:
     """The two SOP-version calls a library makes, through ClientService's watch on the sign-in
-    (a token that ended while the app polls for SOPs is reported like any other call's)."""
+    (a token that ended while the app polls for SOPs is reported like any other call's).
+
+    With the hub away, the versions kept in the local store's SOP cache (the sender fills it
+    when a pull shows a new stamp; each fetch here refreshes it too) stand in, so guidance
+    starts offline from the last versions this workstation saw."""
 
     def __init__(self, owner: ClientSopMethods) -> None:
         self._owner = owner
+        self._stamp: tuple[int, int] | None = None
+
+    def _cache(self) -> LocalStore | None:
+        try:
+            return getattr(self._owner, "local", None)
+        except Exception:  # no local store here: the hub's answer is all there is
+            return None
 
     def sop_stamp(self) -> tuple[int, int]:
-        return self._owner._call(self._owner.client.sop_stamp)
+        try:
+            self._stamp = self._owner._call(self._owner.client.sop_stamp)
+        except HubUnreachable:
+            cache = self._cache()
+            kept = cache.sop_stamp() if cache is not None else None
+            if kept is None:
+                raise
+            self._stamp = kept
+        return self._stamp
 
     def published_sops(self) -> list[PublishedText]:
-        return self._owner._call(self._owner.client.published_sops)
+        try:
+            versions = self._owner._call(self._owner.client.published_sops)
+        except HubUnreachable:
+            cache = self._cache()
+            kept = cache.cached_sops() if cache is not None else []
+            if not kept:
+                raise
+            return kept
+        cache = self._cache()
+        if cache is not None and self._stamp is not None:
+            with contextlib.suppress(Exception):  # a cache that cannot be written: next time
+                cache.cache_sops(versions, self._stamp)
+        return versions

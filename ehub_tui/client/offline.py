@@ -1,0 +1,131 @@
+"""Signing in with the hub away: the cached argon2id verifier, and the real sign-in afterwards.
+
+An online sign-in keeps the user (role, permissions) and an argon2id verifier of their password
+in the local store — never the password. With the hub not answering, a user who signed in here
+before is let in when the password matches the verifier: they may finish the items they hold,
+keep drafts and see the cached queue; everything that needs the hub says so. The password is
+held in this process's memory only until the hub answers, when it signs in for real with it and
+drops it. If the hub then refuses it (changed, account disabled or locked), the verifier is
+forgotten and the app is told the sign-in ended (``on_principal_changed``). A wrong password
+offline is refused as the hub would refuse it; a user with no verifier here gets the hub's
+"not answering" as before.
+
+Whoever can read the local file can try passwords against the verifier at leisure, as with any
+offline credential cache: the file is 0600 in a 0700 folder, and argon2id makes each try cost
+64 MiB and ~0.1 s.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+from ehub_tui.client.protocol import HubClient, Me
+from ehub_tui.client.watch import PrincipalWatch
+from ehub_tui.errors import HubUnreachable, NotSignedIn, SessionEnded
+
+if TYPE_CHECKING:
+    from ehub_tui.client.local import LocalStore
+    from ehub_tui.client.sync import SyncEngine
+    from ehub_tui.hub.passwords import Passwords
+    from ehub_tui.hub.principal import SignedIn
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+WRONG = "wrong username or password"  # as the hub says it (hub.auth.WRONG)
+
+
+class OfflineSignIn(PrincipalWatch):
+    """ClientService's sign-in with the hub away (see the module docstring)."""
+
+    client: HubClient
+    _passwords: Passwords
+    _offline_password: tuple[str, str] | None
+    _offline_lock: threading.Lock
+    _engine: SyncEngine | None
+
+    if TYPE_CHECKING:  # provided by ClientSyncMethods
+
+        @property
+        def local(self) -> LocalStore: ...
+        def _sync(self) -> SyncEngine: ...
+        def _local_now(self) -> datetime: ...
+
+    @property
+    def offline_session(self) -> bool:
+        """True while signed in offline (the hub has not yet seen this sign-in)."""
+        return self._offline_password is not None
+
+    def _remember(self, password: str) -> None:
+        """After an online sign-in: keep the user and a verifier of their password here."""
+        me = self._me
+        if me is None:
+            return
+        self.local.save_user(
+            me.user, me.permissions, self._passwords.hash(password), self._local_now()
+        )
+
+    def _sign_in_offline(
+        self, username: str, password: str, unreachable: HubUnreachable
+    ) -> SignedIn:
+        """Let a user in with the cached verifier (the hub did not answer)."""
+        from ehub_tui.hub.principal import SignedIn
+
+        kept = self.local.user(username)
+        if kept is None or not kept.verifier or not kept.user.active:
+            raise unreachable
+        if not self._passwords.verify(kept.verifier, password):
+            raise NotSignedIn(WRONG)
+        hub_now = self.client.hub_time()
+        me = Me(kept.user, kept.permissions, hub_now, self.local.device_id)
+        with self._me_lock:
+            self._me = me
+            self._hub_role = kept.user.role
+        self._offline_password = (username, password)
+        self._sync().resume()
+        return SignedIn(
+            token="",
+            user=kept.user,
+            device_id=self.local.device_id,
+            expires_at=hub_now + timedelta(hours=12),
+            idle_minutes=0,
+            hub_time=hub_now,
+        )
+
+    def _resume_online(self) -> None:
+        """Signed in offline and the hub may be back: sign in for real (HubUnreachable while it
+        is still away). A refusal ends this sign-in (SessionEnded, reported to the app)."""
+        with self._offline_lock:
+            held = self._offline_password
+            if held is None:
+                return
+            username, password = held
+            try:
+                self.client.sign_in(username, password)
+            except HubUnreachable:
+                raise
+            except NotSignedIn as exc:
+                self._offline_password = None
+                self.local.forget_verifier(username)
+                ended = SessionEnded(
+                    f"the hub did not accept the password you signed in with offline ({exc})",
+                    "invalid_token",
+                )
+                self._ended(ended)
+                raise ended from None
+            self._offline_password = None  # dropped: the hub's token is the sign-in now
+        self.refresh_me()  # (tells the app if the role changed meanwhile)
+
+    def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Every hub call: finish an offline sign-in first; a call that succeeds while the
+        sender thinks the hub is away wakes the sender at once."""
+        if self._offline_password is not None:
+            self._resume_online()
+        result = super()._call(fn, *args, **kwargs)
+        engine = self._engine
+        if engine is not None and not engine.status().online:
+            engine.kick()
+        return result
