@@ -323,3 +323,109 @@ def test_board_lists_and_resolves_refused_events(make_hub: Callable[..., Hub]) -
     (done,) = hub.service("sup1").sync_rejected(include_resolved=True)
     assert done.event_id == event_id
     assert (done.resolved_by, done.resolution) == ("sup1", "entered again for nav2")
+
+
+def test_refused_offline_completion_is_shown_and_kept(make_hub: Callable[..., Hub]) -> None:
+    """nav1 completes offline an item a supervisor gave to nav2 meanwhile: when the hub is back
+    it refuses it (fenced); the status line says "1 not applied — v to review" and v shows the
+    outcome whole with the hub's reason. The hub keeps only nav2's claim."""
+    from ehub_tui.ui.screens.review import ReviewScreen
+
+    signin = open_signin_hub(make_hub("throat"))
+    throat = signin.hub.ids["throat"]
+    try:
+        net = FaultyClient(InProcessClient(signin.core, DEVICE))
+        service = workstation(signin, net)
+        app = make_app(service, clock=signin.hub.clock, poll_interval=0.2)
+        app.animation_level = "none"
+
+        async def body() -> None:
+            async with app.run_test(size=SIZE) as pilot:
+                await sign_in_as(pilot, "nav1", PASSWORD)
+                await on_queue(pilot)
+                await pilot.press("n")
+                await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
+                await settle(pilot)
+                await pilot.pause(0.45)  # past the key guard
+                net.go_down()
+                signin.hub.service("sup1").reassign(throat, "nav2", "covering")
+                await pilot.press("enter")
+                await wait_until(pilot, lambda: SAVED_OFFLINE in notes(app), what="saved here")
+                await wait_until(
+                    pilot, lambda: isinstance(app.screen, QueueScreen), what="back to queue"
+                )
+                net.heal()
+                await wait_until(
+                    pilot,
+                    lambda: f"1 {NOT_APPLIED}" in sync_line_text(app),
+                    timeout=10,
+                    what="not applied on the status line",
+                )
+                await pilot.press("v")
+                await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+                review = app.screen
+                assert isinstance(review, ReviewScreen)
+                await wait_until(pilot, lambda: len(review.events) == 1, what="the event")
+                detail = str(review.query_one("#review-body", Static).render())
+                assert f"#{throat} · completion by nav1" in detail
+                assert "The outcome as it was saved" in detail
+                assert "pf_sore_throat" in detail  # the route chosen, kept
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="q")
+
+        run(body())
+        status, owner, _ = signin.hub.service(None).item_state(throat)
+        assert (status, owner) == ("claimed", "nav2")  # only nav2 holds it; nothing applied
+        (refused,) = signin.hub.service("sup1").sync_rejected()
+        assert refused.username == "nav1" and refused.code == "fenced"
+    finally:
+        with contextlib.suppress(Exception):
+            signin.close()
+
+
+def test_drafts_are_saved_as_you_work_and_restored_at_sign_in(
+    make_hub: Callable[..., Hub],
+) -> None:
+    """An answer given is saved on this workstation a second later; a new app on the same
+    workstation restores the draft at sign-in (the item reopens with it)."""
+    signin = open_signin_hub(make_hub("uti"))
+    uti = signin.hub.ids["uti"]
+    try:
+        first = workstation(signin, FaultyClient(InProcessClient(signin.core, DEVICE)))
+        app = make_app(first, clock=signin.hub.clock, poll_interval=0.2)
+        app.animation_level = "none"
+
+        async def working() -> None:
+            async with app.run_test(size=SIZE) as pilot:
+                await sign_in_as(pilot, "nav1", PASSWORD)
+                await on_queue(pilot)
+                await pilot.press("n")
+                await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
+                await settle(pilot)
+                await pilot.press("2")  # not pregnant
+                await wait_until(
+                    pilot,
+                    lambda: first.drafts().get(uti, {}).get("answers") == {"pregnant": "no"},
+                    what="the draft saved",
+                )
+                app.exit(0)  # a program's exit: no held-items question (the app just stops)
+
+        run(working())
+        first.close()
+
+        second = workstation(signin, FaultyClient(InProcessClient(signin.core, DEVICE)))
+        again = make_app(second, clock=signin.hub.clock, poll_interval=0.2)
+        again.animation_level = "none"
+
+        async def back() -> None:
+            async with again.run_test(size=SIZE) as pilot:
+                await sign_in_as(pilot, "nav1", PASSWORD)
+                await on_queue(pilot)
+                await wait_until(pilot, lambda: uti in again.ctx.drafts, what="restored")
+                assert again.ctx.drafts[uti].answers == {"pregnant": "no"}
+                assert again.ctx.drafts[uti].order == ["pregnant"]
+
+        run(back())
+    finally:
+        with contextlib.suppress(Exception):
+            signin.close()
