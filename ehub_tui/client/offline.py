@@ -46,6 +46,7 @@ class OfflineSignIn(PrincipalWatch):
     _offline_password: tuple[str, str] | None
     _offline_lock: threading.Lock
     _engine: SyncEngine | None
+    _hub_time_known: bool
 
     if TYPE_CHECKING:  # provided by ClientSyncMethods
 
@@ -53,6 +54,7 @@ class OfflineSignIn(PrincipalWatch):
         def local(self) -> LocalStore: ...
         def _sync(self) -> SyncEngine: ...
         def _local_now(self) -> datetime: ...
+        def hub_now(self) -> datetime: ...
 
     @property
     def offline_session(self) -> bool:
@@ -79,12 +81,12 @@ class OfflineSignIn(PrincipalWatch):
             raise unreachable
         if not self._passwords.verify(kept.verifier, password):
             raise NotSignedIn(WRONG)
-        hub_now = self.client.hub_time()
+        self._offline_password = (username, password)  # (set first: hub_now then estimates)
+        hub_now = self.hub_now()
         me = Me(kept.user, kept.permissions, hub_now, self.local.device_id)
         with self._me_lock:
             self._me = me
             self._hub_role = kept.user.role
-        self._offline_password = (username, password)
         self._sync().resume()
         return SignedIn(
             token="",
@@ -125,6 +127,7 @@ class OfflineSignIn(PrincipalWatch):
         if self._offline_password is not None:
             self._resume_online()
         result = super()._call(fn, *args, **kwargs)
+        self._hub_time_known = True  # a reply came: the client knows the hub's time
         engine = self._engine
         if engine is not None and not engine.status().online:
             engine.kick()

@@ -87,6 +87,7 @@ class ClientQueueMethods:
         except HubUnreachable:  # kept without it; the next pull brings it
             consultation = None
         self.local.record_held(claim, consultation, self._local_now())
+        self._sync().kick()  # a pull soon shows the queue as the hub has it now
 
     def heartbeat(self, claim: Claim) -> Claim:
         """Renew the lease of an open item; raises LostClaim when it is no longer ours (and

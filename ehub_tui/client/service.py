@@ -104,6 +104,7 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
         self._passwords = Passwords(hasher)
         self._offline_password: tuple[str, str] | None = None
         self._offline_lock = threading.Lock()
+        self._hub_time_known = False  # the client has had the hub's time from a reply
 
     def close(self) -> None:
         """Stop the sender, close the local store and the client's connections (signs
@@ -161,8 +162,17 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
     # -- the hub's clock ---------------------------------------------------------------------------
 
     def hub_now(self) -> datetime:
-        """The hub's time now (the clock leases and due times are judged by)."""
-        return self.client.hub_time()
+        """The hub's time now (the clock leases and due times are judged by). With the hub
+        away before it ever answered this process (an app started offline), this workstation's
+        clock corrected by the last offset the sender measured."""
+        if self._hub_time_known or not self._offline():
+            try:
+                now = self.client.hub_time()
+            except HubUnreachable:
+                return self._estimated_hub_now()
+            self._hub_time_known = True
+            return now
+        return self._estimated_hub_now()
 
     def today(self) -> date:
         """Today's date in the UK, by the hub's clock."""

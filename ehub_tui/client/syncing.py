@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ehub_tui.client.local import LocalStore, NewEvent, path_for
@@ -44,11 +44,13 @@ class ClientSyncMethods:
     _local_store: LocalStore | None
     _engine: SyncEngine | None
     _sync_lock: threading.Lock
+    _offline_password: tuple[str, str] | None
 
     if TYPE_CHECKING:  # provided by ClientService and its watch
 
         @property
         def actor(self) -> str: ...
+        def hub_now(self) -> datetime: ...
         def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 
     # -- the store and the sender ------------------------------------------------------------------
@@ -105,6 +107,19 @@ class ClientSyncMethods:
         if hook is not None:
             hook(status)
 
+    def _offline(self) -> bool:
+        """Signed in offline, or the sender's last round found the hub away."""
+        engine = self._engine
+        return self._offline_password is not None or (
+            engine is not None and not engine.status().online
+        )
+
+    def _estimated_hub_now(self) -> datetime:
+        """This workstation's clock plus the last offset measured (none: its own clock)."""
+        engine = self._engine
+        offset = engine.clock_estimate()[0] if engine is not None else None
+        return self._local_now() + timedelta(seconds=offset or 0.0)
+
     def _local_now(self) -> datetime:
         """This workstation's wall clock (what events record as ``client_at``)."""
         return self._local_clock.now()
@@ -120,6 +135,8 @@ class ClientSyncMethods:
     ) -> NewEvent:
         """An outbox row of the signed-in user, with the sender's clock estimate."""
         offset, rtt = self._sync().clock_estimate()
+        if offset is None:  # no reply timed yet: the client's idea of the hub's time
+            offset = (self.hub_now() - self._local_now()).total_seconds()
         return NewEvent(
             self._me_or_refuse(),
             kind,
@@ -209,7 +226,7 @@ class ClientSyncMethods:
         held = self._local_store.held_item(claim.item_id) if self._local_store else None
         if held is not None and held.claim.epoch == claim.epoch and held.claim.lease_until:
             lease = max(lease, held.claim.lease_until)
-        return max(0.0, (lease - self.client.hub_time()).total_seconds())
+        return max(0.0, (lease - self.hub_now()).total_seconds())
 
     # -- for the CLI -------------------------------------------------------------------------------
 

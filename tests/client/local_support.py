@@ -3,6 +3,8 @@ lines as the hub would hand them over."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,3 +29,12 @@ def consultation(item_id: int, **fields: Any) -> Consultation:
 def as_row(item_id: int, **changes: Any) -> QueueRow:
     """The queue line of ``consultation(item_id)``, with ``changes``."""
     return row_from_consultation(consultation(item_id), **changes)
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Poll ``check`` until it holds (a deadline, never a fixed sleep); fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        time.sleep(0.02)

@@ -248,8 +248,13 @@ def test_an_item_claimed_while_a_pull_was_on_its_way_is_not_taken_for_lost(
 ) -> None:
     started = NOW
     store.record_held(claim_of(9), consultation(9), NOW + timedelta(seconds=1))
-    store.apply_pull("nav1", PullResult(cursor=2, rows=[], hub_time=NOW), started, NOW)
+    # the pull's snapshot predates the claim: it lists item 9 queued, and nobody's
+    pull = PullResult(cursor=2, reset=True, rows=[as_row(9)], hub_time=NOW)
+    store.apply_pull("nav1", pull, started, NOW)
     assert [h.claim.item_id for h in store.held("nav1")] == [9]
+    assert store.queue_rows("queue", "nav1", QueueFilter(), NOW, 0, 10)[1] == 0
+    mine, _ = store.queue_rows("mine", "nav1", QueueFilter(), NOW, 0, 10)
+    assert [(r.id, r.status, r.owner) for r in mine] == [(9, "claimed", "nav1")]
 
 
 def test_a_pull_does_not_undo_a_completion_waiting_to_be_sent(store: LocalStore) -> None:

@@ -62,6 +62,7 @@ class CacheMixin(StoreBase):
             if not pull.not_modified:
                 _apply_rows(conn, pull, now)
                 _apply_held(conn, username, pull, started, now)
+                _claimed_since(conn, username, started)
                 _mark_resolved(conn, username, {r.event_id for r in pull.rejected}, now)
             conn.execute(update(U).where(U.c.username == username).values(pull_cursor=pull.cursor))
             conn.execute(
@@ -271,6 +272,23 @@ def _apply_held(
         )
         .values(state="lost", updated=now)
     )
+
+
+def _claimed_since(conn: Connection, username: str, started: datetime) -> None:
+    """Items claimed here after the pull was asked for stay claimed in the cache (the pull's
+    snapshot may predate the claim)."""
+    from ehub_tui.client.local.records import H
+
+    fresh = conn.execute(
+        select(QC.c.item_id, QC.c.row)
+        .join(H, H.c.item_id == QC.c.item_id)
+        .where(H.c.username == username, H.c.state == "held", H.c.updated >= started)
+    ).all()
+    mine = {"status": "claimed", "owner": username}
+    for r in fresh:
+        conn.execute(
+            update(QC).where(QC.c.item_id == r.item_id).values(row=dict(r.row) | mine, **mine)
+        )
 
 
 def _filters(f: QueueFilter) -> list[Any]:

@@ -86,8 +86,19 @@ class RecordsMixin(StoreBase):
     def record_held(self, claim: Claim, consultation: Consultation | None, now: datetime) -> None:
         """Keep an item just claimed (or renewed) with its consultation (None keeps the one
         already kept for the same claim)."""
+        from ehub_tui.client.local.cache import QC
+
         with self._write() as conn:
             _upsert_held(conn, claim, consultation, now, renewed=None)
+            # the cached queue shows it claimed at once, not only after the next pull
+            cached = conn.execute(select(QC.c.row).where(QC.c.item_id == claim.item_id)).first()
+            if cached is not None:
+                mine = {"status": "claimed", "owner": claim.owner}
+                conn.execute(
+                    update(QC)
+                    .where(QC.c.item_id == claim.item_id)
+                    .values(row=dict(cached.row) | mine, **mine)
+                )
 
     def record_leases(self, claims: Sequence[Claim], hub_now: datetime, now: datetime) -> None:
         """Keep the lease ends a heartbeat returned."""
