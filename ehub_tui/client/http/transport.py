@@ -2,10 +2,11 @@
 what a broken connection or a refusal becomes, and what each reply says about the hub's clock and
 the user's role. :class:`HubConnection` is the base of ``HttpClient``.
 
-Retries: only a call that is safe to repeat (``safe=True``: GETs, heartbeats, sign-out) is tried
-again — twice at most, after a short back-off with jitter — on a broken connection, a timeout or a
-502/503/504. Everything else is sent once: a claim, complete or release whose reply was lost after
-the hub acted must not act twice; the caller is told it may or may not have been done.
+Retries: only a call that is safe to repeat (``safe=True``: GETs, heartbeats, sign-out, and a sync
+push, whose events the hub dedupes by their ids) is tried again — twice at most, after a short
+back-off with jitter — on a broken connection, a timeout or a 502/503/504. Everything else is sent
+once: a claim, complete or release whose reply was lost after the hub acted must not act twice;
+the caller is told it may or may not have been done.
 """
 
 from __future__ import annotations
