@@ -28,6 +28,7 @@ from ehub_tui.cli import (
     signin,
     sops,
     start,
+    sync,
 )
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ app.add_typer(admin.practices_app, name="practices")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(fixtures.fixtures_app, name="fixtures")
 app.add_typer(sops.sops_app, name="sops")
+app.add_typer(sync.sync_app, name="sync")
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from ehub_tui.client.local.outbox import is_refusal
 from ehub_tui.client.protocol import HubClient
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import SystemClock
-from ehub_tui.domain.sync import SUSPECT_OFFSET_SECONDS, EventResult, SyncStatus
+from ehub_tui.domain.sync import SUSPECT_OFFSET_SECONDS, EventResult, PullResult, SyncStatus
 from ehub_tui.errors import HubUnreachable, NotSignedIn
 
 log = logging.getLogger(__name__)
@@ -224,9 +224,11 @@ class SyncEngine:
                 if self._prepare is not None:
                     self._prepare()
                     user = self._user()
-                self._pull(user)
+                stamp = self._pull(user)
                 if self._push(user):
-                    self._pull(user)
+                    stamp = self._pull(user)
+                if stamp is not None:  # after the push: a completion waits for no SOP text
+                    self._fetch_sops(stamp)
                 online, error, self._failures = True, None, 0
         except HubUnreachable as exc:
             online, error, delay = False, str(exc), self._backoff()
@@ -252,22 +254,28 @@ class SyncEngine:
             self._cursors[user] = kept.pull_cursor if kept is not None else 0
         return self._cursors[user]
 
-    def _pull(self, user: str) -> None:
+    def _pull(self, user: str) -> tuple[int, int] | None:
+        """Pull and apply; returns the hub's SOP stamp when it differs from the cached one."""
         started = self.clock.now()
         t0 = self.clock.monotonic()
-        pull = self._hub(self.client.sync_pull, self._cursor(user))
+        pull: PullResult = self._hub(self.client.sync_pull, self._cursor(user))
         self._sample(pull.hub_time, started, t0)
         self.store.apply_pull(user, pull, started, self.clock.now())
         self._cursors[user] = pull.cursor
-        if not pull.not_modified and pull.sop_stamp != self.store.sop_stamp():
-            try:
-                versions = self._hub(self.client.published_sops)
-            except HubUnreachable:
-                raise
-            except Exception as exc:  # guidance keeps the versions it has
-                log.warning("SOP versions could not be fetched: %s", type(exc).__name__)
-            else:
-                self.store.cache_sops(versions, pull.sop_stamp)
+        if pull.not_modified or pull.sop_stamp == self.store.sop_stamp():
+            return None
+        return pull.sop_stamp
+
+    def _fetch_sops(self, stamp: tuple[int, int]) -> None:
+        """Keep the hub's published SOP versions for guidance with the hub away."""
+        try:
+            versions = self._hub(self.client.published_sops)
+        except HubUnreachable:
+            raise
+        except Exception as exc:  # guidance keeps the versions it has
+            log.warning("SOP versions could not be fetched: %s", type(exc).__name__)
+        else:
+            self.store.cache_sops(versions, stamp)
 
     def _push(self, user: str) -> int:
         """Send the user's pending events in device order; returns how many were answered."""
