@@ -506,7 +506,8 @@ def test_background_checks_survive_an_ended_sign_in_and_a_hub_that_went_away(
                 pilot, lambda: app.ctx.guidance_ready, timeout=15, what="guidance loaded"
             )
             away.away = True
-            app._check_sops()  # what the 30 s timer does
+            app._check_sops()  # what the 30 s timer does (a workstation may answer from the
+            app._keep_alive()  # SOP cache it keeps, issue 14; the keep-alive needs the hub)
             await wait_until(pilot, lambda: app.hub_problem is not None, what="hub notice")
             assert "Cannot reach the hub" in notes(app)
             assert app.is_running and app.return_code is None

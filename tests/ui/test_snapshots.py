@@ -22,6 +22,23 @@ from tests.ui.conftest import ALL, SIZE, Hub, screen_text, settle, steady_queue,
 Snap = Callable[..., bool]
 
 
+def still_app(hub: Hub) -> Any:
+    """nav1's app whose monotonic clock moves only when the test advances the frozen clock: the
+    triage banner's "on screen 0:00" must not depend on how long the run took (a ticking
+    monotonic made it 0:01 on a slow run). No dialog is closed in these snapshots, so the key
+    guard after one (also on this clock) never comes into play."""
+    from ehub_tui.ui.app import make_app
+
+    app = make_app(
+        hub.service("nav1"),
+        clock=hub.clock,
+        monotonic=lambda: 1000.0 + hub.clock._advanced,
+        poll_interval=0.2,
+    )
+    app.animation_level = "none"
+    return app
+
+
 async def next_item(pilot: Pilot[Any]) -> TriageScreen:
     await steady_queue(pilot)
     await pilot.press("n")
@@ -59,7 +76,7 @@ def test_empty_queue(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
 
 def test_triage_red_flag(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
     hub = make_hub(*ALL)
-    app = hub.app()
+    app = still_app(hub)
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await next_item(pilot)
@@ -70,7 +87,7 @@ def test_triage_red_flag(make_hub: Callable[..., Hub], snap_compare: Snap) -> No
 
 def test_triage_question(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
     hub = make_hub("uti")
-    app = hub.app()
+    app = still_app(hub)
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await next_item(pilot)
@@ -83,7 +100,7 @@ def test_triage_question(make_hub: Callable[..., Hub], snap_compare: Snap) -> No
 
 def test_triage_route(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
     hub = make_hub("throat")
-    app = hub.app()
+    app = still_app(hub)
 
     async def before(pilot: Pilot[Any]) -> None:
         screen = await next_item(pilot)
@@ -108,7 +125,7 @@ def test_help(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
 
 def test_reassigned_notice(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
     hub = make_hub("uti")
-    app = hub.app()
+    app = still_app(hub)
     supervisor = hub.service("sup1")
 
     async def before(pilot: Pilot[Any]) -> None:

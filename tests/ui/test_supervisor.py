@@ -30,6 +30,7 @@ from ehub_tui.client.http.client import HttpClient
 from ehub_tui.client.service import ClientService
 from ehub_tui.config import Settings
 from ehub_tui.domain.models import Outcome
+from ehub_tui.domain.sync import Completion
 from ehub_tui.hub.core import HubCore
 from ehub_tui.practices import load_practices
 from ehub_tui.service import LostClaim, PermissionDenied
@@ -280,13 +281,19 @@ def test_reassign_reaches_the_open_triage_screen(
             row = nav_service.consultation(item)
             assert (row.status, row.owner) == ("claimed", "nav2")
             assert outcome_of(hub.service(None), item) is None  # (a look at the hub's rows)
-            # … and so is one made straight through the service with the old claim
-            with pytest.raises(LostClaim, match="now held by nav2") as err:
-                nav_service.complete(
-                    old_claim,
-                    Outcome(category="signpost", route="pf_uti", note="rang"),
-                )
-            assert err.value.owner == "nav2" and err.value.epoch == old_claim.epoch + 1
+            # … and so is one made straight through the service with the old claim: the hub
+            # service refuses it at once; a workstation's client service (issue 14) saves it
+            # locally and answers with the hub's refusal (fenced), kept for review, not applied
+            late = Outcome(category="signpost", route="pf_uti", note="rang")
+            if via == "service":
+                with pytest.raises(LostClaim, match="now held by nav2") as err:
+                    nav_service.complete(old_claim, late)
+                assert err.value.owner == "nav2" and err.value.epoch == old_claim.epoch + 1
+            else:
+                done = nav_service.complete(old_claim, late)
+                assert isinstance(done, Completion)
+                assert (done.state, done.code, done.outcome_id) == ("rejected", "fenced", None)
+                assert done.reason and "nav2" in done.reason
 
             # the supervisor's board shows the new holder by itself
             await wait_until(
@@ -300,12 +307,26 @@ def test_reassign_reaches_the_open_triage_screen(
     assert (row.status, row.owner) == ("claimed", "nav2")
     assert outcome_of(system, item) is None
     events = [(e.actor, e.action, e.body) for e in system.audit_log(item)]
-    assert [(a, act) for a, act, _ in events] == [
-        ("nav1", "complete_refused"),
-        ("sup1", "reassign"),
-        ("nav1", "claim"),
-    ]
-    assert events[0][2]["held_by"] == "nav2"
+    if via == "service":
+        assert [(a, act) for a, act, _ in events] == [
+            ("nav1", "complete_refused"),
+            ("sup1", "reassign"),
+            ("nav1", "claim"),
+        ]
+        assert events[0][2]["held_by"] == "nav2"
+    else:
+        # a workstation (issue 14) records the first view through its outbox (applied, or
+        # refused if it reached the hub after the reassign), and its late completion is a
+        # refused sync event (fenced), kept for a supervisor
+        views = [e for e in events if e[1] == "viewed" or e[2].get("kind") == "viewed"]
+        assert len(views) == 1
+        events = [e for e in events if e not in views]
+        assert [(a, act) for a, act, _ in events] == [
+            ("nav1", "sync_rejected"),
+            ("sup1", "reassign"),
+            ("nav1", "claim"),
+        ]
+        assert events[0][2]["code"] == "fenced" and events[0][2]["kind"] == "complete"
     moved = events[1][2]
     assert moved["from"] == "nav1" and moved["to"] == "nav2" and moved["reason"] == reason
     assert system.verify_audit().ok
