@@ -145,7 +145,10 @@ def test_a_completion_is_accepted_once_with_its_event_and_clock_offset(hub: Hub)
     assert row.clock_offset_seconds == pytest.approx(3.0, abs=1.0) and row.clock_suspect
     (kept,) = nav.local.outcomes("nav1")
     assert (kept["state"], kept["hub_outcome_id"]) == ("accepted", done.outcome_id)
-    wait_until(lambda: nav.sync_status().last_synced is not None, "a round ended")
+    wait_until(
+        lambda: nav.sync_status().last_synced is not None and nav.sync_status().pending == 0,
+        "a round ended with nothing pending",
+    )
     status = nav.sync_status()
     assert (status.online, status.pending, status.suspect_clock) == (True, 0, True)
     assert status.offset_seconds == pytest.approx(3.0, abs=1.0)

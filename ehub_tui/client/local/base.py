@@ -15,7 +15,16 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, select, update
 
 from ehub_tui.client.local import db
-from ehub_tui.client.local.models import Device, Outbox
+from ehub_tui.client.local.models import (
+    Device,
+    Draft,
+    Held,
+    LocalUser,
+    Outbox,
+    OutcomeLocal,
+    QueueCache,
+    SopCache,
+)
 from ehub_tui.domain.queue import Claim, QueueRow
 from ehub_tui.domain.sync import EventResult
 
@@ -23,8 +32,25 @@ CLAIM = TypeAdapter(Claim)
 ROW = TypeAdapter(QueueRow)
 RESULT = TypeAdapter(EventResult)
 
+# the tables, for SQLAlchemy Core statements
 D = Device.__table__  # type: ignore[attr-defined]
 OB = Outbox.__table__  # type: ignore[attr-defined]
+U = LocalUser.__table__  # type: ignore[attr-defined]
+H = Held.__table__  # type: ignore[attr-defined]
+DR = Draft.__table__  # type: ignore[attr-defined]
+OL = OutcomeLocal.__table__  # type: ignore[attr-defined]
+QC = QueueCache.__table__  # type: ignore[attr-defined]
+SC = SopCache.__table__  # type: ignore[attr-defined]
+
+
+def mark_claimed(conn: Connection, item_id: int, owner: str) -> None:
+    """Show a cached queue line as claimed by ``owner`` (claimed here, before a pull says so)."""
+    cached = conn.execute(select(QC.c.row).where(QC.c.item_id == item_id)).first()
+    if cached is not None:
+        mine = {"status": "claimed", "owner": owner}
+        conn.execute(
+            update(QC).where(QC.c.item_id == item_id).values(row=dict(cached.row) | mine, **mine)
+        )
 
 
 @dataclass(frozen=True, slots=True)

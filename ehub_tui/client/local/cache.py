@@ -11,16 +11,12 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 
-from ehub_tui.client.local.base import ROW, D, StoreBase
-from ehub_tui.client.local.models import QueueCache, SopCache
+from ehub_tui.client.local.base import DR, OL, QC, ROW, SC, D, H, StoreBase, U, mark_claimed
 from ehub_tui.client.local.outbox import _mark_resolved
-from ehub_tui.client.local.records import DR, OL, U, _held, _upsert_held
+from ehub_tui.client.local.records import _held, _upsert_held
 from ehub_tui.domain.models import Consultation
 from ehub_tui.domain.queue import QueueFilter, QueueRow
 from ehub_tui.domain.sync import PullResult
-
-QC = QueueCache.__table__  # type: ignore[attr-defined]
-SC = SopCache.__table__  # type: ignore[attr-defined]
 
 _QUEUE_ORDER = (QC.c.priority.desc(), QC.c.received_at, QC.c.item_id)
 
@@ -130,8 +126,6 @@ class CacheMixin(StoreBase):
 
     def _done(self, username: str, since: datetime) -> list[QueueRow]:
         """Items this user completed here since ``since`` (not refused), newest first."""
-        from ehub_tui.client.local.records import H
-
         with self._read() as conn:
             found = conn.execute(
                 select(OL.c.completed_at, OL.c.outcome, H)
@@ -240,8 +234,6 @@ def _apply_rows(conn: Connection, pull: PullResult, now: datetime) -> None:
 def _apply_held(
     conn: Connection, username: str, pull: PullResult, started: datetime, now: datetime
 ) -> None:
-    from ehub_tui.client.local.records import H
-
     listed = set()
     for item in pull.held:
         if item.claim.owner != username:
@@ -277,18 +269,13 @@ def _apply_held(
 def _claimed_since(conn: Connection, username: str, started: datetime) -> None:
     """Items claimed here after the pull was asked for stay claimed in the cache (the pull's
     snapshot may predate the claim)."""
-    from ehub_tui.client.local.records import H
-
     fresh = conn.execute(
-        select(QC.c.item_id, QC.c.row)
-        .join(H, H.c.item_id == QC.c.item_id)
-        .where(H.c.username == username, H.c.state == "held", H.c.updated >= started)
-    ).all()
-    mine = {"status": "claimed", "owner": username}
-    for r in fresh:
-        conn.execute(
-            update(QC).where(QC.c.item_id == r.item_id).values(row=dict(r.row) | mine, **mine)
+        select(H.c.item_id).where(
+            H.c.username == username, H.c.state == "held", H.c.updated >= started
         )
+    ).scalars()
+    for item_id in list(fresh):
+        mark_claimed(conn, int(item_id), username)
 
 
 def _filters(f: QueueFilter) -> list[Any]:

@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from ehub_tui.client.local.base import OB, RESULT, StoreBase
-from ehub_tui.client.local.records import OL, H
+from ehub_tui.client.local.base import OB, OL, RESULT, H, StoreBase
 from ehub_tui.domain.sync import EventResult, RejectedEvent, SyncEvent
 
 # a refusal that means the item is no longer this navigator's (the held row is then "lost")

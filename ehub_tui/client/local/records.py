@@ -12,15 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select, update
 from sqlalchemy.dialects.sqlite import insert
 
-from ehub_tui.client.local.base import NewEvent, StoreBase
-from ehub_tui.client.local.models import Draft, Held, LocalUser, OutcomeLocal
+from ehub_tui.client.local.base import DR, OB, OL, H, NewEvent, StoreBase, U, mark_claimed
 from ehub_tui.domain.models import Consultation, Outcome, UserInfo
 from ehub_tui.domain.queue import Claim
-
-U = LocalUser.__table__  # type: ignore[attr-defined]
-H = Held.__table__  # type: ignore[attr-defined]
-DR = Draft.__table__  # type: ignore[attr-defined]
-OL = OutcomeLocal.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +80,10 @@ class RecordsMixin(StoreBase):
     def record_held(self, claim: Claim, consultation: Consultation | None, now: datetime) -> None:
         """Keep an item just claimed (or renewed) with its consultation (None keeps the one
         already kept for the same claim)."""
-        from ehub_tui.client.local.cache import QC
-
         with self._write() as conn:
             _upsert_held(conn, claim, consultation, now, renewed=None)
             # the cached queue shows it claimed at once, not only after the next pull
-            cached = conn.execute(select(QC.c.row).where(QC.c.item_id == claim.item_id)).first()
-            if cached is not None:
-                mine = {"status": "claimed", "owner": claim.owner}
-                conn.execute(
-                    update(QC)
-                    .where(QC.c.item_id == claim.item_id)
-                    .values(row=dict(cached.row) | mine, **mine)
-                )
+            mark_claimed(conn, claim.item_id, claim.owner)
 
     def record_leases(self, claims: Sequence[Claim], hub_now: datetime, now: datetime) -> None:
         """Keep the lease ends a heartbeat returned."""
@@ -187,8 +172,6 @@ class RecordsMixin(StoreBase):
 
     def record_viewed(self, event: NewEvent, now: datetime) -> str | None:
         """A ``viewed`` event, once per claim (None: this claim's is already written)."""
-        from ehub_tui.client.local.base import OB
-
         with self._write() as conn:
             seen = conn.execute(
                 select(OB.c.event_id).where(

@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import and_, delete, exists, select, update
 
 from ehub_tui.client.local import db
-from ehub_tui.client.local.base import OB, D
-from ehub_tui.client.local.cache import QC, CacheMixin
+from ehub_tui.client.local.base import DR, OB, OL, QC, D, H
+from ehub_tui.client.local.cache import CacheMixin
 from ehub_tui.client.local.migrate import migrate
 from ehub_tui.client.local.outbox import OutboxMixin
-from ehub_tui.client.local.records import DR, OL, H, RecordsMixin
+from ehub_tui.client.local.records import RecordsMixin
 from ehub_tui.domain.clock import utcnow
 from ehub_tui.errors import StoreError
 
