@@ -63,7 +63,7 @@ from tests.support.sync_ws import Workstation
 
 EXAMPLES = int(os.environ.get("EHUB_SYNC_EXAMPLES", "300"))
 STEPS = int(os.environ.get("EHUB_SYNC_STEPS", "50"))
-PG_EXAMPLES = int(os.environ.get("EHUB_SYNC_PG_EXAMPLES", "15"))
+PG_EXAMPLES = int(os.environ.get("EHUB_SYNC_PG_EXAMPLES", "40"))
 ITEMS = 10
 SKEWS = (-600.0, 180.0, 7200.0)  # 10 min slow, 3 min fast, 2 h fast
 METHODS = (None, "sync_push", "sync_pull", "claim_next", "consultation", "me", "sign_in")
