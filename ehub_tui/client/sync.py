@@ -264,6 +264,10 @@ class SyncEngine:
         self._cursors[user] = pull.cursor
         if pull.not_modified or pull.sop_stamp == self.store.sop_stamp():
             return None
+        if not any(pull.sop_stamp):
+            # nothing published yet: asking for the versions would have the hub seed its
+            # shipped ones (an audited write); the app's guidance does that when it loads
+            return None
         return pull.sop_stamp
 
     def _fetch_sops(self, stamp: tuple[int, int]) -> None:

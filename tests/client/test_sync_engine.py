@@ -332,3 +332,19 @@ def test_the_backoff_doubles_to_its_cap_with_full_jitter(tmp_path: Path) -> None
     draws = [engine._backoff() for _ in range(200)]
     assert min(draws) < 1.0 and max(draws) > 7.0 and max(draws) <= 8.0
     store.close()
+
+
+def test_guidance_starts_from_the_sop_cache_with_the_hub_away(hub: Hub) -> None:
+    online = hub.station("nav1").svc
+    assert online.guidance_state().available  # (the hub publishes its shipped SOPs)
+    published = {v.sha256 for v in hub.core.system().published_sops()}
+    assert {v.sha256 for v in online.local.cached_sops()} == published
+    in_use = {v.sha256 for v in online.sops.in_use}
+    assert len(in_use) > 1  # more than the shipped red flags (the last resort)
+    online.close()
+
+    station = hub.station("nav1")  # this workstation again, the hub then away
+    station.go_down()
+    state = station.svc.guidance_state()
+    assert state.available and state.problem is None
+    assert {v.sha256 for v in station.svc.sops.in_use} == in_use
