@@ -53,6 +53,19 @@ class HubClock:
         self.now += timedelta(seconds=seconds)
 
 
+class LiveClock:
+    """The hub's wall clock running in real time (a served hub's), moved on by ``advance``."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def advance(self, seconds: float) -> None:
+        self.shift += timedelta(seconds=seconds)
+
+
 def seed(core: HubCore, items: int, navigators: tuple[str, ...] = NAVIGATORS) -> None:
     """The fixture practices, ``navigators`` and a supervisor (password PASSWORD), and
     ``items`` queued consultations."""
@@ -122,7 +135,7 @@ class HubTemplate:
             )
         return self.pg.url_for(name), dest
 
-    def open(self, dest: Path, clock: HubClock, **settings: Any) -> HubCore:
+    def open(self, dest: Path, clock: HubClock | LiveClock, **settings: Any) -> HubCore:
         """A fresh copy opened as a hub core whose clock is ``clock``."""
         url, folder = self.fresh(dest)
         return HubCore.open(
@@ -134,7 +147,7 @@ def _settings(url: str, folder: Path, **more: Any) -> Settings:
     return Settings(data_dir=folder, hub_url=url, **more)
 
 
-def expire_leases(core: HubCore, clock: HubClock) -> list[int]:
+def expire_leases(core: HubCore, clock: HubClock | LiveClock) -> list[int]:
     """The hub's time passes beyond every lease (lease ends moved back by more than a lease,
     the hub clock moved on as much); the hub returns the expired claims to the queue. Returns
     the items rescued."""
