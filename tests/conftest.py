@@ -240,7 +240,7 @@ class _TransportHubs:
     def client_service(self, transport: str, user: str, settings: dict[str, Any]) -> Any:
         from ehub_tui.client.inprocess import InProcessClient
         from ehub_tui.client.service import ClientService
-        from tests.support.hubserver import PASSWORD, set_password
+        from tests.support.hubserver import PASSWORD, fast_hasher, set_password
 
         core, key = self._core(settings)
         if user not in self._passwords:  # the hub's admin sets each user's first password
@@ -263,7 +263,8 @@ class _TransportHubs:
             hub = self._served[key][1]
             client = HttpClient(hub.url, ca_file=self._tls.ca_file, device_id=device)
         s = Settings(data_dir=self.tmp_path / "ws-data", **settings)
-        svc = ClientService(client, s, clock=self.clock)
+        # a cheap hasher for the offline sign-in verifier each online sign-in keeps
+        svc = ClientService(client, s, clock=self.clock, hasher=fast_hasher())
         svc.sign_in(user, PASSWORD)
         # for a test's hub-side look (its lease clock, a row it checks): the hub's engine
         svc.hub_engine = core.engine  # type: ignore[attr-defined]
