@@ -325,13 +325,21 @@ def _held(item_id: int, me: str, epoch: int) -> Any:
     )
 
 
-def _not_held(conn: Connection, item_id: int, me: str) -> Refused:
-    """Why a holder-guarded write found nothing: not_found, closed or fenced."""
+def _not_held(conn: Connection, item_id: int, me: str, epoch: int) -> Refused:
+    """Why a holder-guarded write found nothing: not_found, fenced or closed.
+
+    Fenced whenever the item has moved on from the event's claim (its epoch is another: it was
+    reassigned, rescued, released or claimed again since), even if someone has closed it
+    meanwhile: the navigator must hear that the claim was taken over, not just that the item is
+    done. Closed only when the claim is still the event's and the item is completed or
+    cancelled (this claim's work was already recorded)."""
     try:
         lost = _lost(conn, item_id, me)
     except NotFound:
         return Refused(REJECT_NOT_FOUND, f"consultation {item_id} does not exist on this hub")
-    if lost.status in (Status.COMPLETED, Status.CANCELLED):
+    now_epoch = conn.execute(select(C.c.epoch).where(C.c.id == item_id)).scalar()
+    closed = lost.status in (Status.COMPLETED, Status.CANCELLED)
+    if closed and now_epoch == epoch:
         return Refused(REJECT_CLOSED, describe_loss(item_id, lost.status, lost.owner))
     return Refused(REJECT_FENCED, str(lost))
 
@@ -343,7 +351,7 @@ def _check_held(conn: Connection, ev: SyncEvent, me: str) -> None:
     if not is_sqlite(conn):
         q = q.with_for_update()
     if conn.execute(q).first() is None:
-        raise _not_held(conn, ev.item_id, me)
+        raise _not_held(conn, ev.item_id, me, ev.epoch)
 
 
 def _complete(
@@ -376,7 +384,7 @@ def _complete(
         ).first()
         epoch, late = ev.epoch + 1, row is not None
     if row is None:
-        raise _not_held(conn, ev.item_id, me)
+        raise _not_held(conn, ev.item_id, me, ev.epoch)
     values = outcome.record()
     offset = ev.offset_seconds
     first_action = row.first_claimed_at or row.claimed_at
@@ -453,7 +461,7 @@ def _release(
         .returning(C.c.epoch)
     ).first()
     if row is None:
-        raise _not_held(conn, ev.item_id, me)
+        raise _not_held(conn, ev.item_id, me, ev.epoch)
     result = _ledger(conn, ev, now, state="accepted")
     body = {"epoch": int(row.epoch), "reason": reason, "event_id": ev.event_id}
     audit.append(conn, [audit.Event(me, "release", ev.item_id, body, _covers(ev))], now)
