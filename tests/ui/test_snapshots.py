@@ -29,8 +29,9 @@ def still_app(hub: Hub) -> Any:
     guard after one (also on this clock) never comes into play."""
     from ehub_tui.ui.app import make_app
 
+    service: Any = hub.service("nav1")  # the hub's own service, as Hub.app gives it
     app = make_app(
-        hub.service("nav1"),
+        service,
         clock=hub.clock,
         monotonic=lambda: 1000.0 + hub.clock._advanced,
         poll_interval=0.2,

@@ -28,6 +28,7 @@ from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
+    from ehub_tui.domain.sync import SyncStatus
 
 VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
 TYPES: tuple[str | None, ...] = (None, *REQUEST_TYPES)  # t cycles: all, then each type
@@ -94,6 +95,7 @@ class QueueScreen(EhubScreen[None]):
         self.filters = QueueFilter()
         self._practices: list[str] = []
         self._cursor_seen = -1
+        self._sync_seen: tuple[bool, int, int] | None = None  # (online, pending, refused) shown
         self._busy = False
         # n or enter pressed before the SOPs were ready: (item id or None, resume), done when
         # they are (the screen says "Loading guidance…" meanwhile; it never blocks)
@@ -120,10 +122,24 @@ class QueueScreen(EhubScreen[None]):
         self._practices = sorted(self.ctx.practices or ())
         self.ctx.practices_loaded.subscribe(self, self._practices_loaded)
         self.ctx.guidance_loaded.subscribe(self, lambda _: self._guidance_ready())
+        # the hub went away or came back, or what was waiting was sent or refused: the lists
+        # may read from another place now (the cache, the hub), so they are read again
+        self._sync_seen = self._sync_key(self.ctx.sync)
+        self.ctx.sync_changed.subscribe(self, self._sync_changed)
         self._show_filters()
         self.reload()
         self.set_interval(self.ctx.poll_interval, self._poll)
         self.set_interval(LEASE_SECONDS, self._leases)
+
+    @staticmethod
+    def _sync_key(status: SyncStatus | None) -> tuple[bool, int, int] | None:
+        return None if status is None else (status.online, status.pending, status.rejected)
+
+    def _sync_changed(self, status: SyncStatus | None) -> None:
+        key = self._sync_key(status)
+        if key != self._sync_seen:
+            self._sync_seen = key
+            self.reload()
 
     def _practices_loaded(self, names: dict[str, str]) -> None:
         self._practices = sorted(names)
