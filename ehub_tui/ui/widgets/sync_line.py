@@ -11,8 +11,9 @@ service keeps in memory; the app hands each new status to every line through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from textual.signal import Signal
 from textual.widgets import Static
 
 from ehub_tui.domain.sync import NOT_APPLIED
@@ -20,7 +21,14 @@ from ehub_tui.ui.format import literal, local
 
 if TYPE_CHECKING:
     from ehub_tui.domain.sync import SyncStatus
-    from ehub_tui.ui.context import UiContext
+
+
+class SyncSource(Protocol):
+    """What the line needs of the app's context (``UiContext`` is one; named by shape so the
+    widgets do not import the context, which imports them)."""
+
+    sync: SyncStatus | None
+    sync_changed: Signal[SyncStatus | None]
 
 
 def sync_text(status: SyncStatus | None) -> str:
@@ -68,7 +76,7 @@ class SyncLine(Static):
     SyncLine.-refused { background: $error 60%; text-style: bold; }
     """
 
-    def __init__(self, ctx: UiContext) -> None:
+    def __init__(self, ctx: SyncSource) -> None:
         super().__init__("", id="sync-line")
         self._ctx = ctx
 
