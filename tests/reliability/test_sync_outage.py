@@ -257,10 +257,10 @@ def _outage(site: Site, report: dict[str, Any]) -> None:
         t.join(OUTAGE_SECONDS)
     assert not errors, errors
     assert all(len(ids) == 10 for ids in saved.values()), "completions not all saved offline"
-    for x in watches:
-        x.checking = False  # the hub comes back: the count moves with the answers now
     while time.monotonic() - down_at < OUTAGE_SECONDS:
         time.sleep(0.1)  # the outage is the scenario
+    for x in watches:
+        x.checking = False  # the hub comes back: the count moves with the answers now
     site.serve()
     up_at = time.monotonic()
     everything = [e for ids in saved.values() for e in ids]
