@@ -368,9 +368,7 @@ def test_an_outcome_completed_offline_after_the_item_moved_on_is_refused_and_kep
     site = make_site(engine, transport)
     a, a_claim, a_event, b_event = _fenced(site)
     refused = a.svc.rejected_here()[0]
-    # the acceptance says "fenced"; the hub answers "closed" when the item has been completed
-    # since (see the strict xfail below): either is a visible refusal, kept whole
-    assert refused.code in ("fenced", "closed") and refused.reason
+    assert refused.code == "fenced" and refused.reason
     assert refused.payload["outcome"]["note"] == "A's outcome, written offline"  # kept whole
     (kept,) = [o for o in a.store.outcomes() if o["event_id"] == a_event]
     assert kept["state"] == "rejected" and kept["outcome"]["note"] == "A's outcome, written offline"
@@ -378,28 +376,12 @@ def test_an_outcome_completed_offline_after_the_item_moved_on_is_refused_and_kep
     sup = InProcessClient(site.core, "ws-board")
     sup.sign_in(SUPERVISOR, PASSWORD)
     board = {r.event_id: r for r in sup.sync_rejected()}
-    assert board[a_event].code == refused.code
+    assert board[a_event].code == "fenced"
     assert board[a_event].payload["outcome"]["note"] == "A's outcome, written offline"
     facts = hub_facts(site.core)
     only = [o for o in facts.outcomes if o.item_id == a_claim.item_id]
     assert [(o.navigator, o.event_id) for o in only] == [("nav2", b_event)]
     assert a_event in facts.rejected
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (hub, ehub_tui/store/sync.py _not_held): an event whose claim was ended (lease "
-        "expired, item then claimed and completed by B) is refused 'closed' because the item's "
-        "status is checked before its epoch; issue 14's acceptance says 'refused as fenced'"
-    ),
-)
-def test_the_refusal_of_an_outcome_whose_claim_was_taken_over_says_fenced(
-    make_site: Callable[[str, str], Site],
-) -> None:
-    site = make_site("sqlite", "inprocess")
-    a, _claim, _a_event, _b_event = _fenced(site)
-    assert a.svc.rejected_here()[0].code == "fenced"
 
 
 # -- clocks -------------------------------------------------------------------------------------
