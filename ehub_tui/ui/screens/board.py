@@ -6,24 +6,23 @@ update, so nothing flickers.
 
 Events the hub refused from workstations (issue 14: a completion saved offline for an item that
 changed hands meanwhile) are listed under the open items with their count in the headline; ``f``
-resolves the highlighted one with a written resolution, ``v`` reads them in full.
+resolves the highlighted one with a written resolution, ``v`` reads them in full. What the keys
+do is the screen's base, ``BoardActions`` (``screens.board_actions``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from ehub_tui.domain.types import Priority
-from ehub_tui.errors import HubUnreachable, StoreError
-from ehub_tui.ui.context import EhubScreen, UiContext
+from ehub_tui.errors import HubUnreachable
+from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import (
     due_text,
     literal,
@@ -34,23 +33,22 @@ from ehub_tui.ui.format import (
     template_words,
     visible_text,
 )
-from ehub_tui.ui.messages import NotSaved, Saved
 from ehub_tui.ui.poller import Poller
+from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions
 from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    from ehub_tui.domain.board import Board, OpenItem
+    from ehub_tui.domain.board import Board
     from ehub_tui.domain.sync import RejectedEvent
 
 BoardData = tuple["Board", "list[RejectedEvent] | None"]
 
-ONLINE = timedelta(minutes=2)
 FULL_FOOTER_WIDTH = 90
 
 
-class BoardScreen(EhubScreen[None]):
+class BoardScreen(BoardActions):
     """Headline numbers, open items, practices, navigators, events, arrivals and completions."""
 
     BINDINGS = [
@@ -313,137 +311,6 @@ class BoardScreen(EhubScreen[None]):
             if self.board is not None:
                 self._headline(self.board)
             self.refresh_bindings()
-
-    # -- actions ---------------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resolve":
-            return bool(self.refused)
-        return True
-
-    def action_resolve(self) -> None:
-        """Resolve the highlighted refused event with a written resolution."""
-        from ehub_tui.ui.screens.review import resolve_refused
-
-        table = self.query_one("#refused", DataTable)
-        if not self.refused or not table.row_count:
-            notify(self, "No refused events to resolve.", severity="warning")
-            return
-        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        event = next((e for e in self.refused if e.event_id == key), None)
-        if event is not None:
-            resolve_refused(self, event)
-
-    def action_refused(self) -> None:
-        """Every unresolved refused event, in full (resolve there with f)."""
-        from ehub_tui.ui.screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.ctx, everyone=True), lambda _: self.poller.request())
-
-    def _selected(self) -> OpenItem | None:
-        table = self.query_one("#items", DataTable)
-        if self.board is None or not table.row_count:
-            notify(self, "No item selected.", severity="warning")
-            return None
-        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        return next((i for i in self.board.items if str(i.id) == key), None)
-
-    def _act(self, title: str, run: Any) -> None:
-        from ehub_tui.ui.screens.dialogs import ReasonDialog
-
-        def reasoned(reason: str | None) -> None:
-            if reason:
-                self._do(run, reason)
-
-        self.app.push_screen(ReasonDialog(title), reasoned)
-
-    @work(thread=True, group="board-action")
-    def _do(self, run: Any, reason: str) -> None:
-        try:
-            message = run(reason)
-        except StoreError as exc:
-            self.post_message(NotSaved(str(exc)))
-            return
-        self.post_message(Saved(message))
-
-    def on_saved(self, message: Saved) -> None:
-        notify(self, message.text, timeout=4)
-        self.poller.request()  # show the change now (a resolved refusal leaves the panel)
-
-    def on_not_saved(self, message: NotSaved) -> None:
-        notify(self, message.problem, severity="error", timeout=8)
-
-    def action_reassign(self) -> None:
-        item = self._selected()
-        if item is None or self.board is None:
-            return
-        from ehub_tui.ui.screens.dialogs import PickDialog
-
-        now = self.ctx.now()
-        options = []
-        for n in self.board.navigators:
-            if n.username == item.owner:
-                continue
-            online = "online" if n.last_seen and now - n.last_seen <= ONLINE else "offline"
-            options.append(
-                (
-                    n.username,
-                    f"{n.display_name or n.username} ({n.role}, {online}, "
-                    f"holding {len(n.holding)})",
-                )
-            )
-        if not options:
-            notify(self, "Nobody else can take it.", severity="warning")
-            return
-
-        def picked(user: str | None) -> None:
-            if user:
-                self._act(
-                    f"Reassign #{item.id} to {user}: why?",
-                    lambda why: (
-                        self.ctx.service.reassign(item.id, user, why),
-                        f"#{item.id} reassigned to {user}",
-                    )[1],
-                )
-
-        self.app.push_screen(PickDialog(f"Reassign #{item.id} to", options), picked)
-
-    def action_release(self) -> None:
-        item = self._selected()
-        if item is None:
-            return
-        if item.status != "claimed":
-            notify(self, f"#{item.id} is not held by anyone.", severity="warning")
-            return
-
-        def run(why: str) -> str:
-            self.ctx.service.force_release(item.id, why)
-            return f"#{item.id} released to the queue"
-
-        self._act(f"Release #{item.id} from {item.owner} back to the queue: why?", run)
-
-    def action_priority(self, level: int) -> None:
-        item = self._selected()
-        if item is None:
-            return
-        name = Priority(level).label
-
-        def run(why: str) -> str:
-            self.ctx.service.set_priority(item.id, level, why)
-            return f"#{item.id} is now {name}"
-
-        self._act(f"Mark #{item.id} {name}: why?", run)
-
-    def action_cancel_item(self) -> None:
-        item = self._selected()
-        if item is None:
-            return
-
-        def run(why: str) -> str:
-            self.ctx.service.cancel(item.id, why)
-            return f"#{item.id} cancelled"
-
-        self._act(f"Cancel #{item.id} (e.g. a duplicate): why?", run)
 
     def action_back(self) -> None:
         self.dismiss(None)

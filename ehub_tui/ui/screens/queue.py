@@ -3,6 +3,8 @@
 On a workstation with an outbox (issue 14) the lists come from its cache while the hub is away:
 claiming is refused in plain words (it needs the hub), the items already held can be opened and
 finished, and Mine shows how long each lease has left by the hub's clock ("lease ≈ 12 min left").
+The help and the keys to the other screens are the screen's base, ``QueueMenu``
+(``screens.queue_menu``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 from ehub_tui.domain.queue import Claim, QueueFilter, QueueRow
 from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.errors import StoreError
-from ehub_tui.ui.context import EhubScreen, UiContext
+from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
 from ehub_tui.ui.messages import Claimed, ClaimRefused, LeasesKnown, QueueChanged, ViewCounts
+from ehub_tui.ui.screens.queue_menu import QueueMenu
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -47,26 +50,10 @@ EMPTY = {
     "mine": "You hold no items. Press n to take the next one from the queue.",
     "done": "Nothing completed today yet.",
 }
-HELP_OFFLINE = (
-    '\n\nWhen the hub is not answering, the line under the top bar says "offline" and how '
-    "many of your completions wait to be sent. You can open and finish the items in Mine (each "
-    "shows about how long its lease has left); taking new items needs the hub. Everything "
-    'saved here is sent by itself when the hub is back. "Not applied — v to review" means '
-    "the hub refused something you saved (the item had been given to someone else): v shows "
-    "it, with your outcome kept."
-)
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
-# actions offered only to roles holding the permission (the service refuses the rest anyway)
-NEEDS = {
-    "board": "see_board",
-    "sops": "author_sops",
-    "reports": "see_reports",
-    "next": "work_items",  # managers and SOP authors do not work items
-    "open": "work_items",
-}
 
 
-class QueueScreen(EhubScreen[None]):
+class QueueScreen(QueueMenu):
     """Queue / Mine / Done today, with filters and search."""
 
     BINDINGS = [
@@ -399,69 +386,3 @@ class QueueScreen(EhubScreen[None]):
         self.app.push_screen(
             TriageScreen(claim, item, draft, ctx=self.ctx), lambda _: self.reload()
         )
-
-    def action_help(self) -> None:
-        from ehub_tui.ui.screens.help import HelpScreen
-
-        self.app.push_screen(
-            HelpScreen(
-                self,
-                "Queue",
-                intro="The queue lists requests waiting for a navigator: emergency and urgent "
-                "first, "
-                "then the oldest. Due shows the time left to the response standard (red when "
-                "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, "
-                "home, end) and press enter to claim the highlighted one. New items appear by "
-                "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
-                "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
-                "· ? not yet screened for red flags."
-                + (HELP_OFFLINE if self.ctx.syncs else "")
-                + self._more_help(),
-                extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
-            )
-        )
-
-    def _more_help(self) -> str:
-        """A sentence on the screens this user may open besides the queue (none for most)."""
-        parts = []
-        if self._may("board"):
-            parts.append("b opens the supervisor board (the whole hub live, with actions)")
-        if self._may("reports"):
-            parts.append(
-                "r opens the reports: the daily return's figures for today, yesterday, this "
-                "week and last week, with charts"
-            )
-        if self._may("sops"):
-            parts.append("s opens the SOP screen (check, edit and publish SOPs)")
-        return ("\n\n" + "; ".join(parts) + ".") if parts else ""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.query_one("#search", Input).has_focus and action != "help":
-            return False
-        if action in NEEDS:
-            return self._may(action)
-        return True
-
-    def _may(self, action: str) -> bool:
-        """Does this user's role hold the permission the action needs?"""
-        return self.ctx.may(NEEDS[action])
-
-    def action_sops(self) -> None:
-        from ehub_tui.ui.screens.sop_author import SopAuthorScreen
-
-        self.app.push_screen(SopAuthorScreen(self.ctx))
-
-    def action_board(self) -> None:
-        from ehub_tui.ui.screens.board import BoardScreen
-
-        self.app.push_screen(
-            BoardScreen(self.ctx.poll_interval, ctx=self.ctx), lambda _: self.reload()
-        )
-
-    def action_reports(self) -> None:
-        from ehub_tui.ui.screens.reports import ReportsScreen
-
-        self.app.push_screen(ReportsScreen(ctx=self.ctx))
-
-    def action_quit(self) -> None:
-        self.app.exit()
