@@ -2,7 +2,8 @@
 app reported saved (``complete()`` had returned) has exactly one outbox row and its outcome row
 in the workstation's local store, the local file and the hub's pass ``PRAGMA integrity_check``,
 and once the workstation is started again and drained, the hub has every saved outcome exactly
-once.
+once. On the embedded SQLite hub (the app opens the hub's file itself: a kill can land in a hub
+transaction too) and on a PostgreSQL hub served over HTTPS.
 
 The app is tests/support/sync_kill_worker.py: a warm fork server whose children each open the
 embedded hub, the same local store file and a ClientService with its sender thread, sign in and
@@ -25,10 +26,14 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from ehub_tui.client.http.client import HttpClient
 from ehub_tui.client.inprocess import InProcessClient
 from ehub_tui.client.local import LocalStore
 from ehub_tui.client.local.base import OB
@@ -36,7 +41,7 @@ from ehub_tui.client.service import ClientService
 from ehub_tui.config import Settings
 from ehub_tui.hub.core import HubCore
 from tests.conftest import REPO
-from tests.support.hubserver import PASSWORD, fast_hasher
+from tests.support.hubserver import PASSWORD, TestTls, fast_hasher, served
 from tests.support.sync_hub import HubTemplate, hub_facts
 
 KILLS = int(os.environ.get("EHUB_SYNC_KILLS", "200"))
@@ -47,7 +52,9 @@ USER = "nav1"
 class App:
     """The fork server and a thread reading what its children say."""
 
-    def __init__(self, hub_url: str, data_dir: Path, local_file: Path) -> None:
+    def __init__(
+        self, hub_url: str, data_dir: Path, local_file: Path, ca: Path | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -57,6 +64,7 @@ class App:
                 str(data_dir),
                 str(local_file),
                 USER,
+                *([str(ca)] if ca else []),
             ],
             cwd=REPO,
             stdin=subprocess.PIPE,
@@ -113,12 +121,37 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_kill_9_at_random_moments_during_completion(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[HubCore, str, Any]]:
+    """SQLite: the embedded hub the app opens itself (its URL); PostgreSQL: a served hub (this
+    process) the app reaches over HTTPS (its https URL and the CA)."""
+    if request.param == "sqlite":
+        template = HubTemplate.make(tmp_path / "hub", ITEMS)
+        core = HubCore.open(
+            Settings(data_dir=template.folder, hub_url=template.url),
+            hasher=fast_hasher(),
+            migrate=False,
+        )
+        yield core, template.url, None
+        core.close()
+        return
+    template = HubTemplate.make(tmp_path / "hub", ITEMS, pg=request.getfixturevalue("pg_server"))
+    core = HubCore.open(
+        Settings(data_dir=template.folder, hub_url=template.url), hasher=fast_hasher()
+    )
+    tls = TestTls.make(tmp_path / "tls")
+    with served(core, tls) as server:
+        yield core, server.url, tls
+    core.close()
+
+
+def test_kill_9_at_random_moments_during_completion(
+    hub: tuple[HubCore, str, Any], tmp_path: Path
+) -> None:
     rng = random.Random(14)
-    template = HubTemplate.make(tmp_path / "hub", ITEMS)
-    hub_url, hub_dir = template.url, template.folder
+    core, hub_url, tls = hub
     local_file = tmp_path / "ws" / "local.sqlite3"
-    app = App(hub_url, tmp_path / "ws-data", local_file)
+    app = App(hub_url, tmp_path / "ws-data", local_file, tls.ca_file if tls else None)
     kills = 0
     started = time.monotonic()
     try:
@@ -161,14 +194,17 @@ def test_kill_9_at_random_moments_during_completion(tmp_path: Path) -> None:
         assert set(saved) <= set(local)
     finally:
         store.close()
-    with sqlite3.connect(hub_dir / "hub.sqlite3") as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if tls is None:  # the embedded hub's file, written by the killed processes too
+        with sqlite3.connect(core.settings.data_dir / "hub.sqlite3") as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     # started once more and drained: the hub has every saved outcome, once
-    settings = Settings(data_dir=tmp_path / "ws-data", hub_url=hub_url, sync_wait_seconds=0.0)
-    core = HubCore.open(settings, hasher=fast_hasher(), migrate=False)
+    settings = Settings(data_dir=tmp_path / "ws-data", sync_wait_seconds=0.0)
+    client: Any = InProcessClient(core, "ws-kill")
+    if tls is not None:
+        client = HttpClient(hub_url, ca_file=tls.ca_file, device_id="ws-kill")
     store = LocalStore(local_file, device_id="ws-kill", hub_key="kill-hub")
-    svc = ClientService(InProcessClient(core, "ws-kill"), settings, local=store)
+    svc = ClientService(client, settings, local=store)
     try:
         svc.sign_in(USER, PASSWORD)
         status = svc.sync_drain(60)
@@ -182,4 +218,3 @@ def test_kill_9_at_random_moments_during_completion(tmp_path: Path) -> None:
             assert row.state == "acked", row
     finally:
         svc.close()
-        core.close()

@@ -1,9 +1,10 @@
 """The app process that tests/reliability/test_sync_kill.py kills with SIGKILL: a fork server.
 
-Started once (``python -m tests.support.sync_kill_worker HUB_URL DATA_DIR LOCAL_FILE USER``), it
-imports everything the app imports and then waits on stdin. Each ``run`` line forks a child —
-a warm start, so 200 kills cost 200 forks rather than 200 interpreter starts — which opens the
-embedded hub (HubCore on the SQLite file), the workstation's LocalStore (always the same file:
+Started once (``python -m tests.support.sync_kill_worker HUB DATA_DIR LOCAL_FILE USER [CA]``),
+it imports everything the app imports and then waits on stdin. Each ``run`` line forks a child —
+a warm start, so 200 kills cost 200 forks rather than 200 interpreter starts — which opens its
+hub (HUB a database URL: the embedded hub, HubCore on it; HUB an https URL: the served hub over
+HttpClient, trusting the CA file), the workstation's LocalStore (always the same file:
 one workstation started again and again) and a ClientService with its sender thread running, as
 the app does; signs in; and then claims and completes items in a loop, writing
 ``saved <event_id>`` to stdout after each ``complete()`` has returned (its local transaction
@@ -19,6 +20,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from ehub_tui.client.inprocess import InProcessClient
 from ehub_tui.client.local import LocalStore
@@ -33,14 +35,20 @@ def _say(line: str) -> None:
     os.write(1, (line + "\n").encode())
 
 
-def child(hub_url: str, data_dir: Path, local_file: Path, user: str) -> None:
+def child(hub: str, data_dir: Path, local_file: Path, user: str, ca: str | None) -> None:
     """One app run: complete items until killed (or the queue is empty: then wait to die)."""
-    settings = Settings(data_dir=data_dir, hub_url=hub_url, sync_wait_seconds=0.0)
-    core = HubCore.open(settings, hasher=fast_hasher(), migrate=False)
+    client: Any
+    if hub.startswith("https://"):
+        from ehub_tui.client.http.client import HttpClient
+
+        settings = Settings(data_dir=data_dir, sync_wait_seconds=0.0)
+        client = HttpClient(hub, ca_file=Path(ca) if ca else None, device_id="ws-kill")
+    else:
+        settings = Settings(data_dir=data_dir, hub_url=hub, sync_wait_seconds=0.0)
+        core = HubCore.open(settings, hasher=fast_hasher(), migrate=False)
+        client = InProcessClient(core, "ws-kill")
     store = LocalStore(local_file, device_id="ws-kill", hub_key="kill-hub")
-    svc = ClientService(
-        InProcessClient(core, "ws-kill"), settings, local=store, hasher=fast_hasher()
-    )
+    svc = ClientService(client, settings, local=store, hasher=fast_hasher())
     svc.sign_in(user, PASSWORD)
     n = 0
     while True:
@@ -64,6 +72,7 @@ def child(hub_url: str, data_dir: Path, local_file: Path, user: str) -> None:
 
 def main() -> int:
     hub_url, data_dir, local_file, user = sys.argv[1:5]
+    ca = sys.argv[5] if len(sys.argv) > 5 else None
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     _say("ready")
     for line in sys.stdin:
@@ -75,7 +84,7 @@ def main() -> int:
         pid = os.fork()
         if pid == 0:
             try:
-                child(hub_url, Path(data_dir), Path(local_file), user)
+                child(hub_url, Path(data_dir), Path(local_file), user, ca)
             except BaseException as exc:  # a crash must say why, not look like a kill
                 _say(f"error {type(exc).__name__}: {exc}")
             finally:
