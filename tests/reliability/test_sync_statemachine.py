@@ -28,7 +28,8 @@ drained), the invariants of issue 14:
   offers again an item it has completed or returned under the same claim.
 
 300 examples of up to 50 steps in CI on a SQLite hub (``EHUB_SYNC_EXAMPLES`` / ``EHUB_SYNC_STEPS``
-for more), and a smaller run on a PostgreSQL hub (``EHUB_SYNC_PG_EXAMPLES``). The files live on
+for more), and smaller runs on a PostgreSQL hub (``EHUB_SYNC_PG_EXAMPLES``, in-process) and with
+the hub served over HTTPS on both engines (``EHUB_SYNC_HTTP_EXAMPLES``). The files live on
 /dev/shm when there is one: a local commit's fsync costs milliseconds on a disk, and 15,000 steps
 are about commits, not disks (the kill -9 test covers a real disk).
 """
@@ -55,8 +56,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ehub_tui.client.http.client import HttpClient
 from ehub_tui.domain.models import Outcome
 from ehub_tui.errors import HubUnreachable
+from ehub_tui.hub.serve import ServedHub
+from tests.support.hubserver import TestTls
 from tests.support.sync_faults import SYNC_FAULT_KINDS
 from tests.support.sync_hub import NAVIGATORS, HubClock, HubTemplate, expire_leases, hub_facts
 from tests.support.sync_ws import Workstation
@@ -64,6 +68,7 @@ from tests.support.sync_ws import Workstation
 EXAMPLES = int(os.environ.get("EHUB_SYNC_EXAMPLES", "300"))
 STEPS = int(os.environ.get("EHUB_SYNC_STEPS", "50"))
 PG_EXAMPLES = int(os.environ.get("EHUB_SYNC_PG_EXAMPLES", "40"))
+HTTP_EXAMPLES = int(os.environ.get("EHUB_SYNC_HTTP_EXAMPLES", "20"))
 ITEMS = 10
 SKEWS = (-600.0, 180.0, 7200.0)  # 10 min slow, 3 min fast, 2 h fast
 METHODS = (None, "sync_push", "sync_pull", "claim_next", "consultation", "me", "sign_in")
@@ -88,6 +93,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     template: ClassVar[HubTemplate]
     base: ClassVar[Path]
+    tls: ClassVar[TestTls | None] = None  # set: each example's hub is served over HTTPS
     stats: ClassVar[Counter[str]] = Counter()  # what the examples did, for the run's summary
 
     def __init__(self) -> None:
@@ -96,8 +102,26 @@ class SyncMachine(RuleBasedStateMachine):
         self.clock = HubClock()
         # a sign-in outlives the example's lease expiries (11 min of hub time each)
         self.core = self.template.open(self.tmp / "hub", self.clock, token_idle_minutes=24 * 60)
+        self.server: ServedHub | None = None
+        make: Any = None
+        if self.tls is not None:
+            tls = self.tls
+            self.server = ServedHub(self.core, tls.cert_file, tls.key_file, upkeep=False).start()
+            url = self.server.url
+
+            def make(device: str) -> HttpClient:
+                return HttpClient(url, ca_file=tls.ca_file, device_id=device, timeout=5)
+
         self.ws = [
-            Workstation(f"w{k}", NAVIGATORS[k], self.tmp, core=self.core, skew=SKEWS[k])
+            Workstation(
+                f"w{k}",
+                NAVIGATORS[k],
+                self.tmp,
+                core=self.core,
+                make_client=make,
+                wrap=True,
+                skew=SKEWS[k],
+            )
             for k in range(3)
         ]
         self.generation = 0  # lease expiries so far
@@ -366,12 +390,15 @@ class SyncMachine(RuleBasedStateMachine):
             for w in self.ws:
                 with contextlib.suppress(AttributeError):  # killed and not reopened
                     w.close()
+            if self.server is not None:
+                self.server.stop()
             self.core.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _run(template: HubTemplate, examples: int, steps: int) -> float:
+def _run(template: HubTemplate, examples: int, steps: int, tls: TestTls | None = None) -> float:
     SyncMachine.stats.clear()
+    SyncMachine.tls = tls
     SyncMachine.template = template
     SyncMachine.base = _base()
     started = time.monotonic()
@@ -403,4 +430,19 @@ def test_three_workstations_under_faults_kills_and_restarts_postgresql(
     template = HubTemplate.make(tmp_path_factory.mktemp("sync-sm-pg"), ITEMS, pg=pg_server)
     took = _run(template, PG_EXAMPLES, STEPS)
     print(f"sync state machine (PostgreSQL): {PG_EXAMPLES} x {STEPS} steps in {took:.1f} s")
+    print(dict(SyncMachine.stats))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_three_workstations_under_faults_over_https(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, engine: str
+) -> None:
+    """The same machine with each example's hub served over HTTPS (the faults at the
+    workstation's client calls, the real HTTP client and server under them)."""
+    pg = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+    folder = tmp_path_factory.mktemp(f"sync-sm-http-{engine}")
+    template = HubTemplate.make(folder / "template", ITEMS, pg=pg)
+    tls = TestTls.make(folder / "tls")
+    took = _run(template, HTTP_EXAMPLES, STEPS, tls)
+    print(f"sync state machine (HTTPS, {engine}): {HTTP_EXAMPLES} x {STEPS} in {took:.1f} s")
     print(dict(SyncMachine.stats))

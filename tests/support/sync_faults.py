@@ -47,6 +47,11 @@ SYNC_FAULT_KINDS: tuple[SyncFaultKind, ...] = (
 
 # Calls that never reach the hub (local reads of the client's own state): never faulted.
 _LOCAL = frozenset({"hub_time", "close", "token", "device_id", "last_role", "core"})
+# The calls that do: the HubClient protocol's methods (a client's own extras, such as the HTTP
+# client's on_role callback registration, pass through untouched).
+_HUB_CALLS = frozenset(
+    name for name in dir(HubClient) if not name.startswith("_") and name not in _LOCAL
+)
 
 
 @dataclass
@@ -137,7 +142,7 @@ class FaultyClient:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.inner, name)
-        if name in _LOCAL or name.startswith("_") or not callable(attr):
+        if name not in _HUB_CALLS or not callable(attr):
             return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:

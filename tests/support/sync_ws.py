@@ -2,10 +2,12 @@
 a ClientService over a HubClient (the in-process client behind a :class:`FaultyClient`, or
 HTTPS through a FaultTransport), its own wall clock (skewed from the hub's), and the sender.
 
-``step=True`` (the state machine): the SyncEngine is made but its thread is never started; the
-test runs one sender round at a time with :meth:`Workstation.sync_round`, so every example
-replays exactly (Hypothesis shrinks it). ``step=False``: the app's own arrangement, the sender
-thread started on first use.
+``make_client`` makes the client instead (HTTPS to a served hub); ``wrap`` puts a FaultyClient
+in front of it too (the state machine over HTTPS: faults at the client's calls, the real HTTP
+stack under them). ``step=True`` (the state machine): the SyncEngine is made but its thread is
+never started; the test runs one sender round at a time with :meth:`Workstation.sync_round`, so
+every example replays exactly (Hypothesis shrinks it). ``step=False``: the app's own
+arrangement, the sender thread started on first use.
 
 :meth:`Workstation.kill` drops every object of the workstation without closing anything (as
 ``kill -9`` leaves the file), and :meth:`Workstation.open` starts it again from the same file.
@@ -59,6 +61,7 @@ class Workstation:
         skew: float = 0.0,
         hub_now: Callable[[], datetime] | None = None,
         step: bool = True,
+        wrap: bool = False,
         **settings: Any,
     ) -> None:
         self.name = name
@@ -68,6 +71,7 @@ class Workstation:
         self.path = folder / name / "local.sqlite3"
         self.core = core
         self._make_client = make_client
+        self.wrap = wrap  # a made client (HTTPS) behind a FaultyClient too
         self.step = step
         now = hub_now if hub_now is not None else (core.clock.now if core is not None else None)
         assert now is not None, "a workstation needs the hub's clock to skew from"
@@ -87,9 +91,13 @@ class Workstation:
 
     def _client(self) -> Any:
         if self._make_client is not None:
-            return self._make_client(self.device)
-        assert self.core is not None
-        inner = InProcessClient(self.core, self.device)
+            made = self._make_client(self.device)
+            if not self.wrap:
+                return made
+            inner = made
+        else:
+            assert self.core is not None
+            inner = InProcessClient(self.core, self.device)
         if self.faulty is None:
             self.faulty = FaultyClient(inner, self.name)
         else:  # the network (and what is in flight on it) outlives the app
