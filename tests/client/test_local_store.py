@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from ehub_tui.client.local import LocalStore, NewEvent, path_for
@@ -129,7 +128,7 @@ def test_a_failing_completion_leaves_nothing_behind(
     # the same event id again violates the outbox's key half-way through: all rolled back
     first = uuid.UUID(store.pending("nav1", 1)[0].event_id)
     monkeypatch.setattr(uuid, "uuid4", lambda: first)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StoreError, match="could not be saved on this workstation"):
         store.record_completion(complete_event(claim_of(7, epoch=3)), OUTCOME, 1.0, NOW)
     monkeypatch.undo()
     assert len(store.outcomes()) == 1 and store.counts() == (1, 0)
