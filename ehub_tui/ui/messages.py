@@ -90,6 +90,17 @@ class NotApplied(Message):
         self.reason = reason
 
 
+class LeaseRead(Message):
+    """The lease left on the item on screen, read in a worker before completing it offline:
+    ``left`` seconds by the hub's clock as estimated here (None: not known); ``purpose`` names
+    the completion the screen was about to confirm ("accept", "escalate", "same_day")."""
+
+    def __init__(self, left: float | None, purpose: str) -> None:
+        super().__init__()
+        self.left = left
+        self.purpose = purpose
+
+
 class NotSaved(Message):
     """A completion or release was not stored (the hub failed); the draft stays."""
 

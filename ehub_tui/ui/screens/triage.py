@@ -28,7 +28,7 @@ from ehub_tui.ui.screens.triage_view import (
     request_text,
     span_secs,
 )
-from ehub_tui.ui.screens.triage_work import TriageWork
+from ehub_tui.ui.screens.triage_work import TriageWork, offline_words
 
 if TYPE_CHECKING:
     from ehub_tui.sop.decision import RaisedFlag
@@ -164,24 +164,46 @@ class TriageScreen(TriageWork):
         )
 
     def action_escalate(self) -> None:
+        if not self.open_flags or self.busy or self.lost or self._just_resumed():
+            return
+        self.read_lease("escalate")  # with the hub away the confirm step says more
+
+    def lease_known(self, purpose: str, left: float | None) -> None:
+        """The lease is known (None online): confirm the completion ``purpose``."""
+        extra = offline_words(self.ctx.offline, left, escalation=purpose == "escalate")
+        if purpose == "accept":
+            if extra:  # offline with the claim ended: said plainly before saving
+                self._confirm("Complete while the hub is away?", extra, self._accept_now)
+            else:
+                self._accept_now()
+            return
         flags = self.open_flags
-        if not flags or self.busy or self.lost or self._just_resumed():
+        if not flags or self.busy or self.lost:
             return
         flag = flags[0]
+        if purpose == "escalate":
+            self._confirm(
+                f"Escalate now: {flag.say}",
+                f"Action: {flag.action}\n\nThis completes the item as an escalation that the "
+                "supervisor sees. Do the action now." + (f"\n\n{extra}" if extra else ""),
+                lambda: self._escalate(flag),
+            )
+        elif purpose == "same_day":
+            self._confirm(
+                f"Same-day clinician: {flag.say}",
+                f"Action: {flag.action}\n\nThis completes the item as a same-day clinician "
+                "referral (the least an amber flag allows)." + (f"\n\n{extra}" if extra else ""),
+                lambda: self._same_day(flag),
+            )
+
+    def _confirm(self, title: str, body: str, then: Any) -> None:
         from ehub_tui.ui.screens.dialogs import ConfirmDialog
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._escalate(flag)
+                then()
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Escalate now: {flag.say}",
-                f"Action: {flag.action}\n\nThis completes the item as an escalation that the "
-                "supervisor sees. Do the action now.",
-            ),
-            confirmed,
-        )
+        self.app.push_screen(ConfirmDialog(title, body), confirmed)
 
     def _escalate(self, flag: RaisedFlag) -> None:
         if not self._may_submit("escalate"):
@@ -196,23 +218,13 @@ class TriageScreen(TriageWork):
             return
         if self._just_resumed():
             return
-        flag = flags[0]
-        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+        self.read_lease("same_day")
 
-        def confirmed(ok: bool | None) -> None:
-            if not ok or not self._may_submit("same_day"):
-                return
-            outcome = self.session.same_day(flag, self.ctx.now())
-            self._complete(outcome, f"#{self.claim.item_id} → same-day clinician: {flag.say}")
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Same-day clinician: {flag.say}",
-                f"Action: {flag.action}\n\nThis completes the item as a same-day clinician "
-                "referral (the least an amber flag allows).",
-            ),
-            confirmed,
-        )
+    def _same_day(self, flag: RaisedFlag) -> None:
+        if not self._may_submit("same_day"):
+            return
+        outcome = self.session.same_day(flag, self.ctx.now())
+        self._complete(outcome, f"#{self.claim.item_id} → same-day clinician: {flag.say}")
 
     def action_pathway(self) -> None:
         """Take the pathway the text describes (or go back to the template it came with)."""
@@ -250,6 +262,11 @@ class TriageScreen(TriageWork):
         if self.busy or self.lost or self._just_resumed():
             return
         if not self.session.allowed("accept"):
+            return
+        self.read_lease("accept")
+
+    def _accept_now(self) -> None:
+        if self.busy or self.lost or not self.session.allowed("accept"):
             return
         outcome = self.session.accept(self.ctx.now())
         if outcome is None:

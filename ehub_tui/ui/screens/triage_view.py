@@ -53,7 +53,10 @@ HELP_OFFLINE = (
     'says "offline": you can still finish this item; completing it saves the outcome on this '
     "workstation and it is sent when the hub is back. If the hub refuses it (the item was "
     'reassigned or returned to the queue meanwhile) the screen says "not applied": your '
-    "outcome is kept, and v shows it with the hub's reason."
+    "outcome is kept, and v shows it with the hub's reason. Offline, an escalation reaches "
+    "the supervisor only when the hub is back: phone or tell the duty clinician yourself at "
+    "once. If your claim has ended by the hub's clock (Mine says \"lease ended\") completing "
+    "asks first: the hub refuses the outcome if the item went back to the queue meanwhile."
 )
 
 

@@ -28,7 +28,14 @@ from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import notify
-from ehub_tui.ui.messages import ClaimRenewed, ItemLost, NotApplied, NotSaved, Saved
+from ehub_tui.ui.messages import (
+    ClaimRenewed,
+    ItemLost,
+    LeaseRead,
+    NotApplied,
+    NotSaved,
+    Saved,
+)
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -40,6 +47,36 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAFT_SAVE_SECONDS = 1.0  # a draft is saved this long after the navigator's last change
+
+# said before completing with the hub away once the lease has run out by the hub's clock
+LEASE_ENDED_OFFLINE = (
+    "Your claim on this item has ended by the hub's clock. The outcome will be saved here and "
+    "sent when the hub is back, but the hub will refuse it if the item has been returned to the "
+    "queue (a supervisor then reviews it)."
+)
+# said before escalating with the hub away: nobody on the hub sees the escalation yet
+ESCALATE_OFFLINE = (
+    "The hub is not answering: the supervisor sees this escalation only when the hub is back. "
+    "Phone or tell the duty clinician yourself now — a red flag is safety-critical and must "
+    "not wait for the hub."
+)
+
+
+def with_full_stop(text: str) -> str:
+    """``text`` ending in one full stop (a flag's words often end in one already)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def offline_words(offline: bool, lease_left: float | None, *, escalation: bool) -> str:
+    """What a completion's confirm step adds with the hub away ("" when online): the
+    escalation's warning, and that the claim has ended when its lease has run out."""
+    if not offline:
+        return ""
+    parts = [ESCALATE_OFFLINE] if escalation else []
+    if lease_left is not None and lease_left <= 0:
+        parts.append(LEASE_ENDED_OFFLINE)
+    return "\n\n".join(parts)
 
 
 def completion_of(result: Any) -> Completion | None:
@@ -226,9 +263,39 @@ class TriageWork(EhubScreen[None]):
         if done is None or done.state == "accepted":
             self.post_message(Saved(done_text))
         elif done.state == "pending":
-            self.post_message(Saved(f"{done_text}. {SAVED_OFFLINE}", pending=True))
+            # "…(noisy breathing)." then the saved sentence: one full stop, never two
+            self.post_message(Saved(f"{with_full_stop(done_text)} {SAVED_OFFLINE}", pending=True))
         else:
             self.post_message(NotApplied(refused_text(done.reason)))
+
+    # -- the lease, read before completing offline ------------------------------------------------
+
+    def read_lease(self, purpose: str) -> None:
+        """Before completing (``purpose``): with the hub away, read the lease left (in a worker:
+        the estimate reads this workstation's store) and then call ``lease_known``; online, call
+        it at once with None (the hub judges the claim as it completes)."""
+        service = self.ctx.service
+        if not self.ctx.offline or not callable(getattr(service, "lease_left", None)):
+            self.lease_known(purpose, None)
+            return
+        claim = self.claim
+
+        def work() -> None:
+            try:
+                left: float | None = float(service.lease_left(claim))
+            except Exception as exc:  # not known: the confirm step says only what it knows
+                log.info("lease not read (%s)", type(exc).__name__)
+                left = None
+            self.post_message(LeaseRead(left, purpose))
+
+        self.run_worker(work, thread=True, exclusive=True, group="lease-read")
+
+    def on_lease_read(self, message: LeaseRead) -> None:
+        self.lease_known(message.purpose, message.left)
+
+    def lease_known(self, purpose: str, left: float | None) -> None:
+        """Go on with the completion ``purpose`` now that the lease is known (the screen
+        overrides this)."""
 
     def _release(self, reason: str) -> None:
         if not self.session.begin_submit():
