@@ -50,6 +50,8 @@ EMPTY = {
     "mine": "You hold no items. Press n to take the next one from the queue.",
     "done": "Nothing completed today yet.",
 }
+# Mine with the hub away: a claim needs the hub, so n is not offered
+MINE_OFFLINE = "You hold no items. New items can be claimed when the hub is back."
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 
 
@@ -126,6 +128,7 @@ class QueueScreen(QueueMenu):
         key = self._sync_key(status)
         if key != self._sync_seen:
             self._sync_seen = key
+            self.query_one(QueueTable).empty_text = self._empty_text()  # offline or not
             self.reload()
 
     def _practices_loaded(self, names: dict[str, str]) -> None:
@@ -246,6 +249,8 @@ class QueueScreen(QueueMenu):
     def _empty_text(self) -> str:
         if self.filters.active:
             return "No items match the filters. Press x to clear them."
+        if self.view == "mine" and self.ctx.offline:
+            return MINE_OFFLINE
         return EMPTY[self.view]
 
     def action_cycle_practice(self) -> None:

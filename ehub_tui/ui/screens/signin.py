@@ -29,6 +29,7 @@ from textual.widgets import Input, Label
 from ehub_tui.errors import AccountLocked, EhubError, HubUnreachable, NotSignedIn, SessionEnded
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify
+from ehub_tui.ui.widgets.sync_line import SyncLine
 
 WRONG = "Wrong username or password."
 SIGNED_IN_OFFLINE = "Signed in offline — your work will be sent when the hub is back."
@@ -127,7 +128,8 @@ class SignInScreen(EhubScreen[bool]):
         with Vertical(id="signin"):
             yield Label("ehub-tui — sign in", classes="dialog-title")
             yield Label(literal(hub_line(self.ctx)), id="signin-hub")
-            yield self.sync_line()
+            # what waits on this workstation only: no stale "offline" (see signed_out_text)
+            yield SyncLine(self.ctx, signed_out=True)
             if self.demo_hint:
                 yield Label(literal(self.demo_hint), id="signin-demo")
             yield Label("Username", classes="signin-label signin-first")

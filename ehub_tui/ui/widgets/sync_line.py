@@ -50,6 +50,21 @@ def sync_text(status: SyncStatus | None) -> str:
     return " · ".join(parts)
 
 
+def signed_out_text(status: SyncStatus | None) -> str:
+    """The sign-in screen's words: only what waits on this workstation. Whether the hub
+    answers is not said there: with nobody signed in the sender asks the hub nothing, so an
+    "offline" read earlier would stay on screen after the hub is back (the sign-in itself says
+    when the hub does not answer)."""
+    if status is None:
+        return ""
+    parts: list[str] = []
+    if status.pending:
+        parts.append(f"{status.pending} waiting to send from this workstation (sent after sign-in)")
+    if status.rejected:
+        parts.append(f"{status.rejected} not applied (v to review after sign-in)")
+    return " · ".join(parts)
+
+
 def sync_level(status: SyncStatus | None) -> str:
     """How loud the line is: "" (hidden), "busy" (sending), "offline" or "refused"."""
     if status is None:
@@ -76,9 +91,10 @@ class SyncLine(Static):
     SyncLine.-refused { background: $error 60%; text-style: bold; }
     """
 
-    def __init__(self, ctx: SyncSource) -> None:
+    def __init__(self, ctx: SyncSource, *, signed_out: bool = False) -> None:
         super().__init__("", id="sync-line")
         self._ctx = ctx
+        self._signed_out = signed_out  # the sign-in screen: what waits here, nothing more
 
     def on_mount(self) -> None:
         self._ctx.sync_changed.subscribe(self, self.show_status)
@@ -86,8 +102,10 @@ class SyncLine(Static):
 
     def show_status(self, status: SyncStatus | None) -> None:
         """Show ``status`` (on the UI thread)."""
-        text = sync_text(status)
+        text = signed_out_text(status) if self._signed_out else sync_text(status)
         level = sync_level(status)
+        if self._signed_out and level == "offline":
+            level = "busy"  # not said to be offline there (see signed_out_text)
         self.update(literal(text))
         for name in ("busy", "offline", "refused"):
             self.set_class(level == name, f"-{name}")
