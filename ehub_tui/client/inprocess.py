@@ -301,9 +301,12 @@ class InProcessClient:
         """Refused events: a navigator's own, everyone's for a supervisor."""
         return self._svc().sync_rejected(include_resolved)
 
-    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
-        """Mark a refused event resolved (supervisor; audited)."""
-        return self._svc().resolve_rejected(event_id, resolution)
+    def resolve_rejected(
+        self, event_id: str, resolution: str, apply: bool = False
+    ) -> RejectedEvent:
+        """Mark a refused event resolved (supervisor; audited); ``apply`` applies a refused
+        completion's kept outcome too."""
+        return self._svc().resolve_rejected(event_id, resolution, apply)
 
     # -- the hub's clock ---------------------------------------------------------------------------
 

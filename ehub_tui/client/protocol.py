@@ -186,9 +186,15 @@ class HubClient(Protocol):
         """Refused events: a navigator sees their own, a supervisor everyone's."""
         ...
 
-    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+    def resolve_rejected(
+        self, event_id: str, resolution: str, apply: bool = False
+    ) -> RejectedEvent:
         """Mark a refused event resolved with what was done about it (supervisor; audited;
-        the event is kept)."""
+        the event is kept). ``apply``: also complete the item with a refused completion's kept
+        outcome (its navigator's, marked late) in the same transaction; NotAvailable when the
+        item is held, completed or cancelled (nothing done, the event stays unresolved),
+        RecordRejected when the event is not a completion, AlreadyResolved when it was
+        resolved before."""
         ...
 
     # -- the hub's clock -----------------------------------------------------------------------

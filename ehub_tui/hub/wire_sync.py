@@ -29,9 +29,11 @@ class ResultsIn(_In):
 
 
 class ResolveIn(_In):
-    """POST /v1/sync/rejected/{event_id}/resolve (supervisor): what was done about it."""
+    """POST /v1/sync/rejected/{event_id}/resolve (supervisor): what was done about it, and
+    whether to apply a refused completion's kept outcome (``apply``; default false)."""
 
     resolution: str = Field(max_length=2000)
+    apply: bool = False
 
 
 PUSH_RESULT = TypeAdapter(PushResult)

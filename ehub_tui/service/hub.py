@@ -319,9 +319,13 @@ class HubService(SopMethods):
         """Refused events: a navigator sees their own, a supervisor everyone's."""
         return self._sync.rejected(include_resolved)
 
-    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
-        """Mark a refused event resolved (supervisor; audited; the event is kept)."""
-        return self._sync.resolve(event_id, resolution)
+    def resolve_rejected(
+        self, event_id: str, resolution: str, apply: bool = False
+    ) -> RejectedEvent:
+        """Mark a refused event resolved (supervisor; audited; the event is kept); ``apply``
+        also completes the item with a refused completion's kept outcome (late), while it is
+        queued and unclaimed (NotAvailable otherwise, nothing written)."""
+        return self._sync.resolve(event_id, resolution, apply)
 
     # -- returns and reports ---------------------------------------------------------------------
 

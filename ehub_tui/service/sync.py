@@ -170,18 +170,27 @@ class Sync:
         with read_tx(ctx.engine) as conn:
             return store.rejected(conn, whose, include_resolved)
 
-    def resolve(self, event_id: str, resolution: str) -> RejectedEvent:
+    def resolve(self, event_id: str, resolution: str, apply: bool = False) -> RejectedEvent:
         """Mark a refused event resolved with what was done about it (supervisor; audited; the
-        event is kept). AlreadyResolved when it was resolved before."""
+        event is kept). AlreadyResolved when it was resolved before.
+
+        ``apply``: a refused completion's kept outcome is also applied, in the same
+        transaction: the item is completed as its navigator's outcome, marked late, the audit
+        event naming this supervisor and the refused event. Only while the item is queued and
+        unclaimed: NotAvailable otherwise (RecordRejected for an event that is not a
+        completion), and then nothing is written and the event stays unresolved."""
         ctx = self._ctx
         ctx.require("see_board")
         need_reason(resolution, "resolve a refused event")
         with write_tx(ctx.engine) as conn:
-            done = store.resolve(conn, event_id, ctx.actor, resolution.strip(), ctx.now())
+            done = store.resolve(
+                conn, event_id, ctx.actor, resolution.strip(), ctx.now(), apply=apply
+            )
             if done is None:
                 was = store.rejected_one(conn, event_id)
         if done is None:
             by = f" by {was.resolved_by}" if was is not None and was.resolved_by else ""
             raise AlreadyResolved(f"refused event {event_id} was resolved already{by}")
-        log.info("%s resolved refused event %s", ctx.actor, event_id)
+        applied = " and applied its outcome" if apply else ""
+        log.info("%s resolved refused event %s%s", ctx.actor, event_id, applied)
         return done

@@ -302,9 +302,11 @@ class HttpClient(HubConnection):
         params = {"include_resolved": str(include_resolved).lower()}
         return self.get("/sync/rejected", wire_sync.REJECTED_EVENTS, **params)
 
-    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
+    def resolve_rejected(
+        self, event_id: str, resolution: str, apply: bool = False
+    ) -> RejectedEvent:
         path = f"/sync/rejected/{seg(event_id)}/resolve"
-        body = wire_sync.ResolveIn(resolution=resolution)
+        body = wire_sync.ResolveIn(resolution=resolution, apply=apply)
         out: RejectedEvent = self.post(path, body, wire_sync.REJECTED_EVENT)
         return out
 

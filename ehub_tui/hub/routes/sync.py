@@ -50,5 +50,7 @@ def sync_rejected(svc: Svc, include_resolved: bool = False) -> Response:
 def resolve_rejected(
     body: ResolveIn, svc: Svc, event_id: str = Path(min_length=1, max_length=36)
 ) -> Response:
-    """Mark a refused event resolved with what was done (supervisor; audited; kept)."""
-    return reply(REJECTED_EVENT, svc.resolve_rejected(event_id, body.resolution))
+    """Mark a refused event resolved with what was done (supervisor; audited; kept); with
+    ``apply``, a refused completion's kept outcome is applied too (409 when the item is not
+    queued and unclaimed)."""
+    return reply(REJECTED_EVENT, svc.resolve_rejected(event_id, body.resolution, body.apply))

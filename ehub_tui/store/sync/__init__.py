@@ -1,5 +1,6 @@
 """The hub's side of sync in SQL: applying one pushed event (``apply``: the dedupe ledger, the
-fencing guard, the audit event; ``ledger``: the stored answers and refusals), and reading what a
+fencing guard, the audit event, a kept outcome applied; ``ledger``: the stored answers and
+refusals; ``refusals``: why an event was refused), and reading what a
 workstation pulls (``read``). Everything runs inside the caller's transaction (service/sync.py
 decides the transactions).
 
@@ -12,7 +13,7 @@ Holder-guarded writes are the queue's: ``owner = me AND epoch = my epoch AND sta
 (store/queue.py).
 """
 
-from ehub_tui.store.sync.apply import _APPLY, apply_event
+from ehub_tui.store.sync.apply import _APPLY, apply_event, apply_kept
 from ehub_tui.store.sync.ledger import (
     OPEN,
     RESET_AFTER,
@@ -26,6 +27,7 @@ from ehub_tui.store.sync.ledger import (
     Pusher,
     Refused,
     ledger_row,
+    mark_resolved,
     refuse_unstored,
     reject,
     result_of,
@@ -56,10 +58,12 @@ __all__ = [
     "Pusher",
     "Refused",
     "apply_event",
+    "apply_kept",
     "changed_items",
     "head",
     "held_items",
     "ledger_row",
+    "mark_resolved",
     "open_rows",
     "refuse_unstored",
     "reject",

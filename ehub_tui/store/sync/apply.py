@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, update
 
 from ehub_tui.domain.models import Outcome
@@ -19,22 +20,22 @@ from ehub_tui.domain.sync import (
     SyncEvent,
 )
 from ehub_tui.domain.types import Status
+from ehub_tui.errors import NotAvailable, NotFound, RecordRejected
 from ehub_tui.store import audit
+from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.lease import _back_to_queue, whole_seconds
 from ehub_tui.store.sync.ledger import (  # split from one module
     _HOLDER_ACTIONS,
     SD,
+    SE,
     C,
     E,
     O,
     Pusher,
     Refused,
     _aware,
-    _check_held,
     _covers,
-    _held,
     _ledger,
-    _not_held,
     _validate,
     ledger_row,
     refuse_unstored,
@@ -42,6 +43,7 @@ from ehub_tui.store.sync.ledger import (  # split from one module
     result_of,
     wrong_user,
 )
+from ehub_tui.store.sync.refusals import _check_held, _held, _not_held
 
 # -- applying one event -------------------------------------------------------------------------
 
@@ -101,29 +103,18 @@ def _complete(
         epoch, late = ev.epoch + 1, row is not None
     if row is None:
         raise _not_held(conn, ev.item_id, me, ev.epoch)
-    values = outcome.record()
-    offset = ev.offset_seconds
-    first_action = row.first_claimed_at or row.claimed_at
-    active = ev.payload.get("active_seconds")
-    values.update(
-        consultation_id=ev.item_id,
-        navigator=me,
-        epoch=epoch,
-        received_at=row.received_at,
-        claimed_at=row.claimed_at,
-        completed_at=now,  # the hub's time: returns and waits use it
-        completion_seconds=whole_seconds(now) - whole_seconds(row.received_at),
-        first_action_seconds=(
-            None
-            if first_action is None
-            else whole_seconds(first_action) - whole_seconds(row.received_at)
-        ),
-        client_completed_at=_aware(ev.client_at) + timedelta(seconds=offset or 0.0),
-        clock_offset_seconds=offset,
-        clock_suspect=None if offset is None else abs(offset) > SUSPECT_OFFSET_SECONDS,
-        late=late,
+    values = _outcome_values(
+        outcome,
+        ev.item_id,
+        me,
+        epoch,
+        row,
+        now,
+        client_at=ev.client_at,
+        offset=ev.offset_seconds,
+        active=ev.payload.get("active_seconds"),
         event_id=ev.event_id,
-        active_seconds=None if active is None else float(active),
+        late=late,
     )
     outcome_id = int(conn.execute(insert(O).values(**values).returning(O.c.id)).scalar_one())
     result = _ledger(conn, ev, now, state="accepted", outcome_id=outcome_id, late=late)
@@ -139,6 +130,142 @@ def _complete(
         body["late"] = True
     audit.append(conn, [audit.Event(me, "complete", ev.item_id, body, _covers(ev))], now)
     return result
+
+
+def _outcome_values(
+    outcome: Outcome,
+    item_id: int,
+    navigator: str,
+    epoch: int,
+    row: Any,
+    now: datetime,
+    *,
+    client_at: datetime,
+    offset: float | None,
+    active: Any,
+    event_id: str,
+    late: bool,
+) -> dict[str, Any]:
+    """The outcome row for a completion from a sync event (``row``: the item's received_at,
+    claimed_at and first_claimed_at as they were when it was closed)."""
+    values = outcome.record()
+    first_action = row.first_claimed_at or row.claimed_at
+    values.update(
+        consultation_id=item_id,
+        navigator=navigator,
+        epoch=epoch,
+        received_at=row.received_at,
+        claimed_at=row.claimed_at,
+        completed_at=now,  # the hub's time: returns and waits use it
+        completion_seconds=whole_seconds(now) - whole_seconds(row.received_at),
+        first_action_seconds=(
+            None
+            if first_action is None
+            else whole_seconds(first_action) - whole_seconds(row.received_at)
+        ),
+        client_completed_at=_aware(client_at) + timedelta(seconds=offset or 0.0),
+        clock_offset_seconds=offset,
+        clock_suspect=None if offset is None else abs(offset) > SUSPECT_OFFSET_SECONDS,
+        late=late,
+        event_id=event_id,
+        active_seconds=None if active is None else float(active),
+    )
+    return values
+
+
+def apply_kept(conn: Connection, refused: Any, by: str, now: datetime) -> int:
+    """Complete an item with a refused completion's kept outcome, for a supervisor (``by``)
+    resolving it; returns the outcome id. ``refused`` is the locked ``sync_rejected`` row.
+
+    Only while the item is queued and unclaimed: nobody's work is overwritten. The outcome is
+    its navigator's (the one who made it), marked late, with their workstation's clock; the
+    audit event ``complete`` is the supervisor's and names the refused event it came from.
+    NotAvailable (nothing written) when the item is held, completed or cancelled; RecordRejected
+    when the event is not a completion or its kept outcome is not valid."""
+    item_id, event_id = int(refused.item_id), str(refused.event_id)
+    if refused.kind != "complete":
+        raise RecordRejected(
+            f"refused event {event_id} is a {refused.kind}, not a completion: there is no "
+            "outcome to apply (resolve it with a note instead)"
+        )
+    try:
+        outcome = Outcome.model_validate((refused.payload or {}).get("outcome"))
+    except ValidationError:
+        raise RecordRejected(
+            f"the outcome kept with refused event {event_id} is not valid, so it cannot be "
+            "applied (resolve it with a note instead)"
+        ) from None
+    q = select(C.c.status, C.c.owner, C.c.epoch).where(C.c.id == item_id)
+    if not is_sqlite(conn):
+        q = q.with_for_update()  # a claim cannot slip in before the update below
+    item = conn.execute(q).first()
+    if item is None:
+        raise NotFound(f"Item {item_id} does not exist on this hub: there is nothing to complete.")
+    if item.status != Status.QUEUED or item.owner is not None:
+        raise NotAvailable(_not_free(item_id, item.status, item.owner))
+    row = conn.execute(
+        update(C)
+        .where(
+            C.c.id == item_id,
+            C.c.status == Status.QUEUED,
+            C.c.owner.is_(None),
+            C.c.epoch == item.epoch,
+        )
+        .values(
+            status=Status.COMPLETED,
+            owner=refused.username,
+            completed_at=now,
+            lease_until=None,
+            updated_at=now,
+        )
+        .returning(C.c.received_at, C.c.claimed_at, C.c.first_claimed_at)
+    ).first()
+    if row is None:  # pragma: no cover - the row is locked (PostgreSQL) or the writer is alone
+        raise NotAvailable(f"Item {item_id} changed while its outcome was being applied.")
+    sent = conn.execute(select(SE.c.offset_seconds).where(SE.c.event_id == event_id)).first()
+    values = _outcome_values(
+        outcome,
+        item_id,
+        refused.username,
+        int(item.epoch),
+        row,
+        now,
+        client_at=refused.client_at,
+        offset=None if sent is None else sent.offset_seconds,
+        active=(refused.payload or {}).get("active_seconds"),
+        event_id=event_id,
+        late=True,
+    )
+    outcome_id = int(conn.execute(insert(O).values(**values).returning(O.c.id)).scalar_one())
+    body: dict[str, Any] = {
+        "epoch": int(item.epoch),
+        "outcome_id": outcome_id,
+        "category": outcome.category,
+        "route": outcome.route,
+        "navigator": refused.username,
+        "late": True,
+        "applied_by": by,
+        "from_event": event_id,
+        "event_id": event_id,
+        "device": refused.device_id,
+    }
+    audit.append(conn, [audit.Event(by, "complete", item_id, body)], now)
+    return outcome_id
+
+
+def _not_free(item_id: int, status: str, owner: str | None) -> str:
+    """Why a kept outcome cannot be applied to an item now."""
+    if status == Status.CLAIMED:
+        return (
+            f"Item {item_id} is held by {owner} now, so the kept outcome was not applied: "
+            "it can be applied once the item is back in the queue and unclaimed."
+        )
+    if status == Status.COMPLETED:
+        by = f" by {owner}" if owner else ""
+        return (
+            f"Item {item_id} has already been completed{by}, so the kept outcome was not applied."
+        )
+    return f"Item {item_id} was cancelled, so the kept outcome was not applied."
 
 
 def _only_own_lease_expired(conn: Connection, ev: SyncEvent, me: str) -> bool:

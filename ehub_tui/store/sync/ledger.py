@@ -1,6 +1,7 @@
-"""The hub's sync ledger and refusals: the tables, who is pushing, the stored answers, and
-why a holder-guarded write found nothing (fenced, closed, not found). Everything runs inside the
-caller's transaction."""
+"""The hub's sync ledger and refusals: the tables, who is pushing, the stored answers, refused
+events kept (a refused draft or first view resolved at once by the hub) and resolved. Why a
+holder-guarded write found nothing is refusals.py. Everything runs inside the caller's
+transaction."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from ehub_tui.domain import destinations
 from ehub_tui.domain.models import Outcome
-from ehub_tui.domain.queue import describe_loss
 from ehub_tui.domain.sync import (
     REJECT_CLOSED,
     REJECT_FENCED,
@@ -26,10 +26,7 @@ from ehub_tui.domain.sync import (
     SyncEvent,
 )
 from ehub_tui.domain.types import Status
-from ehub_tui.errors import NotFound
 from ehub_tui.store import audit
-from ehub_tui.store.engine import is_sqlite
-from ehub_tui.store.lease import _lost
 from ehub_tui.store.models import Consultation, SyncDraft, SyncEventRow, SyncRejected
 from ehub_tui.store.models import Outcome as OutcomeRow
 
@@ -215,7 +212,53 @@ def reject(
         body["item"] = ev.item_id
     rows = _covers(ev, ("sync_rejected", "event_id", [ev.event_id]))
     audit.append(conn, [audit.Event(who.username, "sync_rejected", item, body, rows)], now)
+    if ev.kind in _NOTES:
+        # a draft or a first view is a note of work in progress, not an outcome: nothing for a
+        # supervisor to do, so the hub resolves it at once (kept and audited like any other)
+        mark_resolved(
+            conn, ev.event_id, ev.kind, code, ev.item_id, SYSTEM, _nothing_to_do(ev.kind, code), now
+        )
     return result
+
+
+SYSTEM = "system"  # who resolves a refused note (a draft, a first view) at once
+_NOTES = {"draft": "a draft", "viewed": "a first view"}
+
+
+def _nothing_to_do(kind: str, code: str) -> str:
+    """The resolution the hub writes for a refused draft or first view."""
+    what = _NOTES[kind]
+    if code in (REJECT_FENCED, REJECT_CLOSED):
+        return f"nothing to do: {what} for an item no longer held by its author"
+    if code == REJECT_NOT_FOUND:
+        return f"nothing to do: {what} for an item not on this hub"
+    return f"nothing to do: {what} is a note of work in progress, not an outcome"
+
+
+def mark_resolved(
+    conn: Connection,
+    event_id: str,
+    kind: str,
+    code: str | None,
+    item_id: int,
+    by: str,
+    resolution: str,
+    now: datetime,
+    **more: Any,
+) -> None:
+    """Write a refused event's resolution and its audit event ``sync_resolved`` (by ``by``;
+    ``more`` joins the event's body)."""
+    conn.execute(
+        update(SR)
+        .where(SR.c.event_id == event_id)
+        .values(resolved_at=now, resolved_by=by, resolution=resolution)
+    )
+    item = item_id if _exists(conn, item_id) else None
+    body: dict[str, Any] = {"event_id": event_id, "code": code, "kind": kind, **more}
+    if item is None:
+        body["item"] = item_id
+    rows = (("sync_rejected", "event_id", [event_id]),)
+    audit.append(conn, [audit.Event(by, "sync_resolved", item, body, rows)], now)
 
 
 def _exists(conn: Connection, item_id: int) -> bool:
@@ -272,41 +315,3 @@ def _validate(ev: SyncEvent) -> Any:
             raise Refused(REJECT_INVALID, "this draft event carries no draft")
         return draft
     return None  # viewed: nothing needed
-
-
-def _held(item_id: int, me: str, epoch: int) -> Any:
-    return (
-        (C.c.id == item_id)
-        & (C.c.owner == me)
-        & (C.c.epoch == epoch)
-        & (C.c.status == Status.CLAIMED)
-    )
-
-
-def _not_held(conn: Connection, item_id: int, me: str, epoch: int) -> Refused:
-    """Why a holder-guarded write found nothing: not_found, fenced or closed.
-
-    Fenced whenever the item has moved on from the event's claim (its epoch is another: it was
-    reassigned, rescued, released or claimed again since), even if someone has closed it
-    meanwhile: the navigator must hear that the claim was taken over, not just that the item is
-    done. Closed only when the claim is still the event's and the item is completed or
-    cancelled (this claim's work was already recorded)."""
-    try:
-        lost = _lost(conn, item_id, me)
-    except NotFound:
-        return Refused(REJECT_NOT_FOUND, f"consultation {item_id} does not exist on this hub")
-    now_epoch = conn.execute(select(C.c.epoch).where(C.c.id == item_id)).scalar()
-    closed = lost.status in (Status.COMPLETED, Status.CANCELLED)
-    if closed and now_epoch == epoch:
-        return Refused(REJECT_CLOSED, describe_loss(item_id, lost.status, lost.owner))
-    return Refused(REJECT_FENCED, str(lost))
-
-
-def _check_held(conn: Connection, ev: SyncEvent, me: str) -> None:
-    """Refuse unless ``me`` holds the item under the event's epoch (the row locked on
-    PostgreSQL until commit, so a reassign cannot slip in between)."""
-    q = select(C.c.id).where(_held(ev.item_id, me, ev.epoch))
-    if not is_sqlite(conn):
-        q = q.with_for_update()
-    if conn.execute(q).first() is None:
-        raise _not_held(conn, ev.item_id, me, ev.epoch)

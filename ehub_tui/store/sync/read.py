@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, bindparam, select, text
 
 from ehub_tui.domain.models import Consultation as ConsultationModel
 from ehub_tui.domain.queue import QueueRow
@@ -20,6 +20,7 @@ from ehub_tui.domain.sync import (
 from ehub_tui.errors import NotFound
 from ehub_tui.store import audit, queue, views
 from ehub_tui.store.engine import is_sqlite
+from ehub_tui.store.sync.apply import apply_kept
 from ehub_tui.store.sync.ledger import (  # split from one module
     RESET_CAP,
     SD,
@@ -27,7 +28,7 @@ from ehub_tui.store.sync.ledger import (  # split from one module
     SR,
     C,
     E,
-    _exists,
+    mark_resolved,
     result_of,
 )
 
@@ -148,10 +149,20 @@ def rejected(
 
 
 def resolve(
-    conn: Connection, event_id: str, by: str, resolution: str, now: datetime
+    conn: Connection,
+    event_id: str,
+    by: str,
+    resolution: str,
+    now: datetime,
+    *,
+    apply: bool = False,
 ) -> RejectedEvent | None:
     """Mark a refused event resolved (audited ``sync_resolved``); None when it was resolved
-    already; NotFound when there is no such refused event."""
+    already; NotFound when there is no such refused event.
+
+    With ``apply``: first complete the item with the refused completion's kept outcome
+    (``apply_kept``: NotAvailable, and nothing written, when the item is not queued and
+    unclaimed), and say so in the resolution."""
     q = select(SR).where(SR.c.event_id == event_id)
     if not is_sqlite(conn):
         q = q.with_for_update()
@@ -160,17 +171,13 @@ def resolve(
         raise NotFound(f"refused event {event_id} is not on this hub")
     if row.resolved_at is not None:
         return None
-    conn.execute(
-        update(SR)
-        .where(SR.c.event_id == event_id)
-        .values(resolved_at=now, resolved_by=by, resolution=resolution)
-    )
-    item = row.item_id if _exists(conn, row.item_id) else None
-    body: dict[str, Any] = {"event_id": event_id, "code": row.code, "kind": row.kind}
-    if item is None:
-        body["item"] = row.item_id
-    rows = (("sync_rejected", "event_id", [event_id]),)
-    audit.append(conn, [audit.Event(by, "sync_resolved", item, body, rows)], now)
+    if apply:
+        outcome_id = apply_kept(conn, row, by, now)
+        resolution = f"applied: {resolution}"
+        more: dict[str, Any] = {"applied": True, "outcome_id": outcome_id}
+    else:
+        more = {}
+    mark_resolved(conn, event_id, row.kind, row.code, row.item_id, by, resolution, now, **more)
     found = conn.execute(select(SR).where(SR.c.event_id == event_id)).first()
     return _rejected(found)
 
