@@ -127,15 +127,40 @@ def verify_cmd(as_json: JsonOpt = False) -> None:
             raise typer.Exit(1)
 
 
+def _needs_hub(why: object) -> CliError:
+    return CliError(
+        f"sync verify compares this workstation's records with the hub's, and needs the hub, "
+        f"which is not answering ({why}). Try again when it is back; `ehub-tui sync status` "
+        "shows what this workstation holds meanwhile."
+    )
+
+
 def _verify(current: Settings, path: Path) -> VerifyReport:
     from ehub_tui.client.verify import verify
+    from ehub_tui.errors import EhubError, HubUnreachable
 
     if current.uses_server:
-        svc = connect.signed_in(current)
+        # the hub first: with it away there is nothing to compare with, and asking for a
+        # password would only sign in offline (or refuse a password it cannot check)
+        probe = connect.open_hub(current)
         try:
-            return svc.sync_verify()
+            probe.client.hub_time()
+        except HubUnreachable as exc:
+            raise _needs_hub(exc) from None
+        except EhubError:
+            pass  # it answered (a refusal: no sign-in yet): the hub is there
         finally:
-            svc.close()
+            probe.close()
+        try:
+            svc = connect.signed_in(current)
+            try:
+                if svc.offline_session:  # (the hub went away since the probe)
+                    raise _needs_hub("signed in offline")
+                return svc.sync_verify()
+            finally:
+                svc.close()
+        except HubUnreachable as exc:
+            raise _needs_hub(exc) from None
     if not current.is_embedded:
         raise CliError(connect.NEEDS_SERVER)
     # an embedded hub: its own ledger, for every user who worked on this workstation

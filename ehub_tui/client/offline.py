@@ -10,6 +10,17 @@ forgotten and the app is told the sign-in ended (``on_principal_changed``). A wr
 offline is refused as the hub would refuse it; a user with no verifier here gets the hub's
 "not answering" as before.
 
+No verifier is kept for a sign-in whose password must be changed (an admin-issued first or reset
+password): the one kept before for that user is forgotten, so the admin's password never opens
+an offline sign-in. A successful ``change_password`` keeps the new password's verifier (the hub
+has just accepted it), so offline the new password works and the old one does not.
+
+With the hub known away (the sender's status is offline), every call the app makes fails at
+once with HubUnreachable(OFFLINE_ACTION), without trying the hub: the callers answer from the
+local store, or refuse, with no timeout to wait for and nothing logged per call. A call that
+finds the hub away tells the sender (``SyncEngine.note_away``); the sender's own rounds, which
+always try the hub, are what notice it is back.
+
 Whoever can read the local file can try passwords against the verifier at leisure, as with any
 offline credential cache: the file is 0600 in a 0700 folder, and argon2id makes each try cost
 64 MiB and ~0.1 s.
@@ -23,7 +34,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from ehub_tui.client.protocol import HubClient, Me
-from ehub_tui.client.watch import PrincipalWatch
+from ehub_tui.client.watch import OFFLINE_PASSWORD_REFUSED, PrincipalWatch
+from ehub_tui.domain.sync import OFFLINE_ACTION
 from ehub_tui.errors import HubUnreachable, NotSignedIn, SessionEnded
 
 if TYPE_CHECKING:
@@ -44,7 +56,7 @@ class OfflineSignIn(PrincipalWatch):
     client: HubClient
     _passwords: Passwords
     _offline_password: tuple[str, str] | None
-    _offline_lock: threading.Lock
+    _resume_lock: threading.Lock
     _engine: SyncEngine | None
     _hub_time_known: bool
 
@@ -61,14 +73,21 @@ class OfflineSignIn(PrincipalWatch):
         """True while signed in offline (the hub has not yet seen this sign-in)."""
         return self._offline_password is not None
 
-    def _remember(self, password: str) -> None:
-        """After an online sign-in: keep the user and a verifier of their password here."""
+    def _remember(self, password: str | None) -> None:
+        """After an online sign-in (or a password change): keep the user here, with a verifier
+        of ``password`` — or, for None (a password that must be changed), with none at all."""
         me = self._me
         if me is None:
             return
-        self.local.save_user(
-            me.user, me.permissions, self._passwords.hash(password), self._local_now()
-        )
+        verifier = None if password is None else self._passwords.hash(password)
+        self.local.save_user(me.user, me.permissions, verifier, self._local_now())
+        if password is None:  # (save_user keeps an old verifier when given None)
+            self.local.forget_verifier(me.user.username)
+
+    def _may_sign_in_offline(self, username: str) -> bool:
+        """A verifier is kept here for ``username`` (and they were active when it was)."""
+        kept = self.local.user(username)
+        return kept is not None and bool(kept.verifier) and kept.user.active
 
     def _sign_in_offline(
         self, username: str, password: str, unreachable: HubUnreachable
@@ -87,7 +106,9 @@ class OfflineSignIn(PrincipalWatch):
         with self._me_lock:
             self._me = me
             self._hub_role = kept.user.role
-        self._sync().resume()
+        engine = self._sync()
+        engine.note_away(str(unreachable))  # the app's next calls go to the local store at once
+        engine.resume()  # (its round signs in for real when the hub answers)
         return SignedIn(
             token="",
             user=kept.user,
@@ -97,38 +118,65 @@ class OfflineSignIn(PrincipalWatch):
             hub_time=hub_now,
         )
 
+    def _hub_away(self) -> bool:
+        """The sender knows the hub is not answering (no I/O: its status in memory)."""
+        engine = self._engine
+        return engine is not None and not engine.status().online
+
+    def _note_away(self, exc: HubUnreachable) -> None:
+        """A call found the hub not answering: the sender's status says so from now on."""
+        engine = self._engine
+        if engine is not None:
+            engine.note_away(str(exc))
+
     def _resume_online(self) -> None:
         """Signed in offline and the hub may be back: sign in for real (HubUnreachable while it
         is still away). A refusal ends this sign-in (SessionEnded, reported to the app)."""
-        with self._offline_lock:
+        # a lock of its own, held over the request: sign_in and sign_out only replace
+        # ``_offline_password`` (one assignment) and never wait behind a hung hub here
+        with self._resume_lock:
             held = self._offline_password
             if held is None:
                 return
             username, password = held
             try:
-                self.client.sign_in(username, password)
+                signed = self.client.sign_in(username, password)
             except HubUnreachable:
                 raise
-            except NotSignedIn as exc:
-                self._offline_password = None
+            except NotSignedIn:
+                if self._offline_password is held:
+                    self._offline_password = None
                 self.local.forget_verifier(username)
                 ended = SessionEnded(
-                    f"the hub did not accept the password you signed in with offline ({exc})",
-                    "invalid_token",
+                    "The hub did not accept the password you signed in with offline: "
+                    "sign in again.",
+                    OFFLINE_PASSWORD_REFUSED,
                 )
                 self._ended(ended)
                 raise ended from None
-            self._offline_password = None  # dropped: the hub's token is the sign-in now
+            if self._offline_password is held:
+                self._offline_password = None  # dropped: the hub's token is the sign-in now
+            if signed.must_change_password:  # reset meanwhile: that password opens nothing
+                self.local.forget_verifier(username)
         self.refresh_me()  # (tells the app if the role changed meanwhile)
 
     def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Every hub call: finish an offline sign-in first; a call that succeeds while the
-        sender thinks the hub is away wakes the sender at once."""
+        """Every hub call the app makes. With the hub known away: HubUnreachable at once (see
+        the module docstring); otherwise as :meth:`_hub_call`, and a call that finds the hub
+        not answering tells the sender."""
+        if self._hub_away():
+            raise HubUnreachable(OFFLINE_ACTION)
+        try:
+            return self._hub_call(fn, *args, **kwargs)
+        except HubUnreachable as exc:
+            self._note_away(exc)
+            raise
+
+    def _hub_call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A hub call whatever the sender thinks (the sender's own rounds: how it notices the
+        hub is back): finish an offline sign-in first, then the watch (PrincipalWatch)."""
         if self._offline_password is not None:
             self._resume_online()
         result = super()._call(fn, *args, **kwargs)
         self._hub_time_known = True  # a reply came: the client knows the hub's time
-        engine = self._engine
-        if engine is not None and not engine.status().online:
-            engine.kick()
         return result

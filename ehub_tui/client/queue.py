@@ -7,8 +7,12 @@ the local store's outbox, the views from the cache when the hub is away.
   transaction, then wait up to ``sync_wait_seconds`` for the hub's answer: a
   :class:`~ehub_tui.domain.sync.Completion` says accepted, pending (saved here, the sender keeps
   trying) or rejected (kept for review). They never raise because the hub is away.
-- ``queue_page``, ``view_counts``, ``held_claims`` and ``consultation`` (of a held item) answer
-  from the cache when the hub does not; supervisor actions say OFFLINE_ACTION.
+- ``queue_page``, ``view_counts``, ``held_claims``, ``consultation``, ``item_state`` and
+  ``why_lost`` (of a held item) answer from the cache when the hub does not; supervisor actions
+  say OFFLINE_ACTION.
+- With the hub known away (the sender's status is offline) none of them tries the hub: the
+  cache answers, claims and supervisor actions are refused, completions are pending, all at
+  once (``client.offline``'s ``_call``); the sender's rounds notice the hub is back.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ehub_tui.domain.board import Board
 from ehub_tui.domain.models import Consultation, Outcome
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import OFFLINE_CLAIM, Completion
+from ehub_tui.domain.types import Status
 from ehub_tui.errors import HubUnreachable, StoreError
 from ehub_tui.service.queue import RELEASE_ON_QUIT
 
@@ -157,6 +162,8 @@ class ClientQueueMethods:
         ]
         ids = self.local.record_releases(events, self._local_now())
         engine = self._sync()
+        if not engine.status().online:  # the hub is away: saved here, sent when it is back
+            return [c.item_id for c in claims]
         engine.kick()
         deadline = engine.clock.monotonic() + engine.settings.sync_wait_seconds
         for event_id in ids:
@@ -211,8 +218,15 @@ class ClientQueueMethods:
             return self.local.view_counts(self.actor, self.start_of_today())
 
     def item_state(self, item_id: int) -> ClaimState:
-        """(status, owner, epoch) of one item."""
-        return self._call(self.client.item_state, item_id)
+        """(status, owner, epoch) of one item (an item held here: from this workstation's
+        records when the hub is away)."""
+        try:
+            return self._call(self.client.item_state, item_id)
+        except HubUnreachable:
+            held = self.local.held_item(item_id)
+            if held is None or held.state != "held" or held.claim.owner != self.actor:
+                raise
+            return ClaimState(Status.CLAIMED, held.claim.owner, held.claim.epoch)
 
     def consultation(self, item_id: int) -> Consultation:
         """One consultation, typed (an item held here: from this workstation's records when
@@ -226,8 +240,18 @@ class ClientQueueMethods:
             return held.consultation
 
     def why_lost(self, claim: Claim) -> str | None:
-        """None while ``claim`` still holds its item; else why not."""
-        return self._call(self.client.why_lost, claim)
+        """None while ``claim`` still holds its item; else why not. With the hub away: None
+        for a claim this workstation still holds (as far as it knows: the lease estimate
+        says how long), else HubUnreachable."""
+        try:
+            return self._call(self.client.why_lost, claim)
+        except HubUnreachable:
+            held = self.local.held_item(claim.item_id)
+            if held is None or held.state == "lost" or held.claim.owner != claim.owner:
+                raise
+            if held.claim.epoch != claim.epoch:
+                raise
+            return None
 
 
 def _need_reason(reason: str) -> None:

@@ -50,7 +50,7 @@ from ehub_tui.domain.models import (
     ReleasedRecord,
     UserInfo,
 )
-from ehub_tui.domain.sync import SyncStatus
+from ehub_tui.domain.sync import OFFLINE_ACTION, SyncStatus
 from ehub_tui.errors import HubUnreachable
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
         self._sync_lock = threading.Lock()
         self._passwords = Passwords(hasher)
         self._offline_password: tuple[str, str] | None = None
-        self._offline_lock = threading.Lock()
+        self._resume_lock = threading.Lock()  # one real sign-in after an offline one at a time
         self._hub_time_known = False  # the client has had the hub's time from a reply
 
     def close(self) -> None:
@@ -119,9 +119,14 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
     def sign_in(self, username: str, password: str) -> SignedIn:
         """Sign in on this device (NotSignedIn, AccountLocked); then ``user`` and ``may`` hold.
         With the hub not answering, a user who signed in here before is signed in offline
-        (``offline_session``; see client.offline); anyone else gets HubUnreachable."""
-        with self._offline_lock:
-            self._offline_password = None
+        (``offline_session``; see client.offline); anyone else gets HubUnreachable. With the
+        hub already known away, such a user is signed in offline at once (the sender signs in
+        for real when the hub answers), without waiting for the hub to time out again."""
+        self._offline_password = None
+        if self._hub_away() and self._may_sign_in_offline(username):
+            with self._me_lock:
+                self._me = None
+            return self._sign_in_offline(username, password, HubUnreachable(OFFLINE_ACTION))
         try:
             signed = self.client.sign_in(username, password)
         except HubUnreachable as exc:
@@ -131,25 +136,32 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
         with self._me_lock:
             self._me = None  # another user may be signing in: no change to report
         self.refresh_me()
-        self._remember(password)
+        # an admin-issued password that must be changed opens no offline sign-in
+        self._remember(None if signed.must_change_password else password)
         if self._engine is not None:
             self._engine.resume()
+            self._engine.note_answered()  # (it may have thought the hub away)
         return signed
 
     def sign_out(self) -> None:
         """End this sign-in on the hub (safe to repeat); ``user`` becomes None. Whatever is
-        still waiting to be sent stays in the local store until this user signs in again."""
-        with self._offline_lock:
-            self._offline_password = None
+        still waiting to be sent stays in the local store until this user signs in again.
+        With the hub known away (or signed in offline: the hub holds no sign-in to end) the
+        hub is not asked; the sign-in ends here and its token lapses on the hub."""
+        offline = self._offline_password is not None
+        self._offline_password = None
         try:
-            self.client.sign_out()
+            if not (offline or self._hub_away()):
+                self.client.sign_out()
         finally:
             with self._me_lock:
                 self._me = None
 
     def change_password(self, old: str, new: str) -> None:
-        """Change the signed-in user's own password."""
+        """Change the signed-in user's own password; the offline sign-in here then takes the
+        new one (and no longer the old)."""
         self._call(self.client.change_password, old, new)
+        self._remember(new)  # the hub accepted it: its verifier replaces the old one
 
     def reset_password(self, username: str, new: str, must_change: bool = True) -> None:
         """Set another user's password and end their sign-ins (admin)."""

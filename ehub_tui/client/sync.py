@@ -19,7 +19,11 @@ at the middle of the request, and of the last few replies the one with the short
 believed (the tightest bound). Events carry the estimate when they are made.
 
 ``status()`` answers from memory (no I/O: the status line reads it on the UI thread);
-``on_change`` is called from the sender's thread with each new status.
+``on_change`` is called from the sender's thread with each new status. ClientService reads
+``status().online`` before every call the app makes: with the hub known away it answers from the
+local store at once (a hung hub would otherwise cost every call its timeout), so the rounds here
+are what notice the hub is back; ``note_away`` lets a call that just failed say so at once.
+The hub going away and coming back are logged once each, not per call.
 """
 
 from __future__ import annotations
@@ -141,6 +145,27 @@ class SyncEngine:
         with self._cond:
             self._paused = False
             self._failures = 0
+        self.kick()
+
+    def note_away(self, reason: str) -> None:
+        """A call outside the rounds found the hub not answering: the status is offline from
+        now on (so the app's next calls go to the local store at once) until a round reaches
+        the hub again. No round is kicked: the next one, on its schedule, probes."""
+        with self._cond:
+            if not self._status.online:
+                return
+            status = self._status.model_copy(update={"online": False, "last_error": reason})
+        self._set_status(status, finished=False)
+
+    def note_answered(self) -> None:
+        """A call outside the rounds (a sign-in) reached the hub: the status is online again at
+        once, and a round runs now to bring the local store up to date."""
+        with self._cond:
+            status = self._status
+        if not status.online:
+            self._set_status(
+                status.model_copy(update={"online": True, "last_error": None}), finished=False
+            )
         self.kick()
 
     # -- what callers read -------------------------------------------------------------------------
@@ -357,13 +382,26 @@ class SyncEngine:
             suspect_clock=_suspect(offset),
             last_error=error,
         )
+        self._set_status(status, finished=True)
+
+    def _set_status(self, status: SyncStatus, *, finished: bool) -> None:
+        """Keep a new status, log the hub going away or coming back (once each), tell the
+        listener when anything changed (``finished``: a round ended with it)."""
         with self._cond:
-            changed = status != self._status
+            before = self._status
             self._status = status
-            self._finished += 1
+            if finished:
+                self._finished += 1
             self._cond.notify_all()
+        if before.online and not status.online:
+            log.warning(
+                "the hub is not answering: working from this workstation's records (%s)",
+                status.last_error,
+            )
+        elif status.online and not before.online:
+            log.info("the hub is answering again")
         hook = self.on_change
-        if changed and hook is not None:
+        if status != before and hook is not None:
             try:
                 hook(status)
             except Exception as exc:  # a listener's failure must not stop the sender

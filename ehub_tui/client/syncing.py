@@ -52,6 +52,8 @@ class ClientSyncMethods:
         def actor(self) -> str: ...
         def hub_now(self) -> datetime: ...
         def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+        def _hub_call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+        def _hub_away(self) -> bool: ...
 
     # -- the store and the sender ------------------------------------------------------------------
 
@@ -89,7 +91,9 @@ class ClientSyncMethods:
                     self.settings,
                     self._local_clock,
                     user=lambda: self.actor,
-                    call=self._call,
+                    # its rounds always try the hub (they notice it is back); the app's
+                    # calls go through _call, which does not while the hub is known away
+                    call=self._hub_call,
                     on_change=self._sync_changed,
                 )
                 self._engine.start()
@@ -148,9 +152,20 @@ class ClientSyncMethods:
             rtt_seconds=rtt,
         )
 
-    def _await(self, event_id: str) -> Completion:
-        """Kick the sender and wait up to ``sync_wait_seconds`` for the hub's answer."""
+    def _kick(self) -> SyncEngine:
+        """Have the sender send now — unless the hub is known away: then its next probe, on
+        its backoff, sends (a kick would knock on a hung hub at once, every time)."""
         engine = self._sync()
+        if engine.status().online:
+            engine.kick()
+        return engine
+
+    def _await(self, event_id: str) -> Completion:
+        """Kick the sender and wait up to ``sync_wait_seconds`` for the hub's answer; with the
+        hub known away, pending at once (saved here; the sender sends it when it is back)."""
+        engine = self._sync()
+        if not engine.status().online:
+            return Completion(event_id=event_id, state="pending")
         engine.kick()
         result = engine.wait_for(event_id, self.settings.sync_wait_seconds)
         if result is None:
@@ -174,7 +189,7 @@ class ClientSyncMethods:
             event = self._event("draft", item_id, epoch, {"draft": draft}, None)
         self.local.save_draft(user, item_id, epoch, draft, self._local_now(), send=event)
         if event is not None:
-            self._sync().kick()
+            self._kick()
 
     def drafts(self) -> dict[int, dict[str, Any]]:
         """This user's saved drafts by item id (the app restores them at sign-in)."""
@@ -184,7 +199,7 @@ class ClientSyncMethods:
         """Note the first time the navigator opened a claimed item (once per claim)."""
         event = self._event("viewed", claim.item_id, claim.epoch, {}, at)
         if self.local.record_viewed(event, self._local_now()) is not None:
-            self._sync().kick()
+            self._kick()
 
     # -- the status line, refused events, the lease -----------------------------------------------
 

@@ -24,6 +24,10 @@ from ehub_tui.errors import NotSignedIn, PermissionDenied, SessionEnded
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# SessionEnded.code of an offline sign-in whose password the hub refused when it came back
+# (client.offline): the app's notice is that sentence itself, not "the hub no longer knows..."
+OFFLINE_PASSWORD_REFUSED = "offline_password"
+
 # why a sign-in ended, by SessionEnded.code, in words for the user
 ENDED = {
     "expired": "the sign-in expired",
@@ -51,6 +55,8 @@ class PrincipalChange:
     def message(self) -> str:
         """One sentence for the app's notice."""
         if self.ended is not None:
+            if self.ended.code == OFFLINE_PASSWORD_REFUSED:
+                return str(self.ended)
             return f"Signed out: {ENDED.get(self.ended.code, str(self.ended))}."
         if self.after is None or not self.after.active:
             return "Signed out: your account was disabled."
