@@ -290,7 +290,7 @@ def test_board_lists_and_resolves_refused_events(make_hub: Callable[..., Hub]) -
             await settle(pilot)
             text = screen_text(app)
             assert "Not applied 1" in text  # the headline's count
-            assert "Not applied (1) — f resolves, v reads in full" in text
+            assert "Not applied (1) — f resolve, k apply, v read" in text
             assert board.check_action("resolve", ()) is True
             table = board.query_one("#refused", DataTable)
             assert table.display and table.row_count == 1

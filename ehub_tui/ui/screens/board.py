@@ -58,9 +58,10 @@ class BoardScreen(BoardActions):
         Binding("e", "priority(2)", "Emergency", id="emergency"),
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
-        # not in the footer (full at 80 columns): the refused panel's title names f and v
+        # not in the footer (full at 80 columns): the refused panel's title names f, k and v
         Binding("f", "resolve", "Resolve refused", id="resolve", show=False),
-        Binding("v", "refused", "Refused events", id="refused", show=False),
+        Binding("k", "apply_kept", "Apply a refused completion's kept outcome", show=False),
+        Binding("v", "refused", "Refused events in full", id="refused", show=False),
         Binding("escape,b", "back", "Back to queue", id="back"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
@@ -71,6 +72,8 @@ class BoardScreen(BoardActions):
         self.board: Board | None = None
         self.refused: list[RejectedEvent] = []  # unresolved refused events (all workstations)
         self._offline_said = False  # "Board not updated: the hub is not answering" toasted
+        self.unreachable = False  # the last read failed: the hub is not answering
+        self.read_at: datetime | None = None  # when the board shown was read
         self.poller: Poller[BoardData] = Poller(
             self,
             self._load,
@@ -86,10 +89,7 @@ class BoardScreen(BoardActions):
         return self.poller.paused
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            visible_text(self.ctx.title_line() + " · supervisor board", multiline=False),
-            id="topbar",
-        )
+        yield Static(self._title(200), id="topbar")
         yield self.sync_line()
         yield Static("", id="headline")
         with Horizontal(id="board"):
@@ -101,6 +101,7 @@ class BoardScreen(BoardActions):
                 yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
                 yield Label("", id="refused-title", classes="board-title")
                 yield DataTable(id="refused", cursor_type="row")
+                yield Static("", id="refused-why")
             with Vertical(id="board-right"):
                 yield Label("Practices", classes="board-title")
                 yield DataTable(id="practices", cursor_type="none")
@@ -113,9 +114,20 @@ class BoardScreen(BoardActions):
                 yield Static("", id="events")
         yield Footer()
 
+    def _title(self, width: int) -> Text:
+        """The top bar: the app's title line and the screen's name, shorter when it would not
+        fit (the name first, then who; the date goes)."""
+        full = self.ctx.title_line() + " · supervisor board"
+        if full.cell_len <= width:
+            return visible_text(full, multiline=False)
+        u = self.ctx.user
+        who = f" · {u.display_name or u.username}" if u is not None else ""
+        return visible_text(Text(f" ehub-tui · supervisor board{who}"), multiline=False)
+
     def on_resize(self, event: Any) -> None:
         # as the queue's: an 80-column footer keeps more of its keys without the padding
         self.query_one(Footer).compact = event.size.width < FULL_FOOTER_WIDTH
+        self.query_one("#topbar", Static).update(self._title(event.size.width))
 
     def on_mount(self) -> None:
         items = self.query_one("#items", DataTable)
@@ -126,8 +138,10 @@ class BoardScreen(BoardActions):
         self.query_one("#navigators", DataTable).add_columns(
             "Navigator", "Online", "Holding", "Done", "Median"
         )
-        self.query_one("#refused", DataTable).add_columns("#", "What", "Who", "Why")
+        self.query_one("#refused", DataTable).add_columns("#", "Outcome", "Who", "Why")
         self._show_refused([])
+        # the hub went away or came back: the headline and the presence dots say so
+        self.ctx.sync_changed.subscribe(self, lambda _: self._away_changed())
         items.focus()
         self.poller.request()
 
@@ -152,7 +166,11 @@ class BoardScreen(BoardActions):
         # syncs), never a toast every few seconds; tried again a little later
         if not isinstance(exc, HubUnreachable):
             notify(self, f"Board not updated: {exc}", severity="warning", timeout=4)
-        elif not self._offline_said:
+            return max(self.interval, 5.0)
+        if not self.unreachable:
+            self.unreachable = True
+            self._away_changed()
+        if not self._offline_said:
             self._offline_said = True
             notify(
                 self,
@@ -165,6 +183,8 @@ class BoardScreen(BoardActions):
     def _shown(self, data: BoardData) -> float:
         board, refused = data
         self._offline_said = False
+        self.unreachable = False
+        self.read_at = self.ctx.now()
         self._show(board)
         if refused is not None:
             self._show_refused(refused)
@@ -183,7 +203,25 @@ class BoardScreen(BoardActions):
             self.query_one("#completions", Sparkline).data = board.completions_by_hour
             self._events(board)
 
+    def _away_changed(self) -> None:
+        """The hub went away or came back: the headline and the navigators say so."""
+        if self.board is not None:
+            with self.app.batch_update():
+                self._headline(self.board)
+                self._navigators(self.board, self.ctx.now())
+        self.refresh_bindings()
+
     def _headline(self, b: Board) -> None:
+        if self.hub_away:  # nothing here is live: said first, with when it was read
+            read = local(self.read_at).strftime("%H:%M") if self.read_at else "—"
+            self.query_one("#headline", Static).update(
+                Text(
+                    f"offline — last read {read} (the hub is not answering; "
+                    "what is shown is as it was then)",
+                    "bold yellow",
+                )
+            )
+            return
         t = Text()
         parts = [
             ("Queued", str(b.queued), ""),
@@ -258,6 +296,8 @@ class BoardScreen(BoardActions):
         rows = []
         for n in b.navigators:
             online = bool(n.last_seen and now - n.last_seen <= ONLINE)
+            # offline: who was online when the board was read is not known now
+            dot = "?" if self.hub_away else ("●" if online else "○")
             holding = ", ".join(f"#{i}" for i, _ in n.holding) or "—"
             longest = min((c for _, c in n.holding if c), default=None)
             held_for = f" {span(now - longest)}" if longest else ""
@@ -267,7 +307,7 @@ class BoardScreen(BoardActions):
                     n.username,
                     (
                         n.username,
-                        "●" if online else "○",
+                        dot,
                         holding + held_for,
                         str(n.done_today),
                         med,
@@ -292,45 +332,43 @@ class BoardScreen(BoardActions):
 
     def _show_refused(self, refused: list[RejectedEvent]) -> None:
         """The refused events' panel (hidden when there are none) and the headline's count."""
+        from ehub_tui.ui.screens.review import outcome_words
+
         changed = len(refused) != len(self.refused)
         self.refused = refused
         title = self.query_one("#refused-title", Label)
         table = self.query_one("#refused", DataTable)
         n = len(refused)
-        title.update(f"Not applied ({n}) — f resolves, v reads in full")
+        title.update(f"Not applied ({n}) — f resolve, k apply, v read")
         title.display = table.display = bool(refused)
+        self.query_one("#refused-why", Static).display = bool(refused)
         rows = [
-            (
-                e.event_id,
-                (f"#{e.item_id}", e.kind, e.username, one_line(e.reason)),
-            )
+            (e.event_id, (f"#{e.item_id}", outcome_words(e), e.username, one_line(e.reason)))
             for e in refused
         ]
         sync_table(table, rows)
+        self._show_why()
         if changed:
             if self.board is not None:
                 self._headline(self.board)
             self.refresh_bindings()
 
+    def _show_why(self) -> None:
+        """The highlighted refused event's reason in full, under the panel (the table's
+        column is cut on a narrow screen; the reason is the point)."""
+        from ehub_tui.ui.screens.review import outcome_words
+
+        e = self.highlighted_refused()
+        text = (
+            f"#{e.item_id} {outcome_words(e)} by {e.username} — why: {one_line(e.reason)}"
+            if e is not None
+            else ""
+        )
+        self.query_one("#refused-why", Static).update(literal(text))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "refused":
+            self._show_why()
+
     def action_back(self) -> None:
         self.dismiss(None)
-
-    def action_help(self) -> None:
-        from ehub_tui.ui.screens.help import HelpScreen
-
-        self.app.push_screen(
-            HelpScreen(
-                self,
-                "Supervisor board",
-                intro="The board shows the whole hub, refreshed every second. Open items lists "
-                "what navigators hold (a stale claim's lease has run out) and then the most "
-                "urgent waiting items. Move with ↑↓ and act on the highlighted item: every "
-                "action asks for a reason and is audited. The navigator holding an item sees "
-                "a change within 2 seconds and keeps their draft.\n\nNot applied lists what "
-                "the hub refused from a workstation: most often a completion saved while the "
-                "hub was away, for an item that meanwhile went to someone else. The outcome is "
-                "kept whole: v reads each one in full; f (on the highlighted one, tab moves to "
-                "the list) records what was done about it.",
-                extra=[("↑ ↓", "move in the open items"), ("tab", "move between the lists")],
-            )
-        )

@@ -20,13 +20,20 @@ GENERAL = [
 
 
 def binding_lines(screen: Screen[Any]) -> list[tuple[str, str]]:
-    """(keys, description) for the screen's and the app's shown bindings."""
+    """(keys, description) for the screen's and the app's shown bindings (an app binding whose
+    key the screen binds too is the screen's: listed once, as the screen's)."""
     seen: set[str] = set()
+    keys_seen: set[str] = set()
     out: list[tuple[str, str]] = []
     for node in (screen, screen.app):
         for b in node.BINDINGS:
             if not isinstance(b, Binding) or not b.description or b.description in seen:
                 continue
+            own = {k.strip() for k in b.key.split(",")}
+            if node is screen.app and own & keys_seen:
+                continue  # the screen's binding of the key wins (v on the board)
+            if node is screen:
+                keys_seen |= own
             if node is screen.app and b.key == "ctrl+q":
                 continue  # listed with the general keys
             action = b.action.split("(", 1)[0]

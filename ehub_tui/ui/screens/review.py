@@ -26,6 +26,7 @@ from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, local, notify, one_line, visible_text
 from ehub_tui.ui.messages import NotSaved, RefusedLoaded, Saved
+from ehub_tui.ui.screens.review_actions import applies_kept, apply_kept, resolve_refused
 
 if TYPE_CHECKING:
     from ehub_tui.domain.sync import RejectedEvent
@@ -45,11 +46,42 @@ def when(at: datetime | None) -> str:
     return local(at).strftime("%a %d %b %H:%M") if at is not None else "—"
 
 
+def outcome_words(e: RejectedEvent) -> str:
+    """What a refused event carried, in a few words: a completion's category and route, an
+    escalation marked as one ("escalate · ‼ emergency": a red flag is never hidden); any other
+    event's kind."""
+    outcome = e.payload.get("outcome") if isinstance(e.payload, dict) else None
+    if e.kind != "complete" or not isinstance(outcome, dict):
+        return KIND_WORDS.get(e.kind, e.kind)
+    category = str(outcome.get("category") or "completion")
+    detail = outcome.get("detail")
+    flags = detail.get("red_flags") if isinstance(detail, dict) else None
+    levels = {
+        str(f.get("level"))
+        for f in (flags if isinstance(flags, list) else [])
+        if isinstance(f, dict) and f.get("handled")
+    }
+    if category == "escalate":
+        # an escalation is a red flag acted on: emergency unless its flag says otherwise
+        urgent_only = levels and "emergency" not in levels
+        return f"{category} · {'! urgent red flag' if urgent_only else '‼ emergency'}"
+    words = f"{category} · {outcome.get('route') or '—'}"
+    if levels:
+        words += " · ‼ red flag" if "emergency" in levels else " · ! red flag"
+    return words
+
+
+def is_escalation(e: RejectedEvent) -> bool:
+    """Did the refused event complete its item as an escalation?"""
+    outcome = e.payload.get("outcome") if isinstance(e.payload, dict) else None
+    return isinstance(outcome, dict) and outcome.get("category") == "escalate"
+
+
 def refused_row(e: RejectedEvent) -> tuple[str, ...]:
-    """One line of a list of refused events: item, what, who, when, why."""
+    """One line of a list of refused events: item, what it carried, who, when, why."""
     return (
         f"#{e.item_id}",
-        KIND_WORDS.get(e.kind, e.kind),
+        outcome_words(e),
         e.username,
         when(e.client_at),
         e.reason,
@@ -98,6 +130,8 @@ def refused_detail(e: RejectedEvent) -> Text:
     head = Text()
     head.append(f"#{e.item_id} · {KIND_WORDS.get(e.kind, e.kind)} by {e.username}\n", "bold")
     head.append(f"Not applied: {e.reason}\n", "bold red")
+    if e.kind == "complete":  # the outcome at a glance: an escalation is never hidden
+        head.append(f"Outcome: {outcome_words(e)}\n", "bold red" if is_escalation(e) else "bold")
     head.append(f"code {e.code} · saved {when(e.client_at)} · refused {when(e.rejected_at)}\n")
     head.append(f"device {e.device_id} · event {e.event_id}\n", "dim")
     if e.resolved_at is not None:
@@ -124,13 +158,17 @@ class ReviewScreen(EhubScreen[None]):
 
     BINDINGS = [
         Binding("f", "resolve", "Resolve", id="resolve"),
+        Binding("k", "apply", "Apply kept outcome", id="apply"),
         Binding("escape,v", "back", "Back", id="back"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
 
-    def __init__(self, ctx: UiContext | None = None, *, everyone: bool = False) -> None:
+    def __init__(
+        self, ctx: UiContext | None = None, *, everyone: bool = False, select: str | None = None
+    ) -> None:
         super().__init__(ctx)
         self.everyone = everyone
+        self.select = select  # the event to open on (the board's highlighted one), once
         self.events: list[RejectedEvent] = []
         self.loaded = False
 
@@ -202,13 +240,18 @@ class ReviewScreen(EhubScreen[None]):
         table.clear()
         for e in self.events:
             table.add_row(*(one_line(c) for c in refused_row(e)), key=e.event_id)
+        keys = [e.event_id for e in self.events]
+        if self.select in keys:  # opened from the board: on the event highlighted there
+            cursor = keys.index(self.select)
+            self.select = None
         if self.events:
-            table.move_cursor(row=min(cursor, len(self.events) - 1))
+            table.move_cursor(row=min(cursor, len(self.events) - 1), animate=False)
         self._show_detail()
         self.refresh_bindings()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self.refresh_bindings()  # k is for a refused completion only
 
     def selected(self) -> RejectedEvent | None:
         """The highlighted refused event."""
@@ -228,6 +271,15 @@ class ReviewScreen(EhubScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resolve":
             return self.everyone and self.ctx.may("see_board") and bool(self.events)
+        if action == "apply":
+            e = self.selected()
+            return (
+                self.everyone
+                and self.ctx.may("see_board")
+                and e is not None
+                and e.kind == "complete"
+                and applies_kept(self.ctx.service)
+            )
         return True
 
     def action_resolve(self) -> None:
@@ -235,6 +287,12 @@ class ReviewScreen(EhubScreen[None]):
         if e is None or not self.everyone:
             return
         resolve_refused(self, e)
+
+    def action_apply(self) -> None:
+        e = self.selected()
+        if e is None or not self.everyone:
+            return
+        apply_kept(self, e)
 
     def on_saved(self, message: Saved) -> None:
         notify(self, message.text, timeout=5)
@@ -259,7 +317,10 @@ class ReviewScreen(EhubScreen[None]):
             intro += (
                 " As a supervisor you see every unresolved refusal on the hub: read the outcome, "
                 "act on it (enter it again, call the patient…) and press f to record what was "
-                "done; it then leaves this list (it is kept, with your resolution, in the audit)."
+                "done; it then leaves this list (it is kept, with your resolution, in the audit). "
+                "k applies a refused completion's kept outcome to its item, with a written "
+                "resolution: the hub completes the item with it when the item is waiting in the "
+                "queue and nobody holds it (otherwise it says why not, and nothing changes)."
             )
         else:
             intro += (
@@ -270,39 +331,12 @@ class ReviewScreen(EhubScreen[None]):
         )
 
 
-def resolve_refused(screen: EhubScreen[Any], e: RejectedEvent) -> None:
-    """Ask for a resolution and record it on the hub (a worker); the screen is told with
-    ``Saved`` or ``NotSaved``."""
-    from ehub_tui.ui.screens.dialogs import ReasonDialog
-
-    service = screen.ctx.service
-
-    def resolved(text: str | None) -> None:
-        if not text:
-            return
-
-        def work() -> None:
-            try:
-                service.resolve_rejected(e.event_id, text)
-            except StoreError as exc:
-                screen.post_message(NotSaved(f"Not resolved: {exc}"))
-                return
-            screen.post_message(
-                Saved(f"Refused {KIND_WORDS.get(e.kind, e.kind)} of #{e.item_id} resolved")
-            )
-
-        screen.run_worker(work, thread=True, group="resolve")
-
-    screen.app.push_screen(
-        ReasonDialog(
-            one_line(
-                f"Resolve the refused {KIND_WORDS.get(e.kind, e.kind)} of #{e.item_id} by "
-                f"{e.username} ({e.reason}): what was done?"
-            ),
-            "What was done about it",
-        ),
-        resolved,
-    )
-
-
-__all__ = ["ReviewScreen", "refused_detail", "refused_row", "resolve_refused"]
+__all__ = [
+    "ReviewScreen",
+    "applies_kept",
+    "apply_kept",
+    "outcome_words",
+    "refused_detail",
+    "refused_row",
+    "resolve_refused",
+]
