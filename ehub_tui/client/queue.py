@@ -163,6 +163,7 @@ class ClientQueueMethods:
         ids = self.local.record_releases(events, self._local_now())
         engine = self._sync()
         if not engine.status().online:  # the hub is away: saved here, sent when it is back
+            engine.recount()
             return [c.item_id for c in claims]
         engine.kick()
         deadline = engine.clock.monotonic() + engine.settings.sync_wait_seconds

@@ -157,6 +157,25 @@ class SyncEngine:
             status = self._status.model_copy(update={"online": False, "last_error": reason})
         self._set_status(status, finished=False)
 
+    def recount(self) -> None:
+        """Something was saved here with the hub away (no round runs now): the status's
+        counts from the local store, for the status line ("N waiting to send")."""
+        user = self._user()
+        if not user:
+            return
+        try:
+            pending, rejected = self.store.counts(user)
+        except Exception as exc:  # the next round says so
+            log.warning("the local store could not be read: %s", type(exc).__name__)
+            return
+        with self._cond:
+            status = self._status
+        if (status.pending, status.rejected) != (pending, rejected):
+            self._set_status(
+                status.model_copy(update={"pending": pending, "rejected": rejected}),
+                finished=False,
+            )
+
     def note_answered(self) -> None:
         """A call outside the rounds (a sign-in) reached the hub: the status is online again at
         once, and a round runs now to bring the local store up to date."""

@@ -158,6 +158,8 @@ class ClientSyncMethods:
         engine = self._sync()
         if engine.status().online:
             engine.kick()
+        else:
+            engine.recount()
         return engine
 
     def _await(self, event_id: str) -> Completion:
@@ -165,6 +167,7 @@ class ClientSyncMethods:
         hub known away, pending at once (saved here; the sender sends it when it is back)."""
         engine = self._sync()
         if not engine.status().online:
+            engine.recount()
             return Completion(event_id=event_id, state="pending")
         engine.kick()
         result = engine.wait_for(event_id, self.settings.sync_wait_seconds)
