@@ -342,6 +342,11 @@ def test_board_title_fits_80_columns(make_hub: Callable[..., Hub]) -> None:
             await settle(pilot)
             top = str(app.screen.query_one("#topbar", Static).render())
             assert "supervisor board" in top and len(top.rstrip()) <= 80
+            await pilot.press("v")  # the review of refused events: its title too
+            await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+            await settle(pilot)
+            top = str(app.screen.query_one("#topbar", Static).render())
+            assert "refused on the hub (unresolved)" in top and len(top.rstrip()) <= 80
 
     run(body())
 

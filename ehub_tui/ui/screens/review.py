@@ -172,11 +172,22 @@ class ReviewScreen(EhubScreen[None]):
         self.events: list[RejectedEvent] = []
         self.loaded = False
 
-    def compose(self) -> ComposeResult:
+    def _title(self, width: int) -> Text:
+        """The top bar: the app's title line and what is listed, shorter when it would not fit
+        (what is listed first, then who; the date goes)."""
         what = "refused on the hub (unresolved)" if self.everyone else "refused from here"
-        yield Static(
-            visible_text(self.ctx.title_line() + f" · {what}", multiline=False), id="topbar"
-        )
+        full = self.ctx.title_line() + f" · {what}"
+        if full.cell_len <= width:
+            return visible_text(full, multiline=False)
+        u = self.ctx.user
+        who = f" · {u.display_name or u.username}" if u is not None else ""
+        return visible_text(Text(f" ehub-tui · {what}{who}"), multiline=False)
+
+    def on_resize(self, event: Any) -> None:
+        self.query_one("#topbar", Static).update(self._title(event.size.width))
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(200), id="topbar")
         yield self.sync_line()
         yield Static("Reading…", id="review-summary")
         with Horizontal(id="review"):
@@ -187,7 +198,7 @@ class ReviewScreen(EhubScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#refused-list", DataTable)
-        table.add_columns("Item", "What", "Who", "Saved", "Why")
+        table.add_columns("Item", "Outcome", "Who", "Saved", "Why")
         table.focus()
         self.ctx.sync_changed.subscribe(self, lambda _: self.load())
         self.load()
