@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     # -- workstation sync (issue 14): the local store, its outbox and the sender --
     sync_push_batch: int = Field(default=20, ge=1, le=100)
     sync_pull_seconds: float = Field(default=5.0, ge=0.5, le=300.0)
-    sync_backoff_max_seconds: float = Field(default=30.0, ge=1.0, le=600.0)
+    sync_backoff_max_seconds: float = Field(default=10.0, ge=1.0, le=600.0)
     sync_wait_seconds: float = Field(default=3.0, ge=0.0, le=30.0)
     sync_keep_days: int = Field(default=7, ge=1, le=90)
     # hub side: accept a completion whose only problem is the holder's own lapsed lease
