@@ -147,15 +147,21 @@ def test_a_refused_draft_or_first_view_is_resolved_at_once_by_the_hub(
     assert all(r.resolved_at is not None for r in resolved)
     assert kept[batch[1].event_id].payload == batch[1].payload  # the draft kept whole
     assert kept[waiting[0]].resolved_at is None
-    audited = [e for e in seeded.audit_log() if e.action == "sync_resolved"]
-    assert sorted(e.body["event_id"] for e in audited) == sorted(
-        e.event_id for e in (batch[0], batch[1], batch[3])
-    )
-    assert {e.actor for e in audited} == {"system"}
+    # audited: each refusal's one event records the hub's resolution (and covers the row)
+    notes = {e.event_id: e for e in (batch[0], batch[1], batch[3])}
+    audited = [e for e in seeded.audit_log() if e.action == "sync_rejected"]
+    assert len(audited) == 4
+    for e in audited:
+        if e.body["event_id"] in notes:
+            assert e.actor == "nav1" and e.body["resolved_by"] == "system"
+            assert e.body["resolution"] == kept[e.body["event_id"]].resolution
+        else:
+            assert "resolved_by" not in e.body
+    assert not [e for e in seeded.audit_log() if e.action == "sync_resolved"]
     # a resend is answered from the ledger: refused again, nothing more written
     again = hub_of(nav).sync_push(batch[:2]).results
     assert [(r.state, r.code) for r in again] == [("rejected", REJECT_FENCED)] * 2
-    assert len([e for e in seeded.audit_log() if e.action == "sync_resolved"]) == 3
+    assert len([e for e in seeded.audit_log() if e.action == "sync_rejected"]) == 4
     _verified(seeded)
 
 

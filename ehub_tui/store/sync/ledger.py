@@ -183,7 +183,18 @@ def reject(
     conn: Connection, ev: SyncEvent, who: Pusher, now: datetime, code: str, reason: str
 ) -> EventResult:
     """Refuse an event: its ledger row, its ``sync_rejected`` row (the payload kept whole) and
-    an audit event ``sync_rejected`` covering both."""
+    an audit event ``sync_rejected`` covering both.
+
+    A refused draft or first view is a note of work in progress, not an outcome: there is
+    nothing for a supervisor to do, so it is kept already resolved by the hub (``system``, with
+    a sentence saying why), and the same audit event records the resolution (its body and the
+    row it covers), rather than a second event for every refused note."""
+    note = ev.kind in _NOTES
+    resolved = (
+        {"resolved_at": now, "resolved_by": SYSTEM, "resolution": _nothing_to_do(ev.kind, code)}
+        if note
+        else {}
+    )
     conn.execute(
         insert(SR).values(
             event_id=ev.event_id,
@@ -197,11 +208,12 @@ def reject(
             payload=ev.payload,
             client_at=_aware(ev.client_at),
             rejected_at=now,
+            **resolved,
         )
     )
     result = _ledger(conn, ev, now, state="rejected", code=code, reason=reason)
     item = ev.item_id if _exists(conn, ev.item_id) else None
-    body = {
+    body: dict[str, Any] = {
         "event_id": ev.event_id,
         "kind": ev.kind,
         "epoch": ev.epoch,
@@ -210,14 +222,11 @@ def reject(
     }
     if item is None:
         body["item"] = ev.item_id
+    if note:
+        body["resolved_by"] = SYSTEM
+        body["resolution"] = resolved["resolution"]
     rows = _covers(ev, ("sync_rejected", "event_id", [ev.event_id]))
     audit.append(conn, [audit.Event(who.username, "sync_rejected", item, body, rows)], now)
-    if ev.kind in _NOTES:
-        # a draft or a first view is a note of work in progress, not an outcome: nothing for a
-        # supervisor to do, so the hub resolves it at once (kept and audited like any other)
-        mark_resolved(
-            conn, ev.event_id, ev.kind, code, ev.item_id, SYSTEM, _nothing_to_do(ev.kind, code), now
-        )
     return result
 
 
