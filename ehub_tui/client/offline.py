@@ -15,11 +15,11 @@ password): the one kept before for that user is forgotten, so the admin's passwo
 an offline sign-in. A successful ``change_password`` keeps the new password's verifier (the hub
 has just accepted it), so offline the new password works and the old one does not.
 
-With the hub known away (the sender's status is offline), every call the app makes fails at
-once with HubUnreachable(OFFLINE_ACTION), without trying the hub: the callers answer from the
-local store, or refuse, with no timeout to wait for and nothing logged per call. A call that
-finds the hub away tells the sender (``SyncEngine.note_away``); the sender's own rounds, which
-always try the hub, are what notice it is back.
+With the hub known away (the sender's status is offline), every call the app makes (``_ask``)
+fails at once with HubUnreachable(OFFLINE_ACTION), without trying the hub: the callers answer
+from the local store, or refuse, with no timeout to wait for and nothing logged per call. A call
+that finds the hub away tells the sender (``SyncEngine.note_away``); the sender's own rounds,
+which always try the hub (``_call``), are what notice it is back.
 
 Whoever can read the local file can try passwords against the verifier at leisure, as with any
 offline credential cache: the file is 0600 in a 0700 folder, and argon2id makes each try cost
@@ -160,23 +160,24 @@ class OfflineSignIn(PrincipalWatch):
                 self.local.forget_verifier(username)
         self.refresh_me()  # (tells the app if the role changed meanwhile)
 
-    def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Every hub call the app makes. With the hub known away: HubUnreachable at once (see
-        the module docstring); otherwise as :meth:`_hub_call`, and a call that finds the hub
-        not answering tells the sender."""
+    def _ask(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A hub call the app makes. With the hub known away: HubUnreachable(OFFLINE_ACTION)
+        at once, nothing sent and nothing logged (see the module docstring); else
+        :meth:`_call`."""
         if self._hub_away():
             raise HubUnreachable(OFFLINE_ACTION)
+        return self._call(fn, *args, **kwargs)
+
+    def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A hub call whatever the sender thinks (the sender's own rounds, which is how it
+        notices the hub is back): finish an offline sign-in first, then the watch
+        (PrincipalWatch); a call that finds the hub not answering tells the sender."""
+        if self._offline_password is not None:
+            self._resume_online()
         try:
-            return self._hub_call(fn, *args, **kwargs)
+            result = super()._call(fn, *args, **kwargs)
         except HubUnreachable as exc:
             self._note_away(exc)
             raise
-
-    def _hub_call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """A hub call whatever the sender thinks (the sender's own rounds: how it notices the
-        hub is back): finish an offline sign-in first, then the watch (PrincipalWatch)."""
-        if self._offline_password is not None:
-            self._resume_online()
-        result = super()._call(fn, *args, **kwargs)
         self._hub_time_known = True  # a reply came: the client knows the hub's time
         return result

@@ -12,7 +12,7 @@ the local store's outbox, the views from the cache when the hub is away.
   say OFFLINE_ACTION.
 - With the hub known away (the sender's status is offline) none of them tries the hub: the
   cache answers, claims and supervisor actions are refused, completions are pending, all at
-  once (``client.offline``'s ``_call``); the sender's rounds notice the hub is back.
+  once (``client.offline``'s ``_ask``); the sender's rounds notice the hub is back.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ClientQueueMethods:
         def actor(self) -> str: ...
         @property
         def local(self) -> LocalStore: ...
-        def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+        def _ask(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
         def _needs_hub(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
         def _sync(self) -> SyncEngine: ...
         def _local_now(self) -> datetime: ...
@@ -68,7 +68,7 @@ class ClientQueueMethods:
         """Claim the best queued item; None when the queue is empty."""
         self._sync()
         try:
-            claim = self._call(self.client.claim_next)
+            claim = self._ask(self.client.claim_next)
         except HubUnreachable:
             raise HubUnreachable(OFFLINE_CLAIM) from None
         if claim is not None:
@@ -79,7 +79,7 @@ class ClientQueueMethods:
         """Claim a given queued item."""
         self._sync()
         try:
-            claim = self._call(self.client.claim, item_id)
+            claim = self._ask(self.client.claim, item_id)
         except HubUnreachable:
             raise HubUnreachable(OFFLINE_CLAIM) from None
         self._keep_held(claim)
@@ -88,7 +88,7 @@ class ClientQueueMethods:
     def _keep_held(self, claim: Claim) -> None:
         """Keep a new claim here with its consultation, so it can be worked offline."""
         try:
-            consultation = self._call(self.client.consultation, claim.item_id)
+            consultation = self._ask(self.client.consultation, claim.item_id)
         except HubUnreachable:  # kept without it; the next pull brings it
             consultation = None
         self.local.record_held(claim, consultation, self._local_now())
@@ -97,13 +97,13 @@ class ClientQueueMethods:
     def heartbeat(self, claim: Claim) -> Claim:
         """Renew the lease of an open item; raises LostClaim when it is no longer ours (and
         HubUnreachable with the hub away: the app carries on)."""
-        renewed = self._call(self.client.heartbeat, claim)
+        renewed = self._ask(self.client.heartbeat, claim)
         self.local.record_leases([renewed], self.client.hub_time(), self._local_now())
         return renewed
 
     def heartbeat_held(self) -> list[Claim]:
         """Renew the lease of every item this user holds."""
-        renewed = self._call(self.client.heartbeat_held)
+        renewed = self._ask(self.client.heartbeat_held)
         self.local.record_leases(renewed, self.client.hub_time(), self._local_now())
         return renewed
 
@@ -113,7 +113,7 @@ class ClientQueueMethods:
         self._sync()
         user = self.actor
         try:
-            claims = self._call(self.client.held_claims)
+            claims = self._ask(self.client.held_claims)
         except HubUnreachable:
             return [h.claim for h in self.local.held(user)]
         closed = {
@@ -205,7 +205,7 @@ class ClientQueueMethods:
         """One window of a queue view (queue | mine | done) and the view's total size."""
         self._sync()
         try:
-            return self._call(self.client.queue_page, view, filters, offset, limit)
+            return self._ask(self.client.queue_page, view, filters, offset, limit)
         except HubUnreachable:
             since = self.start_of_today()
             return self.local.queue_rows(view, self.actor, filters, since, offset, limit)
@@ -214,7 +214,7 @@ class ClientQueueMethods:
         """Sizes of the queue, mine and done-today views."""
         self._sync()
         try:
-            return self._call(self.client.view_counts)
+            return self._ask(self.client.view_counts)
         except HubUnreachable:
             return self.local.view_counts(self.actor, self.start_of_today())
 
@@ -222,7 +222,7 @@ class ClientQueueMethods:
         """(status, owner, epoch) of one item (an item held here: from this workstation's
         records when the hub is away)."""
         try:
-            return self._call(self.client.item_state, item_id)
+            return self._ask(self.client.item_state, item_id)
         except HubUnreachable:
             held = self.local.held_item(item_id)
             if held is None or held.state != "held" or held.claim.owner != self.actor:
@@ -233,7 +233,7 @@ class ClientQueueMethods:
         """One consultation, typed (an item held here: from this workstation's records when
         the hub is away)."""
         try:
-            return self._call(self.client.consultation, item_id)
+            return self._ask(self.client.consultation, item_id)
         except HubUnreachable:
             held = self.local.held_item(item_id)
             if held is None or held.consultation is None or held.claim.owner != self.actor:
@@ -245,7 +245,7 @@ class ClientQueueMethods:
         for a claim this workstation still holds (as far as it knows: the lease estimate
         says how long), else HubUnreachable."""
         try:
-            return self._call(self.client.why_lost, claim)
+            return self._ask(self.client.why_lost, claim)
         except HubUnreachable:
             held = self.local.held_item(claim.item_id)
             if held is None or held.state == "lost" or held.claim.owner != claim.owner:

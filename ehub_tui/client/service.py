@@ -160,16 +160,16 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
     def change_password(self, old: str, new: str) -> None:
         """Change the signed-in user's own password; the offline sign-in here then takes the
         new one (and no longer the old)."""
-        self._call(self.client.change_password, old, new)
+        self._ask(self.client.change_password, old, new)
         self._remember(new)  # the hub accepted it: its verifier replaces the old one
 
     def reset_password(self, username: str, new: str, must_change: bool = True) -> None:
         """Set another user's password and end their sign-ins (admin)."""
-        self._call(self.client.reset_password, username, new, must_change)
+        self._ask(self.client.reset_password, username, new, must_change)
 
     def sign_out_everywhere(self, username: str) -> int:
         """End every sign-in of ``username`` (admin); how many ended."""
-        return self._call(self.client.sign_out_everywhere, username)
+        return self._ask(self.client.sign_out_everywhere, username)
 
     # -- the hub's clock ---------------------------------------------------------------------------
 
@@ -206,38 +206,38 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
 
     def get_user(self, username: str) -> UserInfo | None:
         """Look a hub user up by name."""
-        return self._call(self.client.get_user, username)
+        return self._ask(self.client.get_user, username)
 
     def list_users(self) -> list[UserInfo]:
         """Every hub user."""
-        return self._call(self.client.list_users)
+        return self._ask(self.client.list_users)
 
     def add_user(self, username: str, role: str, display_name: str = "") -> UserInfo:
         """Create a hub user (admin only)."""
-        return self._call(self.client.add_user, username, role, display_name)
+        return self._ask(self.client.add_user, username, role, display_name)
 
     def set_role(self, username: str, role: str) -> UserInfo:
         """Change a hub user's role (admin only)."""
-        return self._call(self.client.set_role, username, role)
+        return self._ask(self.client.set_role, username, role)
 
     def set_active(self, username: str, active: bool) -> UserInfo:
         """Disable (or enable again) a hub user (admin only)."""
-        return self._call(self.client.set_active, username, active)
+        return self._ask(self.client.set_active, username, active)
 
     def touch(self) -> None:
         """Say this user is online."""
-        self._call(self.client.touch)
+        self._ask(self.client.touch)
 
     # -- practices, intake and quarantine ----------------------------------------------------------
 
     def import_practices(self, practices: Sequence[PracticeInfo | Mapping[str, Any]]) -> int:
         """Add or update member practices (a practices file's mappings are accepted too)."""
         typed = [p if isinstance(p, PracticeInfo) else PracticeInfo(**p) for p in practices]
-        return self._call(self.client.import_practices, typed)
+        return self._ask(self.client.import_practices, typed)
 
     def list_practices(self) -> list[PracticeInfo]:
         """Every member practice, by ODS code."""
-        return self._call(self.client.list_practices)
+        return self._ask(self.client.list_practices)
 
     def practice_codes(self) -> set[str]:
         """ODS codes of the member practices."""
@@ -251,31 +251,31 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
         self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction."""
-        return self._call(self.client.store_intake, items, quarantined)
+        return self._ask(self.client.store_intake, items, quarantined)
 
     def prescreen(self, limit: int = 500) -> int:
         """Have the hub screen up to ``limit`` new consultations for red flags."""
-        return self._call(self.client.prescreen, limit)
+        return self._ask(self.client.prescreen, limit)
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:
         """The id of a stored consultation by its supplier key."""
-        return self._call(self.client.find_consultation_id, source, external_id)
+        return self._ask(self.client.find_consultation_id, source, external_id)
 
     def quarantined(self, status: str | None = "open") -> list[QuarantineEntry]:
         """Quarantined records (open ones by default), newest first."""
-        return self._call(self.client.quarantined, status)
+        return self._ask(self.client.quarantined, status)
 
     def quarantine_entry(self, qid: int) -> QuarantineEntry:
         """One quarantined record with its raw text."""
-        return self._call(self.client.quarantine_entry, qid)
+        return self._ask(self.client.quarantine_entry, qid)
 
     def release_quarantined(self, qid: int, item: NewConsultation) -> ReleasedRecord:
         """Store a quarantined record that now validates and close its entry."""
-        return self._call(self.client.release_quarantined, qid, item)
+        return self._ask(self.client.release_quarantined, qid, item)
 
     def discard_quarantined(self, qid: int, reason: str) -> None:
         """Close a quarantined record without storing it, with a reason."""
-        self._call(self.client.discard_quarantined, qid, reason)
+        self._ask(self.client.discard_quarantined, qid, reason)
 
     # -- returns, reports, audit -------------------------------------------------------------------
 
@@ -289,16 +289,16 @@ class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, Client
     ) -> DailyReturn:
         """The daily return for UK-local days ``first``..``last``; the export is audited on the
         hub. (``progress`` is not called: the hub counts in one request.)"""
-        return self._call(self.client.daily_return, first, last, practice, purpose)
+        return self._ask(self.client.daily_return, first, last, practice, purpose)
 
     def report(self, period: str) -> Report:
         """The reports screen's figures for a period (supervisors and managers)."""
-        return self._call(self.client.report, period)
+        return self._ask(self.client.report, period)
 
     def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
         """Recent audit events, newest first (optionally for one item)."""
-        return self._call(self.client.audit_log, consultation_id, limit)
+        return self._ask(self.client.audit_log, consultation_id, limit)
 
     def change_cursor(self) -> int:
         """A number that grows whenever anything changes on the hub."""
-        return self._call(self.client.change_cursor)
+        return self._ask(self.client.change_cursor)

@@ -148,33 +148,42 @@ class SyncEngine:
         self.kick()
 
     def note_away(self, reason: str) -> None:
-        """A call outside the rounds found the hub not answering: the status is offline from
-        now on (so the app's next calls go to the local store at once) until a round reaches
-        the hub again. No round is kicked: the next one, on its schedule, probes."""
+        """A call found the hub not answering: the status is offline from now on (so the app's
+        next calls go to the local store at once), with the counts as the local store has
+        them, until a round reaches the hub again. No round is kicked: the next one, on its
+        schedule, probes."""
         with self._cond:
             if not self._status.online:
                 return
-            status = self._status.model_copy(update={"online": False, "last_error": reason})
+        update: dict[str, Any] = {"online": False, "last_error": reason}
+        update.update(self._counts())
+        with self._cond:
+            if not self._status.online:
+                return
+            status = self._status.model_copy(update=update)
         self._set_status(status, finished=False)
+
+    def _counts(self) -> dict[str, int]:
+        """The signed-in user's pending and refused counts from the local store ({} when
+        nobody is signed in, or the file cannot be read: the next round says so)."""
+        user = self._user()
+        if not user:
+            return {}
+        try:
+            pending, rejected = self.store.counts(user)
+        except Exception as exc:
+            log.warning("the local store could not be read: %s", type(exc).__name__)
+            return {}
+        return {"pending": pending, "rejected": rejected}
 
     def recount(self) -> None:
         """Something was saved here with the hub away (no round runs now): the status's
         counts from the local store, for the status line ("N waiting to send")."""
-        user = self._user()
-        if not user:
-            return
-        try:
-            pending, rejected = self.store.counts(user)
-        except Exception as exc:  # the next round says so
-            log.warning("the local store could not be read: %s", type(exc).__name__)
-            return
+        counts = self._counts()
         with self._cond:
             status = self._status
-        if (status.pending, status.rejected) != (pending, rejected):
-            self._set_status(
-                status.model_copy(update={"pending": pending, "rejected": rejected}),
-                finished=False,
-            )
+        if counts and (status.pending, status.rejected) != (counts["pending"], counts["rejected"]):
+            self._set_status(status.model_copy(update=counts), finished=False)
 
     def note_answered(self) -> None:
         """A call outside the rounds (a sign-in) reached the hub: the status is online again at

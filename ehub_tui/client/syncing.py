@@ -52,7 +52,7 @@ class ClientSyncMethods:
         def actor(self) -> str: ...
         def hub_now(self) -> datetime: ...
         def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
-        def _hub_call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+        def _ask(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
         def _hub_away(self) -> bool: ...
 
     # -- the store and the sender ------------------------------------------------------------------
@@ -92,8 +92,8 @@ class ClientSyncMethods:
                     self._local_clock,
                     user=lambda: self.actor,
                     # its rounds always try the hub (they notice it is back); the app's
-                    # calls go through _call, which does not while the hub is known away
-                    call=self._hub_call,
+                    # calls go through _ask, which does not while the hub is known away
+                    call=self._call,
                     on_change=self._sync_changed,
                 )
                 self._engine.start()
@@ -260,13 +260,13 @@ class ClientSyncMethods:
         def results_for(username: str, ids: Sequence[str]) -> Any:
             if username != me:
                 return None
-            return self._call(self.client.sync_results, list(ids))
+            return self._ask(self.client.sync_results, list(ids))
 
         return verify(self.local, results_for)
 
     def _needs_hub(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """A call only the hub can answer: with the hub away, say so plainly."""
         try:
-            return self._call(fn, *args, **kwargs)
+            return self._ask(fn, *args, **kwargs)
         except HubUnreachable:
             raise HubUnreachable(OFFLINE_ACTION) from None
