@@ -181,3 +181,26 @@ def test_verify_on_an_embedded_hub_reads_its_ledger(
         assert json.loads(got.stdout)["checked"] == 1
     finally:
         core.close()
+
+
+def test_verify_with_the_hub_away_says_it_needs_the_hub(
+    hub: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listens at the hub's address: verify says plainly it needs the hub (it does not
+    ask for a password, sign in offline, or call a right password wrong)."""
+    import socket
+
+    from ehub_tui.client.local import LocalStore, path_for
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        away = f"https://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("EHUB_TUI_HUB_SERVER_URL", away)
+    settings = load_settings(None)
+    LocalStore(path_for(settings.data_dir, away), device_id=device_id(settings.data_dir)).close()
+    for args in (("sync", "verify"), ("sync", "verify", "--json")):
+        got = cli(*args, stdin=PASSWORD + "\n")
+        assert got.exit_code != 0
+        assert "sync verify" in got.stderr and "needs the hub" in got.stderr, got.output
+        assert "wrong username or password" not in got.output
+        assert "Traceback" not in got.output
