@@ -16,7 +16,9 @@ from ehub_tui.ui.context import EhubScreen
 HELP_OFFLINE = (
     '\n\nWhen the hub is not answering, the line under the top bar says "offline" and how '
     "many of your completions wait to be sent. You can open and finish the items in Mine (each "
-    "shows about how long its lease has left); taking new items needs the hub. Everything "
+    'shows about how long its lease has left, or "lease ended": completing it then asks '
+    "first, as the hub refuses the outcome if the item went back to the queue meanwhile); "
+    "taking new items needs the hub. Everything "
     'saved here is sent by itself when the hub is back. "Not applied — v to review" means '
     "the hub refused something you saved (the item had been given to someone else): v shows "
     "it, with your outcome kept."

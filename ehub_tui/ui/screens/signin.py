@@ -256,7 +256,9 @@ class SignInScreen(EhubScreen[bool]):
                 "own at the next sign-in).\n\nIf the hub is not answering you can still sign "
                 "in on a workstation where you have signed in before: you work from what it "
                 "keeps (the items you hold, your drafts), and what you save is sent when the "
-                "hub is back. Taking new items waits for the hub.",
+                "hub is back. Taking new items waits for the hub. A line under the hub's name "
+                "counts what this workstation still has to send (it is sent once its user "
+                "signs in with the hub answering).",
                 extra=[
                     ("enter", "next field / sign in"),
                     ("tab / shift+tab", "move between fields"),
