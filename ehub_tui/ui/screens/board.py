@@ -332,7 +332,7 @@ class BoardScreen(BoardActions):
 
     def _show_refused(self, refused: list[RejectedEvent]) -> None:
         """The refused events' panel (hidden when there are none) and the headline's count."""
-        from ehub_tui.ui.screens.review import outcome_words
+        from ehub_tui.ui.screens.review_text import outcome_words
 
         changed = len(refused) != len(self.refused)
         self.refused = refused
@@ -356,7 +356,7 @@ class BoardScreen(BoardActions):
     def _show_why(self) -> None:
         """The highlighted refused event's reason in full, under the panel (the table's
         column is cut on a narrow screen; the reason is the point)."""
-        from ehub_tui.ui.screens.review import outcome_words
+        from ehub_tui.ui.screens.review_text import outcome_words
 
         e = self.highlighted_refused()
         text = (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.format import notify, one_line
 from ehub_tui.ui.messages import NotSaved, Saved
+from ehub_tui.ui.screens.review_text import KIND_WORDS, outcome_words
 
 if TYPE_CHECKING:
     from ehub_tui.domain.sync import RejectedEvent
@@ -23,7 +24,6 @@ def resolve_refused(screen: EhubScreen[Any], e: RejectedEvent) -> None:
     """Ask for a resolution and record it on the hub (a worker); the screen is told with
     ``Saved`` or ``NotSaved``."""
     from ehub_tui.ui.screens.dialogs import ReasonDialog
-    from ehub_tui.ui.screens.review import KIND_WORDS  # (it imports this module)
 
     service = screen.ctx.service
 
@@ -73,7 +73,6 @@ def apply_kept(screen: EhubScreen[Any], e: RejectedEvent) -> None:
     kept outcome (a worker); the screen is told with ``Saved`` or ``NotSaved`` (the hub's
     sentence when it refuses: the item is held or closed)."""
     from ehub_tui.ui.screens.dialogs import ReasonDialog
-    from ehub_tui.ui.screens.review import outcome_words  # (it imports this module)
 
     if e.kind != "complete":
         notify(screen, "Only a refused completion has an outcome to apply.", severity="warning")

@@ -55,7 +55,7 @@ HELP_OFFLINE = (
     'reassigned or returned to the queue meanwhile) the screen says "not applied": your '
     "outcome is kept, and v shows it with the hub's reason. Offline, an escalation reaches "
     "the supervisor only when the hub is back: phone or tell the duty clinician yourself at "
-    "once. If your claim has ended by the hub's clock (Mine says \"lease ended\") completing "
+    'once. If your claim has ended by the hub\'s clock (Mine says "lease ended") completing '
     "asks first: the hub refuses the outcome if the item went back to the queue meanwhile."
 )
 
