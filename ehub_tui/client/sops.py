@@ -254,9 +254,14 @@ class _Calls:
         except Exception:  # no local store here: the hub's answer is all there is
             return None
 
+    def _ask(self) -> Any:
+        """The owner's ``_ask`` (at once HubUnreachable with the hub known away, so guidance
+        starts from the cached SOP versions without waiting on a hung hub), else ``_call``."""
+        return getattr(self._owner, "_ask", None) or self._owner._call
+
     def sop_stamp(self) -> tuple[int, int]:
         try:
-            self._stamp = self._owner._call(self._owner.client.sop_stamp)
+            self._stamp = self._ask()(self._owner.client.sop_stamp)
         except HubUnreachable:
             cache = self._cache()
             kept = cache.sop_stamp() if cache is not None else None
@@ -267,7 +272,7 @@ class _Calls:
 
     def published_sops(self) -> list[PublishedText]:
         try:
-            versions = self._owner._call(self._owner.client.published_sops)
+            versions: list[PublishedText] = self._ask()(self._owner.client.published_sops)
         except HubUnreachable:
             cache = self._cache()
             kept = cache.cached_sops() if cache is not None else []

@@ -230,9 +230,13 @@ class ClientSyncMethods:
         """Refused events on the hub: a navigator's own, everyone's for a supervisor."""
         return self._needs_hub(self.client.sync_rejected, include_resolved)
 
-    def resolve_rejected(self, event_id: str, resolution: str) -> RejectedEvent:
-        """Mark a refused event resolved with what was done about it (supervisor; audited)."""
-        done = self._needs_hub(self.client.resolve_rejected, event_id, resolution)
+    def resolve_rejected(
+        self, event_id: str, resolution: str, apply: bool = False
+    ) -> RejectedEvent:
+        """Mark a refused event resolved with what was done about it (supervisor; audited);
+        ``apply``: complete the item with a refused completion's kept outcome, when it is
+        queued and nobody holds it (NotAvailable otherwise, the event left unresolved)."""
+        done = self._needs_hub(self.client.resolve_rejected, event_id, resolution, apply)
         if self._engine is not None:
             self._engine.kick()  # the next pull notes it here
         return done
