@@ -23,7 +23,17 @@ RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- benchmarks/report.py: generated tables begin (do not edit by hand) -->"
 END = "<!-- benchmarks/report.py: generated tables end -->"
-ORDER = ["ingest", "claim", "sop_engine", "queue_ui", "board", "export", "ui_latency", "hub_api", "sync"]
+ORDER = [
+    "ingest",
+    "claim",
+    "sop_engine",
+    "queue_ui",
+    "board",
+    "export",
+    "ui_latency",
+    "hub_api",
+    "sync",
+]
 
 
 class ReportError(Exception):
