@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from ehub_tui.domain.models import Outcome
+from ehub_tui.domain.queue import Claim
+from ehub_tui.domain.sync import Completion
 from ehub_tui.service import HubService, LostClaim, NotAvailable, PermissionDenied
 from tests.store.test_lease_clock import HubTime
 from tests.support.factories import many_rows, oc_row
 
 # the same behaviour through the hub service, the in-process client and HTTPS (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("transport")
+
+
+def outcome_id(result: int | Completion) -> int:
+    """The hub's outcome id: the hub service returns it; a workstation's ClientService returns
+    a Completion (issue 14: saved locally, then answered by the hub)."""
+    if isinstance(result, Completion):
+        assert result.state == "accepted", result
+        assert result.outcome_id is not None
+        return result.outcome_id
+    return result
+
+
+def complete_refused(svc: Any, claim: Claim, match: str = "") -> None:
+    """Completing ``claim`` is refused as no longer held: LostClaim from the hub service; on a
+    workstation, a Completion refused as fenced (the outcome kept for review, issue 14), with
+    the hub's reason naming what happened."""
+    try:
+        result = svc.complete(claim, Outcome(category="admin", route="other"))
+    except LostClaim as exc:
+        assert re.search(match, str(exc)), str(exc)
+        return
+    assert isinstance(result, Completion), result
+    assert (result.state, result.code) == ("rejected", "fenced"), result
+    assert result.reason and re.search(match, result.reason), result.reason
 
 
 def test_claim_next_takes_priority_then_oldest(seeded: HubService, make_service: Callable) -> None:
@@ -30,7 +58,9 @@ def test_claim_next_takes_priority_then_oldest(seeded: HubService, make_service:
     assert nav.claim_next() is None
 
 
-def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service) -> None:
+def test_complete_is_guarded_by_owner_and_epoch(
+    seeded: HubService, make_service, transport: str
+) -> None:
     seeded.store_intake([oc_row(1)])
     nav1, nav2, sup = make_service("nav1"), make_service("nav2"), make_service("sup1")
     claim = nav1.claim_next()
@@ -41,20 +71,23 @@ def test_complete_is_guarded_by_owner_and_epoch(seeded: HubService, make_service
     # supervisor reassigns: nav1 is fenced off, keeps nothing but a clear message
     new = sup.reassign(claim.item_id, "nav2", "nav1 went to lunch")
     assert new.epoch == claim.epoch + 1 and new.owner == "nav2"
-    with pytest.raises(LostClaim, match="now held by nav2") as err:
-        nav1.complete(claim, Outcome(category="signpost", route="pharmacy_first"))
-    assert err.value.owner == "nav2"
+    complete_refused(nav1, claim, "now held by nav2")
     with pytest.raises(LostClaim):
         nav1.heartbeat(claim)
-    oid = nav2.complete(
-        new,
-        Outcome(category="signpost", route="pharmacy_first", destination="Community pharmacy"),
+    oid = outcome_id(
+        nav2.complete(
+            new,
+            Outcome(category="signpost", route="pharmacy_first", destination="Community pharmacy"),
+        )
     )
     assert oid > 0
     item = seeded.consultation(claim.item_id)
     assert item.status == "completed" and item.owner == "nav2"
     actions = [e.action for e in seeded.audit_log(claim.item_id)]
-    assert actions == ["complete", "complete_refused", "reassign", "claim"]
+    # the refused submit is on the record: the hub service's own refusal, or a workstation's
+    # refused sync event (kept whole in sync_rejected)
+    refusal = "complete_refused" if transport == "direct" else "sync_rejected"
+    assert actions == ["complete", refusal, "reassign", "claim"]
     ingest = [e for e in seeded.audit_log() if e.action == "ingest"]
     assert len(ingest) == 1 and ingest[0].body["items"][0][0] == claim.item_id
     assert seeded.verify_audit().ok
@@ -67,8 +100,7 @@ def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_servic
     nav.release(claim, "needs the practice to call first")
     item = seeded.consultation(claim.item_id)
     assert item.status == "queued" and item.owner is None and item.epoch == 2
-    with pytest.raises(LostClaim, match="released back to the queue"):
-        nav.complete(claim, Outcome(category="admin", route="other"))
+    complete_refused(nav, claim, "released")
     again = nav.claim_next()
     assert again.item_id == claim.item_id and again.epoch == 3
 
@@ -92,8 +124,7 @@ def test_lease_expiry_rescue_never_completes(
     assert rescued == [c1.item_id]
     assert seeded.consultation(c1.item_id).status == "queued"
     assert seeded.consultation(c2.item_id).status == "claimed"
-    with pytest.raises(LostClaim):
-        nav.complete(c1, Outcome(category="admin", route="other"))
+    complete_refused(nav, c1)
     assert seeded.verify_audit().ok
 
 
@@ -174,8 +205,7 @@ def test_claiming_rescues_expired_leases(seeded: HubService, make_service, hub_u
     hub.advance(nav, minutes=15)
     again = nav.claim_next()  # the claim itself returns the expired lease to the queue first
     assert again is not None and again.item_id == stale.item_id
-    with pytest.raises(LostClaim):
-        gone.complete(stale, Outcome(category="admin", route="other"))
+    complete_refused(gone, stale)
 
 
 def test_claiming_by_id_rescues_an_expired_lease(
@@ -194,5 +224,4 @@ def test_claiming_by_id_rescues_an_expired_lease(
     assert (again.item_id, again.epoch, again.owner) == (item, stale.epoch + 2, "nav1")
     actions = [e.action for e in seeded.audit_log(item)]
     assert actions[:3] == ["claim", "lease_expired", "claim"]
-    with pytest.raises(LostClaim, match="now held by nav1"):
-        gone.complete(stale, Outcome(category="admin", route="other"))
+    complete_refused(gone, stale, "now held by nav1")
