@@ -106,6 +106,8 @@ def _show_status(data: dict[str, Any]) -> None:
     say(f"Cursor: {data['cursor']}")
     if data["integrity"] != "ok":
         say(("The local file is damaged: ", "bold red"), data["integrity"])
+    else:
+        say("Local file: integrity check ok")
 
 
 @sync_app.command("verify")
