@@ -13,8 +13,11 @@ from ehub_tui.domain.patient import age_on, age_years
 from ehub_tui.textsafe import fit, literal, one_line, visible, visible_text
 
 __all__ = [
+    "DUE_OVERDUE",
+    "DUE_SOON",
     "age_sex",
     "age_years",
+    "due_cell",
     "due_text",
     "fit",
     "literal",
@@ -64,6 +67,23 @@ def due_text(due: datetime, now: datetime) -> tuple[str, str]:
         return f"-{span(left)}", "bold red"
     if left <= timedelta(hours=1):
         return span(left), "bold yellow"
+    return span(left), ""
+
+
+DUE_OVERDUE = "overdue"
+DUE_SOON = "soon"
+SOON = timedelta(hours=1)
+
+
+def due_cell(due: datetime, now: datetime) -> tuple[str, str]:
+    """A due column's text and its kind (``DUE_OVERDUE``, ``DUE_SOON`` or ""): the text says
+    it without colour (``-2h 05m`` overdue, ``soon 45m`` within the hour, ``3h 10m``); the kind
+    picks the theme's style."""
+    left = due - now
+    if left.total_seconds() < 0:
+        return f"-{span(left)}", DUE_OVERDUE
+    if left <= SOON:
+        return f"soon {span(left)}", DUE_SOON
     return span(left), ""
 
 

@@ -497,7 +497,7 @@ def test_queue_and_triage_render_at_80x24(make_hub: Callable[..., Hub]) -> None:
             assert not app._notifications  # no "window too small" warning at 80x24
             text = screen_text(app)
             assert "Lopez" not in text  # the queue shows initials, not names
-            assert "fit note" in text and "‼RF" in text
+            assert "fit note" in text and "‼EM" in text
             screen = await open_next(pilot)
             assert screen.step == "flag"
             for wid in ("#banner", "#request-body", "#guidance-body"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from ehub_tui.domain import flags
 from ehub_tui.ui.context import EhubScreen
 
 HELP_OFFLINE = (
@@ -52,9 +53,8 @@ class QueueMenu(EhubScreen[None]):
                 "then the oldest. Due shows the time left to the response standard (red when "
                 "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, "
                 "home, end) and press enter to claim the highlighted one. New items appear by "
-                "themselves.\n\nFlag column: ‼RF emergency red flag found by the SOPs · !RF urgent "
-                "red flag · ‼EM / !UR flagged emergency / urgent by the supplier or a supervisor "
-                "· ? not yet screened for red flags."
+                "themselves.\n\nFlag column: " + flags.LEGEND + ". Due column: -2h 05m "
+                "overdue · soon 45m due within the hour · held by NAME: someone else has it."
                 + (HELP_OFFLINE if self.ctx.syncs else "")
                 + self._more_help(),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],

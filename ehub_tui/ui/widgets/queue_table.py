@@ -3,6 +3,11 @@
 A line-API ScrollView: ``render_line`` draws one row from a page cache; pages of rows are
 fetched in a thread worker on demand and kept in a small LRU. 100,000 items cost no more to show
 than 100.
+
+Every colour comes from the app's theme through the table's component classes (a light theme
+draws a light list), and nothing is said by colour alone: the flag column carries the mark of
+``domain.flags`` (‼EM / !UR / ?), the due column says ``soon`` within the hour and ``-`` when
+overdue, and an item someone else holds says who.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
@@ -21,8 +27,19 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ehub_tui.domain.flags import EMERGENCY, UNSCREENED, URGENT, flag_mark
 from ehub_tui.domain.queue import QueueRow
-from ehub_tui.ui.format import age_sex, due_text, fit, one_line, short_time, template_words
+from ehub_tui.domain.types import Status
+from ehub_tui.ui.format import (
+    DUE_OVERDUE,
+    DUE_SOON,
+    age_sex,
+    due_cell,
+    fit,
+    one_line,
+    short_time,
+    template_words,
+)
 
 PAGE = 100
 MAX_PAGES = 12
@@ -30,6 +47,8 @@ MAX_PAGES = 12
 Fetch = Callable[[int, int], tuple[list[QueueRow], int]]
 
 COLUMNS = (("Flag", 5), ("Due", 9), ("Received", 10), ("Pract", 7), ("Type", 6), ("Pt", 8))
+DUE_STYLE = {DUE_OVERDUE: "queue-table--overdue", DUE_SOON: "queue-table--due-soon"}
+HOLDER_MAX = 24  # cells of "held by NAME" before it is cut with …
 TYPE_SHORT = {"clinical": "clin", "admin": "admin", "other": "other"}
 
 
@@ -44,7 +63,35 @@ class QueueTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     QueueTable { height: 1fr; }
+    QueueTable > .queue-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    QueueTable > .queue-table--current { background: $block-cursor-blurred-background; }
+    QueueTable > .queue-table--emergency { color: $text-error; text-style: bold; }
+    QueueTable > .queue-table--urgent { color: $text-warning; text-style: bold; }
+    QueueTable > .queue-table--unscreened { color: $text-muted; }
+    QueueTable > .queue-table--overdue { color: $text-error; text-style: bold; }
+    QueueTable > .queue-table--due-soon { color: $text-warning; text-style: bold; }
+    QueueTable > .queue-table--done { color: $text-muted; }
+    QueueTable > .queue-table--holder { color: $text-accent; text-style: italic; }
+    QueueTable > .queue-table--empty { color: $text-muted; text-style: italic; }
     """
+
+    # the theme's styles for each part of a row (see DEFAULT_CSS; app.tcss may override them)
+    COMPONENT_CLASSES = {
+        "queue-table--cursor",
+        "queue-table--current",
+        "queue-table--emergency",
+        "queue-table--urgent",
+        "queue-table--unscreened",
+        "queue-table--overdue",
+        "queue-table--due-soon",
+        "queue-table--done",
+        "queue-table--holder",
+        "queue-table--empty",
+    }
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -83,6 +130,7 @@ class QueueTable(ScrollView, can_focus=True):
         now: Callable[[], datetime],
         *,
         empty_text: str = "Nothing here.",
+        me: Callable[[], str | None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -91,6 +139,9 @@ class QueueTable(ScrollView, can_focus=True):
         self.fetch = fetch
         self.now = now
         self.empty_text = empty_text
+        # who is looking (an item held by anyone else says who holds it); default: the app's
+        # signed-in user
+        self._me = me
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._wanted: set[int] = set()
         self._generation = 0
@@ -202,7 +253,7 @@ class QueueTable(ScrollView, can_focus=True):
                     [
                         Segment(
                             fit(f"  {one_line(self.empty_text)}", width),
-                            Style(italic=True, dim=True),
+                            self.get_component_rich_style("queue-table--empty"),
                         )
                     ]
                 )
@@ -216,30 +267,44 @@ class QueueTable(ScrollView, can_focus=True):
             return Strip([Segment("  …".ljust(width)[:width], Style(dim=True))])
         return Strip(self._segments(row, width, selected, index == self.cursor))
 
+    def me(self) -> str | None:
+        """The signed-in user's name (None: nobody, or a table outside the app)."""
+        if self._me is not None:
+            return self._me()
+        user = getattr(getattr(self.app, "service", None), "user", None)
+        return getattr(user, "username", None)
+
+    def holder_text(self, row: QueueRow) -> str:
+        """``held by nav2`` for an item someone else holds; "" for a free one or one of mine."""
+        if row.status != Status.CLAIMED or not row.owner or row.owner == self.me():
+            return ""
+        return f"held by {row.owner}"
+
     def _segments(self, row: QueueRow, width: int, focused: bool, current: bool) -> list[Segment]:
         now = self.now()
-        base = Style(reverse=True) if focused else (Style(bgcolor="grey23") if current else Style())
-        found = row.sop_flags or ()
-        if "emergency" in found:
-            flag, fstyle = "‼RF", Style(color="red", bold=True)
-        elif row.priority >= 2:
-            flag, fstyle = "‼EM", Style(color="red", bold=True)
-        elif "urgent" in found:
-            flag, fstyle = "!RF", Style(color="yellow", bold=True)
-        elif row.priority == 1:
-            flag, fstyle = "!UR", Style(color="yellow", bold=True)
-        elif row.sop_flags is None and row.status != "completed":
-            flag, fstyle = "?", Style(dim=True)  # not screened for red flags yet
+        style = self.get_component_rich_style
+        if focused:
+            base = style("queue-table--cursor")
+        elif current:
+            base = style("queue-table--current")
         else:
-            flag, fstyle = "", Style()
-        if row.status == "completed":
-            due, dstyle = "done", "dim"
+            base = Style()
+        mark = flag_mark(row.priority, row.sop_flags, row.status)
+        fstyle = {
+            EMERGENCY: "queue-table--emergency",
+            URGENT: "queue-table--urgent",
+            UNSCREENED: "queue-table--unscreened",
+        }.get(mark.level)
+        dstyle: str
+        if row.status == Status.COMPLETED:
+            due, dstyle = "done", "queue-table--done"
         else:
-            due, dstyle = due_text(row.due_by, now)
-        due_style = Style.parse(dstyle) if dstyle else Style()
+            due, kind = due_cell(row.due_by, now)
+            # the words carry the meaning (- overdue, "soon" within the hour); colour repeats it
+            dstyle = DUE_STYLE.get(kind, "")
         cells = [
-            (flag, COLUMNS[0][1], fstyle),
-            (due, COLUMNS[1][1], due_style),
+            (mark.short, COLUMNS[0][1], style(fstyle) if fstyle else Style()),
+            (due, COLUMNS[1][1], style(dstyle) if dstyle else Style()),
             (short_time(row.received_at, now), COLUMNS[2][1], Style()),
             (row.practice_ods, COLUMNS[3][1], Style()),
             (TYPE_SHORT.get(row.request_type, row.request_type), COLUMNS[4][1], Style()),
@@ -258,6 +323,15 @@ class QueueTable(ScrollView, can_focus=True):
             segs.append(Segment(fit(fit(one_line(text), w - 1), w), base + st))
             used += w
         rest = max(width - used, 0)
+        holder = self.holder_text(row)
+        if holder and rest:
+            # who has it first: the row says so in words before the request
+            shown = one_line(holder)
+            if cell_len(shown) > HOLDER_MAX:  # a long username never crowds the request out
+                shown = fit(shown, HOLDER_MAX - 1) + "…"
+            shown = fit(shown + " · ", min(rest, cell_len(shown) + 3))
+            segs.append(Segment(shown, base + style("queue-table--holder")))
+            rest = max(rest - cell_len(shown), 0)
         what = template_words(row.template)
         summary = f"{what}: {row.summary}" if row.summary else what
         if row.route:
