@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
+from ehub_tui.domain.contact import ContactMode
 from ehub_tui.domain.fields import OC_FIELDS
 from ehub_tui.domain.types import Priority, Status
 
@@ -106,6 +107,10 @@ class Outcome(_Model):
     destination_code: str | None = None
     urgency: str = ""
     snomed_code: str | None = None
+    # the outcome panel (issue 15): how the patient is contacted and which team acts, in words
+    # (None on outcomes recorded before the panel, and by clients that do not send them)
+    contact_mode: ContactMode | None = None
+    team: str | None = Field(default=None, max_length=120)
     sop_id: str | None = None
     sop_version: str | None = None
     sop_sha256: str | None = None

@@ -171,6 +171,10 @@ class Outcome(SQLModel, table=True):
 
 
 class HubUser(SQLModel, table=True):
+    # migration 0011: the outcome panel's mode of contact and team in words (NULL on older
+    # outcomes, so their audit digests stay as they were)
+    contact_mode: str | None = Field(default=None, max_length=16)
+    team: str | None = Field(default=None, max_length=120)
     """A person who signs in to the hub."""
 
     __tablename__ = "hub_user"
