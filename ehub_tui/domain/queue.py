@@ -60,17 +60,39 @@ class QueueFilter:
     min_priority: int = 0
     due_before: datetime | None = None
     search: str | None = None
+    # issue 15 (views): several practices / types at once (an item matches any of them, and the
+    # single ``practice`` / ``request_type`` above too when set), age bands (domain.search
+    # AGE_BANDS), waited over N hours (by the hub's clock when the page is read) and the order
+    practices: tuple[str, ...] = ()
+    request_types: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    waited_over_hours: float | None = None
+    sort: str = "priority"  # domain.search SORTS: priority | due | received
 
     @property
     def active(self) -> bool:
-        """True when anything is filtered."""
+        """True when anything is filtered (the sort order alone filters nothing)."""
         return bool(
             self.practice
             or self.request_type
             or self.min_priority
             or self.due_before
             or self.search
+            or self.practices
+            or self.request_types
+            or self.age_bands
+            or self.waited_over_hours
         )
+
+    def all_practices(self) -> tuple[str, ...]:
+        """Every practice chosen (the single one and the multi-select), in order, once each."""
+        both = ((self.practice,) if self.practice else ()) + self.practices
+        return tuple(dict.fromkeys(both))
+
+    def all_types(self) -> tuple[str, ...]:
+        """Every request type chosen, in order, once each."""
+        both = ((self.request_type,) if self.request_type else ()) + self.request_types
+        return tuple(dict.fromkeys(both))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +114,13 @@ class QueueRow:
     summary: str
     supplier_flags: tuple[str, ...]
     completed_at: datetime | None = None
+    # Done today: where it went, in words (the outcome's destination; its route id only for an
+    # outcome recorded without one)
     route: str | None = None
     # the red flag levels the prescreen found; None: not screened yet
     sop_flags: tuple[str, ...] | None = None
+    # issue 15: what a search matched, in words ("NHS number", "name: Maisie", "text: …")
+    matched: str | None = None
 
 
 @dataclass(slots=True)
