@@ -25,7 +25,7 @@ from ehub_tui.errors import LostClaim, NotFound, StoreError
 from ehub_tui.service.context import HubContext, aware, need_reason
 from ehub_tui.service.session import PERMISSIONS, U
 from ehub_tui.service.users import Users
-from ehub_tui.store import audit, queue, views
+from ehub_tui.store import audit, awaiting, queue, views
 from ehub_tui.store.engine import hub_now, read_tx, write_tx
 from ehub_tui.store.models import Consultation, Quarantine
 
@@ -163,7 +163,10 @@ class Queue:
         """Return items whose lease ran out, by the hub's clock, to the queue (any client may
         run this: it is a compare-and-set, audited as the system)."""
         with write_tx(self._ctx.engine) as conn:
-            return queue.rescue_expired(conn, self._ctx.now())
+            rescued = queue.rescue_expired(conn, self._ctx.now())
+            # issue 15: parked items whose return time has come (by the hub's clock) come back
+            # on the same rounds (the hub's timer, an embedded hub's calls, an empty queue)
+            return rescued + awaiting.return_due(conn, self._ctx.now())
 
     def hub_now(self) -> datetime:
         """The hub's time now (the clock leases are judged by), for display and checks."""
@@ -224,6 +227,7 @@ class Queue:
         if view not in VIEWS:
             raise StoreError(f"unknown view {view!r}")
         ctx = self._ctx
+        ctx.require("see_patients")  # initials, ages and request text: refused, audited
         since = ctx.start_of_today()
         with read_tx(ctx.engine) as conn:
             total = views.count_rows(conn, view, ctx.actor, filters, since)
@@ -268,6 +272,7 @@ class Queue:
 
     def consultation(self, item_id: int) -> ConsultationModel:
         """One consultation, typed."""
+        self._ctx.require("see_patients")
         with read_tx(self._ctx.engine) as conn:
             row = conn.execute(select(C).where(C.c.id == item_id)).first()
         if row is None:

@@ -22,6 +22,12 @@ SYSTEM = "system"  # the principal of local CLI housekeeping: holds every permis
 # Which roles may do what. The service checks these; the UI only hides what it cannot do.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "work_items": frozenset({Role.NAVIGATOR, Role.SUPERVISOR}),
+    # read patient-identifiable items (queue pages, a consultation, an item's details): never
+    # SOP authors (they test SOPs on their cases) nor managers (figures without identifiers),
+    # nor the ingest machine account; checked by the hub on every request
+    "see_patients": frozenset(
+        {Role.NAVIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.CLINICAL_APPROVER}
+    ),
     "reassign": frozenset({Role.SUPERVISOR}),
     "force_release": frozenset({Role.SUPERVISOR}),
     "cancel": frozenset({Role.SUPERVISOR}),

@@ -132,9 +132,14 @@ class Sync:
             if cursor == head and cursor > 0:
                 return PullResult(cursor=head, not_modified=True, hub_time=ctx.now())
             reset = cursor <= 0 or cursor > head or head - cursor > store.RESET_AFTER
-            if reset:
+            gone: list[int]
+            if not ctx.session.may("see_patients"):
+                # a SOP author's or a manager's workstation keeps no patient queue: every pull
+                # says "the open queue is empty" (a cache from before a role change is cleared)
+                rows, gone, reset = [], [], True
+            elif reset:
                 rows = store.open_rows(conn)
-                gone: list[int] = []
+                gone = []
             else:
                 changed = store.changed_items(conn, cursor, head)
                 rows = store.open_rows(conn, changed)

@@ -19,6 +19,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -40,7 +41,9 @@ from ehub_tui.ui.messages import (
     HubFailed,
     PracticesLoaded,
 )
+from ehub_tui.ui.palette import palette_commands
 from ehub_tui.ui.poller import PollDone
+from ehub_tui.ui.prefs import load_theme, prefs_path, save_theme
 
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
@@ -73,8 +76,15 @@ class EhubApp(SyncApp):
         poll_interval: float = 1.0,
         heartbeat_interval: float | None = None,
         demo_hint: str | None = None,
+        prefs: Path | None = None,
     ) -> None:
         super().__init__()
+        # the theme chosen in an earlier run (ctrl+p → Theme), remembered in the user's
+        # config dir (ui.prefs); a theme this Textual does not have is ignored
+        self.prefs = prefs or prefs_path()
+        saved = load_theme(self.prefs)
+        if saved and saved in self.available_themes:
+            self.theme = saved
         self.service = service
         self.demo_hint = demo_hint  # the sign-in screen's hint (a demo hub only)
         # wall time: the service's one clock unless a test freezes the screen's own
@@ -112,6 +122,7 @@ class EhubApp(SyncApp):
         return self.ctx.title_line()
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.watch_principal()
         self.watch_sync()
         if self.service.user is None:  # a client service nobody has signed in to yet
@@ -135,9 +146,22 @@ class EhubApp(SyncApp):
         self._keep_alive()
         self._restore_drafts()
 
+    def _theme_chosen(self, theme: Any) -> None:
+        """Remember the theme now shown (in a worker: the UI thread does no I/O)."""
+        name = str(getattr(theme, "name", theme))
+        self.run_worker(
+            lambda: save_theme(self.prefs, name), thread=True, exclusive=True, group="prefs"
+        )
+
     def push_home(self) -> None:
-        """The home screen for the signed-in user's role: the queue, or a manager's reports."""
-        if self.manager_home():
+        """The home screen for the signed-in user's role: the queue; a manager's reports; a SOP
+        author's SOPs (neither may read the patient queue: the hub refuses it)."""
+        if self.sop_home():
+            from ehub_tui.ui.screens.sop_home import SopHomeScreen
+
+            self.push_screen(SopHomeScreen(self.ctx))
+            self.set_timer(2.0, self.start_sops)
+        elif self.manager_home():
             from ehub_tui.ui.screens.reports import ReportsScreen
 
             # managers do no queue work: they never see the patient queue (initials, request
@@ -158,6 +182,13 @@ class EhubApp(SyncApp):
         do no queue work (managers): they never see the patient queue."""
         return self.service.user is not None and (
             self.service.may("see_reports") and not self.service.may("work_items")
+        )
+
+    def sop_home(self) -> bool:
+        """Does this user start on the SOPs? Those who write SOPs but may not read patients'
+        items (SOP authors)."""
+        return self.service.user is not None and (
+            self.service.may("author_sops") and not self.service.may("see_patients")
         )
 
     def _touch(self) -> None:
@@ -326,17 +357,8 @@ class EhubApp(SyncApp):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every binding of the current screen as a palette command (and signing out)."""
-        yield from super().get_system_commands(screen)
-        yield from self.account_commands()
-        for b in screen.BINDINGS:
-            if isinstance(b, Binding) and b.show and b.description:
-                action = b.action
-
-                def run(action: str = action) -> None:
-                    self.call_later(screen.run_action, action)
-
-                yield SystemCommand(b.description, f"key: {b.key_display or b.key}", run)
+        """The command palette: only what this user may do here (``ui.palette``)."""
+        return palette_commands(self, screen)
 
 
 def make_app(
@@ -347,11 +369,13 @@ def make_app(
     poll_interval: float = 1.0,
     heartbeat_interval: float | None = None,
     demo_hint: str | None = None,
+    prefs: Path | None = None,
 ) -> EhubApp:
     """Build the app (the CLI and the tests use this). ``clock``: wall time (UTC);
     ``monotonic``: for durations and key timing (default: the service's clock; a test may
     freeze both). ``demo_hint``: a line for the sign-in screen, given only for a demo hub
-    (which users and password to try)."""
+    (which users and password to try). ``prefs``: the display preferences file (default: the
+    user's, see ``ui.prefs``)."""
     app = EhubApp(
         service,
         clock=clock,
@@ -359,6 +383,7 @@ def make_app(
         poll_interval=poll_interval,
         heartbeat_interval=heartbeat_interval,
         demo_hint=demo_hint,
+        prefs=prefs,
     )
     # Everything imported and built so far lives as long as the app: frozen, the full
     # collections that building the first screen triggers no longer walk it while holding the

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ehub_tui.ui.format import local
+from ehub_tui.ui.format import fit, local, one_line
 from ehub_tui.ui.widgets.sync_line import SyncLine
 
 if TYPE_CHECKING:
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
     from ehub_tui.triage.session import Draft
 
 ResultType = TypeVar("ResultType")
+
+# A name in a top bar is cut to this many cells (with …): the bar is one line, and at 80
+# columns a long display name would push who, where and today's date off it.
+NAME_CELLS = 24
+
+
+def short_name(name: str) -> str:
+    """``name`` as one visible line of at most NAME_CELLS cells, cut with … when longer."""
+    name = one_line(name)
+    if cell_len(name) <= NAME_CELLS:
+        return name
+    return fit(name, NAME_CELLS - 1).rstrip() + "…"
 
 
 class UiContext:
@@ -127,7 +140,7 @@ class UiContext:
         """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
         the hub's data, so "[/b]" in it is shown as written, never read as markup."""
         u = self.user
-        who = f"{u.display_name or u.username} ({u.role})" if u else "system"
+        who = f"{short_name(u.display_name or u.username)} ({u.role})" if u else "system"
         where = "demo hub" if self.settings.is_embedded else "shared hub"
         return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
 

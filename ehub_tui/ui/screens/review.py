@@ -22,7 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from ehub_tui.errors import StoreError
-from ehub_tui.ui.context import EhubScreen, UiContext
+from ehub_tui.ui.context import EhubScreen, UiContext, short_name
 from ehub_tui.ui.format import literal, notify, one_line, visible_text
 from ehub_tui.ui.messages import NotSaved, RefusedLoaded, Saved
 from ehub_tui.ui.screens.review_actions import applies_kept, apply_kept, resolve_refused
@@ -66,7 +66,7 @@ class ReviewScreen(EhubScreen[None]):
         if full.cell_len <= width:
             return visible_text(full, multiline=False)
         u = self.ctx.user
-        who = f" · {u.display_name or u.username}" if u is not None else ""
+        who = f" · {short_name(u.display_name or u.username)}" if u is not None else ""
         return visible_text(Text(f" ehub-tui · {what}{who}"), multiline=False)
 
     def on_resize(self, event: Any) -> None:
