@@ -15,6 +15,7 @@ class Status(StrEnum):
     CLAIMED = "claimed"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    AWAITING = "awaiting"  # parked for the patient's reply (issue 15; domain/awaiting.py)
 
 
 class RequestType(StrEnum):

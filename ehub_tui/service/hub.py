@@ -38,6 +38,7 @@ from ehub_tui.domain.models import (
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.service import session as session_mod
+from ehub_tui.service.awaiting import Awaiting, AwaitingMethods
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.intake import QuarantineRecord
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(SopMethods):
+class HubService(SopMethods, AwaitingMethods):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""
 
@@ -85,6 +86,7 @@ class HubService(SopMethods):
         self.parts = build_parts(ctx, sops, shared_guidance)
         self._ctx = ctx
         self._sync = Sync(ctx)  # issue 14: the workstations' outboxes and pulls
+        self.awaiting = Awaiting(ctx)  # issue 15: parked for the patient; item history
 
     @classmethod
     def open(

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Table, inspect
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import (
+    AwaitingReply,
     Consultation,
     HubCredential,
     HubSession,
@@ -74,6 +75,7 @@ _H = _table(HubSession)
 _SE = _table(SyncEventRow)
 _SR = _table(SyncRejected)
 _SD = _table(SyncDraft)
+_AW = _table(AwaitingReply)
 
 TABLES: dict[str, Covered] = {
     "consultation": Covered(
@@ -174,6 +176,16 @@ TABLES: dict[str, Covered] = {
         "id",
         _sorted(c.name for c in _SD.columns),
         ("id", "item_id", "username", "epoch"),
+    ),
+    # Awaiting the patient (migration 0012): every row is written by an audited park, reply
+    # link or return. Shown: who parked it, when it comes back and how it stands; never the
+    # question or the reply (what was asked of and said by a patient).
+    "awaiting_reply": Covered(
+        "awaiting_reply",
+        _AW,
+        "id",
+        _sorted(c.name for c in _AW.columns),
+        ("id", "item_id", "parked_by", "epoch", "return_at", "state", "returned_at"),
     ),
 }
 

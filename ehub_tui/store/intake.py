@@ -21,7 +21,7 @@ from ehub_tui.domain.fields import OC_FIELDS
 from ehub_tui.domain.models import NewConsultation
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import AlreadyResolved as AlreadyResolved  # (leaf errors; re-exported)
-from ehub_tui.store import audit, bulk
+from ehub_tui.store import audit, awaiting, bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import Consultation, Practice, Quarantine
 
@@ -87,6 +87,13 @@ def insert_new(
     """
     if not items:
         return [], []
+    # issue 15: a patient's reply to a parked item brings that item back (store/awaiting.py)
+    # and is not stored as a new consultation; the others keep their indexes in what we return
+    replies = awaiting.link_replies(conn, items, actor, now)
+    if replies:
+        keep = [i for i in range(len(items)) if i not in replies]
+        made, clash = insert_new(conn, [items[i] for i in keep], actor, now, due_by)
+        return [(keep[j], cid) for j, cid in made], [keep[j] for j in clash]
     rows = [consultation_row(item, now, due_by) for item in items]
     sqlite = is_sqlite(conn)
     returned = bulk.insert_returning(
