@@ -1,11 +1,27 @@
-"""Filling a route's patient message template with the consultation's details."""
+"""Filling a route's patient message template with the consultation's details.
+
+What each placeholder becomes is decided here, not by the template author, so every message
+follows the same grammar (tests/sop/test_message_grammar.py renders every shipped template):
+
+- ``{greeting}``: "Hello Sam," to an adult; to the parent or guardian of a child under 16
+  "Hello, this message is about Maisie." (the next word then gets its capital letter);
+- ``{timescale}``: from the route's urgency ("today", "within 3 working days"), so a message can
+  never promise a different time from the route;
+- ``{safety_net}``: "If you get worse, call NHS 111…" for clinical, signposting and escalation
+  routes, and nothing at all on admin replies (a repeat prescription is not an illness);
+- ``{destination}``: who the patient will hear from in plain words ("a GP", "our clinical
+  pharmacist"), from the route's destination code — never a code, never brackets.
+"""
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from ehub_tui.domain.patient import age_years
 from ehub_tui.sop.models import PLACEHOLDERS
 
 WORDS = {
@@ -13,36 +29,187 @@ WORDS = {
     "acute_otitis_media": "ear infection",
     "infected_insect_bite": "infected insect bite",
     "msk": "muscle or joint problem",
-    "general_clinical": "request",
+    "general_clinical": "condition",  # a general request: "treat this condition"
 }
+
+CHILD_UNDER = 16  # below this age the message is written to a parent or guardian
+
+# urgency -> the words a message uses for when the patient will hear (or be seen)
+TIMESCALES = {
+    "immediate": "very shortly",
+    "same_day": "today",
+    "within_24h": "within 24 hours",
+    "within_48h": "within 2 working days",
+    "within_3_days": "within 3 working days",
+    "within_5_days": "within 5 working days",
+    "routine": "in the next few weeks",
+}
+NO_URGENCY = "as soon as we can"
+
+# destination code -> who or where, as a patient reads it (fits "passed your request to …" and
+# "… will contact you"); OTHER and unknown codes fall back to the route's own words
+PLAIN_DESTINATIONS = {
+    "DUTY_CLINICIAN_NOW": "the duty clinician",
+    "EMERGENCY_999": "the emergency services",
+    "MENTAL_HEALTH_CRISIS": "the mental health crisis team",
+    "GP_SAME_DAY": "a GP",
+    "GP_ROUTINE": "a GP",
+    "ANP_MINOR_ILLNESS": "an advanced nurse practitioner",
+    "CLINICAL_PHARMACIST": "our clinical pharmacist",
+    "FIRST_CONTACT_PHYSIO": "a physiotherapist",
+    "MENTAL_HEALTH_PRACTITIONER": "a mental health practitioner",
+    "CARE_HOME_TEAM": "the care home team",
+    "PRACTICE_NURSE": "a practice nurse",
+    "SOCIAL_PRESCRIBER": "a social prescribing link worker",
+    "ARI_HUB": "the respiratory infection hub",
+    "URGENT_EYE_CARE": "the urgent eye care service",
+    "MATERNITY": "the maternity team",
+    "HEALTH_VISITOR": "a health visitor",
+    "COMMUNITY_PHARMACY": "a community pharmacist",
+    "SELF_CARE": "the NHS website and your pharmacist",
+    "NHS_111": "NHS 111",
+    "URGENT_TREATMENT_CENTRE": "an urgent treatment centre",
+    "OPTOMETRIST": "a local optician",
+    "DENTIST": "your dentist",
+    "URGENT_DENTAL_CARE": "urgent dental care through NHS 111",
+    "SEXUAL_HEALTH_CLINIC": "the sexual health clinic",
+    "CONTRACEPTION_CLINIC": "the contraception clinic",
+    "MSK_SELF_REFERRAL": "NHS physiotherapy",
+    "TALKING_THERAPIES": "NHS Talking Therapies",
+    "STOP_SMOKING": "the stop-smoking service",
+    "CITIZENS_ADVICE": "Citizens Advice",
+    "SELF_CERTIFICATION": "your employer",
+    "FIT_NOTE": "the practice team",
+    "REPEAT_PRESCRIPTION": "our prescriptions team",
+    "TEST_RESULTS": "the practice team",
+    "LETTERS_AND_FORMS": "the practice team",
+    "REFERRAL_STATUS": "our referrals team",
+    "MEDICAL_RECORDS": "our records team",
+    "REGISTRATION": "reception",
+    "APPOINTMENT_ADMIN": "reception",
+    "PRACTICE_MANAGER": "the practice manager",
+    "PRACTICE_ADMIN": "the admin team",
+}
+
+_BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+_GREETING_END = "\x00"  # marks where {greeting} ended while the text is tidied
 
 
 def condition_words(template: str | None) -> str:
     """A template id in words: ``sore_throat`` → ``sore throat``, ``uti`` → ``urinary …``."""
     if template in WORDS:
         return WORDS[template]
-    return (template or "request").replace("_", " ").replace("-", " ").strip()
+    return (template or "condition").replace("_", " ").replace("-", " ").strip()
+
+
+def timescale(urgency: str | None) -> str:
+    """When the patient will hear, in words, for an urgency (``same_day`` → ``today``)."""
+    return TIMESCALES.get(urgency or "", NO_URGENCY)
+
+
+def plain_destination(code: str | None, text: str = "") -> str:
+    """Who the patient will hear from in plain words: from the code when it has words, else the
+    route's text with anything in brackets taken out ("GP (controlled drug …)" → "GP")."""
+    if code in PLAIN_DESTINATIONS:
+        return PLAIN_DESTINATIONS[code]
+    plain = text
+    while True:  # innermost brackets first, so nested ones go too
+        shorter = _BRACKETED.sub("", plain)
+        if shorter == plain:
+            break
+        plain = shorter
+    plain = plain.replace("(", "").replace(")", "").replace("[", "").replace("]", "")
+    plain = plain.split(":")[0].replace("_", " ").strip(" ,;—-")
+    return plain or "the practice team"
+
+
+def patient_age(consultation: Mapping[str, Any], today: date | None = None) -> int | None:
+    """The patient's age in whole years on ``today`` (None when the date of birth is missing)."""
+    dob = consultation.get("date_of_birth")
+    if isinstance(dob, str):
+        try:
+            dob = date.fromisoformat(dob[:10])
+        except ValueError:
+            return None
+    if not isinstance(dob, date):
+        return None
+    # the age only chooses the greeting, so the local date will do when a caller has no clock
+    return age_years(dob, today or date.today())
+
+
+def greeting(first_name: str, age: int | None) -> str:
+    """``Hello Sam,`` to an adult; to a child's parent or guardian a sentence about the child."""
+    if age is not None and age < CHILD_UNDER:
+        return f"Hello, this message is about {first_name or 'your child'}."
+    return f"Hello {first_name}," if first_name else "Hello,"
+
+
+def safety_net(
+    first_name: str,
+    age: int | None,
+    category: str | None,
+    urgency: str | None,
+    hub_phone: str = "",
+) -> str:
+    """What to do if things get worse — nothing on an admin reply."""
+    if category == "admin":
+        return ""
+    child = age is not None and age < CHILD_UNDER
+    who = (first_name or "your child") if child else "you"
+    if urgency == "immediate":
+        if child:
+            return f"If {who} is getting worse quickly or has trouble breathing, call 999 now."
+        return "If you are getting worse quickly, have chest pain or cannot breathe, call 999 now."
+    worse = f"If {who} gets worse" if child else "If you get worse"
+    if urgency in ("same_day", "within_24h") or not hub_phone:
+        return f"{worse}, call NHS 111, or 999 in an emergency."
+    return f"{worse}, call the hub on {hub_phone} or NHS 111, or 999 in an emergency."
 
 
 def message_context(
     consultation: Mapping[str, Any],
     *,
     destination: str = "",
+    destination_code: str | None = None,
     practice_name: str = "",
     hub_phone: str = "",
+    category: str | None = None,
+    urgency: str | None = None,
+    age: int | None = None,
+    today: date | None = None,
+    pathway: str | None = None,
 ) -> dict[str, str]:
-    """The values of every placeholder for one consultation."""
+    """The values of every placeholder for one consultation sent along one route.
+
+    ``category`` and ``urgency`` are the route's (or the outcome's, when the navigator changed the
+    urgency); ``age`` is worked out from the date of birth on ``today`` when not given;
+    ``pathway`` is the condition the navigator took from the text, when the request's own
+    template does not name one."""
     given = str(consultation.get("given_name") or "").strip()
+    first = given.split()[0] if given else ""
+    if age is None:
+        age = patient_age(consultation, today)
     return {
-        "first_name": given.split()[0] if given else "there",
+        "greeting": greeting(first, age),
+        "first_name": first or "there",
         "practice_name": practice_name or str(consultation.get("practice_ods") or "your practice"),
-        "destination": destination,
-        "condition": condition_words(consultation.get("template")),
+        "destination": plain_destination(destination_code, destination),
+        "condition": condition_words(pathway or consultation.get("template")),
+        "timescale": timescale(urgency),
+        "safety_net": safety_net(first, age, category, urgency, hub_phone),
         "hub_phone": hub_phone or "your practice's usual number",
     }
 
 
 def render_message(template: str, context: Mapping[str, str]) -> str:
-    """Fill the placeholders (the loader has already refused unknown ones)."""
+    """Fill the placeholders (the loader has already refused unknown ones) and tidy the result:
+    a greeting that ends a sentence gives the next word its capital letter, and an empty
+    placeholder (no safety net on an admin reply) leaves no doubled space behind."""
     values = {name: context.get(name, "") for name in PLACEHOLDERS}
-    return string.Formatter().vformat(template, (), values)
+    values["greeting"] = values["greeting"] + _GREETING_END
+    text = string.Formatter().vformat(template, (), values)
+    text = re.sub(r"\.\x00(\s*)([a-z])", lambda mt: f".{mt.group(1)}{mt.group(2).upper()}", text)
+    text = text.replace(_GREETING_END, "")
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([.,;:!?])", r"\1", text)
+    return text.strip()

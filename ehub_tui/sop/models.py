@@ -35,7 +35,17 @@ OPERATORS = (
     "is_set",
 )
 URGENCIES = ("immediate", "same_day", "within_48h", "within_3_days", "within_5_days", "routine")
-PLACEHOLDERS = ("first_name", "practice_name", "destination", "condition", "hub_phone")
+# what a message template may fill in (sop/messages.py says what each becomes; the docs list them)
+PLACEHOLDERS = (
+    "greeting",
+    "first_name",
+    "practice_name",
+    "destination",
+    "condition",
+    "timescale",
+    "safety_net",
+    "hub_phone",
+)
 
 _SCALAR = {"type": ["string", "number", "boolean"]}
 _CONDITION_MARK = "ehub-tui:condition"  # replaced by a $ref to the Condition definition
