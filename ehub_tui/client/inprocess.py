@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ehub_tui.client.awaiting import InProcessAwaitingCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.domain.board import Board
 from ehub_tui.domain.models import (
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 CLIENT = "ehub-tui (in-process)"  # what the hub records as the sign-in's client
 
 
-class InProcessClient:
+class InProcessClient(InProcessAwaitingCalls):
     """A HubClient over a HubCore in this process (see the module docstring)."""
 
     def __init__(

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ehub_tui.client.awaiting import ClientAwaitingMethods
 from ehub_tui.client.local import LocalStore
 from ehub_tui.client.offline import OfflineSignIn
 from ehub_tui.client.protocol import HubClient
@@ -65,7 +66,9 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class ClientService(OfflineSignIn, ClientSyncMethods, ClientQueueMethods, ClientSopMethods):
+class ClientService(
+    OfflineSignIn, ClientSyncMethods, ClientQueueMethods, ClientSopMethods, ClientAwaitingMethods
+):
     """HubService's facade over a HubClient (see the module docstring).
 
     ``clock``: this workstation's clock (its wall time is what events record as theirs; its

@@ -36,6 +36,7 @@ from ehub_tui.hub.core import HubCore
 from ehub_tui.hub.routes import (
     audit,
     auth,
+    awaiting,
     board,
     health,
     intake,
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         quarantine,
         queue,
         items,
+        awaiting,
         board,
         returns,
         audit,

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from ehub_tui.domain.awaiting import REPLY_KEY, ParkState, park_problem
 from ehub_tui.domain.models import NewConsultation
 from ehub_tui.domain.types import Status
-from ehub_tui.errors import StoreError
+from ehub_tui.errors import QueueError
 from ehub_tui.store import audit
 from ehub_tui.store.engine import hub_now, hub_now_sql
 from ehub_tui.store.lease import C, _lost
@@ -47,7 +47,7 @@ def park(
     clock) with the question sent; returns the parking's id. LostClaim when no longer held."""
     problem = park_problem(question, return_at, hub_now(conn))
     if problem is not None:
-        raise StoreError(f"consultation {item_id} cannot be parked: {problem}")
+        raise QueueError(f"consultation {item_id} cannot be parked: {problem}")
     guard = (
         (C.c.id == item_id)
         & (C.c.owner == me)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import TypeAdapter
 
 from ehub_tui import errors
+from ehub_tui.client.awaiting import HttpAwaitingCalls
 from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.domain.board import Board
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from ehub_tui.sop.library import PublishedText
 
 
-class HttpClient(HubConnection):
+class HttpClient(HttpAwaitingCalls, HubConnection):
     """The HubClient over HTTPS: ``HttpClient(base_url, ca_file=..., device_id=..., timeout=...,
     transport=None, token=None)`` (see HubConnection for what each argument does)."""
 
