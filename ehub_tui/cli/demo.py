@@ -14,6 +14,7 @@ the README.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -81,7 +82,8 @@ def demo_cmd(
             say(
                 f"Demo hub at {db}: {result['practices']} practices, {result['users']} users, "
                 f"{result['new']} new consultations ({result['duplicate']} already there, "
-                f"{result['quarantined']} quarantined)."
+                f"{result['quarantined']} quarantined); {result['completed']} of them completed "
+                "over the last two weeks, the rest open as of now."
             )
             say(
                 f"Demo users: {', '.join(u for u, _, _ in DEMO_USERS)}; "
@@ -92,9 +94,12 @@ def demo_cmd(
             serve_demo(settings, user)
 
 
-def build_demo(service: HubService) -> dict[str, Any]:
-    """Load practices, users and fixtures into a hub (idempotent)."""
-    from ehub_tui.ingest.runner import Ingester
+def build_demo(service: HubService, now: datetime | None = None) -> dict[str, Any]:
+    """Load practices, users and fixtures into a hub (idempotent), the fixtures' times moved so
+    the hub reads as today by its clock (``now``: that clock's time unless a test freezes it),
+    and the older items completed as two weeks of the demo navigators' work (cli/demotime.py).
+    A rerun adds nothing already there (nor completes anything again)."""
+    from ehub_tui.cli.demotime import ShiftingIngester, complete_history
     from ehub_tui.practices import load_practices
     from ehub_tui.resources import ResourceMissing, demo_fixtures_dir
 
@@ -114,8 +119,11 @@ def build_demo(service: HubService) -> dict[str, Any]:
     for username, role, name in users:
         if username not in existing:
             service.add_user(username, role, name)
-    report = Ingester(service, settings=service.settings).ingest_paths([fixtures / "oc"])
+    now = now or service.clock.now()
+    ingester = ShiftingIngester(service, now, settings=service.settings)
+    report = ingester.ingest_paths([fixtures / "oc"])
     prescreen(service, show=False)
+    done = complete_history(service, report.new_ids, now)
     return {
         "practices": n_practices,
         "users": len(users),
@@ -123,6 +131,7 @@ def build_demo(service: HubService) -> dict[str, Any]:
         "new": report.new,
         "duplicate": report.duplicate,
         "quarantined": report.quarantined,
+        "completed": done,
     }
 
 
