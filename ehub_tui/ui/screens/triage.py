@@ -310,7 +310,7 @@ class TriageScreen(TriageWork):
         self.app.push_screen(TextDialog("Note for the record", self.draft.note), done)
 
     def action_message(self) -> None:
-        from ehub_tui.ui.screens.dialogs import TextDialog
+        from ehub_tui.ui.screens.message_editor import MessageEditor
 
         def done(text: str | None) -> None:
             if text is not None:
@@ -318,7 +318,7 @@ class TriageScreen(TriageWork):
                 self._render_guidance()
                 self.draft_changed()
 
-        self.app.push_screen(TextDialog("Message to the patient", self.message_text()), done)
+        self.app.push_screen(MessageEditor("Message to the patient", self.message_text()), done)
 
     def action_release(self) -> None:
         from ehub_tui.ui.screens.dialogs import ReasonDialog
