@@ -48,6 +48,7 @@ from ehub_tui.service.queue import RELEASE_ON_QUIT
 from ehub_tui.service.session import Session
 from ehub_tui.service.sop_methods import SopMethods
 from ehub_tui.service.sync import Sync
+from ehub_tui.service.views import ViewMethods
 from ehub_tui.store import checkpoints
 from ehub_tui.store import verify as hub_verify
 
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(SopMethods, AwaitingMethods):
+class HubService(SopMethods, AwaitingMethods, ViewMethods):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""
 

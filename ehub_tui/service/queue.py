@@ -228,11 +228,10 @@ class Queue:
             raise StoreError(f"unknown view {view!r}")
         ctx = self._ctx
         ctx.require("see_patients")  # initials, ages and request text: refused, audited
-        since = ctx.start_of_today()
-        with read_tx(ctx.engine) as conn:
-            total = views.count_rows(conn, view, ctx.actor, filters, since)
-            rows = views.list_rows(conn, view, ctx.actor, filters, since, offset, limit)
-        return rows, total
+        # the search and view filters, and the audit of identifier searches: service/views.py
+        from ehub_tui.service import views as view_pages
+
+        return view_pages.page(ctx, view, filters, offset, limit)
 
     def view_counts(self) -> dict[str, int]:
         """Sizes of the queue, mine and done-today views (for the tab labels)."""

@@ -31,11 +31,13 @@ from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import (
     AwaitingReply,
     Consultation,
+    DefaultView,
     HubCredential,
     HubSession,
     HubUser,
     Outcome,
     Practice,
+    SavedView,
     SopVersion,
     SyncDraft,
     SyncEventRow,
@@ -75,6 +77,8 @@ _H = _table(HubSession)
 _SE = _table(SyncEventRow)
 _SR = _table(SyncRejected)
 _SD = _table(SyncDraft)
+_SV = _table(SavedView)
+_DV = _table(DefaultView)
 _AW = _table(AwaitingReply)
 
 TABLES: dict[str, Covered] = {
@@ -186,6 +190,22 @@ TABLES: dict[str, Covered] = {
         "id",
         _sorted(c.name for c in _AW.columns),
         ("id", "item_id", "parked_by", "epoch", "return_at", "state", "returned_at"),
+    ),
+    # Saved views (migration 0013): written by audited view_save / view_delete / view_default.
+    # Shown in full: a view is a filter and a name (never a search, never a patient identifier).
+    "saved_view": Covered(
+        "saved_view",
+        _SV,
+        "id",
+        _sorted(c.name for c in _SV.columns),
+        tuple(c.name for c in _SV.columns),
+    ),
+    "default_view": Covered(
+        "default_view",
+        _DV,
+        "username",
+        _sorted(c.name for c in _DV.columns),
+        tuple(c.name for c in _DV.columns),
     ),
 }
 

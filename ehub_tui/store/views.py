@@ -1,16 +1,23 @@
 """Read-only views of the queue for the apps: windowed pages and counts, fast at 100,000 items.
 
-The values (QueueFilter, QueueRow, VIEWS) are domain.queue's; importable from here too."""
+The values (QueueFilter, QueueRow, VIEWS) are domain.queue's; importable from here too. The search
+and the view filters of issue 15 are built by store/search.py; a searched window's rows say what
+they matched (``QueueRow.matched``). Done today's rows carry the outcome's destination in words.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
+from ehub_tui.store import search as store_search
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
 
@@ -27,7 +34,14 @@ _COLUMNS = (
 )
 
 
-def _where(view: str, f: QueueFilter, params: dict[str, Any]) -> str:
+def _where(
+    view: str,
+    f: QueueFilter,
+    params: dict[str, Any],
+    sqlite: bool,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> str:
     parts: list[str] = []
     if view == "queue":
         parts.append("c.status = 'queued'")  # a literal: the partial index applies
@@ -35,32 +49,32 @@ def _where(view: str, f: QueueFilter, params: dict[str, Any]) -> str:
         parts.append("c.status = 'claimed' AND c.owner = :me")
     else:
         parts.append("c.status = 'completed' AND o.navigator = :me AND o.completed_at >= :since")
-    if f.practice:
-        parts.append("c.practice_ods = :practice")
-        params["practice"] = f.practice
-    if f.request_type:
-        parts.append("c.request_type = :rtype")
-        params["rtype"] = f.request_type
+    # practices and types (single and multi-select), age bands, waited over N hours
+    parts.extend(store_search.filter_clauses(f, params, today, now))
     if f.min_priority:
         parts.append("c.priority >= :minp")
         params["minp"] = f.min_priority
     if f.due_before is not None:
         parts.append("c.due_by <= :due_before")
         params["due_before"] = f.due_before
-    if f.search:
-        parts.append(
-            "(lower(c.free_text) LIKE :q OR lower(coalesce(c.template, '')) LIKE :q "
-            "OR lower(c.external_id) LIKE :q OR lower(c.practice_ods) LIKE :q)"
-        )
-        params["q"] = f"%{f.search.lower().strip()}%"
+    found = S.parse(f.search)
+    if found is not None:
+        parts.append(store_search.search_clause(found, params, sqlite))
     return " AND ".join(parts)
 
 
-def _from(view: str, sqlite: bool) -> str:
+def _from(view: str, sqlite: bool, f: QueueFilter) -> str:
     if view == "done":
         return "consultation c JOIN outcome o ON o.consultation_id = c.id"
-    if view == "queue" and sqlite:
-        # SQLite's planner may otherwise sort every queued row for each page
+    found = S.parse(f.search)
+    if (
+        view == "queue"
+        and sqlite
+        and f.sort == S.DEFAULT_SORT
+        and (found is None or found.kind == S.TEXT)
+    ):
+        # SQLite's planner may otherwise sort every queued row for each page (an item or NHS
+        # number is looked up by its own index instead; another order by its status index)
         return "consultation c INDEXED BY ix_consultation_queue"
     return "consultation c"
 
@@ -70,12 +84,26 @@ _ORDER = {
     "mine": "c.claimed_at, c.id",
     "done": "o.completed_at DESC, c.id DESC",
 }
+# the order a navigator chose (queue and mine; done today stays newest first)
+_SORTED = {
+    "priority": "c.priority DESC, c.received_at, c.id",
+    "due": "c.due_by, c.priority DESC, c.id",
+    "received": "c.received_at, c.id",
+}
+
+
+def _order(view: str, f: QueueFilter) -> str:
+    if view == "done" or (f.sort == S.DEFAULT_SORT and view == "mine"):
+        return _ORDER[view]
+    return _SORTED.get(f.sort, _ORDER[view])
 
 
 def _bind(params: dict[str, Any], sqlite: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in params.items():
-        if isinstance(v, datetime):
+        if isinstance(v, date) and not isinstance(v, datetime):
+            out[k] = v.isoformat() if sqlite else v
+        elif isinstance(v, datetime):
             naive = _DT.process_bind_param(v, None)
             out[k] = (
                 naive.isoformat(sep=" ", timespec="microseconds") if sqlite and naive else naive
@@ -85,11 +113,23 @@ def _bind(params: dict[str, Any], sqlite: bool) -> dict[str, Any]:
     return out
 
 
-def count_rows(conn: Connection, view: str, me: str, f: QueueFilter, since: datetime) -> int:
-    """How many rows a view holds."""
+def count_rows(
+    conn: Connection,
+    view: str,
+    me: str,
+    f: QueueFilter,
+    since: datetime,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> int:
+    """How many rows a view holds. ``today`` and ``now`` (the hub's) place the age bands and
+    the waiting time; without them those filters are not applied."""
+    sqlite = is_sqlite(conn)
     params: dict[str, Any] = {"me": me, "since": since}
-    sql = f"SELECT count(*) FROM {_from(view, is_sqlite(conn))} WHERE {_where(view, f, params)}"
-    return int(conn.execute(text(sql), _bind(params, is_sqlite(conn))).scalar_one())
+    where = _where(view, f, params, sqlite, today, now)
+    sql = f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}"
+    return int(conn.execute(text(sql), _bind(params, sqlite)).scalar_one())
 
 
 def list_rows(
@@ -100,17 +140,56 @@ def list_rows(
     since: datetime,
     offset: int,
     limit: int,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> list[QueueRow]:
-    """One window of a view, in its order."""
+    """One window of a view, in its order (see ``count_rows`` for ``today`` and ``now``)."""
     sqlite = is_sqlite(conn)
     params: dict[str, Any] = {"me": me, "since": since, "lim": limit, "off": offset}
-    route = ", o.route" if view == "done" else ", NULL AS route"
+    # Done today: where it went in words (the route id only when no destination was recorded)
+    route = (
+        ", coalesce(nullif(o.destination, ''), o.route) AS route"
+        if view == "done"
+        else ", NULL AS route"
+    )
+    found = S.parse(f.search)
+    full = ", c.free_text AS full_text" if found is not None and found.kind == S.TEXT else ""
+    where = _where(view, f, params, sqlite, today, now)
     sql = (
-        f"SELECT {_COLUMNS}{route} FROM {_from(view, sqlite)} WHERE {_where(view, f, params)} "
-        f"ORDER BY {_ORDER[view]} LIMIT :lim OFFSET :off"
+        f"SELECT {_COLUMNS}{route}{full} FROM {_from(view, sqlite, f)} WHERE {where} "
+        f"ORDER BY {_order(view, f)} LIMIT :lim OFFSET :off"
     )
     rows = conn.execute(text(sql), _bind(params, sqlite)).all()
-    return [_row(r, sqlite) for r in rows]
+    out = [_row(r, sqlite) for r in rows]
+    if found is not None and out:
+        out = _with_matched(conn, found, rows, out)
+    return out
+
+
+def searched_names(rows: list[QueueRow]) -> list[int]:
+    """The ids of a window's rows found by the patient's name (for the search's audit)."""
+    return [r.id for r in rows if r.matched and r.matched.startswith("name: ")]
+
+
+def _with_matched(
+    conn: Connection, found: S.Search, raw: Sequence[Any], rows: list[QueueRow]
+) -> list[QueueRow]:
+    """The rows, each saying what the search matched (in words)."""
+    names = store_search.practice_names(conn) if found.kind == S.TEXT else {}
+    out = []
+    for r, row in zip(raw, rows, strict=True):
+        words, _by_name = store_search.matched_words(
+            found,
+            r.given_name or "",
+            r.family_name or "",
+            r.practice_ods,
+            names.get(r.practice_ods, ""),
+            r.template,
+            getattr(r, "full_text", None) or "",
+        )
+        out.append(dataclasses.replace(row, matched=words))
+    return out
 
 
 def _as_dt(v: Any) -> Any:

@@ -1,0 +1,146 @@
+"""The queue's pages with the search and view filters of issue 15, the audit of searches by a
+patient identifier, and saved views (HubService's ``ViewMethods``).
+
+Searches by a patient identifier are audited, as record systems audit a look-up: an item number
+or NHS number always, and words when they found a patient by name. The event
+(``queue_search``) keeps who searched, when, in which list, the kind of search
+(``item_number`` / ``nhs_number`` / ``name``), how many items it found and the ids of those it
+showed (at most ``AUDIT_ITEMS``) — never what was typed. The item ids name whom the navigator
+looked at for anyone allowed to read the hub, without putting an NHS number or a name into the
+audit chain, which every verify and export reads; a search that found nobody revealed nobody.
+
+The same search is read again by every refresh of the list (the change poll, scrolling): one
+event per (user, list, search, items shown) within ``AUDIT_REPEAT``, so a search left on screen
+does not flood the chain, and each new set of patients shown is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ehub_tui.domain import search as S
+from ehub_tui.domain import views as V
+from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
+from ehub_tui.domain.types import Role
+from ehub_tui.errors import PermissionDenied, StoreError
+from ehub_tui.store import audit, saved_views, views
+from ehub_tui.store.engine import read_tx, write_tx
+
+if TYPE_CHECKING:
+    from ehub_tui.service.context import HubContext
+
+log = logging.getLogger(__name__)
+
+AUDIT_ITEMS = 50
+AUDIT_REPEAT = timedelta(minutes=10)
+KINDS = {S.ITEM: "item_number", S.NHS: "nhs_number"}
+# who may save, delete and set default views: those who run the team's day
+MANAGE_VIEWS = frozenset({Role.SUPERVISOR})
+
+_seen: dict[tuple[int, str, str, str, tuple[int, ...]], datetime] = {}
+_seen_lock = threading.Lock()
+
+
+def page(
+    ctx: HubContext, view: str, filters: QueueFilter, offset: int, limit: int
+) -> tuple[list[QueueRow], int]:
+    """One window of a view with every filter applied (the hub's clock places the age bands and
+    the waiting time), and its size; a search by a patient identifier is audited."""
+    if view not in VIEWS:
+        raise StoreError(f"unknown view {view!r}")
+    since, today, now = ctx.start_of_today(), ctx.today(), ctx.now()
+    with read_tx(ctx.engine) as conn:
+        total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
+        rows = views.list_rows(
+            conn, view, ctx.actor, filters, since, offset, limit, today=today, now=now
+        )
+    audit_search(ctx, view, filters, rows, total)
+    return rows, total
+
+
+def audit_search(
+    ctx: HubContext, view: str, filters: QueueFilter, rows: list[QueueRow], total: int
+) -> bool:
+    """Record a search by a patient identifier (see the module docstring); True when an event
+    was written."""
+    found = S.parse(filters.search)
+    if found is None:
+        return False
+    if found.kind == S.TEXT:
+        ids = views.searched_names(rows)
+        if not ids:
+            return False  # words that found no one by name: not an identifier search
+        kind = "name"
+    else:
+        ids = [r.id for r in rows]
+        kind = KINDS[found.kind]
+    shown = tuple(ids[:AUDIT_ITEMS])
+    typed = hashlib.sha256(" ".join((filters.search or "").split()).lower().encode()).hexdigest()
+    key = (id(ctx.engine), ctx.actor, view, typed, shown)
+    now = ctx.now()
+    with _seen_lock:
+        last = _seen.get(key)
+        if last is not None and now - last < AUDIT_REPEAT:
+            return False
+        _seen[key] = now
+        for k in [k for k, at in _seen.items() if now - at >= AUDIT_REPEAT]:
+            del _seen[k]
+    body = {"kind": kind, "view": view, "found": total, "items": list(shown)}
+    with write_tx(ctx.engine) as conn:
+        audit.append(conn, [audit.Event(ctx.actor, "queue_search", body=body)], now)
+    log.info("%s searched the %s list by %s: %d found", ctx.actor, view, kind, total)
+    return True
+
+
+def _require_manage(ctx: HubContext, what: str) -> None:
+    user = ctx.session.user
+    if user is None or user.role in MANAGE_VIEWS:  # (None: the system principal)
+        return
+    ctx.session.deny("manage_views")
+    raise PermissionDenied(f"{user.username} ({user.role}) may not {what}: only a supervisor may")
+
+
+class ViewMethods:
+    """Saved views, as HubService offers them."""
+
+    _ctx: HubContext
+
+    def saved_views(self) -> list[V.SavedView]:
+        """Every saved view by name; the caller's default (if any) is marked ``is_default``."""
+        ctx = self._ctx
+        with read_tx(ctx.engine) as conn:
+            return saved_views.list_views(conn, ctx.actor)
+
+    def save_view(self, name: str, filters: QueueFilter) -> V.SavedView:
+        """Create or replace a saved view (supervisors). Keeps no search and no absolute time."""
+        ctx = self._ctx
+        _require_manage(ctx, "save a view")
+        try:
+            clean, _ = V.check_name(name), V.kept(filters)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        with write_tx(ctx.engine) as conn:
+            return saved_views.save_view(conn, clean, filters, ctx.actor, ctx.now())
+
+    def delete_view(self, name: str) -> None:
+        """Delete a saved view (supervisors); it stops being anyone's default."""
+        ctx = self._ctx
+        _require_manage(ctx, "delete a view")
+        with write_tx(ctx.engine) as conn:
+            saved_views.delete_view(conn, name, ctx.actor, ctx.now())
+
+    def set_default_view(self, username: str, name: str | None) -> None:
+        """Make ``name`` the view ``username``'s queue opens with; None clears it
+        (supervisors)."""
+        ctx = self._ctx
+        _require_manage(ctx, "set a user's default view")
+        from ehub_tui.service.session import read_user
+
+        if read_user(ctx.engine, username) is None:
+            raise StoreError(f"there is no hub user called {username!r}")
+        with write_tx(ctx.engine) as conn:
+            saved_views.set_default(conn, username, name, ctx.actor, ctx.now())

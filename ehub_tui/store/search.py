@@ -1,0 +1,161 @@
+"""The queue's search and view filters as SQL, and what a found row matched, in words.
+
+A search (domain.search) is one of: an item number (``c.id``, the primary key), an NHS number
+(``c.nhs_number``, indexed by migration 0013) or words, each of which must begin a word of the
+patient's name, the practice (code or name), the template or the request's text.
+
+Word starts, in SQL that stays fast at 100,000 items:
+- SQLite: a cheap ``LIKE '%word%'`` first (case-insensitive for ASCII, C code), and only for the
+  rows it lets through, ``' ' || lower(value) GLOB '*[breaks]word*'`` (SQLite evaluates ``AND``
+  left to right, so the GLOB runs on the few candidate rows). SQLite's lower() folds ASCII only:
+  "élodie" does not find "Élodie" on a SQLite hub (PostgreSQL folds every letter).
+- PostgreSQL: ``lower(value) ~ '(^|[breaks])word'`` (the same break set).
+Both agree with domain.search.starts_word, which says, for the rows of one window, what matched.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from ehub_tui.domain import search as S
+from ehub_tui.domain.queue import QueueFilter
+
+# SQLite: a GLOB character class of the break characters ("]" first and "-" last, as GLOB
+# reads them literally there), matched on the lower-cased value with a space in front
+_GLOB_CLASS = "[]" + "".join(c for c in S.WORD_BREAKS if c not in "]-") + "-]"
+_PG_CLASS = "[" + "".join("\\" + c if not c.isalnum() else c for c in S.WORD_BREAKS) + "]"
+_PG_CLASS = _PG_CLASS.replace("\\\t", "\\t").replace("\\\n", "\\n").replace("\\\r", "\\r")
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _glob_escape(word: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in word)
+
+
+def word_start(expr: str, key: str, word: str, params: dict[str, Any], sqlite: bool) -> str:
+    """SQL true when ``word`` begins a word of ``expr`` (its parameters are put in params)."""
+    if sqlite:
+        # the LIKE (case-insensitive for ASCII) lets few rows through to the GLOB
+        params[f"{key}_any"] = f"%{_like_escape(word)}%"
+        params[f"{key}_start"] = f"*{_GLOB_CLASS}{_glob_escape(word.lower())}*"
+        return (
+            f"({expr} LIKE :{key}_any ESCAPE '\\' "
+            f"AND (' ' || lower({expr})) GLOB :{key}_start)"
+        )
+    params[f"{key}_re"] = f"(^|{_PG_CLASS}){re.escape(word)}"
+    return f"(lower({expr}) ~ :{key}_re)"
+
+
+_NAME = "(coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, ''))"
+
+
+def search_clause(found: S.Search, params: dict[str, Any], sqlite: bool) -> str:
+    """The WHERE part for a parsed search."""
+    if found.kind == S.ITEM:
+        params["s_item"] = found.item
+        return "c.id = :s_item"
+    if found.kind == S.NHS:
+        params["s_nhs"] = found.nhs
+        return "c.nhs_number = :s_nhs"
+    parts = []
+    for i, word in enumerate(found.words):
+        k = f"s{i}"
+        practice = (
+            "c.practice_ods IN (SELECT p.ods_code FROM practice p WHERE "
+            + word_start("p.ods_code", f"{k}p", word, params, sqlite)
+            + " OR "
+            + word_start("p.name", f"{k}q", word, params, sqlite)
+            + ")"
+        )
+        parts.append(
+            "("
+            + " OR ".join(
+                (
+                    word_start(_NAME, f"{k}n", word, params, sqlite),
+                    practice,
+                    word_start("coalesce(c.template, '')", f"{k}t", word, params, sqlite),
+                    word_start("c.free_text", f"{k}x", word, params, sqlite),
+                )
+            )
+            + ")"
+        )
+    return " AND ".join(parts)
+
+
+def filter_clauses(
+    f: QueueFilter, params: dict[str, Any], today: date | None, now: datetime | None
+) -> list[str]:
+    """The WHERE parts for the view filters of issue 15 (multi-select, age, waiting time)."""
+    parts: list[str] = []
+    practices = f.all_practices()
+    if practices:
+        names = [f"vp{i}" for i in range(len(practices))]
+        params.update(zip(names, practices, strict=True))
+        parts.append(f"c.practice_ods IN ({', '.join(':' + n for n in names)})")
+    types = f.all_types()
+    if types:
+        names = [f"vt{i}" for i in range(len(types))]
+        params.update(zip(names, types, strict=True))
+        parts.append(f"c.request_type IN ({', '.join(':' + n for n in names)})")
+    if f.age_bands and today is not None:
+        ors = []
+        for i, band in enumerate(b for b in f.age_bands if b in S.AGE_BANDS):
+            after, latest = S.born_between(band, today)
+            params[f"va{i}_latest"] = latest
+            clause = f"c.date_of_birth <= :va{i}_latest"
+            if after is not None:
+                params[f"va{i}_after"] = after
+                clause += f" AND c.date_of_birth > :va{i}_after"
+            ors.append(f"({clause})")
+        if ors:
+            parts.append("(" + " OR ".join(ors) + ")")
+    cutoff = S.waited_cutoff(now, f.waited_over_hours) if now is not None else None
+    if cutoff is not None:
+        params["v_waited"] = cutoff
+        parts.append("c.received_at <= :v_waited")
+    return parts
+
+
+def practice_names(conn: Connection) -> dict[str, str]:
+    """Every practice's name by code (a small table; read once per searched window)."""
+    return {str(r[0]): str(r[1]) for r in conn.execute(text("SELECT ods_code, name FROM practice"))}
+
+
+def matched_words(
+    found: S.Search,
+    given: str,
+    family: str,
+    practice: str,
+    practice_name: str,
+    template: str | None,
+    free_text: str,
+) -> tuple[str | None, bool]:
+    """What a found row matched, in words, and whether the patient's name was among it."""
+    if found.kind == S.ITEM:
+        return "item number", False
+    if found.kind == S.NHS:
+        return "NHS number", False
+    name = f"{given} {family}".strip()
+    names: list[str] = []
+    where: dict[str, str] = {}
+    for word in found.words:
+        hit = S.whole_word_at(name, word) if name else None
+        if hit is not None:
+            if hit not in names:
+                names.append(hit)
+            continue
+        if S.starts_word(practice, word) or S.starts_word(practice_name, word):
+            where.setdefault("practice", f"{practice_name or practice} ({practice})")
+        elif S.starts_word(template, word):
+            where.setdefault("template", (template or "").replace("_", " "))
+        elif S.starts_word(free_text, word):
+            where.setdefault("text", S.snippet(free_text, word))
+    out = ([f"name: {' '.join(names)}"] if names else []) + [f"{k}: {v}" for k, v in where.items()]
+    return ("; ".join(out) or None), bool(names)
