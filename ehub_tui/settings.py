@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: default_data_dir())
     hub_url: str | None = None
     lease_minutes: int = Field(default=10, ge=1, le=240)
+    # the board alerts on a claim nobody has worked for this long (hub clock; issue 15)
+    stale_claim_minutes: int = Field(default=10, ge=1, le=480)
     core_hours_start: time = time(8, 0)
     core_hours_end: time = time(18, 30)
     sops_dir: Path | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ehub_tui.client.awaiting import InProcessAwaitingCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.domain.board import Board
+from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
     Consultation,
@@ -210,8 +211,16 @@ class InProcessClient(InProcessAwaitingCalls):
     def complete(self, claim: Claim, outcome: Outcome) -> int:
         return self._svc().complete(claim, outcome)
 
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        return self._svc().reassign(item_id, to_user, reason)
+    def reassign(
+        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
+    ) -> Claim:
+        return self._svc().reassign(item_id, to_user, reason, carry_draft)
+
+    def handovers(self) -> list[Handover]:
+        return self._svc().handovers()
+
+    def ack_handover(self, item_id: int) -> None:
+        self._svc().ack_handover(item_id)
 
     def force_release(self, item_id: int, reason: str) -> None:
         self._svc().force_release(item_id, reason)

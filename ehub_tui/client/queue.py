@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from ehub_tui.client.local import LocalStore, NewEvent
 from ehub_tui.domain import destinations
 from ehub_tui.domain.board import Board
+from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import Consultation, Outcome
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import OFFLINE_CLAIM, Completion
@@ -173,9 +174,27 @@ class ClientQueueMethods:
 
     # -- supervisors (the hub only) ----------------------------------------------------------------
 
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        """Give an item to another navigator (supervisor)."""
-        return self._needs_hub(self.client.reassign, item_id, to_user, reason)
+    def reassign(
+        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
+    ) -> Claim:
+        """Give an item to another navigator (supervisor), with a handover note (``reason``)
+        and, with ``carry_draft``, the previous holder's last draft."""
+        return self._needs_hub(self.client.reassign, item_id, to_user, reason, carry_draft)
+
+    # -- handovers (issue 15): asked every couple of seconds by the receiver's app -------------
+
+    def handovers(self) -> list[Handover]:
+        """Items handed to me that I have not seen yet; none with the hub away (nothing can be
+        handed over without it, and the app asks again when it is back)."""
+        try:
+            return self._ask(self.client.handovers)
+        except HubUnreachable:
+            return []
+
+    def ack_handover(self, item_id: int) -> None:
+        """I saw the handover of this item (needs the hub: with it away the handover stays
+        news and is acknowledged when the item is opened again)."""
+        self._needs_hub(self.client.ack_handover, item_id)
 
     def force_release(self, item_id: int, reason: str) -> None:
         """Return a claimed item to the queue whoever holds it (supervisor)."""

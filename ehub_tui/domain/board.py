@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ehub_tui.domain.handover import StaleClaim
 from ehub_tui.domain.models import AuditEvent
 
 
@@ -53,6 +54,10 @@ class OpenItem:
     practice_ods: str
     template: str | None
     request_type: str
+    # the red flag levels the prescreen found (None: not screened yet), for domain.flags
+    sop_flags: tuple[str, ...] | None = None
+    # the hub's time of the open screen's last heartbeat (None: not opened since the claim)
+    active_at: datetime | None = None
 
 
 @dataclass
@@ -73,3 +78,6 @@ class Board:
     completions_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
     cursor: int = 0
     hub_now: datetime | None = None  # the hub's clock at the read: leases are judged by it
+    # claims nobody has worked for stale_minutes (hub clock), red-flagged first (issue 15)
+    alerts: list[StaleClaim] = field(default_factory=list)
+    stale_minutes: int = 10

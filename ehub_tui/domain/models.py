@@ -62,6 +62,7 @@ class Consultation(_Model):
     sop_flags: list[dict[str, str]] | None = None
     first_claimed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    active_at: datetime | None = None  # the open screen's last heartbeat (issue 15, 0010)
 
     @classmethod
     def from_row(cls, row: Any) -> Consultation:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from ehub_tui.domain.board import Board
+from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
     Consultation,
@@ -214,10 +215,12 @@ class OutcomeId(BaseModel):
 
 
 class ReassignIn(_In):
-    """POST /v1/items/{id}/reassign (supervisor)."""
+    """POST /v1/items/{id}/reassign (supervisor). ``reason`` is the handover note the receiver
+    sees; ``carry_draft``: the previous holder's last draft goes with it."""
 
     to_user: str
     reason: str = Field(max_length=2000)
+    carry_draft: bool = False
 
 
 class PriorityIn(_In):
@@ -355,6 +358,7 @@ QUEUE_PAGE = TypeAdapter(QueuePage)
 VIEW_COUNTS = TypeAdapter(dict[str, int])
 QUEUE_SUMMARY = TypeAdapter(QueueSummary)
 BOARD = TypeAdapter(Board)
+HANDOVERS = TypeAdapter(list[Handover])
 REPORT = TypeAdapter(Report)
 DAILY_RETURN = TypeAdapter(DailyReturnWire)
 AUDIT_EVENTS = TypeAdapter(list[AuditEvent])

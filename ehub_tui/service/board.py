@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from ehub_tui.domain.clock import LONDON
 from ehub_tui.service.audit import AuditLog
 from ehub_tui.service.context import HubContext
 from ehub_tui.store import audit
+from ehub_tui.store import handover as handover_store
 from ehub_tui.store.board import Aggregates, read_aggregates, read_board
 from ehub_tui.store.engine import hub_now, read_tx
 
@@ -36,6 +37,7 @@ class Supervision:
         Items, navigators, completions and events are read on every call. The counts over the
         whole hub (queued, breaching, due soon, median wait, waiting per practice, arrivals)
         grow with its size, so they are recomputed at most every BOARD_AGGREGATES_SECONDS.
+        ``alerts``: claims nobody has worked for ``stale_claim_minutes`` (domain/handover.py).
         """
         ctx = self._ctx
         ctx.require("see_board")
@@ -50,5 +52,10 @@ class Supervision:
             b = read_board(conn, now, since, _local_hour, items_limit, aggregates=cached[1])
             b.cursor = int(conn.execute(select(audit.HEAD.c.seq)).scalar_one())
             b.hub_now = hub_now(conn)
+            # stale claims by the hub service's clock (it stamped claimed_at and active_at),
+            # never a workstation's
+            minutes = ctx.settings.stale_claim_minutes
+            b.stale_minutes = minutes
+            b.alerts = handover_store.stale_claims(conn, now, timedelta(minutes=minutes))
         b.events = self._audit.events(limit=30)
         return b

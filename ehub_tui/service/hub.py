@@ -41,6 +41,7 @@ from ehub_tui.service import session as session_mod
 from ehub_tui.service.awaiting import Awaiting, AwaitingMethods
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.guidance import Guidance
+from ehub_tui.service.handover import HandoverMethods
 from ehub_tui.service.intake import QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(SopMethods, AwaitingMethods, ViewMethods):
+class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""
 
@@ -257,9 +258,12 @@ class HubService(SopMethods, AwaitingMethods, ViewMethods):
         """The hub's time now (the clock leases are judged by)."""
         return self.parts.queue.hub_now()
 
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        """Give an item to another navigator (supervisor)."""
-        return self.parts.queue.reassign(item_id, to_user, reason)
+    def reassign(
+        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
+    ) -> Claim:
+        """Give an item to another navigator (supervisor); ``reason`` is the handover note the
+        receiver sees, ``carry_draft`` sends the previous holder's last draft along."""
+        return self.parts.queue.reassign(item_id, to_user, reason, carry_draft)
 
     def force_release(self, item_id: int, reason: str) -> None:
         """Return a claimed item to the queue whoever holds it (supervisor)."""

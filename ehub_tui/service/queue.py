@@ -26,6 +26,7 @@ from ehub_tui.service.context import HubContext, aware, need_reason
 from ehub_tui.service.session import PERMISSIONS, U
 from ehub_tui.service.users import Users
 from ehub_tui.store import audit, awaiting, queue, views
+from ehub_tui.store import handover as handover_store
 from ehub_tui.store.engine import hub_now, read_tx, write_tx
 from ehub_tui.store.models import Consultation, Quarantine
 
@@ -85,6 +86,8 @@ class Queue:
         now = ctx.now()
         with write_tx(ctx.engine) as conn:
             lease = queue.heartbeat(conn, claim.item_id, ctx.actor, claim.epoch, ctx.lease, now)
+            # the open screen's heartbeat is the item's activity (the board's stale alert)
+            handover_store.touch(conn, claim.item_id, ctx.actor, claim.epoch, now)
             if ctx.session.user is not None:
                 conn.execute(update(U).where(U.c.username == ctx.actor).values(last_seen_at=now))
         return Claim(claim.item_id, claim.epoch, lease, claim.owner)
@@ -175,8 +178,11 @@ class Queue:
 
     # -- a supervisor's actions ------------------------------------------------------------------
 
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        """Give an item to another navigator (supervisor)."""
+    def reassign(
+        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
+    ) -> Claim:
+        """Give an item to another navigator (supervisor), with a handover note (``reason``)
+        and, with ``carry_draft``, the previous holder's last draft (store/handover.py)."""
         ctx = self._ctx
         ctx.require("reassign")
         need_reason(reason, "reassign an item")
@@ -186,7 +192,9 @@ class Queue:
         if target.role not in PERMISSIONS["work_items"]:
             raise StoreError(f"{to_user} is a {target.role} and cannot work items")
         with write_tx(ctx.engine) as conn:
-            got = queue.reassign(conn, item_id, to_user, ctx.actor, reason, ctx.lease, ctx.now())
+            got = queue.reassign(
+                conn, item_id, to_user, ctx.actor, reason, ctx.lease, ctx.now(), carry_draft
+            )
         log.info("%s reassigned item %s to %s", ctx.actor, item_id, to_user)
         return got
 

@@ -3,6 +3,7 @@ domain.board's; importable from here too)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import median
@@ -198,6 +199,9 @@ def read_board(
         C.c.practice_ods,
         C.c.template,
         C.c.request_type,
+        C.c.sop_flags,
+        C.c.screened_at,
+        C.c.active_at,
     )
     held = conn.execute(
         select(*cols).where(C.c.status == "claimed").order_by(C.c.claimed_at).limit(items_limit)
@@ -206,7 +210,8 @@ def read_board(
     waiting_rows = conn.execute(
         text(
             "SELECT id, priority, status, owner, received_at, due_by, claimed_at, lease_until, "
-            f"practice_ods, template, request_type FROM {hint} WHERE status = 'queued' "
+            "practice_ods, template, request_type, sop_flags, screened_at, active_at "
+            f"FROM {hint} WHERE status = 'queued' "
             "ORDER BY priority DESC, received_at, id LIMIT :n"
         ),
         {"n": max(items_limit - len(held), 0)},
@@ -227,6 +232,18 @@ def read_board(
                 r.practice_ods,
                 r.template,
                 r.request_type,
+                _levels(r.sop_flags, r.screened_at),
+                _dt(r.active_at),
             )
         )
     return b
+
+
+def _levels(found: Any, screened_at: Any) -> tuple[str, ...] | None:
+    """The red flag levels the prescreen found (None: not screened yet), as the queue reads
+    them (store/views.py), for domain.flags.flag_mark."""
+    if screened_at is None:
+        return None
+    if isinstance(found, str):
+        found = json.loads(found)
+    return tuple(str(f.get("level", "")) for f in found or [] if isinstance(f, dict))

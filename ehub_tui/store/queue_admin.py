@@ -1,19 +1,22 @@
 """A supervisor's actions on an item, whoever holds it: reassign, force-release, cancel and set
 the priority. Each runs inside the caller's write transaction and appends its audit event there;
-a change of holder bumps the epoch, so the old holder's writes are refused.
+a change of holder bumps the epoch, so the old holder's writes are refused. A reassign also writes
+the receiver's handover (store/handover.py: the note, and the previous holder's last draft when
+the supervisor sends it along), covered by the same audit event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from ehub_tui.domain.queue import Claim
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import NotAvailable
-from ehub_tui.store import audit
+from ehub_tui.store import audit, handover
 from ehub_tui.store.lease import C, _back_to_queue, _describe, _first_claim, lease_end
 
 
@@ -25,8 +28,11 @@ def reassign(
     reason: str,
     lease: timedelta,
     now: datetime,
+    carry_draft: bool = False,
 ) -> Claim:
-    """Give an open item to another person (bumps the epoch; the old holder is fenced off)."""
+    """Give an open item to another person (bumps the epoch; the old holder is fenced off).
+    ``reason`` is the handover note the receiver is shown; ``carry_draft``: the previous
+    holder's last draft on the hub goes with it (their triage opens with it)."""
     cur = _describe(conn, item_id, lock=True)
     if cur.status not in (Status.QUEUED, Status.CLAIMED):
         raise NotAvailable(f"consultation {item_id} is {cur.status} and cannot be reassigned")
@@ -50,16 +56,24 @@ def reassign(
     ).first()
     if row is None:
         raise NotAvailable(f"consultation {item_id} changed while reassigning; try again")
+    _, carried = handover.record(
+        conn,
+        item_id=item_id,
+        epoch=row.epoch,
+        from_user=cur.owner,
+        to_user=to_user,
+        by=actor,
+        note=reason,
+        carry_draft=carry_draft,
+        now=now,
+    )
+    body: dict[str, Any] = {"from": cur.owner, "to": to_user, "epoch": row.epoch, "reason": reason}
+    if carry_draft:  # asked for; whether there was a draft to send
+        body["draft_carried"] = carried
     audit.append(
         conn,
-        [
-            audit.Event(
-                actor,
-                "reassign",
-                item_id,
-                {"from": cur.owner, "to": to_user, "epoch": row.epoch, "reason": reason},
-            )
-        ],
+        # the handover rows: the new one and any earlier unseen one made moot
+        [audit.Event(actor, "reassign", item_id, body, rows=(("handover", "item_id", [item_id]),))],
         now,
     )
     return Claim(item_id, row.epoch, row.lease_until, to_user)

@@ -398,6 +398,9 @@ NAVIGATOR_MAY = {
     ("GET", "/v1/sync/pull"),
     ("POST", "/v1/sync/results"),
     ("GET", "/v1/sync/rejected"),
+    # handovers (issue 15): a navigator reads and acknowledges what was handed to them
+    ("GET", "/v1/handovers"),
+    ("POST", "/v1/items/{item_id}/handover/seen"),
 }
 _QUERIES = {
     "/v1/returns/daily": "?first=2026-11-23&last=2026-11-23",

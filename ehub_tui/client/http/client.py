@@ -19,6 +19,7 @@ from ehub_tui.client.awaiting import HttpAwaitingCalls
 from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.domain.board import Board
+from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
     Consultation,
@@ -191,10 +192,18 @@ class HttpClient(HttpAwaitingCalls, HubConnection):
         out: wire.OutcomeId = self.post(f"/items/{claim.item_id}/complete", body, _OUTCOME_ID)
         return out.outcome_id
 
-    def reassign(self, item_id: int, to_user: str, reason: str) -> Claim:
-        body = wire.ReassignIn(to_user=to_user, reason=reason)
+    def reassign(
+        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
+    ) -> Claim:
+        body = wire.ReassignIn(to_user=to_user, reason=reason, carry_draft=carry_draft)
         claim: Claim = self.post(f"/items/{item_id}/reassign", body, wire.CLAIM)
         return claim
+
+    def handovers(self) -> list[Handover]:
+        return self.get("/handovers", wire.HANDOVERS)
+
+    def ack_handover(self, item_id: int) -> None:
+        self.post(f"/items/{item_id}/handover/seen")
 
     def force_release(self, item_id: int, reason: str) -> None:
         self.post(f"/items/{item_id}/force-release", wire.ReasonIn(reason=reason))

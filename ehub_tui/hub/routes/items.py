@@ -61,8 +61,9 @@ def complete(item_id: int, body: CompleteIn, svc: Svc) -> OutcomeId:
 
 @router.post("/items/{item_id}/reassign", response_model=Claim)
 def reassign(item_id: int, body: ReassignIn, svc: Svc) -> Response:
-    """Give an item to another navigator (supervisor)."""
-    return reply(CLAIM, svc.reassign(item_id, body.to_user, body.reason))
+    """Give an item to another navigator (supervisor), with a handover note (``reason``) and,
+    with ``carry_draft``, the previous holder's last draft."""
+    return reply(CLAIM, svc.reassign(item_id, body.to_user, body.reason, body.carry_draft))
 
 
 @router.post("/items/{item_id}/force-release", status_code=204)
