@@ -134,6 +134,9 @@ SIGN_IN_CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("sign_out_everywhere", "manage_sessions", lambda c: c.svc.sign_out_everywhere("nav2")),
 ]
 WORK_METHODS = {"claim_next", "claim", "complete"}  # the "work_items" permission
+# the "see_patients" permission (navigators hold it; SOP authors and managers do not: see
+# tests/hub/test_patient_access.py)
+PATIENT_METHODS = {"queue_page", "consultation"}
 
 # Who may make each call (a user of the seeded hub with an allowed role).
 ALLOWED_USER = {
@@ -195,7 +198,10 @@ def test_every_privileged_method_is_covered() -> None:
             for perm in re.findall(r'require\("(\w+)"\)', inspect.getsource(target)):
                 checked.setdefault(name, set()).add(perm)
     covered = {method: {perm} for method, perm, _ in CALLS}
-    assert {m: p for m, p in checked.items() if m not in WORK_METHODS} == covered
+    assert {m: p for m, p in checked.items() if m not in WORK_METHODS | PATIENT_METHODS} == covered
+    assert {m: p for m, p in checked.items() if m in PATIENT_METHODS} == {
+        m: {"see_patients"} for m in PATIENT_METHODS
+    }
     assert {m: p for m, p in checked.items() if m in WORK_METHODS} == {
         m: {"work_items"} for m in WORK_METHODS
     }
@@ -210,7 +216,7 @@ def test_every_privileged_method_is_covered() -> None:
         method: {perm} for method, perm, _ in SIGN_IN_CALLS
     }
     every = {p for _, p, _ in (*CALLS, *SIGN_IN_CALLS)}
-    assert every | {"work_items"} == set(PERMISSIONS)
+    assert every | {"work_items", "see_patients"} == set(PERMISSIONS)
 
 
 @pytest.mark.parametrize(
