@@ -24,10 +24,11 @@ from ehub_tui.service.context import HubContext, aware
 from ehub_tui.store import audit
 from ehub_tui.store import awaiting as store
 from ehub_tui.store.engine import read_tx, write_tx
-from ehub_tui.store.models import Consultation, Outcome
+from ehub_tui.store.models import Consultation, Outcome, Practice
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
+P = Practice.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
 
 # audit actions a history leaves out: a draft saved as the navigator types says nothing new
@@ -108,8 +109,11 @@ class Awaiting:
             ).all()
             outcome = conn.execute(select(O).where(O.c.consultation_id == item_id)).first()
             parkings = {int(r.id): r for r in store.parkings(conn, item_id)}
+            practice = conn.execute(
+                select(P.c.name).where(P.c.ods_code == item.practice_ods)
+            ).scalar()
         self._may_read(item, events, outcome)
-        out = [_received(item)]
+        out = [_received(item, practice or item.practice_ods)]
         if item.screened_at is not None:
             out.append(_screened(item))
         for ev in events:
@@ -143,12 +147,12 @@ def item_id_of(item: Any) -> int:
     return int(item.id)
 
 
-def _received(item: Any) -> HistoryEntry:
+def _received(item: Any, practice: str) -> HistoryEntry:
     return HistoryEntry(
         at=aware(item.received_at) or item.received_at,
         actor=item.source,
         action="received",
-        words=f"Received from {item.source} ({item.request_type} request, {item.practice_ods}).",
+        words=f"Received from {item.source}: {item.request_type} request for {practice}.",
     )
 
 

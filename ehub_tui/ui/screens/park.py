@@ -126,7 +126,7 @@ def start_park(
     screen: Any,
     claim: Claim,
     due_by: datetime,
-    on_parked: Callable[[str], None],
+    on_parked: Callable[[str], object],
     *,
     begin: Callable[[], bool] | None = None,
     failed: Callable[[], None] | None = None,
@@ -160,7 +160,7 @@ def _park(
     screen: Any,
     claim: Claim,
     request: ParkRequest,
-    on_parked: Callable[[str], None],
+    on_parked: Callable[[str], object],
     failed: Callable[[], None] | None,
 ) -> None:
     """The worker: one hub call, its answer handed back to the UI thread."""
