@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ehub_tui.client.awaiting import InProcessAwaitingCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
+from ehub_tui.client.views import InProcessViewCalls
 from ehub_tui.domain.board import Board
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 CLIENT = "ehub-tui (in-process)"  # what the hub records as the sign-in's client
 
 
-class InProcessClient(InProcessAwaitingCalls):
+class InProcessClient(InProcessAwaitingCalls, InProcessViewCalls):
     """A HubClient over a HubCore in this process (see the module docstring)."""
 
     def __init__(

@@ -38,6 +38,7 @@ from ehub_tui.client.sops import ClientSopMethods
 from ehub_tui.client.sync import SyncEngine
 from ehub_tui.client.syncing import ClientSyncMethods
 from ehub_tui.client.verify import VerifyReport as VerifyReport
+from ehub_tui.client.views import ClientViewMethods
 from ehub_tui.client.watch import PrincipalChange as PrincipalChange
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import LONDON, Clock, CoreHours, SystemClock, as_clock, local_midnight
@@ -67,7 +68,12 @@ ClockArg = Clock | Callable[[], datetime]
 
 
 class ClientService(
-    OfflineSignIn, ClientSyncMethods, ClientQueueMethods, ClientSopMethods, ClientAwaitingMethods
+    OfflineSignIn,
+    ClientSyncMethods,
+    ClientQueueMethods,
+    ClientSopMethods,
+    ClientAwaitingMethods,
+    ClientViewMethods,
 ):
     """HubService's facade over a HubClient (see the module docstring).
 

@@ -97,7 +97,11 @@ def snippet(text: str, word: str, width: int = 40) -> str:
     m = word_pattern(word).search(flat.lower())
     if m is None:
         return flat[:width]
-    start = max(0, m.end() - len(word) - width // 3)
+    at = m.end() - len(word)
+    start = max(0, at - width // 3)
+    if start:  # begin at a word, not inside one
+        space = flat.find(" ", start, at)
+        start = space + 1 if space >= 0 else at
     part = flat[start : start + width]
     return ("…" if start else "") + part + ("…" if start + width < len(flat) else "")
 

@@ -49,6 +49,7 @@ from ehub_tui.hub.routes import (
     sops,
     sync,
     users,
+    views,
 )
 from ehub_tui.hub.wire import API, HUB_TIME_HEADER, MAX_BODY_BYTES, ROLE_HEADER, ErrorBody
 
@@ -71,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         audit,
         sops,
         sync,
+        views,
         health,
     )
 )

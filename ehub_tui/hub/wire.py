@@ -250,7 +250,8 @@ class Released(BaseModel):
 
 
 def filter_params(filters: QueueFilter) -> dict[str, str]:
-    """A QueueFilter as the query parameters GET /v1/queue reads (unset ones left out)."""
+    """A QueueFilter as the query parameters GET /v1/queue reads (unset ones left out; lists
+    comma-separated)."""
     out: dict[str, str] = {}
     if filters.practice:
         out["practice"] = filters.practice
@@ -262,6 +263,13 @@ def filter_params(filters: QueueFilter) -> dict[str, str]:
         out["due_before"] = filters.due_before.isoformat()
     if filters.search:
         out["search"] = filters.search
+    for name in ("practices", "request_types", "age_bands"):
+        if getattr(filters, name):
+            out[name] = ",".join(getattr(filters, name))
+    if filters.waited_over_hours is not None:
+        out["waited_over_hours"] = str(filters.waited_over_hours)
+    if filters.sort != "priority":
+        out["sort"] = filters.sort
     return out
 
 

@@ -18,6 +18,7 @@ from ehub_tui import errors
 from ehub_tui.client.awaiting import HttpAwaitingCalls
 from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
+from ehub_tui.client.views import HttpViewCalls
 from ehub_tui.domain.board import Board
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from ehub_tui.sop.library import PublishedText
 
 
-class HttpClient(HttpAwaitingCalls, HubConnection):
+class HttpClient(HttpAwaitingCalls, HttpViewCalls, HubConnection):
     """The HubClient over HTTPS: ``HttpClient(base_url, ca_file=..., device_id=..., timeout=...,
     transport=None, token=None)`` (see HubConnection for what each argument does)."""
 

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, text, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
+from ehub_tui.client.local import filtering
 from ehub_tui.client.local.base import DR, OL, QC, ROW, SC, D, H, StoreBase, U, mark_claimed
 from ehub_tui.client.local.outbox import _mark_resolved
 from ehub_tui.client.local.records import _held, _upsert_held
@@ -76,20 +77,32 @@ class CacheMixin(StoreBase):
         offset: int,
         limit: int,
     ) -> tuple[list[QueueRow], int]:
-        """One window of a view from the cache (queue | mine | done) and the view's size."""
+        """One window of a view from the cache (queue | mine | done) and the view's size; the
+        issue-15 filters and search: client/local/filtering.py (a search by NHS number is
+        refused there, in a sentence)."""
+        filtering.refuse_offline(filters)
         if view == "queue":
-            query = select(QC.c.row).where(QC.c.status == "queued", *_filters(filters))
+            query = select(QC.c.row).where(
+                QC.c.status == "queued", *_filters(filters), *filtering.clauses(filters, since)
+            )
             with self._read() as conn:
                 total = int(
                     conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
                 )
                 window = conn.execute(
-                    query.order_by(*_QUEUE_ORDER).offset(offset).limit(limit)
+                    query.order_by(*filtering.order(filters)).offset(offset).limit(limit)
                 ).scalars()
-                return [ROW.validate_python(r) for r in window], total
+                rows = [ROW.validate_python(r) for r in window]
+                return filtering.with_matched(rows, filters), total
         rows = self._mine(username) if view == "mine" else self._done(username, since)
-        rows = [r for r in rows if _matches(r, filters)]
-        return rows[offset : offset + limit], len(rows)
+        rows = [
+            r
+            for r in rows
+            if _matches(r, filters)
+            and filtering.matches(r, filters, since)
+            and filtering.search_text_matches(r, filters)
+        ]
+        return filtering.with_matched(rows[offset : offset + limit], filters), len(rows)
 
     def view_counts(self, username: str, since: datetime) -> dict[str, int]:
         """Sizes of the queue, mine and done-today views, from the cache."""
@@ -147,7 +160,8 @@ class CacheMixin(StoreBase):
                         status="completed",
                         owner=username,
                         completed_at=r.completed_at,
-                        route=r.outcome.get("route"),
+                        # where it went in words, as the hub's Done today says it
+                        route=r.outcome.get("destination") or r.outcome.get("route"),
                     )
                 )
         return rows
@@ -288,15 +302,7 @@ def _filters(f: QueueFilter) -> list[Any]:
         parts.append(QC.c.priority >= f.min_priority)
     if f.due_before is not None:
         parts.append(QC.c.due_by <= f.due_before)
-    if f.search:
-        q = f"%{f.search.lower().strip()}%"
-        parts.append(
-            text(
-                "(lower(json_extract(queue_cache.\"row\", '$.summary')) LIKE :q "
-                "OR lower(coalesce(json_extract(queue_cache.\"row\", '$.template'), '')) LIKE :q "
-                "OR lower(queue_cache.practice) LIKE :q)"
-            ).bindparams(q=q)
-        )
+    # the search and the issue-15 filters: client/local/filtering.py
     return parts
 
 
@@ -307,10 +313,5 @@ def _matches(row: QueueRow, f: QueueFilter) -> bool:
         return False
     if f.min_priority and row.priority < f.min_priority:
         return False
-    if f.due_before is not None and row.due_by > f.due_before:
-        return False
-    if f.search:
-        q = f.search.lower().strip()
-        hay = " ".join((row.summary, row.template or "", row.practice_ods)).lower()
-        return q in hay
-    return True
+    # (the search and the issue-15 filters: client/local/filtering.py)
+    return f.due_before is None or row.due_by <= f.due_before

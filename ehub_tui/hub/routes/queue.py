@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Response
 
 from ehub_tui.domain.queue import VIEWS, Claim, QueueFilter, QueueSummary
+from ehub_tui.domain.search import SORTS
 from ehub_tui.errors import QueueError
 from ehub_tui.hub.routes import Svc, reply
 from ehub_tui.hub.wire import (
@@ -21,6 +22,7 @@ from ehub_tui.hub.wire import (
     ReasonIn,
     Released,
 )
+from ehub_tui.hub.wire_views import split_list
 
 router = APIRouter(tags=["queue"])
 
@@ -42,11 +44,29 @@ def queue_page(
     min_priority: int = 0,
     due_before: datetime | None = None,
     search: str | None = Query(None, max_length=200),
+    practices: str | None = Query(None, max_length=400, description="comma-separated"),
+    request_types: str | None = Query(None, max_length=100, description="comma-separated"),
+    age_bands: str | None = Query(None, max_length=100, description="comma-separated"),
+    waited_over_hours: float | None = Query(None, ge=0),
+    sort: str = Query("priority", max_length=16),
 ) -> Response:
     """One window of a view (queue | mine | done) with the filter given, and the view's size."""
     if view not in VIEWS:
         raise QueueError(f"unknown view {view!r}: choose one of {', '.join(VIEWS)}")
-    filters = QueueFilter(practice, request_type, min_priority, due_before, search)
+    if sort not in SORTS:
+        raise QueueError(f"unknown sort order {sort!r}: choose one of {', '.join(SORTS)}")
+    filters = QueueFilter(
+        practice,
+        request_type,
+        min_priority,
+        due_before,
+        search,
+        practices=split_list(practices),
+        request_types=split_list(request_types),
+        age_bands=split_list(age_bands),
+        waited_over_hours=waited_over_hours,
+        sort=sort,
+    )
     rows, total = svc.queue_page(view, filters, offset, limit)
     return reply(QUEUE_PAGE, QueuePage(rows=rows, total=total))
 
