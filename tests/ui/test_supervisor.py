@@ -36,7 +36,7 @@ from ehub_tui.practices import load_practices
 from ehub_tui.service import LostClaim, PermissionDenied
 from ehub_tui.ui.app import EhubApp, make_app
 from ehub_tui.ui.screens.board import BoardScreen
-from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
+from ehub_tui.ui.screens.dialogs import ConfirmDialog, PickDialog, ReasonDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
 from tests.conftest import FIXTURES, FrozenClock
@@ -187,6 +187,25 @@ async def select_item(pilot: Pilot[Any], board: BoardScreen, item_id: int) -> No
     assert selected is not None and selected.id == item_id
 
 
+async def confirm_reassign(
+    pilot: Pilot[Any], item: int, owner: str | None, user: str, *, carry: bool
+) -> None:
+    """Answer the reassign's confirmation (it names both people) and, for a held item, the
+    draft question (issue 15)."""
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmDialog), dialog
+    before = f"from {owner}" if owner else "(waiting, nobody holds it)"
+    assert dialog.title_text == f"Reassign #{item} {before} to {user}?"
+    await pilot.press("y")
+    await pilot.pause()
+    if owner:
+        picker = pilot.app.screen
+        assert isinstance(picker, PickDialog), picker
+        picker.query_one(OptionList).highlighted = 0 if carry else 1
+        await pilot.press("enter")
+        await pilot.pause()
+
+
 async def give_reason(pilot: Pilot[Any], reason: str) -> None:
     assert isinstance(pilot.app.screen, ReasonDialog), pilot.app.screen
     await type_text(pilot, reason)
@@ -258,6 +277,8 @@ def test_reassign_reaches_the_open_triage_screen(
             picker.query_one(OptionList).highlighted = ids.index("nav2")
             await sup.press("enter")
             await sup.pause()
+            # issue 15: a confirmation naming both people, then whether nav1's draft goes too
+            await confirm_reassign(sup, item, "nav1", "nav2", carry=False)
             await give_reason(sup, reason)
 
             # the navigator is told within 2 s, and keeps the draft

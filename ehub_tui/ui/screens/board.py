@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
+from ehub_tui.domain.flags import flag_mark
 from ehub_tui.errors import HubUnreachable
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import (
@@ -34,7 +35,7 @@ from ehub_tui.ui.format import (
     visible_text,
 )
 from ehub_tui.ui.poller import Poller
-from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions
+from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions, RowTable, event_line
 from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class BoardScreen(BoardActions):
         Binding("e", "priority(2)", "Emergency", id="emergency"),
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
+        # the alerts line names it (the footer is full at 80 columns)
+        Binding("s", "stale", "Act on the stale claim", id="stale", show=False),
         # not in the footer (full at 80 columns): the refused panel's title names f, k and v
         Binding("f", "resolve", "Resolve refused", id="resolve", show=False),
         Binding("k", "apply_kept", "Apply a refused completion's kept outcome", show=False),
@@ -98,9 +101,10 @@ class BoardScreen(BoardActions):
                     "Open items — held first, then waiting (a r u e 0 c act on one)",
                     classes="board-title",
                 )
-                yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="alerts")
+                yield RowTable(id="items", cursor_type="row", zebra_stripes=True)
                 yield Label("", id="refused-title", classes="board-title")
-                yield DataTable(id="refused", cursor_type="row")
+                yield RowTable(id="refused", cursor_type="row")
                 yield Static("", id="refused-why")
             with Vertical(id="board-right"):
                 yield Label("Practices", classes="board-title")
@@ -202,6 +206,7 @@ class BoardScreen(BoardActions):
             self.query_one("#arrivals", Sparkline).data = board.arrivals_by_hour
             self.query_one("#completions", Sparkline).data = board.completions_by_hour
             self._events(board)
+            self.show_alerts(board)
 
     def _away_changed(self) -> None:
         """The hub went away or came back: the headline and the navigators say so."""
@@ -242,14 +247,17 @@ class BoardScreen(BoardActions):
 
     def _items(self, b: Board, now: datetime) -> None:
         rows = []
+        idle = {a.item_id: a.idle for a in b.alerts}
         for it in b.items:
-            flag = {2: "‼EM", 1: "!UR"}.get(it.priority, "")
+            flag = flag_mark(it.priority, it.sop_flags, it.status).short  # as every screen
             due, _ = due_text(it.due_by, now)
             if it.status == "claimed":
                 held = f"{it.owner} {span(now - it.claimed_at) if it.claimed_at else ''}"
                 # stale by the hub's clock (the one leases are judged by), not this screen's
                 if it.lease_until and it.lease_until < (b.hub_now or now):
                     held += " (stale)"
+                elif it.id in idle:  # held, but nobody works it (the alerts line)
+                    held += f" (idle {span(idle[it.id])})"
             else:
                 held = f"waiting {span(now - it.received_at)}"
             rows.append(
@@ -319,12 +327,8 @@ class BoardScreen(BoardActions):
     def _events(self, b: Board) -> None:
         lines = []
         for e in b.events[:8]:
-            item = f" #{e.consultation_id}" if e.consultation_id else ""
-            reason = e.body.get("reason")
-            why = f" — {reason}" if reason else ""
-            lines.append(
-                one_line(f"{local(e.at).strftime('%H:%M:%S')} {e.actor} {e.action}{item}{why}")
-            )
+            # who did what to whom ("sup1 reassigned #3 from nav1 to nav2: off sick")
+            lines.append(one_line(f"{local(e.at).strftime('%H:%M:%S')} {event_line(e)}"))
         # actors and reasons are the hub's text: a Text of visible lines, never markup
         self.query_one("#events", Static).update(
             literal("\n".join(lines) or "No events yet.", multiline=True)

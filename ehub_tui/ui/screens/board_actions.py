@@ -6,6 +6,12 @@ cancel) asks for a reason and runs in a worker; the screen is told with ``Saved`
 and reads the board again. ``f`` resolves the highlighted refused event with a written
 resolution, ``k`` applies a refused completion's kept outcome, ``v`` reads them in full (opened on
 the highlighted one). With the hub away every action is refused before it asks for anything.
+
+Reassigning (issue 15) asks, after the person, for a confirmation naming both people ("Reassign
+#140 from amira to ben?"), then — for an item someone holds — whether the holder's last draft
+goes with it, then the handover note the receiver is shown at once. ``s`` acts on the first
+stale-claim alert (red-flagged first): it moves to the item and offers reassign or release.
+Home/End move to the first/last row of a list (``RowTable``), never sideways.
 """
 
 from __future__ import annotations
@@ -13,22 +19,52 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
-from textual.widgets import DataTable
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
 
+from ehub_tui.domain.handover import reassign_words
 from ehub_tui.domain.sync import OFFLINE_ACTION
 from ehub_tui.domain.types import Priority
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen
-from ehub_tui.ui.format import notify
+from ehub_tui.ui.format import notify, one_line
 from ehub_tui.ui.messages import NotSaved, Saved
 
 if TYPE_CHECKING:
     from ehub_tui.domain.board import Board, OpenItem
+    from ehub_tui.domain.models import AuditEvent
     from ehub_tui.domain.sync import RejectedEvent
     from ehub_tui.ui.poller import Poller
 
 ONLINE = timedelta(minutes=2)
+
+
+class RowTable(DataTable[Any]):
+    """A row-cursor table whose Home/End go to the first/last row. DataTable's own Home/End
+    scroll sideways and leave the cursor where it was: on the board that once left the
+    cursor on another item than the supervisor meant, and they reassigned the wrong one."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
+def event_line(e: AuditEvent) -> str:
+    """An event as the board lists it: who did what to which item, and to whom."""
+    item = f" #{e.consultation_id}" if e.consultation_id else ""
+    body = e.body
+    if e.action == "reassign":
+        return reassign_words(e.actor, e.consultation_id, body)
+    if e.action == "handover_seen":
+        return f"{e.actor} opened{item}, handed to them"
+    if e.action == "force_release" and body.get("from"):
+        return f"{e.actor} released{item} from {body['from']} to the queue: {body.get('reason')}"
+    reason = body.get("reason")
+    why = f" — {reason}" if reason else ""
+    return f"{e.actor} {e.action}{item}{why}"
 
 
 class BoardActions(EhubScreen[None]):
@@ -169,15 +205,107 @@ class BoardActions(EhubScreen[None]):
 
         def picked(user: str | None) -> None:
             if user:
-                self._act(
-                    f"Reassign #{item.id} to {user}: why?",
-                    lambda why: (
-                        self.ctx.service.reassign(item.id, user, why),
-                        f"#{item.id} reassigned to {user}",
-                    )[1],
-                )
+                self._confirm_reassign(item, user)
 
         self.app.push_screen(PickDialog(f"Reassign #{item.id} to", options), picked)
+
+    def _confirm_reassign(self, item: OpenItem, user: str) -> None:
+        """Both people named before anything happens (a cursor on the wrong row once sent an
+        item to the wrong person); then the draft question and the handover note."""
+        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+
+        before = f"from {item.owner}" if item.owner else "(waiting, nobody holds it)"
+        title = f"Reassign #{item.id} {before} to {user}?"
+        body = f"{user} is told at once, with your handover note." + (
+            f" {item.owner} no longer holds it (their screen says so)." if item.owner else ""
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if item.owner:
+                self._ask_draft(item, user)
+            else:
+                self._ask_note(item, user, carry=False)
+
+        self.app.push_screen(ConfirmDialog(title, body), confirmed)
+
+    def _ask_draft(self, item: OpenItem, user: str) -> None:
+        """Does the holder's last draft go with the item? (Their workstation sent it to the hub
+        when they last left the item; the receiver's triage opens with it.)"""
+        from ehub_tui.ui.screens.dialogs import PickDialog
+
+        owner = item.owner
+        options = [
+            ("carry", f"Yes — {user}'s triage opens with {owner}'s last saved draft"),
+            ("fresh", f"No — {user} starts afresh"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice:
+                self._ask_note(item, user, carry=choice == "carry")
+
+        self.app.push_screen(
+            PickDialog(f"Send {owner}'s draft of #{item.id} too?", options), chosen
+        )
+
+    def _ask_note(self, item: OpenItem, user: str, *, carry: bool) -> None:
+        owner = item.owner
+
+        def run(note: str) -> str:
+            self.ctx.service.reassign(item.id, user, note, carry_draft=carry)
+            was = f" (was {owner}'s)" if owner else ""
+            return f"#{item.id} reassigned to {user}{was}; they are told at once"
+
+        self._act(f"Handover note for {user} on #{item.id} (why, what they need to know)", run)
+
+    def action_stale(self) -> None:
+        """Act on the first stale-claim alert (red-flagged first): move to it, then reassign
+        or release it."""
+        if self._refuse_offline():
+            return
+        alerts = self.board.alerts if self.board is not None else []
+        if not alerts:
+            notify(self, "No stale claims: every held item is being worked.", timeout=4)
+            return
+        alert = alerts[0]
+        table = self.query_one("#items", DataTable)
+        try:
+            table.move_cursor(row=table.get_row_index(str(alert.item_id)))
+        except Exception:  # not among the items shown (the list is cut): said, not acted on
+            notify(self, f"#{alert.item_id} is not in the list shown.", severity="warning")
+            return
+        table.focus()
+        from ehub_tui.ui.screens.dialogs import PickDialog
+
+        options = [
+            ("reassign", "Reassign it to someone else (with a handover note)"),
+            ("release", f"Release it from {alert.owner} back to the queue"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "reassign":
+                self.action_reassign()
+            elif choice == "release":
+                self.action_release()
+
+        self.app.push_screen(PickDialog(one_line(alert.words()) + " — what now?", options), chosen)
+
+    def show_alerts(self, b: Board) -> None:
+        """The alerts line over the open items: claims nobody has worked for the set time, by
+        the hub's clock, red-flagged first (hidden when there are none)."""
+        line = self.query_one("#alerts", Static)
+        line.display = bool(b.alerts) and not self.hub_away
+        if not line.display:
+            return
+        t = Text(f"Not worked for {b.stale_minutes} min (s acts on the first): ", "bold")
+        for i, a in enumerate(b.alerts[:4]):
+            if i:
+                t.append(" · ")
+            t.append(one_line(a.words()), "bold red" if a.flag.startswith("‼") else "")
+        if len(b.alerts) > 4:
+            t.append(f" · and {len(b.alerts) - 4} more")
+        line.update(t)
 
     def action_release(self) -> None:
         if self._refuse_offline():
@@ -231,11 +359,16 @@ class BoardActions(EhubScreen[None]):
                 "Supervisor board",
                 intro="The board shows the whole hub, refreshed every second. Open items lists "
                 "what navigators hold (a stale claim's lease has run out) and then the most "
-                "urgent waiting items. Move with ↑↓ and act on the highlighted item: every "
-                "action asks for a reason and is audited. The navigator holding an item sees "
-                "a change within 2 seconds and keeps their draft.\n\nNot applied lists what "
-                "the hub refused from a workstation: most often a completion saved while the "
-                "hub was away, for an item that meanwhile went to someone else. The outcome is "
+                "urgent waiting items. Move with ↑↓ (home/end: first/last row) and act on the "
+                "highlighted item: every action asks for a reason and is audited. The navigator "
+                "holding an item sees a change within 2 seconds and keeps their draft. A "
+                "reassign names both people before it happens, asks whether the holder's last "
+                "draft goes too, and its note is shown to the receiver at once.\n\nOver the "
+                "list, claims nobody has worked for a while (not open on the holder's screen; "
+                "red flags first): s moves to the first and offers reassign or release."
+                "\n\nNot applied lists what the hub refused from a workstation: most often a "
+                "completion saved while the hub was away, for an item that meanwhile went to "
+                "someone else. The outcome is "
                 "kept whole: v reads each one in full; f (on the highlighted one, tab moves to "
                 "the list) records what was done about it; k applies a refused completion's "
                 "kept outcome to its item (the hub completes the item with it only when it is "
@@ -244,6 +377,11 @@ class BoardActions(EhubScreen[None]):
                 'not answering the headline says "offline — last read" and the time the '
                 "board was read: nothing shown is live, the navigators' presence shows ?, and "
                 "the actions (they need the hub) are refused until it is back.",
-                extra=[("↑ ↓", "move in the open items"), ("tab", "move between the lists")],
+                extra=[
+                    ("↑ ↓", "move in the open items"),
+                    ("home end", "first / last row"),
+                    ("s", "act on the first stale claim"),
+                    ("tab", "move between the lists"),
+                ],
             )
         )
