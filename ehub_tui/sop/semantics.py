@@ -12,6 +12,7 @@ from typing import Any
 
 from ehub_tui.domain import destinations
 from ehub_tui.sop import models as m
+from ehub_tui.sop import snomed
 from ehub_tui.sop.conditions import (
     LIST_OPS,
     NUMBER_OPS,
@@ -279,6 +280,7 @@ def _semantics(
 
     for i, r in enumerate(routes):
         _check_destination_code(i, r, (tree.get("routes") or MarkedList()), ctx)
+        snomed.check_route(i, r, (tree.get("routes") or MarkedList()), ctx)
 
     # messages and placeholders
     msg_tree = tree.get("messages") or MarkedDict()

@@ -58,6 +58,7 @@ routes:
     destination: GP same day
     destination_code: GP_SAME_DAY
     urgency: same_day
+    snomed: "183561008"
     because: Flagged urgent by the supplier.
   - id: gp_routine
     default: true
@@ -65,6 +66,7 @@ routes:
     destination: GP routine
     destination_code: GP_ROUTINE
     urgency: within_3_days
+    snomed: "183561008"
     because: Everything else goes to a GP.
 messages:
   pf: "Hello {first_name}, please see a pharmacist about your {condition}."

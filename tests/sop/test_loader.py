@@ -138,7 +138,7 @@ def test_age_gap_warning(write_sop) -> None:
         (
             "    destination_code: GP_ROUTINE\n",
             "",
-            ":52:5: error: routes[2] (gp_routine): destination_code is missing: every route "
+            ":53:5: error: routes[2] (gp_routine): destination_code is missing: every route "
             "needs one, the code returns count it under — one of the destination codes in "
             "docs/sop-authoring.md, e.g. destination_code: GP_ROUTINE",
         ),
