@@ -58,6 +58,8 @@ TIMINGS = (
 )
 STANDARD = ("COMPLETED_WITHIN_STANDARD", "PCT_COMPLETED_WITHIN_STANDARD")
 REASSIGNMENTS = "REASSIGNMENTS"
+# issue 15: items parked awaiting the patient's reply, and how they came back (store/awaiting.py)
+AWAITING = ("PARKED_AWAITING_PATIENT", "PATIENT_REPLIED", "NO_REPLY_BY_RETURN_TIME")
 EQUITY = (
     "PATIENTS_REGISTERED",
     "HUB_SHARE_PCT",
@@ -93,5 +95,6 @@ def practice_metrics(destinations: list[str]) -> tuple[str, ...]:
         + TIMINGS
         + STANDARD
         + (REASSIGNMENTS,)
+        + AWAITING
         + EQUITY
     )

@@ -279,6 +279,10 @@ def _fill(
     for key, (firsts_texts, dones_texts) in gathered.items():
         chunk[key].first_action = parse_seconds(firsts_texts)
         chunk[key].completion = parse_seconds(dones_texts)
+    for d, pr, metric, n in rc.awaiting:  # parked, replied, no reply (issue 15)
+        day = chunk.get((d, pr))
+        if day is not None:
+            day.values[metric] += n
     for rows, metric in ((rc.cancelled, "CANCELLED"), (rc.reassigned, M.REASSIGNMENTS)):
         for d, pr, n in rows:
             day = chunk.get((d, pr))
@@ -340,6 +344,7 @@ SUMMARY_COUNTS = (
     M.ESCALATIONS,
     M.PHARMACY_FIRST_TOTAL,
     M.REASSIGNMENTS,
+    *M.AWAITING,
     "COMPLETED_WITHIN_STANDARD",
     *M.CATEGORY_METRICS,
     M.OTHER_CATEGORY_METRIC,

@@ -222,15 +222,28 @@ def parkings(conn: Connection, item_id: int) -> list[Any]:
     return list(conn.execute(select(A).where(A.c.item_id == item_id).order_by(A.c.id)).all())
 
 
-def counts(conn: Connection, since: datetime, until: datetime) -> dict[str, int]:
-    """How many items were parked, came back with a reply, and came back with none, between
-    two instants (for the returns: figures only, no identifiers)."""
-    parked = conn.execute(select(A.c.id).where(A.c.parked_at >= since, A.c.parked_at < until)).all()
-    back = conn.execute(
-        select(A.c.state).where(A.c.returned_at >= since, A.c.returned_at < until)
-    ).all()
-    return {
-        "parked": len(parked),
-        "replied": sum(1 for r in back if r.state == ParkState.REPLIED.value),
-        "timed_out": sum(1 for r in back if r.state == ParkState.TIMED_OUT.value),
-    }
+def day_counts(
+    conn: Connection, local_day: Any, start: object, end: object
+) -> list[tuple[str, str, str, int]]:
+    """(UK day, practice, metric, n) for the daily return, between two stored instants:
+    PARKED_AWAITING_PATIENT by the day parked, PATIENT_REPLIED and NO_REPLY_BY_RETURN_TIME by
+    the day the item came back (a late reply, after a timed return, is not counted again).
+    ``local_day`` is store/returns.py's UK-day SQL for a column. Figures only."""
+    from sqlalchemy import text as sql_text
+
+    out: list[tuple[str, str, str, int]] = []
+    for column, where, metric in (
+        ("a.parked_at", "", "PARKED_AWAITING_PATIENT"),
+        ("a.returned_at", "AND a.state = 'replied' ", "PATIENT_REPLIED"),
+        ("a.returned_at", "AND a.state = 'timed_out' ", "NO_REPLY_BY_RETURN_TIME"),
+    ):
+        rows = conn.execute(
+            sql_text(
+                f"SELECT {local_day(column)}, c.practice_ods, COUNT(*) FROM awaiting_reply a "
+                "JOIN consultation c ON c.id = a.item_id "
+                f"WHERE {column} >= :start AND {column} < :end {where}GROUP BY 1, 2"
+            ),
+            {"start": start, "end": end},
+        ).all()
+        out += [(str(d), str(pr), metric, int(n)) for d, pr, n in rows]
+    return out

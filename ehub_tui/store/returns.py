@@ -102,6 +102,8 @@ class RangeCounts:
     timings: list[tuple[str, str, str, str]] = field(default_factory=list)
     cancelled: list[tuple[str, str, int]] = field(default_factory=list)
     reassigned: list[tuple[str, str, int]] = field(default_factory=list)
+    # (day, practice, metric, n): parked awaiting the patient, replied, no reply (issue 15)
+    awaiting: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 def parse_seconds(texts: list[str]) -> list[int]:
@@ -169,6 +171,9 @@ def range_counts(conn: Connection, first: date, last: date) -> RangeCounts:
             (s, e),
         )
     ]
+    from ehub_tui.store import awaiting  # (imports this module's neighbours only)
+
+    out.awaiting = awaiting.day_counts(conn, q.local, s, e)
     out.reassigned = [
         (d, pr, int(n))
         for d, pr, n in _rows(

@@ -12,7 +12,7 @@ audit chain verifies after each."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from ehub_tui.domain.clock import CoreHours
 from ehub_tui.domain.queue import Claim
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, PermissionDenied, QueueError
+from ehub_tui.export.metrics import AWAITING as AWAITING_METRICS
 from ehub_tui.service import HubService
 from ehub_tui.store.engine import write_tx
 from ehub_tui.store.models import AwaitingReply
@@ -56,6 +57,14 @@ def _advance(hub: HubTime, seeded: HubService, **step: Any) -> None:
         conn.execute(
             update(A).values(return_at=A.c.return_at - literal(timedelta(**step), Interval()))
         )
+
+
+def _counted(seeded: HubService, i: int) -> tuple[Any, ...]:
+    """(parked, replied, no reply) in the daily return for oc_row(i)'s practice on its day."""
+    day = date(2026, 11, 23)
+    ret = seeded.daily_return(day, day)
+    ods = oc_row(i).practice_ods
+    return tuple(ret.value(day, ods, m) for m in AWAITING_METRICS)
 
 
 def _reply(i: int, original: str, **extra: Any) -> Any:
@@ -110,6 +119,7 @@ def test_park_leaves_the_queue_and_a_reply_brings_it_back_with_both_texts(
     assert "The patient's reply was received: back in the queue." in words
     details = "\n".join(e.detail for e in nav.item_history(1))
     assert f"Question sent: {QUESTION}" in details and f"Reply: {REPLY}" in details
+    assert _counted(seeded, 1) == (1, 1, 0)
     _verified(seeded)
 
 
@@ -150,6 +160,7 @@ def test_no_reply_by_the_return_time_brings_it_back_by_the_hubs_clock(
     seeded.store_intake([_reply(1, "T-0000001")])
     late = nav.parking(1)
     assert late is not None and late.reply_text == REPLY and late.state is ParkState.TIMED_OUT
+    assert _counted(seeded, 1) == (1, 0, 1)  # the late reply is not counted as a reply
     _verified(seeded)
 
 
