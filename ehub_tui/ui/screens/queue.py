@@ -9,9 +9,7 @@ The help and the keys to the other screens are the screen's base, ``QueueMenu``
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -21,12 +19,11 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from ehub_tui.domain.queue import Claim, QueueFilter, QueueRow
-from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
 from ehub_tui.ui.messages import Claimed, ClaimRefused, LeasesKnown, QueueChanged, ViewCounts
-from ehub_tui.ui.screens.queue_menu import QueueMenu
+from ehub_tui.ui.screens.queue_find import SEARCH_HINT, TYPES, QueueFind
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -34,7 +31,7 @@ if TYPE_CHECKING:
     from ehub_tui.domain.sync import SyncStatus
 
 VIEW_LABELS = {"queue": "Queue", "mine": "Mine", "done": "Done today"}
-TYPES: tuple[str | None, ...] = (None, *REQUEST_TYPES)  # t cycles: all, then each type
+__all__ = ["TYPES", "QueueScreen", "lease_words"]  # TYPES: queue_find's (t cycles the types)
 LEASE_SECONDS = 15.0  # Mine's "lease ≈ N min left" is worked out again this often
 
 
@@ -55,8 +52,8 @@ MINE_OFFLINE = "You hold no items. New items can be claimed when the hub is back
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 
 
-class QueueScreen(QueueMenu):
-    """Queue / Mine / Done today, with filters and search."""
+class QueueScreen(QueueFind):
+    """Queue / Mine / Done today, with filters and search (``QueueFind``)."""
 
     BINDINGS = [
         Binding("n", "next", "Next item", id="next"),
@@ -71,6 +68,7 @@ class QueueScreen(QueueMenu):
         Binding("u", "toggle_urgent", "Urgent only", id="urgent", show=False),
         Binding("d", "toggle_due", "Due < 1h", id="due", show=False),
         Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
+        Binding("f", "filters", "Filters", id="filters", show=False),
         Binding("b", "board", "Board", id="board"),
         Binding("s", "sops", "SOPs", id="sops"),
         Binding("r", "reports", "Reports", id="reports"),
@@ -82,6 +80,7 @@ class QueueScreen(QueueMenu):
         super().__init__(ctx)
         self.view = "queue"
         self.filters = QueueFilter()
+        self._find_init()
         self._practices: list[str] = []
         self._cursor_seen = -1
         self._sync_seen: tuple[bool, int, int] | None = None  # (online, pending, refused) shown
@@ -96,7 +95,7 @@ class QueueScreen(QueueMenu):
         yield Tabs(*[Tab(VIEW_LABELS[v], id=v) for v in VIEW_LABELS], id="views")
         with Horizontal(id="filterbar"):
             yield Label("", id="filters")
-            yield Input(placeholder="search text, template, practice… (enter, esc)", id="search")
+            yield Input(placeholder=SEARCH_HINT, id="search")
         yield Static(header_text(200), id="colhead")
         yield QueueTable(self._fetch, self.ctx.now, empty_text=EMPTY["queue"], id="table")
         yield Static("", id="detail")
@@ -117,6 +116,7 @@ class QueueScreen(QueueMenu):
         self.ctx.sync_changed.subscribe(self, self._sync_changed)
         self._show_filters()
         self.reload()
+        self._default_view()  # a supervisor may have set this user's default view
         self.set_interval(self.ctx.poll_interval, self._poll)
         self.set_interval(LEASE_SECONDS, self._leases)
 
@@ -140,9 +140,6 @@ class QueueScreen(QueueMenu):
         self.query_one(Footer).compact = event.size.width < FULL_FOOTER_WIDTH
 
     # -- data ------------------------------------------------------------------------------------
-
-    def _fetch(self, offset: int, limit: int) -> tuple[list[QueueRow], int]:
-        return self.ctx.service.queue_page(self.view, self.filters, offset, limit)
 
     def reload(self) -> None:
         """Refetch the visible rows and the tab counts."""
@@ -171,7 +168,8 @@ class QueueScreen(QueueMenu):
     def on_leases_known(self, message: LeasesKnown) -> None:
         tables = self.query(QueueTable)
         if tables and self.view == "mine":
-            tables.first().set_notes({i: lease_words(s) for i, s in message.left.items()})
+            leases = {i: lease_words(s) for i, s in message.left.items()}
+            tables.first().set_notes({**self._matched, **leases})
 
     @work(thread=True, exclusive=True, group="counts")
     def _counts(self) -> None:
@@ -209,6 +207,7 @@ class QueueScreen(QueueMenu):
             table.cursor = 0
             table.scroll_to(y=0, animate=False)
             table.set_notes({})  # lease times belong to Mine; read again for it
+            self._matched = {}
             self.reload()
             table.focus()
 
@@ -219,33 +218,6 @@ class QueueScreen(QueueMenu):
         order = list(VIEW_LABELS)
         self.action_view(order[(order.index(self.view) + 1) % len(order)])
 
-    def _set_filters(self, **changes: Any) -> None:
-        self.filters = dataclasses.replace(self.filters, **changes)
-        self.query_one(QueueTable).empty_text = self._empty_text()
-        self._show_filters()
-        self.query_one(QueueTable).cursor = 0
-        self.reload()
-
-    def _show_filters(self) -> None:
-        f = self.filters
-        parts = []
-        if f.practice:
-            parts.append(f"practice {f.practice}")
-        if f.request_type:
-            parts.append(f.request_type)
-        if f.min_priority:
-            parts.append("urgent and emergency only")
-        if f.due_before:
-            parts.append("due within 1 h")
-        if f.search:
-            parts.append(f"“{f.search}”")  # typed by the user: shown as typed (Text below)
-        text = (
-            "Filters: " + ", ".join(parts) + "  (x clears)"
-            if parts
-            else ("All items · p practice · t type · u urgent · d due soon · / search")
-        )
-        self.query_one("#filters", Label).update(literal(text))
-
     def _empty_text(self) -> str:
         if self.filters.active:
             return "No items match the filters. Press x to clear them."
@@ -253,38 +225,9 @@ class QueueScreen(QueueMenu):
             return MINE_OFFLINE
         return EMPTY[self.view]
 
-    def action_cycle_practice(self) -> None:
-        options: list[str | None] = [None, *self._practices]
-        i = options.index(self.filters.practice) if self.filters.practice in options else 0
-        self._set_filters(practice=options[(i + 1) % len(options)])
-
-    def action_cycle_type(self) -> None:
-        i = TYPES.index(self.filters.request_type)
-        self._set_filters(request_type=TYPES[(i + 1) % len(TYPES)])
-
-    def action_toggle_urgent(self) -> None:
-        self._set_filters(min_priority=0 if self.filters.min_priority else 1)
-
-    def action_toggle_due(self) -> None:
-        due = None if self.filters.due_before else self.ctx.now() + timedelta(hours=1)
-        self._set_filters(due_before=due)
-
-    def action_clear_filters(self) -> None:
-        self._set_filters(
-            practice=None, request_type=None, min_priority=0, due_before=None, search=None
-        )
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.display = True
-        search.value = self.filters.search or ""
-        search.focus()
-
     @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        self.query_one(QueueTable).focus()
-        self._set_filters(search=event.value.strip() or None)
+        self.search_submitted(event.value)
 
     def on_key(self, event: Any) -> None:
         search = self.query_one("#search", Input)
@@ -313,6 +256,7 @@ class QueueScreen(QueueMenu):
             literal(
                 f"#{row.id} · {self.ctx.practice_name(row.practice_ods)} · "
                 f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
+                + (f" · matched {row.matched}" if row.matched else "")
             )
         )
 
