@@ -281,9 +281,9 @@ def test_help_back_and_no_suspend(
     make_hub: Callable[..., Hub], tmp_path: Path, editor: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """? explains the screen; where the terminal cannot be handed over, e says what to do
-    instead (and runs nothing); escape goes back to the queue."""
+    instead (and runs nothing); escape goes back to the author's first screen, the SOPs."""
     from ehub_tui.ui.screens.help import HelpScreen
-    from ehub_tui.ui.screens.queue import QueueScreen
+    from ehub_tui.ui.screens.sop_home import SopHomeScreen
 
     folder = sops_copy(tmp_path)
     app = author_app(make_hub(), folder)
@@ -305,7 +305,8 @@ def test_help_back_and_no_suspend(
             monkeypatch.undo()
             assert "cannot hand over to an editor" in notes(app)
             assert not editor.exists()
+            # a SOP author's first screen is the SOPs (the hub refuses them the patient queue)
             await pilot.press("escape")
-            await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+            await wait_until(pilot, lambda: isinstance(app.screen, SopHomeScreen), what="home")
 
     run(body())
