@@ -89,10 +89,17 @@ def template_warnings(template: str) -> list[str]:
     return out
 
 
-def route_message_problems(template: str, urgency: str) -> list[str]:
-    """A written-out timescale that contradicts the route's urgency (errors)."""
+def route_message_problems(template: str, urgency: str, category: str | None = None) -> list[str]:
+    """A written-out timescale that contradicts the route's urgency, or safety-netting written
+    into a template an admin route sends (errors)."""
     expected = TIMESCALES.get(urgency)
     out = []
+    net = _SAFETY_NET.search(_literal(template)) if category == "admin" else None
+    if net:
+        out.append(
+            f"an admin reply should not say what to do if the patient gets worse "
+            f"({net.group(0)!r}): take it out; {{safety_net}} adds it only where it belongs"
+        )
     for found in _WRITTEN_TIMESCALE.finditer(template):
         if expected is None or found.group(0).lower() != expected:
             out.append(
