@@ -8,19 +8,26 @@ left out on purpose: it saved the screen, patient details and all, to a file, un
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 from textual.actions import parse as parse_action
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from ehub_tui.ui.app import EhubApp
+
+class PaletteApp(Protocol):
+    """What the palette needs of the app (the app's module imports this one, not back)."""
+
+    def action_change_theme(self) -> None: ...
+    def action_show_help_panel(self) -> None: ...
+    async def action_quit(self) -> None: ...
+    def account_commands(self) -> Iterable[SystemCommand]: ...
+    def call_later(self, callback: Any, *args: Any, **kwargs: Any) -> bool: ...
 
 
-def palette_commands(app: EhubApp, screen: Screen[Any]) -> Iterator[SystemCommand]:
+def palette_commands(app: PaletteApp, screen: Screen[Any]) -> Iterator[SystemCommand]:
     """The palette's commands for ``screen`` (see the module docstring)."""
     yield SystemCommand("Theme", "change the colours (remembered)", app.action_change_theme)
     yield SystemCommand("Keys", "show the keys of this screen", app.action_show_help_panel)
