@@ -66,6 +66,8 @@ class Draft:
     )  # id → (escalated|dismissed|same_day, why)
     override: tuple[str, str] | None = None  # (route id, reason)
     pathway: str | None = None  # a pathway taken from the text's proposal (p)
+    urgency: str | None = None  # the outcome panel's urgency (None: the route's own)
+    contact: str | None = None  # the outcome panel's mode of contact (None: the route's usual)
     note: str = ""
     message: str | None = None
     first_viewed_at: datetime | None = None
@@ -79,6 +81,8 @@ class Draft:
             "flags": {fid: [how, why] for fid, (how, why) in self.flags.items()},
             "override": list(self.override) if self.override else None,
             "pathway": self.pathway,
+            "urgency": self.urgency,
+            "contact": self.contact,
             "note": self.note,
             "message": self.message,
             "first_viewed_at": (
@@ -121,12 +125,15 @@ class Draft:
         pathway = data.get("pathway")
         message = data.get("message")
         note = data.get("note")
+        urgency, contact = data.get("urgency"), data.get("contact")
         return cls(
             answers=answers,
             order=order,
             flags=flags,
             override=override,
             pathway=str(pathway) if isinstance(pathway, str) and pathway else None,
+            urgency=urgency if isinstance(urgency, str) and urgency else None,
+            contact=contact if isinstance(contact, str) and contact else None,
             note=note if isinstance(note, str) else "",
             message=message if isinstance(message, str) else None,
             first_viewed_at=first_viewed_at,

@@ -100,6 +100,11 @@ class LibraryGuidance:
         return _template(self.library.engine, name)
 
     @property
+    def engine(self) -> Engine | None:
+        """The engine in use (an override evaluates the rules sending where it goes)."""
+        return self.library.engine
+
+    @property
     def problem(self) -> str | None:
         return self.library.last_problem
 
@@ -115,8 +120,11 @@ class ServiceGuidance:
     ``guidance_state()`` and opens a triage screen only when they are ready): the first ask
     loads them, which takes about a second."""
 
-    def __init__(self, service: HubService | ClientService) -> None:
+    def __init__(
+        self, service: HubService | ClientService, today: Callable[[], date] = date.today
+    ) -> None:
         self.service = service
+        self.today = today
 
     def decide(
         self,
@@ -133,6 +141,16 @@ class ServiceGuidance:
 
     def message_template(self, name: str) -> str | None:
         return self.service.message_template(name)
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine in use (an override evaluates the rules sending where it goes): the
+        service's guidance state's version is its engine (service/guidance.py, client/sops.py);
+        anything else, and no rule is claimed to match."""
+        from ehub_tui.sop.engine import Engine
+
+        version = self.service.guidance_state().version
+        return version if isinstance(version, Engine) else None
 
     @property
     def problem(self) -> str | None:

@@ -32,6 +32,8 @@ class Closing(NamedTuple):
     snomed: str | None
     code: str
     handled: Mapping[str, tuple[str, str]] = {}
+    contact: str | None = None  # the outcome panel's mode of contact (triage/panel.py)
+    team: str | None = None  # the team that acts, in words
 
 
 def accepted(route: RouteLike) -> Closing:
@@ -121,6 +123,8 @@ def build_outcome(
         destination_code=closing.code,
         urgency=closing.urgency,
         snomed_code=closing.snomed,
+        contact_mode=closing.contact,  # type: ignore[arg-type]  # checked by the model
+        team=closing.team,
         sop_id=sop.id if sop else None,
         sop_version=sop.version if sop else None,
         sop_sha256=sop.sha256 if sop else None,

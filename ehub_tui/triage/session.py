@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ehub_tui.domain.models import Consultation, Outcome
 from ehub_tui.sop.messages import message_context, render_message
-from ehub_tui.triage import outcome
+from ehub_tui.triage import outcome, override, panel
 from ehub_tui.triage.draft import (
     KEY_GUARD_SECONDS,
     ClaimLike,
@@ -180,6 +180,8 @@ class TriageSession:
             return bool(self.draft.order) and step != "flag"
         if action in ("accept", "override"):
             return step in ("route", "nosop") and not self.lost
+        if action in ("urgency", "contact"):  # the outcome panel's choices
+            return step == "route" and not self.lost and self.chosen_route() is not None
         return True
 
     def _require(self, action: str) -> None:
@@ -244,18 +246,13 @@ class TriageSession:
         self.decide()
 
     def route_options(self) -> list[tuple[str, str]]:
-        """(route id, label) for an override: each destination, category and urgency once."""
-        options: list[tuple[str, str]] = []
-        seen: set[tuple[str, str, str]] = set()
-        for r in sorted(self.all_routes(), key=lambda r: (r.category, r.destination, r.urgency)):
-            key = (r.destination, r.category, r.urgency)
-            if key in seen:
-                continue
-            seen.add(key)
-            options.append(
-                (r.id, f"{r.destination} · {r.category} · {r.urgency.replace('_', ' ')}")
-            )
-        return options
+        """(route id to record, label) for an override: each destination, category and urgency
+        once (triage/override.py says which id each records)."""
+        return [(o.value, o.label) for o in self.override_options()]
+
+    def override_options(self) -> list[override.OverrideOption]:
+        """The override dialog's choices, grouped by category (triage/override.py)."""
+        return override.options_for(self)
 
     def override(self, route_id: str, reason: str) -> bool:
         """Choose another route, with a reason. True when an edited patient message was reset
@@ -263,9 +260,10 @@ class TriageSession:
         self._require("override")
         if not reason:
             raise NotAllowed("a route is overridden only with a reason")
-        if all(r.id != route_id for r in self.all_routes()):
+        if override.resolve(route_id, self.all_routes()) is None:
             raise NotAllowed(f"no route {route_id!r} in the SOPs in use")
         self.draft.override = (route_id, reason)
+        panel.reset(self)  # the new route's own urgency and usual contact
         reset = self.draft.message is not None
         self.draft.message = None
         return reset
@@ -287,8 +285,7 @@ class TriageSession:
     def chosen_route(self) -> RouteLike | None:
         """The overriding route if there is one, else the suggested route."""
         if self.draft.override:
-            rid = self.draft.override[0]
-            found: RouteLike | None = next((r for r in self.all_routes() if r.id == rid), None)
+            found: RouteLike | None = override.resolve(self.draft.override[0], self.all_routes())
             return found
         return self.decision.route if self.decision else None
 
@@ -342,7 +339,7 @@ class TriageSession:
 
     def _outcome(self, closing: outcome.Closing, now: datetime) -> Outcome:
         return outcome.build_outcome(
-            closing,
+            panel.finish(self, closing),
             self.decision,
             self.draft,
             message=self.message_text(),
