@@ -44,6 +44,16 @@ Comparisons (ratio = our cost / the other's cost, lower is better), median and s
                         against a table holding every row and does not carry over)
   keypress_p95_scaling  ours at 100k / ours at 1k (p95 of down/page keys per session)
                                                                               target <= 1.5
+  search_p95            ours at 100k with a search in play / ours at 100k unfiltered (issue 15):
+                        p95 of every key with a search in play (each search's enter, then
+                        down/page keys through the results of "throat", a third of the items)
+                        over the p95 of the same down/page keys unfiltered, per session pair
+                        (--search-sessions, interleaved, the searched session first on odd
+                        pairs)                                                target <= 1.5
+                        The searches, in turn: "throat" (words), "#5000" (an item number), an
+                        NHS number typed "999 123 4567", "alex" (a name every item has),
+                        "referral question" (two words). Also reported on their own: the enter
+                        of each search (key to the frame showing its first rows).
 """
 
 from __future__ import annotations
@@ -67,7 +77,7 @@ sys.path.insert(0, str(ROOT))
 
 from textual import events  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
-from textual.widgets import DataTable  # noqa: E402
+from textual.widgets import DataTable, Input  # noqa: E402
 
 from benchmarks._harness import Samples, comparison, emit  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
@@ -82,6 +92,8 @@ from tests.support.factories import oc_row  # noqa: E402
 SIZE = (120, 40)
 LABELS = {
     "nav": "key to frame, down/pagedown/pageup",
+    "search": "key to frame, search enter",
+    "search_nav": "key to frame, down/page keys in search results",
     "filter": "key to frame, 'u' filter toggle",
     "jump": "key to frame, end/home",
 }
@@ -90,6 +102,7 @@ BATCH = 5000
 TEMPLATES = [("clinical", "sore_throat"), ("admin", "fit_note"), ("other", None)]
 TEXTS = ["sore throat for three days", "needs a fit note for work", "question about a referral"]
 PAGE = 100
+SEARCHES = ["throat", "#5000", "alex", "referral question"]  # (+ an NHS number, spaced)
 PAGE_SQL = (
     "SELECT id, priority, received_at, due_by, practice_ods, request_type, template, "
     "given_name, family_name, date_of_birth, sex, substr(free_text, 1, 120) "
@@ -391,6 +404,59 @@ class Harness:
         self.done()
         return out
 
+    async def search_keys(self, gap: float, searched: bool) -> dict[str, list[Any]]:
+        """Issue 15: with ``searched``, each search of SEARCHES submitted (enter) and then the
+        down/page keys through the results of the first; without, the same down/page keys
+        unfiltered (the baseline). Ours only."""
+        app, watch, _secs, ctx = await self.start()
+        await asyncio.sleep(1.5)  # past the first change poll
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = self.ours_table(app)
+        out: dict[str, list[Any]] = {"search": [], "search_nav": []}
+
+        async def press(key: str, want: Callable[[], bool], into: str) -> None:
+            await asyncio.sleep(gap)
+            before = self.cursor(app)
+            fut = watch.expect(want)
+            t0 = time.perf_counter()
+            send_key(app, key)
+            try:
+                t = await asyncio.wait_for(fut, 30)
+            except TimeoutError:
+                raise SystemExit(f"search {self.n}: no frame showed {key!r}") from None
+            out[into].append((key, before, t - t0))
+
+        def shown(q: str) -> Callable[[], bool]:
+            def ok() -> bool:
+                row = table.row_at(table.cursor)
+                return (
+                    screen.filters.search == q
+                    and not table._stale
+                    and (table.total == 0 or (row is not None and row.matched is not None))
+                )
+
+            return ok
+
+        if searched:
+            nhs = app.service.consultation(5000).nhs_number  # type: ignore[attr-defined]
+            for q in [*SEARCHES[:2], f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}", *SEARCHES[2:], "throat"]:
+                screen.action_search()
+                box = screen.query_one("#search", Input)
+                box.value = q  # typed (untimed): the enter is what is measured
+                await asyncio.sleep(gap)
+                await press("enter", shown(q), "search")
+        for key in (["down"] * 5 + ["pagedown"]) * 10 + (["down"] * 5 + ["pageup"]) * 10:
+
+            def moved(before: int = self.cursor(app)) -> bool:
+                return self.cursor(app) != before and self.row_ready(app)
+
+            await press(key, moved, "search_nav")
+        await ctx.__aexit__(None, None, None)
+        app.service.close()  # type: ignore[attr-defined]
+        self.done()
+        return out
+
 
 # -- running --------------------------------------------------------------------------------------
 
@@ -476,6 +542,32 @@ async def measure(args: argparse.Namespace, hubs: dict[int, Path]) -> dict[str, 
 
     p95 = await ainterleave(args.key_sessions, keys(ours_b), keys(ours_s))
     res.update(scaling=scaling, vs_paged=vs_paged, p95=p95, sessions=sessions)
+    searched_sessions: list[dict[str, Any]] = []
+
+    def search(searched: bool) -> Callable[[], Any]:
+        async def go() -> float:
+            got = await ours_b.search_keys(args.gap, searched)
+            r: dict[str, Any] = {k: summary(v) for k, v in got.items() if v}
+            every = got["search"] + got["search_nav"]
+            r["all"] = summary(every)
+            r["searched"] = searched
+            searched_sessions.append(r)
+            print(
+                f"  ours at {big:,} items, {'with a search' if searched else 'unfiltered'}: "
+                + "; ".join(
+                    f"{LABELS.get(g, 'every key')}: median {x['median_ms']:.1f} "
+                    f"p95 {x['p95_ms']:.1f} max {x['max_ms']:.1f} ms"
+                    for g, x in r.items()
+                    if isinstance(x, dict)
+                ),
+                flush=True,
+            )
+            return float(r["all"]["p95_ms"])
+
+        return go
+
+    res["search_p95"] = await ainterleave(args.search_sessions, search(True), search(False))
+    res["search_sessions"] = searched_sessions
     return res
 
 
@@ -486,6 +578,9 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=5, help="first-paint pairs per comparison")
     ap.add_argument("--key-sessions", type=int, default=3, help="key sessions per size")
     ap.add_argument("--gap", type=float, default=0.03, help="pause before each key press (s)")
+    ap.add_argument(
+        "--search-sessions", type=int, default=3, help="search/unfiltered session pairs"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
         hubs = {}
@@ -522,12 +617,25 @@ def main() -> None:
             "one value per session",
             worst_key_ms={str(n): w for n, w in worst.items()},
         ),
+        comparison(
+            "search_p95",
+            "ms",
+            res["search_p95"],
+            target=1.5,
+            what=f"ours at {big:,} with a search in play (each search's enter, then down/page "
+            "keys in the results) / the same down/page keys unfiltered, p95 key-to-frame, "
+            "one value per session",
+            search_enter_p95_ms=[
+                s["search"]["p95_ms"] for s in res["search_sessions"] if "search" in s
+            ],
+        ),
     ]
     emit(
         "queue_ui",
         comps,
         sop_load_ms=res["sop_load_ms"],
         sessions={str(n): v for n, v in res["sessions"].items()},
+        search_sessions=res["search_sessions"],
     )
 
 

@@ -22,6 +22,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
+
 from ehub_tui.domain import search as S
 from ehub_tui.domain import views as V
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
@@ -54,12 +56,54 @@ def page(
         raise StoreError(f"unknown view {view!r}")
     since, today, now = ctx.start_of_today(), ctx.today(), ctx.now()
     with read_tx(ctx.engine) as conn:
-        total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
-        rows = views.list_rows(
-            conn, view, ctx.actor, filters, since, offset, limit, today=today, now=now
+        head = conn.execute(_HEAD).scalar_one_or_none()
+        key = _count_key(ctx, view, filters, since, now, head)
+        total = _counted.get(key) if key is not None else None
+        if total is None:
+            total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
+            if key is not None:
+                _remember(key, total)
+        rows = (
+            views.list_rows(
+                conn, view, ctx.actor, filters, since, offset, limit, today=today, now=now
+            )
+            if offset < total
+            else []
         )
     audit_search(ctx, view, filters, rows, total)
     return rows, total
+
+
+# A searched or filtered view's size, kept until the hub changes. Every change to an item is an
+# audited write that moves the audit chain's head, so (view, who, filter, day, head) names one
+# answer: scrolling a search at 100,000 items reads one window, not the whole hub, per page.
+# Not kept for an unfiltered view (its count reads the partial index: cheap).
+_HEAD = text("SELECT seq FROM audit_head WHERE id = 1")
+COUNTS_KEPT = 64
+_counted: dict[tuple[object, ...], int] = {}
+_counted_lock = threading.Lock()
+
+
+def _count_key(
+    ctx: HubContext,
+    view: str,
+    filters: QueueFilter,
+    since: datetime,
+    now: datetime,
+    head: int | None,
+) -> tuple[object, ...] | None:
+    if head is None or not filters.active:
+        return None
+    # waited over N hours moves with the clock: the minute is part of the answer
+    minute = now.replace(second=0, microsecond=0) if filters.waited_over_hours else None
+    return (id(ctx.engine), view, ctx.actor, filters, since, minute, int(head))
+
+
+def _remember(key: tuple[object, ...], total: int) -> None:
+    with _counted_lock:
+        if len(_counted) >= COUNTS_KEPT:
+            _counted.pop(next(iter(_counted)))
+        _counted[key] = total
 
 
 def audit_search(
