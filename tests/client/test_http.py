@@ -676,6 +676,8 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         lambda: client.complete(client.held_claims()[0], _outcome()),
         lambda: client.release_held("end of shift"),
         lambda: client.reassign(second, "nav1", "cover"),
+        client.handovers,  # issue 15: the receiver's unseen handovers, and seeing one
+        lambda: client.ack_handover(second),
         lambda: client.force_release(second, "stuck"),
         lambda: client.cancel(third, "duplicate"),
         lambda: client.set_priority(fourth, 2, "red flag"),
