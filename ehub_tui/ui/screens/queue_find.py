@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 TYPES: tuple[str | None, ...] = (None, *REQUEST_TYPES)  # t cycles: all, then each type
 SEARCH_HINT = "item number, NHS number, name, practice, words… (enter, esc)"
-FILTER_HINT = "All items · / search · f filters and saved views · u urgent · d due soon"
+FILTER_HINT = "All items · p practice · t type · u urgent · d due soon · / search · f filters"
 
 
 class QueueFind(QueueMenu):

@@ -24,6 +24,13 @@ HELP_OFFLINE = (
     "the hub refused something you saved (the item had been given to someone else): v shows "
     "it, with your outcome kept."
 )
+HELP_FIND = (
+    "\n\n/ finds an item number (#140), an NHS number (any spacing), a patient's name, a "
+    'practice, a template or words — by the start of a word ("uti" never finds "duties"); '
+    "each row found says what matched. Searches by NHS number, item number or name are recorded "
+    "on the hub (who looked, never what was typed). f opens the filters (several practices and "
+    "types, age bands, waited over N hours, sort) and the saved views; x clears them."
+)
 # actions offered only to roles holding the permission (the service refuses the rest anyway)
 NEEDS = {
     "board": "see_board",
@@ -55,6 +62,7 @@ class QueueMenu(EhubScreen[None]):
                 "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.\n\nFlag column: " + flags.LEGEND + ". Due column: -2h 05m "
                 "overdue · soon 45m due within the hour · held by NAME: someone else has it."
+                + HELP_FIND
                 + (HELP_OFFLINE if self.ctx.syncs else "")
                 + self._more_help(),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
