@@ -16,6 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+# What a navigator is told when no SOP guidance is in use: never the loader's own words (a file,
+# a line, YAML), which are for the SOP author (their screen and ``sops validate`` show them).
+GUIDANCE_UNAVAILABLE = "Guidance unavailable — tell your SOP author."
+
+
+def for_navigator(problem: str | None) -> str:
+    """What a navigator is shown for a guidance problem (``problem`` is for SOP authors)."""
+    return GUIDANCE_UNAVAILABLE
+
+
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
     from ehub_tui.domain.models import Consultation

@@ -31,7 +31,6 @@ from ehub_tui.domain.types import CATEGORIES
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
     from ehub_tui.sop.decision import Decision
-    from ehub_tui.triage.session import TriageSession
 
 OVERRIDE_PREFIX = "override_"
 _WORD = re.compile(r"[^\w&]+")
@@ -204,7 +203,7 @@ def routes_holding(
     return out
 
 
-def options_for(session: TriageSession) -> list[OverrideOption]:
+def options_for(session: Any) -> list[OverrideOption]:
     """The override choices for ``session``'s item and answers. The rules sending to a shared
     destination are evaluated through the guidance's engine; a guidance without one (or its
     date) shows no rule to match, so such an override records an ``override_…`` id."""

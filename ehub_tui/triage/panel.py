@@ -16,7 +16,6 @@ from ehub_tui.domain import contact
 
 if TYPE_CHECKING:
     from ehub_tui.triage.outcome import Closing
-    from ehub_tui.triage.session import TriageSession
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Panel:
     snomed: str | None
 
 
-def standing_levels(session: TriageSession) -> list[str]:
+def standing_levels(session: Any) -> list[str]:
     """The levels of the red flags that stand (raised, and not dismissed with a reason)."""
     dismissed = {fid for fid, (how, _) in session.draft.flags.items() if how == "dismissed"}
     return [f.level for f in session.red_flags if f.id not in dismissed]
@@ -42,7 +41,7 @@ def _code(route: Any) -> str | None:
     return getattr(route, "destination_code", None)
 
 
-def panel(session: TriageSession) -> Panel | None:
+def panel(session: Any) -> Panel | None:
     """The panel for the chosen route (None when there is no route to show)."""
     route = session.chosen_route()
     if route is None:
@@ -70,32 +69,32 @@ def _next(values: list[str], current: str) -> str:
     return values[(i + 1) % len(values)]
 
 
-def cycle_urgency(session: TriageSession) -> str | None:
+def cycle_urgency(session: Any) -> str | None:
     """Make the outcome one step more urgent (after the most urgent allowed, back to the
     route's own); returns the urgency now set (None: no route)."""
     p = panel(session)
     if p is None:
         return None
-    session.draft.urgency = _next(p.urgencies, p.urgency)
-    return session.draft.urgency
+    chosen = session.draft.urgency = _next(p.urgencies, p.urgency)
+    return chosen
 
 
-def cycle_contact(session: TriageSession) -> str | None:
+def cycle_contact(session: Any) -> str | None:
     """The next mode of contact the route allows; returns the one now set (None: no route)."""
     p = panel(session)
     if p is None:
         return None
-    session.draft.contact = _next(p.contacts, p.contact)
-    return session.draft.contact
+    chosen = session.draft.contact = _next(p.contacts, p.contact)
+    return chosen
 
 
-def reset(session: TriageSession) -> None:
+def reset(session: Any) -> None:
     """Another route was chosen: its own urgency and usual contact again."""
     session.draft.urgency = None
     session.draft.contact = None
 
 
-def finish(session: TriageSession, closing: Closing) -> Closing:
+def finish(session: Any, closing: Closing) -> Closing:
     """``closing`` with the panel's team, urgency and contact: the navigator's choices when it
     completes the chosen route (checked against its limits once more), else the defaults of
     where it goes (an escalation or a same-day referral keeps its own urgency)."""

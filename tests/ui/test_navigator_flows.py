@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from ehub_tui.service import HubService
 from ehub_tui.store.engine import read_tx
 from ehub_tui.store.models import Outcome
 from ehub_tui.ui.app import EhubApp
-from ehub_tui.ui.screens.dialogs import ConfirmDialog, PickDialog, ReasonDialog
+from ehub_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
+from ehub_tui.ui.screens.override import OverrideDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
 from ehub_tui.ui.widgets.queue_table import QueueTable
@@ -241,12 +242,13 @@ def test_override_route_with_reason(make_hub: Callable[..., Hub]) -> None:
             screen = await open_next(pilot)
             assert screen.step == "route"
             assert screen.decision.route.id == "adm_fit_note_new"
+            # the override dialog (issue 15): type to filter, enter takes the first match
             await pilot.press("o")
             await pilot.pause()
-            assert isinstance(app.screen, PickDialog)
-            options = app.screen.query_one(OptionList)
-            index = next(i for i, (oid, _) in enumerate(app.screen.options) if oid == target)
-            options.highlighted = index
+            assert isinstance(app.screen, OverrideDialog)
+            await pilot.press("e", "x", "t")
+            await pilot.pause()
+            assert app.screen.shown[0].value == target
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, ReasonDialog)
@@ -255,7 +257,8 @@ def test_override_route_with_reason(make_hub: Callable[..., Hub]) -> None:
             assert app.screen is screen and screen.draft.override is None
             await pilot.press("o")
             await pilot.pause()
-            app.screen.query_one(OptionList).highlighted = index
+            await pilot.press("e", "x", "t")
+            await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
             await type_text(pilot, "runs out Fri")

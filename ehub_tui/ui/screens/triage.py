@@ -17,9 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
+from ehub_tui.triage import panel
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.format import literal, notify, span, visible_text
 from ehub_tui.ui.messages import ItemLost
+from ehub_tui.ui.screens.override import open_override
 from ehub_tui.ui.screens.triage_view import (
     HELP_INTRO,
     HELP_OFFLINE,
@@ -46,6 +48,8 @@ class TriageScreen(TriageWork):
         Binding("a", "change_stated", "Change stated", id="stated"),
         Binding("backspace", "back", "Back", id="back"),
         Binding("o", "override", "Override route", id="override"),
+        Binding("u", "urgency", "Urgency", id="urgency"),
+        Binding("t", "contact", "Contact", id="contact"),
         Binding("n", "note", "Note", id="note"),
         Binding("m", "message", "Message", id="message"),
         Binding("r", "release", "Return to queue", id="release"),
@@ -275,28 +279,23 @@ class TriageScreen(TriageWork):
         self._complete(outcome, f"Completed #{self.claim.item_id} → {outcome.destination}")
 
     def action_override(self) -> None:
-        from ehub_tui.ui.screens.dialogs import PickDialog, ReasonDialog
+        open_override(self)  # type to filter, grouped by category (ui/screens/override.py)
 
-        options = self.session.route_options()
-        if not options:
-            notify(self, "No routes are loaded.", severity="error")
-            return
+    def action_urgency(self) -> None:
+        """The outcome panel: one step more urgent (never below the route's limits)."""
+        if panel.cycle_urgency(self.session):
+            self.panel_changed()
 
-        def picked(rid: str | None) -> None:
-            if not rid:
-                return
+    def action_contact(self) -> None:
+        """The outcome panel: the next mode of contact."""
+        if panel.cycle_contact(self.session):
+            self.panel_changed()
 
-            def reasoned(reason: str | None) -> None:
-                if reason and self.session.allowed("override"):
-                    if self.session.override(rid, reason):
-                        notify(self, "The patient message was reset for the new route.", timeout=5)
-                    self._render_guidance()
-                    self.refresh_bindings()
-                    self.draft_changed()
-
-            self.app.push_screen(ReasonDialog("Why override the suggested route?"), reasoned)
-
-        self.app.push_screen(PickDialog("Choose the route", options), picked)
+    def panel_changed(self) -> None:
+        """The route, urgency or contact changed: show it and save the draft."""
+        self._render_guidance()
+        self.refresh_bindings()
+        self.draft_changed()
 
     def action_note(self) -> None:
         from ehub_tui.ui.screens.dialogs import TextDialog

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from ehub_tui.domain.nhs import format_nhs_number
+from ehub_tui.triage import why_not
+from ehub_tui.triage.guidance import GUIDANCE_UNAVAILABLE
 from ehub_tui.ui.format import (
     age_sex,
     due_text,
@@ -25,6 +27,7 @@ from ehub_tui.ui.format import (
     template_words,
     visible,
 )
+from ehub_tui.ui.widgets.outcome_panel import outcome_panel_text
 
 if TYPE_CHECKING:
     from ehub_tui.domain.models import Consultation
@@ -155,11 +158,10 @@ def guidance_text(session: TriageSession) -> Text:
     draft = session.draft
     out = Text()
     if step == "nosop":
-        problem = session.guidance.problem or "No SOPs are loaded."
-        out.append("No SOP guidance is available\n\n", "bold red")
+        # never the loader's words (file:line, YAML): the SOP author sees those on their screen
+        out.append(f"{GUIDANCE_UNAVAILABLE}\n\n", "bold red")
         out.append(
-            problem + "\n\nWithout tested SOPs nothing can be completed here: "
-            "return the item to the queue (r) and tell the hub lead.\n"
+            "Without tested SOPs nothing can be completed here: return the item to the queue (r).\n"
         )
         return out
     assert d is not None  # every step but nosop has a decision
@@ -243,26 +245,25 @@ def _route(session: TriageSession, d: Decision, out: Text) -> None:
     """The route (suggested or overridden), why, the note and the message to the patient."""
     draft = session.draft
     route = session.chosen_route()
-    if draft.override:
-        out.append("Route (overridden)\n", "bold underline")
-    else:
-        out.append("Suggested route\n", "bold underline")
-    if route is not None:
-        out.append(f"{route.destination}\n", "bold green")
-        out.append(f"{route.category} · {route.urgency.replace('_', ' ')}")
-        out.append(f" · SNOMED {route.snomed}\n" if route.snomed else "\n")
-        if not draft.override:
-            out.append(f"Because: {route.because}\n")
+    out.append_text(outcome_panel_text(session))
+    if route is not None and not draft.override:
+        out.append(f"Because: {route.because}\n")
     if draft.override:
         out.append(f"Your reason: {draft.override[1]}\n", "yellow")
-    elif d.why_not:
-        out.append("\nWhy not:\n", "dim")
-        for w in d.why_not[:4]:
-            out.append(f"  {w.route}: {'; '.join(w.failed)}\n", "dim")
+    else:
+        reasons = why_not.sentences(session)  # plain sentences, never condition code
+        if reasons:
+            out.append("\nWhy not another route:\n", "dim")
+            for sentence in reasons:
+                out.append(f"  {sentence}\n", "dim")
     if draft.note:
         out.append(f"\nNote: {draft.note}\n", "italic")
     msg = session.message_text()
     if msg:
         out.append("\nMessage to the patient (m to edit):\n", "bold")
         out.append(msg + "\n", "italic")
-    out.append("\nenter accept & complete · o override · n note · m message · r return\n", "dim")
+    out.append(
+        "\nenter accept & complete · u urgency · t contact · o override · n note · m message · "
+        "r return\n",
+        "dim",
+    )
