@@ -24,7 +24,7 @@ from ehub_tui.errors import QueueError
 from ehub_tui.store import audit
 from ehub_tui.store.engine import hub_now, hub_now_sql
 from ehub_tui.store.lease import C, _lost
-from ehub_tui.store.models import AwaitingReply
+from ehub_tui.store.models_awaiting import AwaitingReply
 
 A = AwaitingReply.__table__  # type: ignore[attr-defined]
 TABLE = "awaiting_reply"

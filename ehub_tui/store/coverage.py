@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Table, inspect
 from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import (
-    AwaitingReply,
     Consultation,
     DefaultView,
     Handover,
@@ -44,6 +43,7 @@ from ehub_tui.store.models import (
     SyncEventRow,
     SyncRejected,
 )
+from ehub_tui.store.models_awaiting import AwaitingReply
 
 
 @dataclass(frozen=True, slots=True)

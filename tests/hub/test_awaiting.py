@@ -26,7 +26,7 @@ from ehub_tui.errors import LostClaim, PermissionDenied, QueueError
 from ehub_tui.export.metrics import AWAITING as AWAITING_METRICS
 from ehub_tui.service import HubService
 from ehub_tui.store.engine import write_tx
-from ehub_tui.store.models import AwaitingReply
+from ehub_tui.store.models_awaiting import AwaitingReply
 from tests.store.test_lease_clock import HubTime
 from tests.support.factories import oc_row
 
