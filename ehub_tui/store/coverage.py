@@ -30,20 +30,19 @@ from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import (
     Consultation,
-    DefaultView,
     Handover,
     HubCredential,
     HubSession,
     HubUser,
     Outcome,
     Practice,
-    SavedView,
     SopVersion,
     SyncDraft,
     SyncEventRow,
     SyncRejected,
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
+from ehub_tui.store.models_views import DefaultView, SavedView
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,7 @@ class Consultation(SQLModel, table=True):
         # migration 0004: the daily return's open-at-midnight backlog reads only these
         Index("ix_consultation_completed", "completed_at", "received_at", "practice_ods"),
         Index("ix_consultation_cancelled", "cancelled_at", "received_at", "practice_ods"),
-        # migration 0013: a search by NHS number (the queue's `/`) finds its items at once
-        Index("ix_consultation_nhs_number", "nhs_number"),
+        Index("ix_consultation_nhs_number", "nhs_number"),  # migration 0013: `/` by NHS number
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -406,30 +405,3 @@ class Handover(SQLModel, table=True):
     draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _dt()  # hub time
     seen_at: datetime | None = _dt(nullable=True)
-
-
-class SavedView(SQLModel, table=True):
-    """A named queue view ("Admin team", "Clinical"): a filter and sort kept on the hub for
-    everyone (migration 0013). Never holds a search (a search may name a patient). Written only
-    by an audited ``view_save`` / ``view_delete``."""
-
-    __tablename__ = "saved_view"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
-    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_by: str = Field(max_length=64)
-    updated_by: str = Field(max_length=64)
-    updated_at: datetime = _dt()  # hub time
-
-
-class DefaultView(SQLModel, table=True):
-    """The saved view a user's queue opens with, set by a supervisor (migration 0013). Written
-    only by an audited ``view_default``."""
-
-    __tablename__ = "default_view"
-
-    username: str = Field(primary_key=True, max_length=64)
-    view_name: str = Field(max_length=64)
-    set_by: str = Field(max_length=64)
-    set_at: datetime = _dt()  # hub time

@@ -15,7 +15,8 @@ from ehub_tui.domain import views as V
 from ehub_tui.domain.queue import QueueFilter
 from ehub_tui.errors import NotFound
 from ehub_tui.store import audit
-from ehub_tui.store.models import DefaultView, SavedView, UTCDateTime
+from ehub_tui.store.models import UTCDateTime
+from ehub_tui.store.models_views import DefaultView, SavedView
 
 SV = SavedView.__table__  # type: ignore[attr-defined]
 DV = DefaultView.__table__  # type: ignore[attr-defined]
