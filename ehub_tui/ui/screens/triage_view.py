@@ -43,11 +43,14 @@ HELP_INTRO = (
     "When the text reads like another pathway, p takes it (p again goes back). "
     "Attributes stated in the text (pregnant…) count until you change them (a). "
     "Then answer "
-    "the SOP's questions with the number keys (backspace goes back). Then enter "
+    "the SOP's questions with the number keys (backspace goes back). The outcome panel "
+    "shows the route, its team, urgency and mode of contact: u makes it more urgent "
+    "(never less than the route or a red flag allows), t changes how the patient is "
+    "contacted. Then enter "
     "accepts the suggested route and completes the item; o overrides it with a "
-    "reason. n adds a note, m edits the message to the patient, r returns the item "
-    "to the queue with a reason, escape leaves it in your Mine list with your draft "
-    "kept for when you reopen it."
+    "reason (type a few letters to filter the routes). n adds a note, m edits the "
+    "message to the patient, r returns the item to the queue with a reason, escape "
+    "leaves it in your Mine list with your draft kept for when you reopen it."
 )
 
 HELP_OFFLINE = (
