@@ -364,10 +364,15 @@ def scan(
     columns = _columns(spec)
     if spec.key not in columns:
         return  # within a migration: a table a later revision creates (as_migrated)
-    if _EXISTING.get() is None and not inspect(conn).has_table(spec.name):
-        # a hub at an older revision (verified before upgrading) has no table a later
-        # migration creates; rows its events covered are still reported missing
-        return
+    if _EXISTING.get() is None:
+        if not inspect(conn).has_table(spec.name):
+            # a hub at an older revision (verified before upgrading) has no table a later
+            # migration creates; rows its events covered are still reported missing
+            return
+        # nor the columns a later migration adds (NULL until then, so outside the digest):
+        # never name them (PostgreSQL refuses an unknown column; SQLite reads "name" as text)
+        have = {c["name"] for c in inspect(conn).get_columns(spec.name)}
+        columns = tuple(c for c in columns if c in have)
     at = columns.index(spec.key)
     p = bulk.param(is_sqlite(conn))
     last: Any = None
