@@ -30,7 +30,6 @@ from ehub_tui.store import bulk
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import (
     Consultation,
-    Handover,
     HubCredential,
     HubSession,
     HubUser,
@@ -42,6 +41,7 @@ from ehub_tui.store.models import (
     SyncRejected,
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
+from ehub_tui.store.models_handover import Handover
 from ehub_tui.store.models_views import DefaultView, SavedView
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from ehub_tui.domain.handover import Handover, StaleClaim, carried_draft, order_alerts
 from ehub_tui.domain.types import Status
 from ehub_tui.store.models import Consultation, SyncDraft, UTCDateTime
-from ehub_tui.store.models import Handover as HandoverRow
+from ehub_tui.store.models_handover import Handover as HandoverRow
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 H = HandoverRow.__table__  # type: ignore[attr-defined]
