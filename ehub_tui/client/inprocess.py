@@ -212,9 +212,7 @@ class InProcessClient(InProcessAwaitingCalls, InProcessViewCalls):
     def complete(self, claim: Claim, outcome: Outcome) -> int:
         return self._svc().complete(claim, outcome)
 
-    def reassign(
-        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
-    ) -> Claim:
+    def reassign(self, item_id: int, to_user: str, reason: str, carry_draft: bool = False) -> Claim:
         return self._svc().reassign(item_id, to_user, reason, carry_draft)
 
     def handovers(self) -> list[Handover]:

@@ -174,9 +174,7 @@ class ClientQueueMethods:
 
     # -- supervisors (the hub only) ----------------------------------------------------------------
 
-    def reassign(
-        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
-    ) -> Claim:
+    def reassign(self, item_id: int, to_user: str, reason: str, carry_draft: bool = False) -> Claim:
         """Give an item to another navigator (supervisor), with a handover note (``reason``)
         and, with ``carry_draft``, the previous holder's last draft."""
         return self._needs_hub(self.client.reassign, item_id, to_user, reason, carry_draft)

@@ -258,9 +258,7 @@ class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods):
         """The hub's time now (the clock leases are judged by)."""
         return self.parts.queue.hub_now()
 
-    def reassign(
-        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
-    ) -> Claim:
+    def reassign(self, item_id: int, to_user: str, reason: str, carry_draft: bool = False) -> Claim:
         """Give an item to another navigator (supervisor); ``reason`` is the handover note the
         receiver sees, ``carry_draft`` sends the previous holder's last draft along."""
         return self.parts.queue.reassign(item_id, to_user, reason, carry_draft)

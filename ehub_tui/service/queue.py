@@ -178,9 +178,7 @@ class Queue:
 
     # -- a supervisor's actions ------------------------------------------------------------------
 
-    def reassign(
-        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
-    ) -> Claim:
+    def reassign(self, item_id: int, to_user: str, reason: str, carry_draft: bool = False) -> Claim:
         """Give an item to another navigator (supervisor), with a handover note (``reason``)
         and, with ``carry_draft``, the previous holder's last draft (store/handover.py)."""
         ctx = self._ctx

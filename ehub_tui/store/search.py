@@ -45,10 +45,7 @@ def word_start(expr: str, key: str, word: str, params: dict[str, Any], sqlite: b
         # the LIKE (case-insensitive for ASCII) lets few rows through to the GLOB
         params[f"{key}_any"] = f"%{_like_escape(word)}%"
         params[f"{key}_start"] = f"*{_GLOB_CLASS}{_glob_escape(word.lower())}*"
-        return (
-            f"({expr} LIKE :{key}_any ESCAPE '\\' "
-            f"AND (' ' || lower({expr})) GLOB :{key}_start)"
-        )
+        return f"({expr} LIKE :{key}_any ESCAPE '\\' AND (' ' || lower({expr})) GLOB :{key}_start)"
     params[f"{key}_re"] = f"(^|{_PG_CLASS}){re.escape(word)}"
     return f"(lower({expr}) ~ :{key}_re)"
 

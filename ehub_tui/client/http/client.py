@@ -193,9 +193,7 @@ class HttpClient(HttpAwaitingCalls, HttpViewCalls, HubConnection):
         out: wire.OutcomeId = self.post(f"/items/{claim.item_id}/complete", body, _OUTCOME_ID)
         return out.outcome_id
 
-    def reassign(
-        self, item_id: int, to_user: str, reason: str, carry_draft: bool = False
-    ) -> Claim:
+    def reassign(self, item_id: int, to_user: str, reason: str, carry_draft: bool = False) -> Claim:
         body = wire.ReassignIn(to_user=to_user, reason=reason, carry_draft=carry_draft)
         claim: Claim = self.post(f"/items/{item_id}/reassign", body, wire.CLAIM)
         return claim
