@@ -34,6 +34,7 @@ from ehub_tui.ui.account import QuitDialog
 from ehub_tui.ui.app_sync import SyncApp
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import notify
+from ehub_tui.ui.handover import start_notices
 from ehub_tui.ui.messages import (
     GuidanceChanged,
     GuidanceReady,
@@ -145,6 +146,7 @@ class EhubApp(SyncApp):
         self._touch()
         self._keep_alive()
         self._restore_drafts()
+        start_notices(self, self.ctx)  # a reassigned item's receiver is told at once
 
     def _theme_chosen(self, theme: Any) -> None:
         """Remember the theme now shown (in a worker: the UI thread does no I/O)."""

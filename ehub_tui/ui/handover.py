@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 2.0  # how soon a receiver is told (the hub answers from one index)
+POLL_SECONDS = 1.0  # how soon a receiver is told (the hub answers from one index)
 NOTICE_SECONDS = 15  # how long the toast stays: a note worth reading
 
 
@@ -184,3 +184,23 @@ class HandoverNotices:
         if h is None:
             return ""
         return f"↪ handed over by {h.by}: {h.note}"
+
+
+def start_notices(app: App[Any], ctx: UiContext) -> HandoverNotices:
+    """Start (once per app) the signed-in user's handover notices as ``app.handover_notices``;
+    a queue screen on show re-reads Mine when they change. Signing in again reuses the poller
+    (it notices the new user itself)."""
+    current = getattr(app, "handover_notices", None)
+    if isinstance(current, HandoverNotices):
+        current.poll()
+        return current
+
+    def changed() -> None:
+        screen = app.screen
+        refresh = getattr(screen, "handovers_changed", None)
+        if callable(refresh):
+            refresh()
+
+    notices = HandoverNotices(app, ctx, on_change=changed).start()
+    app.handover_notices = notices  # type: ignore[attr-defined]
+    return notices

@@ -28,6 +28,7 @@ from ehub_tui.store.models import SyncDraft
 from ehub_tui.ui.handover import HandoverNotices
 from ehub_tui.ui.screens.dialogs import ConfirmDialog, PickDialog, ReasonDialog
 from ehub_tui.ui.screens.triage import TriageScreen
+from ehub_tui.ui.widgets.queue_table import QueueTable
 from tests.conftest import FIXTURES, FrozenClock
 from tests.ui.conftest import CASES, SIZE, Hub, run, settle, steady_queue, type_text, wait_until
 from tests.ui.test_supervisor import (
@@ -194,6 +195,14 @@ def test_a_reassigned_item_reaches_the_receiver_with_the_note_and_the_draft(
             # nav2 opens it from Mine: the triage screen opens with nav1's draft
             await nav2.press("2")
             await settle(nav2)
+            # Mine says so in words (not colour alone), beside the lease time
+            await wait_until(
+                nav2,
+                lambda: f"↪ handed over by sup1: {NOTE}"
+                in nav2_app.screen.query_one(QueueTable).notes.get(item, ""),
+                5,
+                "the Mine mark",
+            )
             await nav2.press("enter")
             await wait_until(nav2, lambda: isinstance(nav2_app.screen, TriageScreen), 5)
             await settle(nav2)

@@ -169,7 +169,15 @@ class QueueScreen(QueueFind):
         tables = self.query(QueueTable)
         if tables and self.view == "mine":
             leases = {i: lease_words(s) for i, s in message.left.items()}
+            notices = getattr(self.app, "handover_notices", None)
+            if notices is not None:  # a handed-over item says so, in words, until opened
+                marks = {i: notices.mark(i) for i in leases}
+                leases = {i: f"{marks[i]} · {w}" if marks[i] else w for i, w in leases.items()}
             tables.first().set_notes({**self._matched, **leases})
+
+    def handovers_changed(self) -> None:
+        """Something was handed to this user (or opened): Mine and the counts re-read."""
+        self.reload()
 
     @work(thread=True, exclusive=True, group="counts")
     def _counts(self) -> None:
