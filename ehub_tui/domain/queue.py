@@ -46,6 +46,8 @@ def describe_loss(item_id: int, status: str, owner: str | None) -> str:
         why = "it was released back to the queue (by a supervisor, or the lease expired)"
     elif status == Status.COMPLETED:
         why = "it has already been completed"
+    elif status == Status.AWAITING:
+        why = "it was parked awaiting the patient's reply"
     else:
         why = "it was cancelled"
     return f"You no longer hold consultation {item_id}: {why}. Your draft is kept."

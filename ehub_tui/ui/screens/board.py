@@ -59,6 +59,7 @@ class BoardScreen(BoardActions):
         Binding("e", "priority(2)", "Emergency", id="emergency"),
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
+        Binding("h", "history", "History", id="history"),
         # the alerts line names it (the footer is full at 80 columns)
         Binding("s", "stale", "Act on the stale claim", id="stale", show=False),
         # not in the footer (full at 80 columns): the refused panel's title names f, k and v
@@ -373,6 +374,14 @@ class BoardScreen(BoardActions):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "refused":
             self._show_why()
+
+    def action_history(self) -> None:
+        """The highlighted item's history, in words (from the hub's audit)."""
+        item = self._selected()
+        if item is not None:
+            from ehub_tui.ui.screens.history import HistoryScreen
+
+            self.app.push_screen(HistoryScreen(item.id, self.ctx))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -69,6 +69,7 @@ class QueueScreen(QueueFind):
         Binding("d", "toggle_due", "Due < 1h", id="due", show=False),
         Binding("x", "clear_filters", "Clear filters", id="clear", show=False),
         Binding("f", "filters", "Filters", id="filters", show=False),
+        Binding("h", "history", "History", id="history", show=False),
         Binding("b", "board", "Board", id="board"),
         Binding("s", "sops", "SOPs", id="sops"),
         Binding("r", "reports", "Reports", id="reports"),
@@ -269,6 +270,14 @@ class QueueScreen(QueueFind):
         )
 
     # -- claiming -------------------------------------------------------------------------------
+
+    def action_history(self) -> None:
+        """The highlighted item's history, in words (from the hub's audit)."""
+        row = self.query_one(QueueTable).current_row
+        if row is not None:
+            from ehub_tui.ui.screens.history import HistoryScreen
+
+            self.app.push_screen(HistoryScreen(row.id, self.ctx))
 
     def action_next(self) -> None:
         if self._busy:
