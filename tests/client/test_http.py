@@ -639,13 +639,14 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
     from ehub_tui.domain.queue import QueueFilter
     from ehub_tui.hub.app import route_table
 
-    first, second, third, fourth = _queued(served.system, 4)
+    first, second, third, fourth, fifth = _queued(served.system, 5)
     faults = served.faults()
     client = served.client(faults=faults)
     client.sign_in("sup1", SUP_PASSWORD)
     served.system.add_user("nav9", "navigator", "")
     upload = SopUpload("tiny.yaml", b"sop: nothing\n", b"tests: []\n")
     today = clock_date = served.core.clock.now().date()
+    later = served.core.clock.now() + timedelta(hours=2)
     calls: list[Callable[[], object]] = [
         lambda: served.client(faults=faults, token=client.token).hub_time(),
         client.me,
@@ -678,6 +679,14 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         lambda: client.reassign(second, "nav1", "cover"),
         client.handovers,  # issue 15: the receiver's unseen handovers, and seeing one
         lambda: client.ack_handover(second),
+        # issue 15: parking, the history, saved views and a user's default view
+        lambda: client.park(client.claim(fifth), "Worse at night?", later),
+        lambda: client.parking(fifth),
+        lambda: client.item_history(first),
+        client.saved_views,
+        lambda: client.save_view("Clinical", QueueFilter(request_type="clinical")),
+        lambda: client.set_default_view("nav1", "Clinical"),
+        lambda: client.delete_view("Clinical"),
         lambda: client.force_release(second, "stuck"),
         lambda: client.cancel(third, "duplicate"),
         lambda: client.set_priority(fourth, 2, "red flag"),

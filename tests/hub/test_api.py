@@ -401,6 +401,13 @@ NAVIGATOR_MAY = {
     # handovers (issue 15): a navigator reads and acknowledges what was handed to them
     ("GET", "/v1/handovers"),
     ("POST", "/v1/items/{item_id}/handover/seen"),
+    # awaiting patient and history (issue 15): a navigator parks what they hold and reads the
+    # history of items they may see (the service refuses others, tests/hub/test_awaiting.py)
+    ("POST", "/v1/items/{item_id}/park"),
+    ("GET", "/v1/items/{item_id}/parking"),
+    ("GET", "/v1/items/{item_id}/history"),
+    # saved views (issue 15): everyone reads them; saving and defaults are a supervisor's
+    ("GET", "/v1/views"),
 }
 _QUERIES = {
     "/v1/returns/daily": "?first=2026-11-23&last=2026-11-23",
@@ -408,6 +415,8 @@ _QUERIES = {
 }
 _BODIES: dict[str, Any] = {
     "/v1/items/{item_id}/reassign": {"to_user": "nav2", "reason": "x"},
+    "/v1/views/{name}": {"filters": {}},
+    "/v1/users/{username}/default-view": {"view": None},
     "/v1/items/{item_id}/force-release": {"reason": "x"},
     "/v1/items/{item_id}/cancel": {"reason": "x"},
     "/v1/items/{item_id}/priority": {"priority": 0, "reason": "x"},
@@ -440,6 +449,7 @@ def test_every_route_a_navigator_may_not_call_refuses_them_and_is_audited(
             .replace("{qid}", "1")
             .replace("{period}", "today")
             .replace("{event_id}", "0" * 32)
+            .replace("{name}", "Clinical")
         )
         body = _BODIES.get(route)
         if route == "/v1/quarantine/{qid}/release":
