@@ -27,7 +27,7 @@ from ehub_tui.errors import LostClaim, StoreError
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
-from ehub_tui.ui.format import notify
+from ehub_tui.ui.format import local, notify
 from ehub_tui.ui.messages import (
     ClaimRenewed,
     ItemLost,
@@ -121,7 +121,8 @@ class TriageWork(EhubScreen[None]):
             self._session = TriageSession(
                 claim,
                 item,
-                ServiceGuidance(self.ctx.service),
+                # the app's clock (a frozen one in tests), in local time: ages on the same day
+                ServiceGuidance(self.ctx.service, today=lambda: local(self.ctx.now()).date()),
                 draft=draft,
                 practice_name=self.ctx.practice_name,
                 hub_phone=self.ctx.settings.hub_phone,
