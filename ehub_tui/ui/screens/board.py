@@ -23,9 +23,9 @@ from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ehub_tui.domain.flags import flag_mark
 from ehub_tui.errors import HubUnreachable
-from ehub_tui.ui.context import UiContext
+from ehub_tui.ui.context import UiContext, short_name
 from ehub_tui.ui.format import (
-    due_text,
+    due_cell,
     literal,
     local,
     notify,
@@ -126,7 +126,7 @@ class BoardScreen(BoardActions):
         if full.cell_len <= width:
             return visible_text(full, multiline=False)
         u = self.ctx.user
-        who = f" · {u.display_name or u.username}" if u is not None else ""
+        who = f" · {short_name(u.display_name or u.username)}" if u is not None else ""
         return visible_text(Text(f" ehub-tui · supervisor board{who}"), multiline=False)
 
     def on_resize(self, event: Any) -> None:
@@ -224,7 +224,7 @@ class BoardScreen(BoardActions):
                 Text(
                     f"offline — last read {read} (the hub is not answering; "
                     "what is shown is as it was then)",
-                    "bold yellow",
+                    f"bold {self._tone('warning')}",
                 )
             )
             return
@@ -232,13 +232,17 @@ class BoardScreen(BoardActions):
         parts = [
             ("Queued", str(b.queued), ""),
             ("In progress", str(b.in_progress), ""),
-            ("Completed today", str(b.completed_today), "green"),
-            ("Breaching", str(b.breaching), "bold red" if b.breaching else ""),
-            ("Due < 1 h", str(b.due_within_hour), "bold yellow" if b.due_within_hour else ""),
+            ("Completed today", str(b.completed_today), self._tone("success")),
+            ("Breaching", str(b.breaching), f"bold {self._tone('error')}" if b.breaching else ""),
+            (
+                "Due < 1 h",
+                str(b.due_within_hour),
+                f"bold {self._tone('warning')}" if b.due_within_hour else "",
+            ),
             ("Median wait", span(b.median_wait) if b.median_wait else "—", ""),
         ]
         if self.refused:  # first: at 80 columns the headline's end is cut off
-            parts.insert(0, ("Not applied", str(len(self.refused)), "bold red"))
+            parts.insert(0, ("Not applied", str(len(self.refused)), f"bold {self._tone('error')}"))
         for i, (label, value, style) in enumerate(parts):
             if i:
                 t.append("  ·  ")
@@ -246,12 +250,17 @@ class BoardScreen(BoardActions):
             t.append(value, style or "bold")
         self.query_one("#headline", Static).update(t)
 
+    def _tone(self, name: str) -> str:
+        """The theme's colour called ``name`` (error, warning, success): a light theme gets
+        its own, not a fixed red on white."""
+        return str(getattr(self.app.current_theme, name, None) or "")
+
     def _items(self, b: Board, now: datetime) -> None:
         rows = []
         idle = {a.item_id: a.idle for a in b.alerts}
         for it in b.items:
             flag = flag_mark(it.priority, it.sop_flags, it.status).short  # as every screen
-            due, _ = due_text(it.due_by, now)
+            due, _ = due_cell(it.due_by, now)  # "soon 45m", "-2h": words, not colour alone
             if it.status == "claimed":
                 held = f"{it.owner} {span(now - it.claimed_at) if it.claimed_at else ''}"
                 # stale by the hub's clock (the one leases are judged by), not this screen's

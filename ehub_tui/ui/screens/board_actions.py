@@ -24,6 +24,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from ehub_tui.domain.flags import LEGEND
 from ehub_tui.domain.handover import reassign_words
 from ehub_tui.domain.sync import OFFLINE_ACTION
 from ehub_tui.domain.types import Priority
@@ -365,7 +366,8 @@ class BoardActions(EhubScreen[None]):
                 "reassign names both people before it happens, asks whether the holder's last "
                 "draft goes too, and its note is shown to the receiver at once.\n\nOver the "
                 "list, claims nobody has worked for a while (not open on the holder's screen; "
-                "red flags first): s moves to the first and offers reassign or release."
+                "red flags first): s moves to the first and offers reassign or release. "
+                "h reads the highlighted item's history.\n\nFlags: " + LEGEND + "."
                 "\n\nNot applied lists what the hub refused from a workstation: most often a "
                 "completion saved while the hub was away, for an item that meanwhile went to "
                 "someone else. The outcome is "
