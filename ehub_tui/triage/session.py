@@ -299,11 +299,18 @@ class TriageSession:
         template = self.guidance.message_template(route.message)
         if not template:
             return ""
+        today = getattr(self.guidance, "today", None)
+        shown = panel.panel(self)  # the urgency the outcome will record (the navigator's, u)
         ctx = message_context(
             self.item.model_dump(),
             destination=route.destination,
+            destination_code=getattr(route, "destination_code", None),
             practice_name=self.practice_name(self.item.practice_ods),
             hub_phone=self.hub_phone,
+            category=route.category,
+            urgency=shown.urgency if shown is not None else route.urgency,
+            today=today() if callable(today) else None,
+            pathway=self.draft.pathway,
         )
         return render_message(template, ctx)
 

@@ -159,3 +159,17 @@ def test_the_override_choices_are_grouped_by_category() -> None:
     groups = [c for i, c in enumerate(categories) if i == 0 or categories[i - 1] != c]
     assert groups == ["signpost", "clinical", "admin", "escalate"]
     assert len(categories) == len({o.key for o in s.override_options()})
+
+
+def test_the_message_says_the_urgency_the_panel_records() -> None:
+    from ehub_tui.sop.messages import timescale
+
+    s = session("throat")
+    gp = option(s, ("GP routine", "clinical", "within_3_days"))
+    s.override(gp.value, "wants to see the GP")
+    assert timescale("within_3_days") in s.message_text()
+    panel.cycle_urgency(s)  # 48 h
+    assert timescale("within_48h") in s.message_text()
+    outcome = s.accept(NOW)
+    assert outcome is not None and outcome.message is not None
+    assert outcome.urgency == "within_48h" and timescale("within_48h") in outcome.message
