@@ -48,8 +48,9 @@ class TriageScreen(TriageWork):
         Binding("a", "change_stated", "Change stated", id="stated"),
         Binding("backspace", "back", "Back", id="back"),
         Binding("o", "override", "Override route", id="override"),
-        Binding("u", "urgency", "Urgency", id="urgency"),
-        Binding("t", "contact", "Contact", id="contact"),
+        # not in the footer (it keeps esc and ? at 80 columns): the panel shows (u) and (t)
+        Binding("u", "urgency", "Urgency", id="urgency", show=False),
+        Binding("t", "contact", "Contact", id="contact", show=False),
         Binding("n", "note", "Note", id="note"),
         Binding("m", "message", "Message", id="message"),
         Binding("r", "release", "Return to queue", id="release"),
@@ -349,7 +350,12 @@ class TriageScreen(TriageWork):
             HelpScreen(
                 self,
                 "Triage",
-                extra=[("1-9", "answer the question shown"), ("tab", "move between panels")],
+                extra=[
+                    ("1-9", "answer the question shown"),
+                    ("u", "outcome panel: one step more urgent"),
+                    ("t", "outcome panel: the next mode of contact"),
+                    ("tab", "move between panels"),
+                ],
                 intro=HELP_INTRO + (HELP_OFFLINE if self.ctx.syncs else ""),
             )
         )
