@@ -172,13 +172,13 @@ class Outcome(SQLModel, table=True):
     late: bool | None = None  # accepted after the holder's own lease ran out (a setting)
     event_id: str | None = Field(default=None, max_length=36)  # the sync event it came from
     active_seconds: float | None = None  # time the item was on screen (workstation monotonic)
-
-
-class HubUser(SQLModel, table=True):
     # migration 0011: the outcome panel's mode of contact and team in words (NULL on older
     # outcomes, so their audit digests stay as they were)
     contact_mode: str | None = Field(default=None, max_length=16)
     team: str | None = Field(default=None, max_length=120)
+
+
+class HubUser(SQLModel, table=True):
     """A person who signs in to the hub."""
 
     __tablename__ = "hub_user"
