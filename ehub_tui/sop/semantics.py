@@ -29,6 +29,7 @@ from ehub_tui.sop.conditions import (
     parse_condition,
 )
 from ehub_tui.sop.loaded import BUILTINS, CompiledRule, LoadedSop, _Ctx
+from ehub_tui.sop.message_checks import check_messages
 from ehub_tui.sop.text import phrase_stems
 from ehub_tui.yamlload import Mark, MarkedDict, MarkedList
 
@@ -298,6 +299,7 @@ def _semantics(
                     f"messages.{name}: unknown placeholder {{{ph}}}"
                     f"{_did_you_mean(ph, m.PLACEHOLDERS) or '; use ' + ', '.join(m.PLACEHOLDERS)}",
                 )
+    check_messages(spec, routes, tree, ctx)  # the grammar of patient messages (message_rules)
     for i, r in enumerate(routes):
         if r.spec.message and r.spec.message not in spec.messages:
             ctx.error(

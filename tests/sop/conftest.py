@@ -69,7 +69,7 @@ routes:
     snomed: "183561008"
     because: Everything else goes to a GP.
 messages:
-  pf: "Hello {first_name}, please see a pharmacist about your {condition}."
+  pf: "{greeting} Please see a pharmacist about your {condition}."
 """
 
 
