@@ -15,14 +15,26 @@ from ehub_tui.yamlload import MarkedDict
 
 
 def check_messages(spec: Any, routes: list[Any], tree: MarkedDict, ctx: Any) -> None:
-    """Check every template of ``spec`` and every route's message into ``ctx``."""
+    """Check every template of ``spec`` and every route's message into ``ctx``.
+
+    For a version already published (``ctx.codes_required`` False: the hub's approved texts,
+    loaded after an upgrade) the errors are warnings: upgrading never takes guidance away, and
+    the author fixes the messages in the next version."""
+    published = not ctx.codes_required
+
+    def error(mark: Any, text: str) -> None:
+        if published:
+            ctx.warn(mark, f"{text} (a version published before messages were checked)")
+        else:
+            ctx.error(mark, text)
+
     msg_tree = tree.get("messages") or MarkedDict()
     for name, template in spec.messages.items():
         mark = msg_tree.value_marks.get(name) if isinstance(msg_tree, MarkedDict) else None
         for problem in message_rules.template_problems(template):
             if problem.endswith("(use {name} for a placeholder)"):
                 continue  # a template that does not parse: the loader says so already
-            ctx.error(mark, f"messages.{name}: {problem}")
+            error(mark, f"messages.{name}: {problem}")
         for warning in message_rules.template_warnings(template):
             ctx.warn(mark, f"messages.{name}: {warning}")
     for i, r in enumerate(routes):
@@ -32,4 +44,4 @@ def check_messages(spec: Any, routes: list[Any], tree: MarkedDict, ctx: Any) -> 
         for problem in message_rules.route_message_problems(
             template, r.spec.urgency, r.spec.category
         ):
-            ctx.error(r.mark, f"routes[{i}] ({r.spec.id}): message {r.spec.message}: {problem}")
+            error(r.mark, f"routes[{i}] ({r.spec.id}): message {r.spec.message}: {problem}")
