@@ -26,6 +26,20 @@ def for_navigator(problem: str | None) -> str:
     return GUIDANCE_UNAVAILABLE
 
 
+# A newer SOP version that did not load on this workstation: the one in use stays.
+CHANGE_NOT_TAKEN = (
+    "Updated SOPs could not be used here; the SOPs in use stay. Tell your SOP author."
+)
+
+
+def shown_to(problem: str | None, author: bool, *, kept: bool = False) -> str | None:
+    """``problem`` as a user sees it: the loader's words for a SOP author; for anyone else the
+    plain sentence (``kept``: the SOPs already in use stay)."""
+    if problem is None or author:
+        return problem
+    return CHANGE_NOT_TAKEN if kept else GUIDANCE_UNAVAILABLE
+
+
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
     from ehub_tui.domain.models import Consultation

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from ehub_tui.errors import HubUnreachable, NotSignedIn, StoreError
+from ehub_tui.triage.guidance import shown_to
 from ehub_tui.triage.session import Draft
 from ehub_tui.ui.account import QuitDialog
 from ehub_tui.ui.app_sync import SyncApp
@@ -283,7 +284,9 @@ class EhubApp(SyncApp):
         finally:
             gc.freeze()
             gc.enable()
-        self.post_message(GuidanceReady(state.available, state.problem))
+        # a navigator is told to tell their SOP author; the loader's details are the author's
+        problem = shown_to(state.problem, self.service.may("author_sops"))
+        self.post_message(GuidanceReady(state.available, problem))
 
     def on_guidance_ready(self, message: GuidanceReady) -> None:
         """The SOPs are loaded: screens waiting for them (n, enter) go ahead."""
@@ -347,7 +350,9 @@ class EhubApp(SyncApp):
             self.post_message(HubFailed(str(exc), isinstance(exc, HubUnreachable)))
             return
         if result is not None:
-            self.post_message(GuidanceChanged(result.message, result.taken))
+            author = self.service.may("author_sops")
+            text = result.message if result.taken else shown_to(result.message, author, kept=True)
+            self.post_message(GuidanceChanged(text or "", result.taken))
 
     def on_guidance_changed(self, event: GuidanceChanged) -> None:
         notify(

@@ -246,11 +246,6 @@ def test_a_written_timescale_must_be_the_routes() -> None:
     assert route_message_problems("If you get worse, call 111.", "routine", "clinical") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 part 4: wired when sop/semantics.py calls message_rules (the integrator's "
-    "step); remove this marker then",
-)
 def test_the_loader_refuses_nested_brackets(write_sop: Any, tmp_path: Path) -> None:
     from tests.sop.conftest import BASE
 
@@ -267,11 +262,6 @@ def test_the_loader_refuses_nested_brackets(write_sop: Any, tmp_path: Path) -> N
     ), errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 part 4: wired when triage/session.py's message_text passes the route's "
-    "destination_code, category and urgency (the integrator's step); remove this marker then",
-)
 def test_the_triage_session_fills_messages_from_the_route() -> None:
     from ehub_tui.triage import LibraryGuidance, TriageSession
     from tests.triage.conftest import NOW, PRACTICES, FakeClaim, Ticks, consultation, shipped_sops
