@@ -180,6 +180,8 @@ class TriageSession:
             return bool(self.draft.order) and step != "flag"
         if action in ("accept", "override"):
             return step in ("route", "nosop") and not self.lost
+        if action == "park":  # a red flag is dealt with first, never parked
+            return step != "flag" and not self.lost
         if action in ("urgency", "contact"):  # the outcome panel's choices
             return step == "route" and not self.lost and self.chosen_route() is not None
         return True

@@ -1,8 +1,7 @@
 """Awaiting the patient and the history view in the app (issue 15), on a real hub file.
 
-The ``w`` and ``h`` bindings are wired by the integrator on screens other helpers own; these
-tests open the new screens as those bindings will (``start_park`` from the triage screen with
-its session's guards; ``HistoryScreen(item_id)`` pushed) and check what a navigator sees:
+The keys a navigator presses: ``w`` on the triage screen parks the item, ``h`` opens its history
+(on the triage screen and the queue). What a navigator sees:
 
 - park → the item leaves the queue → the patient's reply for the same thread is ingested → it is
   back in the queue, and its parking panel and history show the question and the reply;
@@ -20,9 +19,8 @@ from textual.pilot import Pilot
 
 from ehub_tui.domain.types import Status
 from ehub_tui.store.engine import set_hub_clock
-from ehub_tui.ui.messages import Saved
 from ehub_tui.ui.screens.history import HistoryScreen
-from ehub_tui.ui.screens.park import ParkDialog, ParkingPanel, start_park
+from ehub_tui.ui.screens.park import ParkDialog, ParkingPanel
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
 from tests.ui.conftest import (
@@ -86,15 +84,9 @@ async def _open_next(pilot: Pilot[Any]) -> TriageScreen:
 
 
 async def _park(pilot: Pilot[Any], screen: TriageScreen, choice_presses: int = 0) -> None:
-    """What ``w`` on the triage screen does: the dialog, the question typed, a time chosen."""
-    start_park(
-        screen,
-        screen.claim,
-        screen.item.due_by,
-        lambda text: screen.post_message(Saved(text)),
-        begin=screen.session.begin_submit,
-        failed=screen.session.submitted,
-    )
+    """``w`` on the triage screen: the dialog, the question typed, a time chosen."""
+    assert pilot.app.screen is screen
+    await pilot.press("w")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ParkDialog), what="dialog")
     await type_text(pilot, QUESTION)
     await pilot.press("tab")
@@ -128,17 +120,14 @@ def test_park_then_the_reply_brings_it_back_with_both_texts(make_hub: Callable[.
 
             # opened again: the parking panel shows both texts
             screen = await _open_next(pilot)
-            panel = ParkingPanel()
-            await screen.mount(panel)
-            panel.show(system.parking(item))
+            panel = screen.query_one(ParkingPanel)
+            await wait_until(pilot, lambda: bool(panel.display), what="the parking panel")
             await settle(pilot)
             text = screen_text(app)
             assert "Reply received" in text and QUESTION in text and REPLY in text
-            await pilot.press("escape")
-            await settle(pilot)
 
-            await app.push_screen(HistoryScreen(item))
-            await wait_until(pilot, lambda: app.screen.loaded, what="history")
+            await pilot.press("h")  # the history, from the triage screen
+            await wait_until(pilot, lambda: getattr(app.screen, "loaded", False), what="history")
             await settle(pilot)
             text = screen_text(app)
             assert "Parked by nav1 awaiting the patient's reply" in text
@@ -182,7 +171,8 @@ def test_history_view_snapshot(make_hub: Callable[..., Hub], snap_compare: Snap)
 
     async def before(pilot: Pilot[Any]) -> None:
         await steady_queue(pilot)
-        await app.push_screen(HistoryScreen(item))
+        await pilot.press("h")  # the highlighted item's history, from the queue
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="h")
         await wait_until(pilot, lambda: app.screen.loaded, what="history")
         await settle(pilot)
         text = screen_text(app)

@@ -22,6 +22,8 @@ from ehub_tui.triage.session import Draft
 from ehub_tui.ui.format import literal, notify, span, visible_text
 from ehub_tui.ui.messages import ItemLost
 from ehub_tui.ui.screens.override import open_override
+from ehub_tui.ui.screens.park import ParkingPanel
+from ehub_tui.ui.screens.triage_park import ParkActions
 from ehub_tui.ui.screens.triage_view import (
     HELP_INTRO,
     HELP_OFFLINE,
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from ehub_tui.sop.decision import RaisedFlag
 
 
-class TriageScreen(TriageWork):
+class TriageScreen(ParkActions, TriageWork):
     """Work one claimed consultation: renders a ``TriageSession`` and dispatches keys to it."""
 
     BINDINGS = [
@@ -54,6 +56,8 @@ class TriageScreen(TriageWork):
         Binding("n", "note", "Note", id="note"),
         Binding("m", "message", "Message", id="message"),
         Binding("r", "release", "Return to queue", id="release"),
+        Binding("w", "park", "Await patient", id="park", show=False),
+        Binding("h", "history", "History", id="history", show=False),
         Binding("escape", "leave", "Leave (keep)", id="leave"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         *[Binding(str(i), f"answer({i})", "", show=False) for i in range(1, 10)],
@@ -66,6 +70,7 @@ class TriageScreen(TriageWork):
         yield self.sync_line()
         yield Static("", id="banner")
         yield Static("", id="lost")
+        yield ParkingPanel(id="parking")
         with Horizontal(id="triage"):
             with VerticalScroll(id="request"):
                 yield Static("", id="request-body")
@@ -79,6 +84,7 @@ class TriageScreen(TriageWork):
         self.mark_viewed()
         self._decided()
         self._render_banner()
+        self.read_parking()  # a parked item that came back shows the question and reply
         self.ctx.practices_loaded.subscribe(self, lambda _: self._practices_changed())
         self.set_interval(1.0, self._render_banner)
         self.set_interval(self.ctx.poll_interval, self._check_still_mine)
