@@ -133,7 +133,8 @@ def sentences(session: Any) -> list[str]:
     speaker = _Speaker(engine)
     rules = {r.spec.id: r for s in (getattr(engine, "sops", None) or ()) for r in s.routes}
     routes = {r.id: r for r in session.all_routes()}
-    out: list[str] = []
+    # one sentence per destination: several rules sending to one place read as alternatives
+    needs: dict[str, list[str]] = {}
     for w in near:
         route = routes.get(w.route)
         name = route.destination if route is not None else _words(w.route)
@@ -148,5 +149,5 @@ def sentences(session: Any) -> list[str]:
                     failed.append(speaker.part(cond))
         if not failed:
             failed = [_words(f) for f in w.failed]
-        out.append(f"Not {name}: it needs {_list(failed, 'and')}.")
-    return out
+        needs.setdefault(name, []).append(_list(failed, "and"))
+    return [f"Not {name}: it needs {', or '.join(ways)}." for name, ways in needs.items()]

@@ -198,8 +198,10 @@ def test_a_reassigned_item_reaches_the_receiver_with_the_note_and_the_draft(
             # Mine says so in words (not colour alone), beside the lease time
             await wait_until(
                 nav2,
-                lambda: f"↪ handed over by sup1: {NOTE}"
-                in nav2_app.screen.query_one(QueueTable).notes.get(item, ""),
+                lambda: (
+                    f"↪ handed over by sup1: {NOTE}"
+                    in nav2_app.screen.query_one(QueueTable).notes.get(item, "")
+                ),
                 5,
                 "the Mine mark",
             )

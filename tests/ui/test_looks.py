@@ -74,3 +74,33 @@ def test_palette_lists_what_the_user_may_do_and_the_theme_is_kept(
     run(body())
     again = hub.app()
     assert again.theme == "textual-light"
+
+
+def test_triage_and_board_footers_at_80x24_keep_esc_and_help(
+    make_hub: Callable[..., Hub],
+) -> None:
+    """Every step of triage (red flag, question, route) and the board keep esc and ? at 80×24
+    (the footer cuts from the right: they come first)."""
+    from ehub_tui.ui.screens.board import BoardScreen
+    from ehub_tui.ui.screens.triage import TriageScreen
+
+    hub = make_hub(*ALL)
+    footers: list[str] = []
+
+    async def body(user: str) -> None:
+        app = hub.app(user)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await steady_queue(pilot)
+            if user == "sup1":
+                await pilot.press("b")
+                await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen), what="b")
+            else:
+                await pilot.press("n")
+                await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="n")
+            await settle(pilot)
+            footers.append(screen_text(app).splitlines()[-1])
+
+    run(body("nav1"))
+    run(body("sup1"))
+    for footer in footers:
+        assert "esc" in footer and "? Help" in footer, footer

@@ -53,6 +53,9 @@ class BoardScreen(BoardActions):
     """Headline numbers, open items, practices, navigators, events, arrivals and completions."""
 
     BINDINGS = [
+        # esc and ? first: the footer cuts from the right, and at 80 columns they must stay
+        Binding("escape,b", "back", "Back", id="back"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("a", "reassign", "Reassign", id="reassign"),
         Binding("r", "release", "Release", id="release"),
         Binding("u", "priority(1)", "Urgent", id="urgent"),
@@ -66,8 +69,6 @@ class BoardScreen(BoardActions):
         Binding("f", "resolve", "Resolve refused", id="resolve", show=False),
         Binding("k", "apply_kept", "Apply a refused completion's kept outcome", show=False),
         Binding("v", "refused", "Refused events in full", id="refused", show=False),
-        Binding("escape,b", "back", "Back to queue", id="back"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
 
     def __init__(self, interval: float = 1.0, *, ctx: UiContext | None = None) -> None:

@@ -56,15 +56,14 @@ class QueueMenu(EhubScreen[None]):
                 self,
                 "Queue",
                 intro="The queue lists requests waiting for a navigator: emergency and urgent "
-                "first, "
-                "then the oldest. Due shows the time left to the response standard (red when "
-                "overdue). Press n to take the next best item, or move with ↑↓ (page up/down, "
+                "first, then the oldest. Due shows the time left to the response standard. "
+                "Press n to take the next best item, or move with ↑↓ (page up/down, "
                 "home, end) and press enter to claim the highlighted one. New items appear by "
                 "themselves.\n\nFlag column: " + flags.LEGEND + ". Due column: -2h 05m "
                 "overdue · soon 45m due within the hour · held by NAME: someone else has it."
+                + self._more_help()  # the screens this role may open: before the details
                 + HELP_FIND
-                + (HELP_OFFLINE if self.ctx.syncs else "")
-                + self._more_help(),
+                + (HELP_OFFLINE if self.ctx.syncs else ""),
                 extra=[("↑ ↓ pgup pgdn home end", "move in the list")],
             )
         )

@@ -42,24 +42,25 @@ class TriageScreen(ParkActions, TriageWork):
     """Work one claimed consultation: renders a ``TriageSession`` and dispatches keys to it."""
 
     BINDINGS = [
-        Binding("enter", "accept", "Accept & complete", id="accept"),
+        # esc and ? first: the footer cuts from the right, and at 80 columns they must stay
+        Binding("escape", "leave", "Leave (keep)", id="leave"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("enter", "accept", "Accept", id="accept"),
         Binding("e", "escalate", "Escalate flag", id="escalate"),
         Binding("x", "dismiss_flag", "Dismiss flag", id="dismiss"),
-        Binding("c", "same_day", "Same-day clinician", id="same_day"),
+        Binding("c", "same_day", "Same-day", id="same_day"),
         Binding("p", "pathway", "Use pathway", id="pathway"),
         Binding("a", "change_stated", "Change stated", id="stated"),
         Binding("backspace", "back", "Back", id="back"),
-        Binding("o", "override", "Override route", id="override"),
+        Binding("o", "override", "Override", id="override"),
         # not in the footer (it keeps esc and ? at 80 columns): the panel shows (u) and (t)
         Binding("u", "urgency", "Urgency", id="urgency", show=False),
         Binding("t", "contact", "Contact", id="contact", show=False),
         Binding("n", "note", "Note", id="note"),
         Binding("m", "message", "Message", id="message"),
-        Binding("r", "release", "Return to queue", id="release"),
+        Binding("r", "release", "Return", id="release"),
         Binding("w", "park", "Await patient", id="park", show=False),
         Binding("h", "history", "History", id="history", show=False),
-        Binding("escape", "leave", "Leave (keep)", id="leave"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
         *[Binding(str(i), f"answer({i})", "", show=False) for i in range(1, 10)],
     ]
 
