@@ -105,16 +105,20 @@ def _at_local(day: date, at: time) -> datetime:
 
 def return_choices(now: datetime, hours: CoreHours) -> list[ReturnChoice]:
     """The return times offered at ``now`` (the hub's time): end of today's core hours (while
-    still ahead), tomorrow 10:00, in 2 working days (at the same time of day, within core hours),
-    in 5 working days. Each is in the future; none is beyond MAX_PARK."""
+    still ahead), the next working day at 10:00 ("tomorrow 10:00", or its weekday's name when
+    that is not tomorrow: "Mon 10:00" on a Saturday), in 2 working days (at the same time of
+    day, within core hours), in 5 working days. Working days follow ``hours`` (weekends, bank
+    holidays, closures). Each is in the future; none is beyond MAX_PARK."""
     local = now.astimezone(LONDON)
     today = local.date()
     out: list[ReturnChoice] = []
     end_today = hours.close_of(today)
     if hours.is_working_day(today) and end_today > now:
         out.append(ReturnChoice("today", "end of today", end_today))
-    tomorrow = today + timedelta(days=1)
-    out.append(ReturnChoice("tomorrow", "tomorrow 10:00", _at_local(tomorrow, time(10, 0))))
+    # the patient's reply is read on a working day: never offer a Sunday morning
+    next_day = hours.next_working_day(today)
+    name = "tomorrow" if next_day == today + timedelta(days=1) else next_day.strftime("%a")
+    out.append(ReturnChoice("tomorrow", f"{name} 10:00", _at_local(next_day, time(10, 0))))
     clock_time = min(max(local.time().replace(second=0, microsecond=0), hours.start), hours.end)
     for n in (2, 5):
         day = today

@@ -1,10 +1,11 @@
 """Parking an item "awaiting the patient's reply" (issue 15): the dialog, the worker that asks
 the hub, and the panel an opened item shows once it has been parked.
 
-The dialog asks for the question sent to the patient and a return time from a short list (end
-of today, tomorrow 10:00, in 2 or 5 working days, computed from the app's clock, which follows
-the hub's); a time after the item's due time is warned about in words on the dialog, never
-silently allowed. The hub judges the time again by its own clock (and refuses one not ahead).
+The dialog asks for the question sent to the patient (one line) and a return time from a short
+list (end of today, the next working day 10:00, in 2 or 5 working days, computed from the app's
+clock, which follows the hub's); a time after the item's due time is warned about in words on
+the dialog, never silently allowed. The hub judges the time again by its own clock (and refuses
+one not ahead).
 
 Wiring (a screen that holds a claim, e.g. triage on ``w``)::
 
@@ -25,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ehub_tui.domain.awaiting import (
@@ -49,12 +50,13 @@ class ParkRequest:
 
     question: str
     return_at: datetime
-    choice: str  # the choice's words ("tomorrow 10:00")
+    choice: str  # the choice's words ("tomorrow 10:00", "Mon 10:00")
 
 
 class ParkDialog(ModalScreen[ParkRequest | None]):
-    """Ask for the question sent and the return time (tab moves between them; enter on a
-    return time parks; escape cancels)."""
+    """Ask for the question sent and the return time: the question is one line (a sentence or
+    two); enter there moves on to the return times, enter on a return time parks (tab moves
+    too); escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -71,7 +73,11 @@ class ParkDialog(ModalScreen[ParkRequest | None]):
                 classes="dialog-title",
             )
             yield Label("The question sent to the patient:", classes="dialog-help")
-            yield TextArea(id="park-question", soft_wrap=True, show_line_numbers=False)
+            yield Input(
+                id="park-question",
+                placeholder="e.g. Is the rash still spreading? A photo would help.",
+                max_length=MAX_QUESTION_CHARS,
+            )
             yield Label(
                 literal(f"Back in the queue by (due {when(self.due_by)}):"), classes="dialog-help"
             )
@@ -80,13 +86,25 @@ class ParkDialog(ModalScreen[ParkRequest | None]):
                 id="park-when",
             )
             yield Static("", id="park-warning")
-            yield Label("tab to the times · enter parks · escape cancels", classes="dialog-help")
+            yield Label(
+                "enter: on to the times · enter on a time parks · escape cancels",
+                classes="dialog-help",
+            )
 
     def on_mount(self) -> None:
-        area = self.query_one("#park-question", TextArea)
-        area.cursor_blink = False
-        area.focus()
+        box = self.query_one("#park-question", Input)
+        box.cursor_blink = False
+        box.focus()
         self._warn(0)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the question moves on to the return times (as the footer says); with no
+        question yet it says so and stays."""
+        event.stop()
+        if not event.value.strip():
+            notify(self, "Write the question sent to the patient first.", severity="warning")
+            return
+        self.query_one("#park-when", OptionList).focus()
 
     def _choice(self, key: str | None) -> ReturnChoice | None:
         return next((c for c in self.choices if c.key == key), None)
@@ -102,12 +120,12 @@ class ParkDialog(ModalScreen[ParkRequest | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         choice = self._choice(event.option.id)
-        question = self.query_one("#park-question", TextArea).text.strip()
+        question = self.query_one("#park-question", Input).value.strip()
         if choice is None:
             return
         if not question:
             notify(self, "Write the question sent to the patient first.", severity="warning")
-            self.query_one("#park-question", TextArea).focus()
+            self.query_one("#park-question", Input).focus()
             return
         if len(question) > MAX_QUESTION_CHARS:
             notify(
