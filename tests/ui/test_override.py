@@ -136,3 +136,37 @@ def test_snapshot_override_filter(make_hub: Callable[..., Hub], snap_compare: Sn
         assert {o.category for o in dialog.shown} >= {"clinical", "admin"}
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_a_common_reason_is_one_digit(make_hub: Callable[..., Hub]) -> None:
+    """The reason after an override: 1-4 pick the common ones while nothing is typed; a typed
+    reason starting with a digit is still the navigator's own words."""
+    from ehub_tui.ui.screens.override import OVERRIDE_REASONS
+
+    hub = make_hub("throat")
+    app = hub.app()
+    got: list[str | None] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, TriageScreen)
+            await pilot.pause(0.45)
+            await pilot.press("o", "a", "n", "p", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog), what="reason")
+            await pilot.press("1")
+            await wait_until(pilot, lambda: app.screen is screen, what="back on triage")
+            assert screen.draft.override is not None
+            assert screen.draft.override[1] == OVERRIDE_REASONS[0] == "clinical judgement"
+            # a typed reason that contains digits is the navigator's own words
+            await app.push_screen(ReasonDialog("Why?", quick=OVERRIDE_REASONS), got.append)
+            await settle(pilot)
+            await pilot.press("x", "2", "enter")
+            await wait_until(pilot, lambda: bool(got), what="typed")
+            assert got == ["x2"]
+
+    run(body())

@@ -20,21 +20,46 @@ class ReasonDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str = "Reason", initial: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        placeholder: str = "Reason",
+        initial: str = "",
+        quick: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.initial = initial
+        # common reasons one digit picks while nothing is typed (the reason is still required)
+        self.quick = quick[:9]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(literal(self.title_text), classes="dialog-title")
+            if self.quick:
+                yield Label(
+                    literal(
+                        " · ".join(f"{i} {q}" for i, q in enumerate(self.quick, 1))
+                        + " — or type a reason"
+                    ),
+                    classes="dialog-help",
+                )
             yield Input(
                 value=visible(self.initial, multiline=False),
                 placeholder=visible(self.placeholder, multiline=False),
                 id="reason",
             )
             yield Label("enter to confirm · escape to cancel", classes="dialog-help")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A digit typed into the empty box picks that common reason (the Input takes the key
+        itself, so the dialog sees the value)."""
+        value = event.value
+        if self.quick and len(value) == 1 and value.isdigit():
+            i = int(value) - 1
+            if 0 <= i < len(self.quick):
+                self.dismiss(self.quick[i])
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = False

@@ -33,6 +33,16 @@ _HEADINGS = {
 }
 
 
+# The reasons most overrides give, one digit each (a typed reason is still welcome; the note
+# says more). Recorded in the outcome and the audit as written here.
+OVERRIDE_REASONS = (
+    "clinical judgement",
+    "patient's preference",
+    "the SOP does not fit this request",
+    "service not available today",
+)
+
+
 def rows(options: Sequence[OverrideOption]) -> list[Option]:
     """The list's rows: a disabled heading before each category, then its choices."""
     out: list[Option] = []
@@ -139,6 +149,8 @@ def open_override(screen: Any) -> None:
                     notify(screen, "The patient message was reset for the new route.", timeout=5)
                 screen.panel_changed()
 
-        screen.app.push_screen(ReasonDialog("Why override the suggested route?"), reasoned)
+        screen.app.push_screen(
+            ReasonDialog("Why override the suggested route?", quick=OVERRIDE_REASONS), reasoned
+        )
 
     screen.app.push_screen(OverrideDialog(options, suggested), picked)
