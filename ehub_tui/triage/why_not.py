@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-MAX_SHOWN = 4
+MAX_SHOWN = 4  # destinations
+MAX_WAYS = 2  # alternatives said per destination ("… or 2 more ways")
 
 _FIELDS = {
     "age": "the patient's age",
@@ -121,12 +122,26 @@ class _Speaker:
         return _list(parts, joiner) if len(parts) > 1 else parts[0]
 
 
+def _unique(items: Sequence[str]) -> list[str]:
+    """``items`` without repeats, in their first order (several rules fail the same way)."""
+    return list(dict.fromkeys(items))
+
+
+def _ways(ways: Sequence[str]) -> str:
+    """Alternatives joined by "or": at most MAX_WAYS, then how many more there are."""
+    if len(ways) <= MAX_WAYS:
+        return ", or ".join(ways)
+    more = len(ways) - MAX_WAYS
+    return f"{', or '.join(ways[:MAX_WAYS])}, or {more} more way{'s' if more > 1 else ''}"
+
+
 def sentences(session: Any) -> list[str]:
-    """Why each near-miss route was not chosen, one plain sentence each (at most four)."""
+    """Why each near-miss destination was not chosen, one plain sentence each (at most
+    MAX_SHOWN destinations, each with at most MAX_WAYS different alternatives)."""
     d = session.decision
     if d is None or session.draft.override:
         return []
-    near = d.why_not[:MAX_SHOWN]
+    near = list(d.why_not)
     if not near:
         return []
     engine = getattr(session.guidance, "engine", None)
@@ -138,6 +153,8 @@ def sentences(session: Any) -> list[str]:
     for w in near:
         route = routes.get(w.route)
         name = route.destination if route is not None else _words(w.route)
+        if name not in needs and len(needs) >= MAX_SHOWN:
+            continue
         rule = rules.get(w.route)
         failed: list[str] = []
         if rule is not None:
@@ -149,5 +166,5 @@ def sentences(session: Any) -> list[str]:
                     failed.append(speaker.part(cond))
         if not failed:
             failed = [_words(f) for f in w.failed]
-        needs.setdefault(name, []).append(_list(failed, "and"))
-    return [f"Not {name}: it needs {', or '.join(ways)}." for name, ways in needs.items()]
+        needs.setdefault(name, []).append(_list(_unique(failed), "and"))
+    return [f"Not {name}: it needs {_ways(_unique(ways))}." for name, ways in needs.items()]
