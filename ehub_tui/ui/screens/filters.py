@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, SelectionList
 from textual.widgets.option_list import Option
 
@@ -26,6 +27,40 @@ from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.domain.views import SavedView, describe
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.format import literal, notify, visible
+
+TICKED, UNTICKED = "X", " "  # a box's inner glyph: the words, not the colour, say which
+CHOSEN = "●"
+
+
+class TickList(SelectionList[str]):
+    """A SelectionList whose unticked boxes are empty (``▐ ▌``) and ticked ones hold ``X``:
+    Textual draws ``X`` in every box and tells them apart by colour alone."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        index = int(self.scroll_offset.y) + y
+        if index >= self.option_count or len(segments) < 2:
+            return strip
+        value = self.get_option_at_index(index).value
+        if value not in self.selected and segments[1].text == TICKED:
+            segments[1] = segments[1]._replace(text=UNTICKED)
+            return Strip(segments, strip.cell_length)
+        return strip
+
+
+class SortChoice(RadioButton):
+    """A radio button whose ``●`` shows only on the chosen one (Textual shows ``●`` on every
+    button and tells the chosen one by colour alone)."""
+
+    def __init__(self, label: str, value: bool = False, *, name: str | None = None) -> None:
+        super().__init__(label, value, name=name)
+        self.BUTTON_INNER = CHOSEN if value else " "
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.BUTTON_INNER = CHOSEN if self.value else " "
+        self.refresh(layout=False)
 
 
 class FiltersScreen(ModalScreen[QueueFilter | None]):
@@ -40,7 +75,9 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
     FiltersScreen > Vertical { width: 96; max-width: 100%; height: auto; max-height: 100%;
         border: round $primary; padding: 0 1; background: $surface; }
     FiltersScreen SelectionList { height: auto; max-height: 9; }
-    FiltersScreen OptionList { height: auto; max-height: 6; }
+    /* the saved views get fixed rows: with height auto, inside the scroll, the list's options
+       (filled later by a worker) were given no rows at all, not even "No saved views yet." */
+    FiltersScreen #views { height: 6; min-height: 3; }
     FiltersScreen .col { width: 1fr; height: auto; }
     FiltersScreen Input { width: 1fr; }
     FiltersScreen Button { min-width: 10; margin: 0 1 0 0; }
@@ -71,7 +108,7 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
                 with Horizontal(classes="row"):
                     with Vertical(classes="col"):
                         yield Label("Practices (space to tick)")
-                        yield SelectionList[str](
+                        yield TickList(
                             *[
                                 (visible(f"{code} {name}", multiline=False), code, code in chosen_p)
                                 for code, name in sorted(self.practices.items())
@@ -80,11 +117,9 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
                         )
                     with Vertical(classes="col"):
                         yield Label("Request types")
-                        yield SelectionList[str](
-                            *[(t, t, t in chosen_t) for t in REQUEST_TYPES], id="types"
-                        )
+                        yield TickList(*[(t, t, t in chosen_t) for t in REQUEST_TYPES], id="types")
                         yield Label("Age bands")
-                        yield SelectionList[str](
+                        yield TickList(
                             *[(AGE_BAND_WORDS[b], b, b in f.age_bands) for b in AGE_BANDS],
                             id="ages",
                         )
@@ -97,7 +132,7 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
                         yield Label("Sort")
                         with RadioSet(id="sort"):
                             for key, words in SORTS.items():
-                                yield RadioButton(words, value=key == f.sort, name=key)
+                                yield SortChoice(words, value=key == f.sort, name=key)
                 yield Label("Saved views (enter applies one; ★ your default)")
                 yield OptionList(id="views")
                 if self.supervisor:

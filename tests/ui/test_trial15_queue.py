@@ -1,0 +1,79 @@
+"""Issue 15, after the tmux trial: the queue's filters show their saved views, ticked boxes and
+the chosen sort read differently without colour, the queue's rows take the theme's colours, an
+emergency is due "now", and the palette lists the screen's keys the footer hides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ehub_tui.ui.screens.filters import FiltersScreen
+from ehub_tui.ui.screens.queue import QueueScreen
+from tests.ui.conftest import (
+    SIZE,
+    Hub,
+    run,
+    screen_text,
+    settle,
+    steady_queue,
+    type_text,
+    wait_until,
+)
+
+
+def _shown(app: Any) -> str:
+    """The top screen's cells as text, spaces kept (an SVG screenshot drops a lone space)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+@pytest.mark.parametrize("size", [(100, 30), (120, 50)])
+def test_saved_views_are_on_screen(make_hub: Callable[..., Hub], size: tuple[int, int]) -> None:
+    """No views: the list says so; a view saved on the screen is listed by name, on screen."""
+    hub = make_hub("throat", "uti")
+    app = hub.app("sup1")
+
+    async def body() -> None:
+        async with app.run_test(size=size) as pilot:
+            await steady_queue(pilot)
+            assert isinstance(app.screen, QueueScreen)
+            await pilot.press("f")
+            await wait_until(pilot, lambda: isinstance(app.screen, FiltersScreen))
+            await settle(pilot)
+            await wait_until(pilot, lambda: "No saved views yet." in screen_text(app))
+            app.screen.query_one("#name").focus()
+            await type_text(pilot, "Morning admin")
+            app.screen.query_one("#save").focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "Morning admin" in screen_text(app), timeout=5)
+            await wait_until(pilot, lambda: "No saved views yet." not in screen_text(app))
+
+    run(body())
+
+
+def test_ticks_and_the_sort_read_without_colour(make_hub: Callable[..., Hub]) -> None:
+    """An unticked box is empty, a ticked one holds X; only the chosen sort shows ●."""
+    hub = make_hub("throat")
+    app = hub.app("nav1")
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            await pilot.press("f")
+            await wait_until(pilot, lambda: isinstance(app.screen, FiltersScreen))
+            await settle(pilot)
+            text = _shown(app)
+            assert "▐ ▌ Z99001" in text and "▐X▌" not in text  # nothing ticked yet
+            assert text.count("▐●▌") == 1  # the chosen sort alone
+            assert "▐●▌ emergency and urgent first" in text
+            await pilot.press("space")  # ticks the first practice
+            await wait_until(pilot, lambda: "▐X▌ Z99001" in _shown(app))
+            assert "▐ ▌ Z99002" in _shown(app)
+            app.screen.query_one("#sort").focus()
+            await pilot.press("down", "enter")  # choose "due soonest first"
+            await wait_until(pilot, lambda: "▐●▌ due soonest first" in _shown(app))
+            text = _shown(app)
+            assert text.count("▐●▌") == 1 and "▐ ▌ emergency and urgent first" in text
+
+    run(body())
