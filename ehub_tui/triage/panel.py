@@ -9,6 +9,7 @@ or an override chose another route) falls back to the route's own, never below i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,11 +70,35 @@ def _next(values: list[str], current: str) -> str:
     return values[(i + 1) % len(values)]
 
 
-def cycle_urgency(session: Any) -> str | None:
+def urgency_fixed(session: Any) -> str | None:
+    """Why the urgency cannot be changed, in a sentence (None: it can, or there is no route).
+
+    A route whose own urgency is already the quickest slot it allows (Pharmacy First is
+    today; an emergency flag is now) offers one urgency: quicker is another route or an
+    escalation, never the same team sooner."""
+    p = panel(session)
+    if p is None or len(p.urgencies) > 1:
+        return None
+    now = p.urgency == "immediate"
+    name = getattr(p.route, "destination", None) or "it"
+    why = f"{name} is {contact.urgency_words(p.urgency)}" + (
+        "" if now else ", the quickest it offers"
+    )
+    sooner = "nothing is quicker." if now else "for something quicker, choose another route (o)."
+    return f"This route is already as urgent as it allows: {why}; {sooner}"
+
+
+def cycle_urgency(session: Any, tell: Callable[[str], object] | None = None) -> str | None:
     """Make the outcome one step more urgent (after the most urgent allowed, back to the
-    route's own); returns the urgency now set (None: no route)."""
+    route's own); returns the urgency now set (None: no route, or it cannot change, when
+    ``tell`` is given the reason in a sentence: the key never does nothing silently)."""
     p = panel(session)
     if p is None:
+        return None
+    if len(p.urgencies) == 1:
+        why = urgency_fixed(session)
+        if tell is not None and why is not None:
+            tell(why)
         return None
     chosen = session.draft.urgency = _next(p.urgencies, p.urgency)
     return chosen

@@ -173,3 +173,18 @@ def test_the_message_says_the_urgency_the_panel_records() -> None:
     outcome = s.accept(NOW)
     assert outcome is not None and outcome.message is not None
     assert outcome.urgency == "within_48h" and timescale("within_48h") in outcome.message
+
+
+def test_u_on_a_route_that_cannot_be_quicker_says_why() -> None:
+    s = session("throat")  # Pharmacy First: today is the only urgency it offers
+    told: list[str] = []
+    assert panel.cycle_urgency(s, tell=told.append) is None
+    assert s.draft.urgency is None  # nothing changed
+    assert len(told) == 1 and told[0] == panel.urgency_fixed(s)
+    assert told[0].startswith("This route is already as urgent as it allows: ")
+    assert "is today, the quickest it offers" in told[0] and "another route (o)" in told[0]
+    # a route that can be quicker says nothing and moves one step
+    gp = option(s, ("GP routine", "clinical", "within_3_days"))
+    s.override(gp.value, "wants to see the GP")
+    assert panel.urgency_fixed(s) is None
+    assert panel.cycle_urgency(s, tell=told.append) == "within_48h" and len(told) == 1
