@@ -57,14 +57,14 @@ class Handover:
 
 
 def reassign_words(actor: str, item_id: int | None, body: dict[str, Any]) -> str:
-    """A reassign event as the board lists it: "sam reassigned #140 from amira to ben: note"."""
-    item = f" #{item_id}" if item_id else ""
-    before = body.get("from")
-    came = f" from {before}" if before else ""
+    """A reassign event as the board lists it, who-to-whom first so a narrow board cuts only
+    the note: "sam: #140 amira → ben (with draft): note" ("queue → ben" when nobody held it)."""
+    item = f"#{item_id} " if item_id else ""
+    before = body.get("from") or "queue"
     note = body.get("reason")
-    draft = " (with the draft)" if body.get("draft_carried") else ""
+    draft = " (with draft)" if body.get("draft_carried") else ""
     why = f": {note}" if note else ""
-    return f"{actor} reassigned{item}{came} to {body.get('to')}{draft}{why}"
+    return f"{actor}: {item}{before} → {body.get('to')}{draft}{why}"
 
 
 @dataclass(frozen=True, slots=True)

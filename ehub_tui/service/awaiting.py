@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from ehub_tui.domain import flags
 from ehub_tui.domain.awaiting import HistoryEntry, Parking, ParkState, when
+from ehub_tui.domain.destinations import ESCALATION
+from ehub_tui.domain.event_words import code_words, flag_words, governing_flag, urgency_words
 from ehub_tui.domain.queue import Claim
 from ehub_tui.domain.types import PRIORITY_LABELS, Role, Status
 from ehub_tui.errors import LostClaim, NotFound, PermissionDenied
@@ -159,9 +161,10 @@ def _received(item: Any, practice: str) -> HistoryEntry:
 def _screened(item: Any) -> HistoryEntry:
     levels = tuple(f.get("level", "") for f in item.sop_flags or ())
     mark = flags.flag_mark(int(item.priority), levels, str(item.status))
-    found = ", ".join(f.get("id", "?") for f in item.sop_flags or ())
+    # the flags in words, never their ids ("rf_ectopic" read as a code in the trial)
+    found = ", ".join(f"'{flag_words(str(f.get('id', '?')))}'" for f in item.sop_flags or ())
     words = (
-        f"Screened for red flags: {mark.short} {mark.words} ({found})."
+        f"Screened for red flags: {mark.short} {mark.words}; found {found}."
         if found
         else "Screened for red flags: none found."
     )
@@ -241,11 +244,19 @@ def _entry(ev: Any, outcome: Any, parkings: dict[int, Any]) -> HistoryEntry | No
 
 def _completed(who: str, body: dict[str, Any], outcome: Any) -> tuple[str, str]:
     if outcome is None:
-        return f"Completed by {who} ({body.get('route') or body.get('category')}).", ""
-    where = outcome.destination or outcome.route
-    words = f"Completed by {who}: {where}"
-    if outcome.urgency:
-        words += f" ({outcome.urgency})"
+        what = code_words(str(body.get("route") or body.get("category") or "an outcome"))
+        return f"Completed by {who} ({what}).", ""
+    flag = governing_flag(outcome.route)
+    because = f" for the red flag '{flag_words(flag)}'" if flag else ""
+    if outcome.category == "escalate" or outcome.destination_code == ESCALATION:
+        words = f"Escalated by {who} to the duty clinician, now{because}"
+    elif flag and outcome.urgency == "same_day":
+        words = f"Completed by {who}: sent to a same-day clinician{because}"
+    else:
+        # the urgency in words, never its code ("same_day" → "today")
+        where = outcome.destination or code_words(outcome.route)
+        when_ = f", {urgency_words(outcome.urgency)}" if outcome.urgency else ""
+        words = f"Completed by {who}: {where}{when_}{because}"
     parts = []
     if outcome.override_reason:
         parts.append(f"Override: {outcome.override_reason}")

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.signal import Signal
 
+from ehub_tui.domain.event_words import role_words
 from ehub_tui.ui.format import fit, local, one_line
 from ehub_tui.ui.widgets.sync_line import SyncLine
 
@@ -140,7 +141,9 @@ class UiContext:
         """Who is signed in, on which hub. A ``Text`` (add a str to it for more): the name is
         the hub's data, so "[/b]" in it is shown as written, never read as markup."""
         u = self.user
-        who = f"{short_name(u.display_name or u.username)} ({u.role})" if u else "system"
+        # the role in words ("SOP author", not "sop_author": a new user read it as a code)
+        name = short_name(u.display_name or u.username) if u else ""
+        who = f"{name} ({role_words(u.role)})" if u else "system"
         where = "demo hub" if self.settings.is_embedded else "shared hub"
         return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
 

@@ -45,9 +45,12 @@ def test_the_carried_draft_leaves_the_previous_holders_timings() -> None:
 
 def test_words_say_who_to_whom() -> None:
     body = {"from": "amira", "to": "ben", "reason": "off sick", "epoch": 3}
-    assert reassign_words("sam", 140, body) == "sam reassigned #140 from amira to ben: off sick"
+    # who-to-whom first: a 100-column board cuts the note, never the receiver (issue 15 trial)
+    assert reassign_words("sam", 140, body) == "sam: #140 amira → ben: off sick"
     body = {"from": None, "to": "ben", "reason": "yours", "draft_carried": False}
-    assert reassign_words("sam", 140, body) == "sam reassigned #140 to ben: yours"
+    assert reassign_words("sam", 140, body) == "sam: #140 queue → ben: yours"
+    body = {"from": "amira", "to": "ben", "reason": "rang", "draft_carried": True}
+    assert reassign_words("sam", 5, body) == "sam: #5 amira → ben (with draft): rang"
     h = Handover(140, 4, "amira", "ben", "sam", "call after 2", AT, draft={"note": "x"})
     assert h.words() == "sam handed you #140 from amira: call after 2. amira's draft comes with it."
     h = Handover(140, 4, None, "ben", "sam", "yours.", AT)

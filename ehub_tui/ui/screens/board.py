@@ -35,7 +35,8 @@ from ehub_tui.ui.format import (
     visible_text,
 )
 from ehub_tui.ui.poller import Poller
-from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions, RowTable, event_line
+from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions, RowTable
+from ehub_tui.ui.screens.board_events import events_text
 from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
@@ -336,14 +337,7 @@ class BoardScreen(BoardActions):
         sync_table(self.query_one("#navigators", DataTable), rows)
 
     def _events(self, b: Board) -> None:
-        lines = []
-        for e in b.events[:8]:
-            # who did what to whom ("sup1 reassigned #3 from nav1 to nav2: off sick")
-            lines.append(one_line(f"{local(e.at).strftime('%H:%M:%S')} {event_line(e)}"))
-        # actors and reasons are the hub's text: a Text of visible lines, never markup
-        self.query_one("#events", Static).update(
-            literal("\n".join(lines) or "No events yet.", multiline=True)
-        )
+        self.query_one("#events", Static).update(events_text(b.events))
 
     def _show_refused(self, refused: list[RejectedEvent]) -> None:
         """The refused events' panel (hidden when there are none) and the headline's count."""

@@ -7,10 +7,11 @@ and reads the board again. ``f`` resolves the highlighted refused event with a w
 resolution, ``k`` applies a refused completion's kept outcome, ``v`` reads them in full (opened on
 the highlighted one). With the hub away every action is refused before it asks for anything.
 
-Reassigning (issue 15) asks, after the person, for a confirmation naming both people ("Reassign
-#140 from amira to ben?"), then — for an item someone holds — whether the holder's last draft
-goes with it, then the handover note the receiver is shown at once. ``s`` acts on the first
-stale-claim alert (red-flagged first): it moves to the item and offers reassign or release.
+Reassigning (issue 15) asks, after the person, for a confirmation naming both people by name and
+username ("Reassign #140 from Amira Khan (amira) to Ben Lee (ben)?"), then — for an item someone
+holds — whether the holder's last draft goes with it, then the handover note the receiver is
+shown at once. ``s`` acts on the first stale-claim alert (red-flagged first): it moves to the
+item and offers reassign or release.
 Home/End move to the first/last row of a list (``RowTable``), never sideways.
 """
 
@@ -25,7 +26,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from ehub_tui.domain.flags import LEGEND
-from ehub_tui.domain.handover import reassign_words
 from ehub_tui.domain.sync import OFFLINE_ACTION
 from ehub_tui.domain.types import Priority
 from ehub_tui.errors import StoreError
@@ -35,7 +35,6 @@ from ehub_tui.ui.messages import NotSaved, Saved
 
 if TYPE_CHECKING:
     from ehub_tui.domain.board import Board, OpenItem
-    from ehub_tui.domain.models import AuditEvent
     from ehub_tui.domain.sync import RejectedEvent
     from ehub_tui.ui.poller import Poller
 
@@ -51,21 +50,6 @@ class RowTable(DataTable[Any]):
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
-
-
-def event_line(e: AuditEvent) -> str:
-    """An event as the board lists it: who did what to which item, and to whom."""
-    item = f" #{e.consultation_id}" if e.consultation_id else ""
-    body = e.body
-    if e.action == "reassign":
-        return reassign_words(e.actor, e.consultation_id, body)
-    if e.action == "handover_seen":
-        return f"{e.actor} opened{item}, handed to them"
-    if e.action == "force_release" and body.get("from"):
-        return f"{e.actor} released{item} from {body['from']} to the queue: {body.get('reason')}"
-    reason = body.get("reason")
-    why = f" — {reason}" if reason else ""
-    return f"{e.actor} {e.action}{item}{why}"
 
 
 class BoardActions(EhubScreen[None]):
@@ -215,10 +199,13 @@ class BoardActions(EhubScreen[None]):
         item to the wrong person); then the draft question and the handover note."""
         from ehub_tui.ui.screens.dialogs import ConfirmDialog
 
-        before = f"from {item.owner}" if item.owner else "(waiting, nobody holds it)"
-        title = f"Reassign #{item.id} {before} to {user}?"
+        before = f"from {self._who(item.owner)}" if item.owner else "(waiting, nobody holds it)"
+        title = f"Reassign #{item.id} {before} to {self._who(user)}?"
+        # the holder may be on the queue, not the item: say both places they learn it
         body = f"{user} is told at once, with your handover note." + (
-            f" {item.owner} no longer holds it (their screen says so)." if item.owner else ""
+            f" {item.owner} loses it: an open screen of it says so, and it leaves their Mine."
+            if item.owner
+            else ""
         )
 
         def confirmed(yes: bool | None) -> None:
@@ -230,6 +217,12 @@ class BoardActions(EhubScreen[None]):
                 self._ask_note(item, user, carry=False)
 
         self.app.push_screen(ConfirmDialog(title, body), confirmed)
+
+    def _who(self, username: str) -> str:
+        """A person as the picker lists them, with the username: "Priya Shah (nav1)"."""
+        navs = self.board.navigators if self.board is not None else []
+        name = next((n.display_name for n in navs if n.username == username), None)
+        return f"{name} ({username})" if name and name != username else username
 
     def _ask_draft(self, item: OpenItem, user: str) -> None:
         """Does the holder's last draft go with the item? (Their workstation sent it to the hub
