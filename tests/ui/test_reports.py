@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Static
 from ehub_tui.export.report import SUMMARY_COLUMNS, PracticeLine
 from ehub_tui.practices import load_practices
 from ehub_tui.service import HubService, PermissionDenied, StoreError
+from ehub_tui.ui.screens.dialogs import ConfirmDialog
 from ehub_tui.ui.screens.help import HelpScreen
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.reports import (
@@ -396,7 +397,7 @@ def test_manager_starts_on_reports_and_never_sees_the_queue(
     monkeypatch.setattr(QueueScreen, "__init__", note_queue)
     seen: dict[str, str] = {}
 
-    for key in ("escape", "q"):  # either quits the app
+    for key in ("escape", "q"):  # q quits the app; esc asks first (issue 15 trial)
         asked: list[str] = []
 
         class NotingPages(ServiceProxy):
@@ -425,7 +426,22 @@ def test_manager_starts_on_reports_and_never_sees_the_queue(
                 await pilot.press("escape")  # closes the help, nothing more
                 await pilot.pause()
                 assert app.screen is screen and app.return_code is None
-                await pilot.press(key)  # quits: nothing underneath to go back to
+                if key == "escape":  # asks before quitting; esc on the question stays
+                    await pilot.press("escape")
+                    await wait_until(
+                        pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked"
+                    )
+                    seen["asked"] = screen_text(app)
+                    await pilot.press("escape")
+                    await wait_until(pilot, lambda: app.screen is screen, what="stayed")
+                    assert app.return_code is None
+                    await pilot.press("escape")
+                    await wait_until(
+                        pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked again"
+                    )
+                    await pilot.press("enter")
+                else:
+                    await pilot.press(key)  # quits at once: nothing underneath to go back to
                 await wait_until(pilot, lambda: app.return_code == 0, what=f"{key} quits")
                 assert not [s for s in app.screen_stack if isinstance(s, QueueScreen)]
                 assert not app._guidance_started  # triages nothing: no SOPs loaded, no notices
@@ -436,9 +452,10 @@ def test_manager_starts_on_reports_and_never_sees_the_queue(
     assert queues == []  # no queue screen was ever made
     assert "Sam Okoro (manager)" in seen["screen"]  # the header still says who is signed in
     assert "Today (Sun 22 Nov)" in seen["status"]
-    assert "esc Quit" in seen["screen"] and "esc Back" not in seen["screen"]
+    assert "q Quit" in seen["screen"] and "esc Back" not in seen["screen"]
+    assert "Quit ehub-tui?" in seen["asked"]
     assert "Queue" not in seen["screen"] and "Claim" not in seen["screen"]
-    assert "esc or q quits the app" in seen["help"]
+    assert "q quits the app; esc asks first" in seen["help"]
     assert "Quit" in seen["keys"] and "Back" not in seen["keys"]
 
 

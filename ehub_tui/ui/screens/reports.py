@@ -9,8 +9,8 @@ one-shot timer is re-armed after each fetch, so two fetches never overlap.
 Text from the hub (practice names, error messages) is only ever put on screen as ``rich.text.Text``
 made visible (``ui.format.literal``), never inside a markup string, so a name like
 ``Castle [/b] Hill`` shows as written and ``\x1b[2J`` in it as ``␛[2J``.
-A manager (no queue work) gets this screen as the app's first screen (``home``): there esc and q
-quit the app rather than going back to a queue they may not see.
+A manager (no queue work) gets this screen as the app's first screen (``home``): there q quits
+the app (esc asks first) rather than going back to a queue they may not see.
 """
 
 from __future__ import annotations
@@ -85,14 +85,15 @@ INTRO = (
 
 HOME_NOTE = (
     "\n\nYou are signed in as a manager: managers do no queue work, so the reports are your "
-    "first screen and the patient queue is not shown. esc or q quits the app."
+    "first screen and the patient queue is not shown. q quits the app; esc asks first."
 )
 
 
 class ReportsScreen(EhubScreen[None]):
     """Today, yesterday, this week or last week: headline, per-practice table and three charts.
 
-    ``home``: the app's first screen (a manager's), which esc and q quit rather than leave."""
+    ``home``: the app's first screen (a manager's), which q quits (esc asks first) rather than
+    leaves."""
 
     BINDINGS = [
         # the period keys are named on the tabs; the footer keeps room for the rest at 80 wide
@@ -103,9 +104,11 @@ class ReportsScreen(EhubScreen[None]):
         Binding("tab", "next_period(1)", "Next period", show=False),
         Binding("shift+tab", "next_period(-1)", "Previous period", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        # one of the two, by check_action: back to the queue, or (home) quit the app
+        # by check_action: back to the queue, or (home) q quits the app as on every home screen
+        # and esc asks first (a manager's esc must not end the app by surprise)
         Binding("escape,q", "back", "Back", id="back"),
-        Binding("escape,q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("escape", "ask_quit", "Quit?", id="ask_quit", show=False),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
     ]
 
@@ -341,7 +344,7 @@ class ReportsScreen(EhubScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return not self.home  # the first screen: nothing underneath to go back to
-        if action == "quit":
+        if action in ("quit", "ask_quit"):
             return self.home
         return True
 
@@ -350,6 +353,19 @@ class ReportsScreen(EhubScreen[None]):
 
     def action_quit(self) -> None:
         self.app.exit()  # as the queue's q does
+
+    def action_ask_quit(self) -> None:
+        """esc on the home screen: ask before quitting (enter quits, esc stays)."""
+        from ehub_tui.ui.screens.dialogs import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.exit()
+
+        self.app.push_screen(
+            ConfirmDialog("Quit ehub-tui?", "Quit the app? (q quits at once next time.)"),
+            answered,
+        )
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
