@@ -55,8 +55,16 @@ def _where(
         parts.append("c.priority >= :minp")
         params["minp"] = f.min_priority
     if f.due_before is not None:
-        parts.append("c.due_by <= :due_before")
+        # "due soon" (d) includes every emergency (domain.flags: priority 2, or an emergency red
+        # flag the SOPs found): its due time follows core hours, so a Saturday's would be days
+        # away, yet it is to be dealt with now
+        parts.append(
+            "(c.due_by <= :due_before OR c.priority >= 2"
+            " OR CAST(c.sop_flags AS TEXT) LIKE :emergency_flag)"
+        )
         params["due_before"] = f.due_before
+        # (the stored JSON's spacing differs by writer; a flag's id is never the bare word)
+        params["emergency_flag"] = '%"emergency"%'
     found = S.parse(f.search)
     if found is not None:
         parts.append(store_search.search_clause(found, params, sqlite))

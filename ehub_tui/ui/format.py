@@ -13,6 +13,7 @@ from ehub_tui.domain.patient import age_on, age_years
 from ehub_tui.textsafe import fit, literal, one_line, visible, visible_text
 
 __all__ = [
+    "DUE_NOW",
     "DUE_OVERDUE",
     "DUE_SOON",
     "age_sex",
@@ -70,15 +71,22 @@ def due_text(due: datetime, now: datetime) -> tuple[str, str]:
     return span(left), ""
 
 
+DUE_NOW = "now"
 DUE_OVERDUE = "overdue"
 DUE_SOON = "soon"
 SOON = timedelta(hours=1)
 
 
-def due_cell(due: datetime, now: datetime) -> tuple[str, str]:
-    """A due column's text and its kind (``DUE_OVERDUE``, ``DUE_SOON`` or ""): the text says
-    it without colour (``-2h 05m`` overdue, ``soon 45m`` within the hour, ``3h 10m``); the kind
-    picks the theme's style."""
+def due_cell(due: datetime, now: datetime, emergency: bool = False) -> tuple[str, str]:
+    """A due column's text and its kind (``DUE_NOW``, ``DUE_OVERDUE``, ``DUE_SOON`` or ""): the
+    text says it without colour (``now`` for an emergency, ``-2h 05m`` overdue, ``soon 45m``
+    within the hour, ``3h 10m``); the kind picks the theme's style.
+
+    ``emergency``: the item's flag mark is an emergency (``domain.flags``). Its due time follows
+    core hours (right for the response standard), so one received on a Saturday would read
+    "1d 22h" and look as if it could wait: it says ``now`` instead."""
+    if emergency:
+        return "now", DUE_NOW
     left = due - now
     if left.total_seconds() < 0:
         return f"-{span(left)}", DUE_OVERDUE

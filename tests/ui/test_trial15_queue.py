@@ -11,6 +11,7 @@ import pytest
 
 from ehub_tui.ui.screens.filters import FiltersScreen
 from ehub_tui.ui.screens.queue import QueueScreen
+from ehub_tui.ui.widgets.queue_table import QueueTable
 from tests.ui.conftest import (
     SIZE,
     Hub,
@@ -75,5 +76,42 @@ def test_ticks_and_the_sort_read_without_colour(make_hub: Callable[..., Hub]) ->
             await wait_until(pilot, lambda: "▐●▌ due soonest first" in _shown(app))
             text = _shown(app)
             assert text.count("▐●▌") == 1 and "▐ ▌ emergency and urgent first" in text
+
+    run(body())
+
+
+def test_queue_rows_take_the_theme_colours_and_an_emergency_is_due_now(
+    make_hub: Callable[..., Hub],
+) -> None:
+    """In textual-light every cell of a row has the theme's text and background (none left to
+    the terminal's defaults); the emergency's due cell says "now"."""
+    hub = make_hub("headache", "throat")  # the headache's red flag makes it an emergency
+    app = hub.app("nav1")
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.theme = "textual-light"
+            await steady_queue(pilot)
+            table = app.screen.query_one(QueueTable)
+            await wait_until(pilot, lambda: table.loaded and table.total == 2)
+            table.blur()  # the cursor row has its own colours; here every row is plain
+            await settle(pilot)
+            plain = table.rich_style
+            assert plain.color is not None and plain.bgcolor is not None
+            assert plain.bgcolor.get_truecolor().red > 200  # a light background
+            current = table.get_component_rich_style("queue-table--current").bgcolor
+            for y, bg in ((0, current), (1, plain.bgcolor), (2, plain.bgcolor)):
+                # the first row is the current one (its own background), then a plain row and
+                # the blank line below them; every cell, the flag and due cells too, keeps the
+                # row's background
+                for seg in table.render_line(y):
+                    assert seg.style is not None and seg.style.bgcolor == bg, (y, seg)
+                    assert seg.style.color is not None, (y, seg)
+            flag_style = next(iter(table.render_line(0))).style
+            error = table.get_component_rich_style("queue-table--emergency").color
+            assert flag_style is not None and flag_style.color == error != plain.color
+            first = table.render_line(0).text
+            assert first.startswith("‼EM") and first[5:14].strip() == "now"
+            assert "now" in _shown(app)
 
     run(body())

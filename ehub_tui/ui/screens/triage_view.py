@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from ehub_tui.domain.flags import EMERGENCY, flag_mark
 from ehub_tui.domain.nhs import format_nhs_number
 from ehub_tui.triage import why_not
 from ehub_tui.triage.guidance import GUIDANCE_UNAVAILABLE
@@ -72,6 +73,16 @@ def span_secs(seconds: float) -> str:
     return f"{m}:{s:02d}"
 
 
+def is_emergency(it: Consultation) -> bool:
+    """The item's flag mark is an emergency (``domain.flags``: priority or a red flag found)."""
+    levels = (
+        None
+        if it.screened_at is None
+        else tuple(str(f.get("level", "")) for f in it.sop_flags or [])
+    )
+    return flag_mark(int(it.priority), levels, str(it.status)).level == EMERGENCY
+
+
 def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float) -> Text:
     """Who the patient is, their practice, the item and its time left (made visible by the
     caller). ``practice``: the practice's name; ``on_screen``: seconds the item was shown."""
@@ -80,8 +91,16 @@ def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float
     due, style = due_text(it.due_by, now)
     due_local = local(it.due_by)
     fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
-    due_part = f"due {due_local.strftime(fmt)} ({due}"
-    due_part += " overdue)" if due.startswith("-") else " left)"
+    if is_emergency(it):
+        # its due time follows core hours (the response standard): a Saturday's emergency
+        # would read "1d 22h left" and look as if it could wait
+        due_part = (
+            f"due now: emergency — deal with it now (response standard: {due_local.strftime(fmt)})"
+        )
+        style = "bold red"
+    else:
+        due_part = f"due {due_local.strftime(fmt)} ({due}"
+        due_part += " overdue)" if due.startswith("-") else " left)"
     name = one_line(name)  # the patient's name as written: one line, its controls visible
     text = Text()
     text.append(f" {name} ", "bold")

@@ -6,8 +6,8 @@ than 100.
 
 Every colour comes from the app's theme through the table's component classes (a light theme
 draws a light list), and nothing is said by colour alone: the flag column carries the mark of
-``domain.flags`` (‼EM / !UR / ?), the due column says ``soon`` within the hour and ``-`` when
-overdue, and an item someone else holds says who.
+``domain.flags`` (‼EM / !UR / ?), the due column says ``now`` for an emergency, ``soon``
+within the hour and ``-`` when overdue, and an item someone else holds says who.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ehub_tui.domain.flags import EMERGENCY, UNSCREENED, URGENT, flag_mark
 from ehub_tui.domain.queue import QueueRow
 from ehub_tui.domain.types import Status
 from ehub_tui.ui.format import (
+    DUE_NOW,
     DUE_OVERDUE,
     DUE_SOON,
     age_sex,
@@ -47,7 +48,11 @@ MAX_PAGES = 12
 Fetch = Callable[[int, int], tuple[list[QueueRow], int]]
 
 COLUMNS = (("Flag", 5), ("Due", 9), ("Received", 10), ("Pract", 7), ("Type", 6), ("Pt", 8))
-DUE_STYLE = {DUE_OVERDUE: "queue-table--overdue", DUE_SOON: "queue-table--due-soon"}
+DUE_STYLE = {
+    DUE_NOW: "queue-table--overdue",
+    DUE_OVERDUE: "queue-table--overdue",
+    DUE_SOON: "queue-table--due-soon",
+}
 HOLDER_MAX = 24  # cells of "held by NAME" before it is cut with …
 TYPE_SHORT = {"clinical": "clin", "admin": "admin", "other": "other"}
 
@@ -247,24 +252,28 @@ class QueueTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         index = int(self.scroll_offset.y) + y
+        # every segment starts from the widget's own style (the theme's text and background):
+        # a segment without colours would show the terminal's defaults (ESC[39;49m), dark text
+        # on a dark terminal under a light theme
+        plain = self.rich_style
         if self.total == 0:
             if y == 1 and self.loaded:
                 return Strip(
                     [
                         Segment(
                             fit(f"  {one_line(self.empty_text)}", width),
-                            self.get_component_rich_style("queue-table--empty"),
+                            plain + self.get_component_rich_style("queue-table--empty"),
                         )
                     ]
                 )
-            return Strip.blank(width)
+            return Strip.blank(width, plain)
         if index >= self.total:
-            return Strip.blank(width)
+            return Strip.blank(width, plain)
         row = self.row_at(index)
         selected = index == self.cursor and self.has_focus
         if row is None:
             self._request({index // PAGE})
-            return Strip([Segment("  …".ljust(width)[:width], Style(dim=True))])
+            return Strip([Segment("  …".ljust(width)[:width], plain + Style(dim=True))])
         return Strip(self._segments(row, width, selected, index == self.cursor))
 
     def me(self) -> str | None:
@@ -283,12 +292,17 @@ class QueueTable(ScrollView, can_focus=True):
     def _segments(self, row: QueueRow, width: int, focused: bool, current: bool) -> list[Segment]:
         now = self.now()
         style = self.get_component_rich_style
+        base = self.rich_style  # the theme's text and background (see render_line)
+
+        def cell(name: str | None) -> Style:
+            # a cell's own colour only (partial): the full component style carries the
+            # widget's background, which would hide the cursor row's in that cell
+            return style(name, partial=True) if name else Style()
+
         if focused:
-            base = style("queue-table--cursor")
+            base += style("queue-table--cursor")
         elif current:
-            base = style("queue-table--current")
-        else:
-            base = Style()
+            base += style("queue-table--current")
         mark = flag_mark(row.priority, row.sop_flags, row.status)
         fstyle = {
             EMERGENCY: "queue-table--emergency",
@@ -299,12 +313,14 @@ class QueueTable(ScrollView, can_focus=True):
         if row.status == Status.COMPLETED:
             due, dstyle = "done", "queue-table--done"
         else:
-            due, kind = due_cell(row.due_by, now)
-            # the words carry the meaning (- overdue, "soon" within the hour); colour repeats it
+            # an emergency says "now" (its due time follows core hours: a Saturday's would read
+            # "1d 22h"); the words carry the meaning (- overdue, "soon" within the hour, "now");
+            # colour repeats it
+            due, kind = due_cell(row.due_by, now, emergency=mark.level == EMERGENCY)
             dstyle = DUE_STYLE.get(kind, "")
         cells = [
-            (mark.short, COLUMNS[0][1], style(fstyle) if fstyle else Style()),
-            (due, COLUMNS[1][1], style(dstyle) if dstyle else Style()),
+            (mark.short, COLUMNS[0][1], cell(fstyle)),
+            (due, COLUMNS[1][1], cell(dstyle)),
             (short_time(row.received_at, now), COLUMNS[2][1], Style()),
             (row.practice_ods, COLUMNS[3][1], Style()),
             (TYPE_SHORT.get(row.request_type, row.request_type), COLUMNS[4][1], Style()),
@@ -330,7 +346,7 @@ class QueueTable(ScrollView, can_focus=True):
             if cell_len(shown) > HOLDER_MAX:  # a long username never crowds the request out
                 shown = fit(shown, HOLDER_MAX - 1) + "…"
             shown = fit(shown + " · ", min(rest, cell_len(shown) + 3))
-            segs.append(Segment(shown, base + style("queue-table--holder")))
+            segs.append(Segment(shown, base + cell("queue-table--holder")))
             rest = max(rest - cell_len(shown), 0)
         what = template_words(row.template)
         summary = f"{what}: {row.summary}" if row.summary else what
