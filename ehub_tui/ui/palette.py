@@ -1,9 +1,11 @@
 """The command palette's commands (ctrl+p): only what the signed-in user may do here.
 
 The theme, the keys panel, quitting (once), signing out and changing the password, and every
-binding of the current screen this user may use now: exactly what the footer offers, so a
-navigator is offered no Board or Reports and a SOP author no queue. Textual's own Screenshot is
-left out on purpose: it saved the screen, patient details and all, to a file, unaudited.
+binding of the current screen this user may use now: what the footer offers, plus the useful
+keys kept out of a crowded footer (``PALETTE_KEYS``: triage's w await patient, h history,
+u urgency, t contact; the queue's f filters, h history), so a navigator is offered no Board or
+Reports and a SOP author no queue. Textual's own Screenshot is left out on purpose: it saved
+the screen, patient details and all, to a file, unaudited.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from textual.actions import parse as parse_action
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+
+# bindings (by id) hidden from the footer for room but worth finding in the palette; each is
+# still offered only when the screen's check_action allows it (the footer's own rule)
+PALETTE_KEYS = frozenset({"park", "history", "urgency", "contact", "filters"})
 
 
 class PaletteApp(Protocol):
@@ -37,7 +43,9 @@ def palette_commands(app: PaletteApp, screen: Screen[Any]) -> Iterator[SystemCom
         seen.add(command.title)
         yield command
     for b in screen.BINDINGS:
-        if not (isinstance(b, Binding) and b.show and b.description):
+        if not (isinstance(b, Binding) and b.description):
+            continue
+        if not (b.show or b.id in PALETTE_KEYS):
             continue
         if b.description in seen:  # the screen's own q "Quit": listed once
             continue

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from ehub_tui.ui.palette import palette_commands
 from ehub_tui.ui.screens.filters import FiltersScreen
 from ehub_tui.ui.screens.queue import QueueScreen
+from ehub_tui.ui.screens.triage import TriageScreen
 from ehub_tui.ui.widgets.queue_table import QueueTable
 from tests.ui.conftest import (
     SIZE,
@@ -115,3 +117,38 @@ def test_queue_rows_take_the_theme_colours_and_an_emergency_is_due_now(
             assert "now" in _shown(app)
 
     run(body())
+
+
+def _titles(app: Any) -> list[str]:
+    return [c.title for c in palette_commands(app, app.screen)]
+
+
+def test_the_palette_lists_the_keys_the_footer_hides(make_hub: Callable[..., Hub]) -> None:
+    """The queue offers f and h; triage at the route offers w, h, u and t; at a red flag only
+    h (an item is never parked, nor its urgency set, before its flag is dealt with)."""
+    hub = make_hub("throat", "headache")
+
+    async def body(user: str) -> None:
+        flag_first = user == "nav1"
+        app = hub.app(user)
+        async with app.run_test(size=SIZE) as pilot:
+            await steady_queue(pilot)
+            titles = _titles(app)
+            assert {"Filters", "History"} <= set(titles), titles
+            assert not {"Urgent only", "Type", "Practice"} & set(titles), titles  # footer's rule
+            await pilot.press("n")  # the emergency first (headache), then the sore throat
+            await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="n")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, TriageScreen)
+            titles = _titles(app)
+            if flag_first:
+                assert screen.session.step == "flag"
+                assert "History" in titles
+                assert not {"Await patient", "Urgency", "Contact"} & set(titles), titles
+            else:
+                assert screen.session.step == "route"
+                assert {"Await patient", "History", "Urgency", "Contact"} <= set(titles), titles
+
+    run(body("nav1"))  # takes the headache: an emergency red flag
+    run(body("nav2"))  # the headache is nav1's: n takes the sore throat, at its route
