@@ -97,7 +97,8 @@ def demo_cmd(
 def build_demo(service: HubService, now: datetime | None = None) -> dict[str, Any]:
     """Load practices, users and fixtures into a hub (idempotent), the fixtures' times moved so
     the hub reads as today by its clock (``now``: that clock's time unless a test freezes it),
-    and the older items completed as two weeks of the demo navigators' work (cli/demotime.py).
+    each screened as it arrived, and the older items completed as two weeks of the demo
+    navigators' work (cli/demotime.py).
     A rerun adds nothing already there (nor completes anything again)."""
     from ehub_tui.cli.demotime import ShiftingIngester, complete_history
     from ehub_tui.practices import load_practices
@@ -122,8 +123,10 @@ def build_demo(service: HubService, now: datetime | None = None) -> dict[str, An
     now = now or service.clock.now()
     ingester = ShiftingIngester(service, now, settings=service.settings)
     report = ingester.ingest_paths([fixtures / "oc"])
-    prescreen(service, show=False)
+    # each new item is screened a minute after it arrived, before anyone completes it (the
+    # history reads received, screened, completed); the prescreen after screens anything left
     done = complete_history(service, report.new_ids, now)
+    prescreen(service, show=False)
     return {
         "practices": n_practices,
         "users": len(users),
