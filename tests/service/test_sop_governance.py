@@ -346,7 +346,7 @@ def test_a_good_publish_reaches_new_and_running_apps(
     )
     assert (result.approved_by, result.note) == ("clin1", None)
     # stored: the file with status active and the approver's name, with its tests
-    stored = next(v for v in clin.published_sops() if v.version == new)
+    stored = next(v for v in clin.published_sops() if v.sop_id == RED_FLAGS and v.version == new)
     assert (stored.approved_by, stored.published_by, stored.submitted_by) == (
         "clin1",
         "clin1",
