@@ -159,7 +159,13 @@ def test_a_reassigned_item_reaches_the_receiver_with_the_note_and_the_draft(
             await sup.pause()
             confirm = sup_app.screen
             assert isinstance(confirm, ConfirmDialog)
-            assert confirm.title_text == f"Reassign #{item} from nav1 to nav2?"
+            assert confirm.title_text == (
+                f"Reassign #{item} from Priya Shah (nav1) to Tom Fletcher (nav2)?"
+            )
+            # true wherever nav1 is: the item's open screen says so, and Mine loses it
+            assert "nav1 loses it: an open screen of it says so, and it leaves their Mine." in (
+                confirm.body
+            )
             await sup.press("y")
             await sup.pause()
             draft_q = sup_app.screen
@@ -185,7 +191,7 @@ def test_a_reassigned_item_reaches_the_receiver_with_the_note_and_the_draft(
             await wait_until(
                 sup,
                 lambda: (
-                    f"sup1 reassigned #{item} from nav1 to nav2 (with the draft): she"
+                    f"sup1: #{item} nav1 → nav2 (with draft): she"
                     in str(sup_app.screen.query_one("#events", Static).render())
                 ),
                 5,
@@ -262,7 +268,9 @@ def test_board_home_end_go_to_rows_and_the_confirmation_names_both(
             await pilot.pause()
             confirm = app.screen
             assert isinstance(confirm, ConfirmDialog)
-            assert confirm.title_text == f"Reassign #{item} from nav1 to nav2?"
+            assert confirm.title_text == (
+                f"Reassign #{item} from Priya Shah (nav1) to Tom Fletcher (nav2)?"
+            )
             await pilot.press("n")  # not that one: nothing happens
             await settle(pilot)
             assert app.screen is board

@@ -194,8 +194,10 @@ async def confirm_reassign(
     draft question (issue 15)."""
     dialog = pilot.app.screen
     assert isinstance(dialog, ConfirmDialog), dialog
-    before = f"from {owner}" if owner else "(waiting, nobody holds it)"
-    assert dialog.title_text == f"Reassign #{item} {before} to {user}?"
+    names = {"nav1": "Priya Shah", "nav2": "Tom Fletcher", "sup1": "Grace O'Neill"}
+    before = f"from {names[owner]} ({owner})" if owner else "(waiting, nobody holds it)"
+    # the picker lists display names: the confirmation says both (issue 15 trial)
+    assert dialog.title_text == f"Reassign #{item} {before} to {names[user]} ({user})?"
     await pilot.press("y")
     await pilot.pause()
     if owner:
@@ -574,8 +576,11 @@ def test_board_snapshot(sqlite_url: str, build_hub: Callable[..., Hub], snap_com
         assert " 3  claimed  nav1 4m " in text and " ‼EM " in text and " !UR " in text
         assert re.search(r"nav1 +● +#3 4m", text) and re.search(r"nav2 +○ +— +1 +2\.5m", text)
         # the events, newest first, at the frozen clock's times (London = UTC in November)
-        assert "10:07:00 sup1 set_priority #4 — sick note runs" in text
-        assert "10:03:00 nav2 complete #2" in text
+        # in words, never action codes (issue 15 trial): "marked … urgent", "completed … →"
+        assert "10:07:00 sup1 marked #4 urgent: sick note runs" in text
+        # one line per event, cut with … (who did what comes first)
+        assert "10:03:00 nav2 completed #2 → Community pharm" in text
+        assert "set_priority" not in text and "complete #" not in text
 
     assert snap_compare(app, terminal_size=BOARD_SIZE, run_before=before)
 

@@ -36,7 +36,7 @@ from ehub_tui.ui.format import (
 )
 from ehub_tui.ui.poller import Poller
 from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions, RowTable
-from ehub_tui.ui.screens.board_events import events_text
+from ehub_tui.ui.screens.board_events import events_static, events_text
 from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class BoardScreen(BoardActions):
                 yield Sparkline([0] * 24, id="arrivals")
                 yield Sparkline([0] * 24, id="completions")
                 yield Label("Events", classes="board-title")
-                yield Static("", id="events")
+                yield events_static()
         yield Footer()
 
     def _title(self, width: int) -> Text:

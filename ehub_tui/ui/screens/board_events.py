@@ -9,12 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.widgets import Static
 
 from ehub_tui.domain.event_words import event_words, shown_on_board
 from ehub_tui.domain.models import AuditEvent
 from ehub_tui.ui.format import local, one_line
 
 EVENT_LINES = 8
+
+
+def events_static() -> Static:
+    """The Events list's widget: one line per event, cut with … at the edge (a wrapped line
+    pushed the older events off; who did what to whom comes first, so only the note is cut)."""
+    widget = Static("", id="events")
+    widget.styles.text_wrap = "nowrap"
+    widget.styles.text_overflow = "ellipsis"
+    return widget
 
 
 def events_text(events: Sequence[AuditEvent], limit: int = EVENT_LINES) -> Text:
