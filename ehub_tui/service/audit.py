@@ -3,7 +3,7 @@ checkpoints."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,12 +28,20 @@ class AuditLog:
     def __init__(self, ctx: HubContext) -> None:
         self._ctx = ctx
 
-    def events(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
-        """Recent audit events, newest first (optionally for one item)."""
+    def events(
+        self,
+        consultation_id: int | None = None,
+        limit: int = 100,
+        skip: Collection[str] = (),
+    ) -> list[AuditEvent]:
+        """Recent audit events, newest first (optionally for one item; ``skip``: actions left
+        out, e.g. the access entries the board does not show)."""
         E = audit.EVENT
         q = select(E.c.seq, E.c.at, E.c.actor, E.c.action, E.c.consultation_id, E.c.body)
         if consultation_id is not None:
             q = q.where(E.c.consultation_id == consultation_id)
+        if skip:
+            q = q.where(E.c.action.not_in(list(skip)))
         with read_tx(self._ctx.engine) as conn:
             rows = conn.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
         out = []

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ehub_tui.domain import event_words
 from ehub_tui.domain.board import Board
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.service.audit import AuditLog
@@ -57,5 +58,6 @@ class Supervision:
             minutes = ctx.settings.stale_claim_minutes
             b.stale_minutes = minutes
             b.alerts = handover_store.stale_claims(conn, now, timedelta(minutes=minutes))
-        b.events = self._audit.events(limit=30)
+        # access entries (searches, sign-ins) stay in the audit, not on the board
+        b.events = self._audit.events(limit=30, skip=event_words.ACCESS_ACTIONS)
         return b

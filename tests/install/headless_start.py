@@ -41,6 +41,18 @@ async def wait_for(pilot: Any, app: Any, *needles: str) -> str:
         await pilot.pause(0.1)
 
 
+async def wait_any(pilot: Any, app: Any, *needles: str) -> str:
+    """Pause until the screen shows one of the needles; the screen text."""
+    end = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        text = screen_text(app)
+        if any(n in text for n in needles):
+            return text
+        if time.monotonic() > end:
+            raise SystemExit(f"the screen never showed any of {needles!r}; it shows:\n{text}")
+        await pilot.pause(0.1)
+
+
 async def main() -> None:
     import ehub_tui
     from ehub_tui.config import load_settings
@@ -50,9 +62,12 @@ async def main() -> None:
     service = HubService.open(load_settings(), "nav1")
     app = make_app(service)
     async with app.run_test(size=(120, 36)) as pilot:
-        queue = await wait_for(pilot, app, "Queue (179)")
+        # the demo reads as today: the open items are the fixtures' less what it worked
+        queue = await wait_for(pilot, app, f"Queue ({sys.argv[1] if len(sys.argv) > 1 else 179})")
         await pilot.press("n")
-        triage = await wait_for(pilot, app, "RED FLAGS")
+        # guidance from the wheel's SOPs, whatever the first item is: a red flag, a question
+        # or a route
+        triage = await wait_any(pilot, app, "RED FLAGS", "Ask the patient", "Suggested route")
     print(
         json.dumps(
             {

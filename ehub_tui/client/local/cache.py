@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from ehub_tui.client.local import filtering
@@ -300,8 +300,8 @@ def _filters(f: QueueFilter) -> list[Any]:
         parts.append(QC.c.request_type == f.request_type)
     if f.min_priority:
         parts.append(QC.c.priority >= f.min_priority)
-    if f.due_before is not None:
-        parts.append(QC.c.due_by <= f.due_before)
+    if f.due_before is not None:  # due soon, and every emergency (due now), as on the hub
+        parts.append(or_(QC.c.due_by <= f.due_before, QC.c.priority >= 2))
     # the search and the issue-15 filters: client/local/filtering.py
     return parts
 
@@ -314,4 +314,4 @@ def _matches(row: QueueRow, f: QueueFilter) -> bool:
     if f.min_priority and row.priority < f.min_priority:
         return False
     # (the search and the issue-15 filters: client/local/filtering.py)
-    return f.due_before is None or row.due_by <= f.due_before
+    return f.due_before is None or row.due_by <= f.due_before or row.priority >= 2

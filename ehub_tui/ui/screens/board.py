@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from ehub_tui.domain.flags import flag_mark
+from ehub_tui.domain.flags import EMERGENCY, flag_mark
 from ehub_tui.errors import HubUnreachable
 from ehub_tui.ui.context import UiContext, short_name
 from ehub_tui.ui.format import (
@@ -261,8 +261,10 @@ class BoardScreen(BoardActions):
         rows = []
         idle = {a.item_id: a.idle for a in b.alerts}
         for it in b.items:
-            flag = flag_mark(it.priority, it.sop_flags, it.status).short  # as every screen
-            due, _ = due_cell(it.due_by, now)  # "soon 45m", "-2h": words, not colour alone
+            mark = flag_mark(it.priority, it.sop_flags, it.status)  # as every screen
+            flag = mark.short
+            # "now" for an emergency, "soon 45m", "-2h": words, not colour alone
+            due, _ = due_cell(it.due_by, now, emergency=mark.level == EMERGENCY)
             if it.status == "claimed":
                 held = f"{it.owner} {span(now - it.claimed_at) if it.claimed_at else ''}"
                 # stale by the hub's clock (the one leases are judged by), not this screen's

@@ -291,7 +291,7 @@ class TriageScreen(ParkActions, TriageWork):
 
     def action_urgency(self) -> None:
         """The outcome panel: one step more urgent (never below the route's limits)."""
-        if panel.cycle_urgency(self.session):
+        if panel.cycle_urgency(self.session, tell=lambda text: notify(self, text)):
             self.panel_changed()
 
     def action_contact(self) -> None:
