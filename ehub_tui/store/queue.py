@@ -131,7 +131,8 @@ def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: d
         if cur.status == Status.CLAIMED:
             who = "you already" if cur.owner == me else cur.owner
             raise NotAvailable(f"consultation {item_id} is held by {who}")
-        raise NotAvailable(f"consultation {item_id} is {cur.status}, not queued")
+        state = {"awaiting": "awaiting the patient's reply"}.get(cur.status, cur.status)
+        raise NotAvailable(f"consultation {item_id} is {state}, not waiting in the queue")
     audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)
     return Claim(row.id, row.epoch, row.lease_until, me)
 

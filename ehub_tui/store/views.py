@@ -43,7 +43,12 @@ def _where(
     now: datetime | None = None,
 ) -> str:
     parts: list[str] = []
-    if view == "queue":
+    found = S.parse(f.search)
+    if view == "queue" and found is not None and found.identifier:
+        # an item or NHS number finds the item whatever its state (held, parked, done,
+        # cancelled): each is one indexed look-up, and the row says its state
+        pass
+    elif view == "queue":
         parts.append("c.status = 'queued'")  # a literal: the partial index applies
     elif view == "mine":
         parts.append("c.status = 'claimed' AND c.owner = :me")
@@ -65,7 +70,6 @@ def _where(
         params["due_before"] = f.due_before
         # (the stored JSON's spacing differs by writer; a flag's id is never the bare word)
         params["emergency_flag"] = '%"emergency"%'
-    found = S.parse(f.search)
     if found is not None:
         parts.append(store_search.search_clause(found, params, sqlite))
     return " AND ".join(parts)
@@ -196,8 +200,18 @@ def _with_matched(
             r.template,
             getattr(r, "full_text", None) or "",
         )
+        if words and row.status != "queued":  # found beyond the queue: say where it is
+            words = f"{words} · {_STATE_WORDS.get(row.status, row.status)}"
         out.append(dataclasses.replace(row, matched=words))
     return out
+
+
+_STATE_WORDS = {
+    "claimed": "held",
+    "awaiting": "awaiting the patient's reply",
+    "completed": "completed",
+    "cancelled": "cancelled",
+}
 
 
 def _as_dt(v: Any) -> Any:

@@ -270,3 +270,29 @@ def test_done_today_says_where_it_went_in_words(
     )
     rows, _ = nav.queue_page("done", QueueFilter(), 0, 50)
     assert [r.route for r in rows] == ["Community pharmacy (Pharmacy First: impetigo)"]
+
+
+def test_an_identifier_finds_the_item_whatever_its_state(
+    hub: HubService, make_service: Callable[..., HubService]
+) -> None:
+    """An item or NHS number finds an item held by someone, parked or completed (and the row
+    says where it is); words and names search what waits in the queue."""
+    ids = _ids(hub)
+    maisie = hub.queue_page("queue", QueueFilter(search=NHS), 0, 50)[0][0].id
+    held, done = [i for i in ids if i != maisie][:2]
+    nav1 = make_service("nav1")
+    nav1.claim(held)
+    nav1.complete(nav1.claim(done), Outcome(category="admin", route="x", destination="GP"))
+    # a return time by the hub's own clock (SQLite's is the test's; PostgreSQL's its own)
+    nav1.park(nav1.claim(maisie), "How is she now?", nav1.hub_now() + timedelta(hours=2))
+
+    for item, state in ((held, "held"), (done, "completed")):
+        rows, total = hub.queue_page("queue", QueueFilter(search=f"#{item}"), 0, 50)
+        assert total == 1 and rows[0].id == item
+        assert rows[0].matched == f"item number · {state}"
+    rows, _ = hub.queue_page("queue", QueueFilter(search=NHS), 0, 50)
+    assert [(r.id, r.matched) for r in rows] == [
+        (maisie, "NHS number · awaiting the patient's reply")
+    ]
+    # a name still searches the waiting queue only
+    assert hub.queue_page("queue", QueueFilter(search="maisie"), 0, 50)[1] == 0
