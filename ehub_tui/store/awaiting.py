@@ -199,6 +199,9 @@ def link_replies(
         if awaiting:
             values.update(state=ParkState.REPLIED.value, returned_at=now)
         conn.execute(update(A).where(A.c.id == parking.id).values(**values))
+        # the reply is the patient's words too: screened again for red flags with it (the
+        # prescreen reads the replies beside the request; a flag found raises the item)
+        conn.execute(update(C).where(C.c.id == target.id).values(screened_at=None))
         body: dict[str, Any] = {
             "parking_id": int(parking.id),
             "reply": [item.source, item.external_id],

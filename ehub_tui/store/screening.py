@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select, update
 from ehub_tui.domain.types import Priority
 from ehub_tui.store import audit
 from ehub_tui.store.models import Consultation
+from ehub_tui.store.models_awaiting import AwaitingReply
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 
@@ -38,7 +39,29 @@ def unscreened(conn: Connection, limit: int) -> list[dict[str, Any]]:
         .order_by(C.c.id)
         .limit(limit)
     ).all()
-    return [dict(r._mapping) for r in rows]
+    items = [dict(r._mapping) for r in rows]
+    # a patient's replies to a question the hub sent (awaiting patient) are read with the
+    # request: "she is floppy now" in a reply is a red flag like any other
+    replies = _replies(conn, [i["id"] for i in items])
+    for item in items:
+        for text in replies.get(item["id"], ()):
+            item["free_text"] = f"{item['free_text'] or ''}\n\n{text}".strip()
+    return items
+
+
+def _replies(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The reply texts linked to each of ``ids`` (oldest first)."""
+    if not ids:
+        return {}
+    A = AwaitingReply.__table__  # type: ignore[attr-defined]
+    out: dict[int, list[str]] = {}
+    for item_id, text in conn.execute(
+        select(A.c.item_id, A.c.reply_text)
+        .where(A.c.item_id.in_(list(ids)), A.c.reply_text.is_not(None))
+        .order_by(A.c.id)
+    ):
+        out.setdefault(int(item_id), []).append(str(text))
+    return out
 
 
 def record(

@@ -20,7 +20,7 @@ from sqlalchemy import Interval, literal, update
 
 from ehub_tui.domain.awaiting import ParkState, return_choices
 from ehub_tui.domain.clock import CoreHours
-from ehub_tui.domain.queue import Claim
+from ehub_tui.domain.queue import Claim, QueueFilter
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, PermissionDenied, QueueError
 from ehub_tui.export.metrics import AWAITING as AWAITING_METRICS
@@ -233,3 +233,25 @@ def test_return_choices_are_ahead_and_bounded() -> None:
     later = return_choices(friday_evening, CoreHours())
     assert "end of today" not in [c.label for c in later]
     assert later[1].at.date().isoformat() == "2026-12-01"  # 2 working days: Tuesday
+
+
+def test_a_reply_is_screened_for_red_flags_with_the_request(
+    seeded: HubService, make_service: Callable[..., Any], hub_url: str
+) -> None:
+    """The patient's reply is their words too: a red flag in it raises the item when it comes
+    back (the prescreen reads the replies beside the request)."""
+    seeded.store_intake([oc_row(1)])
+    seeded.prescreen()
+    nav = make_service("nav1")
+    hub = _hub_time(hub_url, seeded, nav)
+    assert nav.item_state(1).status == Status.QUEUED
+    before = seeded.consultation(1).priority
+    nav.park(nav.claim(1), QUESTION, hub.now() + timedelta(hours=3))
+    worse = "Since this morning crushing chest pain going into my left arm, and sweating."
+    seeded.store_intake([_reply(1, "T-0000001", free_text=worse)])
+    assert nav.item_state(1).status == Status.QUEUED
+    assert seeded.prescreen() >= 1  # screened again, with the reply
+    rows, _ = nav.queue_page("queue", QueueFilter(search="#1"), 0, 5)
+    assert rows[0].sop_flags is not None and "emergency" in rows[0].sop_flags
+    assert seeded.consultation(1).priority == 2 > before
+    _verified(seeded)
