@@ -124,6 +124,19 @@ class Awaiting:
             entry = _entry(ev, outcome, parkings)
             if entry is not None:
                 out.append(entry)
+        if item.screened_at is None:  # a reply came: screened again with it at the next
+            # prescreen (store.screening); said after the reply (a stable sort)
+            replied = [r.reply_received_at for r in parkings.values() if r.reply_received_at]
+            if replied:
+                out.append(
+                    HistoryEntry(
+                        at=aware(max(replied)) or max(replied),
+                        actor="system",
+                        action="screened",
+                        words="Red flags: the patient's reply waits to be screened with the "
+                        "request.",
+                    )
+                )
         return sorted(out, key=lambda e: e.at)
 
     def _may_read(self, item: Any, events: Any, outcome: Any) -> None:
