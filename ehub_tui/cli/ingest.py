@@ -61,7 +61,9 @@ def ingest_cmd(
             return
         assert paths is not None
         report = _ingest_with_progress(ingester, paths, show=not as_json)
-        screened = prescreen(ingester.service, show=not as_json) if report.new else 0
+        # always: a file of patients' replies adds nothing new, yet each reply is screened
+        # with its request (store.awaiting); with nothing waiting this is one query
+        screened = prescreen(ingester.service, show=not as_json)
         if as_json:
             print_json({**report.as_dict(), "screened": screened})
         else:

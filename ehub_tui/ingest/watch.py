@@ -276,7 +276,8 @@ class InboxWatcher(InboxFolder):
         if self._hub_told_at is not None:
             self._hub_told_at = None
             self._say(HubAvailable())
-        if report.new:
+        if report.new or report.duplicate:  # a patient's reply is taken as a duplicate:
+            # screened with its request all the same (store.awaiting)
             self._screen_pending = True
             self._run_after_store(now)
         digest = hashlib.sha256(data).digest()

@@ -280,9 +280,11 @@ class Queue:
         self._ctx.require("see_patients")
         with read_tx(self._ctx.engine) as conn:
             row = conn.execute(select(C).where(C.c.id == item_id)).first()
-        if row is None:
-            raise NotFound(f"consultation {item_id} does not exist")
-        return ConsultationModel.from_row(row)
+            if row is None:
+                raise NotFound(f"consultation {item_id} does not exist")
+            # a patient's reply is read with the request (triage's red flags see it too)
+            (item,) = awaiting.with_replies(conn, [ConsultationModel.from_row(row)])
+        return item
 
     def summary(self) -> QueueSummary:
         """Counts by status, and of the queued items by practice, priority and type."""

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from ehub_tui.domain.awaiting import REPLY_KEY, ParkState, park_problem
-from ehub_tui.domain.models import NewConsultation
+from ehub_tui.domain.models import Consultation, NewConsultation
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import QueueError
 from ehub_tui.store import audit
@@ -250,3 +250,42 @@ def day_counts(
         ).all()
         out += [(str(d), str(pr), metric, int(n)) for d, pr, n in rows]
     return out
+
+
+# How a patient's reply is added to what the SOPs read: after the request, marked as a reply.
+REPLY_MARK = "Reply to the hub's question:"
+
+
+def replies(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The reply texts linked to each of ``ids`` (oldest first)."""
+    if not ids:
+        return {}
+    out: dict[int, list[str]] = {}
+    for item_id, text in conn.execute(
+        select(A.c.item_id, A.c.reply_text)
+        .where(A.c.item_id.in_(list(ids)), A.c.reply_text.is_not(None))
+        .order_by(A.c.id)
+    ):
+        out.setdefault(int(item_id), []).append(str(text))
+    return out
+
+
+def with_reply_text(free_text: str | None, texts: Sequence[str]) -> str:
+    """The request's own words followed by each reply, marked: what red-flag screening and
+    triage's SOP decision read, so a red flag in a reply is dealt with as in the request."""
+    out = free_text or ""
+    for text in texts:
+        out = f"{out}\n\n{REPLY_MARK} {text}".strip()
+    return out
+
+
+def with_replies(conn: Connection, items: Sequence[Consultation]) -> list[Consultation]:
+    """Consultation models with their linked replies in ``free_text`` (a copy each; the
+    stored request is never changed)."""
+    found = replies(conn, [int(i.id) for i in items])
+    return [
+        i.model_copy(update={"free_text": with_reply_text(i.free_text, found[int(i.id)])})
+        if int(i.id) in found
+        else i
+        for i in items
+    ]

@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from ehub_tui.domain.types import Priority
-from ehub_tui.store import audit
+from ehub_tui.store import audit, awaiting
 from ehub_tui.store.models import Consultation
-from ehub_tui.store.models_awaiting import AwaitingReply
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 
@@ -42,26 +41,11 @@ def unscreened(conn: Connection, limit: int) -> list[dict[str, Any]]:
     items = [dict(r._mapping) for r in rows]
     # a patient's replies to a question the hub sent (awaiting patient) are read with the
     # request: "she is floppy now" in a reply is a red flag like any other
-    replies = _replies(conn, [i["id"] for i in items])
+    found = awaiting.replies(conn, [i["id"] for i in items])
     for item in items:
-        for text in replies.get(item["id"], ()):
-            item["free_text"] = f"{item['free_text'] or ''}\n\n{text}".strip()
+        if item["id"] in found:
+            item["free_text"] = awaiting.with_reply_text(item["free_text"], found[item["id"]])
     return items
-
-
-def _replies(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
-    """The reply texts linked to each of ``ids`` (oldest first)."""
-    if not ids:
-        return {}
-    A = AwaitingReply.__table__  # type: ignore[attr-defined]
-    out: dict[int, list[str]] = {}
-    for item_id, text in conn.execute(
-        select(A.c.item_id, A.c.reply_text)
-        .where(A.c.item_id.in_(list(ids)), A.c.reply_text.is_not(None))
-        .order_by(A.c.id)
-    ):
-        out.setdefault(int(item_id), []).append(str(text))
-    return out
 
 
 def record(

@@ -254,4 +254,18 @@ def test_a_reply_is_screened_for_red_flags_with_the_request(
     rows, _ = nav.queue_page("queue", QueueFilter(search="#1"), 0, 5)
     assert rows[0].sop_flags is not None and "emergency" in rows[0].sop_flags
     assert seeded.consultation(1).priority == 2 > before
+    # and triage reads it: the navigator who opens the item is shown the red flag (the SOPs'
+    # decision over the request and the reply), never a plain route
+    opened = nav.consultation(1)
+    assert "Reply to the hub's question: Since this morning crushing chest pain" in (
+        opened.free_text
+    )
+    from ehub_tui.triage import LibraryGuidance
+    from tests.triage.conftest import NOW, shipped_sops
+
+    decision = LibraryGuidance(shipped_sops(), today=lambda: NOW.date()).decide(opened, {})
+    assert decision is not None
+    assert any(f.level == "emergency" for f in decision.red_flags)
+    # the stored request is the patient's own words, unchanged
+    assert "crushing" not in seeded.consultation(1).model_dump()["free_text"].split("Reply")[0]
     _verified(seeded)

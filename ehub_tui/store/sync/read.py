@@ -18,7 +18,7 @@ from ehub_tui.domain.sync import (
     RejectedEvent,
 )
 from ehub_tui.errors import NotFound
-from ehub_tui.store import audit, queue, views
+from ehub_tui.store import audit, awaiting, queue, views
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.sync.apply import apply_kept
 from ehub_tui.store.sync.ledger import (  # split from one module
@@ -99,8 +99,13 @@ def held_items(conn: Connection, me: str) -> list[HeldItem]:
     if not claims:
         return []
     ids = [c.item_id for c in claims]
+    # a patient's reply is read with the request (triage's red flags see it too)
     consultations = {
-        r.id: ConsultationModel.from_row(r) for r in conn.execute(select(C).where(C.c.id.in_(ids)))
+        c.id: c
+        for c in awaiting.with_replies(
+            conn,
+            [ConsultationModel.from_row(r) for r in conn.execute(select(C).where(C.c.id.in_(ids)))],
+        )
     }
     drafts = {
         r.item_id: r.draft
