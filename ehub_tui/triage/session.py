@@ -103,11 +103,12 @@ class TriageSession:
             self._active_seconds += max(0.0, self._tick() - self._active_since)
             self._active_since = None
 
-    def shown(self, now: datetime) -> None:
-        """The item is on screen again; after a dialog the key guard is armed."""
+    def shown(self, now: datetime, closed_by: str | None = "enter") -> None:
+        """The item is on screen again; after a dialog closed by ``closed_by`` that key is
+        guarded for a moment (None or escape: nothing is)."""
         self._shown += 1
         if self._shown > 1:  # back from a dialog: the key that closed it must not act here
-            self.keys.arm()
+            self.keys.arm(closed_by)
         if self._active_since is None:
             self._active_since = self._tick()
 

@@ -5,6 +5,7 @@ each is put on screen as a ``Text`` through ``literal`` (never markup, controls 
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,7 +16,19 @@ from textual.widgets.option_list import Option
 from ehub_tui.ui.format import literal, notify, visible
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ClosingKey:
+    """Notes the last key a dialog saw, so the screen under it knows which key closed it
+    (``closed_by``): the triage screen guards that key for a moment — a repeated ⏎ must not
+    complete the item — and nothing after escape. A key a text box takes for itself (a letter,
+    a digit) does not reach here: a dialog that closes on one sets ``closed_by`` itself."""
+
+    closed_by: str | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        self.closed_by = event.key
+
+
+class ReasonDialog(ClosingKey, ModalScreen[str | None]):
     """Ask for a short reason (required)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -59,6 +72,7 @@ class ReasonDialog(ModalScreen[str | None]):
         if self.quick and len(value) == 1 and value.isdigit():
             i = int(value) - 1
             if 0 <= i < len(self.quick):
+                self.closed_by = value  # the digit: not a key that completes anything
                 self.dismiss(self.quick[i])
 
     def on_mount(self) -> None:
@@ -76,7 +90,7 @@ class ReasonDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PickDialog(ModalScreen[str | None]):
+class PickDialog(ClosingKey, ModalScreen[str | None]):
     """Pick one of several options by id."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -102,7 +116,7 @@ class PickDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(ClosingKey, ModalScreen[str | None]):
     """Edit a longer text (a note, the patient message)."""
 
     BINDINGS = [
@@ -145,7 +159,7 @@ class TextDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(ClosingKey, ModalScreen[bool]):
     """Ask before something that cannot be undone."""
 
     BINDINGS = [

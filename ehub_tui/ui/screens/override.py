@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from ehub_tui.triage.override import OverrideOption, filter_options, start_index
 from ehub_tui.ui.format import literal, notify
+from ehub_tui.ui.screens.dialogs import ClosingKey
 
 _HEADINGS = {
     "signpost": "Signpost — services outside the practice",
@@ -55,7 +56,7 @@ def rows(options: Sequence[OverrideOption]) -> list[Option]:
     return out
 
 
-class OverrideDialog(ModalScreen[str | None]):
+class OverrideDialog(ClosingKey, ModalScreen[str | None]):
     """Pick the route to override to: type to filter, ↑/↓, enter; escape cancels."""
 
     BINDINGS = [

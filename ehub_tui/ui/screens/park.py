@@ -42,6 +42,7 @@ from ehub_tui.domain.clock import CoreHours
 from ehub_tui.domain.queue import Claim
 from ehub_tui.errors import LostClaim, StoreError
 from ehub_tui.ui.format import literal, notify, visible
+from ehub_tui.ui.screens.dialogs import ClosingKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class ParkRequest:
     choice: str  # the choice's words ("tomorrow 10:00", "Mon 10:00")
 
 
-class ParkDialog(ModalScreen[ParkRequest | None]):
+class ParkDialog(ClosingKey, ModalScreen[ParkRequest | None]):
     """Ask for the question sent and the return time: the question is one line (a sentence or
     two); enter there moves on to the return times, enter on a return time parks (tab moves
     too); escape cancels."""

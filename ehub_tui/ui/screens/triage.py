@@ -23,22 +23,21 @@ from ehub_tui.ui.format import literal, notify, span, visible_text
 from ehub_tui.ui.messages import ItemLost
 from ehub_tui.ui.screens.override import open_override
 from ehub_tui.ui.screens.park import ParkingPanel
+from ehub_tui.ui.screens.triage_edit import TriageEdits
 from ehub_tui.ui.screens.triage_park import ParkActions
 from ehub_tui.ui.screens.triage_view import (
-    HELP_INTRO,
-    HELP_OFFLINE,
     banner_text,
     guidance_text,
     request_text,
     span_secs,
 )
-from ehub_tui.ui.screens.triage_work import TriageWork, offline_words
+from ehub_tui.ui.screens.triage_work import TriageWork, lost_words, offline_words
 
 if TYPE_CHECKING:
     from ehub_tui.sop.decision import RaisedFlag
 
 
-class TriageScreen(ParkActions, TriageWork):
+class TriageScreen(ParkActions, TriageEdits, TriageWork):
     """Work one claimed consultation: renders a ``TriageSession`` and dispatches keys to it."""
 
     BINDINGS = [
@@ -96,10 +95,14 @@ class TriageScreen(ParkActions, TriageWork):
         self._render_guidance()  # the message names the practice
 
     def on_screen_suspend(self) -> None:
+        self._covering = self.app.screen  # the dialog or view now on top (pushed already)
         self.session.hidden(self.ctx.now())
 
     def on_screen_resume(self) -> None:
-        self.session.shown(self.ctx.now())
+        # the key that closed it is guarded for a moment (nothing after escape, or a view
+        # that does not say: history, help)
+        closed_by = getattr(getattr(self, "_covering", None), "closed_by", None)
+        self.session.shown(self.ctx.now(), closed_by)
 
     def handling_seconds(self) -> float:
         """Seconds this item has been on screen (by the app's clock)."""
@@ -176,7 +179,7 @@ class TriageScreen(ParkActions, TriageWork):
         )
 
     def action_escalate(self) -> None:
-        if not self.open_flags or self.busy or self.lost or self._just_resumed():
+        if not self.open_flags or self.busy or self.lost or self._just_resumed("e"):
             return
         self.read_lease("escalate")  # with the hub away the confirm step says more
 
@@ -228,7 +231,7 @@ class TriageScreen(ParkActions, TriageWork):
         flags = self.open_flags
         if not flags or flags[0].level == "emergency" or self.busy or self.lost:
             return
-        if self._just_resumed():
+        if self._just_resumed("c"):
             return
         self.read_lease("same_day")
 
@@ -243,25 +246,10 @@ class TriageScreen(ParkActions, TriageWork):
         if self.session.toggle_pathway():
             self._decided()
 
-    def action_change_stated(self) -> None:
-        """Change an attribute read from the text (pregnant, immunosuppressed…)."""
-        d = self.decision
-        if d is None or not d.stated:
-            return
-        from ehub_tui.ui.screens.dialogs import PickDialog
-
-        def picked(choice: str | None) -> None:
-            if choice:
-                self.session.change_stated(choice)
-                self._decided()
-
-        self.app.push_screen(
-            PickDialog("What the patient says", self.session.stated_options()), picked
-        )
-
-    def _just_resumed(self) -> bool:
-        if self.session.keys.too_soon():
-            notify(self, "Press the key again to go ahead.", timeout=2)
+    def _just_resumed(self, key: str) -> bool:
+        """Was ``key`` the key that closed a dialog, pressed again at once? Said in words."""
+        if self.session.keys.too_soon(key):
+            notify(self, self.session.keys.words(key), timeout=3)
             return True
         return False
 
@@ -271,7 +259,7 @@ class TriageScreen(ParkActions, TriageWork):
         return not self.busy and not self.lost and self.session.allowed(action)
 
     def action_accept(self) -> None:
-        if self.busy or self.lost or self._just_resumed():
+        if self.busy or self.lost or self._just_resumed("enter"):
             return
         if not self.session.allowed("accept"):
             return
@@ -305,28 +293,6 @@ class TriageScreen(ParkActions, TriageWork):
         self.refresh_bindings()
         self.draft_changed()
 
-    def action_note(self) -> None:
-        from ehub_tui.ui.screens.dialogs import TextDialog
-
-        def done(text: str | None) -> None:
-            if text is not None:
-                self.session.set_note(text)
-                self._render_guidance()
-                self.draft_changed()
-
-        self.app.push_screen(TextDialog("Note for the record", self.draft.note), done)
-
-    def action_message(self) -> None:
-        from ehub_tui.ui.screens.message_editor import MessageEditor
-
-        def done(text: str | None) -> None:
-            if text is not None:
-                self.session.set_message(text)
-                self._render_guidance()
-                self.draft_changed()
-
-        self.app.push_screen(MessageEditor("Message to the patient", self.message_text()), done)
-
     def action_release(self) -> None:
         from ehub_tui.ui.screens.dialogs import ReasonDialog
 
@@ -350,27 +316,12 @@ class TriageScreen(ParkActions, TriageWork):
         )
         self.dismiss(None)
 
-    def action_help(self) -> None:
-        from ehub_tui.ui.screens.help import HelpScreen
-
-        self.app.push_screen(
-            HelpScreen(
-                self,
-                "Triage",
-                extra=[
-                    ("1-9", "answer the question shown"),
-                    ("u", "outcome panel: one step more urgent"),
-                    ("t", "outcome panel: the next mode of contact"),
-                    ("tab", "move between panels"),
-                ],
-                intro=HELP_INTRO + (HELP_OFFLINE if self.ctx.syncs else ""),
-            )
-        )
-
     # -- the item lost ---------------------------------------------------------------------------
 
     def on_item_lost(self, message: ItemLost) -> None:
-        self._set_lost(message.message, message.ours)
+        self._stop_draft_timer()  # nothing more is sent: the hub would refuse it
+        sends = self.sends if self._saves_drafts() else None
+        self._set_lost(lost_words(message.message, sends), message.ours)
 
     def show_refused(self, text: str) -> None:
         """The hub refused our saved completion: the lost banner, in the hub's words."""

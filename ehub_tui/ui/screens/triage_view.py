@@ -55,8 +55,9 @@ HELP_INTRO = (
 )
 
 HELP_OFFLINE = (
-    "\n\nYour draft is saved on this workstation a second after each change, and sent to the "
-    "hub when you leave the item. When the hub is not answering the line under the top bar "
+    "\n\nYour draft is saved on this workstation a second after each change and sent to the "
+    "hub then too (at most every few seconds, and when you leave the item), so a supervisor "
+    "who hands the item on can send your draft with it. When the hub is not answering the line under the top bar "
     'says "offline": you can still finish this item; completing it saves the outcome on this '
     "workstation and it is sent when the hub is back. If the hub refuses it (the item was "
     'reassigned or returned to the queue meanwhile) the screen says "not applied": your '

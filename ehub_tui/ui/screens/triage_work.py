@@ -11,7 +11,10 @@ On a workstation with an outbox (issue 14) completing commits locally first and 
 workstation", the item leaves Mine and the status line counts it until it is sent) or refused
 ("not applied — v to review": the outcome is kept, never lost, and this screen will not complete
 the item a second time). The draft is saved as the navigator works (a second after the last
-change, in a worker) and sent to the hub when the item is left; the first view is recorded once.
+change, in a worker) and sent to the hub then too — at most one send every few seconds, the
+last change always (``DraftSends``) — so a supervisor who reassigns the item moments later can
+send it on with it (trial 15b: the hub had no draft 13 s after a note). Leaving the item sends
+it at once; the first view is recorded once.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from textual import work
 
 from ehub_tui.domain.sync import NOT_APPLIED, SAVED_OFFLINE, Completion
 from ehub_tui.errors import LostClaim, StoreError
+from ehub_tui.triage.draft import DraftSends
 from ehub_tui.triage.guidance import ServiceGuidance
 from ehub_tui.triage.session import Draft, Step, TriageSession
 from ehub_tui.ui.context import EhubScreen, UiContext
@@ -96,6 +100,28 @@ def refused_text(reason: str | None) -> str:
     )
 
 
+# the hub's lost-claim notice ends so (domain/queue.py, store/lease.py); the screen says instead
+# what is true of this draft (trial 15b: told "kept" while it was neither sent on nor sendable)
+DRAFT_KEPT = "Your draft is kept."
+
+
+def lost_words(message: str, sends: DraftSends | None) -> str:
+    """The hub's notice that the item is no longer ours, with the truth about the draft: whether
+    it had gone to the hub (so a supervisor could send it on with the item) or stays here only.
+    ``sends``: this screen's sends (None: this workstation keeps no drafts on the hub)."""
+    text = " ".join(message.replace(DRAFT_KEPT, "").split())
+    if sends is not None and sends.sent_at is not None and not sends.held:
+        draft = (
+            "Your draft had gone to the hub, so the supervisor could send it on with the item "
+            "(its new holder is told if so)."
+        )
+    elif sends is not None and sends.sent_at is not None:
+        draft = "Your last changes had not gone to the hub, so they could not go with the item."
+    else:
+        draft = "Your draft had not gone to the hub, so it could not go with the item."
+    return f"{text} {draft}"
+
+
 class TriageWork(EhubScreen[None]):
     """A screen working one claimed consultation: its session, and the hub calls made for it."""
 
@@ -111,6 +137,7 @@ class TriageWork(EhubScreen[None]):
         self._made: tuple[Claim, Consultation, Draft | None] = (claim, item, draft)
         self._session: TriageSession | None = None
         self._draft_timer: Timer | None = None
+        self._sends: DraftSends | None = None
         self.refused: str | None = None  # the hub refused our completion: why (kept, not redone)
 
     @property
@@ -173,28 +200,40 @@ class TriageWork(EhubScreen[None]):
 
     def _keep_draft(self) -> None:
         """Leaving the item: the draft waits in ``ctx.drafts`` and, on a workstation with an
-        outbox, is saved there and sent to the hub (so a supervisor sees the work so far)."""
+        outbox, is saved there and sent to the hub (so a supervisor sees the work so far).
+        Once the item is lost it is kept here only: the hub would refuse it (fenced), and the
+        refusal would read as more trouble on the supervisor's board."""
         if self.refused is not None:
             return  # the outcome was saved and refused: kept for review, not a draft to resume
         self.ctx.drafts[self.claim.item_id] = self.session.keep(self.ctx.now())
         self._stop_draft_timer()
-        self._save_draft(send=True)
+        self._save_draft(send=self.lost is None)
 
-    # -- drafts saved as the navigator works (issue 14) --------------------------------------------
+    # -- drafts saved as the navigator works (issue 14), and sent (issue 15) -----------------------
+
+    @property
+    def sends(self) -> DraftSends:
+        """When the draft being worked also goes to the hub (at most one send every few s)."""
+        if self._sends is None:
+            self._sends = DraftSends(self.ctx.monotonic)
+        return self._sends
 
     def draft_changed(self) -> None:
-        """The navigator changed the draft: save it a second after the last change."""
-        if not self._saves_drafts() or self.finishing or self.refused is not None:
+        """The navigator changed the draft: save it a second after the last change (and send
+        it, as ``sends`` allows: a held-back send goes when it may, so the last change does)."""
+        if not self._saves_drafts() or self.finishing or self.refused is not None or self.lost:
             return
-        if self._draft_timer is not None:
-            self._draft_timer.reset()
-        else:
-            self._draft_timer = self.set_timer(DRAFT_SAVE_SECONDS, self._draft_due)
+        self._stop_draft_timer()  # a held-back send is due again a second after this change
+        self._draft_timer = self.set_timer(DRAFT_SAVE_SECONDS, self._draft_due)
 
     def _draft_due(self) -> None:
         self._draft_timer = None
-        if not self.finishing and self.refused is None:
-            self._save_draft(send=False)
+        if self.finishing or self.refused is not None or self.lost:
+            return
+        wait = self.sends.take()
+        self._save_draft(send=wait <= 0)
+        if wait > 0:  # sent too recently: saved here now, and sent once the wait is over
+            self._draft_timer = self.set_timer(wait, self._draft_due)
 
     def _stop_draft_timer(self) -> None:
         if self._draft_timer is not None:
