@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ehub_tui.client.awaiting import InProcessAwaitingCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.client.views import InProcessViewCalls
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -252,6 +252,9 @@ class InProcessClient(InProcessAwaitingCalls, InProcessViewCalls):
 
     def board(self, items_limit: int = 200) -> Board:
         return self._svc().board(items_limit)
+
+    def holder_draft(self, item_id: int) -> HolderDraft:
+        return self._svc().holder_draft(item_id)
 
     # -- returns, reports, audit -----------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ehub_tui.domain.awaiting import HistoryEntry, Parking
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -169,6 +169,7 @@ class HubClient(Protocol):
     def set_default_view(self, username: str, name: str | None) -> None: ...
     def queue_summary(self) -> QueueSummary: ...
     def board(self, items_limit: int = 200) -> Board: ...
+    def holder_draft(self, item_id: int) -> HolderDraft: ...
 
     # -- returns, reports, audit ------------------------------------------------------------------
     def daily_return(

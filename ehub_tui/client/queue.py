@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from ehub_tui.client.local import LocalStore, NewEvent
 from ehub_tui.domain import destinations
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import Consultation, Outcome
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
@@ -213,6 +213,12 @@ class ClientQueueMethods:
     def board(self, items_limit: int = 200) -> Board:
         """Everything the supervisor board shows (supervisors only)."""
         return self._needs_hub(self.client.board, items_limit)
+
+    def holder_draft(self, item_id: int) -> HolderDraft:
+        """Whether the hub holds the holder's draft for their claim of an item (supervisors,
+        before a reassign offers to send it). Needs the hub: offline, HubUnreachable says so in
+        a sentence (what the hub holds cannot be known here)."""
+        return self._needs_hub(self.client.holder_draft, item_id)
 
     # -- reading (the hub, else the cache) ---------------------------------------------------------
 

@@ -60,6 +60,37 @@ class OpenItem:
     active_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ParkedItem:
+    """An item parked awaiting the patient's reply (issue 15 part 5), as the board lists it: no
+    patient name (the board shows none), the question cut short, when it comes back."""
+
+    id: int
+    practice_ods: str
+    parked_by: str
+    parked_at: datetime
+    question: str  # the question sent to the patient, cut to QUESTION_CHARS
+    return_at: datetime  # hub time: it comes back then without a reply
+    priority: int
+    sop_flags: tuple[str, ...] | None  # for domain.flags.flag_mark, as OpenItem's
+    template: str | None
+    request_type: str
+
+
+QUESTION_CHARS = 160  # how much of a parked item's question the board reads
+
+
+@dataclass(frozen=True, slots=True)
+class HolderDraft:
+    """What the hub holds of an item's holder's draft, asked before a reassign offers to send
+    it: ``saved_at`` is None when the hub has no draft from the holder for this claim."""
+
+    item_id: int
+    holder: str | None  # who holds the item now (None: nobody)
+    saved_at: datetime | None  # hub time the holder's draft for this claim last reached the hub
+    hub_now: datetime  # the hub's time at the read ("saved 40 s ago" is judged by it)
+
+
 @dataclass
 class Board:
     """Everything on the board at one moment."""
@@ -68,6 +99,8 @@ class Board:
     in_progress: int = 0
     completed_today: int = 0
     breaching: int = 0
+    # open items due within the hour, and every emergency not yet breaching: it is due now
+    # whatever its due time says (the queue's d lists it too)
     due_within_hour: int = 0
     median_wait: timedelta | None = None
     practices: list[PracticeLine] = field(default_factory=list)
@@ -81,3 +114,8 @@ class Board:
     # claims nobody has worked for stale_minutes (hub clock), red-flagged first (issue 15)
     alerts: list[StaleClaim] = field(default_factory=list)
     stale_minutes: int = 10
+    # parked awaiting the patient's reply (issue 15 part 5): how many, how many come back
+    # within the hour (hub clock), and the first of them by return time
+    awaiting: int = 0
+    awaiting_back_within_hour: int = 0
+    parked: list[ParkedItem] = field(default_factory=list)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -366,6 +366,7 @@ QUEUE_PAGE = TypeAdapter(QueuePage)
 VIEW_COUNTS = TypeAdapter(dict[str, int])
 QUEUE_SUMMARY = TypeAdapter(QueueSummary)
 BOARD = TypeAdapter(Board)
+HOLDER_DRAFT = TypeAdapter(HolderDraft)
 HANDOVERS = TypeAdapter(list[Handover])
 REPORT = TypeAdapter(Report)
 DAILY_RETURN = TypeAdapter(DailyReturnWire)

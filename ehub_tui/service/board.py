@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ehub_tui.domain import event_words
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.service.audit import AuditLog
 from ehub_tui.service.context import HubContext
 from ehub_tui.store import audit
 from ehub_tui.store import handover as handover_store
-from ehub_tui.store.board import Aggregates, read_aggregates, read_board
+from ehub_tui.store.board import Aggregates, holder_draft, read_aggregates, read_board
 from ehub_tui.store.engine import hub_now, read_tx
 
 BOARD_AGGREGATES_SECONDS = 5.0  # how stale the board's whole-hub counts may be
@@ -61,3 +61,11 @@ class Supervision:
         # access entries (searches, sign-ins) stay in the audit, not on the board
         b.events = self._audit.events(limit=30, skip=event_words.ACCESS_ACTIONS)
         return b
+
+    def holder_draft(self, item_id: int) -> HolderDraft:
+        """Whether the hub holds the item's holder's draft for their current claim, and when it
+        last reached the hub (supervisors only): a reassign offers to send it only then."""
+        ctx = self._ctx
+        ctx.require("see_board")
+        with read_tx(ctx.engine) as conn:
+            return holder_draft(conn, item_id, ctx.now())

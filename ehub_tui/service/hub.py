@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from ehub_tui.config import Settings
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.clock import Clock, SystemClock, as_clock, utcnow
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -304,6 +304,10 @@ class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods):
     def board(self, items_limit: int = 200) -> Board:
         """Everything the supervisor board shows (supervisors only)."""
         return self.parts.board.board(items_limit)
+
+    def holder_draft(self, item_id: int) -> HolderDraft:
+        """Does the hub hold the holder's draft of this claim, saved when (supervisors)?"""
+        return self.parts.board.holder_draft(item_id)
 
     # -- sync (issue 14): workstations' outboxes pushed, changes pulled ----------------------
 

@@ -9,17 +9,38 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Text, cast, func, or_, select, text
 
-from ehub_tui.domain.board import Board, NavigatorLine, OpenItem, PracticeLine
-from ehub_tui.store.engine import is_sqlite
-from ehub_tui.store.models import Consultation, HubUser, Outcome, Practice, UTCDateTime
+from ehub_tui.domain.awaiting import ParkState
+from ehub_tui.domain.board import (
+    QUESTION_CHARS,
+    Board,
+    HolderDraft,
+    NavigatorLine,
+    OpenItem,
+    ParkedItem,
+    PracticeLine,
+)
+from ehub_tui.domain.handover import carried_draft
+from ehub_tui.store.engine import hub_now, is_sqlite
+from ehub_tui.store.models import (
+    Consultation,
+    HubUser,
+    Outcome,
+    Practice,
+    SyncDraft,
+    UTCDateTime,
+)
+from ehub_tui.store.models_awaiting import AwaitingReply
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
 U = HubUser.__table__  # type: ignore[attr-defined]
 P = Practice.__table__  # type: ignore[attr-defined]
-__all__ = ["Aggregates", "Board", "NavigatorLine", "OpenItem", "PracticeLine"]
+A = AwaitingReply.__table__  # type: ignore[attr-defined]
+SD = SyncDraft.__table__  # type: ignore[attr-defined]
+__all__ = ["Aggregates", "Board", "NavigatorLine", "OpenItem", "ParkedItem", "PracticeLine"]
+PARKED_LIMIT = 50  # parked items the board lists (by return time); the count is all of them
 
 _DT = UTCDateTime()
 
@@ -77,10 +98,18 @@ def read_aggregates(
     a.breaching = conn.execute(
         select(func.count()).select_from(C).where(open_, C.c.due_by < now)
     ).scalar_one()
+    # due within the hour, and every emergency not yet breaching: its due time follows core
+    # hours (a Saturday's reads Monday) yet it is due now, as the queue's d says (store/views.py:
+    # priority 2, or an emergency red flag the SOPs found; a supervisor's "normal" hides neither)
+    emergency = or_(C.c.priority >= 2, cast(C.c.sop_flags, Text).like('%"emergency"%'))
     a.due_within_hour = conn.execute(
         select(func.count())
         .select_from(C)
-        .where(open_, C.c.due_by >= now, C.c.due_by < now + timedelta(hours=1))
+        .where(
+            open_,
+            C.c.due_by >= now,
+            or_(C.c.due_by < now + timedelta(hours=1), emergency),
+        )
     ).scalar_one()
     if a.queued:
         mid = conn.execute(
@@ -186,6 +215,8 @@ def read_board(
             )
         )
 
+    _parked(conn, b, hub_now(conn))
+
     # open items: everything held, then the most urgent waiting ones
     cols = (
         C.c.id,
@@ -239,6 +270,58 @@ def read_board(
     return b
 
 
+def _parked(conn: Connection, b: Board, now: datetime) -> None:
+    """Items parked awaiting the patient's reply: how many, how many come back within the hour
+    by the hub's clock ``now`` (the one the sweep returns them by), both index seeks on the
+    parkings' (state, return_at), and the first PARKED_LIMIT by return time with what the list
+    shows (one query, however many)."""
+    awaiting = A.c.state == ParkState.AWAITING.value
+    b.awaiting = conn.execute(select(func.count()).select_from(A).where(awaiting)).scalar_one()
+    if not b.awaiting:
+        return
+    b.awaiting_back_within_hour = conn.execute(
+        select(func.count())
+        .select_from(A)
+        .where(awaiting, A.c.return_at < now + timedelta(hours=1))
+    ).scalar_one()
+    rows = conn.execute(
+        select(
+            A.c.item_id,
+            A.c.parked_by,
+            A.c.parked_at,
+            func.substr(A.c.question, 1, QUESTION_CHARS).label("question"),
+            A.c.return_at,
+            C.c.practice_ods,
+            C.c.priority,
+            C.c.sop_flags,
+            C.c.screened_at,
+            C.c.template,
+            C.c.request_type,
+        )
+        .join(C, C.c.id == A.c.item_id)
+        .where(awaiting)
+        .order_by(A.c.return_at, A.c.id)
+        .limit(PARKED_LIMIT)
+    ).all()
+    for r in rows:
+        parked_at, return_at = _dt(r.parked_at), _dt(r.return_at)
+        assert parked_at is not None and return_at is not None
+        b.parked.append(
+            ParkedItem(
+                int(r.item_id),
+                r.practice_ods,
+                r.parked_by,
+                parked_at,
+                str(r.question),
+                return_at,
+                int(r.priority),
+                _levels(r.sop_flags, r.screened_at),
+                r.template,
+                r.request_type,
+            )
+        )
+
+
 def _levels(found: Any, screened_at: Any) -> tuple[str, ...] | None:
     """The red flag levels the prescreen found (None: not screened yet), as the queue reads
     them (store/views.py), for domain.flags.flag_mark."""
@@ -247,3 +330,22 @@ def _levels(found: Any, screened_at: Any) -> tuple[str, ...] | None:
     if isinstance(found, str):
         found = json.loads(found)
     return tuple(str(f.get("level", "")) for f in found or [] if isinstance(f, dict))
+
+
+def holder_draft(conn: Connection, item_id: int, now: datetime) -> HolderDraft:
+    """Does the hub hold a draft from the item's holder for their current claim (the same epoch:
+    one left from an earlier claim is not this work), with something a receiver would get
+    (handover.carried_draft)? Two key look-ups, asked once before a reassign offers to send it."""
+    row = conn.execute(select(C.c.owner, C.c.epoch, C.c.status).where(C.c.id == item_id)).first()
+    if row is None or row.status != "claimed" or not row.owner:
+        return HolderDraft(item_id, None, None, now)
+    got = conn.execute(
+        select(SD.c.draft, SD.c.updated_at).where(
+            SD.c.item_id == item_id, SD.c.username == row.owner, SD.c.epoch == row.epoch
+        )
+    ).first()
+    if got is None:
+        return HolderDraft(item_id, row.owner, None, now)
+    draft = json.loads(got.draft) if isinstance(got.draft, str) else got.draft
+    saved = _dt(got.updated_at) if carried_draft(draft) else None
+    return HolderDraft(item_id, row.owner, saved, now)

@@ -19,7 +19,7 @@ from ehub_tui.client.awaiting import HttpAwaitingCalls
 from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.client.views import HttpViewCalls
-from ehub_tui.domain.board import Board
+from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -244,6 +244,9 @@ class HttpClient(HttpAwaitingCalls, HttpViewCalls, HubConnection):
 
     def board(self, items_limit: int = 200) -> Board:
         return self.get("/board", wire.BOARD, items_limit=items_limit)
+
+    def holder_draft(self, item_id: int) -> HolderDraft:
+        return self.get(f"/items/{item_id}/holder-draft", wire.HOLDER_DRAFT)
 
     # -- returns, reports, audit -------------------------------------------------------------
 
