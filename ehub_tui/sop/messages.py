@@ -5,8 +5,9 @@ follows the same grammar (tests/sop/test_message_grammar.py renders every shippe
 
 - ``{greeting}``: "Hello Sam," to an adult; to the parent or guardian of a child under 16
   "Hello, this message is about Maisie." (the next word then gets its capital letter);
-- ``{timescale}``: from the route's urgency ("today", "within 3 working days"), so a message can
-  never promise a different time from the route;
+- ``{timescale}``: from the route's urgency, read on the hub's clock with its core hours, working
+  days and bank holidays (see ``timescale``), so a message can never promise a different time
+  from the route, nor "today" on a Saturday night;
 - ``{safety_net}``: "If you get worse, call NHS 111…" for clinical, signposting and escalation
   routes, and nothing at all on admin replies (a repeat prescription is not an illness);
 - ``{destination}``: who the patient will hear from in plain words ("a GP", "our clinical
@@ -18,9 +19,10 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ehub_tui.domain.clock import DEFAULT_CORE_HOURS, LONDON, CoreHours
 from ehub_tui.domain.patient import age_years
 from ehub_tui.sop.models import PLACEHOLDERS
 
@@ -45,6 +47,8 @@ TIMESCALES = {
     "routine": "in the next few weeks",
 }
 NO_URGENCY = "as soon as we can"
+# urgencies counted in working days: how many, from the working day the request counts as sent
+WORKING_DAYS = {"within_24h": 1, "within_48h": 2, "within_3_days": 3, "within_5_days": 5}
 
 # destination code -> who or where, as a patient reads it (fits "passed your request to …" and
 # "… will contact you"); OTHER and unknown codes fall back to the route's own words
@@ -102,9 +106,48 @@ def condition_words(template: str | None) -> str:
     return (template or "condition").replace("_", " ").replace("-", " ").strip()
 
 
-def timescale(urgency: str | None) -> str:
-    """When the patient will hear, in words, for an urgency (``same_day`` → ``today``)."""
-    return TIMESCALES.get(urgency or "", NO_URGENCY)
+def day_words(day: date) -> str:
+    """A day as a patient reads it: ``Monday 7 December``."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def timescale(
+    urgency: str | None,
+    when: date | datetime | None = None,
+    hours: CoreHours | None = None,
+) -> str:
+    """When the patient will hear, in words, for an urgency, on the hub's clock ``when``.
+
+    While the hub is open (a working day, before the end of core hours: the day the response
+    standard counts the request as sent, domain/clock.py) the urgency's own words are true as
+    they stand: "today", "within 24 hours" (when tomorrow is a working day), "within 3 working
+    days". Otherwise the words would be false or ambiguous (a Saturday night, a bank holiday, an
+    evening), so the day is named, counted in working days from the next working day:
+    "on Monday 7 December" for a same-day urgency, "by the end of Wednesday 9 December" for the
+    others. ``immediate`` always says "very shortly": a red flag is acted on now by whoever is
+    on duty, and a patient must never read that an emergency waits for Monday. ``routine`` and
+    no urgency name no day. ``when`` as a date only (no time known) counts a working day as
+    open; None gives the urgency's words alone."""
+    words = TIMESCALES.get(urgency or "", NO_URGENCY)
+    if when is None or (urgency != "same_day" and urgency not in WORKING_DAYS):
+        return words
+    hours = hours or DEFAULT_CORE_HOURS
+    if isinstance(when, datetime):
+        local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LONDON)
+        today = local.date()
+        open_now = hours.is_working_day(today) and local.time() < hours.end
+    else:
+        today, open_now = when, hours.is_working_day(when)
+    counted = today if open_now else hours.next_working_day(today)
+    if urgency == "same_day":
+        return words if open_now else f"on {day_words(counted)}"
+    # "within 24 hours" only when the 24 hours end on a working day (not on Friday)
+    if open_now and (urgency != "within_24h" or hours.is_working_day(today + timedelta(days=1))):
+        return words
+    last = counted
+    for _ in range(WORKING_DAYS[str(urgency)]):
+        last = hours.next_working_day(last)
+    return f"by the end of {day_words(last)}"
 
 
 def plain_destination(code: str | None, text: str = "") -> str:
@@ -178,13 +221,18 @@ def message_context(
     age: int | None = None,
     today: date | None = None,
     pathway: str | None = None,
+    now: datetime | None = None,
+    hours: CoreHours | None = None,
 ) -> dict[str, str]:
     """The values of every placeholder for one consultation sent along one route.
 
     ``category`` and ``urgency`` are the route's (or the outcome's, when the navigator changed the
     urgency); ``age`` is worked out from the date of birth on ``today`` when not given;
     ``pathway`` is the condition the navigator took from the text, when the request's own
-    template does not name one."""
+    template does not name one; ``now`` (the hub's clock) and ``hours`` (its core hours) decide
+    the timescale's words — without ``now`` it is read on ``today`` alone."""
+    if today is None and now is not None:
+        today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(LONDON).date()
     given = str(consultation.get("given_name") or "").strip()
     first = given.split()[0] if given else ""
     if age is None:
@@ -195,7 +243,7 @@ def message_context(
         "practice_name": practice_name or str(consultation.get("practice_ods") or "your practice"),
         "destination": plain_destination(destination_code, destination),
         "condition": condition_words(pathway or consultation.get("template")),
-        "timescale": timescale(urgency),
+        "timescale": timescale(urgency, now or today, hours),
         "safety_net": safety_net(first, age, category, urgency, hub_phone),
         "hub_phone": hub_phone or "your practice's usual number",
     }

@@ -13,8 +13,10 @@ but ``LibraryGuidance``, which is for tests and tools that hold a library themse
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from ehub_tui.domain.clock import DEFAULT_CORE_HOURS, CoreHours
 
 # What a navigator is told when no SOP guidance is in use: never the loader's own words (a file,
 # a line, YAML), which are for the SOP author (their screen and ``sops validate`` show them).
@@ -96,11 +98,23 @@ def _template(engine: Engine | None, name: str) -> str | None:
 
 
 class LibraryGuidance:
-    """Guidance straight from a loaded ``SopLibrary`` (tests, tools)."""
+    """Guidance straight from a loaded ``SopLibrary`` (tests, tools).
 
-    def __init__(self, library: SopLibrary, today: Callable[[], date]) -> None:
+    ``now`` (the hub's clock) and ``hours`` (its core hours) are what a patient message's
+    ``{timescale}`` is read on (sop/messages.py): without ``now`` only ``today``'s date is."""
+
+    def __init__(
+        self,
+        library: SopLibrary,
+        today: Callable[[], date],
+        *,
+        now: Callable[[], datetime] | None = None,
+        hours: CoreHours = DEFAULT_CORE_HOURS,
+    ) -> None:
         self.library = library
         self.today = today
+        self.now = now
+        self.hours = hours
 
     def decide(
         self,
@@ -142,13 +156,24 @@ class ServiceGuidance:
 
     For use once the service's SOPs are loaded (the app loads them in a worker with
     ``guidance_state()`` and opens a triage screen only when they are ready): the first ask
-    loads them, which takes about a second."""
+    loads them, which takes about a second. ``now`` and ``hours`` as for ``LibraryGuidance``
+    (``hours`` defaults to the service's settings' core hours)."""
 
     def __init__(
-        self, service: HubService | ClientService, today: Callable[[], date] = date.today
+        self,
+        service: HubService | ClientService,
+        today: Callable[[], date] = date.today,
+        *,
+        now: Callable[[], datetime] | None = None,
+        hours: CoreHours | None = None,
     ) -> None:
         self.service = service
         self.today = today
+        self.now = now
+        settings = getattr(service, "settings", None)
+        if hours is None and settings is not None:
+            hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
+        self.hours = hours or DEFAULT_CORE_HOURS
 
     def decide(
         self,

@@ -1,14 +1,17 @@
 """Every patient message of the shipped SOPs, filled in for an adult, a child and an admin
 request, reads well: no brackets inside brackets, nothing left unfilled, no internal codes, the
 route's own timescale, a parent or guardian greeted for a child, and no "if you get worse" on an
-admin reply (while clinical and signposting replies keep it)."""
+admin reply (while clinical and signposting replies keep it).
+
+The timescale is read on the hub's clock: "today" only while a working day's core hours last
+(trial 15b: "will contact you today" at Saturday 20:47); otherwise the working day is named."""
 
 from __future__ import annotations
 
 import re
 import string
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,18 @@ from ehub_tui.sop.messages import (
     plain_destination,
     render_message,
     safety_net,
+    timescale,
 )
 from ehub_tui.sop.models import PLACEHOLDERS
 from tests.conftest import REPO
 
 TODAY = date(2026, 12, 5)
+# the hub's clock (UTC; Europe/London is on GMT in winter): a working Monday morning, and the
+# times trial 15b and the response standard make awkward
+MON_0900 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+SAT_2047 = datetime(2026, 12, 5, 20, 47, tzinfo=UTC)
+FRI_1745 = datetime(2026, 12, 4, 17, 45, tzinfo=UTC)
+BANK_HOLIDAY_MON = datetime(2026, 8, 31, 10, 0, tzinfo=UTC)  # summer bank holiday (BST: 11:00)
 HUB_PHONE = "01234 567890"
 ADULT = {
     "given_name": "Sam Rivers",
@@ -83,7 +93,11 @@ def uses(sops: list[Any]) -> list[Use]:
 
 
 def fill(
-    template: str, who: dict[str, Any], route: Any, category: str | None = None
+    template: str,
+    who: dict[str, Any],
+    route: Any,
+    category: str | None = None,
+    now: datetime = MON_0900,
 ) -> tuple[str, dict[str, str]]:
     ctx = message_context(
         who,
@@ -94,6 +108,7 @@ def fill(
         category=category or route.category,
         urgency=route.urgency,
         today=TODAY,
+        now=now,
     )
     return render_message(template, ctx), ctx
 
@@ -287,3 +302,115 @@ def test_the_triage_session_fills_messages_from_the_route() -> None:
     assert little.startswith("Hello, this message is about Maisie. Thank you for contacting")
     assert "to an advanced nurse practitioner, who will contact you today." in little
     assert "If Maisie gets worse" in little
+
+
+# -- the timescale on the hub's clock (trial 15b: "will contact you today" at Saturday 20:47) ------
+
+URGENCIES = (
+    "immediate",
+    "same_day",
+    "within_24h",
+    "within_48h",
+    "within_3_days",
+    "within_5_days",
+    "routine",
+)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        pytest.param(
+            SAT_2047,
+            (
+                "very shortly",  # an emergency never waits for Monday
+                "on Monday 7 December",
+                "by the end of Tuesday 8 December",
+                "by the end of Wednesday 9 December",
+                "by the end of Thursday 10 December",
+                "by the end of Monday 14 December",
+                "in the next few weeks",
+            ),
+            id="saturday-20:47",
+        ),
+        pytest.param(
+            FRI_1745,  # still in core hours; 24 hours from now ends on Saturday
+            (
+                "very shortly",
+                "today",
+                "by the end of Monday 7 December",
+                "within 2 working days",
+                "within 3 working days",
+                "within 5 working days",
+                "in the next few weeks",
+            ),
+            id="friday-17:45",
+        ),
+        pytest.param(
+            BANK_HOLIDAY_MON,  # counted from Tuesday 1 September
+            (
+                "very shortly",
+                "on Tuesday 1 September",
+                "by the end of Wednesday 2 September",
+                "by the end of Thursday 3 September",
+                "by the end of Friday 4 September",
+                "by the end of Tuesday 8 September",
+                "in the next few weeks",
+            ),
+            id="bank-holiday-monday",
+        ),
+        pytest.param(
+            MON_0900,
+            (
+                "very shortly",
+                "today",
+                "within 24 hours",
+                "within 2 working days",
+                "within 3 working days",
+                "within 5 working days",
+                "in the next few weeks",
+            ),
+            id="monday-09:00",
+        ),
+    ],
+)
+def test_the_timescale_reads_the_hubs_clock(now: datetime, expected: tuple[str, ...]) -> None:
+    assert tuple(timescale(u, now) for u in URGENCIES) == expected
+    # and the words reach the message: the clinician_today template, for every urgency
+    for urgency, words in zip(URGENCIES, expected, strict=True):
+        ctx = message_context(ADULT, destination_code="GP_SAME_DAY", urgency=urgency, now=now)
+        text = render_message("{greeting} A GP will contact you {timescale}. {safety_net}", ctx)
+        assert f"A GP will contact you {words}." in text, text
+        if now != MON_0900 and now != FRI_1745:
+            assert "today" not in text, text
+
+
+def test_after_core_hours_today_is_no_longer_promised() -> None:
+    fri_1845 = datetime(2026, 12, 4, 18, 45, tzinfo=UTC)
+    assert timescale("same_day", fri_1845) == "on Monday 7 December"
+    # counted from Monday, the next working day (at 17:45 it was "within 2 working days")
+    assert timescale("within_48h", fri_1845) == "by the end of Wednesday 9 December"
+    # core hours are the hub's own (an earlier close moves the line)
+    from ehub_tui.domain.clock import CoreHours
+
+    early = CoreHours(end=datetime(2026, 1, 1, 17, 0).time())
+    assert timescale("same_day", FRI_1745, early) == "on Monday 7 December"
+    # without a time, a date alone: a weekend is never "today"
+    assert timescale("same_day", date(2026, 12, 5)) == "on Monday 7 December"
+    assert timescale("same_day") == "today"  # no clock at all: the urgency's own words
+
+
+@pytest.mark.parametrize("now", [SAT_2047, FRI_1745, BANK_HOLIDAY_MON], ids=str)
+def test_every_route_message_reads_well_out_of_hours(uses: list[Use], now: datetime) -> None:
+    for u in uses:
+        text, ctx = fill(u.template, ADULT, u.route, now=now)
+        where = f"{u.sop} {u.route.id} ({u.name})"
+        assert rendered_problems(text, category=u.route.category, urgency=u.route.urgency) == [], (
+            where,
+            text,
+        )
+        if "timescale" in names(u.template):
+            assert ctx["timescale"] == timescale(u.route.urgency, now), where
+            assert ctx["timescale"] in text, (where, text)
+        if now is SAT_2047 or now is BANK_HOLIDAY_MON:
+            assert not re.search(r"\btoday\b", ctx["timescale"]), (where, text)
