@@ -123,6 +123,12 @@ class QueueRow:
     sop_flags: tuple[str, ...] | None = None
     # issue 15: what a search matched, in words ("NHS number", "name: Maisie", "text: …")
     matched: str | None = None
+    # an item not waiting (held, parked, done, cancelled), for the queue's words about it: who
+    # holds it (their name; the username when none is recorded), since when (claimed, parked,
+    # completed or cancelled) and, for a parked one, when it comes back
+    holder: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -62,10 +62,10 @@ class Queue:
         ctx.require("work_items")
         self.rescue_if_due()
         with write_tx(ctx.engine) as conn:
-            got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now())
+            got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now(), RELEASE_ON_QUIT)
         if got is None and self.rescue_expired():
             with write_tx(ctx.engine) as conn:
-                got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now())
+                got = queue.claim_next(conn, ctx.actor, ctx.lease, ctx.now(), RELEASE_ON_QUIT)
         if got is not None:
             log.info("%s claimed item %s (epoch %s)", ctx.actor, got.item_id, got.epoch)
         return got
@@ -240,12 +240,19 @@ class Queue:
         return view_pages.page(ctx, view, filters, offset, limit)
 
     def view_counts(self) -> dict[str, int]:
-        """Sizes of the queue, mine and done-today views (for the tab labels)."""
+        """Sizes of the queue, mine and done-today views (for the tab labels), and for the
+        Queue tab: ``in_hand``, the items others hold (listed after what waits) and
+        ``emergencies``, the emergencies waiting (priority 2: the prescreen raises an item
+        with an emergency red flag to it)."""
         ctx = self._ctx
         since = ctx.start_of_today()
         empty = QueueFilter()
         with read_tx(ctx.engine) as conn:
-            return {v: views.count_rows(conn, v, ctx.actor, empty, since) for v in VIEWS}
+            out = {v: views.count_rows(conn, v, ctx.actor, empty, since) for v in VIEWS}
+            out["in_hand"] = views.count_rows(conn, "held", ctx.actor, empty, since)
+            urgent = QueueFilter(min_priority=2)
+            out["emergencies"] = views.count_rows(conn, "queue", ctx.actor, urgent, since)
+        return out
 
     def item_state(self, item_id: int) -> ClaimState:
         """(status, owner, epoch) of one item: a cheap check for an open screen."""

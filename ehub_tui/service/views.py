@@ -70,6 +70,14 @@ def page(
             if offset < total
             else []
         )
+        found = S.parse(filters.search)
+        if view == "queue" and (found is None or not found.identifier):
+            # the items others hold follow what waits, saying who and since when (an item or
+            # NHS number already finds an item in any state)
+            held = views.held_rows(conn, ctx.actor, filters, today=today, now=now)
+            start = max(offset - total, 0)
+            rows = rows + held[start : start + limit - len(rows)]
+            total += len(held)
     audit_search(ctx, view, filters, rows, total)
     return rows, total
 

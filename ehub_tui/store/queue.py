@@ -20,12 +20,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ehub_tui.domain.queue import Claim, describe_loss
 from ehub_tui.domain.types import Status
 from ehub_tui.errors import LostClaim, NotAvailable, NotFound, QueueError, StoreError
-from ehub_tui.store import audit, bulk
+from ehub_tui.store import audit, bulk, queue_order
 from ehub_tui.store.engine import hub_clock, is_sqlite
 from ehub_tui.store.lease import (
     C,
@@ -76,19 +76,35 @@ _CLAIM_SQL = {
 }
 
 
-def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Claim | None:
+def claim_next(
+    conn: Connection, me: str, lease: timedelta, now: datetime, except_reason: str = ""
+) -> Claim | None:
     """Claim the best queued item (priority, then oldest); None when the queue is empty.
 
-    The lease ends ``lease`` after the hub's time now; ``now`` only stamps the record."""
+    An item back from awaiting the patient comes first within its priority, and an item ``me``
+    just returned is left for others (store/queue_order.py; a release with ``except_reason``,
+    the app closing, does not count). The lease ends ``lease`` after the hub's time now;
+    ``now`` only stamps the record."""
+    skip = queue_order.returned_by(conn, me, now, except_reason)
+    fronts = [i for i in queue_order.front_ids(conn, now) if i not in skip]
+    if fronts:
+        got = _claim_front(conn, fronts, skip, me, lease, now)
+        if got is not None:
+            return got
     sqlite = is_sqlite(conn)
     # SQLite: the hub's clock, read here; PostgreSQL: the server's clock, inside the statement
     until: Any = bulk.storage_value(hub_clock(conn)() + lease, True) if sqlite else lease
+    sql = _CLAIM_SQL["sqlite" if sqlite else "postgresql"]
+    if skip:  # (ids from the hub's own rows: never typed by anyone)
+        sql = sql.replace(
+            "WHERE status='queued' ORDER BY",
+            f"WHERE status='queued' AND id NOT IN ({', '.join(str(i) for i in sorted(skip))}) "
+            "ORDER BY",
+        )
     cur = bulk.driver(conn).cursor()
     try:
         stamp = bulk.storage_value(now, sqlite)
-        cur.execute(
-            _CLAIM_SQL["sqlite" if sqlite else "postgresql"], (me, until, stamp, stamp, stamp)
-        )
+        cur.execute(sql, (me, until, stamp, stamp, stamp))
         row = cur.fetchone()
     finally:
         cur.close()
@@ -99,18 +115,34 @@ def claim_next(conn: Connection, me: str, lease: timedelta, now: datetime) -> Cl
     return Claim(item_id, epoch, _stored_time(row[2]), me)
 
 
-def _stored_time(value: Any) -> datetime:
-    """A time column read through the bare driver (naive UTC; text on SQLite) as aware UTC."""
-    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+def _claim_front(
+    conn: Connection, fronts: list[int], skip: set[int], me: str, lease: timedelta, now: datetime
+) -> Claim | None:
+    """Claim the best item back from awaiting the patient when no other waiting item outranks
+    it (a higher priority); None to claim as usual."""
+    best = conn.execute(
+        select(C.c.id, C.c.priority)
+        .where(C.c.id.in_(fronts), C.c.status == Status.QUEUED)
+        .order_by(C.c.priority.desc(), C.c.received_at, C.c.id)
+    ).all()
+    if not best:
+        return None
+    top = conn.execute(
+        select(func.max(C.c.priority)).where(C.c.status == Status.QUEUED, C.c.id.not_in(skip))
+    ).scalar_one_or_none()
+    for cand in best:
+        if top is not None and cand.priority < top:
+            return None  # a waiting item of a higher priority goes first
+        row = _claim_row(conn, int(cand.id), me, lease, now)
+        if row is not None:  # (else someone claimed it meanwhile: the next one)
+            audit.append(conn, [audit.Event(me, "claim", row.id, {"epoch": row.epoch})], now)
+            return Claim(row.id, row.epoch, row.lease_until, me)
+    return None
 
 
-def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:
-    """Claim a given item; NotAvailable if someone else holds it or it is closed.
-
-    A claim on it whose lease has run out (by the hub's clock) is returned to the queue first,
-    in the same transaction, so an item whose holder crashed can be opened by id."""
-    rescue_expired(conn, now, item_id=item_id)
+def _claim_row(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Any:
+    """Claim one queued item (no audit event); its (id, epoch, lease_until), None when it is
+    not waiting."""
     stmt = (
         update(C)
         .where(C.c.id == item_id, C.c.status == Status.QUEUED)
@@ -125,7 +157,22 @@ def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: d
         )
         .returning(C.c.id, C.c.epoch, C.c.lease_until)
     )
-    row = conn.execute(stmt).first()
+    return conn.execute(stmt).first()
+
+
+def _stored_time(value: Any) -> datetime:
+    """A time column read through the bare driver (naive UTC; text on SQLite) as aware UTC."""
+    stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def claim_item(conn: Connection, item_id: int, me: str, lease: timedelta, now: datetime) -> Claim:
+    """Claim a given item; NotAvailable if someone else holds it or it is closed.
+
+    A claim on it whose lease has run out (by the hub's clock) is returned to the queue first,
+    in the same transaction, so an item whose holder crashed can be opened by id."""
+    rescue_expired(conn, now, item_id=item_id)
+    row = _claim_row(conn, item_id, me, lease, now)
     if row is None:
         cur = _describe(conn, item_id)
         if cur.status == Status.CLAIMED:

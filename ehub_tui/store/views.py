@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
+from ehub_tui.store import queue_order
 from ehub_tui.store import search as store_search
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
@@ -30,7 +31,7 @@ _COLUMNS = (
     "c.id, c.priority, c.status, c.owner, c.received_at, c.due_by, c.practice_ods, "
     "c.request_type, c.template, c.given_name, c.family_name, c.date_of_birth, c.sex, "
     "substr(c.free_text, 1, 120) AS free_text, c.supplier_flags, c.completed_at, c.sop_flags, "
-    "c.screened_at"
+    "c.screened_at, c.claimed_at"
 )
 
 
@@ -52,6 +53,8 @@ def _where(
         parts.append("c.status = 'queued'")  # a literal: the partial index applies
     elif view == "mine":
         parts.append("c.status = 'claimed' AND c.owner = :me")
+    elif view == "held":  # the queue's items in someone else's hands (see held_rows)
+        parts.append("c.status = 'claimed' AND c.owner <> :me")
     else:
         parts.append("c.status = 'completed' AND o.navigator = :me AND o.completed_at >= :since")
     # practices and types (single and multi-select), age bands, waited over N hours
@@ -168,15 +171,118 @@ def list_rows(
     found = S.parse(f.search)
     full = ", c.free_text AS full_text" if found is not None and found.kind == S.TEXT else ""
     where = _where(view, f, params, sqlite, today, now)
-    sql = (
-        f"SELECT {_COLUMNS}{route}{full} FROM {_from(view, sqlite, f)} WHERE {where} "
-        f"ORDER BY {_order(view, f)} LIMIT :lim OFFSET :off"
+    select = f"SELECT {_COLUMNS}{route}{full} FROM "
+    head = f"{select}{_from(view, sqlite, f)} WHERE {where}"
+    order = _order(view, f)
+
+    def run(sql: str, extra: dict[str, Any]) -> Any:
+        stmt = text(sql)
+        if ":fronts" in sql:
+            stmt = stmt.bindparams(bindparam("fronts", expanding=True))
+        return conn.execute(stmt, _bind(params | extra, sqlite))
+
+    def window(extra: str, off: int, lim: int) -> list[Any]:
+        sql = f"{head}{extra} ORDER BY {order} LIMIT :lim OFFSET :off"
+        return list(run(sql, {"off": off, "lim": lim}))
+
+    fronts = (
+        queue_order.front_ids(conn, now or datetime.now(UTC))
+        if view == "queue" and f.sort == S.DEFAULT_SORT and (found is None or not found.identifier)
+        else []
     )
-    rows = conn.execute(text(sql), _bind(params, sqlite)).all()
+    rows: list[Any]
+    if fronts:
+        # items back from awaiting the patient come first within their priority (queue_order);
+        # they are looked up by id (not through the ordering index), the rest through it
+        params["fronts"] = fronts
+        others = " AND c.id NOT IN :fronts"
+        ahead = list(
+            run(f"{select}consultation c WHERE {where} AND c.id IN :fronts ORDER BY {order}", {})
+        )
+
+        def above(p: int) -> int:
+            sql = (
+                f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}{others} "
+                "AND c.priority > :above"
+            )
+            return int(run(sql, {"above": p}).scalar_one())
+
+        rows = queue_order.merge_fronts(
+            ahead, above, lambda o, n: window(others, o, n), offset, limit
+        )
+    else:
+        rows = window("", offset, limit)
     out = [_row(r, sqlite) for r in rows]
     if found is not None and out:
         out = _with_matched(conn, found, rows, out)
+    if found is not None and found.identifier:
+        out = state_words(conn, out)  # found beyond the queue: who has it, since when
     return out
+
+
+def held_rows(
+    conn: Connection,
+    me: str,
+    f: QueueFilter,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """The items someone other than ``me`` holds that the filter lets through, longest held
+    first, each saying who holds it (their name) and since when: the queue lists them after
+    what waits, so a navigator sees who is working what (issue 15 part 6). A few rows (one
+    claim or so per navigator on duty), read through the status index."""
+    sqlite = is_sqlite(conn)
+    params: dict[str, Any] = {"me": me, "since": now or datetime.now(UTC)}
+    where = _where("held", f, params, sqlite, today, now)
+    sql = (
+        f"SELECT {_COLUMNS}, NULL AS route FROM consultation c WHERE {where} "
+        "ORDER BY c.claimed_at, c.id"
+    )
+    raw = conn.execute(text(sql), _bind(params, sqlite)).all()
+    out = [_row(r, sqlite) for r in raw]
+    found = S.parse(f.search)
+    if found is not None and out:
+        out = _with_matched(conn, found, raw, out)
+    return state_words(conn, out)
+
+
+def state_words(conn: Connection, rows: list[QueueRow]) -> list[QueueRow]:
+    """Rows not waiting, with what the queue says of them: a held one's holder (their name)
+    and since when it is held; a parked one's parking time and return time; a completed
+    one's destination; a cancelled one's time."""
+    ids = {s: [r.id for r in rows if r.status == s] for s in ("claimed", "awaiting", "completed")}
+    ids["cancelled"] = [r.id for r in rows if r.status == "cancelled"]
+    if not any(ids.values()):
+        return rows
+    extra: dict[int, dict[str, Any]] = {}
+
+    def read(sql: str, key: str) -> list[Any]:
+        stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+        return list(conn.execute(stmt, {"ids": ids[key]})) if ids[key] else []
+
+    for r in read(
+        "SELECT c.id, c.claimed_at, u.display_name, c.owner FROM consultation c "
+        "LEFT JOIN hub_user u ON u.username = c.owner WHERE c.id IN :ids",
+        "claimed",
+    ):
+        name = (r.display_name or "").strip() or r.owner
+        extra[int(r.id)] = {"holder": name, "since": _as_dt(r.claimed_at)}
+    for r in read(
+        "SELECT item_id, parked_at, return_at FROM awaiting_reply WHERE item_id IN :ids "
+        "ORDER BY id",
+        "awaiting",
+    ):  # the newest parking of each is its current one (read last)
+        extra[int(r.item_id)] = {"since": _as_dt(r.parked_at), "until": _as_dt(r.return_at)}
+    for r in read(
+        "SELECT consultation_id, coalesce(nullif(destination, ''), route) AS route, "
+        "completed_at FROM outcome WHERE consultation_id IN :ids",
+        "completed",
+    ):
+        extra[int(r.consultation_id)] = {"route": r.route, "since": _as_dt(r.completed_at)}
+    for r in read("SELECT id, cancelled_at FROM consultation WHERE id IN :ids", "cancelled"):
+        extra[int(r.id)] = {"since": _as_dt(r.cancelled_at)}
+    return [dataclasses.replace(r, **extra[r.id]) if r.id in extra else r for r in rows]
 
 
 def searched_names(rows: list[QueueRow]) -> list[int]:
