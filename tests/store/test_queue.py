@@ -101,7 +101,8 @@ def test_release_returns_to_queue_with_new_epoch(seeded: HubService, make_servic
     item = seeded.consultation(claim.item_id)
     assert item.status == "queued" and item.owner is None and item.epoch == 2
     complete_refused(nav, claim, "released")
-    again = nav.claim_next()
+    assert nav.claim_next() is None  # n leaves what nav1 just returned for others (trial 15b)
+    again = nav.claim(claim.item_id)  # ⏎ on it in the list: on purpose
     assert again.item_id == claim.item_id and again.epoch == 3
 
 
