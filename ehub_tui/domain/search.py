@@ -19,9 +19,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-# A word begins at the start of a value or after one of these (the same set in SQLite's replace
-# chain, PostgreSQL's class and Python's pattern, so all three agree on what matched).
-WORD_BREAKS = " \t\n\r()[]{}-/,.;:!?'\"&+_*#"
+# A word begins at the start of a value or after one of these: every ASCII space, punctuation
+# and symbol character, and the punctuation patients' phones and word processors put in (curly
+# quotes, dashes, ellipsis, no-break space, currency). The same set makes SQLite's GLOB class,
+# PostgreSQL's class and Python's pattern, and it is what the SQLite hub's word index (FTS5's
+# unicode61 tokenizer, migration 0014) splits on, so all of them agree on what matched.
+WORD_BREAKS = (
+    " \t\n\r\f\v!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    "\u00a0\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a3\u20ac\u2022"
+)
 MAX_WORDS = 5
 MAX_WORD_CHARS = 40
 

@@ -5,12 +5,15 @@ A search (domain.search) is one of: an item number (``c.id``, the primary key), 
 patient's name, the practice (code or name), the template or the request's text.
 
 Word starts, in SQL that stays fast at 100,000 items:
-- SQLite: a cheap ``LIKE '%word%'`` first (case-insensitive for ASCII, C code), and only for the
-  rows it lets through, ``' ' || lower(value) GLOB '*[breaks]word*'`` (SQLite evaluates ``AND``
-  left to right, so the GLOB runs on the few candidate rows). SQLite's lower() folds ASCII only:
-  "élodie" does not find "Élodie" on a SQLite hub (PostgreSQL folds every letter).
+- SQLite hub: the name, template and text are looked up in the word index (FTS5, migration 0014,
+  kept by triggers; its unicode61 tokenizer splits on the characters of WORD_BREAKS) with a
+  prefix query, so a search reads the index, not every queued row. It folds the case of every
+  letter ("élodie" finds "Élodie") and keeps accents apart ("elodie" does not).
+- The practice (a small table) and the workstation's cache (client/local/filtering.py): a cheap
+  ``LIKE '%word%'`` first (case-insensitive for ASCII), then, for the rows it lets through,
+  ``' ' || lower(value) GLOB '*[breaks]word*'`` (SQLite's lower() folds ASCII only).
 - PostgreSQL: ``lower(value) ~ '(^|[breaks])word'`` (the same break set).
-Both agree with domain.search.starts_word, which says, for the rows of one window, what matched.
+All agree with domain.search.starts_word, which says, for the rows of one window, what matched.
 """
 
 from __future__ import annotations
@@ -50,6 +53,13 @@ def word_start(expr: str, key: str, word: str, params: dict[str, Any], sqlite: b
     return f"(lower({expr}) ~ :{key}_re)"
 
 
+def fts_prefix(word: str) -> str:
+    """An FTS5 query for the index's words that begin with ``word``: a quoted string (so no
+    character of what was typed is read as query syntax) with a prefix star. A word holding a
+    character the tokenizer splits on but WORD_BREAKS does not becomes a phrase of its parts."""
+    return '"' + word.replace('"', '""') + '"*'
+
+
 _NAME = "(coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, ''))"
 
 
@@ -71,6 +81,19 @@ def search_clause(found: S.Search, params: dict[str, Any], sqlite: bool) -> str:
             + word_start("p.name", f"{k}q", word, params, sqlite)
             + ")"
         )
+        if sqlite:
+            # the word index (migration 0014) answers name, template and text at once: the
+            # rows whose words begin with ``word``, read from the index, not from every row.
+            # The practice is asked of the small practice table first (EXISTS, computed once):
+            # only when the word names a practice is a row's practice read, so a search that
+            # names none never fetches the rows the queue's index does not cover
+            params[f"{k}w"] = fts_prefix(word)
+            named = practice.removeprefix("c.practice_ods IN ")
+            parts.append(
+                f"(c.id IN (SELECT rowid FROM consultation_words WHERE consultation_words "
+                f"MATCH :{k}w) OR (EXISTS {named} AND {practice}))"
+            )
+            continue
         parts.append(
             "("
             + " OR ".join(
