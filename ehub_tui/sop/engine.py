@@ -39,13 +39,9 @@ from ehub_tui.sop.known import Facts, normalise_text
 from ehub_tui.sop.lexicon import Lexicon
 from ehub_tui.sop.loaded import CompiledRule, LoadedSop
 from ehub_tui.sop.loader import SopSet
+from ehub_tui.sop.near_miss import near_misses
 
 GENERIC_TEMPLATE = "general_clinical"
-
-
-def _failed_parts(rule: CompiledRule, facts: Facts) -> list[str]:
-    """The top-level parts of a route's condition that do not hold."""
-    return [_describe(cond) for cond, fn in rule.parts if not fn(facts, None)]
 
 
 def _describe(cond: Leaf | Group) -> str:
@@ -188,16 +184,8 @@ class Engine:
             if trace:
 
                 def why_not_fn() -> list[WhyNot]:
-                    # near misses: some of the route held, and the fewest parts failed
-                    near = [
-                        (r.spec.id, failed)
-                        for r in missed
-                        if (failed := _failed_parts(r, facts)) and len(failed) < len(r.parts)
-                    ]
-                    if not near:
-                        return []
-                    fewest = min(len(f) for _, f in near)
-                    return [WhyNot(rid, tuple(f)) for rid, f in near if len(f) <= max(1, fewest)]
+                    # plausible near misses only: never a route for another kind of request
+                    return near_misses(missed, facts, _describe)
 
         standing = [f for f in flags if f.id not in dismissed]
         governed = govern(route, standing, routing)
