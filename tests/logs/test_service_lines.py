@@ -22,8 +22,7 @@ def test_queue_work_is_logged_without_identifiers(
     nav = make_service("nav1")
     claim = nav.claim(created[1])
     nav.release(claim, "the patient called back: Zebedee Quixote will phone")
-    claim = nav.claim_next()
-    assert claim is not None
+    claim = nav.claim(created[1])  # (n leaves what nav1 just returned for others: trial 15b)
     nav.complete(
         claim,
         Outcome(category="signpost", route="self_care", note="told Zebedee to rest", message="Hi"),

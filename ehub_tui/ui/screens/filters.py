@@ -26,7 +26,7 @@ from ehub_tui.domain.search import AGE_BAND_WORDS, AGE_BANDS, SORTS
 from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.domain.views import SavedView, describe
 from ehub_tui.errors import StoreError
-from ehub_tui.ui.format import literal, notify, visible
+from ehub_tui.ui.format import literal, notify
 
 TICKED, UNTICKED = "X", " "  # a box's inner glyph: the words, not the colour, say which
 CHOSEN = "●"
@@ -98,6 +98,7 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
         self.service = service
         self.supervisor = supervisor
         self.views: list[SavedView] = []
+        self.applied_view: str | None = None  # the saved view enter applied (for its name)
 
     def compose(self) -> ComposeResult:
         f = self.current
@@ -110,7 +111,9 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
                         yield Label("Practices (space to tick)")
                         yield TickList(
                             *[
-                                (visible(f"{code} {name}", multiline=False), code, code in chosen_p)
+                                # a practice's name is hub data: shown as written, never
+                                # read as markup nor obeyed as a terminal control
+                                (literal(f"{code} {name}"), code, code in chosen_p)
                                 for code, name in sorted(self.practices.items())
                             ],
                             id="practices",
@@ -178,6 +181,7 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
     def _apply_view(self, event: OptionList.OptionSelected) -> None:
         if 0 <= event.option_index < len(self.views):
             view = self.views[event.option_index]
+            self.applied_view = view.name
             self.dismiss(dataclasses.replace(view.filters, search=self.current.search))
 
     def chosen(self) -> QueueFilter:
@@ -207,8 +211,10 @@ class FiltersScreen(ModalScreen[QueueFilter | None]):
             notify(self, "Waited over: type a number of hours (e.g. 24), or leave it empty.")
             return None
 
+    @on(Input.Submitted, "#name")
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
+        """Save the filters as the view named in the box (its enter, or the Save view button)."""
         name = self.query_one("#name", Input).value.strip()
         f = self._chosen_or_say()
         if f is None:

@@ -22,8 +22,10 @@ from ehub_tui.domain.queue import Claim, QueueFilter, QueueRow
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import UiContext
 from ehub_tui.ui.format import literal, notify, visible_text
-from ehub_tui.ui.messages import Claimed, ClaimRefused, LeasesKnown, QueueChanged, ViewCounts
-from ehub_tui.ui.screens.queue_find import SEARCH_HINT, TYPES, QueueFind
+from ehub_tui.ui.messages import Claimed, ClaimRefused, LeasesKnown, QueueChanged
+from ehub_tui.ui.screens.queue_alerts import QueueAlerts
+from ehub_tui.ui.screens.queue_find import SEARCH_HINT, TYPES
+from ehub_tui.ui.screens.queue_words import NOTHING_FOR_YOU, held_for
 from ehub_tui.ui.widgets.queue_table import QueueTable, header_text
 
 if TYPE_CHECKING:
@@ -52,8 +54,9 @@ MINE_OFFLINE = "You hold no items. New items can be claimed when the hub is back
 FULL_FOOTER_WIDTH = 90  # narrower: the footer drops its padding so every key keeps its name
 
 
-class QueueScreen(QueueFind):
-    """Queue / Mine / Done today, with filters and search (``QueueFind``)."""
+class QueueScreen(QueueAlerts):
+    """Queue / Mine / Done today, with filters and search (``QueueFind``), tab counts and the
+    emergency alert (``QueueAlerts``)."""
 
     BINDINGS = [
         Binding("n", "next", "Next item", id="next"),
@@ -180,19 +183,6 @@ class QueueScreen(QueueFind):
         """Something was handed to this user (or opened): Mine and the counts re-read."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="counts")
-    def _counts(self) -> None:
-        self.post_message(ViewCounts(self.ctx.service.view_counts()))
-
-    def on_view_counts(self, message: ViewCounts) -> None:
-        found = self.query(Tabs)
-        if not found:
-            return
-        tabs = found.first()
-        for view, n in message.counts.items():
-            tab = tabs.query_one(f"#{view}", Tab)
-            tab.label = f"{VIEW_LABELS[view]} ({n})"
-
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
         try:
@@ -266,6 +256,7 @@ class QueueScreen(QueueFind):
                 f"#{row.id} · {self.ctx.practice_name(row.practice_ods)} · "
                 f"{row.request_type} · {(row.template or '').replace('_', ' ')}{flags}"
                 + (f" · matched {row.matched}" if row.matched else "")
+                + (f" · {held_for(row, self.ctx.now())}" if row.holder else "")
             )
         )
 
@@ -290,10 +281,13 @@ class QueueScreen(QueueFind):
         if row is None or self._busy:
             return
         if self.view == "done":
-            notify(self, f"#{row.id} is completed ({row.route}).", timeout=4)
+            notify(self, f"#{row.id} is completed ({row.route}). h shows its history.", timeout=4)
+            return
+        if self.view == "queue" and self.say_state(row):  # held, parked, done: in words
             return
         self._busy = True
-        self._claim_when_ready(row.id, self.view == "mine")
+        # an item of mine found in the Queue tab (a search) opens as from Mine
+        self._claim_when_ready(row.id, self.view == "mine" or row.status == "claimed")
 
     def _claim_when_ready(self, item_id: int | None, resume: bool) -> None:
         """Claim now if the SOP guidance is ready; else say "Loading guidance…" and claim when
@@ -319,7 +313,11 @@ class QueueScreen(QueueFind):
             if item_id is None:
                 claim = service.claim_next()
                 if claim is None:
-                    self.post_message(ClaimRefused("The queue is empty."))
+                    # items still wait: only those this user just returned (left for others)
+                    waiting = service.view_counts().get("queue", 0)
+                    self.post_message(
+                        ClaimRefused(NOTHING_FOR_YOU if waiting else "The queue is empty.")
+                    )
                     return
             elif resume:
                 # the claims this user holds (from the workstation's cache when the hub is

@@ -52,6 +52,9 @@ class QueueFind(QueueMenu):
     def _find_init(self) -> None:
         self._matched = {}
         self._filters_touched = False
+        # the saved view applied (its name, and its filters without the search): the filter
+        # line names it while the filters are still the view's
+        self._view: tuple[str, QueueFilter] | None = None
 
     # -- reading a window (the table's worker thread) -------------------------------------------
 
@@ -101,6 +104,8 @@ class QueueFind(QueueMenu):
         if f.search:
             parts.append(f"“{f.search}”")  # typed by the user: shown as typed (literal below)
         text = "Filters: " + ", ".join(parts) + "  (x clears)" if parts else FILTER_HINT
+        if self._view is not None and self._view[1] == rest and parts:
+            text = f"View “{self._view[0]}”: " + text.removeprefix("Filters: ")
         self.query_one("#filters", Label).update(literal(text))
 
     # -- keys -----------------------------------------------------------------------------------
@@ -143,14 +148,14 @@ class QueueFind(QueueMenu):
         def chosen(f: QueueFilter | None) -> None:
             if f is not None:
                 self._filters_touched = True
+                name = screen.applied_view
+                self._view = None if name is None else (name, dataclasses.replace(f, search=None))
                 self._apply_filters(f)
 
         names = self.ctx.practices or {p: p for p in self._practices}
         supervisor = self.ctx.may("see_board")
-        self.app.push_screen(
-            FiltersScreen(self.filters, dict(names), self.ctx.service, supervisor=supervisor),
-            chosen,
-        )
+        screen = FiltersScreen(self.filters, dict(names), self.ctx.service, supervisor=supervisor)
+        self.app.push_screen(screen, chosen)
 
     # -- the default view (when the queue opens) ------------------------------------------------
 
@@ -170,5 +175,7 @@ class QueueFind(QueueMenu):
     def _open_with(self, view: SavedView) -> None:
         if self._filters_touched:  # the user chose filters meanwhile: theirs win
             return
-        self._apply_filters(dataclasses.replace(view.filters, search=None))
+        kept = dataclasses.replace(view.filters, search=None)
+        self._view = (view.name, kept)
+        self._apply_filters(kept)
         notify(self, f"Your default view: {view.name}.", timeout=3)

@@ -39,6 +39,7 @@ from ehub_tui.ui.format import (
     fit,
     one_line,
     short_time,
+    span,
     template_words,
 )
 
@@ -53,7 +54,7 @@ DUE_STYLE = {
     DUE_OVERDUE: "queue-table--overdue",
     DUE_SOON: "queue-table--due-soon",
 }
-HOLDER_MAX = 24  # cells of "held by NAME" before it is cut with …
+HOLDER_MAX = 32  # cells of "held by NAME · 12m" before it is cut with …
 TYPE_SHORT = {"clinical": "clin", "admin": "admin", "other": "other"}
 
 
@@ -284,10 +285,12 @@ class QueueTable(ScrollView, can_focus=True):
         return getattr(user, "username", None)
 
     def holder_text(self, row: QueueRow) -> str:
-        """``held by nav2`` for an item someone else holds; "" for a free one or one of mine."""
+        """``held by Tom Fletcher · 12m`` (who, by name when the hub says it, and for how long)
+        for an item someone else holds; "" for a free one or one of mine."""
         if row.status != Status.CLAIMED or not row.owner or row.owner == self.me():
             return ""
-        return f"held by {row.owner}"
+        who = row.holder or row.owner
+        return f"held by {who}" + (f" · {span(self.now() - row.since)}" if row.since else "")
 
     def _segments(self, row: QueueRow, width: int, focused: bool, current: bool) -> list[Segment]:
         now = self.now()
