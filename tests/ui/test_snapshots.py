@@ -58,7 +58,7 @@ def test_queue(make_hub: Callable[..., Hub], snap_compare: Snap) -> None:
         await steady_queue(pilot)
         assert isinstance(app.screen, QueueScreen)
         text = screen_text(app)
-        assert "Queue (4)" in text and "‼EM" in text
+        assert "Queue (4 · ‼1 EM)" in text and "‼EM" in text  # (trial 15b: emergencies waiting)
         assert "#1 · Harbour Street Surgery · clinical · headache" in text
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
