@@ -145,6 +145,29 @@ def filter_options(options: Sequence[OverrideOption], query: str) -> list[Overri
     return [o for o in options if all(any(w.startswith(t) for w in o.words) for t in tokens)]
 
 
+def best_index(shown: Sequence[OverrideOption], query: str) -> int:
+    """Where the highlight goes in a filtered list: on the plainest destination whose first word
+    the first typed word starts — the shortest such destination, in list order on a tie — so one
+    letter picks a common one ("a" ANP minor illness hub today, "g" GP routine, "r" repeat
+    prescription, "d" duty clinician same day); else on the first match."""
+    tokens = words_of(query)
+    if not tokens:
+        return 0
+    leading = [
+        i
+        for i, o in enumerate(shown)
+        if (first := words_of(o.destination)[:1]) and first[0].startswith(tokens[0])
+    ]
+    return min(leading, key=lambda i: (len(shown[i].destination), i)) if leading else 0
+
+
+def no_match_words(query: str) -> str:
+    """What the dialog says when nothing matches the filter (trial 15b: an empty list, no words)."""
+    return (
+        f"No route matches '{query.strip()}' — backspace to widen, esc to keep the suggested route."
+    )
+
+
 def start_index(options: Sequence[OverrideOption], suggested: Any | None) -> int:
     """Where the dialog's highlight starts: on the suggested route's destination, else first."""
     if suggested is not None:

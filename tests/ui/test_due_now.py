@@ -46,8 +46,11 @@ def _item(**extra: Any) -> Consultation:
 
 def test_the_triage_banner_says_due_now_for_an_emergency() -> None:
     text = banner_text(_item(priority=2), NOW, "Harbour Street", 5).plain
-    assert "due now: emergency — deal with it now (response standard: Mon 23 Nov 09:00)" in text
-    assert "left" not in text
+    # no later response-standard time beside "now" (trial 15b: "…now (response standard: Mon")
+    assert text.rstrip().endswith("due now: emergency — deal with it now")
+    assert "left" not in text and "Mon 23 Nov" not in text
+    late = banner_text(_item(priority=2), MONDAY + timedelta(hours=2), "Harbour Street", 5)
+    assert "due now: emergency — deal with it now (2h 00m overdue)" in late.plain
     found = _item(sop_flags=[{"id": "thunderclap", "level": "emergency"}])
     assert "due now: emergency" in banner_text(found, NOW, "Harbour Street", 5).plain
     normal = banner_text(_item(), NOW, "Harbour Street", 5).plain

@@ -4,10 +4,13 @@ It opens on the suggested route, lists every destination once, grouped by catego
 clinical, admin, escalate; a heading row each, which the cursor skips), and filters as the
 navigator types: each word typed must start a word of the choice — its destination, team,
 category, urgency or code ("anp", "gp 3", "fit ext"). ↑/↓ move, enter chooses the highlighted
-route, escape cancels. With the filter the highlight is on the first match, so any route of the
-shipped SOPs is chosen in at most six keys from the triage screen, o and enter included
-(tests/ui/test_override.py counts them). What it returns is the route id the override records
-(triage/override.py); the reason is asked next, as before.
+route, escape cancels. With the filter the highlight is on the plainest destination the first
+word typed starts (``best_index``: "a" the ANP hub, "g" GP routine), else the first match, so
+any route of the shipped SOPs is chosen in at most six keys from the triage screen, o and enter
+included (tests/ui/test_override.py counts them), and a common override from the queue is
+n o a ⏎ 1 ⏎ (a digit picks a common reason at once). Nothing matching is said in words. What
+it returns is the route id the override records (triage/override.py); the reason is asked next,
+as before.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ehub_tui.triage.override import OverrideOption, filter_options, start_index
+from ehub_tui.triage.override import (
+    OverrideOption,
+    best_index,
+    filter_options,
+    no_match_words,
+    start_index,
+)
 from ehub_tui.ui.format import literal, notify
 from ehub_tui.ui.screens.dialogs import ClosingKey
 
@@ -76,6 +85,7 @@ class OverrideDialog(ClosingKey, ModalScreen[str | None]):
             yield Label("Override: choose the route", classes="dialog-title")
             yield Input(placeholder="type to filter (e.g. anp, gp 3, fit ext)", id="filter")
             yield OptionList(id="routes")
+            yield Label("", id="nomatch", classes="dialog-help")
             yield Label(
                 "type to filter · ↑↓ move · enter choose · escape cancel",
                 classes="dialog-help",
@@ -85,12 +95,18 @@ class OverrideDialog(ClosingKey, ModalScreen[str | None]):
         self.query_one("#filter", Input).focus()
         self._show("", start_index(self.options, self.suggested))
 
-    def _show(self, query: str, at: int = 0) -> None:
-        """List the choices matching ``query`` and highlight the ``at``-th of them."""
+    def _show(self, query: str, at: int | None = None) -> None:
+        """List the choices matching ``query`` and highlight the ``at``-th of them (None: the
+        best match, ``best_index``); with none, say so in words."""
         self.shown = filter_options(self.options, query)
         routes = self.query_one("#routes", OptionList)
         routes.clear_options()
         routes.add_options(rows(self.shown))
+        nomatch = self.query_one("#nomatch", Label)
+        nomatch.update(literal(no_match_words(query)) if not self.shown else "")
+        nomatch.display = not self.shown
+        if at is None:
+            at = best_index(self.shown, query)
         if self.shown:
             target = self.shown[min(at, len(self.shown) - 1)].value
             routes.highlighted = next(
@@ -99,7 +115,7 @@ class OverrideDialog(ClosingKey, ModalScreen[str | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         query = event.value
-        self._show(query, 0 if query.strip() else start_index(self.options, self.suggested))
+        self._show(query, None if query.strip() else start_index(self.options, self.suggested))
 
     def action_move(self, step: int) -> None:
         routes = self.query_one("#routes", OptionList)
@@ -121,7 +137,8 @@ class OverrideDialog(ClosingKey, ModalScreen[str | None]):
         index = routes.highlighted
         option = routes.get_option_at_index(index) if index is not None else None
         if option is None or option.id is None:
-            notify(self, "Nothing matches: change the filter.", severity="warning", timeout=3)
+            query = self.query_one("#filter", Input).value
+            notify(self, no_match_words(query), severity="warning", timeout=3)
             return
         self.dismiss(option.id)
 

@@ -194,11 +194,16 @@ def _park(
             app.call_from_thread(failed)
         app.call_from_thread(notify, screen, str(exc), severity=severity, timeout=8)
         return
-    sentence = (
-        f"#{claim.item_id} parked awaiting the patient's reply; back by "
-        f"{when(request.return_at)} ({request.choice}) or when they reply."
+    app.call_from_thread(on_parked, parked_words(claim.item_id, request.return_at))
+
+
+def parked_words(item_id: int, return_at: datetime) -> str:
+    """The toast once parked, naming the return time once (trial 15b read "Mon 07 Dec 10:00
+    (Mon 10:00)": the choice's words beside the time they stand for)."""
+    return (
+        f"#{item_id} parked awaiting the patient's reply; back by {when(return_at)} or when "
+        "they reply."
     )
-    app.call_from_thread(on_parked, sentence)
 
 
 def parking_text(parking: Parking) -> Text:

@@ -57,15 +57,24 @@ HELP_INTRO = (
 HELP_OFFLINE = (
     "\n\nYour draft is saved on this workstation a second after each change and sent to the "
     "hub then too (at most every few seconds, and when you leave the item), so a supervisor "
-    "who hands the item on can send your draft with it. When the hub is not answering the line under the top bar "
-    'says "offline": you can still finish this item; completing it saves the outcome on this '
-    "workstation and it is sent when the hub is back. If the hub refuses it (the item was "
-    'reassigned or returned to the queue meanwhile) the screen says "not applied": your '
-    "outcome is kept, and v shows it with the hub's reason. Offline, an escalation reaches "
-    "the supervisor only when the hub is back: phone or tell the duty clinician yourself at "
-    'once. If your claim has ended by the hub\'s clock (Mine says "lease ended") completing '
-    "asks first: the hub refuses the outcome if the item went back to the queue meanwhile."
+    "who hands the item on can send your draft with it. When the hub is not answering the "
+    'line under the top bar says "offline": you can still finish this item; completing it '
+    "saves the outcome on this workstation and it is sent when the hub is back. If the hub "
+    "refuses it (the item was reassigned or returned to the queue meanwhile) the screen says "
+    '"not applied": your outcome is kept, and v shows it with the hub\'s reason. Offline, an '
+    "escalation reaches the supervisor only when the hub is back: phone or tell the duty "
+    "clinician yourself at once. If your claim has ended by the hub's clock (Mine says "
+    '"lease ended") completing asks first: the hub refuses the outcome if the item went back '
+    "to the queue meanwhile."
 )
+
+
+def choice_words(value: object) -> str:
+    """An SOP's answer value in words: ``not_sure`` → ``not sure`` (trial 15b showed the raw
+    value among the answer options); ``True``/``False`` → ``yes``/``no``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
 
 
 def span_secs(seconds: float) -> str:
@@ -94,10 +103,11 @@ def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float
     fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
     if is_emergency(it):
         # its due time follows core hours (the response standard): a Saturday's emergency
-        # would read "1d 22h left" and look as if it could wait
-        due_part = (
-            f"due now: emergency — deal with it now (response standard: {due_local.strftime(fmt)})"
-        )
+        # would read "1d 22h left" and look as if it could wait — and a later time beside
+        # "now" contradicts it (trial 15b), so only a time already passed is named
+        due_part = "due now: emergency — deal with it now"
+        if due.startswith("-"):
+            due_part += f" ({due[1:]} overdue)"
         style = "bold red"
     else:
         due_part = f"due {due_local.strftime(fmt)} ({due}"
@@ -228,7 +238,7 @@ def guidance_text(session: TriageSession) -> Text:
         out.append(f"{q.text}\n\n", "bold")
         for i, a in enumerate(q.answers, start=1):
             out.append(f"  [{i}] ", "bold cyan")
-            out.append(f"{a}\n")
+            out.append(f"{choice_words(a)}\n")
         if d.route:
             out.append(f"\nSo far the route would be: {d.route.destination}\n", "dim")
         out.append("\nnumber keys answer · backspace goes back\n", "dim")
@@ -260,7 +270,7 @@ def _pathway_and_answers(session: TriageSession, d: Decision, out: Text) -> None
     if draft.order:
         out.append("Answers given\n", "bold underline")
         for qid in draft.order:
-            out.append(f"  {qid.replace('_', ' ')}: {draft.answers[qid]}\n")
+            out.append(f"  {qid.replace('_', ' ')}: {choice_words(draft.answers[qid])}\n")
         out.append("\n")
 
 
