@@ -94,3 +94,24 @@ def test_a_draft_saved_while_open_reaches_the_hub_and_a_reassign_carries_it(
     finally:
         for svc in (nav1, nav2, sup):
             svc.close()
+
+
+def test_a_returned_item_reopened_by_anyone_says_why_it_was_returned(
+    core: HubCore, tmp_path: Path
+) -> None:
+    from ehub_tui.ui.format import short_time
+    from ehub_tui.ui.screens.triage_park import last_return_words
+
+    nav1, nav2 = (station(core, tmp_path, u) for u in ("nav1", "nav2"))
+    try:
+        now = core.clock.now()
+        claim = nav1.claim(5)
+        assert last_return_words(nav1.item_history(5), now) is None  # never returned
+        done = nav1.release(claim, "need senior look")
+        assert done.state == "accepted"
+        nav2.claim(5)  # reopened by someone else: the hub's history says why (what triage reads)
+        words = last_return_words(nav2.item_history(5), now)
+        assert words == f"Returned by nav1 at {short_time(now, now)}: need senior look"
+    finally:
+        nav1.close()
+        nav2.close()

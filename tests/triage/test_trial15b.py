@@ -117,3 +117,24 @@ def test_one_letter_highlights_a_common_destination() -> None:
     assert no_match_words(" flu ") == (
         "No route matches 'flu' — backspace to widen, esc to keep the suggested route."
     )
+
+
+def test_the_last_return_in_words() -> None:
+    from datetime import timedelta
+
+    from ehub_tui.domain.awaiting import HistoryEntry
+    from ehub_tui.ui.screens.triage_park import last_return_words
+
+    def entry(action: str, actor: str, detail: str, at: datetime) -> HistoryEntry:
+        return HistoryEntry(at=at, actor=actor, action=action, words="", detail=detail)
+
+    released = entry("release", "nav1", "Reason: need senior look", NOW)
+    claimed = entry("claim", "nav2", "", NOW + timedelta(minutes=5))
+    assert last_return_words([released, claimed], NOW) == (
+        "Returned by nav1 at 10:00: need senior look"
+    )
+    forced = entry("force_release", "sup1", "Reason: off sick", NOW + timedelta(days=1))
+    assert last_return_words([released, forced], NOW + timedelta(days=2)) == (
+        "Returned to the queue by sup1 on Tue 10:00: off sick"
+    )
+    assert last_return_words([claimed], NOW) is None

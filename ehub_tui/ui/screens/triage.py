@@ -24,7 +24,7 @@ from ehub_tui.ui.messages import ItemLost
 from ehub_tui.ui.screens.override import open_override
 from ehub_tui.ui.screens.park import ParkingPanel
 from ehub_tui.ui.screens.triage_edit import TriageEdits
-from ehub_tui.ui.screens.triage_park import ParkActions
+from ehub_tui.ui.screens.triage_park import ParkActions, ReturnedPanel
 from ehub_tui.ui.screens.triage_view import (
     banner_text,
     guidance_text,
@@ -70,6 +70,7 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
         yield self.sync_line()
         yield Static("", id="banner")
         yield Static("", id="lost")
+        yield ReturnedPanel(id="returned")
         yield ParkingPanel(id="parking")
         with Horizontal(id="triage"):
             with VerticalScroll(id="request"):
@@ -84,7 +85,8 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
         self.mark_viewed()
         self._decided()
         self._render_banner()
-        self.read_parking()  # a parked item that came back shows the question and reply
+        # a parked item that came back shows the question and reply; a returned one, why
+        self.read_parking()
         self.ctx.practices_loaded.subscribe(self, lambda _: self._practices_changed())
         self.set_interval(1.0, self._render_banner)
         self.set_interval(self.ctx.poll_interval, self._check_still_mine)
