@@ -167,10 +167,12 @@ def test_a_reassigned_item_reaches_the_receiver_with_the_note_and_the_draft(
                 confirm.body
             )
             await sup.press("y")
-            await sup.pause()
+            # the board asks the hub for nav1's draft first (a worker; trial 15b)
+            await wait_until(sup, lambda: isinstance(sup_app.screen, PickDialog), 5, "draft q")
             draft_q = sup_app.screen
             assert isinstance(draft_q, PickDialog)
             assert draft_q.title_text == f"Send nav1's draft of #{item} too?"
+            assert "(saved " in draft_q.options[0][1]  # how long ago it reached the hub
             assert draft_q.options[0][0] == "carry"
             await sup.press("enter")
             await sup.pause()

@@ -201,8 +201,18 @@ async def confirm_reassign(
     await pilot.press("y")
     await pilot.pause()
     if owner:
+        # trial 15b: the board asks the hub whether it holds the holder's draft for this claim
+        # (a worker) and offers it only then; otherwise the note comes next, saying so
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, (PickDialog, ReasonDialog)),
+            what="the draft question or the note",
+        )
         picker = pilot.app.screen
-        assert isinstance(picker, PickDialog), picker
+        if isinstance(picker, ReasonDialog):
+            assert not carry, "the hub holds no draft to send"
+            assert picker.title_text.startswith(f"No saved draft from {owner} has reached")
+            return
         picker.query_one(OptionList).highlighted = 0 if carry else 1
         await pilot.press("enter")
         await pilot.pause()

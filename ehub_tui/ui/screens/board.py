@@ -35,8 +35,20 @@ from ehub_tui.ui.format import (
     visible_text,
 )
 from ehub_tui.ui.poller import Poller
-from ehub_tui.ui.screens.board_actions import ONLINE, BoardActions, RowTable
-from ehub_tui.ui.screens.board_events import events_static, events_text
+from ehub_tui.ui.screens.board_actions import BoardActions, RowTable
+from ehub_tui.ui.screens.board_alerts import (
+    NewEmergencies,
+    alerts_text,
+    emergency_words,
+    headline_text,
+)
+from ehub_tui.ui.screens.board_events import (
+    events_static,
+    events_text,
+    navigator_rows,
+    practice_rows,
+)
+from ehub_tui.ui.screens.board_layout import BOARD_CSS, fit
 from ehub_tui.ui.widgets.sync_table import sync_table
 
 if TYPE_CHECKING:
@@ -51,7 +63,13 @@ FULL_FOOTER_WIDTH = 90
 
 
 class BoardScreen(BoardActions):
-    """Headline numbers, open items, practices, navigators, events, arrivals and completions."""
+    """Headline numbers, open items, practices, navigators, events, arrivals and completions.
+
+    Under STACK_WIDTH columns (class ``-stacked``) the open items take the whole width, the
+    navigators and practices sit side by side under them, then the events; the hourly charts
+    are left out (they need the width to read)."""
+
+    DEFAULT_CSS = BOARD_CSS
 
     BINDINGS = [
         # esc and ? first: the footer cuts from the right, and at 80 columns they must stay
@@ -64,6 +82,8 @@ class BoardScreen(BoardActions):
         Binding("0", "priority(0)", "Normal", id="normal"),
         Binding("c", "cancel_item", "Cancel item", id="cancel"),
         Binding("h", "history", "History", id="history"),
+        # the headline names it ("Awaiting reply 2 (…; w lists)"): the footer is full at 80
+        Binding("w", "parked", "Awaiting reply", id="parked", show=False),
         # the alerts line names it (the footer is full at 80 columns)
         Binding("s", "stale", "Act on the stale claim", id="stale", show=False),
         # not in the footer (full at 80 columns): the refused panel's title names f, k and v
@@ -80,6 +100,7 @@ class BoardScreen(BoardActions):
         self._offline_said = False  # "Board not updated: the hub is not answering" toasted
         self.unreachable = False  # the last read failed: the hub is not answering
         self.read_at: datetime | None = None  # when the board shown was read
+        self.emergencies = NewEmergencies()  # each new ‼EM item is said once
         self.poller: Poller[BoardData] = Poller(
             self,
             self._load,
@@ -110,13 +131,17 @@ class BoardScreen(BoardActions):
                 yield RowTable(id="refused", cursor_type="row")
                 yield Static("", id="refused-why")
             with Vertical(id="board-right"):
-                yield Label("Practices", classes="board-title")
-                yield DataTable(id="practices", cursor_type="none")
-                yield Label("Navigators", classes="board-title")
-                yield DataTable(id="navigators", cursor_type="none")
-                yield Label("Today by hour: arrivals / completions", classes="board-title")
-                yield Sparkline([0] * 24, id="arrivals")
-                yield Sparkline([0] * 24, id="completions")
+                with Vertical(id="board-lists"):  # side by side when stacked
+                    with Vertical(classes="board-box"):
+                        yield Label("Practices", classes="board-title")
+                        yield DataTable(id="practices", cursor_type="none")
+                    with Vertical(classes="board-box"):
+                        yield Label("Navigators", classes="board-title")
+                        yield DataTable(id="navigators", cursor_type="none")
+                with Vertical(id="charts", classes="board-box"):
+                    yield Label("Today by hour: arrivals / completions", classes="board-title")
+                    yield Sparkline([0] * 24, id="arrivals")
+                    yield Sparkline([0] * 24, id="completions")
                 yield Label("Events", classes="board-title")
                 yield events_static()
         yield Footer()
@@ -135,6 +160,7 @@ class BoardScreen(BoardActions):
         # as the queue's: an 80-column footer keeps more of its keys without the padding
         self.query_one(Footer).compact = event.size.width < FULL_FOOTER_WIDTH
         self.query_one("#topbar", Static).update(self._title(event.size.width))
+        fit(self, event.size.width, event.size.height)
 
     def on_mount(self) -> None:
         items = self.query_one("#items", DataTable)
@@ -193,6 +219,7 @@ class BoardScreen(BoardActions):
         self.unreachable = False
         self.read_at = self.ctx.now()
         self._show(board)
+        self._tell_new_emergencies(board)
         if refused is not None:
             self._show_refused(refused)
         return self.interval  # re-armed after each fetch
@@ -209,7 +236,23 @@ class BoardScreen(BoardActions):
             self.query_one("#arrivals", Sparkline).data = board.arrivals_by_hour
             self.query_one("#completions", Sparkline).data = board.completions_by_hour
             self._events(board)
-            self.show_alerts(board)
+            self._alerts(board, now)
+
+    def _alerts(self, b: Board, now: datetime) -> None:
+        """The alerts line over the open items: emergencies nobody holds, then claims nobody
+        works (hidden when there are none, or when nothing shown is live)."""
+        line = self.query_one("#alerts", Static)
+        text = None if self.hub_away else alerts_text(b, now)
+        line.display = text is not None
+        if text is not None:
+            line.update(text)
+
+    def _tell_new_emergencies(self, b: Board) -> None:
+        """A toast, once per item, when a refresh first sees a new ‼EM item (trial 15b: one
+        arrived and nobody was told): the item and its practice in words, not colour alone."""
+        now = self.ctx.now()
+        for item in self.emergencies.new(b.items)[:3]:
+            notify(self, f"New emergency: {emergency_words(b, item, now)}.", severity="error")
 
     def _away_changed(self) -> None:
         """The hub went away or came back: the headline and the navigators say so."""
@@ -230,26 +273,7 @@ class BoardScreen(BoardActions):
                 )
             )
             return
-        t = Text()
-        parts = [
-            ("Queued", str(b.queued), ""),
-            ("In progress", str(b.in_progress), ""),
-            ("Completed today", str(b.completed_today), self._tone("success")),
-            ("Breaching", str(b.breaching), f"bold {self._tone('error')}" if b.breaching else ""),
-            (
-                "Due < 1 h",
-                str(b.due_within_hour),
-                f"bold {self._tone('warning')}" if b.due_within_hour else "",
-            ),
-            ("Median wait", span(b.median_wait) if b.median_wait else "—", ""),
-        ]
-        if self.refused:  # first: at 80 columns the headline's end is cut off
-            parts.insert(0, ("Not applied", str(len(self.refused)), f"bold {self._tone('error')}"))
-        for i, (label, value, style) in enumerate(parts):
-            if i:
-                t.append("  ·  ")
-            t.append(f"{label} ")
-            t.append(value, style or "bold")
+        t = headline_text(b, len(self.refused), self._tone)
         self.query_one("#headline", Static).update(t)
 
     def _tone(self, name: str) -> str:
@@ -291,51 +315,10 @@ class BoardScreen(BoardActions):
         sync_table(self.query_one("#items", DataTable), rows)
 
     def _practices(self, b: Board) -> None:
-        total_list = sum(p.list_size for p in b.practices) or 1
-        total_work = sum(p.received_today for p in b.practices) or 1
-        now = self.ctx.now()
-        rows = []
-        for p in b.practices:
-            work = (
-                p.received_today / total_work if any(x.received_today for x in b.practices) else 0.0
-            )
-            share = f"{work:.0%}/{p.list_size / total_list:.0%}"
-            rows.append(
-                (
-                    p.ods_code,
-                    (
-                        p.ods_code,
-                        str(p.queued),
-                        span(now - p.oldest) if p.oldest else "—",
-                        str(p.completed_today),
-                        share,
-                    ),
-                )
-            )
-        sync_table(self.query_one("#practices", DataTable), rows)
+        sync_table(self.query_one("#practices", DataTable), practice_rows(b, self.ctx.now()))
 
     def _navigators(self, b: Board, now: datetime) -> None:
-        rows = []
-        for n in b.navigators:
-            online = bool(n.last_seen and now - n.last_seen <= ONLINE)
-            # offline: who was online when the board was read is not known now
-            dot = "?" if self.hub_away else ("●" if online else "○")
-            holding = ", ".join(f"#{i}" for i, _ in n.holding) or "—"
-            longest = min((c for _, c in n.holding if c), default=None)
-            held_for = f" {span(now - longest)}" if longest else ""
-            med = f"{n.median_handling / 60:.1f}m" if n.median_handling is not None else "—"
-            rows.append(
-                (
-                    n.username,
-                    (
-                        n.username,
-                        dot,
-                        holding + held_for,
-                        str(n.done_today),
-                        med,
-                    ),
-                )
-            )
+        rows = navigator_rows(b, now, away=self.hub_away)
         sync_table(self.query_one("#navigators", DataTable), rows)
 
     def _events(self, b: Board) -> None:
@@ -380,6 +363,15 @@ class BoardScreen(BoardActions):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "refused":
             self._show_why()
+
+    def action_parked(self) -> None:
+        """The items parked awaiting the patient's reply, as the board last read them."""
+        if self.board is None or self.read_at is None:
+            notify(self, "The board has not been read yet.", severity="warning")
+            return
+        from ehub_tui.ui.screens.board_parked import ParkedScreen
+
+        self.app.push_screen(ParkedScreen(self.board, self.read_at, self.ctx))
 
     def action_history(self) -> None:
         """The highlighted item's history, in words (from the hub's audit)."""

@@ -9,21 +9,19 @@ the highlighted one). With the hub away every action is refused before it asks f
 
 Reassigning (issue 15) asks, after the person, for a confirmation naming both people by name and
 username ("Reassign #140 from Amira Khan (amira) to Ben Lee (ben)?"), then — for an item someone
-holds — whether the holder's last draft goes with it, then the handover note the receiver is
-shown at once. ``s`` acts on the first stale-claim alert (red-flagged first): it moves to the
-item and offers reassign or release.
+holds whose draft for this claim the hub holds — whether it goes too ("saved 40 s ago"), then the
+handover note the receiver is shown at once (screens.board_reassign). ``s`` acts on the first
+stale-claim alert (red-flagged first): it moves to the item and offers reassign or release.
 Home/End move to the first/last row of a list (``RowTable``), never sideways.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from ehub_tui.domain.flags import LEGEND
 from ehub_tui.domain.sync import OFFLINE_ACTION
@@ -32,13 +30,14 @@ from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen
 from ehub_tui.ui.format import notify, one_line
 from ehub_tui.ui.messages import NotSaved, Saved
+from ehub_tui.ui.screens.board_reassign import ONLINE
+
+__all__ = ["ONLINE", "BoardActions", "RowTable"]
 
 if TYPE_CHECKING:
     from ehub_tui.domain.board import Board, OpenItem
     from ehub_tui.domain.sync import RejectedEvent
     from ehub_tui.ui.poller import Poller
-
-ONLINE = timedelta(minutes=2)
 
 
 class RowTable(DataTable[Any]):
@@ -138,7 +137,7 @@ class BoardActions(EhubScreen[None]):
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         return next((i for i in self.board.items if str(i.id) == key), None)
 
-    def _act(self, title: str, run: Any) -> None:
+    def act(self, title: str, run: Any) -> None:
         from ehub_tui.ui.screens.dialogs import ReasonDialog
 
         def reasoned(reason: str | None) -> None:
@@ -164,94 +163,16 @@ class BoardActions(EhubScreen[None]):
         notify(self, message.problem, severity="error", timeout=8)
 
     def action_reassign(self) -> None:
+        """Reassign the highlighted item (screens.board_reassign: the person, both named, the
+        holder's draft only when the hub holds it for this claim, the handover note)."""
         if self._refuse_offline():  # before asking for a person and a reason
             return
         item = self._selected()
         if item is None or self.board is None:
             return
-        from ehub_tui.ui.screens.dialogs import PickDialog
+        from ehub_tui.ui.screens.board_reassign import start
 
-        now = self.ctx.now()
-        options = []
-        for n in self.board.navigators:
-            if n.username == item.owner:
-                continue
-            online = "online" if n.last_seen and now - n.last_seen <= ONLINE else "offline"
-            options.append(
-                (
-                    n.username,
-                    f"{n.display_name or n.username} ({n.role}, {online}, "
-                    f"holding {len(n.holding)})",
-                )
-            )
-        if not options:
-            notify(self, "Nobody else can take it.", severity="warning")
-            return
-
-        def picked(user: str | None) -> None:
-            if user:
-                self._confirm_reassign(item, user)
-
-        self.app.push_screen(PickDialog(f"Reassign #{item.id} to", options), picked)
-
-    def _confirm_reassign(self, item: OpenItem, user: str) -> None:
-        """Both people named before anything happens (a cursor on the wrong row once sent an
-        item to the wrong person); then the draft question and the handover note."""
-        from ehub_tui.ui.screens.dialogs import ConfirmDialog
-
-        before = f"from {self._who(item.owner)}" if item.owner else "(waiting, nobody holds it)"
-        title = f"Reassign #{item.id} {before} to {self._who(user)}?"
-        # the holder may be on the queue, not the item: say both places they learn it
-        body = f"{user} is told at once, with your handover note." + (
-            f" {item.owner} loses it: an open screen of it says so, and it leaves their Mine."
-            if item.owner
-            else ""
-        )
-
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            if item.owner:
-                self._ask_draft(item, user)
-            else:
-                self._ask_note(item, user, carry=False)
-
-        self.app.push_screen(ConfirmDialog(title, body), confirmed)
-
-    def _who(self, username: str) -> str:
-        """A person as the picker lists them, with the username: "Priya Shah (nav1)"."""
-        navs = self.board.navigators if self.board is not None else []
-        name = next((n.display_name for n in navs if n.username == username), None)
-        return f"{name} ({username})" if name and name != username else username
-
-    def _ask_draft(self, item: OpenItem, user: str) -> None:
-        """Does the holder's last draft go with the item? (Their workstation sent it to the hub
-        when they last left the item; the receiver's triage opens with it.)"""
-        from ehub_tui.ui.screens.dialogs import PickDialog
-
-        owner = item.owner
-        options = [
-            ("carry", f"Yes — {user}'s triage opens with {owner}'s last saved draft"),
-            ("fresh", f"No — {user} starts afresh"),
-        ]
-
-        def chosen(choice: str | None) -> None:
-            if choice:
-                self._ask_note(item, user, carry=choice == "carry")
-
-        self.app.push_screen(
-            PickDialog(f"Send {owner}'s draft of #{item.id} too?", options), chosen
-        )
-
-    def _ask_note(self, item: OpenItem, user: str, *, carry: bool) -> None:
-        owner = item.owner
-
-        def run(note: str) -> str:
-            self.ctx.service.reassign(item.id, user, note, carry_draft=carry)
-            was = f" (was {owner}'s)" if owner else ""
-            return f"#{item.id} reassigned to {user}{was}; they are told at once"
-
-        self._act(f"Handover note for {user} on #{item.id} (why, what they need to know)", run)
+        start(self, item)
 
     def action_stale(self) -> None:
         """Act on the first stale-claim alert (red-flagged first): move to it, then reassign
@@ -285,22 +206,6 @@ class BoardActions(EhubScreen[None]):
 
         self.app.push_screen(PickDialog(one_line(alert.words()) + " — what now?", options), chosen)
 
-    def show_alerts(self, b: Board) -> None:
-        """The alerts line over the open items: claims nobody has worked for the set time, by
-        the hub's clock, red-flagged first (hidden when there are none)."""
-        line = self.query_one("#alerts", Static)
-        line.display = bool(b.alerts) and not self.hub_away
-        if not line.display:
-            return
-        t = Text(f"Not worked for {b.stale_minutes} min (s acts on the first): ", "bold")
-        for i, a in enumerate(b.alerts[:4]):
-            if i:
-                t.append(" · ")
-            t.append(one_line(a.words()), "bold red" if a.flag.startswith("‼") else "")
-        if len(b.alerts) > 4:
-            t.append(f" · and {len(b.alerts) - 4} more")
-        line.update(t)
-
     def action_release(self) -> None:
         if self._refuse_offline():
             return
@@ -315,7 +220,7 @@ class BoardActions(EhubScreen[None]):
             self.ctx.service.force_release(item.id, why)
             return f"#{item.id} released to the queue"
 
-        self._act(f"Release #{item.id} from {item.owner} back to the queue: why?", run)
+        self.act(f"Release #{item.id} from {item.owner} back to the queue: why?", run)
 
     def action_priority(self, level: int) -> None:
         if self._refuse_offline():
@@ -329,7 +234,7 @@ class BoardActions(EhubScreen[None]):
             self.ctx.service.set_priority(item.id, level, why)
             return f"#{item.id} is now {name}"
 
-        self._act(f"Mark #{item.id} {name}: why?", run)
+        self.act(f"Mark #{item.id} {name}: why?", run)
 
     def action_cancel_item(self) -> None:
         if self._refuse_offline():
@@ -342,7 +247,7 @@ class BoardActions(EhubScreen[None]):
             self.ctx.service.cancel(item.id, why)
             return f"#{item.id} cancelled"
 
-        self._act(f"Cancel #{item.id} (e.g. a duplicate): why?", run)
+        self.act(f"Cancel #{item.id} (e.g. a duplicate): why?", run)
 
     def action_help(self) -> None:
         from ehub_tui.ui.screens.help import HelpScreen
@@ -356,11 +261,17 @@ class BoardActions(EhubScreen[None]):
                 "urgent waiting items. Move with ↑↓ (home/end: first/last row) and act on the "
                 "highlighted item: every action asks for a reason and is audited. The navigator "
                 "holding an item sees a change within 2 seconds and keeps their draft. A "
-                "reassign names both people before it happens, asks whether the holder's last "
-                "draft goes too, and its note is shown to the receiver at once.\n\nOver the "
-                "list, claims nobody has worked for a while (not open on the holder's screen; "
+                "reassign names both people before it happens; when the hub holds the "
+                "holder's draft of it, it asks whether that goes too (saying when it was "
+                "saved), and its note is shown to the receiver at once.\n\nOver the list: "
+                "emergencies nobody holds yet (a new one is also said in a message, once), "
+                "then claims nobody has worked for a while (not open on the holder's screen; "
                 "red flags first): s moves to the first and offers reassign or release. "
-                "h reads the highlighted item's history.\n\nFlags: " + LEGEND + "."
+                "h reads the highlighted item's history. Due < 1 h counts every emergency: it "
+                "is due now.\n\nAwaiting reply counts the items parked for a patient's reply "
+                "and how many come back within the hour; w lists them (h on one reads its "
+                "history).\n\nUnder 120 columns the lists stack under the open items and the "
+                "hourly charts are left out.\n\nFlags: " + LEGEND + "."
                 "\n\nNot applied lists what the hub refused from a workstation: most often a "
                 "completion saved while the hub was away, for an item that meanwhile went to "
                 "someone else. The outcome is "
@@ -376,6 +287,7 @@ class BoardActions(EhubScreen[None]):
                     ("↑ ↓", "move in the open items"),
                     ("home end", "first / last row"),
                     ("s", "act on the first stale claim"),
+                    ("w", "items awaiting the patient's reply"),
                     ("tab", "move between the lists"),
                 ],
             )
