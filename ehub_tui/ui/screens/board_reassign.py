@@ -11,16 +11,37 @@ saved; otherwise the note dialog says there is no saved draft and nothing is off
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ehub_tui.errors import HubUnreachable, StoreError
 from ehub_tui.ui.format import notify, span
 
 if TYPE_CHECKING:
-    from ehub_tui.domain.board import HolderDraft, OpenItem
-    from ehub_tui.ui.screens.board_actions import BoardActions
+    from textual.app import App
+
+    from ehub_tui.domain.board import Board, HolderDraft, OpenItem
+    from ehub_tui.ui.context import UiContext
 
 ONLINE = timedelta(minutes=2)
+
+
+class BoardActions(Protocol):
+    """What reassigning needs of the board (screens.board_actions.BoardActions; named here
+    as a protocol so the two modules do not import each other)."""
+
+    board: Board | None
+
+    @property
+    def ctx(self) -> UiContext: ...
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    def act(self, title: str, run: Any) -> None: ...
+
+    def run_worker(
+        self, work: Any, *, thread: bool = ..., group: str = ..., exclusive: bool = ...
+    ) -> Any: ...
 
 
 def ago_words(delta: timedelta) -> str:
