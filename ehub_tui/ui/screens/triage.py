@@ -313,9 +313,12 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
             self.dismiss(None)
             return
         self._keep_draft()
-        notify(
-            self, f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.", timeout=4
-        )
+        if self.lost is None:  # once lost it is not ours, and the draft went nowhere new
+            notify(
+                self,
+                f"#{self.claim.item_id} stays yours (Mine tab); your draft is kept.",
+                timeout=4,
+            )
         self.dismiss(None)
 
     # -- the item lost ---------------------------------------------------------------------------

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
-from ehub_tui.domain.sync import NOT_APPLIED, SAVED_OFFLINE, Completion
+from ehub_tui.domain.sync import SAVED_OFFLINE, Completion
 from ehub_tui.errors import LostClaim, StoreError
 from ehub_tui.triage.draft import DraftSends
 from ehub_tui.triage.guidance import ServiceGuidance
@@ -40,6 +40,16 @@ from ehub_tui.ui.messages import (
     NotSaved,
     Saved,
 )
+from ehub_tui.ui.screens.triage_words import (  # kept importable from here
+    DRAFT_KEPT,
+    ESCALATE_OFFLINE,
+    LEASE_ENDED_OFFLINE,
+    completion_of,
+    lost_words,
+    offline_words,
+    refused_text,
+    with_full_stop,
+)
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -52,74 +62,18 @@ log = logging.getLogger(__name__)
 
 DRAFT_SAVE_SECONDS = 1.0  # a draft is saved this long after the navigator's last change
 
-# said before completing with the hub away once the lease has run out by the hub's clock
-LEASE_ENDED_OFFLINE = (
-    "Your claim on this item has ended by the hub's clock. The outcome will be saved here and "
-    "sent when the hub is back, but the hub will refuse it if the item has been returned to the "
-    "queue (a supervisor then reviews it)."
-)
-# said before escalating with the hub away: nobody on the hub sees the escalation yet
-ESCALATE_OFFLINE = (
-    "The hub is not answering: the supervisor sees this escalation only when the hub is back. "
-    "Phone or tell the duty clinician yourself now — a red flag is safety-critical and must "
-    "not wait for the hub."
-)
-
-
-def with_full_stop(text: str) -> str:
-    """``text`` ending in one full stop (a flag's words often end in one already)."""
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def offline_words(offline: bool, lease_left: float | None, *, escalation: bool) -> str:
-    """What a completion's confirm step adds with the hub away ("" when online): the
-    escalation's warning, and that the claim has ended when its lease has run out."""
-    if not offline:
-        return ""
-    parts = [ESCALATE_OFFLINE] if escalation else []
-    if lease_left is not None and lease_left <= 0:
-        parts.append(LEASE_ENDED_OFFLINE)
-    return "\n\n".join(parts)
-
-
-def completion_of(result: Any) -> Completion | None:
-    """The ``Completion`` a service answered (None: a hub service's bare outcome id, i.e. the
-    hub applied it at once)."""
-    return result if isinstance(result, Completion) else None
-
-
-def refused_text(reason: str | None) -> str:
-    """What the screen says when the hub refused what this workstation saved."""
-    why = f" {reason.strip()}" if reason and reason.strip() else ""
-    if why and not why.endswith((".", "!", "?")):
-        why += "."
-    return (
-        f"{NOT_APPLIED[0].upper()}{NOT_APPLIED[1:]}.{why} Your outcome is kept on this "
-        "workstation; a supervisor sees it on the board."
-    )
-
-
-# the hub's lost-claim notice ends so (domain/queue.py, store/lease.py); the screen says instead
-# what is true of this draft (trial 15b: told "kept" while it was neither sent on nor sendable)
-DRAFT_KEPT = "Your draft is kept."
-
-
-def lost_words(message: str, sends: DraftSends | None) -> str:
-    """The hub's notice that the item is no longer ours, with the truth about the draft: whether
-    it had gone to the hub (so a supervisor could send it on with the item) or stays here only.
-    ``sends``: this screen's sends (None: this workstation keeps no drafts on the hub)."""
-    text = " ".join(message.replace(DRAFT_KEPT, "").split())
-    if sends is not None and sends.sent_at is not None and not sends.held:
-        draft = (
-            "Your draft had gone to the hub, so the supervisor could send it on with the item "
-            "(its new holder is told if so)."
-        )
-    elif sends is not None and sends.sent_at is not None:
-        draft = "Your last changes had not gone to the hub, so they could not go with the item."
-    else:
-        draft = "Your draft had not gone to the hub, so it could not go with the item."
-    return f"{text} {draft}"
+__all__ = [
+    "DRAFT_KEPT",
+    "DRAFT_SAVE_SECONDS",
+    "ESCALATE_OFFLINE",
+    "LEASE_ENDED_OFFLINE",
+    "TriageWork",
+    "completion_of",
+    "lost_words",
+    "offline_words",
+    "refused_text",
+    "with_full_stop",
+]
 
 
 class TriageWork(EhubScreen[None]):
