@@ -164,6 +164,8 @@ def test_with_a_hung_hub_the_app_does_not_wait_and_the_return_is_noticed(
             assert refused(lambda: svc.claim(5)) == OFFLINE_CLAIM
             assert refused(lambda: svc.reassign(1, "nav2", "covering")) == OFFLINE_ACTION
             assert refused(svc.board) == OFFLINE_ACTION
+            # what the hub holds of a holder's draft is not known here: said in a sentence
+            assert refused(lambda: svc.holder_draft(1)) == OFFLINE_ACTION
             refused(lambda: svc.heartbeat(first))
             refused(svc.heartbeat_held)
             refused(svc.change_cursor)
