@@ -824,6 +824,20 @@ def _le(value: Any, bound: float) -> bool:
     return n is not None and n <= bound
 
 
+def _lt(value: Any, bound: float) -> bool:
+    n = _num(value)
+    return n is not None and n < bound
+
+
+def _impetigo_form_answered(a: dict[str, str], given: dict[str, Any]) -> bool:
+    """The impetigo form said no to blisters and spread and gave no earlier episode."""
+    return (
+        a.get("bullous") == "no"
+        and a.get("widespread") == "no"
+        and _lt(given.get("episodes_12_months"), 1.0)
+    )
+
+
 # -- pharmacy-first.sop.yaml (2.0.0): templates sinusitis, sore_throat, acute_otitis_media, -------
 #    infected_insect_bite, impetigo, shingles, uti
 
@@ -1014,13 +1028,20 @@ def _pharmacy_first(
             question = "bite_exclusions"
     elif tpl == "impetigo":
         if (
-            "impetigo_exclusions" not in given
-            and get("bullous") != "yes"
+            get("bullous") != "yes"
             and get("widespread") != "yes"
             and not _ge(given.get("episodes_12_months"), 1.0)
             and get("fever") != "yes"
         ):
-            question = "impetigo_exclusions"
+            # the form answered three of the checklist: only the other two are asked
+            if "impetigo_exclusions" not in given and not _impetigo_form_answered(a, given):
+                question = "impetigo_exclusions"
+            elif (
+                "impetigo_unwell" not in given
+                and "impetigo_exclusions" not in given
+                and _impetigo_form_answered(a, given)
+            ):
+                question = "impetigo_unwell"
     elif tpl == "shingles":
         if "rash_over_7_days" not in given and "rash_days" not in given:
             question = "rash_over_7_days"
@@ -1179,14 +1200,20 @@ def _pharmacy_first(
             route = "pf_impetigo_bullous_or_widespread"
         elif _ge(given.get("episodes_12_months"), 1.0) or "recurrent_impetigo" in said:
             route = "pf_impetigo_recurrent"
-        elif get("impetigo_exclusions") in YES_OR_NOT_SURE:
+        elif (
+            get("impetigo_exclusions") in YES_OR_NOT_SURE
+            or get("impetigo_unwell") in YES_OR_NOT_SURE
+        ):
             route = "pf_impetigo_excluded"
         elif (
             age is not None
             and age >= 1
             and immunosuppressed == "no"
             and not_pregnant_under_16
-            and get("impetigo_exclusions") == "no"
+            and (
+                get("impetigo_exclusions") == "no"
+                or (_impetigo_form_answered(a, given) and get("impetigo_unwell") == "no")
+            )
             and not said & IMPETIGO_TEXT_EXCLUSIONS
         ):
             route = "pf_impetigo"

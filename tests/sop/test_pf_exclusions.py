@@ -100,11 +100,19 @@ class Exclusion:
     question: str  # the question that asks it when it is not written
     shared: bool = False  # read by an attribute concept (sets: pregnant / immunosuppressed)
     age: str | None = None  # another date of birth when the base one does not fit
+    form: tuple[tuple[str, Any], ...] = ()  # the form's own answers, when it has some
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The consultation's fields beyond the base: the form's answers, if any."""
+        return {"answers": dict(self.form)} if self.form else {}
 
     @property
     def id(self) -> str:
         return f"{self.template}:{self.name}"
 
+
+IMPETIGO_FORM = (("bullous", "no"), ("widespread", "no"), ("episodes_12_months", 0))
 
 EXCLUSIONS = [
     # uncomplicated UTI, women 16-64
@@ -325,6 +333,21 @@ EXCLUSIONS = [
         "impetigo, the skin is hot and spreading fast",
         "impetigo_exclusions",
     ),
+    # the form answered bullous, widespread and earlier episodes: only the other two are asked
+    Exclusion(
+        "impetigo",
+        "fever_form_answered",
+        "impetigo and a temperature",
+        "impetigo_unwell",
+        form=IMPETIGO_FORM,
+    ),
+    Exclusion(
+        "impetigo",
+        "spreading_fast_form_answered",
+        "impetigo, the skin is hot and spreading fast",
+        "impetigo_unwell",
+        form=IMPETIGO_FORM,
+    ),
     # shingles, 18 and over
     Exclusion(
         "shingles", "pregnant", "shingles rash, I am 20 weeks pregnant", "pregnant", shared=True
@@ -405,7 +428,7 @@ def walk(engine: Engine, consultation: Mapping[str, Any], answer: str = "no", **
 def test_exclusion_in_text_blocks_pharmacy_first_whatever_the_answers(
     engine: Engine, exc: Exclusion
 ) -> None:
-    consultation = oc(exc.template, exc.text, exc.age)
+    consultation = oc(exc.template, exc.text, exc.age, **exc.extra)
     leave = ATTRIBUTE_QUESTIONS & {exc.question} if exc.shared else set()
     for answers in answer_sets(engine, leave, exc.id):
         d = engine.evaluate(consultation, answers, TODAY)
@@ -423,7 +446,7 @@ def test_exclusion_in_text_blocks_pharmacy_first_whatever_the_answers(
 def test_stated_attribute_is_prefilled_and_confirmable(engine: Engine, exc: Exclusion) -> None:
     """Pregnancy written in the text counts as "yes" (stated in text — confirm) until the
     navigator changes it; then the pathway's other questions come back."""
-    consultation = oc(exc.template, exc.text, exc.age)
+    consultation = oc(exc.template, exc.text, exc.age, **exc.extra)
     d = engine.evaluate(consultation, {}, TODAY)
     assert "pregnant" in d.stated and d.route.id == "pf_pregnant"
     asked, seen = walk(engine, consultation)
@@ -437,7 +460,7 @@ def test_stated_attribute_is_prefilled_and_confirmable(engine: Engine, exc: Excl
 def test_unstated_exclusion_is_asked_before_any_pharmacy_first_route(
     engine: Engine, exc: Exclusion
 ) -> None:
-    consultation = oc(exc.template, dob=exc.age)
+    consultation = oc(exc.template, dob=exc.age, **exc.extra)
     asked, seen = walk(engine, consultation)
     assert exc.question in asked, (exc.id, asked)
     assert not any(is_pf(d) for d in seen[:-1]), (exc.id, [d.route.id for d in seen])
@@ -618,3 +641,22 @@ def test_ineligible_fixtures_never_reach_pharmacy_first(
             assert not is_pf(d), (ext, info.get("category"), answers)
         checked += 1
     assert checked >= 20
+
+
+def test_impetigo_takes_what_the_form_answered(engine: Engine) -> None:
+    """Trial 15b: an impetigo form that answered the blisters, the spread and earlier episodes
+    was asked the whole checklist again; now only what the form did not ask is asked."""
+    answered = oc("impetigo", "crusty sores on my chin", answers=dict(IMPETIGO_FORM))
+    asked, seen = walk(engine, answered)
+    # (a girl of 13: pregnancy is asked too)
+    assert asked == ["pregnant", "immunosuppressed", "impetigo_unwell"], asked
+    assert seen[-1].route.id == "pf_impetigo"
+    # a form that says "yes" to one of its three needs no checklist at all
+    bullous = oc("impetigo", "crusty sores", answers={**dict(IMPETIGO_FORM), "bullous": "yes"})
+    asked, seen = walk(engine, bullous)
+    assert "impetigo_exclusions" not in asked and "impetigo_unwell" not in asked
+    assert seen[-1].route.id == "pf_impetigo_bullous_or_widespread"
+    # a form missing one of the three: the whole checklist, as before
+    partial = oc("impetigo", "crusty sores", answers={"bullous": "no", "widespread": "no"})
+    asked, _ = walk(engine, partial)
+    assert asked == ["pregnant", "immunosuppressed", "impetigo_exclusions"], asked
