@@ -73,6 +73,19 @@ class Draft:
     first_viewed_at: datetime | None = None
     seconds: float = 0.0
 
+    def has_work(self) -> bool:
+        """Has the navigator decided anything yet (not only looked at the item)?"""
+        return bool(
+            self.answers
+            or self.flags
+            or self.override
+            or self.pathway
+            or self.urgency
+            or self.contact
+            or self.note
+            or self.message is not None
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The draft as plain JSON values (what the workstation's store and the hub keep)."""
         return {

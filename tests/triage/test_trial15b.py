@@ -138,3 +138,10 @@ def test_the_last_return_in_words() -> None:
         "Returned to the queue by sup1 on Tue 10:00: off sick"
     )
     assert last_return_words([claimed], NOW) is None
+
+
+def test_a_draft_only_looked_at_has_no_work_to_send() -> None:
+    from ehub_tui.triage.draft import Draft
+
+    assert not Draft(first_viewed_at=NOW, seconds=12.0).has_work()
+    assert Draft(note="rang").has_work() and Draft(answers={"fever": "no"}).has_work()

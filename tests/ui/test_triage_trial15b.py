@@ -5,6 +5,7 @@
 - The key guard swallows only the key that closed a dialog, at once, and says why; nothing
   after a view closed with escape (h→esc then ⏎; x→esc then e is tests/triage).
 - A filter that matches nothing says so in words.
+- The draft is sent to the hub (``save_draft(send=True)``) while the screen is open.
 """
 
 from __future__ import annotations
@@ -15,13 +16,26 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Label
 
+from ehub_tui.service import HubService
 from ehub_tui.ui.screens.dialogs import ReasonDialog
 from ehub_tui.ui.screens.history import HistoryScreen
 from ehub_tui.ui.screens.override import OverrideDialog
 from ehub_tui.ui.screens.queue import QueueScreen
 from ehub_tui.ui.screens.triage import TriageScreen
+from tests.support.fakes import ServiceProxy
 from tests.ui.conftest import SIZE, Hub, run, settle, steady_queue, type_text, wait_until
 from tests.ui.test_navigator_flows import outcome_of
+
+
+class RecordsDrafts(ServiceProxy):
+    """The hub service with a workstation's ``save_draft`` (recorded: item, send, note)."""
+
+    def __init__(self, inner: HubService) -> None:
+        super().__init__(inner)
+        self.saved: list[tuple[int, bool, str]] = []
+
+    def save_draft(self, item_id: int, epoch: int, draft: dict[str, Any], *, send: bool) -> None:
+        self.saved.append((item_id, send, str(draft.get("override"))))
 
 
 def notices(app: Any) -> str:
@@ -38,7 +52,9 @@ def test_a_common_override_is_six_keys_and_the_guard_only_after_the_closing_key(
     make_hub: Callable[..., Hub],
 ) -> None:
     hub = make_hub("throat", "fit_note")
-    app = hub.app()
+    app = hub.app(fake=RecordsDrafts)
+    drafts = app.service
+    assert isinstance(drafts, RecordsDrafts)
     keys: list[str] = []
 
     async def body() -> None:
@@ -69,6 +85,7 @@ def test_a_common_override_is_six_keys_and_the_guard_only_after_the_closing_key(
             assert screen.step == "route"
             done.append(screen.claim.item_id)
             screen.session.keys.monotonic = lambda: 0.0  # "at once", however slow the machine
+            screen.sends.every = 1.0  # the throttle (5 s) shortened for the test
             await pilot.press("o")
             await wait_until(pilot, lambda: isinstance(app.screen, OverrideDialog), what="o")
             await type_text(pilot, "flu")
@@ -86,6 +103,14 @@ def test_a_common_override_is_six_keys_and_the_guard_only_after_the_closing_key(
             await wait_until(pilot, lambda: app.screen is screen, what="back")
             await settle(pilot)
             assert screen.draft.override is not None and not screen.busy
+            # the draft goes to the hub while the screen is open (trial 15b: only on leaving)
+            item = screen.claim.item_id
+            await wait_until(
+                pilot,
+                lambda: any(i == item and send and "ok" in o for i, send, o in drafts.saved),
+                what="the draft sent with the screen open",
+            )
+            assert app.screen is screen
             assert (
                 "That ⏎ came straight after the dialog closed, so nothing was done — press ⏎ "
                 "again to go ahead." in notices(app)

@@ -184,6 +184,9 @@ class TriageWork(EhubScreen[None]):
         self._draft_timer = None
         if self.finishing or self.refused is not None or self.lost:
             return
+        if self.sends.sent_at is None and not self.draft.has_work():
+            self._save_draft(send=False)  # only looked at: nothing for the hub to hand on
+            return
         wait = self.sends.take()
         self._save_draft(send=wait <= 0)
         if wait > 0:  # sent too recently: saved here now, and sent once the wait is over
