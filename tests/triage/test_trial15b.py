@@ -86,6 +86,8 @@ def test_the_lost_notice_says_truly_where_the_draft_is() -> None:
     sends.take()  # a change held back when the item went
     assert "Your last changes had not gone to the hub" in lost_words(hub_words, sends)
     assert "could not go with the item" in lost_words(hub_words, None)  # no outbox here
+    said = hub_words.replace("Your draft is kept.", "Your draft went with it to nav2.")
+    assert lost_words(said, sends) == " ".join(said.split())  # the hub knows: its word stands
 
 
 def test_answer_values_read_as_words() -> None:

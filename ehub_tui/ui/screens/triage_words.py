@@ -60,6 +60,8 @@ def refused_text(reason: str | None) -> str:
 # the hub's lost-claim notice ends so (domain/queue.py, store/lease.py); the screen says instead
 # what is true of this draft (trial 15b: told "kept" while it was neither sent on nor sendable)
 DRAFT_KEPT = "Your draft is kept."
+# what the hub may say itself of a reassign (its draft_carried): then the hub's word stands
+HUB_DRAFT_WORDS = ("draft went with it", "draft did not go with it")
 
 
 def lost_words(message: str, sends: DraftSends | None) -> str:
@@ -67,6 +69,8 @@ def lost_words(message: str, sends: DraftSends | None) -> str:
     it had gone to the hub (so a supervisor could send it on with the item) or stays here only.
     ``sends``: this screen's sends (None: this workstation keeps no drafts on the hub)."""
     text = " ".join(message.replace(DRAFT_KEPT, "").split())
+    if any(words in text for words in HUB_DRAFT_WORDS):
+        return text  # the hub knows whether the supervisor sent the draft on
     if sends is not None and sends.sent_at is not None and not sends.held:
         draft = (
             "Your draft had gone to the hub, so the supervisor could send it on with the item "
