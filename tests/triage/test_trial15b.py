@@ -11,15 +11,7 @@ from ehub_tui.triage.override import best_index, filter_options, no_match_words
 from ehub_tui.ui.screens.park import parked_words
 from ehub_tui.ui.screens.triage_view import choice_words
 from ehub_tui.ui.screens.triage_work import lost_words
-from tests.triage.conftest import NOW, session
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.t = 50.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.triage.conftest import NOW, Ticks, session
 
 
 def test_the_guard_swallows_only_the_key_that_closed_the_dialog_and_says_why() -> None:
