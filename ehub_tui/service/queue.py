@@ -279,8 +279,23 @@ class Queue:
                 .order_by(E.c.seq.desc())
                 .limit(1)
             ).scalar()
+            moved = conn.execute(
+                select(E.c.body)
+                .where(E.c.consultation_id == claim.item_id, E.c.action == "reassign")
+                .order_by(E.c.seq.desc())
+                .limit(1)
+            ).scalar()
         reason = (body or {}).get("reason")
-        return f"{message} Reason given: {reason}." if reason else message
+        out = f"{message} Reason given: {reason}." if reason else message
+        moved = moved or {}
+        if state.owner != claim.owner and moved.get("from") == claim.owner:
+            # the supervisor's choice, which only the hub knows: the screen shows these words
+            # instead of its own guess (ui/screens/triage_words.HUB_DRAFT_WORDS)
+            if moved.get("draft_carried"):
+                out += f" Your draft went with it to {moved.get('to')}."
+            else:
+                out += " Your draft did not go with it."
+        return out
 
     def consultation(self, item_id: int) -> ConsultationModel:
         """One consultation, typed."""

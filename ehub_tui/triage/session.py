@@ -303,6 +303,7 @@ class TriageSession:
         if not template:
             return ""
         today = getattr(self.guidance, "today", None)
+        now = getattr(self.guidance, "now", None)
         shown = panel.panel(self)  # the urgency the outcome will record (the navigator's, u)
         ctx = message_context(
             self.item.model_dump(),
@@ -314,6 +315,9 @@ class TriageSession:
             urgency=shown.urgency if shown is not None else route.urgency,
             today=today() if callable(today) else None,
             pathway=self.draft.pathway,
+            # the hub's time and core hours: "today" only while a working day's hours last
+            now=now() if callable(now) else None,
+            hours=getattr(self.guidance, "hours", None),
         )
         return render_message(template, ctx)
 

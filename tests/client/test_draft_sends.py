@@ -91,6 +91,9 @@ def test_a_draft_saved_while_open_reaches_the_hub_and_a_reassign_carries_it(
         assert "nav1's draft comes with it" in told.words()
         moved = [e.body for e in sup.audit_log(3) if e.action == "reassign"]
         assert moved[-1]["draft_carried"] is True
+        # nav1's open screen is told the supervisor's choice in the hub's words
+        lost = nav1.why_lost(claim)
+        assert lost is not None and "Your draft went with it to nav2." in lost
     finally:
         for svc in (nav1, nav2, sup):
             svc.close()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from ehub_tui.triage import LibraryGuidance, TriageSession
 
 
@@ -33,11 +31,6 @@ def test_a_saturday_message_names_monday() -> None:
     assert "usually on Monday 7 December" in text and "today" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiring: TriageSession.message_text must pass now=guidance.now() and "
-    "hours=guidance.hours to message_context (integrator; then drop this mark)",
-)
 def test_an_evening_message_after_core_hours_names_the_next_working_day() -> None:
     text = _message(datetime(2026, 12, 4, 18, 45, tzinfo=UTC), with_time=True)  # Friday
     assert "usually on Monday 7 December" in text and "today" not in text

@@ -535,18 +535,23 @@ def test_queue_updates_live_without_a_key_press(make_hub: Callable[..., Hub]) ->
             took = await wait_until(pilot, lambda: table.total == 3, timeout=5, what="new item")
             assert took < 2.0, f"the new item took {took:.2f} s to appear"
             claimed = other.claim(hub.ids["uti"])
+
+            def held_at_the_end() -> bool:
+                """The claimed item leaves what waits and follows it, held by nav2 (trial 15b:
+                the queue shows who holds what)."""
+                rows = [table.row_at(i) for i in range(table.total)]
+                return (
+                    table.total == 3
+                    and all(r is not None for r in rows)
+                    and rows[-1] is not None
+                    and rows[-1].id == claimed.item_id
+                    and bool(rows[-1].holder)
+                    and all(r is not None and not r.holder for r in rows[:-1])
+                )
+
             took = await wait_until(
-                pilot,
-                lambda: (
-                    table.total == 2
-                    and all(
-                        (r := table.row_at(i)) is not None and r.id != claimed.item_id
-                        for i in range(table.total)
-                    )
-                ),
-                timeout=5,
-                what="the claimed item to disappear",
+                pilot, held_at_the_end, timeout=5, what="the claimed item to show as held"
             )
-            assert took < 2.0, f"the claimed item took {took:.2f} s to go"
+            assert took < 2.0, f"the claimed item took {took:.2f} s to move"
 
     run(body())

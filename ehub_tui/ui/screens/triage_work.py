@@ -103,7 +103,11 @@ class TriageWork(EhubScreen[None]):
                 claim,
                 item,
                 # the app's clock (a frozen one in tests), in local time: ages on the same day
-                ServiceGuidance(self.ctx.service, today=lambda: local(self.ctx.now()).date()),
+                ServiceGuidance(
+                    self.ctx.service,
+                    today=lambda: local(self.ctx.now()).date(),
+                    now=self.ctx.now,
+                ),
                 draft=draft,
                 practice_name=self.ctx.practice_name,
                 hub_phone=self.ctx.settings.hub_phone,
