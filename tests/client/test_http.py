@@ -683,6 +683,7 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         lambda: client.park(client.claim(fifth), "Worse at night?", later),
         lambda: client.parking(fifth),
         lambda: client.item_history(first),
+        lambda: client.holder_draft(first),  # trial 15b: the reassign's draft question
         client.saved_views,
         lambda: client.save_view("Clinical", QueueFilter(request_type="clinical")),
         lambda: client.set_default_view("nav1", "Clinical"),

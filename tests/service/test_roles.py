@@ -113,6 +113,7 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("quarantined", "ingest", lambda c: c.svc.quarantined()),
     ("quarantine_entry", "ingest", lambda c: c.svc.quarantine_entry(c.quarantined)),
     ("board", "see_board", lambda c: c.svc.board()),
+    ("holder_draft", "see_board", lambda c: c.svc.holder_draft(1)),
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
     ("sop_submissions", "author_sops", lambda c: c.svc.sop_submissions()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
