@@ -156,7 +156,7 @@ def _screened(service: HubService, created: Sequence[int]) -> list[Planned]:
         item = items.get(r.id)
         if engine is not None and item is not None:
             day = (r.received_at + SCREENED_AFTER).astimezone(LONDON).date()
-            found_flags = engine.evaluate(item, {}, day, trace=False).red_flags
+            found_flags = engine.evaluate(item, {}, day, trace=False, hub_priority=False).red_flags
             flags = tuple({"id": f.id, "level": f.level} for f in found_flags)
         want = int(Priority.from_flags(f["level"] for f in flags))
         priority, due = r.priority, r.due_by

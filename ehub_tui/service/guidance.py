@@ -141,7 +141,8 @@ class Guidance:
         today = ctx.today()
         results = []
         for item in items:
-            d = engine.evaluate(item, {}, today, trace=False)
+            # the SOPs' own flags only: the hub's priority is what these flags set
+            d = engine.evaluate(item, {}, today, trace=False, hub_priority=False)
             results.append((item, [{"id": f.id, "level": f.level} for f in d.red_flags]))
         sops = [{"id": s.id, "version": s.meta.version, "sha256": s.sha256} for s in engine.sops]
         with write_tx(ctx.engine) as conn:

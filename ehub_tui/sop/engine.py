@@ -39,6 +39,7 @@ from ehub_tui.sop.known import Facts, normalise_text
 from ehub_tui.sop.lexicon import Lexicon
 from ehub_tui.sop.loaded import CompiledRule, LoadedSop
 from ehub_tui.sop.loader import SopSet
+from ehub_tui.sop.marked import hub_mark
 from ehub_tui.sop.near_miss import near_misses
 
 GENERIC_TEMPLATE = "general_clinical"
@@ -79,16 +80,20 @@ class Engine:
         trace: bool = True,
         dismissed: Collection[str] = (),
         pathway: str | None = None,
+        hub_priority: bool = True,
     ) -> Decision:
         """Decide for one consultation with the navigator's answers so far.
 
         ``dismissed``: red flags the navigator dismissed with a reason (only then does the
         pathway's own route come through). ``pathway``: a template the navigator accepted from
-        a proposal, used in place of the consultation's own."""
+        a proposal, used in place of the consultation's own. ``hub_priority``: an item the hub
+        marked emergency or urgent is given a flag of that level (sop/marked.py); the prescreen,
+        which sets that priority from the flags, passes False."""
         if pathway:
             consultation = {**consultation, "template": pathway}
         facts = build_facts(consultation, answers, today or date.today(), self.lexicon)
-        decision = self.evaluate_facts(facts, trace=trace, dismissed=dismissed)
+        marked = consultation if hub_priority else None
+        decision = self.evaluate_facts(facts, trace=trace, dismissed=dismissed, marked=marked)
         decision.stated = {k: Evidence.of(m) for k, m in stated_in_text(facts, answers).items()}
         decision.pathway = pathway or None
         if not pathway:
@@ -96,9 +101,15 @@ class Engine:
         return decision
 
     def evaluate_facts(
-        self, facts: Facts, *, trace: bool = True, dismissed: Collection[str] = ()
+        self,
+        facts: Facts,
+        *,
+        trace: bool = True,
+        dismissed: Collection[str] = (),
+        marked: Mapping[str, Any] | None = None,
     ) -> Decision:
-        """Decide from prepared facts (see build_facts)."""
+        """Decide from prepared facts (see build_facts); ``marked``: the consultation whose hub
+        priority may add a flag (sop/marked.py)."""
         traces: list[RuleTrace] = []
 
         def run(rule: CompiledRule, name: str, sop: LoadedSop) -> bool:
@@ -140,9 +151,11 @@ class Engine:
                     if rf.fn(lenient, None):
                         evidence = self._evidence(rf, facts, strict=False)
                         cautions.append(_caution(s, evidence, self.lexicon))
-        flags.sort(key=lambda f: 0 if f.level == "emergency" else 1)
-
         routing = next((s for s in taking_part if s.routes), None)
+        mark = hub_mark(marked, flags, _ref(routing) if routing else None) if marked else None
+        if mark is not None:  # a supervisor's emergency or urgent is a flag to deal with
+            flags.append(mark)
+        flags.sort(key=lambda f: 0 if f.level == "emergency" else 1)
         next_q: NextQuestion | None = None
         route: SuggestedRoute | None = None
         answered: dict[str, Any] = {}
