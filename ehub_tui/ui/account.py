@@ -30,6 +30,7 @@ from textual.widgets import Label
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.format import notify
 from ehub_tui.ui.messages import HeldBeforeQuit, NotReturned, ReturnedBeforeQuit
+from ehub_tui.ui.once import ClosesOnce
 
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
@@ -66,7 +67,7 @@ class SignedOut(Message):
         self.released = released
 
 
-class QuitDialog(ModalScreen[str | None]):
+class QuitDialog(ClosesOnce, ModalScreen[str | None]):
     """Quitting (or signing out) while holding items: return them, keep them, or stay."""
 
     BINDINGS = [

@@ -23,6 +23,7 @@ from textual.signal import Signal
 
 from ehub_tui.domain.event_words import role_words
 from ehub_tui.ui.format import fit, local, one_line
+from ehub_tui.ui.once import ClosesOnce
 from ehub_tui.ui.widgets.sync_line import SyncLine
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ class UiContext:
         return Text(f" ehub-tui · {who} · {where} · {local(self.now()).strftime('%a %d %b %Y')}")
 
 
-class EhubScreen(Screen[ResultType]):
+class EhubScreen(ClosesOnce, Screen[ResultType]):
     """A screen of the app, working from a ``UiContext``."""
 
     def __init__(self, ctx: UiContext | None = None) -> None:

@@ -14,9 +14,10 @@ from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from ehub_tui.ui.format import literal, notify, visible
+from ehub_tui.ui.once import ClosesOnce
 
 
-class ClosingKey:
+class ClosingKey(ClosesOnce):
     """Notes the last key a dialog saw, so the screen under it knows which key closed it
     (``closed_by``): the triage screen guards that key for a moment — a repeated ⏎ must not
     complete the item — and nothing after escape. A key a text box takes for itself (a letter,
@@ -84,6 +85,9 @@ class ReasonDialog(ClosingKey, ModalScreen[str | None]):
         if not value:
             notify(self, "A reason is needed.", severity="warning")
             return
+        # the text box took the ⏎ for itself: name it, so the screen below guards a repeat
+        # (trial 15c: a ⏎ 0.15 s later completed the item behind the dialog)
+        self.closed_by = "enter"
         self.dismiss(value)
 
     def action_cancel(self) -> None:

@@ -27,6 +27,7 @@ from ehub_tui.domain.types import REQUEST_TYPES
 from ehub_tui.domain.views import SavedView, describe
 from ehub_tui.errors import StoreError
 from ehub_tui.ui.format import literal, notify
+from ehub_tui.ui.once import ClosesOnce
 
 TICKED, UNTICKED = "X", " "  # a box's inner glyph: the words, not the colour, say which
 CHOSEN = "●"
@@ -63,7 +64,7 @@ class SortChoice(RadioButton):
         self.refresh(layout=False)
 
 
-class FiltersScreen(ModalScreen[QueueFilter | None]):
+class FiltersScreen(ClosesOnce, ModalScreen[QueueFilter | None]):
     """Choose the queue's filters, or apply / save a saved view (see the module docstring)."""
 
     BINDINGS = [

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from ehub_tui.ui.format import literal, one_line
+from ehub_tui.ui.once import ClosesOnce
 
 GENERAL = [
     ("ctrl+p", "command palette: every action by name"),
@@ -45,7 +46,7 @@ def binding_lines(screen: Screen[Any]) -> list[tuple[str, str]]:
     return out
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     """What every key does here."""
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]

@@ -22,8 +22,9 @@ from textual.widgets import Label, Static, TextArea
 
 from ehub_tui.domain.sms import sms_count
 from ehub_tui.ui.format import literal, notify, visible
+from ehub_tui.ui.once import ClosesOnce
 
-EDITING_HELP = "ctrl+s save · ctrl+c copy all · escape stop editing"
+EDITING_HELP = "ctrl+s save · ctrl+c copy all · escape close (asks first if changed)"
 READING_HELP = "c copy · e edit · ctrl+s save · escape close"
 
 
@@ -39,7 +40,7 @@ class MessageArea(TextArea):
             screen.action_copy()
 
 
-class MessageEditor(ModalScreen[str | None]):
+class MessageEditor(ClosesOnce, ModalScreen[str | None]):
     """Edit the message to the patient; dismisses with the text (saved) or None (cancelled)."""
 
     DEFAULT_CSS = """
@@ -109,7 +110,13 @@ class MessageEditor(ModalScreen[str | None]):
         self.dismiss(self.message)
 
     def action_escape(self) -> None:
-        """The first escape stops editing (then c copies); the next closes the editor."""
+        """Escape closes the editor when nothing was changed (trial 15c: an escape that only
+        stopped editing left the dialog open, so the `e` meant to escalate edited the message
+        again). With changes, the first escape stops editing (c copies) and warns; the next
+        throws the changes away."""
+        if self.message == self.text:
+            self.dismiss(None)
+            return
         if self.query_one(MessageArea).has_focus:
             self.set_focus(None)
             self.query_one("#editor-help", Label).update(READING_HELP)

@@ -126,6 +126,7 @@ class OverrideDialog(ClosingKey, ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.closed_by = "enter"  # the filter box took the ⏎: the screen below guards a repeat
         self._choose()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

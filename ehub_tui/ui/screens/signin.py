@@ -29,6 +29,7 @@ from textual.widgets import Input, Label
 from ehub_tui.errors import AccountLocked, EhubError, HubUnreachable, NotSignedIn, SessionEnded
 from ehub_tui.ui.context import EhubScreen, UiContext
 from ehub_tui.ui.format import literal, notify
+from ehub_tui.ui.once import ClosesOnce
 from ehub_tui.ui.widgets.sync_line import SyncLine
 
 WRONG = "Wrong username or password."
@@ -267,7 +268,7 @@ class SignInScreen(EhubScreen[bool]):
         )
 
 
-class ChangePasswordDialog(ModalScreen[bool]):
+class ChangePasswordDialog(ClosesOnce, ModalScreen[bool]):
     """Change the signed-in user's password: current, new, new again. ``forced``: the hub
     requires it before anything else (escape then signs out instead of going back)."""
 

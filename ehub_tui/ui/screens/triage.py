@@ -324,9 +324,10 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
     # -- the item lost ---------------------------------------------------------------------------
 
     def on_item_lost(self, message: ItemLost) -> None:
+        pending = self._draft_timer is not None  # a change not yet saved, so not sent
         self._stop_draft_timer()  # nothing more is sent: the hub would refuse it
         sends = self.sends if self._saves_drafts() else None
-        self._set_lost(lost_words(message.message, sends), message.ours)
+        self._set_lost(lost_words(message.message, sends, pending), message.ours)
 
     def show_refused(self, text: str) -> None:
         """The hub refused our saved completion: the lost banner, in the hub's words."""

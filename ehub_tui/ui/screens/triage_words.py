@@ -64,20 +64,32 @@ DRAFT_KEPT = "Your draft is kept."
 HUB_DRAFT_WORDS = ("draft went with it", "draft did not go with it")
 
 
-def lost_words(message: str, sends: DraftSends | None) -> str:
+def lost_words(message: str, sends: DraftSends | None, pending: bool = False) -> str:
     """The hub's notice that the item is no longer ours, with the truth about the draft: whether
     it had gone to the hub (so a supervisor could send it on with the item) or stays here only.
-    ``sends``: this screen's sends (None: this workstation keeps no drafts on the hub)."""
+    ``sends``: this screen's sends (None: this workstation keeps no drafts on the hub);
+    ``pending``: a change made in the last second was still waiting to be saved and sent
+    (trial 15c: a note saved 0.2 s before the reassign was told it "had gone")."""
     text = " ".join(message.replace(DRAFT_KEPT, "").split())
+    unsent = pending or (sends is not None and sends.held)
     if any(words in text for words in HUB_DRAFT_WORDS):
-        return text  # the hub knows whether the supervisor sent the draft on
-    if sends is not None and sends.sent_at is not None and not sends.held:
+        # the hub knows whether the supervisor sent the draft on; what it never had, it did not
+        if unsent:
+            text += (
+                " Your last changes had not reached the hub, so they did not go with it:"
+                " pass them on yourself."
+            )
+        return text
+    if unsent:
         draft = (
-            "Your draft had gone to the hub, so the supervisor could send it on with the item "
-            "(its new holder is told if so)."
+            "Your last changes had not reached the hub, so they could not go with the item:"
+            " pass them on yourself."
         )
     elif sends is not None and sends.sent_at is not None:
-        draft = "Your last changes had not gone to the hub, so they could not go with the item."
+        draft = (
+            "Your draft had been sent to the hub, so the supervisor could send it on with the "
+            "item (its new holder is told if so)."
+        )
     else:
         draft = "Your draft had not gone to the hub, so it could not go with the item."
     return f"{text} {draft}"
