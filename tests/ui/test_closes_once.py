@@ -26,8 +26,10 @@ def test_two_enters_read_together_in_a_red_flag_dialog_keep_the_triage_screen(
             await pilot.press("n")
             await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="triage")
             await settle(pilot)
-            triage = app.screen
-            assert isinstance(triage, TriageScreen) and triage.open_flags
+            shown = app.screen
+            assert isinstance(shown, TriageScreen)
+            triage: TriageScreen = shown
+            assert triage.open_flags
             flag = triage.open_flags[0]
             await pilot.press("x")
             await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog), what="reason")
