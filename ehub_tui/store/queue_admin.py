@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from ehub_tui.domain.event_words import flag_words
 from ehub_tui.domain.queue import Claim
-from ehub_tui.domain.types import Status
+from ehub_tui.domain.types import Priority, Status
 from ehub_tui.errors import NotAvailable
 from ehub_tui.store import audit, handover
 from ehub_tui.store.lease import C, _back_to_queue, _describe, _first_claim, lease_end
@@ -142,9 +143,16 @@ def set_priority(
     now: datetime,
     due_by: Callable[[datetime, int], datetime],
 ) -> None:
-    """Change an open item's priority (0 normal, 1 urgent, 2 emergency); its due time follows."""
+    """Change an open item's priority (0 normal, 1 urgent, 2 emergency); its due time follows.
+
+    Never below what the red flags the SOPs found on it demand (refused, in words): a lowered
+    emergency would sink in the queue and be skipped by "next" while every screen says
+    emergency. Only a navigator, at triage, may set such a flag aside (dismissed with a reason)."""
     cur = _describe(conn, item_id, lock=True)
-    received = conn.execute(select(C.c.received_at).where(C.c.id == item_id)).scalar_one()
+    found = conn.execute(select(C.c.received_at, C.c.sop_flags).where(C.c.id == item_id)).one()
+    received = found.received_at
+    if cur.status in (Status.QUEUED, Status.CLAIMED):
+        _refuse_below_flags(item_id, priority, found.sop_flags)
     row = conn.execute(
         update(C)
         .where(C.c.id == item_id, C.c.status.in_([Status.QUEUED, Status.CLAIMED]))
@@ -157,4 +165,21 @@ def set_priority(
         conn,
         [audit.Event(actor, "set_priority", item_id, {"priority": priority, "reason": reason})],
         now,
+    )
+
+
+def _refuse_below_flags(item_id: int, priority: int, sop_flags: Any) -> None:
+    """Refuse a priority below what the item's screened red flags ask for, naming them."""
+    flags = [f for f in sop_flags or () if isinstance(f, dict)]
+    demand = Priority.from_flags(str(f.get("level", "")) for f in flags)
+    if priority >= demand:
+        return
+    level = demand.label
+    names = ", ".join(
+        f"'{flag_words(str(f.get('id', '?')))}'" for f in flags if f.get("level") == level
+    )
+    stays = "an emergency" if demand == Priority.EMERGENCY else "urgent"
+    raise NotAvailable(
+        f"#{item_id}'s request has {'an' if level == 'emergency' else 'a'} {level} red flag the "
+        f"SOPs found ({names}): it stays {stays} until a navigator dismisses the flag at triage."
     )

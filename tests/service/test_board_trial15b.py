@@ -13,7 +13,7 @@ import pytest
 from ehub_tui.domain.board import QUESTION_CHARS
 from ehub_tui.domain.flags import flag_mark
 from ehub_tui.domain.queue import QueueFilter
-from ehub_tui.errors import PermissionDenied
+from ehub_tui.errors import NotAvailable, PermissionDenied
 from ehub_tui.service import HubService
 from tests.conftest import FrozenClock
 from tests.hub.syncing import event, hub_of
@@ -37,8 +37,9 @@ def test_due_within_the_hour_counts_every_emergency_as_the_queues_d_does(
     ids = [cid for _, cid in created]
     seeded.prescreen()
     sup = make_service("sup1")
-    # a supervisor's "normal" never hides the red flag: still due now
-    sup.set_priority(ids[2], 0, "looked at it: stays a red flag")
+    # a supervisor's "normal" is refused for an SOP emergency (trial 15c): still due now
+    with pytest.raises(NotAvailable, match="stays an emergency"):
+        sup.set_priority(ids[2], 0, "looked at it: stays a red flag")
     board = sup.board()
     due = {i.id: (i.due_by, flag_mark(i.priority, i.sop_flags).short) for i in board.items}
     assert due[ids[1]][1] == due[ids[2]][1] == "‼EM"
