@@ -32,7 +32,7 @@ def test_a_screened_emergency_is_never_lowered_and_the_refusal_says_why(
         said = str(refused.value)
         assert said.startswith(f"#{flagged}'s request has an emergency red flag the SOPs found (")
         assert "worst headache" in said
-        assert said.endswith("it stays an emergency until a navigator dismisses the flag at triage.")
+        assert said.endswith("stays an emergency until a navigator dismisses the flag at triage.")
     assert seeded.consultation(flagged).priority == 2  # unchanged: first in the queue still
     sup.set_priority(flagged, 2, "still an emergency")  # not lowering: allowed
     # a supervisor's own emergency, on an item with no flag, may be taken back
