@@ -159,6 +159,13 @@ EMERGENCY_FLAGS = frozenset(
         "rf_sudden_vision_loss",
         "rf_painful_red_eye",
         "rf_suicidal_intent",
+        # pharmacy-first.sop.yaml 2.3.0: a pathway's emergency signs answered yes / not sure
+        "rf_sinusitis_spreading_infection",
+        "rf_ear_infection_spreading",
+        "rf_sore_throat_airway",
+        "rf_bite_severe_reaction",
+        "rf_shingles_nerve_or_brain",
+        "rf_uti_sepsis",
     }
 )
 YES_OR_NOT_SURE = ("yes", "not_sure")
@@ -922,6 +929,30 @@ IMPETIGO_UNWELL = frozenset({"fever_or_shivers", "spreading_fast"})
 IMPETIGO_BULLOUS_OR_WIDESPREAD = frozenset({"bullous_blisters", "widespread_rash"})
 
 
+PF_EMERGENCY_QUESTIONS: dict[str, str | None] = {
+    "uti": "uti_sepsis_signs",
+    "sinusitis": "sinus_emergency_signs",
+    "sore_throat": "throat_airway_signs",
+    "acute_otitis_media": "aom_emergency_signs",
+    "infected_insect_bite": "bite_emergency_signs",
+    "shingles": "shingles_emergency_signs",
+    "impetigo": None,
+}
+# in the SOP's order (the first standing emergency flag names the escalation); raised for any
+# of the seven templates, whichever pathway's question was answered
+PF_EMERGENCY_FLAGS = (
+    ("sinus_emergency_signs", "rf_sinusitis_spreading_infection"),
+    ("aom_emergency_signs", "rf_ear_infection_spreading"),
+    ("throat_airway_signs", "rf_sore_throat_airway"),
+    ("bite_emergency_signs", "rf_bite_severe_reaction"),
+    ("shingles_emergency_signs", "rf_shingles_nerve_or_brain"),
+    ("uti_sepsis_signs", "rf_uti_sepsis"),
+)
+PF_ROUTES_NEEDING_NO_EMERGENCY = frozenset(
+    {"pf_uti", "pf_sinusitis", "pf_sore_throat", "pf_otitis", "pf_insect_bite", "pf_shingles"}
+)
+
+
 def _pharmacy_first(
     tpl: str,
     sex: str | None,
@@ -980,6 +1011,8 @@ def _pharmacy_first(
         ask_immune = open_
     # past the high-risk questions: neither answer says (or may say) yes
     past_risk = open_ and not maybe_pregnant and not maybe_immunosuppressed
+    # 2.3.0: the pathway's emergency signs are asked first, on their own
+    emergency_q = PF_EMERGENCY_QUESTIONS[tpl]
 
     question: str | None = None
     if "pregnant" not in given and ask_pregnant and sex is not None and sex != "male":
@@ -988,6 +1021,8 @@ def _pharmacy_first(
         question = "immunosuppressed"
     elif not past_risk:
         pass
+    elif emergency_q is not None and emergency_q not in given:
+        question = emergency_q
     elif tpl == "uti":
         kidney = get("fever") == "yes" or get("back_pain") == "yes" or get("rigors") == "yes"
         if "uti_kidney_signs" not in given and not kidney:
@@ -1250,6 +1285,13 @@ def _pharmacy_first(
             and not breast_rash
         ):
             route = "pf_shingles"
+    # the Pharmacy First route also needs the emergency signs answered "no" (2.3.0)
+    if (
+        route in PF_ROUTES_NEEDING_NO_EMERGENCY
+        and emergency_q is not None
+        and get(emergency_q) != "no"
+    ):
+        route = "pf_eligibility_not_confirmed"
     return question, route
 
 
@@ -1619,6 +1661,8 @@ def decide(
 
     raised = _red_flags(a, given, age, tpl, sex, said)
     if tpl in PHARMACY_FIRST_TEMPLATES:
+        # pharmacy-first.sop.yaml's own flags come after the red-flag SOP's (priority order)
+        raised += [flag for q, flag in PF_EMERGENCY_FLAGS if a.get(q) in YES_OR_NOT_SURE]
         question, route = _pharmacy_first(tpl, sex, age, a, given, flags, said)
     elif tpl in SIGNPOSTING_TEMPLATES:
         question, route = _signposting(tpl, age, a, given, flags, words, text)

@@ -53,6 +53,17 @@ def consultation(case: str | dict[str, Any], sex: str = "female") -> dict[str, A
     }
 
 
+def text_flags() -> set[str]:
+    """The red flags the patient's own words can raise. A flag raised only by the navigator's
+    answer to a SOP question (Pharmacy First's emergency signs, 2.3.0) has no phrasing to test."""
+    return {
+        rf.spec.id
+        for s in engine().sops
+        for rf in s.red_flags
+        if rf.condition and any(leaf.field == "free_text" for leaf in leaves(rf.condition))
+    }
+
+
 def red_flag_cases() -> list[tuple[str, str | dict[str, Any]]]:
     data = yaml.safe_load((CORPUS / "red_flags.yaml").read_text(encoding="utf-8"))
     return [(flag, case) for flag, cases in data.items() for case in cases]
@@ -60,7 +71,7 @@ def red_flag_cases() -> list[tuple[str, str | dict[str, Any]]]:
 
 def test_the_corpus_covers_every_red_flag_at_least_15_times() -> None:
     cases = red_flag_cases()
-    flags = {rf.spec.id for s in engine().sops for rf in s.red_flags}
+    flags = text_flags()
     counts = {f: sum(1 for g, _ in cases if g == f) for f in flags}
     assert min(counts.values()) >= 15, counts
     assert {g for g, _ in cases} <= flags  # no case names a flag that does not exist
@@ -116,7 +127,7 @@ def flag_concepts() -> dict[str, set[str]]:
 
 def test_every_red_flag_mentions_a_concept() -> None:
     used = {f for flags in flag_concepts().values() for f in flags}
-    flags = {rf.spec.id for s in engine().sops for rf in s.red_flags}
+    flags = text_flags()
     assert flags <= used, sorted(flags - used)
 
 

@@ -52,6 +52,7 @@ CASES: dict[str, dict[str, Any]] = {
             "fever": "no",
             "difficulty_swallowing": "no",
             "immunosuppressed": "no",
+            "throat_airway_signs": "no",
             "throat_exclusions": "no",
         },
         free_text="Sore throat for three days, eating and drinking fine.",
