@@ -61,10 +61,13 @@ class HostileHub:
         Ingester(system).ingest_paths(write_inbox(tmp / "inbox"))
         while system.prescreen(1000):
             pass
-        self.ids = [r.id for r in system.queue_page("queue", _no_filter(), 0, 1000)[0]]
+        rows = system.queue_page("queue", _no_filter(), 0, 1000)[0]
+        self.ids = [r.id for r in rows]
         nav2, sup = self.service("nav2"), self.service("sup1")
         nav2.release(nav2.claim(self.ids[-1]), NAUGHTY[1])
-        sup.set_priority(self.ids[-2], 1, NAUGHTY[9])
+        # a naughty reason on a priority change that is never a lowering (the hub refuses to
+        # lower an item below what its screened red flags demand)
+        sup.set_priority(self.ids[-2], max(rows[-2].priority, 1), NAUGHTY[9])
         nav2.claim(self.ids[-3])  # held by someone whose display name is naughty
 
     def service(self, user: str | None) -> HubService:

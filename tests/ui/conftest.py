@@ -91,6 +91,7 @@ CASES: dict[str, Callable[[], NewConsultation]] = {
             "fever": "no",
             "difficulty_swallowing": "no",
             "immunosuppressed": "no",
+            "throat_airway_signs": "no",
             "throat_exclusions": "no",
         },
         free_text="Sore throat for three days, eating and drinking fine.",
@@ -105,7 +106,8 @@ CASES: dict[str, Callable[[], NewConsultation]] = {
         received_at=_at(8, 20),
         request_type="clinical",
         template="uti",
-        answers={"duration_days": 2, "fever": "no"},
+        # the form asks about sepsis signs (Pharmacy First 2.3.0 asks them first otherwise)
+        answers={"duration_days": 2, "fever": "no", "uti_sepsis_signs": "no"},
         free_text="Stinging when I wee and going a lot since yesterday.",
     ),
     "fit_note": lambda: _row(
