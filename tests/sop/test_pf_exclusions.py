@@ -253,7 +253,9 @@ EXCLUSIONS = [
     Exclusion(
         "acute_otitis_media", "stiff_neck", "earache and a stiff neck", "aom_emergency_signs"
     ),
-    Exclusion("acute_otitis_media", "very_unwell", "earache and she is seriously unwell", "aom_serious"),
+    Exclusion(
+        "acute_otitis_media", "very_unwell", "earache and she is seriously unwell", "aom_serious"
+    ),
     Exclusion(
         "acute_otitis_media",
         "facial_palsy",
