@@ -1025,12 +1025,11 @@ def _pharmacy_first(
         question = emergency_q
     elif tpl == "uti":
         kidney = get("fever") == "yes" or get("back_pain") == "yes" or get("rigors") == "yes"
-        if "uti_kidney_signs" not in given and not kidney:
-            question = "uti_kidney_signs"
-        elif (
+        # 2.3.0: the sepsis question also takes "kidney_signs" (the kidney question folded in)
+        if (
             "uti_exclusions" not in given
             and not kidney
-            and get("uti_kidney_signs") not in YES_OR_NOT_SURE
+            and get("uti_sepsis_signs") not in (*YES_OR_NOT_SURE, "kidney_signs")
             and get("catheter") != "yes"
             and get("blood_in_urine") != "yes"
             and not _ge(given.get("uti_episodes_6_months"), 2.0)
@@ -1118,7 +1117,7 @@ def _pharmacy_first(
             get("fever") == "yes"
             or get("back_pain") == "yes"
             or get("rigors") == "yes"
-            or get("uti_kidney_signs") in YES_OR_NOT_SURE
+            or get("uti_sepsis_signs") == "kidney_signs"
             or said & UTI_UPPER
         ):
             route = "pf_uti_upper"
@@ -1146,7 +1145,6 @@ def _pharmacy_first(
             and 16 <= age <= 64
             and pregnant == "no"
             and immunosuppressed == "no"
-            and get("uti_kidney_signs") == "no"
             and get("uti_exclusions") == "no"
             and not said & UTI_TEXT_EXCLUSIONS
         ):

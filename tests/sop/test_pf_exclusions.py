@@ -124,13 +124,13 @@ EXCLUSIONS = [
         "immunosuppressed",
         shared=True,
     ),
-    Exclusion("uti", "fever", "it burns when I pee and I have a temperature", "uti_kidney_signs"),
+    Exclusion("uti", "fever", "it burns when I pee and I have a temperature", "uti_sepsis_signs"),
     Exclusion(
-        "uti", "rigors_loin_pain", "stinging wee, shivery and pain in my side", "uti_kidney_signs"
+        "uti", "rigors_loin_pain", "stinging wee, shivery and pain in my side", "uti_sepsis_signs"
     ),
-    Exclusion("uti", "loin_pain", "burning when I wee and my kidneys ache", "uti_kidney_signs"),
-    Exclusion("uti", "vomiting", "cystitis and I have been sick twice today", "uti_kidney_signs"),
-    Exclusion("uti", "flu_like", "cystitis and flu like aches", "uti_kidney_signs"),
+    Exclusion("uti", "loin_pain", "burning when I wee and my kidneys ache", "uti_sepsis_signs"),
+    Exclusion("uti", "vomiting", "cystitis and I have been sick twice today", "uti_sepsis_signs"),
+    Exclusion("uti", "flu_like", "cystitis and flu like aches", "uti_sepsis_signs"),
     Exclusion("uti", "confusion", "cystitis and she seems confused", "uti_sepsis_signs"),
     Exclusion("uti", "catheter", "I have a catheter and my wee burns", "uti_exclusions"),
     Exclusion("uti", "recurrent", "UTI again, 4th one this year", "uti_exclusions"),
@@ -560,14 +560,15 @@ def test_age_and_sex_limits(
 # -- the pilot: a generic template, the pathway from the text, 4 answers --------------------------
 
 
-def test_generic_template_uti_reaches_pharmacy_first_in_five_answers(engine: Engine) -> None:
-    """Five since Pharmacy First 2.3.0: the sepsis signs are asked on their own (trial 15c)."""
+def test_generic_template_uti_reaches_pharmacy_first_in_four_answers(engine: Engine) -> None:
+    """Four: Pharmacy First 2.3.0 asks the sepsis signs first, with the kidney signs as one
+    question (trial 15c), so a UTI is no longer than before."""
     consultation = {**oc("uti", "it burns when I pee"), "template": "general_clinical"}
     d = engine.evaluate(consultation, {}, TODAY)
     assert d.proposal is not None and d.proposal.template == "uti"
     assert not is_pf(d)
     asked, seen = walk(engine, consultation, pathway="uti")
-    assert len(asked) <= 5, asked
+    assert len(asked) <= 4, asked
     assert seen[-1].route.id == "pf_uti"
 
 

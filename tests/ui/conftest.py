@@ -106,8 +106,7 @@ CASES: dict[str, Callable[[], NewConsultation]] = {
         received_at=_at(8, 20),
         request_type="clinical",
         template="uti",
-        # the form asks about sepsis signs (Pharmacy First 2.3.0 asks them first otherwise)
-        answers={"duration_days": 2, "fever": "no", "uti_sepsis_signs": "no"},
+        answers={"duration_days": 2, "fever": "no"},
         free_text="Stinging when I wee and going a lot since yesterday.",
     ),
     "fit_note": lambda: _row(

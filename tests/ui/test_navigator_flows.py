@@ -217,7 +217,7 @@ def test_next_questions_accept_route_complete(make_hub: Callable[..., Hub]) -> N
     assert out["detail"]["answers"] == {
         "pregnant": "no",
         "immunosuppressed": "no",
-        "uti_kidney_signs": "no",
+        "uti_sepsis_signs": "no",
         "uti_exclusions": "no",
     }
     assert out["detail"]["suggested_route"] == "pf_uti"
@@ -344,7 +344,7 @@ def test_reassigned_while_open_shows_notice_and_keeps_draft(
             assert draft == {
                 "pregnant": "no",
                 "immunosuppressed": "no",
-                "uti_kidney_signs": "no",
+                "uti_sepsis_signs": "no",
                 "uti_exclusions": "no",
             }
             await pilot.press("n")  # a note, kept in the draft too

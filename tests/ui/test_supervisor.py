@@ -267,7 +267,7 @@ def test_reassign_reaches_the_open_triage_screen(
                 {
                     "pregnant": "no",
                     "immunosuppressed": "no",
-                    "uti_kidney_signs": "no",
+                    "uti_sepsis_signs": "no",
                     "uti_exclusions": "no",
                 },
                 "rang",
