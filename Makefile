@@ -29,7 +29,7 @@ demo: $(STAMP)
 test: lint pytest
 
 pytest: $(STAMP)
-	PYTHON_KEYRING_BACKEND=ehub_tui.secrets.MemoryKeyring $(BIN)/python -m pytest -q -n 2
+	PYTHON_KEYRING_BACKEND=ehub_tui.secrets.MemoryKeyring $(BIN)/python -m pytest -q -n 3 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check ehub_tui tests benchmarks

@@ -113,7 +113,7 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("quarantined", "ingest", lambda c: c.svc.quarantined()),
     ("quarantine_entry", "ingest", lambda c: c.svc.quarantine_entry(c.quarantined)),
     ("board", "see_board", lambda c: c.svc.board()),
-    ("holder_draft", "see_board", lambda c: c.svc.holder_draft(1)),
+    ("holder_draft", "see_board", lambda c: c.svc.holder_draft(c.held)),
     ("sop_overview", "author_sops", lambda c: c.svc.sop_overview()),
     ("sop_submissions", "author_sops", lambda c: c.svc.sop_submissions()),
     # a path that does not exist: were the check missing, nothing shipped could be touched
@@ -285,7 +285,7 @@ def test_allowed_role_succeeds(
     call(Ctx(queued, held, qid, make_service(user)))
     events = seeded.audit_log(limit=1000)
     assert not [e for e in events if e.action == "denied"]
-    reads = ("board", "report", "quarantined", "quarantine_entry")
+    reads = ("board", "holder_draft", "report", "quarantined", "quarantine_entry")
     if method not in reads:  # a read: no event (an export is audited)
         made = events
         if method in ("store_intake", "release_quarantined") and transport == "http":
@@ -309,6 +309,7 @@ def test_allowed_role_succeeds(
         "quarantined": lambda: [e.id for e in seeded.quarantined()] == [qid],
         "quarantine_entry": lambda: seeded.quarantine_entry(qid).raw == "raw record 1",
         "board": lambda: True,
+        "holder_draft": lambda: True,  # a read: its answer is tests/service/test_board_trial15b
         "daily_return": lambda: (
             events[0].action == "export"
             and events[0].body
