@@ -703,12 +703,27 @@ def test_narrow_window_scrolls_and_keeps_the_hub_column(make_hub: Callable[..., 
             body_ = screen.query_one("#report-body")
             table = screen.query_one("#report-table", DataTable)
             assert body_.has_focus  # the arrows scroll at once
+            # the table is fitted to the window a frame after it is filled: wait for its labels
+            await wait_until(
+                pilot,
+                lambda: "\nReceived " in screen_text(app) and "Z99007" not in screen_text(app),
+                10,
+                "the table fitted to 80 columns",
+            )
             seen.append(screen_text(app))
             assert body_.max_scroll_y > 0 and table.max_scroll_x > 0  # down, and the table across
             # → scrolls the table sideways; its label column stays put
             await pilot.press("right", "right")
             await pilot.pause()
             assert table.scroll_x > 0
+            # a busy machine paints the scrolled table a frame or two later: wait for its
+            # labels and its last column, then take the screen the refresh must keep
+            await wait_until(
+                pilot,
+                lambda: all(w in screen_text(app) for w in ("\nReceived ", "Z99007")),
+                10,
+                "the table scrolled across, labels kept",
+            )
             seen.append(screen_text(app))
             # a refresh leaves it where it was
             scrolled = table.scroll_x
