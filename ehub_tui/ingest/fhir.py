@@ -244,6 +244,7 @@ def _qr_data(qr: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
     if isinstance(questionnaire, str) and questionnaire.strip():
         data["template"] = questionnaire.split("|", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]
     data["received_at"] = qr.get("authored")
+    data["status"] = qr.get("status")  # checked by validate; acted on at intake (issue 16)
 
     # Patient
     identifiers = patient.get("identifier")

@@ -74,6 +74,13 @@ class OCRecord:
     answers: dict[str, Any]
     free_text: str
     supplier_flags: tuple[str, ...]
+    # issue 16 contract: the QuestionnaireResponse.status (FHIR: in-progress, completed, amended,
+    # entered-in-error, stopped); CSV and records without one are "completed". What each does at
+    # intake is ehub_tui/store/intake.py's (in-progress waits, entered-in-error withdraws...).
+    status: str = "completed"
+    # how much of the date of birth the supplier gave: "day", or "month"/"year" for a partial
+    # FHIR birthDate (1970-09, 1970), whose date_of_birth is then the first day of that part
+    dob_precision: str = "day"
 
     @property
     def priority(self) -> int:

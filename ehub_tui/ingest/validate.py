@@ -65,6 +65,10 @@ MAX_LENGTHS = {
 }
 
 
+# QuestionnaireResponse.status values (FHIR R4); what each does at intake: store/intake.py
+RESPONSE_STATUSES = ("completed", "amended", "in-progress", "entered-in-error", "stopped")
+
+
 def validate(
     data: dict[str, Any],
     known_practices: Container[str],
@@ -154,6 +158,16 @@ def validate(
     longest = limits.max_field_chars
     if len(free_text) > longest:
         problems.append(_too_long("free_text", len(free_text), longest))
+    status = "completed"
+    status_text = _text(data, "status", problems, required=False)
+    if status_text:
+        status = status_text.strip().lower()
+        if status not in RESPONSE_STATUSES:
+            problems.append(
+                "status is not one of "
+                + ", ".join(RESPONSE_STATUSES[:-1])
+                + f" or {RESPONSE_STATUSES[-1]} (a QuestionnaireResponse's status)"
+            )
     answers = _answers(data.get("answers"), problems, longest)
     flags = _flags(data.get("supplier_flags"), problems, longest)
 
@@ -181,6 +195,7 @@ def validate(
             answers=answers,
             free_text=free_text,
             supplier_flags=flags,
+            status=status,
         ),
         [],
     )

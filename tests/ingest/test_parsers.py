@@ -129,6 +129,7 @@ def test_single_questionnaire_response_maps_every_field(tmp_path: Path) -> None:
         "external_id": "ACX-000123",
         "template": "sore_throat",
         "received_at": "2026-11-20T09:14:00Z",
+        "status": "completed",
         "nhs_number": NHS1,
         "family_name": "Okafor",
         "given_name": "Chidi Ade",

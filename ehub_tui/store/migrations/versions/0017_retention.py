@@ -1,0 +1,21 @@
+"""retention: purged identifiers of completed items (issue 16; reserved)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Reserved for issue 16: filled in by the part that needs it."""
+
+
+def downgrade() -> None:
+    """Reserved for issue 16."""
