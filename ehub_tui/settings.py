@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     audit_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)
 
+    # -- backups and retention (issue 16): where `ehub-tui backup` writes, and how long the
+    # patient-identifiable fields of closed items are kept (docs/operations.md) --
+    backup_dir: Path | None = None
+    retention_days: int = Field(default=90, ge=7, le=3650)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -198,7 +203,13 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator(
-        "data_dir", "sops_dir", "audit_key_file", "hub_ca_file", "tls_cert_file", "tls_key_file"
+        "data_dir",
+        "sops_dir",
+        "audit_key_file",
+        "hub_ca_file",
+        "tls_cert_file",
+        "tls_key_file",
+        "backup_dir",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
@@ -228,6 +239,11 @@ class Settings(BaseSettings):
     def audit_key_path(self) -> Path:
         """Where the hub's audit signing key lives (a 0600 file outside the database)."""
         return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
+
+    @property
+    def backup_path(self) -> Path:
+        """Where ``ehub-tui backup`` writes by default (never the current directory)."""
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def is_embedded(self) -> bool:
