@@ -266,6 +266,9 @@ class InProcessClient(InProcessAwaitingCalls, InProcessViewCalls):
     def report(self, period: str) -> Report:
         return self._svc().report(period)
 
+    def arrivals_by_hour(self, first: date, last: date) -> dict[str, list[int]]:
+        return self._svc().arrivals_by_hour(first, last)
+
     def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
         return self._svc().audit_log(consultation_id, limit)
 

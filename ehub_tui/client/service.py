@@ -304,6 +304,11 @@ class ClientService(
         """The reports screen's figures for a period (supervisors and managers)."""
         return self._ask(self.client.report, period)
 
+    def arrivals_by_hour(self, first: date, last: date) -> dict[str, list[int]]:
+        """Submissions per UK-local hour of day over the days, by practice and ALL (the xlsx and
+        html exports' chart; those who export returns)."""
+        return self._ask(self.client.arrivals_by_hour, first, last)
+
     def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
         """Recent audit events, newest first (optionally for one item)."""
         return self._ask(self.client.audit_log, consultation_id, limit)

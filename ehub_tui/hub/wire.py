@@ -370,6 +370,7 @@ HOLDER_DRAFT = TypeAdapter(HolderDraft)
 HANDOVERS = TypeAdapter(list[Handover])
 REPORT = TypeAdapter(Report)
 DAILY_RETURN = TypeAdapter(DailyReturnWire)
+HOURLY_ARRIVALS = TypeAdapter(dict[str, list[int]])  # issue 16: by practice and ALL
 AUDIT_EVENTS = TypeAdapter(list[AuditEvent])
 PUBLISHED = TypeAdapter(list[PublishedTextWire])
 SOP_PUBLISHED = TypeAdapter(SopPublished)

@@ -40,6 +40,7 @@ from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEv
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.awaiting import Awaiting, AwaitingMethods
 from ehub_tui.service.context import HubContext
+from ehub_tui.service.export_methods import ExportMethods
 from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.handover import HandoverMethods
 from ehub_tui.service.intake import QuarantineRecord
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods):
+class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods, ExportMethods):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""
 

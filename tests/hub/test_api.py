@@ -166,6 +166,7 @@ SUPERVISOR_AND_ADMIN = [
     ("POST", "/users/nav2/password", {"new": "a much longer password 9"}, "manage_sessions"),
     ("POST", "/users/nav2/sessions/revoke", None, "manage_sessions"),
     ("GET", "/returns/daily?first=2026-11-23&last=2026-11-23", None, "export_returns"),
+    ("GET", "/returns/hourly?first=2026-11-23&last=2026-11-23", None, "export_returns"),
     ("GET", "/reports/today", None, "see_reports"),
     ("PUT", "/practices", [], "manage_practices"),
     ("POST", "/intake", {"items": [], "quarantined": []}, "ingest"),
@@ -411,6 +412,7 @@ NAVIGATOR_MAY = {
 }
 _QUERIES = {
     "/v1/returns/daily": "?first=2026-11-23&last=2026-11-23",
+    "/v1/returns/hourly": "?first=2026-11-23&last=2026-11-23",
     "/v1/consultations/by-key": "?source=x&external_id=y",
 }
 _BODIES: dict[str, Any] = {

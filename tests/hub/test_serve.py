@@ -64,6 +64,7 @@ EXPECTED = {
     ("GET", "/v1/items/{item_id}/why-lost"),
     ("GET", "/v1/board"),
     ("GET", "/v1/returns/daily"),
+    ("GET", "/v1/returns/hourly"),  # issue 16: the xlsx/html chart
     ("GET", "/v1/reports/{period}"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/changes/cursor"),

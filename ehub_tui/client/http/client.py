@@ -259,6 +259,9 @@ class HttpClient(HttpAwaitingCalls, HttpViewCalls, HubConnection):
     def report(self, period: str) -> Report:
         return self.get(f"/reports/{seg(period)}", wire.REPORT)
 
+    def arrivals_by_hour(self, first: date, last: date) -> dict[str, list[int]]:
+        return self.get("/returns/hourly", wire.HOURLY_ARRIVALS, first=first, last=last)
+
     def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
         return self.get("/audit", wire.AUDIT_EVENTS, consultation_id=consultation_id, limit=limit)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from ehub_tui.errors import QueueError
 from ehub_tui.export.report import PERIODS, Report
 from ehub_tui.hub.routes import Svc, reply
-from ehub_tui.hub.wire import DAILY_RETURN, REPORT, DailyReturnWire
+from ehub_tui.hub.wire import DAILY_RETURN, HOURLY_ARRIVALS, REPORT, DailyReturnWire
 
 router = APIRouter(tags=["returns"])
 
@@ -35,6 +35,18 @@ def daily_return(
         )
     ret = svc.daily_return(first, last, practice, None, purpose)
     return reply(DAILY_RETURN, DailyReturnWire.of(ret))
+
+
+@router.get("/returns/hourly", response_model=dict[str, list[int]])
+def arrivals_by_hour(svc: Svc, first: date, last: date) -> Response:
+    """Submissions per UK-local hour of day over ``first``..``last``, by practice and ALL (the
+    xlsx and html exports' chart; export_returns)."""
+    if (last - first).days >= MAX_RETURN_DAYS and svc.may("export_returns"):
+        raise QueueError(
+            f"a return covers 1 to {MAX_RETURN_DAYS} days from first to last; "
+            f"{first}..{last} is not such a range"
+        )
+    return reply(HOURLY_ARRIVALS, svc.arrivals_by_hour(first, last))
 
 
 @router.get("/reports/{period}", response_model=Report)
