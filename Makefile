@@ -8,10 +8,13 @@ ARGS ?=
 
 .PHONY: run demo test pytest lint bench clean venv wheel-check
 
-$(STAMP): pyproject.toml setup.py
+# The versions come from requirements.lock (every package pinned, with its hashes: the same
+# install on every machine and in CI); ehub-tui itself is then installed editable on top.
+$(STAMP): pyproject.toml setup.py requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -49,6 +52,14 @@ bench: $(STAMP)
 		tail -n 1 benchmarks/results/$$b.out > benchmarks/results/$$b.json; \
 	done
 	$(BIN)/python benchmarks/report.py
+
+## Re-pin requirements.lock after a change to pyproject.toml's dependencies (needs network and
+## uv, which `pip install uv` gives; the versions already in .venv are kept where they still fit).
+.PHONY: lock
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/lock-constraints.txt
+	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 --universal \
+		-c $(VENV)/lock-constraints.txt -o requirements.lock --custom-compile-command "make lock"
 
 ## The release files: wheel and sdist in dist/ (the wheel built from the sdist, so the sdist is
 ## known to be complete). The wheel carries the shipped SOPs and the demo fixtures.

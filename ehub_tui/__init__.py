@@ -1,3 +1,3 @@
 """ehub-tui: a terminal app for NHS Primary Care Network eHubs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -37,7 +37,7 @@ app = typer.Typer(
     "SOP-guided triage, and daily returns.",
     no_args_is_help=False,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion for bash, zsh, fish and PowerShell
 )
 app.callback(invoke_without_command=True)(start.main_callback)
 # the order `ehub-tui --help` lists them in (commands, then groups), as it always has
@@ -61,8 +61,9 @@ app.add_typer(sync.sync_app, name="sync")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (also ``python -m ehub_tui``, whose usage lines still say
+    ``ehub-tui``: the name people type, and the one shell completion is installed under)."""
+    app(prog_name="ehub-tui")
 
 
 __all__ = ["app", "main"]
