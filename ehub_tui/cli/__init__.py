@@ -19,6 +19,7 @@ import typer
 from ehub_tui.cli import (
     admin,
     audit,
+    backup,
     demo,
     export,
     fixtures,
@@ -50,6 +51,8 @@ app.command("upgrade")(admin.upgrade_cmd)
 app.command("signin")(signin.signin_cmd)
 app.command("signout")(signin.signout_cmd)
 app.command("passwd")(signin.passwd_cmd)
+app.command("backup")(backup.backup_cmd)
+app.command("restore")(backup.restore_cmd)
 app.add_typer(hub.hub_app, name="hub")
 app.add_typer(quarantine.quarantine_app, name="quarantine")
 app.add_typer(audit.audit_app, name="audit")
