@@ -217,6 +217,10 @@ class NewConsultation(_Model):
     # record that is in quarantine already)
     origin: SkipValidation[RecordOrigin | None] = None
     refuse_conflict: bool = False
+    # issue 16: the QuestionnaireResponse's status (completed, amended, in-progress,
+    # entered-in-error, stopped); not a column: what intake does with the record
+    # (store/response_status.py)
+    response_status: str = "completed"
 
     def columns(self) -> dict[str, Any]:
         """The consultation's own columns (every field but ``origin`` and ``refuse_conflict``)."""
@@ -235,6 +239,10 @@ class IntakeResult:
     created: list[tuple[int, int]]
     quarantine_ids: list[int]
     conflicting: list[int] = field(default_factory=list)
+    # issue 16: (item index, what was done) for items whose response status was not a plain
+    # completed one: waiting, stopped, withdrawn, flagged, withdrawn_unknown, amended
+    # (store/response_status.py); an amended conflict is in ``conflicting`` instead
+    handled: list[tuple[int, str]] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Any]:
         # ``created, qids = service.store_intake(...)``, as callers have always written it

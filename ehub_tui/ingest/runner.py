@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from ehub_tui.domain.models import NewConsultation, RecordOrigin
 from ehub_tui.domain.suppliers import OTHER, supplier_code
-from ehub_tui.errors import FileError, NotAvailable, RecordRejected
+from ehub_tui.errors import FileError, NotAvailable, RecordRejected, StoreError
 from ehub_tui.ingest.decode import read_text
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.parsers import FORMATS, detect_format, iter_paths, parse_text
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.reports import FileReport as FileReport  # (re-exported: CLI, tests)
 from ehub_tui.ingest.reports import IngestReport as IngestReport  # (re-exported: CLI)
+from ehub_tui.ingest.reports import count_handled
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
 
@@ -64,6 +65,7 @@ def new_consultation(
         priority=rec.priority,
         origin=origin,
         refuse_conflict=refuse_conflict,
+        response_status=rec.status,
     )
 
 
@@ -200,11 +202,11 @@ class Ingester:
                     # where it came from, should it be a conflicting duplicate (store.intake)
                     origin = RecordOrigin(source_file, raw.location, raw.raw, fr.fmt)
                     items.append(new_consultation(rec, origin))
-            created, conflicting = self._store_batch(items, bad, source_file)
+            created, conflicting, handled = self._store_batch(items, bad, source_file)
             fr.new += len(created)
-            fr.duplicate += len(items) - len(created) - conflicting
+            fr.duplicate += len(items) - len(created) - conflicting - len(handled)
             fr.conflicting += conflicting
-            fr.quarantined += len(bad) + conflicting
+            fr.quarantined += len(bad) + conflicting + count_handled(fr, handled)
             if new_ids is not None:
                 new_ids.extend(i for _, i in created)
             if progress and path is not None:
@@ -215,13 +217,14 @@ class Ingester:
 
     def _store_batch(
         self, items: list[NewConsultation], bad: list[dict[str, Any]], source_file: str
-    ) -> tuple[list[tuple[int, int]], int]:
+    ) -> tuple[list[tuple[int, int]], int, list[str]]:
         """Store a batch; if the database refuses it, store item by item so one record that the
         database cannot take is quarantined and every other one is still stored. Returns
-        (item index, new id) of the new ones and how many were conflicting duplicates."""
+        (item index, new id) of the new ones, how many were quarantined as conflicts, and what
+        was done with those whose response status is not plain completed (waiting, ...)."""
         try:
             result = self.service.store_intake(items, bad)
-            return result.created, len(result.conflicting)
+            return result.created, len(result.conflicting), [w for _, w in result.handled]
         except RecordRejected:
             log.info(
                 "the hub refused a batch of %d record(s) from %s; storing them one by one",
@@ -230,11 +233,13 @@ class Ingester:
             )
         created: list[tuple[int, int]] = []
         conflicting = 0
+        handled: list[str] = []
         for i, item in enumerate(items):
             try:
                 one = self.service.store_intake([item])
                 created.extend((i, cid) for _, cid in one.created)
                 conflicting += len(one.conflicting)
+                handled.extend(w for _, w in one.handled)
             except RecordRejected as exc:
                 bad.append(
                     {
@@ -248,7 +253,7 @@ class Ingester:
                     }
                 )
         self.service.store_intake([], bad)
-        return created, conflicting
+        return created, conflicting, handled
 
     def retry_quarantined(self, qid: int) -> tuple[str, list[str]]:
         """Try a quarantined record again (e.g. after its practice was added).
@@ -297,13 +302,21 @@ class Ingester:
         rec, problems = validate(records[0].data, self._known(), self._today(), limits=self.limits)
         if rec is None:
             return "still_bad", problems
+        if rec.status not in ("completed", "amended"):
+            # a withdrawal, or a response that is not work (in progress, stopped): never
+            # stored as work from here (a flag of a worked item withdrawn is one of these)
+            return "still_bad", [
+                f"this response's status is {rec.status}, so it is not stored as work from the "
+                "quarantine: read its reason, act on it, then discard this entry saying what "
+                "was done"
+            ]
         # a conflicting duplicate stays here, never "released"
         item = new_consultation(rec, refuse_conflict=True)
         try:
             _, new = self.service.release_quarantined(qid, item)
         except NotAvailable as exc:
             return "closed", [str(exc)]
-        except (RecordRejected, ConflictingDuplicate) as exc:
+        except (RecordRejected, ConflictingDuplicate, StoreError) as exc:
             return "still_bad", [str(exc)]
         return ("stored" if new else "duplicate"), []
 
@@ -311,8 +324,10 @@ class Ingester:
 def log_file_report(fr: FileReport) -> None:
     """One log line for a file that was read: its counts (never its records' contents)."""
     others = sum(fr.unknown_suppliers.values())
+    # response statuses (issue 16): counts only, and only those that happened
+    statuses = ", ".join(f"{n} {k}" for k, n in fr.status_counts().items() if n)
     log.info(
-        "read %s (%s): %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s",
+        "read %s (%s): %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s%s",
         fr.path,
         fr.fmt or "?",
         fr.records,
@@ -321,6 +336,7 @@ def log_file_report(fr: FileReport) -> None:
         fr.quarantined,
         fr.conflicting,
         f"; {others} from sources that are not known suppliers" if others else "",
+        f"; statuses: {statuses}" if statuses else "",
     )
 
 

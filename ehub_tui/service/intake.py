@@ -19,7 +19,7 @@ from ehub_tui.domain.models import (
 )
 from ehub_tui.errors import AlreadyResolved, NotAvailable, NotFound, RecordRejected, StoreError
 from ehub_tui.service.context import HubContext, first_line
-from ehub_tui.store import audit, intake
+from ehub_tui.store import audit, intake, response_status
 from ehub_tui.store.engine import read_tx, write_tx
 from ehub_tui.store.models import Consultation, Practice, Quarantine
 
@@ -91,21 +91,25 @@ class Intake:
     ) -> IntakeResult:
         """Store new consultations and quarantine bad records in one transaction.
 
-        Returns (item index, new id) for every new consultation, the quarantine ids, and the
-        indexes of the items quarantined as conflicting duplicates.
+        Returns (item index, new id) for every new consultation, the quarantine ids, the
+        indexes of the items quarantined as conflicts, and what was done with the items whose
+        response status is not plain completed (store/response_status.py: waiting, stopped,
+        withdrawn, flagged to the supervisor, amended).
         """
         ctx = self._ctx
         ctx.require("ingest")
         now = ctx.now()
         try:
             with write_tx(ctx.engine) as conn:
-                created, conflicting = intake.insert_new(conn, items, ctx.actor, now, ctx.due_by)
+                created, conflicting, handled = response_status.store_items(
+                    conn, items, ctx.actor, now, ctx.due_by
+                )
                 qids = intake.quarantine(conn, quarantined, ctx.actor, now)
         except (DataError, IntegrityError, StatementError) as exc:
             if isinstance(exc, OperationalError):
                 raise
             raise RecordRejected(f"the hub could not store a record: {first_line(exc)}") from exc
-        return IntakeResult(created, qids, conflicting)
+        return IntakeResult(created, qids, conflicting, handled)
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:
         """The id of a stored consultation by its supplier key."""
@@ -144,10 +148,25 @@ class Intake:
         """
         ctx = self._ctx
         ctx.require("ingest")
+        if item.response_status not in ("completed", "amended"):
+            # not work (in progress, stopped) or a withdrawal: ingesting its file again applies
+            # the status rules; nothing here is stored as work
+            raise StoreError(
+                f"quarantined record {qid} is a response whose status is "
+                f"{item.response_status}: it is not stored as work from the quarantine. Ingest "
+                "its file again once it validates, or discard this entry saying what was done"
+            )
         now = ctx.now()
         try:
             with write_tx(ctx.engine) as conn:
-                created, _ = intake.insert_new(conn, [item], ctx.actor, now, ctx.due_by)
+                created, _, handled = response_status.store_items(
+                    conn, [item], ctx.actor, now, ctx.due_by
+                )
+                if any(word == response_status.UNKNOWN for _, word in handled):
+                    raise StoreError(
+                        f"quarantined record {qid}: the supplier withdrew this response "
+                        "(entered in error), so it is not stored as work; discard this entry"
+                    )
                 cid = (
                     created[0][1]
                     if created

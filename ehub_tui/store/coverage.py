@@ -42,6 +42,7 @@ from ehub_tui.store.models import (
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
 from ehub_tui.store.models_handover import Handover
+from ehub_tui.store.models_status import ResponseHold
 from ehub_tui.store.models_views import DefaultView, SavedView
 
 
@@ -81,6 +82,7 @@ _SV = _table(SavedView)
 _DV = _table(DefaultView)
 _HO = _table(Handover)
 _AW = _table(AwaitingReply)
+_RH = _table(ResponseHold)
 
 TABLES: dict[str, Covered] = {
     "consultation": Covered(
@@ -220,6 +222,15 @@ TABLES: dict[str, Covered] = {
         "username",
         _sorted(c.name for c in _DV.columns),
         tuple(c.name for c in _DV.columns),
+    ),
+    # Held responses (migration 0018, issue 16): written by an audited ingest (held, withdrawn,
+    # done). Shown in full: a supplier key, a file name and states (no patient details).
+    "response_hold": Covered(
+        "response_hold",
+        _RH,
+        "id",
+        _sorted(c.name for c in _RH.columns),
+        ("id", "source", "external_id", "state", "response_status", "consultation_id"),
     ),
 }
 

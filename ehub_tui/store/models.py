@@ -240,6 +240,10 @@ class Quarantine(SQLModel, table=True):
     created_at: datetime = _dt()
     resolved_at: datetime | None = _dt(nullable=True)
     consultation_id: int | None = None
+    # issue 16 (migration 0018): None for a bad record; "withdrawn_worked" (the supplier withdrew
+    # an item already claimed or completed) or "amended_conflict" for what the supervisor must
+    # review (store/response_status.py; the board lists them)
+    kind: str | None = Field(default=None, max_length=24)
 
 
 class SopVersion(SQLModel, table=True):
