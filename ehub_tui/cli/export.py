@@ -14,11 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ehub_tui.cli import connect
+from ehub_tui.cli.export_workbook import WORKBOOK_FORMATS, write_workbook
 from ehub_tui.cli.output import CliError, err, friendly_errors, out, print_json, progress_bar
 from ehub_tui.cli.returnfile import to_stdout, write_atomically
 from ehub_tui.textsafe import literal, one_line
 
 LONG_RANGE_DAYS = 28  # a progress bar from four weeks on
+FORMATS = ("csv", "json", *WORKBOOK_FORMATS)
 
 
 def _parse_day(text: str, option: str, today: date) -> date:
@@ -171,7 +173,8 @@ def export_cmd(
         str | None,
         typer.Option(
             "--format",
-            help="csv or json (default: from the --out file's extension, else csv).",
+            help="csv, json, xlsx (a workbook with charts) or html (a printable report); "
+            "default: from the --out file's extension, else csv.",
             case_sensitive=False,
         ),
     ] = None,
@@ -199,7 +202,8 @@ def export_cmd(
     """Write the daily return (long form, no patient identifiers) for yesterday or given days.
 
     Columns: DATE, PCN_CODE, PCN_NAME, GP_CODE, GP_NAME, SUPPLIER, METRIC, VALUE; the metrics
-    are described in docs/returns.md.
+    are described in docs/returns.md. --format xlsx writes the same figures as a workbook (a
+    sheet per practice, charts); --format html as a printable report.
     """
     with friendly_errors():
         fmt = _choose_format(fmt, out_path, summary)
@@ -242,6 +246,11 @@ def export_cmd(
                     for table in summary_tables(ret, out.width):
                         out.print(table)
                 return
+            if fmt in WORKBOOK_FORMATS:
+                hours = service.arrivals_by_hour(first, last)
+                written = write_workbook(fmt, ret, hours, out_path, path, first, last, practice)
+                _report_written(written, as_json)
+                return
             from ehub_tui.export.writers import write_csv, write_json
 
             on_day = stage("writing") if stage else None
@@ -256,24 +265,34 @@ def export_cmd(
                 return
             path = path or Path(default_name(first, last, fmt, practice))
             rows = write_atomically(path, write)
-        info = {
-            "path": str(path),
-            "format": fmt,
-            "from": first.isoformat(),
-            "to": last.isoformat(),
-            "practices": len(ret.practices),
-            "rows": rows,
-        }
-        if as_json:
-            print_json(info)
-        else:
-            out.print(
-                literal(
-                    f"Wrote {rows:,} rows ({len(ret.practices)} practice(s), {first} to {last}) "
-                    f"to {path}."
-                ),
-                soft_wrap=True,
-            )
+        _report_written(
+            {
+                "path": str(path),
+                "format": fmt,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "practices": len(ret.practices),
+                "rows": rows,
+            },
+            as_json,
+        )
+
+
+def _report_written(info: dict[str, Any], as_json: bool) -> None:
+    """Say what was written (``info`` as JSON with --json); nothing for standard output."""
+    if not info:
+        return
+    if as_json:
+        print_json(info)
+        return
+    sheets = f", {info['sheets']} sheets" if "sheets" in info else ""
+    out.print(
+        literal(
+            f"Wrote {info['rows']:,} rows ({info['practices']} practice(s), {info['from']} to "
+            f"{info['to']}{sheets}) to {info['path']}."
+        ),
+        soft_wrap=True,
+    )
 
 
 def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
@@ -281,11 +300,12 @@ def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     if summary and fmt is not None:
         raise CliError("--summary prints a table, not a file: use --summary --json for data")
     suffix = Path(out_path).suffix.lower().lstrip(".") if out_path not in (None, "-") else ""
+    suffix = "html" if suffix == "htm" else suffix
     if fmt is None:
-        return suffix if suffix in ("csv", "json") else "csv"
+        return suffix if suffix in FORMATS else "csv"
     fmt = fmt.lower()
-    if fmt not in ("csv", "json"):
-        raise CliError(f"--format {fmt!r} is not known: use csv or json")
-    if suffix in ("csv", "json") and suffix != fmt:
+    if fmt not in FORMATS:
+        raise CliError(f"--format {fmt!r} is not known: use csv, json, xlsx or html")
+    if suffix in FORMATS and suffix != fmt:
         raise CliError(f"--format {fmt} does not match the file name {out_path}: choose one")
     return fmt

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from ehub_tui.cli.output import CliError
 from ehub_tui.textsafe import visible
@@ -24,6 +24,20 @@ def write_atomically(path: Path, write: Callable[[IO[str]], int]) -> int:
 
     A new file gets the usual permissions (umask); a replaced one keeps its own.
     """
+    return _replace(path, write, binary=False)
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> int:
+    """``write_atomically`` for a file that is bytes (an xlsx workbook); returns its size."""
+
+    def write(fh: IO[bytes]) -> int:
+        return fh.write(data)
+
+    return _replace(path, write, binary=True)
+
+
+def _replace(path: Path, write: Callable[[Any], int], binary: bool) -> int:
+    """Write through a temporary file beside ``path`` (text as UTF-8, or bytes) and rename it."""
     folder = path.parent
     if not folder.is_dir():
         raise CliError(f"{folder}: no such folder to write the return in")
@@ -33,7 +47,8 @@ def write_atomically(path: Path, write: Callable[[IO[str]], int]) -> int:
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with opened as fh:
             n = int(write(fh))
             fh.flush()
             os.fsync(fh.fileno())
