@@ -148,6 +148,7 @@ def _print_report(report: IngestReport) -> None:
             "patient or request (conflicting duplicates): both are shown in `quarantine show`.",
             console=err,
         )
+    _print_statuses(report)
     unknown = report.unknown_suppliers
     if unknown:
         # the names are supplier-sent text: shown literally here, never written into a return
@@ -155,6 +156,22 @@ def _print_report(report: IngestReport) -> None:
         say(
             f"Suppliers not on the hub's list (returns count them as OTHER): {names}. Add real "
             "ones to `suppliers` in the settings.",
+            console=err,
+        )
+
+
+def _print_statuses(report: IngestReport) -> None:
+    """What the responses' statuses did (issue 16), one line of counts when any happened."""
+    from ehub_tui.ingest.reports import STATUS_WORDS
+
+    counts = {k: n for k, n in report.status_counts().items() if n}
+    if not counts:
+        return
+    say("Response statuses: " + ", ".join(f"{n} {STATUS_WORDS[k]}" for k, n in counts.items()))
+    if counts.get("flagged"):
+        say(
+            f"{counts['flagged']} item(s) the supplier withdrew after work began: nothing was "
+            "changed; the board lists them and `quarantine list` holds each, to deal with.",
             console=err,
         )
 

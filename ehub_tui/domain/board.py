@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from ehub_tui.domain.handover import StaleClaim
 from ehub_tui.domain.models import AuditEvent
+from ehub_tui.domain.supplier_alerts import SupplierAlert
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,6 @@ class Board:
     awaiting: int = 0
     awaiting_back_within_hour: int = 0
     parked: list[ParkedItem] = field(default_factory=list)
+    # issue 16: items the supplier withdrew or amended after work began (open quarantine
+    # entries the supervisor must deal with; domain/supplier_alerts.py)
+    supplier_alerts: list[SupplierAlert] = field(default_factory=list)

@@ -277,8 +277,15 @@ class InboxFolder:
                 # reported by ingest runners that know them (conflicting duplicates, suppliers)
                 conflicting=getattr(report, "conflicting", 0),
                 unknown_suppliers=dict(getattr(report, "unknown_suppliers", None) or {}),
+                statuses=_statuses(report),
             )
         )
+
+
+def _statuses(report: object) -> dict[str, int]:
+    """What the responses' statuses did in a file (issue 16), those that happened."""
+    counts = getattr(report, "status_counts", None)
+    return {k: n for k, n in counts().items() if n} if callable(counts) else {}
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -88,6 +88,8 @@ class Ingester:
             settings.suppliers if settings is not None else _default_suppliers()
         )
         self._practices: set[str] | None = None
+        # what the store did with the current batch's status records (see _store_batch)
+        self._handled: list[str] = []
 
     def _known(self) -> set[str]:
         if self._practices is None:
@@ -202,7 +204,9 @@ class Ingester:
                     # where it came from, should it be a conflicting duplicate (store.intake)
                     origin = RecordOrigin(source_file, raw.location, raw.raw, fr.fmt)
                     items.append(new_consultation(rec, origin))
-            created, conflicting, handled = self._store_batch(items, bad, source_file)
+            self._handled = []
+            created, conflicting = self._store_batch(items, bad, source_file)
+            handled = self._handled
             fr.new += len(created)
             fr.duplicate += len(items) - len(created) - conflicting - len(handled)
             fr.conflicting += conflicting
@@ -217,14 +221,16 @@ class Ingester:
 
     def _store_batch(
         self, items: list[NewConsultation], bad: list[dict[str, Any]], source_file: str
-    ) -> tuple[list[tuple[int, int]], int, list[str]]:
+    ) -> tuple[list[tuple[int, int]], int]:
         """Store a batch; if the database refuses it, store item by item so one record that the
         database cannot take is quarantined and every other one is still stored. Returns
-        (item index, new id) of the new ones, how many were quarantined as conflicts, and what
-        was done with those whose response status is not plain completed (waiting, ...)."""
+        (item index, new id) of the new ones and how many were quarantined as conflicts; what
+        was done with those whose response status is not plain completed (waiting, ...) is
+        added to ``self._handled`` (the return stays a pair: cli/demotime.py overrides this)."""
         try:
             result = self.service.store_intake(items, bad)
-            return result.created, len(result.conflicting), [w for _, w in result.handled]
+            self._handled.extend(w for _, w in result.handled)
+            return result.created, len(result.conflicting)
         except RecordRejected:
             log.info(
                 "the hub refused a batch of %d record(s) from %s; storing them one by one",
@@ -233,13 +239,12 @@ class Ingester:
             )
         created: list[tuple[int, int]] = []
         conflicting = 0
-        handled: list[str] = []
         for i, item in enumerate(items):
             try:
                 one = self.service.store_intake([item])
                 created.extend((i, cid) for _, cid in one.created)
                 conflicting += len(one.conflicting)
-                handled.extend(w for _, w in one.handled)
+                self._handled.extend(w for _, w in one.handled)
             except RecordRejected as exc:
                 bad.append(
                     {
@@ -253,7 +258,7 @@ class Ingester:
                     }
                 )
         self.service.store_intake([], bad)
-        return created, conflicting, handled
+        return created, conflicting
 
     def retry_quarantined(self, qid: int) -> tuple[str, list[str]]:
         """Try a quarantined record again (e.g. after its practice was added).

@@ -77,6 +77,10 @@ class FileDone(WatchEvent):
     conflicting: int = 0  # of the quarantined: same supplier id, different content
     # sources that are not known suppliers, with their record counts (returns say OTHER)
     unknown_suppliers: dict[str, int] = field(default_factory=dict)
+    # issue 16: what the responses' statuses did, those that happened (waiting, stopped,
+    # withdrawn, withdrawn_unknown, amended, flagged; ingest/reports.py); a file of only
+    # waiting or withdrawn records is read and moved to processed/ like any other
+    statuses: dict[str, int] = field(default_factory=dict)
 
     def message(self) -> str:
         """One plain-English line."""
@@ -90,6 +94,12 @@ class FileDone(WatchEvent):
         if self.unknown_suppliers:
             names = ", ".join(f"{k} ({n})" for k, n in self.unknown_suppliers.items())
             text += f"; not known suppliers (returns count them as OTHER): {names}"
+        if self.statuses:
+            from ehub_tui.ingest.reports import STATUS_WORDS
+
+            text += "; " + ", ".join(
+                f"{n} {STATUS_WORDS.get(k, k)}" for k, n in self.statuses.items()
+            )
         return text
 
 
@@ -209,8 +219,9 @@ def log_event(event: WatchEvent) -> None:
         )
     elif isinstance(event, FileDone):
         others = sum(event.unknown_suppliers.values())
+        statuses = ", ".join(f"{n} {k}" for k, n in event.statuses.items())
         log.info(
-            "%s%s: %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s → %s/",
+            "%s%s: %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s%s → %s/",
             event.file,
             " (read again)" if event.again else "",
             event.records,
@@ -219,6 +230,7 @@ def log_event(event: WatchEvent) -> None:
             event.quarantined,
             event.conflicting,
             f"; {others} from sources that are not known suppliers" if others else "",
+            f"; statuses: {statuses}" if statuses else "",
             PROCESSED,
         )
     elif isinstance(event, HubUnavailable):

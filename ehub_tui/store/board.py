@@ -32,6 +32,7 @@ from ehub_tui.store.models import (
     UTCDateTime,
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
+from ehub_tui.store.supplier_alerts import open_alerts as open_supplier_alerts
 
 C = Consultation.__table__  # type: ignore[attr-defined]
 O = Outcome.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -216,6 +217,8 @@ def read_board(
         )
 
     _parked(conn, b, hub_now(conn))
+    # issue 16: supplier changes of worked items, for the alerts line
+    b.supplier_alerts = open_supplier_alerts(conn)
 
     # open items: everything held, then the most urgent waiting ones
     cols = (

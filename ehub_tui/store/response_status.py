@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from ehub_tui.domain import supplier_alerts as alerts
 from ehub_tui.domain.awaiting import ParkState
 from ehub_tui.domain.models import NewConsultation
 from ehub_tui.domain.types import Status
@@ -43,8 +44,9 @@ Q = Quarantine.__table__  # type: ignore[attr-defined]
 A = AwaitingReply.__table__  # type: ignore[attr-defined]
 
 WITHDRAWN_REASON = "withdrawn by the supplier: entered in error"
-WITHDRAWN_WORKED = "withdrawn_worked"  # quarantine.kind: a worked item withdrawn (supervisor)
-AMENDED_CONFLICT = "amended_conflict"  # quarantine.kind: an amendment of a worked item
+# quarantine.kind of a worked item withdrawn, and of an amendment of a worked item: the board
+# lists them (store/supplier_alerts.py)
+WITHDRAWN_WORKED, AMENDED_CONFLICT = alerts.WITHDRAWN_WORKED, alerts.AMENDED_CONFLICT
 
 # what IntakeResult.handled says was done with an item (the ingest report counts each)
 WAITING, STOPPED, WITHDRAWN, FLAGGED, UNKNOWN, AMENDED = (

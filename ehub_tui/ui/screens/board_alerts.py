@@ -4,7 +4,8 @@
   and the items parked awaiting the patient's reply are counted there with how many come back
   within the hour (``w`` lists them).
 - The alerts line over the open items: emergencies nobody holds yet, then claims nobody has
-  worked for the set time. Both say what they are in words (never colour alone).
+  worked for the set time, then items the supplier withdrew or amended after work began (issue
+  16). Each says what it is in words (never colour alone).
 - ``NewEmergencies``: which ‼EM items a refresh sees for the first time, so the board says so
   once per item (a toast naming the item and its practice). The first read only learns what is
   there: those are on the alerts line and at the top of the open items already.
@@ -79,6 +80,10 @@ def alerts_text(board: Board, now: datetime) -> Text | None:
             t.append(one_line(a.words()), "bold red" if a.flag.startswith("‼") else "")
         if len(board.alerts) > SHOWN:
             t.append(f" · and {len(board.alerts) - SHOWN} more")
+        lines.append(t)
+    if board.supplier_alerts:  # issue 16: never changed by the hub; a person decides
+        t = Text("Changed by the supplier after work began (see the quarantine): ", "bold")
+        _listed(t, [a.words() for a in board.supplier_alerts], "bold red")
         lines.append(t)
     if not lines:
         return None
