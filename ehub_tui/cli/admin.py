@@ -27,6 +27,7 @@ from ehub_tui.cli.output import (
     say,
     slots,
 )
+from ehub_tui.cli.practices_files import import_ods_cmd, list_sizes_cmd
 from ehub_tui.domain.types import Role
 from ehub_tui.textsafe import literal
 
@@ -57,6 +58,11 @@ def practices_list(as_json: JsonOpt = False) -> None:
         emit(
             [r.__dict__ if hasattr(r, "__dict__") else slots(r) for r in rows], _practices, as_json
         )
+
+
+# issue 16: the practices and their list sizes from the national files
+practices_app.command("import-ods")(import_ods_cmd)
+practices_app.command("list-sizes")(list_sizes_cmd)
 
 
 def _practices(rows: list[dict[str, Any]]) -> None:

@@ -34,6 +34,7 @@ from ehub_tui.domain.models import (
     SopPublished,
     UserInfo,
 )
+from ehub_tui.domain.practice_sources import ListSize, ListSizeResult, OdsImportResult, OdsPractice
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.domain.views import SavedView
@@ -115,6 +116,13 @@ class HubClient(Protocol):
     # -- practices, intake, quarantine ------------------------------------------------------------
     def import_practices(self, practices: Sequence[PracticeInfo]) -> int: ...
     def list_practices(self) -> list[PracticeInfo]: ...
+    # issue 16: practices from an ODS file and a month's list sizes (admins)
+    def import_ods_practices(
+        self, practices: Sequence[OdsPractice], pcn_code: str | None = None, dry_run: bool = False
+    ) -> OdsImportResult: ...
+    def import_list_sizes(
+        self, month: str, sizes: Sequence[ListSize], dry_run: bool = False
+    ) -> ListSizeResult: ...
     def store_intake(
         self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult: ...

@@ -14,13 +14,16 @@ SOP route declares, never by the route's words.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol
 
+from ehub_tui.domain.practice_sources import month_of, size_on
 from ehub_tui.domain.suppliers import supplier_code
 from ehub_tui.export import metrics as M
+from ehub_tui.export.return_math import equity, pct, timing_values
+from ehub_tui.export.return_math import percentile as percentile  # (re-exported)
 from ehub_tui.store.returns import RangeCounts, parse_seconds
 
 Value = int | float | None
@@ -49,21 +52,6 @@ class Reader(Protocol):
     def open_at(self, day: date) -> dict[str, int]:
         """Open items per practice at 00:00 UK time on ``day``."""
         ...
-
-
-def percentile(sorted_values: list[int], q: float) -> float | None:
-    """The q-th quantile by linear interpolation (as a spreadsheet's PERCENTILE.INC)."""
-    n = len(sorted_values)
-    if n == 0:
-        return None
-    pos = (n - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
-def _minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 60.0, 1)
 
 
 @dataclass
@@ -139,13 +127,19 @@ def build_return(
     only: str | None = None,
     progress: ProgressFn | None = None,
     suppliers: Sequence[str] | None = None,
+    sizes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> DailyReturn:
     """Build the return for ``first``..``last`` (UK-local days, inclusive).
 
     Shares are always worked out against every practice in the hub; ``only`` (an ODS code) limits
     which practices are written. ``suppliers`` is the known supplier list (the settings'
     ``suppliers``; the default list when not given): any other source is reported as OTHER.
+    ``sizes``: each practice's list sizes by month (YYYY-MM, size): a day's shares use the size
+    of its month (the latest at or before it), the range's totals that of its last day, a
+    practice with none its ``list_size``; the return's practices carry the range's size.
     """
+    monthly = _MonthlySizes(practices, sizes or {})
+    practices = [replace(p, list_size=monthly.on(last)[p.ods_code]) for p in practices]
     known = _known_suppliers(suppliers)
     total_days = (last - first).days + 1
     codes = [p.ods_code for p in practices]
@@ -196,12 +190,11 @@ def build_return(
     day_totals: dict[str, int] = defaultdict(int)
     for (iso, _), day in days.items():
         day_totals[iso] += day.values["OC_TOTAL_SUBMISSIONS"]
-    by_code = {p.ods_code: p for p in practices}
     for (iso, c), day in days.items():
         if only is not None and c != only:
             continue
-        pr = by_code[c]
-        cells[(iso, c)] = _cells(day, pr, day_totals[iso], list_total)
+        on_day = monthly.on(date.fromisoformat(iso))
+        cells[(iso, c)] = _cells(day, on_day[c], day_totals[iso], monthly.total(on_day))
 
     totals = _range_totals(shown, days, range_first, range_completion, list_total)
     return DailyReturn(
@@ -214,6 +207,34 @@ def build_return(
         cells=cells,
         totals=totals,
     )
+
+
+class _MonthlySizes:
+    """Each practice's list size on a day (domain.practice_sources.size_on), worked out once per
+    month of the range."""
+
+    def __init__(
+        self, practices: Sequence[PracticeRef], sizes: Mapping[str, Sequence[tuple[str, int]]]
+    ) -> None:
+        self._practices = practices
+        self._sizes = sizes
+        self._by_month: dict[str, dict[str, int]] = {}
+
+    def on(self, day: date) -> dict[str, int]:
+        """ODS code -> list size for ``day``."""
+        month = month_of(day)
+        found = self._by_month.get(month)
+        if found is None:
+            found = self._by_month[month] = {
+                p.ods_code: size_on(day, self._sizes.get(p.ods_code, ()), p.list_size)
+                for p in self._practices
+            }
+        return found
+
+    @staticmethod
+    def total(on_day: Mapping[str, int]) -> int:
+        """Every practice's patients (the list share's whole)."""
+        return sum(on_day.values())
 
 
 def _known_suppliers(suppliers: Sequence[str] | None) -> list[str]:
@@ -290,49 +311,16 @@ def _fill(
                 day.values[metric] += n
 
 
-def _pct(part: float, whole: float) -> float | None:
-    return None if whole <= 0 else round(100.0 * part / whole, 1)
-
-
-def _timing_values(first_action: list[int], completion: list[int]) -> dict[str, Value]:
-    fa, co = sorted(first_action), sorted(completion)
-    return {
-        "MINUTES_TO_FIRST_ACTION_MEDIAN": _minutes(percentile(fa, 0.5)),
-        "MINUTES_TO_FIRST_ACTION_P90": _minutes(percentile(fa, 0.9)),
-        "MINUTES_TO_COMPLETION_MEDIAN": _minutes(percentile(co, 0.5)),
-        "MINUTES_TO_COMPLETION_P90": _minutes(percentile(co, 0.9)),
-    }
-
-
-def _equity(received: int, hub_received: int, list_size: int, list_total: int) -> dict[str, Value]:
-    hub_share = _pct(received, hub_received)
-    list_share = _pct(list_size, list_total)
-    ratio = (
-        None
-        if hub_share is None or not list_share
-        else round((received / hub_received) / (list_size / list_total), 2)
-    )
-    return {
-        "PATIENTS_REGISTERED": list_size,
-        "HUB_SHARE_PCT": hub_share,
-        "LIST_SHARE_PCT": list_share,
-        "EQUITY_RATIO": ratio,
-        "SUBMISSIONS_PER_1000_PATIENTS": (
-            None if list_size <= 0 else round(1000.0 * received / list_size, 2)
-        ),
-    }
-
-
 def _cells(
-    day: _Day, pr: PracticeRef, hub_received: int, list_total: int
+    day: _Day, list_size: int, hub_received: int, list_total: int
 ) -> dict[tuple[str, str], Value]:
     v = day.values
     out: dict[tuple[str, str], Value] = {(M.ALL_SUPPLIERS, k): n for k, n in v.items()}
     out.update(day.submissions)
     extra: dict[str, Value] = {}
-    extra.update(_timing_values(day.first_action, day.completion))
-    extra["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(v["COMPLETED_WITHIN_STANDARD"], v["PROCESSED"])
-    extra.update(_equity(v["OC_TOTAL_SUBMISSIONS"], hub_received, pr.list_size, list_total))
+    extra.update(timing_values(day.first_action, day.completion))
+    extra["PCT_COMPLETED_WITHIN_STANDARD"] = pct(v["COMPLETED_WITHIN_STANDARD"], v["PROCESSED"])
+    extra.update(equity(v["OC_TOTAL_SUBMISSIONS"], hub_received, list_size, list_total))
     out.update(((M.ALL_SUPPLIERS, k), x) for k, x in extra.items())
     return out
 
@@ -371,23 +359,23 @@ def _range_totals(
         row: dict[str, Value] = dict(sums[c])
         row["BACKLOG_START"] = days[(first_iso, c)].values["BACKLOG_START"]
         row["BACKLOG_END"] = days[(last_iso, c)].values["BACKLOG_END"]
-        row.update(_timing_values(range_first[c], range_completion[c]))
-        row["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(
+        row.update(timing_values(range_first[c], range_completion[c]))
+        row["PCT_COMPLETED_WITHIN_STANDARD"] = pct(
             sums[c]["COMPLETED_WITHIN_STANDARD"], sums[c]["PROCESSED"]
         )
-        row.update(_equity(sums[c]["OC_TOTAL_SUBMISSIONS"], hub_received, pr.list_size, list_total))
+        row.update(equity(sums[c]["OC_TOTAL_SUBMISSIONS"], hub_received, pr.list_size, list_total))
         out[c] = row
     # the whole hub (every practice, whether shown or not)
     hub: dict[str, Value] = {k: sum(sums[c][k] for c in range_first) for k in SUMMARY_COUNTS}
     hub["BACKLOG_START"] = sum(days[(first_iso, c)].values["BACKLOG_START"] for c in range_first)
     hub["BACKLOG_END"] = sum(days[(last_iso, c)].values["BACKLOG_END"] for c in range_first)
     hub.update(
-        _timing_values(
+        timing_values(
             [x for v in range_first.values() for x in v],
             [x for v in range_completion.values() for x in v],
         )
     )
-    hub["PCT_COMPLETED_WITHIN_STANDARD"] = _pct(
+    hub["PCT_COMPLETED_WITHIN_STANDARD"] = pct(
         sum(s["COMPLETED_WITHIN_STANDARD"] for s in sums.values()),
         sum(s["PROCESSED"] for s in sums.values()),
     )

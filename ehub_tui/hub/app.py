@@ -43,6 +43,7 @@ from ehub_tui.hub.routes import (
     intake,
     items,
     me,
+    practice_sources,
     quarantine,
     queue,
     returns,
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         sops,
         sync,
         views,
+        practice_sources,  # issue 16: practices from ODS and NHS Digital files
         health,
     )
 )

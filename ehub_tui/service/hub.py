@@ -46,6 +46,7 @@ from ehub_tui.service.handover import HandoverMethods
 from ehub_tui.service.intake import QuarantineRecord
 from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
+from ehub_tui.service.practice_sources import PracticeSourceMethods
 from ehub_tui.service.queue import RELEASE_ON_QUIT
 from ehub_tui.service.session import Session
 from ehub_tui.service.sop_methods import SopMethods
@@ -62,7 +63,9 @@ if TYPE_CHECKING:
 ClockArg = Clock | Callable[[], datetime]
 
 
-class HubService(HandoverMethods, SopMethods, AwaitingMethods, ViewMethods, ExportMethods):
+class HubService(
+    HandoverMethods, SopMethods, AwaitingMethods, ViewMethods, ExportMethods, PracticeSourceMethods
+):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""
 

@@ -13,7 +13,7 @@ from ehub_tui.errors import StoreError
 from ehub_tui.export.report import Report, build_report, period_days
 from ehub_tui.export.returns import DailyReturn, PracticeRef, ProgressFn, build_return
 from ehub_tui.service.context import HubContext
-from ehub_tui.store import audit
+from ehub_tui.store import audit, practice_sizes
 from ehub_tui.store import returns as store_returns
 from ehub_tui.store.engine import read_tx
 from ehub_tui.store.models import Practice
@@ -84,6 +84,8 @@ class Returns:
                 practice,
                 progress,
                 suppliers=self._ctx.settings.suppliers,
+                # a past day's shares use the list size of its month (issue 16)
+                sizes=practice_sizes.sizes_by_practice(conn),
             )
             extra = also(conn)
         return ret, extra

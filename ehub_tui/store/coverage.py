@@ -42,6 +42,7 @@ from ehub_tui.store.models import (
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
 from ehub_tui.store.models_handover import Handover
+from ehub_tui.store.models_practice_sizes import PracticeListSize
 from ehub_tui.store.models_status import ResponseHold
 from ehub_tui.store.models_views import DefaultView, SavedView
 
@@ -82,9 +83,19 @@ _SV = _table(SavedView)
 _DV = _table(DefaultView)
 _HO = _table(Handover)
 _AW = _table(AwaitingReply)
+_PL = _table(PracticeListSize)
 _RH = _table(ResponseHold)
 
 TABLES: dict[str, Covered] = {
+    # List sizes by month (migration 0016, issue 16): written only by an audited
+    # practice_list_sizes import. Shown in full: a practice code, a month and a count.
+    "practice_list_size": Covered(
+        "practice_list_size",
+        _PL,
+        "id",
+        _sorted(c.name for c in _PL.columns),
+        tuple(c.name for c in _PL.columns),
+    ),
     "consultation": Covered(
         "consultation",
         _C,
