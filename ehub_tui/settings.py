@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         ]
     )
     watch_settle_seconds: float = Field(default=5.0, ge=0.0, le=3600.0)
+    # issue 16, FHIR in: a QuestionnaireResponse identifier system -> the supplier it names
+    # (besides urn:ehub-tui:supplier:NAME); and the per-supplier Questionnaire mapping file
+    # (ingest/qmap.py), a relative name being in the settings folder, never the current one
+    supplier_systems: Annotated[dict[str, SupplierName], NoDecode] = Field(default_factory=dict)
+    questionnaire_mapping_file: Path | None = None
 
     # -- the hub's connection: a hub that stops answering is reported, never waited on forever --
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
@@ -185,6 +190,22 @@ class Settings(BaseSettings):
                     'write a JSON list like ["Accurx", "PATCHS"], or names separated by commas'
                 ) from None
         return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("supplier_systems", mode="before")
+    @classmethod
+    def _supplier_systems(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: a JSON object
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'write a JSON object like {"https://fhir.accurx.com/Id/request-id": "Accurx"}'
+                ) from None
+        if isinstance(value, dict):
+            for system in value:
+                if not isinstance(system, str) or not system.strip() or len(system) > 255:
+                    raise ValueError("each identifier system is a URI of 1-255 characters")
+        return value
 
     @field_validator("hub_server_url")
     @classmethod

@@ -63,6 +63,9 @@ class Consultation(_Model):
     first_claimed_at: datetime | None = None
     cancelled_at: datetime | None = None
     active_at: datetime | None = None  # the open screen's last heartbeat (issue 15, 0010)
+    # how much of date_of_birth is known: None (a full date, "day"), "month" or "year" (issue 16,
+    # 0015); the age is then approximate (domain.patient.age_label)
+    dob_precision: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Consultation:
@@ -212,6 +215,8 @@ class NewConsultation(_Model):
     free_text: str = ""
     supplier_flags: list[str] = Field(default_factory=list)
     priority: int = 0  # Priority's value (a plain int: a database driver may write an enum's name)
+    # "day", or "month"/"year" for a partial FHIR birthDate (issue 16; stored NULL for "day")
+    dob_precision: str = "day"
     # not columns: where it came from (see RecordOrigin; taken as given, never re-validated),
     # and whether a conflicting duplicate is to be refused rather than quarantined (retrying a
     # record that is in quarantine already)

@@ -2,25 +2,30 @@
 
 Each record keeps a ``raw`` text that can be read again on its own; the OC fields are taken from
 the QuestionnaireResponse's identifier, items and answers and from its Patient (contained, another
-Bundle entry or another NDJSON line). Messages never quote a reference that may hold an NHS number.
+Bundle entry, another NDJSON line or another file of a Bulk export folder: see
+:mod:`~ehub_tui.ingest.fhir_refs`; read by :mod:`~ehub_tui.ingest.fhir_patient`). Messages never
+quote a reference that may hold an NHS number.
 """
 
 from __future__ import annotations
 
-import re
-from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ehub_tui.errors import FileError
+from ehub_tui.ingest.fhir_patient import ODS_SYSTEM as ODS_SYSTEM  # (re-exported)
+from ehub_tui.ingest.fhir_patient import _ref as _ref  # (re-exported)
+from ehub_tui.ingest.fhir_patient import patient_fields, resolve_subject
+from ehub_tui.ingest.fhir_refs import NHS_NUMBER_SYSTEM as NHS_NUMBER_SYSTEM  # (re-exported)
+from ehub_tui.ingest.fhir_refs import Refs
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.jsontext import _Document, _dumps, _kind, _load_document, _short
 from ehub_tui.ingest.records import RawRecord
 
 SUPPLIER_SYSTEM_PREFIX = "urn:ehub-tui:supplier:"
-NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
-BUNDLE_TYPES = ("collection", "transaction", "batch", "searchset")
+# message: a MessageHeader first, then the resources it carries (skipped like any resource that
+# is not a QuestionnaireResponse); a transaction's or batch's entries carry a request beside them
+BUNDLE_TYPES = ("collection", "transaction", "batch", "searchset", "message")
 RESERVED_LINK_IDS = frozenset({"request_type", "free_text", "supplier_flag"})
 
 
@@ -42,12 +47,12 @@ def _fhir_records(name: str, document: _Document) -> Iterator[RawRecord]:
         raise FileError(f"{name}: holds {_kind(doc)}, not a FHIR QuestionnaireResponse or Bundle")
     rtype = doc.get("resourceType")
     if rtype == "QuestionnaireResponse":
-        yield _qr_record("resource", doc, {}, raw_text=document.body.strip(), entry=None)
+        yield _qr_record("resource", doc, Refs(), raw_text=document.body.strip(), entry=None)
     elif rtype == "Bundle":
         entries, problem = _bundle_entries(doc)
         if problem is not None:
             raise FileError(f"{name}: {problem}")
-        yield from _bundle_records(entries, "entry ", {}, document.body, document.spans)
+        yield from _bundle_records(entries, "entry ", None, document.body, document.spans)
     elif rtype is None:
         raise FileError(f"{name}: the JSON has no resourceType, so it is not a FHIR resource")
     else:
@@ -75,28 +80,29 @@ def _bundle_entries(bundle: dict[str, Any]) -> tuple[list[Any], str | None]:
 def _bundle_records(
     entries: list[Any],
     prefix: str,
-    outer: dict[str, dict[str, Any]],
+    outer: Refs | None,
     body: str | None = None,
     spans: list[tuple[int, int]] | None = None,
+    *,
+    folder: bool = False,
 ) -> Iterator[RawRecord]:
-    """Records of a Bundle's entries; ``body`` and ``spans`` give each entry's own text."""
-    index: dict[str, dict[str, Any]] = {}
-    texts: dict[int, str] = {}  # id(Patient entry) -> its text
+    """Records of a Bundle's entries; ``body`` and ``spans`` give each entry's own text.
+
+    Every entry with a resource is read, whatever the Bundle's type: a searchset's ``match`` and
+    ``include`` entries, a message's MessageHeader (skipped, as every resource that is not a
+    QuestionnaireResponse is) and a transaction's entries with their ``request``.
+    """
+    refs = Refs(outer)
+    texts: dict[int, str] = {}  # id(Patient or Organization entry) -> its text
     for number, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
         res = entry.get("resource")
-        if isinstance(res, dict) and res.get("resourceType") == "Patient":
+        if isinstance(res, dict) and res.get("resourceType") in ("Patient", "Organization"):
             if body is not None and spans is not None:
                 start, end = spans[number]
                 texts[id(entry)] = body[start:end]
-            full = entry.get("fullUrl")
-            if isinstance(full, str) and full.strip():
-                index[full.strip()] = entry
-            pid = res.get("id")
-            if isinstance(pid, str) and pid:
-                index.setdefault(f"Patient/{pid}", entry)
-    lookup: Mapping[str, dict[str, Any]] = ChainMap(index, outer) if outer else index
+            refs.add(entry, entry.get("fullUrl"))
     for number, entry in enumerate(entries, 1):
         location = f"{prefix}{number}"
         if not isinstance(entry, dict):
@@ -123,104 +129,90 @@ def _bundle_records(
             yield _qr_record(
                 location,
                 res,
-                lookup,
+                refs,
                 raw_text=None,
                 entry=entry,
                 entry_text=entry_text,
-                patient_texts=texts,
+                texts=texts,
+                folder=folder,
             )
 
 
 def _qr_record(
     location: str,
     qr: dict[str, Any],
-    patients: Mapping[str, dict[str, Any]],
+    refs: Refs,
     *,
     raw_text: str | None,
     entry: dict[str, Any] | None,
     entry_text: str | None = None,
-    patient_texts: Mapping[int, str] | None = None,
+    texts: Mapping[int, str] | None = None,
+    folder: bool = False,
 ) -> RawRecord:
     """Turn one QuestionnaireResponse into a RawRecord.
 
     ``raw`` is text that can be read again on its own: ``raw_text`` when given (an NDJSON line,
     a single-resource file), for a Bundle entry a one-entry collection Bundle, and when the
-    Patient is another entry or line a two-entry collection Bundle (the QuestionnaireResponse
-    and its Patient). The entries' own text is used when known, else their JSON is written out.
+    Patient (or the practice's Organization) is another entry, line or file a collection Bundle
+    of the QuestionnaireResponse, its Patient and that Organization. The entries' own text is
+    used when known, else their JSON is written out.
     """
     try:
-        patient, patient_entry, problem = _resolve_patient(qr, patients)
-        patient_text = None
-        if patient_entry is not None and patient_texts:
-            patient_text = patient_texts.get(id(patient_entry))
-        if entry_text is not None and patient_entry is None:
-            raw = f"{_BUNDLE_OPEN}{entry_text}]}}"
-        elif entry_text is not None and patient_text is not None:
-            raw = f"{_BUNDLE_OPEN}{entry_text},{patient_text}]}}"
-        elif patient_entry is not None:
-            qr_entry: dict[str, Any] = {"resource": qr}
-            if entry is not None and isinstance(entry.get("fullUrl"), str):
-                qr_entry = {"fullUrl": entry["fullUrl"], "resource": qr}
-            pat: dict[str, Any] = {"resource": patient_entry.get("resource")}
-            if isinstance(patient_entry.get("fullUrl"), str):
-                pat = {"fullUrl": patient_entry["fullUrl"], "resource": patient_entry["resource"]}
-            raw = _dumps({"resourceType": "Bundle", "type": "collection", "entry": [qr_entry, pat]})
-        elif raw_text is not None:
-            raw = raw_text
-        else:
-            only = entry if entry is not None else {"resource": qr}
-            raw = _dumps({"resourceType": "Bundle", "type": "collection", "entry": [only]})
-        if problem is not None or patient is None:
+        patient, patient_entry, problem = resolve_subject(qr, refs, folder=folder)
+        data: dict[str, Any] | None = None
+        org_entry = None
+        if problem is None and patient is not None:
+            data = _qr_data(qr)
+            org_entry = patient_fields(data, patient, qr, refs)
+        others = [e for e in (patient_entry, org_entry) if e is not None]
+        raw = _raw(qr, raw_text, entry, entry_text, others, texts)
+        if data is None:
             return RawRecord(location, None, raw, problem or "the patient could not be found")
-        return RawRecord(location, _qr_data(qr, patient), raw)
+        return RawRecord(location, data, raw)
     except Exception as e:  # pragma: no cover - safety net for shapes no test thought of
         fallback = raw_text if raw_text is not None else _dumps(qr)
         return RawRecord(location, None, fallback, f"could not be read ({type(e).__name__}: {e})")
 
 
-def _resolve_patient(
-    qr: dict[str, Any], patients: Mapping[str, dict[str, Any]]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
-    """Return (patient, the Bundle entry holding it or None if contained, problem)."""
-    subject = qr.get("subject")
-    if not isinstance(subject, dict):
-        return None, None, "the QuestionnaireResponse has no subject (the patient)"
-    ref = subject.get("reference")
-    if not isinstance(ref, str) or not ref.strip():
-        return None, None, "the QuestionnaireResponse's subject has no reference to a Patient"
-    ref = ref.strip()
-    if ref.startswith("#"):
-        wanted = ref[1:]
-        contained = qr.get("contained")
-        if isinstance(contained, list):
-            for res in contained:
-                if isinstance(res, dict) and res.get("id") == wanted:
-                    kind = _short(res.get("resourceType"))
-                    if kind != "Patient":
-                        problem = f"the subject {_ref(ref)} is a contained {kind}, not a Patient"
-                        return None, None, problem
-                    return res, None, None
-        return (
-            None,
-            None,
-            f"Patient reference {_ref(ref)} not found among the contained resources",
-        )
-    entry = patients.get(ref)
-    if entry is None and "/Patient/" in ref:
-        entry = patients.get("Patient/" + ref.rsplit("/Patient/", 1)[1])
-    if entry is None:
-        return None, None, f"Patient reference {_ref(ref)} not found in the file"
-    res = entry.get("resource")
-    if not isinstance(res, dict):  # pragma: no cover - the index only holds dict resources
-        return None, None, f"Patient reference {_ref(ref)} not found in the file"
-    return res, entry, None
+def _raw(
+    qr: dict[str, Any],
+    raw_text: str | None,
+    entry: dict[str, Any] | None,
+    entry_text: str | None,
+    others: list[dict[str, Any]],
+    texts: Mapping[int, str] | None,
+) -> str:
+    """The record's own text (see ``_qr_record``)."""
+    if not others:
+        if entry_text is not None:
+            return f"{_BUNDLE_OPEN}{entry_text}]}}"
+        if raw_text is not None:
+            return raw_text
+        only = entry if entry is not None else {"resource": qr}
+        return _dumps({"resourceType": "Bundle", "type": "collection", "entry": [only]})
+    if entry_text is not None and texts:
+        known = [texts.get(id(e)) for e in others]
+        if all(t is not None for t in known):
+            return f"{_BUNDLE_OPEN}{entry_text},{','.join(t for t in known if t)}]}}"
+    qr_entry: dict[str, Any] = {"resource": qr}
+    if entry is not None and isinstance(entry.get("fullUrl"), str):
+        qr_entry = {"fullUrl": entry["fullUrl"], "resource": qr}
+    out = [qr_entry]
+    for e in others:
+        full = e.get("fullUrl")
+        out.append({"fullUrl": full, "resource": e["resource"]} if isinstance(full, str) else e)
+    return _dumps({"resourceType": "Bundle", "type": "collection", "entry": out})
 
 
-def _qr_data(qr: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
+def _qr_data(qr: dict[str, Any]) -> dict[str, Any]:
+    """The OC fields a QuestionnaireResponse carries itself (the patient's are added by
+    ``patient_fields``)."""
     data: dict[str, Any] = {}
     ident = qr.get("identifier")
     if isinstance(ident, list):  # R4 has one identifier; accept a list and pick the supplier's
         dicts = [i for i in ident if isinstance(i, dict)]
+        if len(dicts) > 1:  # validate may know a supplier's system (setting supplier_systems)
+            data["_identifiers"] = [(i.get("system"), i.get("value")) for i in dicts]
         ident = next(
             (
                 i
@@ -245,46 +237,16 @@ def _qr_data(qr: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
         data["template"] = questionnaire.split("|", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]
     data["received_at"] = qr.get("authored")
     data["status"] = qr.get("status")  # checked by validate; acted on at intake (issue 16)
+    _items(data, qr.get("item"))
+    return data
 
-    # Patient
-    identifiers = patient.get("identifier")
-    if isinstance(identifiers, list):
-        for i in identifiers:
-            if isinstance(i, dict) and i.get("system") == NHS_NUMBER_SYSTEM:
-                data["nhs_number"] = i.get("value")
-                break
-    names = patient.get("name")
-    if isinstance(names, list) and names and isinstance(names[0], dict):
-        first = names[0]
-        data["family_name"] = first.get("family")
-        given = first.get("given")
-        if isinstance(given, list):
-            data["given_name"] = " ".join(
-                g.strip() for g in given if isinstance(g, str) and g.strip()
-            )
-        elif given is not None:
-            data["given_name"] = given
-    data["date_of_birth"] = patient.get("birthDate")
-    data["sex"] = patient.get("gender")
-    gps = patient.get("generalPractitioner")
-    if isinstance(gps, list):
-        ods: Any = None
-        for gp in gps:
-            gp_id = gp.get("identifier") if isinstance(gp, dict) else None
-            if isinstance(gp_id, dict):
-                if gp_id.get("system") == ODS_SYSTEM:
-                    ods = gp_id.get("value")
-                    break
-                if ods is None:
-                    ods = gp_id.get("value")
-        data["practice_ods"] = ods
 
-    # Items: reserved linkIds become fields, every other linkId an answer; nesting is flattened.
-    # (Parsed JSON holds plain dicts and lists, so exact type checks are enough and quicker.)
+def _items(data: dict[str, Any], items: Any) -> None:
+    """Reserved linkIds become fields, every other linkId an answer; nesting is flattened.
+    (Parsed JSON holds plain dicts and lists, so exact type checks are enough and quicker.)"""
     answers: dict[str, Any] = {}
     flags: list[Any] = []
     texts: list[str] = []
-    items = qr.get("item")
     stack: list[Any] = items[::-1] if type(items) is list else []
     while stack:
         item = stack.pop()
@@ -331,7 +293,6 @@ def _qr_data(qr: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
         data["free_text"] = "\n".join(texts)
     if flags:
         data["supplier_flags"] = flags
-    return data
 
 
 # Answer types whose value is used as it is.
@@ -374,12 +335,3 @@ def _answer_value(answer: dict[str, Any]) -> Any:
                 return value.get("title") or value.get("url") or _NO_VALUE
         return value  # any other value[x]
     return _NO_VALUE
-
-
-_LONG_NUMBER = re.compile(r"[0-9]{8}")
-
-
-def _ref(ref: str) -> str:
-    """A reference quoted for a message, unless it may hold an NHS number or a date of birth
-    (some suppliers name a Patient by its NHS number): then only that there is one."""
-    return "(not shown)" if _LONG_NUMBER.search(ref) else _short(ref)

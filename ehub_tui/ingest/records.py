@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from ehub_tui.domain.types import Priority
@@ -16,21 +18,36 @@ class IngestLimits:
 
     A record over a limit is quarantined with a reason naming the limit and its setting, so
     raising the setting and retrying stores it; a file over ``max_file_bytes`` is not read.
+
+    Also how a supplier's FHIR is read (issue 16): ``supplier_systems`` (an identifier system ->
+    the supplier it names; setting ``supplier_systems``) and ``mappings`` (the per-supplier
+    Questionnaire mappings of setting ``questionnaire_mapping_file``; see ingest.qmap).
     """
 
     max_field_chars: int = 20_000
     max_record_bytes: int = 1_048_576
     max_file_bytes: int = 512 * 1_048_576
     oldest_received: date = date(2020, 1, 1)
+    supplier_systems: Mapping[str, str] = field(default_factory=dict)
+    mappings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Any) -> IngestLimits:
-        """The limits of an :class:`ehub_tui.config.Settings` (or anything with those names)."""
+        """The limits of an :class:`ehub_tui.config.Settings` (or anything with those names).
+
+        Reads the Questionnaire mapping file the settings name; a bad one raises ConfigError
+        naming the file, line and key.
+        """
+        from ehub_tui.ingest.qmap import load_mappings, mapping_path
+
+        mapping_file: Path | None = getattr(settings, "questionnaire_mapping_file", None)
         return cls(
             max_field_chars=settings.max_field_chars,
             max_record_bytes=settings.max_record_bytes,
             max_file_bytes=settings.max_file_bytes,
             oldest_received=settings.oldest_received,
+            supplier_systems=dict(getattr(settings, "supplier_systems", None) or {}),
+            mappings=load_mappings(mapping_path(mapping_file)) if mapping_file else {},
         )
 
 

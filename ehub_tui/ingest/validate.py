@@ -18,6 +18,7 @@ from typing import Any
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.domain.nhs import nhs_number_problem, normalise_nhs_number
 from ehub_tui.domain.types import REQUEST_TYPES, SEXES
+from ehub_tui.ingest.qmap import apply_mapping
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord
 from ehub_tui.ingest.values import _answers, _digits_hint, _flags, _text, _too_long
 
@@ -67,6 +68,29 @@ MAX_LENGTHS = {
 
 # QuestionnaireResponse.status values (FHIR R4); what each does at intake: store/intake.py
 RESPONSE_STATUSES = ("completed", "amended", "in-progress", "entered-in-error", "stopped")
+# how much of a date of birth is known (a FHIR birthDate may be 1970-09 or 1970)
+DOB_PRECISIONS = ("day", "month", "year")
+_PRACTICE_MISSING = "practice_ods is missing"
+
+
+def _supplier_rules(data: dict[str, Any], limits: IngestLimits) -> dict[str, Any]:
+    """``data`` with the supplier's identifier system named as the supplier (setting
+    supplier_systems) and its Questionnaire mapping applied; a copy when anything changes."""
+    systems = limits.supplier_systems
+    if systems:
+        idents = data.get("_identifiers")
+        source = data.get("source")
+        if isinstance(idents, list):
+            for system, value in idents:
+                if isinstance(system, str) and system.strip() in systems:
+                    data = {**data, "source": systems[system.strip()], "external_id": value}
+                    break
+        elif isinstance(source, str) and source in systems:
+            data = {**data, "source": systems[source]}
+    if limits.mappings:
+        data = dict(data)
+        apply_mapping(data, limits.mappings)
+    return data
 
 
 def validate(
@@ -82,6 +106,8 @@ def validate(
     plausible received time (``oldest_received``).
     """
     problems: list[str] = []
+    if limits.supplier_systems or limits.mappings:
+        data = _supplier_rules(data, limits)
 
     source = _text(data, "source", problems, required=True)
     external_id = _text(data, "external_id", problems, required=True)
@@ -100,6 +126,10 @@ def validate(
             nhs_number = normalise_nhs_number(nhs_raw)
 
     practice = _text(data, "practice_ods", problems, required=True)
+    if not practice and problems and problems[-1] == _PRACTICE_MISSING:
+        why = data.get("_practice_problem")  # e.g. an Organization reference not in the file
+        if isinstance(why, str):
+            problems[-1] = why
     if practice:
         practice = practice.upper()
         if practice not in known_practices:
@@ -115,6 +145,9 @@ def validate(
     dob_text = _text(data, "date_of_birth", problems, required=True)
     if dob_text:
         date_of_birth = _date_of_birth(dob_text, today, problems)
+    dob_precision = data.get("dob_precision") or "day"  # set by the FHIR parser only
+    if dob_precision not in DOB_PRECISIONS:
+        problems.append("dob_precision is not day, month or year")
 
     sex = None
     sex_text = _text(data, "sex", problems, required=True)
@@ -196,6 +229,7 @@ def validate(
             free_text=free_text,
             supplier_flags=flags,
             status=status,
+            dob_precision=dob_precision,
         ),
         [],
     )

@@ -43,6 +43,7 @@ class ConflictingDuplicate(Exception):
 CONSULTATION_COLUMNS = (
     *OC_FIELDS,
     "priority",
+    "dob_precision",  # issue 16 (0015): NULL for a full date, else "month" or "year"
     "status",
     "epoch",
     "due_by",
@@ -63,6 +64,7 @@ def consultation_row(item: NewConsultation, now: datetime, due_by: DueBy) -> dic
     if row["received_at"] > now:
         row["received_at"] = now
     row["status"] = Status.QUEUED.value
+    row["dob_precision"] = None if item.dob_precision == "day" else item.dob_precision
     row["epoch"] = 0
     row["ingested_at"] = now
     row["updated_at"] = now

@@ -126,6 +126,9 @@ class Consultation(SQLModel, table=True):
     # migration 0010: the hub's time of the open screen's last heartbeat (not audited, as the
     # lease: outside the row's digest); a claim idle since max(claimed_at, active_at) is stale
     active_at: datetime | None = _dt(nullable=True)
+    # migration 0015: "month"/"year" for a partial FHIR birthDate (date_of_birth is then the first
+    # day of that part); NULL is a full date ("day"), so older rows keep their audit digests
+    dob_precision: str | None = Field(default=None, max_length=8)
 
 
 class Outcome(SQLModel, table=True):
