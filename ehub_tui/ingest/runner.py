@@ -63,6 +63,7 @@ def new_consultation(
         free_text=rec.free_text,
         supplier_flags=list(rec.supplier_flags),
         priority=rec.priority,
+        dob_precision=rec.dob_precision,  # issue 16: a partial FHIR birthDate
         origin=origin,
         refuse_conflict=refuse_conflict,
         response_status=rec.status,
