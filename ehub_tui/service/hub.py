@@ -48,6 +48,7 @@ from ehub_tui.service.opening import open_engine
 from ehub_tui.service.parts import build_parts
 from ehub_tui.service.practice_sources import PracticeSourceMethods
 from ehub_tui.service.queue import RELEASE_ON_QUIT
+from ehub_tui.service.retention import RetentionMethods
 from ehub_tui.service.session import Session
 from ehub_tui.service.sop_methods import SopMethods
 from ehub_tui.service.sync import Sync
@@ -64,7 +65,13 @@ ClockArg = Clock | Callable[[], datetime]
 
 
 class HubService(
-    HandoverMethods, SopMethods, AwaitingMethods, ViewMethods, ExportMethods, PracticeSourceMethods
+    HandoverMethods,
+    SopMethods,
+    AwaitingMethods,
+    ViewMethods,
+    ExportMethods,
+    PracticeSourceMethods,
+    RetentionMethods,
 ):
     """Every operation on the hub, for one signed-in user (or the system principal). The SOP
     guidance and authoring methods are in service/sop_methods.py."""

@@ -129,6 +129,9 @@ class Consultation(SQLModel, table=True):
     # migration 0015: "month"/"year" for a partial FHIR birthDate (date_of_birth is then the first
     # day of that part); NULL is a full date ("day"), so older rows keep their audit digests
     dob_precision: str | None = Field(default=None, max_length=8)
+    # migration 0017: when a retention purge blanked the item's patient-identifiable fields
+    # (hub time; NULL until then, so older rows' audit digests stay as they were)
+    purged_at: datetime | None = _dt(nullable=True)
 
 
 class Outcome(SQLModel, table=True):

@@ -1,0 +1,168 @@
+"""Retention purge: closed items past retention_days whose returns are exported lose every
+patient identifier — from the tables, the word index and (SQLite) the file's bytes — while the
+returns, the counts and ``audit verify`` stay as they were; a dry run changes nothing; only an
+admin may run it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from ehub_tui.domain.models import Outcome
+from ehub_tui.errors import PermissionDenied
+from ehub_tui.service import HubService
+from ehub_tui.store import audit
+from ehub_tui.store.engine import read_tx
+from tests.support.factories import oc_row
+
+DAY = date(2026, 11, 23)  # the clock fixture's day
+
+
+def _item(i: int) -> Any:
+    return oc_row(
+        i,
+        given_name=f"Given{i}xq",
+        family_name=f"Family{i}xq",
+        date_of_birth=date(1971, 3, 10 + i),
+        free_text=f"Freetext{i}xq has a wheeze",
+        answers={"said": f"Answer{i}xq"},
+    )
+
+
+def _identifiers(i: int, nhs: str) -> list[str]:
+    return [
+        f"Given{i}xq",
+        f"Family{i}xq",
+        f"Freetext{i}xq",
+        f"Answer{i}xq",
+        f"Message{i}xq",
+        f"Note{i}xq",
+        f"1971-03-{10 + i}",
+        nhs,
+    ]
+
+
+def _everything(svc: HubService) -> str:
+    """Every value of every column of every table (the word index's tables included), as text."""
+    parts: list[str] = []
+    with read_tx(svc.engine) as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                parts.extend(
+                    v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row
+                )
+    return "\n".join(parts).lower()
+
+
+def _file_bytes(svc: HubService) -> bytes:
+    path = Path(str(svc.engine.url.database))
+    found = path.read_bytes()
+    wal = Path(f"{path}-wal")
+    if wal.exists():
+        found += wal.read_bytes()
+    return found.lower()
+
+
+def _figures(svc: HubService) -> Any:
+    ret = svc.daily_return(DAY, DAY, purpose="preview")
+    return dataclasses.asdict(ret)
+
+
+@pytest.fixture
+def closed(
+    seeded: HubService, make_service: Callable[..., HubService], clock: Any
+) -> dict[str, Any]:
+    """Item 1 completed (with a message and a note), item 2 cancelled, item 3 still queued."""
+    seeded.store_intake([_item(1), _item(2), _item(3)])
+    nhs = {}
+    with read_tx(seeded.engine) as conn:
+        for r in conn.execute(text("SELECT id, nhs_number, given_name FROM consultation")):
+            nhs[int(r.given_name[5])] = (int(r.id), str(r.nhs_number))
+    nav = make_service("nav1")
+    claim = None
+    while claim is None or claim.item_id != nhs[1][0]:
+        if claim is not None:
+            nav.release(claim, "not this one")
+        claim = nav.claim_next()
+        assert claim is not None
+    clock.advance(minutes=5)
+    nav.complete(
+        claim,
+        Outcome(
+            category="signpost",
+            route="pharmacy",
+            destination="Community pharmacy",
+            destination_code="COMMUNITY_PHARMACY",
+            message="Message1xq: please see your pharmacist",
+            note="Note1xq rang back",
+        ),
+    )
+    make_service("sup1").cancel(nhs[2][0], "duplicate")
+    return {"ids": {k: v[0] for k, v in nhs.items()}, "nhs": {k: v[1] for k, v in nhs.items()}}
+
+
+def test_purge_leaves_no_identifier_and_the_returns_and_audit_as_they_were(
+    seeded: HubService, make_service: Callable[..., HubService], closed: dict[str, Any], clock: Any
+) -> None:
+    admin = make_service("admin1")
+    before = _figures(seeded)
+    clock.advance(days=91)
+
+    # old enough, but the day's return was never exported: nothing is purged yet
+    waiting = admin.retention_purge()
+    assert (waiting.purged, waiting.ready, waiting.waiting_for_export) == (0, 0, 2)
+
+    make_service("mgr1").daily_return(DAY, DAY)  # the export (an audited `export` event)
+    head = seeded.audit_log(None, 1)[0].seq
+    dry = admin.retention_purge(dry_run=True)
+    assert (dry.dry_run, dry.purged, dry.ready, dry.waiting_for_export) == (True, 0, 2, 0)
+    assert seeded.audit_log(None, 1)[0].seq == head  # a dry run writes nothing
+    assert "given1xq" in _everything(seeded)
+
+    done = admin.retention_purge()
+    assert (done.purged, done.ready, done.more) == (2, 2, False)
+    event = seeded.audit_log(None, 1)[0]
+    assert event.action == "retention_purge" and event.actor == "admin1"
+    assert event.body["items"] == 2 and event.body["retention_days"] == 90
+
+    everything = _everything(seeded)
+    for i in (1, 2):
+        for value in _identifiers(i, closed["nhs"][i]):
+            assert value.lower() not in everything, value
+    assert "given3xq" in everything and closed["nhs"][3] in everything  # open work is kept
+    if seeded.engine.dialect.name == "sqlite":
+        raw = _file_bytes(seeded)
+        for i in (1, 2):
+            for value in _identifiers(i, closed["nhs"][i]):
+                assert value.lower().encode() not in raw, value
+        assert b"given3xq" in raw  # (the grep finds what is there)
+        with read_tx(seeded.engine) as conn:
+            words = "SELECT rowid FROM consultation_words WHERE consultation_words MATCH :w"
+            assert conn.execute(text(words), {"w": "given1xq"}).all() == []
+            assert conn.execute(text(words), {"w": "freetext2xq"}).all() == []
+            assert conn.execute(text(words), {"w": "given3xq"}).all() == [(closed["ids"][3],)]
+
+    assert _figures(seeded) == before
+    result = seeded.verify_audit()
+    assert result.ok, result.reason
+    with read_tx(seeded.engine) as conn:
+        C = audit.EVENT.metadata.tables["consultation"]
+        rows = {r.id: r for r in conn.execute(select(C))}
+    kept = rows[closed["ids"][1]]
+    assert (kept.status, kept.practice_ods, kept.source) == ("completed", "Z99002", "TEST")
+    assert kept.purged_at is not None and rows[closed["ids"][3]].purged_at is None
+
+    again = admin.retention_purge()
+    assert again.purged == 0  # a purged item is not purged twice
+
+
+def test_only_an_admin_may_purge(closed: dict[str, Any], make_service: Callable[..., Any]) -> None:
+    for user in ("nav1", "sup1", "mgr1"):
+        with pytest.raises(PermissionDenied, match="only an admin may"):
+            make_service(user).retention_purge(dry_run=True)
