@@ -25,6 +25,7 @@ from ehub_tui.cli import (
     fixtures,
     hub,
     ingest,
+    mapping,
     quarantine,
     signin,
     sops,
@@ -61,6 +62,7 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(fixtures.fixtures_app, name="fixtures")
 app.add_typer(sops.sops_app, name="sops")
 app.add_typer(sync.sync_app, name="sync")
+app.add_typer(mapping.mapping_app, name="mapping")
 
 
 def main() -> None:
