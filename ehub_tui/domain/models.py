@@ -162,6 +162,9 @@ class QuarantineEntry(_Model):
     raw: str | None = None
     resolved_at: datetime | None = None
     consultation_id: int | None = None
+    # issue 16: None for a bad record; withdrawn_worked or amended_conflict for a supplier's
+    # change of a worked item (domain/supplier_alerts.py)
+    kind: str | None = None
 
 
 class TraceStep(NamedTuple):

@@ -43,6 +43,8 @@ _LIST_COLUMNS = (
     "created_at",
     "source",
     "external_id",
+    "consultation_id",  # the stored item a conflict or a supplier's change is about
+    "kind",
 )
 
 
