@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     audit_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=1000, ge=10, le=1_000_000)
 
+    # -- the FHIR outbox (issue 16): where `outbox write` puts Bundles and summaries (never the
+    # current folder by default: it holds patient data) --
+    outbox_dir: Path | None = None
+
     # -- backups and retention (issue 16): where `ehub-tui backup` writes, and how long the
     # patient-identifiable fields of closed items are kept (docs/operations.md) --
     backup_dir: Path | None = None
@@ -231,6 +235,7 @@ class Settings(BaseSettings):
         "tls_cert_file",
         "tls_key_file",
         "backup_dir",
+        "outbox_dir",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ehub_tui.client.awaiting import InProcessAwaitingCalls
+from ehub_tui.client.outbox import InProcessOutboxCalls
 from ehub_tui.client.practice_sources import InProcessPracticeCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.client.views import InProcessViewCalls
@@ -53,7 +54,9 @@ if TYPE_CHECKING:
 CLIENT = "ehub-tui (in-process)"  # what the hub records as the sign-in's client
 
 
-class InProcessClient(InProcessAwaitingCalls, InProcessViewCalls, InProcessPracticeCalls):
+class InProcessClient(
+    InProcessAwaitingCalls, InProcessViewCalls, InProcessOutboxCalls, InProcessPracticeCalls
+):
     """A HubClient over a HubCore in this process (see the module docstring)."""
 
     def __init__(

@@ -34,6 +34,7 @@ from ehub_tui.domain.models import (
     SopPublished,
     UserInfo,
 )
+from ehub_tui.domain.outbox import OutboxPage
 from ehub_tui.domain.practice_sources import ListSize, ListSizeResult, OdsImportResult, OdsPractice
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
@@ -189,6 +190,10 @@ class HubClient(Protocol):
         self, consultation_id: int | None = None, limit: int = 100
     ) -> list[AuditEvent]: ...
     def change_cursor(self) -> int: ...
+    # issue 16: completed outcomes with their patients for the FHIR outbox (admin, service)
+    def outbox_outcomes(
+        self, since: date | None = None, after_id: int = 0, limit: int = 200
+    ) -> OutboxPage: ...
 
     # -- SOP versions (guidance runs on the workstation from the published texts) ----------------
     def sop_stamp(self) -> tuple[int, int]: ...

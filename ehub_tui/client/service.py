@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ehub_tui.client.awaiting import ClientAwaitingMethods
 from ehub_tui.client.local import LocalStore
 from ehub_tui.client.offline import OfflineSignIn
+from ehub_tui.client.outbox import ClientOutboxMethods
 from ehub_tui.client.practice_sources import ClientPracticeMethods
 from ehub_tui.client.protocol import HubClient
 from ehub_tui.client.queue import ClientQueueMethods
@@ -75,6 +76,7 @@ class ClientService(
     ClientSopMethods,
     ClientAwaitingMethods,
     ClientViewMethods,
+    ClientOutboxMethods,
     ClientPracticeMethods,
 ):
     """HubService's facade over a HubClient (see the module docstring).

@@ -29,6 +29,7 @@ ACCESS_ACTIONS = frozenset(
         "viewed",
         "draft",
         "denied",
+        "outbox_read",  # issue 16: outcomes read for the FHIR outbox
     }
 )
 

@@ -43,6 +43,7 @@ from ehub_tui.hub.routes import (
     intake,
     items,
     me,
+    outbox,
     practice_sources,
     quarantine,
     queue,
@@ -74,6 +75,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         sops,
         sync,
         views,
+        outbox,  # issue 16: the FHIR outbox's read
         practice_sources,  # issue 16: practices from ODS and NHS Digital files
         health,
     )

@@ -45,6 +45,7 @@ from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.handover import HandoverMethods
 from ehub_tui.service.intake import QuarantineRecord
 from ehub_tui.service.opening import open_engine
+from ehub_tui.service.outbox_methods import OutboxMethods
 from ehub_tui.service.parts import build_parts
 from ehub_tui.service.practice_sources import PracticeSourceMethods
 from ehub_tui.service.queue import RELEASE_ON_QUIT
@@ -70,6 +71,7 @@ class HubService(
     AwaitingMethods,
     ViewMethods,
     ExportMethods,
+    OutboxMethods,
     PracticeSourceMethods,
     RetentionMethods,
 ):

@@ -11,6 +11,7 @@ from ehub_tui.service.board import Supervision
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.guidance import Guidance
 from ehub_tui.service.intake import Intake
+from ehub_tui.service.outbox import Outbox
 from ehub_tui.service.queue import Queue
 from ehub_tui.service.returns import Returns
 from ehub_tui.service.session import Session
@@ -33,6 +34,7 @@ class Parts:
     authoring: Authoring
     returns: Returns
     audit: AuditLog
+    outbox: Outbox  # issue 16: completed outcomes for the FHIR outbox
 
 
 def build_parts(
@@ -53,4 +55,5 @@ def build_parts(
         authoring=Authoring(ctx, users, guidance),
         returns=Returns(ctx),
         audit=audit_log,
+        outbox=Outbox(ctx),
     )

@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "see_reports": frozenset({Role.MANAGER, Role.SUPERVISOR}),
     # reset another user's password, sign a user out on every device
     "manage_sessions": frozenset({Role.ADMIN}),
+    # read completed outcomes with their patients to write the FHIR outbox (issue 16): an
+    # admin, or the service account a timer runs it as
+    "write_outbox": frozenset({Role.ADMIN, Role.SERVICE}),
 }
 
 

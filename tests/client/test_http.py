@@ -699,6 +699,7 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         lambda: client.board(20),
         lambda: client.daily_return(today - timedelta(days=1), clock_date),
         lambda: client.report("today"),
+        client.outbox_outcomes,  # issue 16: the FHIR outbox's read (an admin's: refused here)
         lambda: client.audit_log(first, 10),
         client.change_cursor,
         client.sop_stamp,

@@ -123,6 +123,8 @@ CALLS: list[tuple[str, str, Callable[[Ctx], Any]]] = [
     ("publish_upload", "publish_sops", lambda c: _upload(c.svc, "publish_upload")),
     ("daily_return", "export_returns", lambda c: c.svc.daily_return(SUNDAY, SUNDAY)),
     ("report", "see_reports", lambda c: c.svc.report("today")),
+    # issue 16: completed outcomes with their patients, for the FHIR outbox
+    ("outbox_outcomes", "write_outbox", lambda c: c.svc.outbox_outcomes()),
 ]
 # What only a sign-in can be refused (the hub core checks them: HubService has no sign-ins):
 # asked over a client only.
@@ -151,6 +153,7 @@ ALLOWED_USER = {
     "see_board": "sup1",
     "export_returns": "mgr1",
     "see_reports": "sup1",
+    "write_outbox": "admin1",
 }
 
 
@@ -285,7 +288,14 @@ def test_allowed_role_succeeds(
     call(Ctx(queued, held, qid, make_service(user)))
     events = seeded.audit_log(limit=1000)
     assert not [e for e in events if e.action == "denied"]
-    reads = ("board", "holder_draft", "report", "quarantined", "quarantine_entry")
+    reads = (
+        "board",
+        "holder_draft",
+        "report",
+        "quarantined",
+        "quarantine_entry",
+        "outbox_outcomes",  # audited only when it found someone (tests/service/test_outbox_read)
+    )
     if method not in reads:  # a read: no event (an export is audited)
         made = events
         if method in ("store_intake", "release_quarantined") and transport == "http":
@@ -321,6 +331,7 @@ def test_allowed_role_succeeds(
             }
         ),
         "report": lambda: True,
+        "outbox_outcomes": lambda: True,  # its answer: tests/service/test_outbox_read.py
     }
     assert expected[method](), method
 

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from ehub_tui import errors
 from ehub_tui.client.awaiting import HttpAwaitingCalls
 from ehub_tui.client.http.transport import HubConnection, seg
+from ehub_tui.client.outbox import HttpOutboxCalls
 from ehub_tui.client.practice_sources import HttpPracticeCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
 from ehub_tui.client.views import HttpViewCalls
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
     from ehub_tui.sop.library import PublishedText
 
 
-class HttpClient(HttpAwaitingCalls, HttpViewCalls, HttpPracticeCalls, HubConnection):
+class HttpClient(
+    HttpAwaitingCalls, HttpViewCalls, HttpOutboxCalls, HttpPracticeCalls, HubConnection
+):
     """The HubClient over HTTPS: ``HttpClient(base_url, ca_file=..., device_id=..., timeout=...,
     transport=None, token=None)`` (see HubConnection for what each argument does)."""
 
