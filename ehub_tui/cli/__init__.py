@@ -28,6 +28,7 @@ from ehub_tui.cli import (
     mapping,
     outbox,
     quarantine,
+    retention,
     signin,
     sops,
     start,
@@ -63,6 +64,7 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(fixtures.fixtures_app, name="fixtures")
 app.add_typer(sops.sops_app, name="sops")
 app.add_typer(sync.sync_app, name="sync")
+app.add_typer(retention.retention_app, name="retention")
 app.add_typer(outbox.outbox_app, name="outbox")
 app.add_typer(mapping.mapping_app, name="mapping")
 

@@ -21,6 +21,7 @@ from ehub_tui.client.awaiting import InProcessAwaitingCalls
 from ehub_tui.client.outbox import InProcessOutboxCalls
 from ehub_tui.client.practice_sources import InProcessPracticeCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
+from ehub_tui.client.retention import InProcessRetentionCalls
 from ehub_tui.client.views import InProcessViewCalls
 from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
@@ -55,7 +56,11 @@ CLIENT = "ehub-tui (in-process)"  # what the hub records as the sign-in's client
 
 
 class InProcessClient(
-    InProcessAwaitingCalls, InProcessViewCalls, InProcessOutboxCalls, InProcessPracticeCalls
+    InProcessAwaitingCalls,
+    InProcessViewCalls,
+    InProcessOutboxCalls,
+    InProcessPracticeCalls,
+    InProcessRetentionCalls,
 ):
     """A HubClient over a HubCore in this process (see the module docstring)."""
 

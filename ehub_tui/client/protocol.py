@@ -37,6 +37,7 @@ from ehub_tui.domain.models import (
 from ehub_tui.domain.outbox import OutboxPage
 from ehub_tui.domain.practice_sources import ListSize, ListSizeResult, OdsImportResult, OdsPractice
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
+from ehub_tui.domain.retention import RetentionResult
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.domain.views import SavedView
 
@@ -124,6 +125,8 @@ class HubClient(Protocol):
     def import_list_sizes(
         self, month: str, sizes: Sequence[ListSize], dry_run: bool = False
     ) -> ListSizeResult: ...
+    # issue 16: the retention purge (admins)
+    def retention_purge(self, dry_run: bool = False) -> RetentionResult: ...
     def store_intake(
         self, items: Sequence[NewConsultation], quarantined: Sequence[QuarantineRecord] = ()
     ) -> IntakeResult: ...

@@ -36,6 +36,7 @@ from ehub_tui.client.outbox import ClientOutboxMethods
 from ehub_tui.client.practice_sources import ClientPracticeMethods
 from ehub_tui.client.protocol import HubClient
 from ehub_tui.client.queue import ClientQueueMethods
+from ehub_tui.client.retention import ClientRetentionMethods
 from ehub_tui.client.sops import ClientSopMethods
 from ehub_tui.client.sync import SyncEngine
 from ehub_tui.client.syncing import ClientSyncMethods
@@ -78,6 +79,7 @@ class ClientService(
     ClientViewMethods,
     ClientOutboxMethods,
     ClientPracticeMethods,
+    ClientRetentionMethods,
 ):
     """HubService's facade over a HubClient (see the module docstring).
 

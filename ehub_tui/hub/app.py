@@ -47,6 +47,7 @@ from ehub_tui.hub.routes import (
     practice_sources,
     quarantine,
     queue,
+    retention,
     returns,
     sops,
     sync,
@@ -77,6 +78,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         views,
         outbox,  # issue 16: the FHIR outbox's read
         practice_sources,  # issue 16: practices from ODS and NHS Digital files
+        retention,  # issue 16: the retention purge (admins)
         health,
     )
 )

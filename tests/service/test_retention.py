@@ -163,6 +163,19 @@ def test_purge_leaves_no_identifier_and_the_returns_and_audit_as_they_were(
 
 
 def test_only_an_admin_may_purge(closed: dict[str, Any], make_service: Callable[..., Any]) -> None:
-    for user in ("nav1", "sup1", "mgr1"):
+    for user in ("sup1", "mgr1"):
         with pytest.raises(PermissionDenied, match="only an admin may"):
             make_service(user).retention_purge(dry_run=True)
+
+
+@pytest.mark.usefixtures("transport")
+def test_through_the_client_only_an_admin_may_purge(
+    seeded: HubService, make_service: Callable[..., Any]
+) -> None:
+    """Enforced on the hub for every way in (direct, in-process, HTTP): a navigator is refused
+    (and the refusal audited); an admin's dry run answers with counts only."""
+    with pytest.raises(PermissionDenied, match="only an admin may"):
+        make_service("nav1").retention_purge(dry_run=True)
+    assert seeded.audit_log(None, 1)[0].action == "denied"
+    result = make_service("admin1").retention_purge(dry_run=True)
+    assert (result.dry_run, result.purged, result.retention_days) == (True, 0, 90)

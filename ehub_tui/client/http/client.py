@@ -20,6 +20,7 @@ from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.outbox import HttpOutboxCalls
 from ehub_tui.client.practice_sources import HttpPracticeCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
+from ehub_tui.client.retention import HttpRetentionCalls
 from ehub_tui.client.views import HttpViewCalls
 from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.handover import Handover
@@ -48,7 +49,12 @@ if TYPE_CHECKING:
 
 
 class HttpClient(
-    HttpAwaitingCalls, HttpViewCalls, HttpOutboxCalls, HttpPracticeCalls, HubConnection
+    HttpAwaitingCalls,
+    HttpViewCalls,
+    HttpOutboxCalls,
+    HttpPracticeCalls,
+    HttpRetentionCalls,
+    HubConnection,
 ):
     """The HubClient over HTTPS: ``HttpClient(base_url, ca_file=..., device_id=..., timeout=...,
     transport=None, token=None)`` (see HubConnection for what each argument does)."""
