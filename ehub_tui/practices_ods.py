@@ -51,6 +51,7 @@ class OdsFile:
     rows: list[OdsPractice] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     lines: int = 0
+    unreadable: set[str] = field(default_factory=set)  # codes of rows that could not be read
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Selection:
     chosen: list[OdsPractice] = field(default_factory=list)
     not_in_file: list[str] = field(default_factory=list)  # asked for (or in the hub), absent
     not_gp: list[str] = field(default_factory=list)  # another prescribing setting: left out
+    unreadable: list[str] = field(default_factory=list)  # wanted, but their row is bad
 
 
 class _RowError(ValueError):
@@ -110,6 +112,7 @@ def read_epraccur(path: Path, progress: ProgressFn | None = None) -> OdsFile:
             practice = parse_row(row)
         except _RowError as exc:
             found.problems.append(f"{path}: line {line}, {exc}")
+            found.unreadable.add(row[0].strip().upper())
             continue
         if practice.ods_code in first_line:
             found.problems.append(
@@ -246,6 +249,7 @@ def select_practices(
     only: Collection[str] | None,
     known: Collection[str],
     in_pcn: Collection[str] = (),
+    unreadable: Collection[str] = (),
 ) -> Selection:
     """The rows the hub wants.
 
@@ -253,7 +257,8 @@ def select_practices(
     ``pcn``, and those the hub already lists in that PCN (``in_pcn``; the file names no PCN).
     Neither: the practices the hub already has (``known``), to refresh their names and
     status. A row of another prescribing setting (an out-of-hours or walk-in centre) is left
-    out unless named in ``only``.
+    out unless named in ``only``. A wanted code whose row could not be read (``unreadable``) is
+    listed as such, not as missing from the file.
     """
     by_code = {r.ods_code: r for r in rows}
     sel = Selection()
@@ -261,6 +266,7 @@ def select_practices(
         wanted = list(dict.fromkeys(c.strip().upper() for c in only))
         sel.chosen = [by_code[c] for c in wanted if c in by_code]
         sel.not_in_file = [c for c in wanted if c not in by_code]
+        _split_unreadable(sel, unreadable)
         return sel
     if pcn:
         code = pcn.strip().upper()
@@ -276,4 +282,11 @@ def select_practices(
             sel.not_gp.append(r.ods_code)
         else:
             sel.chosen.append(r)
+    _split_unreadable(sel, unreadable)
     return sel
+
+
+def _split_unreadable(sel: Selection, unreadable: Collection[str]) -> None:
+    bad = set(unreadable)
+    sel.unreadable = [c for c in sel.not_in_file if c in bad]
+    sel.not_in_file = [c for c in sel.not_in_file if c not in bad]

@@ -29,6 +29,7 @@ def test_epraccur_keeps_good_rows_and_names_each_bad_one(tmp_path: Path) -> None
     assert by["Z99009"].closed and by["Z99009"].status == "D"
     assert not by["Z99001"].closed and by["Z99001"].parent_code == "99Q"
     assert by["Z99010"].setting == 2
+    assert found.unreadable == {"Z99004", "Z99005", "Z99011"}
     where = [p.split(": ", 1)[1] for p in found.problems]
     assert where == [
         "line 4, column 13 (status code): 'X' is not A, C, D or P (active, closed, dormant, "
@@ -53,8 +54,11 @@ def test_choosing_the_hubs_practices(tmp_path: Path) -> None:
     assert [r.ods_code for r in sel.chosen] == ["Z99010", "Z99001"]
     assert sel.not_in_file == ["Z99999"]
     # neither: the hub's own practices refreshed
-    sel = select_practices(rows, pcn=None, only=None, known=["Z99001", "Z99007"])
+    sel = select_practices(
+        rows, pcn=None, only=None, known=["Z99001", "Z99004", "Z99007"], unreadable=["Z99004"]
+    )
     assert [r.ods_code for r in sel.chosen] == ["Z99001"] and sel.not_in_file == ["Z99007"]
+    assert sel.unreadable == ["Z99004"]  # its row is bad: not "missing from the file"
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,7 @@ def import_ods_cmd(
             only=codes,
             known=[p.ods_code for p in have],
             in_pcn=[p.ods_code for p in have if wanted and p.pcn_code.upper() == wanted],
+            unreadable=found.unreadable,
         )
         if not sel.chosen:
             which = f"--only {only}" if codes else f"--pcn {wanted}" if wanted else "the hub's"
@@ -120,6 +121,7 @@ def import_ods_cmd(
             "chosen": [p.ods_code for p in sel.chosen],
             "not_in_file": sel.not_in_file,
             "not_gp_practice": sel.not_gp,
+            "unreadable": sel.unreadable,
         } | asdict(res)
         emit(summary, _ods_summary, as_json)
     if found.problems:
@@ -133,9 +135,10 @@ def _ods_summary(d: dict[str, Any]) -> None:
         ("added", "added"),
         ("updated", "updated (name, or open again)"),
         ("deactivated", "made inactive (closed)"),
-        ("closed_not_added", "closed: not added"),
+        ("closed_not_added", "closed, so not added"),
         ("unchanged", "unchanged"),
         ("not_in_file", "not in the file"),
+        ("unreadable", "in a row that could not be read (below)"),
         ("not_gp_practice", "left out: not a GP practice (prescribing setting)"),
     ):
         if d[key]:

@@ -426,6 +426,8 @@ _BODIES: dict[str, Any] = {
     "/v1/users/{username}": {"role": "admin"},
     "/v1/users/{username}/password": {"new": "a much longer password 9"},
     "/v1/practices": [],
+    "/v1/practices/ods": {"practices": []},
+    "/v1/practices/list-sizes": {"month": "2026-10", "sizes": []},
     "/v1/intake": {"items": [], "quarantined": []},
     "/v1/quarantine/{qid}/discard": {"reason": "x"},
     "/v1/sops/submit": {"file_name": "x.sop.yaml", "text": "", "tests": None},
