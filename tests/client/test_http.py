@@ -702,9 +702,6 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         # issue 16: practices from the national files (an admin's: refused here)
         lambda: client.import_ods_practices([], None, True),
         lambda: client.import_list_sizes("2026-10", [], True),
-        # issue 16: practices from the national files (an admin's: refused here)
-        lambda: client.import_ods_practices([], None, True),
-        lambda: client.import_list_sizes("2026-10", [], True),
         client.outbox_outcomes,  # issue 16: the FHIR outbox's read (an admin's: refused here)
         lambda: client.retention_purge(dry_run=True),  # issue 16: an admin's (refused here)
         lambda: client.audit_log(first, 10),
