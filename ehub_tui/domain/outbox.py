@@ -39,6 +39,8 @@ class OutboxRecord(_Model):
     given_name: str = ""
     family_name: str = ""
     date_of_birth: date | None = None
+    dob_precision: str = "day"  # day | month | year: a partial birthDate is written partial
+    purged: bool = False  # a retention purge removed the patient's details: nothing is written
     sex: str = "unknown"
     # the outcome as the navigator completed it
     navigator: str

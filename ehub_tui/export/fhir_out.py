@@ -151,6 +151,14 @@ def _by_identifier(ident: Mapping[str, str]) -> str:
     return f"identifier={ident['system']}|{ident['value']}"
 
 
+def birth_date(rec: OutboxRecord) -> str | None:
+    """The FHIR birthDate: partial (``1970-09``, ``1970``) when only that much is known."""
+    if rec.date_of_birth is None:
+        return None
+    whole = rec.date_of_birth.isoformat()
+    return {"year": whole[:4], "month": whole[:7]}.get(rec.dob_precision, whole)
+
+
 def patient(rec: OutboxRecord) -> dict[str, Any]:
     """The Patient: NHS number, name, birth date, sex, and the registered practice."""
     return {
@@ -158,7 +166,7 @@ def patient(rec: OutboxRecord) -> dict[str, Any]:
         "identifier": [{"system": NHS_NUMBER_SYSTEM, "value": rec.nhs_number}],
         "name": [{"use": "official", "family": rec.family_name, "given": [rec.given_name]}],
         "gender": rec.sex if rec.sex in GENDERS else "unknown",
-        "birthDate": rec.date_of_birth.isoformat() if rec.date_of_birth else None,
+        "birthDate": birth_date(rec),
         "generalPractitioner": [_practice_ref(rec)],
     }
 
@@ -166,8 +174,10 @@ def patient(rec: OutboxRecord) -> dict[str, Any]:
 def build_bundle(rec: OutboxRecord) -> dict[str, Any]:
     """The outcome's transaction Bundle as FHIR JSON (a dict); MissingFacts when the record
     cannot make one (no NHS number: its identifiers were purged)."""
+    if rec.purged:
+        raise MissingFacts(f"outcome {rec.outcome_id}: the patient's details were purged")
     if not rec.nhs_number:
-        raise MissingFacts(f"outcome {rec.outcome_id} has no NHS number (purged or never set)")
+        raise MissingFacts(f"outcome {rec.outcome_id} has no NHS number")
     urls = {k: _urn(rec, k) for k in ("bundle", "patient", "task", "sr", "comm", "prov")}
     subject = {"reference": urls["patient"], "type": "Patient"}
     qr = questionnaire_response_ref(rec)

@@ -43,8 +43,10 @@ def _when(value: datetime) -> str:
     return f"{aware.astimezone(LONDON):%d %b %Y %H:%M} (UK time)"
 
 
-def _day(value: date | None) -> str:
-    return f"{value:%d %b %Y}" if value else "not recorded"
+def _day(value: date | None, precision: str = "day") -> str:
+    if value is None:
+        return "not recorded"
+    return {"year": f"{value:%Y}", "month": f"{value:%b %Y}"}.get(precision, f"{value:%d %b %Y}")
 
 
 def _rows(rows: list[tuple[str, str]]) -> str:
@@ -63,7 +65,7 @@ def render(rec: OutboxRecord) -> str:
         [
             ("Name", _e(name)),
             ("NHS number", _e(format_nhs_number(rec.nhs_number))),
-            ("Date of birth", _e(_day(rec.date_of_birth))),
+            ("Date of birth", _e(_day(rec.date_of_birth, rec.dob_precision))),
             ("Sex", _e(rec.sex)),
             ("Registered practice", _e(f"{rec.practice_name} ({rec.practice_ods})")),
         ]

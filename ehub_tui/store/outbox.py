@@ -38,6 +38,8 @@ _COLUMNS = (
     C.c.given_name,
     C.c.family_name,
     C.c.date_of_birth,
+    C.c.dob_precision,
+    C.c.purged_at,
     C.c.sex,
     OC.c.navigator,
     U.c.display_name.label("navigator_name"),
@@ -66,6 +68,8 @@ def _record(row: Any) -> OutboxRecord:
     values["pcn_name"] = values.get("pcn_name") or ""
     values["navigator_name"] = values.get("navigator_name") or ""
     values["sex"] = values.get("sex") or "unknown"
+    values["dob_precision"] = values.get("dob_precision") or "day"  # NULL: a whole date
+    values["purged"] = values.pop("purged_at", None) is not None
     values["destination"] = values.get("destination") or ""
     values["urgency"] = values.get("urgency") or ""
     return OutboxRecord.model_validate(values)

@@ -171,10 +171,16 @@ def test_hostile_text_is_data_in_the_bundle_and_escaped_in_the_summary() -> None
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page.lower()
 
 
-def test_a_purged_record_makes_no_bundle() -> None:
-    with pytest.raises(MissingFacts, match="outcome 101 has no NHS number") as got:
-        build_bundle(record(nhs_number=""))
+def test_a_purged_record_makes_no_bundle_and_a_partial_birth_date_stays_partial() -> None:
+    with pytest.raises(MissingFacts, match="outcome 101: the patient's details were purged") as got:
+        build_bundle(record(purged=True))
     assert "Tester" not in str(got.value)
+    with pytest.raises(MissingFacts, match="outcome 101 has no NHS number"):
+        build_bundle(record(nhs_number=""))
+    month = build_bundle(record(date_of_birth=date(1970, 9, 1), dob_precision="month"))
+    Bundle.model_validate(month)
+    assert _by_type(month)["Patient"]["birthDate"] == "1970-09"
+    assert "Sep 1970" in render(record(date_of_birth=date(1970, 9, 1), dob_precision="month"))
 
 
 def _files(root: Path) -> dict[str, tuple[int, int]]:
