@@ -12,6 +12,11 @@ writes into a file the other has grown. One untimed warm-up pair first (imports,
 into the page cache).
 
 Ratio = baseline rate / our rate (lower is better; target ≤ 3), median and spread.
+
+``ingest_bulk_folder`` (issue 16): the same OCs as a FHIR Bulk Data export folder,
+``Patient.ndjson`` beside ``QuestionnaireResponse.ndjson`` whose responses point to their Patient
+by ``Patient/id``. Ours ingests the folder (every Patient indexed, every response joined); the
+baseline json-loads the Patients into a dict by id, then joins each response to its Patient.
 """
 
 from __future__ import annotations
@@ -52,8 +57,9 @@ def fresh_hub(path: Path) -> HubService:
     return svc
 
 
-def baseline_row(qr: dict, now: str) -> tuple:
-    pat = qr["contained"][0]
+def baseline_row(qr: dict, now: str, pat: dict | None = None) -> tuple:
+    if pat is None:
+        pat = qr["contained"][0]
     answers: dict = {}
     flags: list[str] = []
     rtype, text = "", ""
@@ -114,6 +120,55 @@ def run_baseline(src: Path, db: Path) -> tuple[float, int]:
     return elapsed, n
 
 
+def write_bulk_folder(src: Path, folder: Path) -> None:
+    """The contained-Patient NDJSON as a Bulk export folder: Patient.ndjson beside
+    QuestionnaireResponse.ndjson."""
+    folder.mkdir()
+    with (
+        open(src, encoding="utf-8") as f,
+        open(folder / "Patient.ndjson", "w", encoding="utf-8") as pats,
+        open(folder / "QuestionnaireResponse.ndjson", "w", encoding="utf-8") as qrs,
+    ):
+        for i, line in enumerate(f):
+            qr = json.loads(line)
+            pat = qr.pop("contained")[0]
+            pat["id"] = f"pat-{i}"
+            qr["subject"] = {"reference": f"Patient/pat-{i}"}
+            pats.write(json.dumps(pat, separators=(",", ":")) + "\n")
+            qrs.write(json.dumps(qr, separators=(",", ":")) + "\n")
+
+
+def run_baseline_bulk(src: Path, db: Path) -> tuple[float, int]:
+    fresh_hub(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"):
+        conn.execute(f"PRAGMA {pragma}")
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    t0 = time.perf_counter()
+    with open(src / "Patient.ndjson", encoding="utf-8") as f:
+        patients = {}
+        for line in f:
+            pat = json.loads(line)
+            patients["Patient/" + pat["id"]] = pat
+    with open(src / "QuestionnaireResponse.ndjson", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    n = 0
+    for start in range(0, len(lines), BATCH):
+        rows = []
+        for line in lines[start : start + BATCH]:
+            qr = json.loads(line)
+            rows.append(baseline_row(qr, now, patients[qr["subject"]["reference"]]))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT, rows)
+        conn.execute("COMMIT")
+        n += len(rows)
+    elapsed = time.perf_counter() - t0
+    stored = conn.execute("SELECT count(*) FROM consultation").fetchone()[0]
+    conn.close()
+    assert stored == n
+    return elapsed, n
+
+
 def run_ours(src: Path, db: Path) -> tuple[float, int]:
     svc = fresh_hub(db)
     t0 = time.perf_counter()
@@ -132,19 +187,27 @@ def main() -> None:
     ap.add_argument("-n", "--count", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument(
+        "--bulk-repeats",
+        type=int,
+        default=None,
+        help="repeats of ingest_bulk_folder (default: --repeats)",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
         work = Path(tmp)
         src = work / "ocs.ndjson"
         generate.write_ndjson(generate.generate_records(args.count, args.seed), src)
+        bulk = work / "bulk-export"
+        write_bulk_folder(src, bulk)
 
         def side(
-            name: str, fn: Callable[[Path, Path], tuple[float, int]]
+            name: str, fn: Callable[[Path, Path], tuple[float, int]], given: Path = src
         ) -> Callable[[int], float]:
             def go(i: int) -> float:
                 run_dir = work / f"{name}-{i + 100}"  # warm-ups have i <= 0
                 run_dir.mkdir()
-                secs, n = fn(src, run_dir / "hub.sqlite3")
+                secs, n = fn(given, run_dir / "hub.sqlite3")
                 if n != args.count:
                     raise SystemExit(f"{name} stored {n} of {args.count}")
                 shutil.rmtree(run_dir)
@@ -160,6 +223,14 @@ def main() -> None:
             warmup=1,
             progress=print,
         )
+        print(f"ingest_bulk_folder {args.count:,} FHIR OCs, OC/s per run:", flush=True)
+        bulk_samples = interleave(
+            args.bulk_repeats if args.bulk_repeats is not None else args.repeats,
+            side("ours-bulk", run_ours, bulk),
+            side("baseline-bulk", run_baseline_bulk, bulk),
+            warmup=1,
+            progress=print,
+        )
     result = comparison(
         "ingest",
         "OC/s",
@@ -168,7 +239,15 @@ def main() -> None:
         target=TARGET,
         count=args.count,
     )
-    emit("ingest", [result], count=args.count)
+    bulk_result = comparison(
+        "ingest_bulk_folder",
+        "OC/s",
+        bulk_samples,
+        higher_is_better=True,
+        target=TARGET,
+        count=args.count,
+    )
+    emit("ingest", [result, bulk_result], count=args.count)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ checked by our validator; what comes out is asserted."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from ehub_tui.domain.nhs import make_test_nhs_number
 from ehub_tui.ingest.parsers import iter_paths, parse_text, read_file
 from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.validate import validate
@@ -198,7 +199,7 @@ def test_transaction_bundle(tmp_path: Path) -> None:
                 },
             },
             {
-                "fullUrl": f"urn:uuid:{ORG_ID[:0]}9a1d1c2e-0000-4000-8000-000000000003",
+                "fullUrl": "urn:uuid:9a1d1c2e-0000-4000-8000-000000000003",
                 "resource": organization(),
                 "request": {"method": "PUT", "url": f"Organization/{ORG_ID}"},
             },
@@ -240,9 +241,7 @@ def test_subject_by_nhs_number_alone_is_quarantined_naming_what_is_missing(
     assert "family name, date of birth, sex and GP practice are missing" in raw.error
     assert NHS_NUMBER not in raw.error
     # the same in NDJSON (the Patient could have been on a later line: it is not)
-    lines = write_ndjson(
-        tmp_path / "alone.ndjson", [qr, patient(nhs="9999999999"[:0] + "9434765919")]
-    )
+    lines = write_ndjson(tmp_path / "alone.ndjson", [qr, patient(nhs=make_test_nhs_number(99))])
     (nd,) = read_file(lines)
     assert nd.data is None and "missing" in (nd.error or "") and NHS_NUMBER not in (nd.error or "")
 
@@ -292,7 +291,7 @@ def test_partial_birth_date_that_is_not_a_date_is_refused(tmp_path: Path) -> Non
     pat["id"] = "p"
     qr = response({"reference": "#p"})
     qr["contained"] = [pat]
-    (raw,) = list(parse_text(__import__("json").dumps(qr), "fhir-json", "bad"))
+    (raw,) = list(parse_text(json.dumps(qr), "fhir-json", "bad"))
     assert raw.data is not None
     rec, problems = validate(raw.data, KNOWN, TODAY)
     assert rec is None and any("date_of_birth" in p for p in problems)
@@ -374,8 +373,3 @@ def test_shipped_convention_still_names_the_supplier(tmp_path: Path) -> None:
     qr["contained"] = [pat]
     limits = IngestLimits(supplier_systems={"https://x.example/Id": "Other"})
     assert checked(only(write_json(tmp_path / "u.json", qr)), limits).source == "Accurx"
-
-
-def _answers(raw: RawRecord) -> dict[str, Any]:
-    assert raw.data is not None
-    return dict(raw.data["answers"])
