@@ -117,7 +117,7 @@ def test_summary_table_and_summary_json(embedded_week: None, tmp_path: Path) -> 
         (("--to", "2026-11-19"), "--to needs --from"),
         (("--date", "2026-11-19", "--from", "2026-11-18"), "give either --date, or --from"),
         (("--date", "2999-01-01"), "2999-01-01 is in the future"),
-        (("--format", "xlsx"), "--format 'xlsx' is not known: use csv or json"),
+        (("--format", "ods"), "--format 'ods' is not known: use csv, json, xlsx or html"),
         (("--date", "2026-11-19", "--practice", "Z00000"), "no practice 'Z00000' in this hub"),
         (("--date", "2026-11-19", "--out", "/nonexistent/dir/x.csv"), "no such folder"),
         (("--summary", "--out", "x.csv"), "--summary prints a table instead"),
