@@ -126,7 +126,7 @@ def backup_cmd(
             report = backup.verify_sqlite(written, trust)
         else:
             written = backup_pg.backup_pg(url, folder, now)
-            report = backup_pg.verify_dump(written, url, trust, scratch)
+            report = backup_pg.verify_dump(written, url, trust, scratch, hub=url)
         if not report.verified:
             # never left where a restore would take it for a good copy
             bad = written.with_name(written.name + ".unverified")
@@ -173,17 +173,24 @@ def restore_cmd(
         kind = backup.kind_of(source)
         trust = _trust(public_key)
         settings = connect.hub_machine_settings()
+        hub_pg = settings.database_url if settings.database_url.startswith("postgresql") else None
         report: BackupReport
         if kind == "sqlite":
             report = backup.verify_sqlite(source, trust)
-        else:
-            server = _pg_target(to) or scratch or settings.database_url
-            if not server.startswith("postgresql"):
+        elif verify:
+            server = hub_pg or scratch
+            if server is None:
                 raise CliError(
                     "a PostgreSQL dump is verified by restoring it into a scratch database: "
-                    "name one with --scratch URL (this machine's hub is not PostgreSQL)"
+                    "name a throwaway one with --scratch URL (this machine's hub is not "
+                    "PostgreSQL)"
                 )
-            report = backup_pg.verify_dump(source, server, trust, scratch)
+            report = backup_pg.verify_dump(source, server, trust, scratch, hub=hub_pg)
+        else:
+            # restored in one transaction, then the restored hub is verified in full
+            backup_pg.list_dump(source)
+            report = backup.BackupReport(str(source), "postgresql", integrity="ok")
+            report.audit = {"ok": True}
         if verify or not report.verified:
             _show(report, "Backup", as_json)
             if not report.verified:
@@ -196,10 +203,6 @@ def restore_cmd(
         _show(restored, "Restored", as_json)
         if not restored.verified:
             raise typer.Exit(1)
-
-
-def _pg_target(to: str | None) -> str | None:
-    return to if to is not None and to.startswith("postgresql") else None
 
 
 def _restore(source: Path, kind: str, to: str, force: bool, trust: Trust) -> Any:

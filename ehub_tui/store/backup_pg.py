@@ -225,21 +225,41 @@ def scratch_database(server_url: str) -> Iterator[str]:
             )
 
 
+def _same_database(a: str, b: str) -> bool:
+    x, y = _url(a), _url(b)
+    return (x.host or "", x.port or 5432, x.database) == (y.host or "", y.port or 5432, y.database)
+
+
+def list_dump(dump: Path) -> None:
+    """``pg_restore --list``: the archive's table of contents reads whole (else a StoreError)."""
+    _run([tool("pg_restore"), "--list", str(dump)], dict(os.environ), "pg_restore --list")
+
+
 def verify_dump(
-    dump: Path, server_url: str, trust: hub_verify.Trust, scratch: str | None = None
+    dump: Path,
+    server_url: str,
+    trust: hub_verify.Trust,
+    scratch: str | None = None,
+    hub: str | None = None,
 ) -> backup.BackupReport:
-    """Verify a custom-format dump: list it, restore it into a scratch database (``scratch``, an
-    empty database, or one made and dropped on ``server_url``'s server) and check that."""
+    """Verify a custom-format dump: list it, restore it into a scratch database (``scratch``, a
+    throwaway database overwritten each time, never ``hub``; else one made and dropped on
+    ``server_url``'s server) and check that."""
     report = backup.BackupReport(str(dump), "postgresql", bytes=dump.stat().st_size)
-    _, env = _libpq(server_url)
     try:
-        _run([tool("pg_restore"), "--list", str(dump)], env, "pg_restore --list")
+        list_dump(dump)
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
     report.integrity = "ok"  # the archive's table of contents reads whole
     if scratch is not None:
-        restore_pg(dump, scratch, force=False)
+        if hub is not None and _same_database(scratch, hub):
+            raise StoreError(
+                "--scratch names the hub's own database: name a separate, throwaway database "
+                "(it is overwritten by every verify)"
+            )
+        # a scratch database is overwritten each time: the last dump verified stays in it
+        restore_pg(dump, scratch, force=True)
         check_db(scratch, report, trust)
         return report
     with scratch_database(server_url) as url:

@@ -79,6 +79,14 @@ def test_backup_verify_and_restore_round_trip(
     assert json.loads(checked.stdout)["verified"]
     assert _digest(copy) == before
 
+    if hub_url.startswith("postgresql"):
+        # a named scratch database is overwritten by each verify (never the hub's own)
+        scratch = _target(hub_url, tmp_path, request, "scratch")
+        again = cli("restore", str(copy), "--verify", "--scratch", scratch, "--json")
+        assert again.exit_code == 0, again.output
+        own = cli("restore", str(copy), "--verify", "--scratch", hub_url)
+        assert own.exit_code == 2 and "the hub's own database" in own.output
+
     # into an empty hub: verified, the same items and the same chain
     target = _target(hub_url, tmp_path, request, "restored")
     done = cli("restore", str(copy), "--to", target, "--json")
@@ -109,6 +117,7 @@ def test_a_changed_backup_does_not_verify(worked: HubService, tmp_path: Path) ->
     assert refused.exit_code == 1 and not (tmp_path / "new.sqlite3").exists()
 
 
+@pytest.mark.parametrize("hub_url", ["sqlite"], indirect=True)
 def test_restore_names_a_file_that_is_not_a_backup(worked: HubService, tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
