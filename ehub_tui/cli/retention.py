@@ -1,14 +1,15 @@
 """``ehub-tui retention purge``: blank the patient-identifiable fields of closed items past
 ``retention_days`` whose returns are exported (docs/operations.md, "Retention").
 
-A workstation command, like ``export``: on a hub server it signs in and the hub refuses anyone
-but an admin (audited); on the hub machine's timer it runs as the service's system principal
-through an embedded hub, or as an admin's token (``EHUB_TUI_HUB_SERVER_URL`` + ``signin``).
+On a workstation (a hub server, or an embedded hub) it goes through the client service like
+``export``: on a hub server it signs in and the hub refuses anyone but an admin (audited). On the
+hub machine, whose settings name the hub's PostgreSQL directly, it runs as the system principal
+(as ``audit checkpoint``): that is what its daily timer runs.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,7 +32,12 @@ def retention_purge(
     time, outcome and the audit chain (one audit event per run). Admins only. Run daily.
     """
     with friendly_errors():
-        svc = connect.client()
+        current = connect.settings()
+        # a workstation: signed in (the hub checks the role); the hub machine's own database
+        # (its timer): the system principal, as `audit checkpoint` — whoever holds the
+        # database's credentials controls the hub anyway
+        workstation = current.uses_server or current.is_embedded
+        svc: Any = connect.client() if workstation else connect.service()
         try:
             result = svc.retention_purge(dry_run)
         finally:

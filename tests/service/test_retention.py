@@ -179,3 +179,26 @@ def test_through_the_client_only_an_admin_may_purge(
     assert seeded.audit_log(None, 1)[0].action == "denied"
     result = make_service("admin1").retention_purge(dry_run=True)
     assert (result.dry_run, result.purged, result.retention_days) == (True, 0, 90)
+
+
+@pytest.mark.parametrize("hub_url", ["sqlite"], indirect=True)
+def test_the_cli_dry_run_counts_and_changes_nothing(
+    closed: dict[str, Any], seeded: HubService, hub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ehub-tui retention purge --dry-run`` on the hub (an embedded hub: the system principal)
+    answers in counts and writes no audit event."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ehub_tui.cli import app
+
+    monkeypatch.setenv("EHUB_TUI_HUB_URL", hub_url)
+    head = seeded.audit_log(None, 1)[0].seq
+    result = CliRunner().invoke(app, ["retention", "purge", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["dry_run"] and answer["purged"] == 0 and answer["retention_days"] == 90
+    assert seeded.audit_log(None, 1)[0].seq == head
+    said = CliRunner().invoke(app, ["retention", "purge", "--dry-run"])
+    assert said.exit_code == 0 and said.stdout.startswith("Would purge 0 item(s) closed before")
