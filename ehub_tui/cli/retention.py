@@ -56,4 +56,5 @@ def retention_purge(
             f"{result.waiting_for_export} waiting for their returns to be exported"
             + ("; more remain for the next run." if result.more else "."),
             highlight=False,
+            soft_wrap=True,
         )
