@@ -158,7 +158,7 @@ def _practice(
 ) -> Entry | None:
     ods: Any = None
     used: Entry | None = None
-    unresolved = False
+    unresolved = no_ods = False
     for gp in gps:
         if not isinstance(gp, dict):
             continue
@@ -193,6 +193,7 @@ def _practice(
             if found is not None:
                 ods, used = found, entry
                 break
+            no_ods = True
         if entry is None:
             unresolved = unresolved or "Organization/" in ref
     data["practice_ods"] = ods
@@ -200,6 +201,11 @@ def _practice(
         data["_practice_problem"] = (
             "the patient's GP practice is an Organization reference that is not in the file, "
             "so practice_ods is missing (send the Organization with its ODS code)"
+        )
+    elif ods is None and no_ods:
+        data["_practice_problem"] = (
+            "the patient's GP practice Organization has no ODS code identifier "
+            f"({ODS_SYSTEM}), so practice_ods is missing"
         )
     return used
 

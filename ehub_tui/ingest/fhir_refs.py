@@ -60,9 +60,6 @@ class Refs:
         self._nhs: dict[str, Entry] | None = None
         self.outer = outer
 
-    def __bool__(self) -> bool:
-        return bool(self._keys) or bool(self.outer)
-
     def add(self, entry: Entry, full_url: Any = None) -> None:
         """Index one entry whose resource is a Patient or an Organization."""
         res = entry["resource"]

@@ -373,3 +373,30 @@ def test_shipped_convention_still_names_the_supplier(tmp_path: Path) -> None:
     qr["contained"] = [pat]
     limits = IngestLimits(supplier_systems={"https://x.example/Id": "Other"})
     assert checked(only(write_json(tmp_path / "u.json", qr)), limits).source == "Accurx"
+
+
+def test_a_reference_holding_an_nhs_number_is_never_quoted(tmp_path: Path) -> None:
+    ref = f"{HAPI}/Patient/{NHS_NUMBER}/_history/3"
+    raw = only(write_json(tmp_path / "r.json", response({"reference": ref})))
+    assert raw.data is None and raw.error is not None
+    assert NHS_NUMBER not in raw.error and "(not shown)" in raw.error
+
+
+def test_practice_organization_without_an_ods_code_is_named(tmp_path: Path) -> None:
+    org = organization()
+    org["identifier"] = [{"system": "https://example.org/Id/local", "value": "L1"}]
+    doc = bundle(
+        "collection",
+        [
+            {
+                "fullUrl": "urn:uuid:3b0f3e02-1c1a-4f5e-9d1c-3b2f6a1e0001",
+                "resource": response({"reference": f"Patient/{PATIENT_ID}"}),
+            },
+            {"fullUrl": f"Patient/{PATIENT_ID}", "resource": patient()},
+            {"fullUrl": f"Organization/{ORG_ID}", "resource": org},
+        ],
+    )
+    raw = only(write_json(tmp_path / "noods.json", doc))
+    assert raw.data is not None
+    rec, problems = validate(raw.data, KNOWN, TODAY)
+    assert rec is None and any("Organization has no ODS code" in p for p in problems)
