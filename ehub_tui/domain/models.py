@@ -66,6 +66,8 @@ class Consultation(_Model):
     # how much of date_of_birth is known: None (a full date, "day"), "month" or "year" (issue 16,
     # 0015); the age is then approximate (domain.patient.age_label)
     dob_precision: str | None = None
+    # when a retention purge blanked the patient's details (issue 16, 0017): None until then
+    purged_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Consultation:
