@@ -11,12 +11,12 @@ belt and braces: a purge keeps everything a return reads, so a return made after
 same figures.
 
 **What is blanked.** The patient's names, NHS number (``""``), date of birth (set to
-``PURGED_DOB``: the column is NOT NULL and nothing counts by age), answers and free text; the
-outcome's message, note and the parts of its detail that quote the patient (answers, stated
-facts, flag evidence, the trace, cautions, flag reasons); a refused sync event's payload and
-resolution; a pushed draft; a handover's note and draft; the question and reply of a parking; a
-quarantined copy of the record (``raw``). Kept: ids, practice, supplier and its key, request
-type, template, sex, priority, status, every time and wait, the outcome's category, route,
+``PURGED_DOB``: the column is NOT NULL and nothing counts by age; its precision with it), answers
+and free text; the outcome's message, note and the parts of its detail that quote the patient
+(answers, stated facts, flag evidence, the trace, cautions, flag reasons); a refused sync event's
+payload and resolution; a pushed draft; a handover's note and draft; the question and reply of a
+parking; a quarantined copy of the record (``raw``). Kept: ids, practice, supplier and its key,
+request type, template, sex, priority, status, every time and wait, the outcome's category, route,
 destination, codes, SOP and flags, who did what.
 
 **The audit.** Events carry no patient identifiers (store/audit.py: only queue state and
@@ -188,6 +188,8 @@ def purge(conn: Connection, ids: Sequence[int], actor: str, now: datetime, days:
         # zero the old values' bytes rather than leave them in the pages' free space
         conn.exec_driver_sql("PRAGMA secure_delete = ON")
     ids = list(ids)
+    # how much of the date of birth was known (migration 0015) goes with it
+    extra: dict[str, Any] = {"dob_precision": None} if "dob_precision" in C.c else {}
     changed: list[tuple[str, str, list[int]]] = [("consultation", "id", ids)]
     for part in _chunks(ids):
         conn.execute(
@@ -201,6 +203,7 @@ def purge(conn: Connection, ids: Sequence[int], actor: str, now: datetime, days:
                 answers={},
                 free_text="",
                 purged_at=now,
+                **extra,
             )
         )
         out = coverage.TABLES["outcome"].table
