@@ -130,6 +130,9 @@ def test_entered_in_error_withdraws_unworked_items_and_flags_worked_ones(
         assert f"consultation {e.consultation_id}" in e.reason
         for i in (2, 3):
             assert not any(x in e.reason for x in identifiers(i))
+    # a flag is never "released" into the queue from the quarantine
+    result, problems = Ingester(sup, settings=sup.settings).retry_quarantined(entries[0].id)
+    assert result == "still_bad" and "status is entered-in-error" in problems[0]
     # the same file again changes nothing and flags nothing twice
     again = ingest(sup, path)
     assert (again.duplicate, again.withdrawn, again.flagged, again.quarantined) == (5, 0, 0, 0)
