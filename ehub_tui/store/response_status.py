@@ -276,7 +276,8 @@ def _flag(conn: Connection, stored: Any, item: NewConsultation, actor: str, now:
         f"{cid} and whether the practice or the patient must be told, then discard this entry "
         "saying what was done"
     )
-    intake.quarantine(conn, [_entry(item, cid, reason, WITHDRAWN_WORKED)], actor, now)
+    qids = intake.quarantine(conn, [_entry(item, cid, reason, WITHDRAWN_WORKED)], actor, now)
+    _on_item(conn, "withdrawal_flagged", cid, qids, "withdrew", item, actor, now)
     return True
 
 
@@ -296,7 +297,30 @@ def _conflict(
         f"{_state_words(stored)}, and the amendment changes its {fields}. It was not applied: "
         f"compare it with consultation {cid} and tell whoever must know"
     )
-    intake.quarantine(conn, [_entry(item, cid, reason, AMENDED_CONFLICT)], actor, now)
+    qids = intake.quarantine(conn, [_entry(item, cid, reason, AMENDED_CONFLICT)], actor, now)
+    _on_item(conn, "amendment_held", cid, qids, "amended", item, actor, now)
+
+
+def _on_item(
+    conn: Connection,
+    action: str,
+    cid: int,
+    qids: list[int],
+    did: str,
+    item: NewConsultation,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Say on the item's own history that the supplier changed it after work began (the item
+    itself is not changed): whoever opens it sees the quarantine entry to look at."""
+    if not qids:
+        return  # the same entry is open already: said then
+    body = {
+        "quarantine_id": qids[0],
+        "response": [item.source, item.external_id],
+        "reason": f"the supplier {did} this response after work began; see quarantine {qids[0]}",
+    }
+    audit.append(conn, [audit.Event(actor, action, cid, body)], now)
 
 
 # the columns an amendment replaces: the patient and the request (never the received time:

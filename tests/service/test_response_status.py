@@ -118,6 +118,8 @@ def test_entered_in_error_withdraws_unworked_items_and_flags_worked_ones(
     assert seeded.consultation(ids[2]).status == "claimed"
     assert seeded.consultation(ids[2]).owner == "nav1"
     assert seeded.consultation(ids[3]).status == "completed"
+    for i in (2, 3):  # each item's own history says so
+        assert "withdrawal_flagged" in [e.action for e in seeded.audit_log(ids[i], 20)]
     assert {(a.item_id, a.item_status) for a in board.supplier_alerts} == {
         (ids[2], "claimed"),
         (ids[3], "completed"),
@@ -172,6 +174,7 @@ def test_amended_updates_an_unworked_item_and_quarantines_a_conflict_with_a_work
     (entry,) = [e for e in sup.quarantined() if e.consultation_id == ids[2]]
     assert f"consultation {ids[2]}" in entry.reason and "free text" in entry.reason
     assert not any(x in entry.reason for x in identifiers(2))
+    assert "amendment_held" in [e.action for e in seeded.audit_log(ids[2], 20)]
     # a completed re-send with another patient: still the conflicting duplicate it always was
     resend = ingest(
         sup,
