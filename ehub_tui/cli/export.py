@@ -248,7 +248,9 @@ def export_cmd(
                 return
             if fmt in WORKBOOK_FORMATS:
                 hours = service.arrivals_by_hour(first, last)
-                written = write_workbook(fmt, ret, hours, out_path, path, first, last, practice)
+                if out_path != "-":
+                    path = path or Path(default_name(first, last, fmt, practice))
+                written = write_workbook(fmt, ret, hours, path, first, last)
                 _report_written(written, as_json)
                 return
             from ehub_tui.export.writers import write_csv, write_json

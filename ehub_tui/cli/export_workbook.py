@@ -15,24 +15,16 @@ from ehub_tui.cli.returnfile import to_stdout, write_atomically, write_bytes_ato
 WORKBOOK_FORMATS = ("xlsx", "html")
 
 
-def _name(first: date, last: date, fmt: str, practice: str | None) -> str:
-    from ehub_tui.cli.export import default_name  # (export imports this module)
-
-    return default_name(first, last, fmt, practice)
-
-
 def write_workbook(
     fmt: str,
     ret: Any,
     hours: dict[str, list[int]],
-    out_path: str | None,
     path: Path | None,
     first: date,
     last: date,
-    practice: str | None,
 ) -> dict[str, Any]:
-    """Write ``ret`` as xlsx or html to ``path`` (atomically), or to standard output for
-    ``--out -``; returns what was written (empty for standard output)."""
+    """Write ``ret`` as xlsx or html to ``path`` (atomically), or to standard output when
+    ``path`` is None (``--out -``); returns what was written (empty for standard output)."""
     from ehub_tui.export.sheets import ExportData
 
     data = ExportData(ret, hours)
@@ -49,10 +41,9 @@ def write_workbook(
 
         body, sheets = workbook_bytes(data)
         info["sheets"] = sheets
-        if out_path == "-":
+        if path is None:
             _bytes_to_stdout(body)
             return {}
-        path = path or Path(_name(first, last, fmt, practice))
         write_bytes_atomically(path, body)
     else:
         from ehub_tui.export.html_report import report_html
@@ -63,10 +54,9 @@ def write_workbook(
             fh.write(page)
             return rows
 
-        if out_path == "-":
+        if path is None:
             to_stdout(write)
             return {}
-        path = path or Path(_name(first, last, fmt, practice))
         write_atomically(path, write)
     info["path"] = str(path)
     return info
