@@ -44,6 +44,7 @@ svg .bar { fill: #3b6ea5; } svg .bar2 { fill: #b5651d; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+ARIA = "bar chart; its figures are written beside its bars"
 DAY_LIMIT = 62  # days shown one by one in the printed day table (about two months)
 
 
@@ -73,9 +74,8 @@ def _hbars(rows: Sequence[tuple[str, Sequence[float]]], names: Sequence[str], un
             parts.append(f'<text x="{134 + w}" y="{by + 8}">{_e(figure(v))}{unit}</text>')
         y += height
     return (
-        f'<svg width="440" height="{y + 2}" role="img" viewBox="0 0 440 {y + 2}">'
-        + "".join(parts)
-        + "</svg>"
+        f'<svg width="440" height="{y + 2}" role="img" aria-label="{ARIA}" '
+        f'viewBox="0 0 440 {y + 2}">' + "".join(parts) + "</svg>"
     )
 
 
@@ -91,7 +91,7 @@ def _hours_svg(hours: Sequence[int]) -> str:
             parts.append(f'<text x="{x}" y="{109 - bh}">{n}</text>')
         parts.append(f'<text x="{x}" y="124">{h:02d}</text>')
     return (
-        '<svg width="440" height="128" role="img" viewBox="0 0 440 128">'
+        f'<svg width="440" height="128" role="img" aria-label="{ARIA}" viewBox="0 0 440 128">'
         + "".join(parts)
         + "</svg>"
     )
