@@ -42,7 +42,7 @@ from ehub_tui.store.models import (
 )
 from ehub_tui.store.models_awaiting import AwaitingReply
 from ehub_tui.store.models_handover import Handover
-from ehub_tui.store.models_practice_sizes import PracticeListSize
+from ehub_tui.store.models_practice_sizes import COVERAGE as LIST_SIZES
 from ehub_tui.store.models_status import ResponseHold
 from ehub_tui.store.models_views import DefaultView, SavedView
 
@@ -83,19 +83,10 @@ _SV = _table(SavedView)
 _DV = _table(DefaultView)
 _HO = _table(Handover)
 _AW = _table(AwaitingReply)
-_PL = _table(PracticeListSize)
 _RH = _table(ResponseHold)
 
 TABLES: dict[str, Covered] = {
-    # List sizes by month (migration 0016, issue 16): written only by an audited
-    # practice_list_sizes import. Shown in full: a practice code, a month and a count.
-    "practice_list_size": Covered(
-        "practice_list_size",
-        _PL,
-        "id",
-        _sorted(c.name for c in _PL.columns),
-        tuple(c.name for c in _PL.columns),
-    ),
+    "practice_list_size": Covered("practice_list_size", *LIST_SIZES),  # migration 0016
     "consultation": Covered(
         "consultation",
         _C,

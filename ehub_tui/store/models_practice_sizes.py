@@ -5,6 +5,7 @@ audit imports), so the table is registered wherever the hub store is used."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -28,3 +29,16 @@ class PracticeListSize(SQLModel, table=True):
     list_size: int
     imported_by: str = Field(max_length=64)
     imported_at: datetime = _dt()  # hub time
+
+
+# What store/coverage.py's Covered takes after the table's name: the table, its key, the columns
+# its digest covers (by name) and those its audit events show. Every column is both: a practice
+# code, a month, a count, who imported it and when (nothing about a patient). Kept here so
+# coverage.py stays within the module size limit.
+_COLUMNS = tuple(PracticeListSize.__table__.columns.keys())  # type: ignore[attr-defined]
+COVERAGE: tuple[Any, str, tuple[str, ...], tuple[str, ...]] = (
+    PracticeListSize.__table__,  # type: ignore[attr-defined]
+    "id",
+    tuple(sorted(_COLUMNS)),
+    _COLUMNS,
+)
