@@ -129,6 +129,9 @@ class QueueRow:
     holder: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # issue 16: "month" or "year" when the supplier gave only part of the date of birth (the age
+    # is then shown as approximate, ≈47); None or "day" for a whole date
+    dob_precision: str | None = None
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ _COLUMNS = (
     "c.id, c.priority, c.status, c.owner, c.received_at, c.due_by, c.practice_ods, "
     "c.request_type, c.template, c.given_name, c.family_name, c.date_of_birth, c.sex, "
     "substr(c.free_text, 1, 120) AS free_text, c.supplier_flags, c.completed_at, c.sop_flags, "
-    "c.screened_at, c.claimed_at"
+    "c.screened_at, c.claimed_at, c.dob_precision"
 )
 
 
@@ -358,4 +358,5 @@ def _row(r: Any, sqlite: bool) -> QueueRow:
         completed_at=_as_dt(r.completed_at),
         route=r.route,
         sop_flags=levels,
+        dob_precision=getattr(r, "dob_precision", None),
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ehub_tui.domain.clock import LONDON
-from ehub_tui.domain.patient import age_on, age_years
+from ehub_tui.domain.patient import age_on, age_years, is_approximate
 
 # hub text is made safe in one place for the CLI and the screens alike (ehub_tui/textsafe.py);
 # the screens import these names from here
@@ -95,13 +95,15 @@ def due_cell(due: datetime, now: datetime, emergency: bool = False) -> tuple[str
     return span(left), ""
 
 
-def age_sex(dob: date, sex: str, today: date) -> str:
-    """``34F``, ``7mM`` for babies (ages as ``domain.patient`` counts them)."""
+def age_sex(dob: date, sex: str, today: date, precision: str | None = None) -> str:
+    """``34F``, ``7mM`` for babies (ages as ``domain.patient`` counts them); ``≈47F`` when the
+    supplier gave only the month or year of birth (the age counted from its first day)."""
     years, months = age_on(dob, today)
     s = {"male": "M", "female": "F", "other": "X"}.get(sex, "?")
+    mark = "≈" if is_approximate(precision) else ""
     if years < 2:
-        return f"{max(months, 0)}m{s}"
-    return f"{years}{s}"
+        return f"{mark}{max(months, 0)}m{s}"
+    return f"{mark}{years}{s}"
 
 
 def template_words(template: str | None) -> str:

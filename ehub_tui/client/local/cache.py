@@ -44,6 +44,7 @@ def row_from_consultation(c: Consultation, **changes: Any) -> QueueRow:
         "supplier_flags": tuple(c.supplier_flags),
         "completed_at": c.completed_at,
         "sop_flags": levels,
+        "dob_precision": getattr(c, "dob_precision", None),
     }
     return QueueRow(**(values | changes))
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from ehub_tui.domain.nhs import make_test_nhs_number
 from ehub_tui.domain.patient import age_label
+from ehub_tui.domain.queue import QueueFilter
 from ehub_tui.ingest.runner import Ingester
 from ehub_tui.service import HubService
+from ehub_tui.ui.format import age_sex
 from tests.ingest.interop.corpus import bulk_export, patient, write_ndjson
 
 
@@ -35,4 +37,9 @@ def test_bulk_export_folder_into_the_hub(hub: HubService, tmp_path: Path) -> Non
     }
     first = next(c for c in items if c.external_id == "ACX-BULK-0")
     assert age_label(first.date_of_birth, date(2026, 11, 23), first.dob_precision) == "≈76"
+    # the queue's rows carry it too, and the queue and triage screens show the age as ≈
+    rows, _ = hub.queue_page("queue", QueueFilter(), 0, 50)
+    row = next(r for r in rows if r.id == first.id)
+    assert row.dob_precision == "month"
+    assert age_sex(row.date_of_birth, row.sex, date(2026, 11, 23), row.dob_precision)[0] == "≈"
     assert hub.verify_audit().ok
