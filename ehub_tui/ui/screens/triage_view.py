@@ -116,7 +116,8 @@ def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float
     text = Text()
     text.append(f" {name} ", "bold")
     text.append(f"· NHS {format_nhs_number(it.nhs_number)} · ")
-    text.append(f"{age_sex(it.date_of_birth, it.sex, local(now).date(), it.dob_precision)} · {practice}\n")
+    age = age_sex(it.date_of_birth, it.sex, local(now).date(), it.dob_precision)
+    text.append(f"{age} · {practice}\n")
     text.append(f" #{it.id} · on screen {span_secs(on_screen)} · ")
     text.append(due_part, style or "")
     return text

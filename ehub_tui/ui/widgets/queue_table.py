@@ -328,7 +328,8 @@ class QueueTable(ScrollView, can_focus=True):
             (row.practice_ods, COLUMNS[3][1], Style()),
             (TYPE_SHORT.get(row.request_type, row.request_type), COLUMNS[4][1], Style()),
             (
-                f"{row.initials} {age_sex(row.date_of_birth, row.sex, now.date(), row.dob_precision)}",
+                f"{row.initials} "
+                + age_sex(row.date_of_birth, row.sex, now.date(), row.dob_precision),
                 COLUMNS[5][1],
                 Style(),
             ),
