@@ -44,6 +44,7 @@ from pathlib import Path
 
 from ehub_tui.errors import FileError, PermissionDenied, StoreError
 from ehub_tui.ingest.decode import decode_bytes
+from ehub_tui.ingest.fhir_refs import INDEXED_TYPES, bulk_type
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.inbox import InboxFolder, Signature, StatFn, _Entry, _read_bytes, _signature
 from ehub_tui.ingest.inbox import WatchTotals as WatchTotals
@@ -174,7 +175,10 @@ class InboxWatcher(InboxFolder):
         found = self._scan()
         for path in [p for p in self._inbox if p not in found]:
             del self._inbox[path]  # taken away (or renamed) by someone else
+        waiting_exports = _export_folders_waiting(found)
         for path, sig in sorted(found.items()):
+            if path.parent in waiting_exports and bulk_type(path.name) in INDEXED_TYPES:
+                continue  # a Bulk export's Patients stay until its responses have been read
             entry = self._inbox.get(path)
             if entry is None:
                 entry = self._inbox[path] = _Entry(path=path, origin=path)
@@ -316,6 +320,13 @@ class InboxWatcher(InboxFolder):
         except StoreError:
             log.info("screening new consultations waits for the hub (their records are stored)")
             self._hub_wait_until = now + self.hub_retry  # records are stored; screen later
+
+
+def _export_folders_waiting(found: dict[Path, Signature]) -> set[Path]:
+    """Folders holding a Bulk Data export's QuestionnaireResponse file still in the inbox: the
+    Patient and Organization files beside it are what its records are joined with, so they are
+    not moved on before it (a response read after its patients had gone would be quarantined)."""
+    return {p.parent for p in found if (bulk_type(p.name) or "").lower() == "questionnaireresponse"}
 
 
 def run_watch(

@@ -59,3 +59,21 @@ def test_the_watcher_moves_a_file_of_only_waiting_and_withdrawn_records_to_proce
     assert done.statuses == {"waiting": 1, "stopped": 1, "withdrawn_unknown": 1}
     assert "1 waiting (in progress)" in done.message()
     assert done.as_dict()["statuses"]["waiting"] == 1
+
+
+def test_the_watcher_keeps_a_bulk_exports_patients_until_its_responses_are_read(
+    hub: HubService, inbox: Path, ticker: Ticker
+) -> None:
+    # a Bulk Data export dropped into the inbox: by name, Organization.ndjson and Patient.ndjson
+    # come before QuestionnaireResponse.ndjson, and moved on first they would take the
+    # responses' patients with them
+    from tests.ingest.interop.corpus import bulk_export
+
+    bulk_export(inbox, count=2)
+    watcher, _ = make_watcher(hub, inbox, ticker)
+    done = {Path(d.file).name: d for d in of(settle(watcher, ticker, polls=3), FileDone)}
+    assert set(done) == {"QuestionnaireResponse.ndjson", "Patient.ndjson", "Organization.ndjson"}
+    responses = done["QuestionnaireResponse.ndjson"]
+    assert (responses.new, responses.quarantined) == (2, 0), responses.message()
+    assert all(Path(d.moved_to).parent.name == "processed" for d in done.values())
+    assert not list(inbox.glob("*.ndjson"))
