@@ -421,6 +421,7 @@ _BODIES: dict[str, Any] = {
     "/v1/users/{username}/default-view": {"view": None},
     "/v1/items/{item_id}/force-release": {"reason": "x"},
     "/v1/items/{item_id}/cancel": {"reason": "x"},
+    "/v1/retention/purge": {"dry_run": True},
     "/v1/items/{item_id}/priority": {"priority": 0, "reason": "x"},
     "/v1/users": {"username": "eve", "role": "admin"},
     "/v1/users/{username}": {"role": "admin"},
