@@ -33,6 +33,9 @@ ACCESS_ACTIONS = frozenset(
     }
 )
 
+# Bookkeeping of a supplier's unfinished responses (issue 16): kept in the audit, not work.
+QUIET_ACTIONS = frozenset({"response_held", "response_done"})
+
 ROLE_WORDS = {
     "navigator": "navigator",
     "supervisor": "supervisor",
@@ -98,7 +101,7 @@ def _shown(e: AuditEvent, table: str) -> dict[str, Any]:
 
 def shown_on_board(e: AuditEvent) -> bool:
     """Is the event work the board lists (not an access entry)?"""
-    return e.action not in ACCESS_ACTIONS
+    return e.action not in ACCESS_ACTIONS and e.action not in QUIET_ACTIONS
 
 
 def _completed(e: AuditEvent, item: str) -> str:
@@ -161,6 +164,13 @@ def event_words(e: AuditEvent) -> str:
         "sop_publish_refused": f"{who}'s SOP publication was refused",
         "user_add": f"{who} added {body.get('username', 'a user')}",
         "export": f"{who} exported a return",
+        # issue 16: a supplier's later versions of a response, national files, retention
+        "supplier_amendment": f"the supplier amended{item} before anyone took it",
+        "withdrawal_flagged": f"the supplier withdrew{item} after work began (see the quarantine)",
+        "amendment_held": f"the supplier amended{item} after work began (see the quarantine)",
+        "practices_ods": f"{who} imported practices from the ODS file",
+        "practice_list_sizes": f"{who} imported practice list sizes",
+        "retention_purge": f"{who} removed the patient details of old closed items (retention)",
     }
     if a in simple:
         return simple[a] + (_why(body) if a in ("release", "cancel") else "")

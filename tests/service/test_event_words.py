@@ -9,6 +9,7 @@ the outcome row (its destination and code), so the test drives real completions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from ehub_tui.domain.destinations import ESCALATION, SAME_DAY
@@ -86,3 +87,22 @@ def test_history_says_urgencies_and_flags_in_words(
     assert "Completed by nav1: Community pharmacy (Pharmacy First), within 48 hours." in words[3]
     every = " ".join(w for ws in words.values() for w in ws)
     assert "same_day" not in every and "rf_" not in every and "(immediate)" not in every
+
+
+def test_issue_16_events_in_words_and_held_responses_left_off_the_board() -> None:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def ev(action: str, item: int | None = None) -> AuditEvent:
+        return AuditEvent(seq=1, at=at, actor="admin1", action=action, consultation_id=item)
+
+    assert event_words(ev("withdrawal_flagged", 12)) == (
+        "the supplier withdrew #12 after work began (see the quarantine)"
+    )
+    assert event_words(ev("amendment_held", 12)).startswith("the supplier amended #12 after")
+    assert (
+        event_words(ev("supplier_amendment", 3)) == "the supplier amended #3 before anyone took it"
+    )
+    assert "retention" in event_words(ev("retention_purge"))
+    assert event_words(ev("practice_list_sizes")) == "admin1 imported practice list sizes"
+    assert not shown_on_board(ev("response_held")) and not shown_on_board(ev("response_done"))
+    assert shown_on_board(ev("withdrawal_flagged", 12))
