@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 practices_app = typer.Typer(help="The PCN's member practices.")
 users_app = typer.Typer(help="Hub users and their roles.")
-ROLES_HELP = "|".join(r.value for r in Role)
+# --role and set-role take a Role by its value: the shell completes them and a misspelt one is
+# refused before the hub is asked, naming the roles there are
+ROLES_HELP = "The user's role."
 
 
 @practices_app.command("import")
@@ -82,7 +84,9 @@ def _practices(rows: list[dict[str, Any]]) -> None:
 @users_app.command("add")
 def users_add(
     username: str,
-    role: Annotated[str, typer.Option("--role", help=ROLES_HELP)] = "navigator",
+    role: Annotated[Role, typer.Option("--role", help=ROLES_HELP, case_sensitive=False)] = (
+        Role.NAVIGATOR
+    ),
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     as_json: JsonOpt = False,
 ) -> None:
@@ -90,19 +94,19 @@ def users_add(
     with friendly_errors():
         # a shared hub's first admin is made on the hub machine (`ehub-tui hub init-admin`);
         # after that, only a signed-in admin adds users
-        u = connect.client().add_user(username, role, name)
+        u = connect.client().add_user(username, role.value, name)
         emit(slots(u), lambda d: say(f"Added {d['username']} ({d['role']})."), as_json)
 
 
 @users_app.command("set-role")
 def users_set_role(
     username: str,
-    role: Annotated[str, typer.Argument(help=ROLES_HELP)],
+    role: Annotated[Role, typer.Argument(help=ROLES_HELP, case_sensitive=False)],
     as_json: JsonOpt = False,
 ) -> None:
     """Change a hub user's role (admins)."""
     with friendly_errors():
-        u = connect.client().set_role(username, role)
+        u = connect.client().set_role(username, role.value)
         emit(slots(u), lambda d: say(f"{d['username']} is now a {d['role']}."), as_json)
 
 

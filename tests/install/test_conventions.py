@@ -4,6 +4,7 @@ a changelog in a known form, and a lock file that pins what the project depends 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -84,3 +85,19 @@ def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
     assert wanted - {"ehub-tui"} <= pinned, f"not in requirements.lock: {wanted - pinned}"
     blocks = re.split(r"\n(?=[A-Za-z0-9])", lock.split("\n", 2)[2])
     assert all("--hash=sha256:" in b for b in blocks if "==" in b)  # pip --require-hashes
+
+
+def test_role_is_a_choice_of_the_roles(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ehub_tui", "users", "add", "bob", "--role", "pilot"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "EHUB_TUI_HOME": str(tmp_path / "home")},
+    )
+    assert done.returncode == 2  # refused before any hub is asked
+    said = " ".join(done.stderr.split())
+    assert "'pilot' is not one of" in said and "'clinical_approver'" in said
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.sqlite3"))
+    assert "Traceback" not in done.stderr
