@@ -9,6 +9,7 @@ reaches its hub through ``hub_server_url`` and holds no database URL, is refused
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -140,6 +141,13 @@ def init_admin_cmd(
             say(f"{username} is the hub's admin; they sign in with the password just set.")
 
 
+class Purpose(StrEnum):
+    """What a machine account is for: the role it is given."""
+
+    INGEST = "ingest"  # the inbox watcher: role service
+    OUTBOX = "outbox"  # ehub-tui outbox write on a timer: role outbox
+
+
 @hub_app.command("create-service-account")
 def create_service_account_cmd(
     name: Annotated[str, typer.Argument(help="The service account's username, e.g. ingest-watch.")],
@@ -155,9 +163,19 @@ def create_service_account_cmd(
             show_default=False,
         ),
     ] = None,
+    purpose: Annotated[
+        Purpose,
+        typer.Option(
+            "--for",
+            help="What the account does: ingest (the inbox watcher: it may only ingest) or "
+            "outbox (ehub-tui outbox write on a timer: it may only read completed outcomes).",
+        ),
+    ] = Purpose.INGEST,
     config: ConfigOpt = None,
 ) -> None:
-    """Add a user with the service role (it may only ingest) and print its token ONCE, with the
+    """Add a machine account (`--for ingest`: role service, it may only ingest; `--for outbox`:
+    role outbox, it may only read completed outcomes for the FHIR outbox) and print its token
+    ONCE, with the
     device id it is bound to: two lines, the service token file's format. Pipe them straight
     into `systemd-creds encrypt` (docs/operations.md); they are never written anywhere else.
     Running it again for the same account issues a new token (revoke the old with
@@ -173,13 +191,14 @@ def create_service_account_cmd(
         core = _open_core(current)
         try:
             system = core.system()
+            role = Role.OUTBOX if purpose is Purpose.OUTBOX else Role.SERVICE
             user = system.get_user(name)
             if user is None:
-                system.add_user(name, Role.SERVICE, "service account")
-            elif user.role != Role.SERVICE:
+                system.add_user(name, role, f"{purpose.value} account")
+            elif user.role != role:
                 raise CliError(
-                    f"{name} is a hub user with role {user.role}: a service account needs a "
-                    "name of its own"
+                    f"{name} is a hub user with role {user.role}: a {purpose.value} account "
+                    "needs a name of its own"
                 )
             device_id = device or f"service-{uuid.uuid4()}"
             signed = core.auth.issue_service_token(name, device_id, days=days, by="system")

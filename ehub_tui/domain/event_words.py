@@ -44,6 +44,7 @@ ROLE_WORDS = {
     "admin": "admin",
     "manager": "manager",
     "service": "service account",
+    "outbox": "outbox account",
 }
 
 URGENCY_WORDS = {

@@ -36,6 +36,13 @@ class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"  # PCN manager: returns and reports, no queue work
     SERVICE = "service"  # a machine account (the ingest watcher): may only ingest
+    # a machine account that writes the FHIR outbox (issue 16): may only read completed outcomes
+    # with their patients, so the inbox watcher's token never can
+    OUTBOX = "outbox"
+
+
+# Accounts with no password that sign in with a long-lived token bound to one device
+MACHINE_ROLES = frozenset({Role.SERVICE, Role.OUTBOX})
 
 
 class Priority(IntEnum):

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ehub_tui.config import Settings
 from ehub_tui.domain.clock import SystemClock
 from ehub_tui.domain.models import UserInfo
-from ehub_tui.domain.types import Role
+from ehub_tui.domain.types import MACHINE_ROLES
 from ehub_tui.errors import NotFound, PermissionDenied, SessionEnded, StoreError
 from ehub_tui.hub import tokens
 from ehub_tui.hub.principal import Principal, SignedIn
@@ -133,10 +133,10 @@ class Sessions:
             user = credentials.find_user(conn, username)
             if user is None:
                 raise NotFound(f"{username!r} is not a hub user")
-            if user.role != Role.SERVICE:
+            if user.role not in MACHINE_ROLES:
                 raise PermissionDenied(
                     f"{username} has the role {user.role}: only a service account (role "
-                    "service) is given a service token"
+                    "service, or outbox for the FHIR outbox) is given a service token"
                 )
             if not user.active:
                 raise PermissionDenied(f"{username} is disabled: enable it first")
@@ -223,4 +223,4 @@ class Sessions:
 
 def _is_service_token(row: SessionRow) -> bool:
     """A service account's token (no idle timeout), while its user is still a service account."""
-    return row.client == SERVICE_CLIENT and row.role == Role.SERVICE
+    return row.client == SERVICE_CLIENT and row.role in MACHINE_ROLES

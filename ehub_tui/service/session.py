@@ -46,8 +46,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # reset another user's password, sign a user out on every device
     "manage_sessions": frozenset({Role.ADMIN}),
     # read completed outcomes with their patients to write the FHIR outbox (issue 16): an
-    # admin, or the service account a timer runs it as
-    "write_outbox": frozenset({Role.ADMIN, Role.SERVICE}),
+    # admin, or the outbox's own machine account a timer runs it as (never the inbox watcher's)
+    "write_outbox": frozenset({Role.ADMIN, Role.OUTBOX}),
 }
 
 

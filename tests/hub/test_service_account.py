@@ -220,3 +220,30 @@ def test_the_cli_refuses_a_person_s_account(
         ["create-service-account", "w", "--device", "d" * 65, "--config", str(config)],
     )
     assert too_long.exit_code != 0 and "--device: a device id is 1 to 64" in too_long.output
+
+
+def test_the_outbox_account_only_reads_outcomes_and_the_watcher_never_does(
+    core: HubCore, clock: FrozenClock
+) -> None:
+    # issue 16: the FHIR outbox reads completed outcomes with their patients; a timer runs it as
+    # a machine account of its own (role outbox), so the inbox watcher's token cannot
+    core.system().add_user("outbox-writer", "outbox", "the FHIR outbox")
+    writer = InProcessClient(
+        core,
+        "outbox-1",
+        token=core.auth.issue_service_token("outbox-writer", "outbox-1", days=7, by="system").token,
+    )
+    watcher = InProcessClient(
+        core,
+        DEVICE,
+        token=core.auth.issue_service_token("watcher", DEVICE, days=7, by="system").token,
+    )
+    assert writer.outbox_outcomes() is not None  # allowed (nothing completed yet)
+    with pytest.raises(PermissionDenied):
+        watcher.outbox_outcomes()
+    with pytest.raises(PermissionDenied):
+        writer.store_intake([oc_row(1)])  # and it may not ingest
+    with pytest.raises(PermissionDenied):
+        writer.claim_next()
+    denied = [e for e in core.system().audit_log(limit=200) if e.action == "denied"]
+    assert {e.actor for e in denied} >= {"watcher", "outbox-writer"}
