@@ -297,6 +297,10 @@ def _report_written(info: dict[str, Any], as_json: bool) -> None:
     )
 
 
+# spreadsheet and document kinds people may type that are not ours to write
+_OTHER_DOCUMENTS = frozenset({"ods", "xls", "xlsm", "numbers", "pdf", "doc", "docx", "odt"})
+
+
 def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     """--format, else the --out file's extension, else csv; a mismatch is refused."""
     if summary and fmt is not None:
@@ -304,6 +308,11 @@ def _choose_format(fmt: str | None, out_path: str | None, summary: bool) -> str:
     suffix = Path(out_path).suffix.lower().lstrip(".") if out_path not in (None, "-") else ""
     suffix = "html" if suffix == "htm" else suffix
     if fmt is None:
+        if suffix in _OTHER_DOCUMENTS:  # a CSV named .ods opens as garbage: say so instead
+            raise CliError(
+                f"{out_path}: ehub-tui writes csv, json, xlsx or html, not {suffix}; name the "
+                "file .csv, .json, .xlsx or .html (LibreOffice and Numbers open .xlsx)"
+            )
         return suffix if suffix in FORMATS else "csv"
     fmt = fmt.lower()
     if fmt not in FORMATS:

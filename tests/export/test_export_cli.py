@@ -164,6 +164,8 @@ def test_brackets_in_input_are_shown_not_parsed(embedded_week: None) -> None:
         (("--summary", "--format", "json"), "use --summary --json for data"),
         (("--date", "1999-12-31"), "1999-12-31 is before 2000"),
         (("--out", "r.json", "--format", "csv"), "--format csv does not match the file name"),
+        # issue 16 trial: a CSV was written under the name r.ods, which opens as garbage
+        (("--out", "r.ods"), "r.ods: ehub-tui writes csv, json, xlsx or html, not ods"),
     ],
 )
 def test_more_bad_arguments(embedded_week: None, args: tuple[str, ...], message: str) -> None:
