@@ -64,9 +64,10 @@ def _show(report: BackupReport, what: str, as_json: bool) -> None:
                 literal(report.file),
                 *into,
                 f" ({_size(report.bytes)}, schema {report.revision}): verified — "
-                f"{c.get('consultations', 0)} items, {c.get('outcomes', 0)} outcomes, "
-                f"{audit.get('events', 0)} audit events, {audit.get('checkpoints', 0)} signed "
-                f"checkpoints, {audit.get('rows', 0)} rows match the chain.",
+                f"{_n(c.get('consultations', 0), 'item')}, {_n(c.get('outcomes', 0), 'outcome')}, "
+                f"{_n(audit.get('events', 0), 'audit event')}, "
+                f"{_n(audit.get('checkpoints', 0), 'signed checkpoint')}, "
+                f"{_n(audit.get('rows', 0), 'row')} match the chain.",
             ),
             soft_wrap=True,
         )
@@ -84,6 +85,11 @@ def _show(report: BackupReport, what: str, as_json: bool) -> None:
     if not as_json:
         for warning in report.audit.get("warnings") or ():
             err.print(Text.assemble(("note:", "yellow"), " ", literal(str(warning))))
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 signed checkpoint``, ``2 signed checkpoints``: counts as people write them."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _size(n: int) -> str:
