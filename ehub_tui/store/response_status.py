@@ -324,7 +324,8 @@ def _on_item(
 
 
 # the columns an amendment replaces: the patient and the request (never the received time:
-# the patient asked then, and the due time follows it)
+# the patient asked then, and the due time follows it), with how much of the date of birth the
+# supplier gave (a 1970-09 amended to a whole date is no longer shown as ≈ nor sent as partial)
 _AMENDED = tuple(c for c, _, _ in intake.COMPARED)
 
 
@@ -343,6 +344,8 @@ def _amend(
     cid = int(stored.id)
     new = item.columns()
     values: dict[str, Any] = {c: new[c] for c in _AMENDED}
+    # stored as intake stores it: NULL for a whole date (the audit digest of old rows unchanged)
+    values["dob_precision"] = None if item.dob_precision == "day" else item.dob_precision
     values.update(screened_at=None, updated_at=now)
     priority = max(int(stored.priority), int(item.priority))
     if priority != int(stored.priority):

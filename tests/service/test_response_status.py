@@ -158,7 +158,8 @@ def test_amended_updates_an_unworked_item_and_quarantines_a_conflict_with_a_work
     nav.claim(ids[2])
     nav.complete(nav.claim(ids[3]), PHARMACY)
     amended = [
-        response(1, "amended", free_text=WORST, family_name="Amended"),  # unworked: updated
+        # unworked: updated (the supplier now gives only the month of birth)
+        response(1, "amended", free_text=WORST, family_name="Amended", birth_date="1971-03"),
         response(2, "amended", free_text="now a cough too"),  # held: a conflict
         response(5, "amended"),  # never had: new work
     ]
@@ -166,6 +167,7 @@ def test_amended_updates_an_unworked_item_and_quarantines_a_conflict_with_a_work
     assert (fr.amended, fr.conflicting, fr.quarantined, fr.new) == (1, 1, 1, 1)
     one = seeded.consultation(ids[1])
     assert (one.free_text, one.family_name, one.status) == (WORST, "Amended", "queued")
+    assert one.dob_precision == "month"  # shown as ≈age, sent as a partial birthDate
     seeded.prescreen()  # screened again: the red flag the amendment adds is found
     assert seeded.consultation(ids[1]).priority == 2
     assert [e.action for e in seeded.audit_log(ids[1], 20)].count("supplier_amendment") == 1
