@@ -18,10 +18,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ehub_tui.domain.practice_sources import GP_PRACTICE_SETTING, ODS_CODE, OdsPractice
 from ehub_tui.errors import PracticesFileError
@@ -87,6 +88,20 @@ def read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def csv_rows(reader: Any, path: Path, problems: list[str]) -> Iterator[list[str]]:
+    """The rows of ``reader``; a row the csv module cannot read (a cell over its size limit, a
+    NUL) becomes a sentence naming the line, and the rows after it are still read."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"{path}: line {reader.line_num}: cannot be read as CSV ({exc})")
+            continue
+        yield row
+
+
 def read_epraccur(path: Path, progress: ProgressFn | None = None) -> OdsFile:
     """Every readable practice row of an epraccur file; the others as sentences naming the line
     and column. Refused whole (PracticesFileError) only when no row could be read."""
@@ -96,7 +111,7 @@ def read_epraccur(path: Path, progress: ProgressFn | None = None) -> OdsFile:
     first_line: dict[str, int] = {}
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
-    for n, row in enumerate(reader, start=1):
+    for n, row in enumerate(csv_rows(reader, path, found.problems), start=1):
         line, start = start, reader.line_num + 1
         found.lines = reader.line_num
         if progress is not None and n % PROGRESS_EVERY == 0:

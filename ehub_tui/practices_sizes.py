@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ehub_tui.domain.practice_sources import ODS_CODE, ListSize, month_of
 from ehub_tui.errors import PracticesFileError
-from ehub_tui.practices_ods import PROGRESS_EVERY, read_text
+from ehub_tui.practices_ods import PROGRESS_EVERY, csv_rows, read_text
 
 ProgressFn = Callable[[int, int], None]
 
@@ -72,14 +72,15 @@ def read_list_sizes(
     total = text.count("\n") + 1
     reader = csv.reader(io.StringIO(text, newline=""))
     found = SizesFile(Path(path), month=month or "")
-    header = next(reader, None)
+    rows = csv_rows(reader, path, found.problems)
+    header = next(rows, None)
     if header is None:
         raise PracticesFileError(f"{path}: the file is empty")
     at = _columns(path, header, need_date=month is None)
     seen: dict[str, int] = {}
     file_month: tuple[str, int] | None = None  # the month EXTRACT_DATE gives, and its line
     start = 2
-    for row in reader:
+    for row in rows:
         line, start = start, reader.line_num + 1
         found.lines = reader.line_num
         if progress is not None and line % PROGRESS_EVERY == 0:

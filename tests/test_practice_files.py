@@ -137,3 +137,20 @@ def test_a_days_size_is_its_months_or_the_latest_before() -> None:
     assert size_on(date(2026, 11, 1), kept, 1) == 9500
     assert size_on(date(2027, 2, 1), kept, 1) == 9500  # the latest at or before
     assert size_on(date(2026, 9, 30), kept, 1) == 1  # none: the current size
+
+
+def test_a_row_the_csv_module_cannot_read_is_named_and_the_rest_kept(tmp_path: Path) -> None:
+    # a cell past the csv module's field limit (a corrupt download): a sentence, not a crash
+    path = epraccur(tmp_path / "epraccur.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, 'Z99012,"' + "X" * 200_000 + '"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = read_epraccur(path)
+    assert {"Z99001", "Z99002", "Z99008"} <= {r.ods_code for r in found.rows}
+    assert any("line 2: cannot be read as CSV" in p for p in found.problems), found.problems
+    sizes = list_sizes(tmp_path / "sizes.csv", "01OCT2026", {"Z99001": 11500})
+    with sizes.open("a", encoding="utf-8") as f:
+        f.write('GP_PRAC_PAT_LIST,01OCT2026,GP,Z99002,"' + "9" * 200_000 + '",ALL,ALL,1\n')
+    read = read_list_sizes(sizes)
+    assert "Z99001" in {s.ods_code for s in read.sizes}  # the good row before it is kept
+    assert any("cannot be read as CSV" in p for p in read.problems), read.problems
