@@ -23,6 +23,10 @@ from ehub_tui.store.models_practice_sizes import PracticeListSize
 P = Practice.__table__  # type: ignore[attr-defined]
 S = PracticeListSize.__table__  # type: ignore[attr-defined]
 
+# The month a practice's size from before its first imported month is kept under: earlier than
+# any return (returns start in 2000), so every day before the first import keeps that size
+BASELINE_MONTH = "2000-01"
+
 
 def _practices(conn: Connection) -> dict[str, Any]:
     return {r.ods_code: r for r in conn.execute(select(P))}
@@ -122,6 +126,16 @@ def store_sizes(
     if dry_run or not known:
         return res
     ins = sqlite_insert(S) if is_sqlite(conn) else pg_insert(S)
+    # A practice's first kept month: keep the size the hub had until now as its size for every
+    # earlier month (BASELINE_MONTH), or the returns of those months would take the new figure
+    first = [s.ods_code for s in known if s.ods_code not in newest and month > BASELINE_MONTH]
+    for code in first:
+        base = {"list_size": int(have[code].list_size or 0), "imported_by": actor}
+        conn.execute(
+            ins.values(
+                ods_code=code, month=BASELINE_MONTH, imported_at=now, **base
+            ).on_conflict_do_nothing(index_elements=["ods_code", "month"])
+        )
     for s in known:
         values = {"list_size": s.list_size, "imported_by": actor, "imported_at": now}
         conn.execute(
@@ -131,8 +145,11 @@ def store_sizes(
         )
     for s in current:
         conn.execute(update(P).where(P.c.ods_code == s.ods_code).values(list_size=s.list_size))
-    body = {"month": month, "practices": len(known), "unknown": res.unknown}
-    rows: tuple[tuple[str, str, Sequence[Any]], ...] = (("practice_list_size", "month", [month]),)
+    body: dict[str, Any] = {"month": month, "practices": len(known), "unknown": res.unknown}
+    months = [BASELINE_MONTH, month] if first else [month]
+    if first:
+        body["baseline"] = first  # the sizes they had kept for the months before
+    rows: tuple[tuple[str, str, Sequence[Any]], ...] = (("practice_list_size", "month", months),)
     if current:
         rows += (("practice", "ods_code", res.current),)
     event = audit.Event(actor, "practice_list_sizes", None, body, rows=rows)

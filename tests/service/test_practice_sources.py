@@ -98,6 +98,8 @@ def test_a_past_return_uses_the_list_size_of_its_month(seeded: HubService) -> No
 
     october, november, september = date(2026, 10, 15), date(2026, 11, 2), date(2026, 9, 30)
     codes = sorted(seeded.practice_codes())  # every practice, as the national file has them
+    before = registered(september)  # the size the hub had before any file was imported
+    first_september = seeded.daily_return(september, september)
     seeded.import_list_sizes("2026-10", [ListSize(c, 10_000 + i) for i, c in enumerate(codes)])
     assert registered(october) == 10_000
     first_export = seeded.daily_return(october, october)
@@ -109,8 +111,11 @@ def test_a_past_return_uses_the_list_size_of_its_month(seeded: HubService) -> No
     assert registered(november, "Z99002") == 12_001 and registered(october, "Z99002") == 10_001
     share = seeded.daily_return(october, october).value(october, "Z99001", "LIST_SHARE_PCT")
     assert share == round(100 * 10_000 / sum(10_000 + i for i in range(len(codes))), 1)
-    # before any month kept: the current size (November's, the latest)
-    assert registered(september) == 12_000
+    # before the first month kept: the size the hub had until the first import (kept for the
+    # months before it), not the newest file's: September's return is as it was
+    assert before not in (10_000, 12_000) and registered(september) == before
+    again_september = seeded.daily_return(september, september)
+    assert again_september.cells == first_september.cells
     # a range over both: each day its month's; the totals and the practices the last day's
     span = seeded.daily_return(date(2026, 10, 31), date(2026, 11, 1))
     assert span.value(date(2026, 10, 31), "Z99001", "PATIENTS_REGISTERED") == 10_000
