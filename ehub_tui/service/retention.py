@@ -1,5 +1,6 @@
 """Retention, as HubService offers it (issue 16): blank the patient-identifiable fields of closed
-items older than ``retention_days`` whose returns have been exported (store/retention.py). Admins
+items older than ``retention_days`` whose returns have been exported, and the copy of the record
+kept by quarantine entries resolved more than ``retention_days`` ago (store/retention.py). Admins
 only (and the system principal: the hub machine's timer), enforced here on the hub.
 """
 
@@ -40,7 +41,8 @@ class RetentionMethods:
 
     def retention_purge(self, dry_run: bool = False) -> RetentionResult:
         """Purge (or, ``dry_run``, count) the closed items past ``retention_days`` whose returns
-        are exported; one audited transaction, at most ``store.BATCH`` items a run."""
+        are exported, and blank the record kept by quarantine entries resolved before then; one
+        audited transaction, at most ``store.BATCH`` items (and entries) a run."""
         ctx = self._ctx
         _require_admin(ctx)
         days = int(ctx.settings.retention_days)
@@ -53,12 +55,15 @@ class RetentionMethods:
         else:
             with write_tx(ctx.engine) as conn:
                 plan = store.plan(conn, before)
-                purged = store.purge(conn, plan.ready, ctx.actor, now, days)
-            if purged:
+                purged = store.purge(conn, plan.ready, ctx.actor, now, days, plan.quarantine)
+            if purged or plan.quarantine:
                 store.after_purge(ctx.engine)
             # counts only: never who
             log.info(
-                "retention purge: %d items purged, %d waiting", purged, plan.waiting_for_export
+                "retention purge: %d items purged, %d waiting, %d quarantine copies blanked",
+                purged,
+                plan.waiting_for_export,
+                len(plan.quarantine),
             )
         return RetentionResult(
             retention_days=days,

@@ -15,9 +15,19 @@ same figures.
 and free text; the outcome's message, note and the parts of its detail that quote the patient
 (answers, stated facts, flag evidence, the trace, cautions, flag reasons); a refused sync event's
 payload and resolution; a pushed draft; a handover's note and draft; the question and reply of a
-parking; a quarantined copy of the record (``raw``). Kept: ids, practice, supplier and its key,
-request type, template, sex, priority, status, every time and wait, the outcome's category, route,
-destination, codes, SOP and flags, who did what.
+parking; a quarantined copy of the record (``raw``) linked to the item. Kept: ids, practice,
+supplier and its key, request type, template, sex, priority, status, every time and wait, the
+outcome's category, route, destination, codes, SOP and flags, who did what.
+
+**Quarantine.** A record that was never stored (or stored on retry as another row) is kept whole
+in ``quarantine.raw`` while the entry is open: a retry needs it. Once resolved (released or
+discarded) more than ``retention_days`` ago its ``raw`` is blanked too, in the same run and the
+same audit event, with no export needed (a never-stored record is in no return). Its other columns
+hold no patient details: the reason names fields, never values (ingest/validate.py), the location
+is a line, entry or supplier key, and the file is the supplier's. Open entries are kept. The
+quarantine table is not covered by the audit digests (store/coverage.py), so the event counts
+them only; ``response_hold`` holds no patient details (a supplier key, a file, states), so
+nothing there is blanked.
 
 **The audit.** Events carry no patient identifiers (store/audit.py: only queue state and
 digests), so nothing in the chain is redacted. The purge appends one ``retention_purge`` event
@@ -44,11 +54,13 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.store import audit, coverage
 from ehub_tui.store.engine import is_sqlite
-from ehub_tui.store.models import Consultation
+from ehub_tui.store.models import Consultation, Quarantine
 
 C = Consultation.__table__  # type: ignore[attr-defined]
+Q = Quarantine.__table__  # type: ignore[attr-defined]
 PURGED_DOB = date(1900, 1, 1)
 CLOSED = ("completed", "cancelled")
+RESOLVED = ("released", "discarded")  # a quarantine entry closed (store/intake.RESOLUTIONS)
 ACTION = "retention_purge"
 EXPORTED = "export"  # the `export` event's "what" of a return written out (cli/export.py)
 BATCH = 2000  # items a run purges at most (one audit event, one short write transaction)
@@ -137,24 +149,44 @@ def is_exported(item: Candidate, every: set[date], per: dict[str, set[date]]) ->
     return True
 
 
+def resolved_quarantine(conn: Connection, before: datetime, limit: int) -> list[int]:
+    """Quarantine entries resolved (released or discarded) before ``before`` that still keep a
+    copy of the record, oldest first. Open entries are never taken: a retry needs the record."""
+    rows = conn.execute(
+        select(Q.c.id)
+        .where(
+            Q.c.status.in_(RESOLVED),
+            Q.c.resolved_at.is_not(None),
+            Q.c.resolved_at < before,
+            Q.c.raw != "",
+        )
+        .order_by(Q.c.resolved_at, Q.c.id)
+        .limit(limit)
+    ).all()
+    return [int(r.id) for r in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What a purge run would do: the items ready, those waiting for an export, and whether more
-    old items remain beyond this run's batch."""
+    """What a purge run would do: the items ready, those waiting for an export, the resolved
+    quarantine entries whose copy of the record goes, and whether more old items or entries remain
+    beyond this run's batch."""
 
     ready: list[int]
     waiting_for_export: int
     more: bool
+    quarantine: list[int]
 
 
 def plan(conn: Connection, before: datetime, limit: int = BATCH) -> Plan:
-    """The items a purge run takes now (read only)."""
+    """The items and quarantine entries a purge run takes now (read only)."""
     found = candidates(conn, before, limit + 1)
-    more = len(found) > limit
+    entries = resolved_quarantine(conn, before, limit + 1)
+    more = len(found) > limit or len(entries) > limit
     found = found[:limit]
     every, per = exported_days(conn)
     ready = [c.id for c in found if is_exported(c, every, per)]
-    return Plan(ready, len(found) - len(ready), more)
+    return Plan(ready, len(found) - len(ready), more, entries[:limit])
 
 
 def _detail(value: Any) -> dict[str, Any]:
@@ -178,10 +210,18 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
         yield ids[i : i + size]
 
 
-def purge(conn: Connection, ids: Sequence[int], actor: str, now: datetime, days: int) -> int:
-    """Blank the items ``ids`` (inside the caller's write transaction) and append the one audit
-    event covering every row changed. Returns how many items were purged."""
-    if not ids:
+def purge(
+    conn: Connection,
+    ids: Sequence[int],
+    actor: str,
+    now: datetime,
+    days: int,
+    quarantine: Sequence[int] = (),
+) -> int:
+    """Blank the items ``ids`` and the copies of the record kept by the resolved quarantine
+    entries ``quarantine`` (inside the caller's write transaction) and append the one audit event
+    covering every row changed. Returns how many items were purged."""
+    if not ids and not quarantine:
         return 0
     sqlite = is_sqlite(conn)
     if sqlite:
@@ -190,7 +230,6 @@ def purge(conn: Connection, ids: Sequence[int], actor: str, now: datetime, days:
     ids = list(ids)
     # how much of the date of birth was known (migration 0015) goes with it
     extra: dict[str, Any] = {"dob_precision": None} if "dob_precision" in C.c else {}
-    changed: list[tuple[str, str, list[int]]] = [("consultation", "id", ids)]
     for part in _chunks(ids):
         conn.execute(
             update(C)
@@ -227,21 +266,34 @@ def purge(conn: Connection, ids: Sequence[int], actor: str, now: datetime, days:
             ),
             {"ids": list(part)},
         )
-    changed.append(("outcome", "consultation_id", ids))
-    changed += [(child, key, ids) for child, key, _ in _CHILDREN]
+    for part in _chunks(list(quarantine)):
+        # resolved long ago, of a record never stored (or stored again as another row): the
+        # entry's reason, file and location stay (they quote no value), its copy of the record goes
+        conn.execute(update(Q).where(Q.c.id.in_(part), Q.c.status.in_(RESOLVED)).values(raw=""))
+    changed: list[tuple[str, str, list[int]]] = []
+    if ids:
+        changed += [("consultation", "id", ids), ("outcome", "consultation_id", ids)]
+        changed += [(child, key, ids) for child, key, _ in _CHILDREN]
     covered: list[list[Any]] = []
     for name, column, keys in changed:
         for tname, k, state in coverage.snapshot(conn, name, column, keys):
             covered.append([tname, k, None if state is None else coverage.row_digest(state)])
     # the digests go in the body as any audited write's do (store/audit.covers), without the
     # rows' shown values: a count of items, never who they were
-    body = {"items": len(ids), "retention_days": days, "covers": covered}
+    # (quarantine is not an audited table: its entries are counted, no digest to keep)
+    body = {
+        "items": len(ids),
+        "quarantine": len(quarantine),
+        "retention_days": days,
+        "covers": covered,
+    }
     audit.append(conn, [audit.Event(actor, ACTION, None, body)], now)
-    if sqlite:
+    if sqlite and ids:
         # the word index: the update trigger removed the words; merge away the old segments
         conn.exec_driver_sql(
             "INSERT INTO consultation_words(consultation_words) VALUES ('optimize')"
         )
+    if sqlite:
         conn.exec_driver_sql("PRAGMA secure_delete = OFF")  # (a pooled connection)
     return len(ids)
 

@@ -1,24 +1,26 @@
 """Retention purge: closed items past retention_days whose returns are exported lose every
-patient identifier — from the tables, the word index and (SQLite) the file's bytes — while the
-returns, the counts and ``audit verify`` stay as they were; a dry run changes nothing; only an
-admin may run it."""
+patient identifier — from the tables (the rows about them too: a refused sync event, a draft, a
+handover, a parking, a quarantined copy), the word index and (SQLite) the file's bytes — while the
+returns, the counts and ``audit verify`` stay as they were; quarantine entries resolved long ago
+lose their copy of the record, open ones keep it; a dry run changes nothing; only an admin may run
+it."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 
 from ehub_tui.domain.models import Outcome
 from ehub_tui.errors import PermissionDenied
 from ehub_tui.service import HubService
-from ehub_tui.store import audit
-from ehub_tui.store.engine import read_tx
+from ehub_tui.store import audit, coverage, intake
+from ehub_tui.store.engine import read_tx, write_tx
 from tests.support.factories import oc_row
 
 DAY = date(2026, 11, 23)  # the clock fixture's day
@@ -45,7 +47,92 @@ def _identifiers(i: int, nhs: str) -> list[str]:
         f"Note{i}xq",
         f"1971-03-{10 + i}",
         nhs,
+        *(f"{part}{i}xq" for part in _CHILD_PARTS),
     ]
+
+
+# what the rows about item i say of the patient (seeded by _seed_children)
+_CHILD_PARTS = (
+    *("Payload", "Resolution", "Draft", "Handnote", "Handdraft", "Question", "Reply"),
+    "Linkedraw",
+)
+_CHILD_TABLES = ("sync_rejected", "sync_draft", "handover", "awaiting_reply")
+STRAY = "Strayraw9xq"  # a never-stored record's copy, its entry discarded long ago
+OPEN = "Openraw9xq"  # a never-stored record's copy, its entry still open (kept for a retry)
+
+
+def _seed_children(svc: HubService, items: dict[int, int], now: datetime) -> None:
+    """A row of each table the purge blanks for each item (written with an audit event covering
+    it, as the hub's own writes are, so `audit verify` holds before and after), a quarantine entry
+    linked to it, and two entries of a record never stored: one discarded, one open."""
+    t = {name: coverage.TABLES[name].table for name in _CHILD_TABLES}
+    with write_tx(svc.engine) as conn:
+        for i, item in items.items():
+            keys: dict[str, Any] = {}
+            row = {"item_id": item, "epoch": 1}
+            conn.execute(
+                insert(t["sync_rejected"]),
+                {
+                    **row,
+                    "event_id": f"00000000-0000-4000-8000-00000000000{i}",
+                    "device_id": "dev1",
+                    "username": "nav1",
+                    "kind": "complete",
+                    "code": "stale_epoch",
+                    "reason": "the item was claimed by someone else",
+                    "payload": {"note": f"Payload{i}xq"},
+                    "client_at": now,
+                    "rejected_at": now,
+                    "resolution": f"Resolution{i}xq",
+                },
+            )
+            keys["sync_rejected"] = f"00000000-0000-4000-8000-00000000000{i}"
+            for name, values in (
+                ("sync_draft", {"username": "nav1", "draft": {"text": f"Draft{i}xq"}}),
+                (
+                    "handover",
+                    {
+                        "from_user": "nav1",
+                        "to_user": "nav2",
+                        "by_user": "sup1",
+                        "note": f"Handnote{i}xq",
+                        "draft": {"text": f"Handdraft{i}xq"},
+                    },
+                ),
+                (
+                    "awaiting_reply",
+                    {
+                        "parked_by": "nav1",
+                        "parked_at": now,
+                        "question": f"Question{i}xq",
+                        "return_at": now,
+                        "due_by": now,
+                        "state": "replied",
+                        "returned_at": now,
+                        "reply_text": f"Reply{i}xq",
+                    },
+                ),
+            ):
+                stamp = {"created_at": now} if name == "handover" else {}
+                stamp |= {"updated_at": now} if name == "sync_draft" else {}
+                keys[name] = conn.execute(
+                    insert(t[name]).returning(t[name].c.id), {**row, **values, **stamp}
+                ).scalar_one()
+            rows = tuple((name, coverage.TABLES[name].key, [k]) for name, k in keys.items())
+            audit.append(conn, [audit.Event("nav1", "seed", item, {}, rows)], now)
+        linked = [
+            {"source_file": "in.csv", "location": f"line {i}", "reason": "conflicting duplicate"}
+            | {"raw": f"Linkedraw{i}xq", "fmt": "csv", "consultation_id": item}
+            for i, item in items.items()
+        ]
+        never = [
+            {"source_file": "bad.csv", "location": f"line {n}", "reason": "no NHS number"}
+            | {"raw": raw, "fmt": "csv"}
+            for n, raw in ((8, STRAY), (9, OPEN))
+        ]
+        intake.quarantine(conn, linked, "ingest", now)
+        stray, _ = intake.quarantine(conn, never, "ingest", now)
+        intake.resolve_quarantine(conn, stray, "discarded", None, "sup1", now)
 
 
 def _everything(svc: HubService) -> str:
@@ -111,12 +198,19 @@ def test_purge_leaves_no_identifier_and_the_returns_and_audit_as_they_were(
     seeded: HubService, make_service: Callable[..., HubService], closed: dict[str, Any], clock: Any
 ) -> None:
     admin = make_service("admin1")
+    _seed_children(seeded, {i: closed["ids"][i] for i in (1, 2)}, clock.now)
     before = _figures(seeded)
     clock.advance(days=91)
 
-    # old enough, but the day's return was never exported: nothing is purged yet
+    # old enough, but the day's return was never exported: nothing is purged yet — but the
+    # discarded entry of a record never stored (in no return) loses its copy of the record now
     waiting = admin.retention_purge()
     assert (waiting.purged, waiting.ready, waiting.waiting_for_export) == (0, 0, 2)
+    event = seeded.audit_log(None, 1)[0]
+    assert event.action == "retention_purge" and event.body["quarantine"] == 1
+    assert event.body["items"] == 0
+    everything = _everything(seeded)
+    assert STRAY.lower() not in everything and "linkedraw1xq" in everything
 
     make_service("mgr1").daily_return(DAY, DAY)  # the export (an audited `export` event)
     head = seeded.audit_log(None, 1)[0].seq
@@ -135,13 +229,16 @@ def test_purge_leaves_no_identifier_and_the_returns_and_audit_as_they_were(
     for i in (1, 2):
         for value in _identifiers(i, closed["nhs"][i]):
             assert value.lower() not in everything, value
+    assert STRAY.lower() not in everything
     assert "given3xq" in everything and closed["nhs"][3] in everything  # open work is kept
+    assert OPEN.lower() in everything  # an open quarantine entry keeps its record for the retry
     if seeded.engine.dialect.name == "sqlite":
         raw = _file_bytes(seeded)
         for i in (1, 2):
             for value in _identifiers(i, closed["nhs"][i]):
                 assert value.lower().encode() not in raw, value
-        assert b"given3xq" in raw  # (the grep finds what is there)
+        assert STRAY.lower().encode() not in raw
+        assert b"given3xq" in raw and OPEN.lower().encode() in raw  # (the grep finds what is)
         with read_tx(seeded.engine) as conn:
             words = "SELECT rowid FROM consultation_words WHERE consultation_words MATCH :w"
             assert conn.execute(text(words), {"w": "given1xq"}).all() == []
