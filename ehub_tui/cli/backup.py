@@ -132,7 +132,9 @@ def backup_cmd(
             report = backup.verify_sqlite(written, trust)
         else:
             written = backup_pg.backup_pg(url, folder, now)
-            report = backup_pg.verify_dump(written, url, trust, scratch, hub=url)
+            report = backup_pg.verify_dump(
+                written, url, trust, scratch, protected={"the hub's own database": url}
+            )
         if not report.verified:
             # never left where a restore would take it for a good copy
             bad = written.with_name(written.name + ".unverified")
@@ -191,12 +193,11 @@ def restore_cmd(
                     "name a throwaway one with --scratch URL (this machine's hub is not "
                     "PostgreSQL)"
                 )
-            report = backup_pg.verify_dump(source, server, trust, scratch, hub=hub_pg)
+            hub = {"the hub's own database": hub_pg} if hub_pg else {}
+            report = backup_pg.verify_dump(source, server, trust, scratch, protected=hub)
         else:
-            # restored in one transaction, then the restored hub is verified in full
-            backup_pg.list_dump(source)
-            report = backup.BackupReport(str(source), "postgresql", integrity="ok")
-            report.audit = {"ok": True}
+            assert to is not None
+            report = _verify_before_restore(source, to, force, trust, scratch, hub_pg)
         if verify or not report.verified:
             _show(report, "Backup", as_json)
             if not report.verified:
@@ -209,6 +210,30 @@ def restore_cmd(
         _show(restored, "Restored", as_json)
         if not restored.verified:
             raise typer.Exit(1)
+
+
+def _verify_before_restore(
+    source: Path, to: str, force: bool, trust: Trust, scratch: str | None, hub_pg: str | None
+) -> BackupReport:
+    """The same full verify as ``restore --verify`` (restored into a scratch database, then
+    checked) before a dump may replace anything: a dump that does not verify is refused."""
+    from ehub_tui.store import backup_pg
+
+    if not to.startswith("postgresql"):
+        raise CliError(
+            f"{source} is a PostgreSQL dump: restore it into a hub of the same engine "
+            "(a postgresql:// URL)"
+        )
+    if not force and not backup_pg.is_empty_pg(to):  # refused before the verify's work
+        raise CliError(
+            f"{backup_pg.shown(to)} already holds tables: restore only into a new, empty "
+            "database, or add --force to replace them (stop the hub first)"
+        )
+    protected = {"the database being restored into": to}
+    if hub_pg:
+        protected["the hub's own database"] = hub_pg
+    # the scratch database is made on the target's server when none is named
+    return backup_pg.verify_dump(source, to, trust, scratch, protected=protected)
 
 
 def _restore(source: Path, kind: str, to: str, force: bool, trust: Trust) -> Any:

@@ -267,7 +267,8 @@ def restore_sqlite(source: Path, target: Path, *, force: bool) -> None:
     """Copy the SQLite backup ``source`` to the hub file ``target`` (new, empty, or ``force``).
 
     Written beside the target and renamed over it, so a failed restore leaves the target as it
-    was; the old target's -wal and -shm are removed with it (they belong to the old file).
+    was: the old target's -wal is checkpointed into it first (refused while the hub has it open),
+    and only after the rename are its stale -wal and -shm removed (they belong to the old file).
     """
     if target.exists() and not force and not is_empty_sqlite(target):
         raise StoreError(
@@ -281,13 +282,40 @@ def restore_sqlite(source: Path, target: Path, *, force: bool) -> None:
     try:
         _copy(source, partial)
         fsync_path(partial)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        _checkpoint(target)
         os.replace(partial, target)
-        fsync_path(folder, directory=True)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    # after the rename: a failed rename above leaves the old hub whole, with its WAL folded in
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    fsync_path(folder, directory=True)
+
+
+def _checkpoint(target: Path) -> None:
+    """Fold the old hub's -wal into its file, so that it holds every committed change even
+    if the rename over it fails (a -wal left beside the new file is removed after it)."""
+    wal = Path(f"{target}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return
+    try:
+        db = sqlite3.connect(target, timeout=5)
+    except sqlite3.Error:
+        return  # not a database it can open: nothing of its WAL to keep
+    try:
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            return  # a damaged old hub: --force replaces it as it is
+        busy = (1,)
+    finally:
+        db.close()
+    if busy is not None and busy[0]:
+        raise StoreError(
+            f"{target} is in use (its recent changes could not be written into it): stop every "
+            "ehub-tui process on the hub, then restore"
+        )
 
 
 def describe(problems: Sequence[str]) -> str:

@@ -16,10 +16,11 @@ in their environment, never on the command line.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -71,12 +72,23 @@ def _password(sa: URL, url: str) -> str | None:
     return fetch_password(url)
 
 
+def _host(sa: URL) -> str | None:
+    """The host, or the socket folder of ``postgresql://user@/db?host=/run/postgresql``."""
+    if sa.host:
+        return str(sa.host)
+    query = sa.query.get("host")
+    if isinstance(query, tuple):
+        query = query[0] if query else None
+    return str(query) if query else None
+
+
 def _libpq(url: str, database: str | None = None) -> tuple[list[str], dict[str, str]]:
     """Connection arguments for pg_dump / pg_restore and their environment (the password)."""
     sa = _url(url)
     args = []
-    if sa.host:
-        args.append(f"--host={sa.host}")
+    host = _host(sa)
+    if host:
+        args.append(f"--host={host}")
     if sa.port:
         args.append(f"--port={sa.port}")
     if sa.username:
@@ -134,7 +146,7 @@ def _connect(url: str, database: str | None = None):  # type: ignore[no-untyped-
     sa = _url(url)
     try:
         return psycopg.connect(
-            host=sa.host or None,
+            host=_host(sa),
             port=sa.port or None,
             user=sa.username or None,
             password=_password(sa, url),
@@ -225,9 +237,110 @@ def scratch_database(server_url: str) -> Iterator[str]:
             )
 
 
-def _same_database(a: str, b: str) -> bool:
-    x, y = _url(a), _url(b)
-    return (x.host or "", x.port or 5432, x.database) == (y.host or "", y.port or 5432, y.database)
+def _identity(url: str, what: str) -> tuple[int, str]:
+    """The cluster's system identifier and the database's name: the same pair from two URLs is
+    the same database, however the URLs spell the host (localhost, 127.0.0.1, a socket)."""
+    try:
+        with _connect(url) as conn:
+            row = conn.execute(
+                "SELECT (SELECT system_identifier FROM pg_control_system()), current_database()"
+            ).fetchone()
+    except StoreError as exc:
+        raise StoreError(f"{what}: {exc}") from None
+    except Exception as exc:  # e.g. pg_control_system() not granted: refuse, never guess
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"{what}: cannot tell which database {shown(url)} is ({first})") from None
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+def _holds_a_hub(url: str) -> bool:
+    """True when the database at ``url`` has an ``audit_event`` table with rows in it."""
+    from psycopg import sql
+
+    with _connect(url) as conn:
+        found = conn.execute(
+            "SELECT n.nspname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'audit_event' AND c.relkind IN ('r', 'p')"
+        ).fetchall()
+        for (schema,) in found:
+            row = conn.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM {}.audit_event)").format(
+                    sql.Identifier(schema)
+                )
+            ).fetchone()
+            if row is not None and row[0]:
+                return True
+    return False
+
+
+def check_scratch(scratch: str, protected: Mapping[str, str]) -> None:
+    """Refuse a ``--scratch`` database that is one of ``protected`` (what it is called -> its URL:
+    the hub, a restore's target) or that holds somebody's hub, before anything is restored into
+    it: a verify overwrites it with ``pg_restore --clean``."""
+    mine = _identity(scratch, "the --scratch database")
+    for called, other in protected.items():
+        if _identity(other, f"checking --scratch against {shown(other)}") == mine:
+            raise StoreError(
+                f"--scratch names {called} ({shown(other)}: the same database on the same "
+                "server): name a separate, throwaway database (every verify overwrites it)"
+            )
+    try:
+        holds = _holds_a_hub(scratch)
+    except StoreError:
+        raise
+    except Exception as exc:  # e.g. no right to read its audit_event: not known to be safe
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(
+            f"cannot tell whether --scratch {shown(scratch)} holds a hub ({first}): name an "
+            "empty, throwaway database"
+        ) from None
+    if holds:
+        raise StoreError(
+            f"--scratch {shown(scratch)} holds a hub (its audit_event table has rows) and a "
+            "verify would overwrite it: name an empty, throwaway database"
+        )
+
+
+def _dump_relations(dump: Path) -> list[tuple[str, str, str]]:
+    """(kind, schema, name) of every table, view and sequence in the dump's table of contents."""
+    try:
+        done = subprocess.run(
+            [tool("pg_restore"), "--list", str(dump)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return []
+    found = (_TOC_LINE.match(line) for line in done.stdout.splitlines())
+    return [(m[1], m[2], m[3]) for m in found if m]
+
+
+_TOC_LINE = re.compile(r"^\d+; \d+ \d+ (TABLE|VIEW|SEQUENCE) (\S+) (\S+) ")
+
+
+def _empty_scratch(dump: Path, scratch: str) -> str | None:
+    """Drop what the dump put into a named scratch database: no copy of the hub (patients'
+    details) is left lying in it, and the next verify finds no hub there to refuse. Returns a
+    note when that failed."""
+    from psycopg import sql
+
+    order = {"VIEW": 0, "TABLE": 1, "SEQUENCE": 2}  # a table's CASCADE takes its views along
+    try:
+        with _connect(scratch) as conn:
+            for kind, schema, name in sorted(_dump_relations(dump), key=lambda r: order[r[0]]):
+                conn.execute(
+                    sql.SQL("DROP {} IF EXISTS {} CASCADE").format(
+                        sql.SQL(kind), sql.Identifier(schema, name)
+                    )
+                )
+    except Exception as exc:  # never hides the verdict (or the error) of the verify itself
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the copy restored into {shown(scratch)} could not be dropped again ({first})"
+    return None
 
 
 def list_dump(dump: Path) -> None:
@@ -240,11 +353,14 @@ def verify_dump(
     server_url: str,
     trust: hub_verify.Trust,
     scratch: str | None = None,
-    hub: str | None = None,
+    protected: Mapping[str, str] | None = None,
 ) -> backup.BackupReport:
-    """Verify a custom-format dump: list it, restore it into a scratch database (``scratch``, a
-    throwaway database overwritten each time, never ``hub``; else one made and dropped on
-    ``server_url``'s server) and check that."""
+    """Verify a custom-format dump: list it, restore it into a scratch database and check that.
+
+    The scratch is ``scratch`` (a throwaway database: refused when it is one of ``protected`` —
+    the hub, a restore's target — or holds a hub, before anything is restored; what the dump put
+    there is dropped again afterwards), else one made and dropped on ``server_url``'s server.
+    """
     report = backup.BackupReport(str(dump), "postgresql", bytes=dump.stat().st_size)
     try:
         list_dump(dump)
@@ -253,14 +369,14 @@ def verify_dump(
         return report
     report.integrity = "ok"  # the archive's table of contents reads whole
     if scratch is not None:
-        if hub is not None and _same_database(scratch, hub):
-            raise StoreError(
-                "--scratch names the hub's own database: name a separate, throwaway database "
-                "(it is overwritten by every verify)"
-            )
-        # a scratch database is overwritten each time: the last dump verified stays in it
-        restore_pg(dump, scratch, force=True)
-        check_db(scratch, report, trust)
+        check_scratch(scratch, protected or {})
+        try:
+            restore_pg(dump, scratch, force=True)  # --clean: whatever a past verify left
+            check_db(scratch, report, trust)
+        finally:
+            left = _empty_scratch(dump, scratch)
+        if left:  # the verdict stands; the leftover copy is the operator's to drop
+            report.audit.setdefault("warnings", []).append(left)
         return report
     with scratch_database(server_url) as url:
         restore_pg(dump, url, force=False)
