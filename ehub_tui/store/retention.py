@@ -4,11 +4,12 @@ returns are out, keeping every count, time, outcome and the audit chain.
 **Which items.** Completed or cancelled items that closed more than ``retention_days`` ago, not
 yet purged, every one of whose UK-local days — from the day it arrived to the day it closed, since
 the daily return counts it on each (received, open at midnight, closed) — is covered by an
-exported return: an ``export`` audit event (``what`` = "export": not a printed summary or a
-preview) for all practices or for the item's practice. Every
+exported return: an ``export`` audit event with ``what`` = "export" (recorded when
+``ehub-tui export`` reads the return from the hub to write it out, before the file is written; a
+``--summary`` is recorded as "summary") for all practices or for the item's practice. Every
 export of a return is already such an event, so "exported" needs no record of its own. It is
 belt and braces: a purge keeps everything a return reads, so a return made after it gives the
-same figures.
+same figures (even had that file never been written).
 
 **What is blanked.** The patient's names, NHS number (``""``), date of birth (set to
 ``PURGED_DOB``: the column is NOT NULL and nothing counts by age; its precision with it), answers
