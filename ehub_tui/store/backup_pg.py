@@ -72,14 +72,20 @@ def _password(sa: URL, url: str) -> str | None:
     return fetch_password(url)
 
 
+def _query(sa: URL, key: str) -> str | None:
+    value = sa.query.get(key)
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
 def _host(sa: URL) -> str | None:
     """The host, or the socket folder of ``postgresql://user@/db?host=/run/postgresql``."""
-    if sa.host:
-        return str(sa.host)
-    query = sa.query.get("host")
-    if isinstance(query, tuple):
-        query = query[0] if query else None
-    return str(query) if query else None
+    return str(sa.host) if sa.host else _query(sa, "host")
+
+
+def _port(sa: URL) -> str | None:
+    return str(sa.port) if sa.port else _query(sa, "port")
 
 
 def _libpq(url: str, database: str | None = None) -> tuple[list[str], dict[str, str]]:
@@ -89,8 +95,9 @@ def _libpq(url: str, database: str | None = None) -> tuple[list[str], dict[str, 
     host = _host(sa)
     if host:
         args.append(f"--host={host}")
-    if sa.port:
-        args.append(f"--port={sa.port}")
+    port = _port(sa)
+    if port:
+        args.append(f"--port={port}")
     if sa.username:
         args.append(f"--username={sa.username}")
     args.append(f"--dbname={database or sa.database}")
@@ -147,7 +154,7 @@ def _connect(url: str, database: str | None = None):  # type: ignore[no-untyped-
     try:
         return psycopg.connect(
             host=_host(sa),
-            port=sa.port or None,
+            port=_port(sa),
             user=sa.username or None,
             password=_password(sa, url),
             dbname=database or sa.database,
