@@ -23,11 +23,12 @@ caller's write transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 
 from ehub_tui.domain import supplier_alerts as alerts
 from ehub_tui.domain.awaiting import ParkState
@@ -76,6 +77,8 @@ def store_items(
     conflicting: list[int] = []
     handled: list[tuple[int, str]] = []
     run: list[int] = []
+    if not is_sqlite(conn):  # (SQLite runs one writer at a time)
+        lock_keys(conn, items)
     check_holds = holds.any_open(conn)
 
     def flush() -> None:
@@ -105,6 +108,29 @@ def store_items(
             handled.append((i, word))
     flush()
     return created, conflicting, handled
+
+
+def key_lock(source: str, external_id: str) -> int:
+    """The PostgreSQL advisory lock number of a supplier's response (64 bits of a hash)."""
+    digest = hashlib.blake2b(f"{source}\x00{external_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_keys(conn: Connection, items: Sequence[NewConsultation]) -> None:
+    """Hold each response's key until the transaction ends. Under READ COMMITTED two ingests of
+    one response (say its withdrawal and its completed copy) would each miss the other's
+    uncommitted row and hold: the item queued beside a withdrawal never applied. With the keys
+    locked (in one order, so two batches never wait on each other in a ring) the second waits,
+    then sees what the first did."""
+    keys = sorted({key_lock(i.source, i.external_id) for i in items})
+    if keys:
+        conn.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS locked"
+            ),
+            {"keys": keys},
+        )
 
 
 def _completed(

@@ -9,7 +9,7 @@ quote no patient details, and the audit still verifies."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +187,52 @@ def test_amended_updates_an_unworked_item_and_quarantines_a_conflict_with_a_work
     assert (resend.conflicting, resend.new) == (1, 0)
     assert seeded.consultation(ids[3]).status == "completed"
     assert seeded.verify_audit().ok, seeded.verify_audit().problems
+
+
+def test_a_withdrawal_and_its_completed_copy_at_once_leave_no_work(seeded: HubService) -> None:
+    """Two ingests of one response at the same moment (PostgreSQL, READ COMMITTED): the
+    completed copy waits for the withdrawal's key, then sees the withdrawal, and is not queued
+    (each used to miss the other's uncommitted row: an item queued beside a withdrawal)."""
+    import threading
+    import time as _time
+
+    from sqlalchemy import text as sql
+
+    from ehub_tui.store import response_status as rs
+    from ehub_tui.store.engine import write_tx
+    from tests.support.factories import oc_row
+
+    engine = seeded.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    now = datetime.now(UTC)
+
+    def due(received: datetime, priority: int) -> datetime:
+        return received + timedelta(days=1)
+
+    withdrawn = oc_row(1, response_status="entered-in-error")
+    completed = oc_row(1, response_status="completed")
+    first = engine.connect()
+    tx = first.begin()
+    rs.store_items(first, [withdrawn], "system", now, due)  # holds the key, not committed
+    done: list[object] = []
+
+    def second() -> None:
+        with write_tx(engine) as conn:
+            done.append(rs.store_items(conn, [completed], "system", now, due))
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    deadline = _time.monotonic() + 20
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    with engine.connect() as look:
+        while look.execute(sql(waiting)).scalar() == 0:  # the second ingest waits on the key
+            assert _time.monotonic() < deadline and worker.is_alive(), "it never waited"
+            look.rollback()
+    tx.commit()
+    first.close()
+    worker.join(20)
+    assert not worker.is_alive() and len(done) == 1
+    created, _, _ = done[0]  # type: ignore[misc]
+    assert created == [] and seeded.find_consultation_id("TEST", "T-0000001") is None
+    assert seeded.verify_audit().ok
