@@ -53,7 +53,10 @@ def retention_purge(
         )
         out.print(
             f"{done} closed before {when} (retention {result.retention_days} days); "
-            f"{result.waiting_for_export} waiting for their returns to be exported"
+            f"{result.waiting_for_export} waiting for their returns to be exported; "
+            f"{result.quarantine} resolved quarantine copies "
+            + ("would be " if result.dry_run else "")
+            + "blanked"
             + ("; more remain for the next run." if result.more else "."),
             highlight=False,
             soft_wrap=True,

@@ -21,3 +21,6 @@ class RetentionResult(BaseModel):
     ready: int  # old enough and exported: purged now (or, dry, would be)
     waiting_for_export: int
     more: bool
+    # quarantine entries resolved before ``before`` whose copy of the record was blanked (or,
+    # dry, would be): records never stored, so no return waits for them
+    quarantine: int = 0

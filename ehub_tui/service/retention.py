@@ -73,4 +73,5 @@ class RetentionMethods:
             ready=len(plan.ready),
             waiting_for_export=plan.waiting_for_export,
             more=plan.more,
+            quarantine=len(plan.quarantine),
         )
