@@ -17,12 +17,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    # Typer's own switch: take the shell named on the command line rather than guess it from
+    # the parent process (under CI that is `sh`, which has no completion)
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     return subprocess.run(
         [sys.executable, "-m", "ehub_tui", *args],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=ROOT,
+        env=env,
     )
 
 

@@ -90,7 +90,7 @@ def test_the_migration_indexes_the_items_a_hub_already_has(hub: HubService) -> N
         )
     with hub.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0014")
+        command.upgrade(cfg, "head")  # 0014 indexes them (and the later ones add their columns)
     assert len(_found(hub, "request")) == 3 and len(_found(hub, "number2")) == 1
 
 
