@@ -161,6 +161,8 @@ class Intake:
         now = ctx.now()
         try:
             with write_tx(ctx.engine) as conn:
+                if item.response_status == "amended":
+                    _refuse_amending_worked(conn, qid, item)
                 created, _, handled = response_status.store_items(
                     conn, [item], ctx.actor, now, ctx.due_by
                 )
@@ -202,3 +204,16 @@ class Intake:
             raise NotAvailable(
                 f"quarantined record {qid} is not open (or does not exist)"
             ) from None
+
+
+def _refuse_amending_worked(conn: Any, qid: int, item: NewConsultation) -> None:
+    """A quarantined amendment of an item still claimed or completed stays quarantined: retried
+    then, it would only be quarantined again under a new entry while this one read "released"."""
+    status = conn.execute(
+        select(C.c.status).where(C.c.source == item.source, C.c.external_id == item.external_id)
+    ).scalar()
+    if status is not None and status not in response_status.UNWORKED:
+        raise StoreError(
+            f"quarantined record {qid} amends an item that is {status}: it is applied only once "
+            "the item is back in the queue; until then discard it saying what was done"
+        )

@@ -177,6 +177,14 @@ def test_amended_updates_an_unworked_item_and_quarantines_a_conflict_with_a_work
     assert f"consultation {ids[2]}" in entry.reason and "free text" in entry.reason
     assert not any(x in entry.reason for x in identifiers(2))
     assert "amendment_held" in [e.action for e in seeded.audit_log(ids[2], 20)]
+    # retried while the item is still held, it stays quarantined (not "released" into a new entry)
+    from ehub_tui.errors import StoreError
+    from tests.support.factories import oc_row
+
+    again = oc_row(1, source=two.source, external_id=two.external_id, response_status="amended")
+    with pytest.raises(StoreError, match="applied only once the item is back in the queue"):
+        sup.release_quarantined(entry.id, again)
+    assert [e.id for e in sup.quarantined() if e.consultation_id == ids[2]] == [entry.id]
     # a completed re-send with another patient: still the conflicting duplicate it always was
     resend = ingest(
         sup,
