@@ -4,7 +4,9 @@ One module per command group (memray's ``commands/`` is the model): ``start`` (o
 ``queue``), ``demo``, ``ingest``, ``quarantine``, ``audit``, ``admin`` (practices, users,
 ``login``, ``upgrade``), ``hub`` (``serve``, ``init-admin``, ``create-service-account``: the hub
 machine), ``signin`` (``signin``, ``signout``, ``passwd``), ``fixtures``,
-``export``, ``sops``; ``output`` holds what they share
+``export`` (with ``export_workbook``: xlsx and html), ``sops``, ``sync``, and issue 16's
+``backup`` (``backup``, ``restore``), ``retention``, ``outbox``, ``mapping`` and
+``practices_files`` (``practices import-ods``, ``list-sizes``); ``output`` holds what they share
 (consoles, ``--json`` or a table, errors as one sentence and an exit code, the progress bar) and
 ``connect`` which hub a command acts on and as whom. Nothing outside this package imports it.
 
