@@ -175,7 +175,14 @@ def test_author_submits_and_sees_who_may_publish(
             await pilot.press("u")
             await wait_until(pilot, lambda: screen.checks > checks, timeout=30, what="re-check")
             await settle(pilot)
-            assert "Submitted: demo-draft 0.1.0 is submitted" in notes(app)
+            # the toast is posted by the submit's worker, a frame or two after the re-check on a
+            # busy machine (CI): wait for it rather than read it at once
+            await wait_until(
+                pilot,
+                lambda: "Submitted: demo-draft 0.1.0 is submitted" in notes(app),
+                timeout=10,
+                what="the submitted note",
+            )
             row = screen.current
             assert row is not None and (row.publication, row.submitted_by) == (
                 "awaiting approval",
