@@ -30,6 +30,7 @@ __all__ = [
     "PublishRefused",
     "QueueError",
     "RecordRejected",
+    "RotaError",
     "SessionEnded",
     "SigningKeyError",
     "StoreError",
@@ -132,3 +133,7 @@ class AccountLocked(NotSignedIn):
 
 class HubUnreachable(StoreError):
     """The hub server did not answer (network down, server stopped, TLS refused, timeout)."""
+
+
+class RotaError(EhubError):
+    """A rota file (capacity planning) that cannot be used; the message says where and what."""

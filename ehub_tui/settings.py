@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     # (ingest/qmap.py), a relative name being in the settings folder, never the current one
     supplier_systems: Annotated[dict[str, SupplierName], NoDecode] = Field(default_factory=dict)
     questionnaire_mapping_file: Path | None = None
+    # issue 17, capacity planning: the rota the Capacity view checks (a relative name is in the
+    # settings folder, never the current one), the weeks of history read, the share to meet
+    capacity_rota_file: Path | None = None
+    capacity_weeks: int = Field(default=8, ge=1, le=104)
+    capacity_share: float = Field(default=0.95, gt=0.5, lt=1.0)
 
     # -- the hub's connection: a hub that stops answering is reported, never waited on forever --
     connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
@@ -236,6 +241,7 @@ class Settings(BaseSettings):
         "tls_key_file",
         "backup_dir",
         "outbox_dir",
+        "capacity_rota_file",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
