@@ -261,7 +261,9 @@ class _TransportHubs:
                 cm = served(core, self._tls)
                 self._served[key] = (cm, cm.__enter__())
             hub = self._served[key][1]
-            client = HttpClient(hub.url, ca_file=self._tls.ca_file, device_id=device)
+            # a generous timeout: under the full suite on two busy cores a publish (it runs the
+            # SOP's tests on the hub) has taken over the default 15 s; timeouts are tested elsewhere
+            client = HttpClient(hub.url, ca_file=self._tls.ca_file, device_id=device, timeout=60.0)
         s = Settings(data_dir=self.tmp_path / "ws-data", **settings)
         # a cheap hasher for the offline sign-in verifier each online sign-in keeps
         svc = ClientService(client, s, clock=self.clock, hasher=fast_hasher())
