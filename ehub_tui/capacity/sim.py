@@ -11,19 +11,16 @@ core hours, working days and England bank holidays are the real ones.
 from __future__ import annotations
 
 import heapq
+import math
 import random
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ehub_tui.domain.clock import DEFAULT_CORE_HOURS, CoreHours
 
 HOUR = 3600.0
-
-# Event kinds, in the order they are handled at the same instant: a navigator finishing frees a
-# seat before the hour's new count is applied, and both happen before a new arrival is queued,
-# so an item arriving exactly on the hour sees that hour's staff.
-_DONE, _HOUR_TICK, _ARRIVE = 0, 1, 2
 
 Staffing = Callable[[datetime], int]
 """Navigators on duty for the hour starting at the given aware UTC datetime."""
@@ -93,6 +90,84 @@ def _as_arrival(item: Arrival | tuple[datetime, int]) -> Arrival:
     return a
 
 
+def run_queue(
+    times: Sequence[float],
+    priority: Sequence[int],
+    work: Callable[[int], float],
+    staff: Callable[[int], int],
+    step: float = HOUR,
+    *,
+    until: float,
+    due: Sequence[float] | None = None,
+    first_measured: int = 0,
+    max_misses: int | None = None,
+    started: list[float | None] | None = None,
+) -> int:
+    """The queue's event loop on plain numbers: the core ``simulate`` and the need search share.
+
+    ``times`` are arrival offsets in seconds from the run's origin (ascending; ties keep index
+    order, the "oldest first" rule); ``priority[i]`` is 0..2; ``work(i)`` gives item ``i``'s
+    handling seconds when it is started; ``staff(k)`` the navigators on duty from ``k * step``
+    (read at every step, the first at 0). Nothing happens after ``until`` (finite: with nobody
+    ever on duty the steps would go on for ever).
+
+    Returns how many measured items (index >= ``first_measured``) were finished by ``due[i]``
+    (and by ``until``), or -1 as soon as more than ``max_misses`` measured items are known to
+    miss (a search only needs to know a staffing fails). ``started`` (if given) receives each
+    item's start.
+    """
+    n = len(times)
+    # Waiting items, one first-in-first-out line per priority: within a priority the oldest is
+    # first, and arrivals come in time order, so no heap is needed for them.
+    lines: tuple[deque[int], deque[int], deque[int]] = (deque(), deque(), deque())
+    low, mid, high = lines
+    busy: list[float] = []  # finish times of items in hand (a heap)
+    allowed = n if max_misses is None else max_misses
+    push, pop = heapq.heappush, heapq.heappop
+    inf = math.inf
+    waiting = on_duty = met = misses = slot = i = 0
+    tick = 0.0
+    arrive = times[0] if n else inf
+    while True:
+        done = busy[0] if busy else inf
+        # At one instant: a finish frees a seat, then the step's count applies, then arrivals.
+        if done <= tick and done <= arrive:
+            if done == inf:
+                break
+            now = pop(busy)
+        elif tick <= arrive:
+            now = tick
+            if i >= n and not waiting and not busy:
+                break  # everything is finished: the remaining steps change nothing
+            on_duty = max(0, staff(slot))
+            slot += 1
+            tick = slot * step
+        else:
+            now = arrive
+            lines[priority[i]].append(i)
+            waiting += 1
+            i += 1
+            arrive = times[i] if i < n else inf
+        if now > until:
+            break
+        # Seat waiting items while navigators are free; one in hand above the count just ends.
+        while waiting and len(busy) < on_duty:
+            k = high.popleft() if high else mid.popleft() if mid else low.popleft()
+            waiting -= 1
+            end = now + work(k)
+            push(busy, end)
+            if started is not None:
+                started[k] = now
+            if k >= first_measured and due is not None:
+                if end <= due[k] and end <= until:
+                    met += 1
+                else:
+                    misses += 1
+                    if misses > allowed:
+                        return -1
+    return met
+
+
 def simulate(
     arrivals: Iterable[Arrival | tuple[datetime, int]],
     handling: Handling,
@@ -101,12 +176,18 @@ def simulate(
     seed: int = 0,
     core_hours: CoreHours = DEFAULT_CORE_HOURS,
     horizon: timedelta = timedelta(days=21),
+    step: float = HOUR,
 ) -> SimResult:
     """Run the queue for ``arrivals`` and return each item's wait and whether it met its due time.
 
-    The same arrivals, functions and ``seed`` give the same result. The run stops when every item
-    is finished, or ``horizon`` after the last arrival (so a rota with nobody on duty ends).
+    Staffing is read at the first arrival's hour and every ``step`` seconds after (a rota with
+    half-hour shifts uses 1800). Handling times are drawn from ``random.Random(seed)`` as items
+    are started, in the order they are started. The same arrivals, functions and ``seed`` give
+    the same result. The run stops when every item is finished, or ``horizon`` after the last
+    arrival (so a rota with nobody on duty ends).
     """
+    if step <= 0:
+        raise ValueError(f"the staffing step must be a positive number of seconds, not {step}")
     # Arrival order (stable on ties) is the "oldest first" tie-break and the result order.
     items = sorted((_as_arrival(x) for x in arrivals), key=lambda a: a.at)
     if not items:
@@ -115,51 +196,34 @@ def simulate(
     origin = items[0].at.replace(minute=0, second=0, microsecond=0)
     base = origin.timestamp()
     times = [a.at.timestamp() - base for a in items]
+    priority = [min(2, max(0, a.priority)) for a in items]
     end = times[-1] + horizon.total_seconds()
-
     started: list[float | None] = [None] * len(items)
-    finished: list[float | None] = [None] * len(items)
-    # Events: (time, kind, index). Index breaks ties deterministically and names the item.
-    events: list[tuple[float, int, int]] = [(t, _ARRIVE, i) for i, t in enumerate(times)]
-    events.append((0.0, _HOUR_TICK, 0))
-    heapq.heapify(events)
-    waiting: list[tuple[int, float, int]] = []  # (-priority, arrived, index): best first
-    on_duty = 0
-    busy = 0
-    remaining = len(items)
-    push, pop = heapq.heappush, heapq.heappop
+    work: list[float] = [0.0] * len(items)
 
-    while events and remaining:
-        now, kind, index = pop(events)
-        if now > end:
-            break
-        if kind == _ARRIVE:
-            push(waiting, (-items[index].priority, now, index))
-        elif kind == _DONE:
-            busy -= 1
-            remaining -= 1
-        else:
-            on_duty = max(0, int(staffing(origin + timedelta(seconds=now))))
-            push(events, (now + HOUR, _HOUR_TICK, index + 1))
-        # Seat waiting items while navigators are free; one in hand above the count just ends.
-        while busy < on_duty and waiting:
-            _, _, taken = pop(waiting)
-            started[taken] = now
-            done_at = now + max(0.0, float(handling(rng, items[taken].priority)))
-            finished[taken] = done_at
-            busy += 1
-            push(events, (done_at, _DONE, taken))
+    def draw(k: int) -> float:
+        work[k] = seconds = max(0.0, float(handling(rng, items[k].priority)))
+        return seconds
+
+    def staff(slot: int) -> int:
+        return int(staffing(origin + timedelta(seconds=slot * step)))
+
+    run_queue(times, priority, draw, staff, step, until=end, started=started)
 
     def stamp(value: float | None) -> datetime | None:
         return None if value is None else origin + timedelta(seconds=value)
+
+    def finish(k: int) -> datetime | None:
+        s = started[k]
+        # a finish past the horizon did not happen within the run
+        return None if s is None or (f := s + work[k]) > end else stamp(f)
 
     out = tuple(
         Handled(
             arrival=a,
             due_by=core_hours.due_by(a.at, urgent=a.priority > 0),
             started=stamp(started[i]),
-            # a finish past the horizon did not happen within the run
-            finished=stamp(f) if (f := finished[i]) is not None and f <= end else None,
+            finished=finish(i),
         )
         for i, a in enumerate(items)
     )

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ehub_tui.capacity.erlang import mean_wait
-from ehub_tui.capacity.sim import Arrival, exponential_handling, poisson_arrivals, simulate
+from ehub_tui.capacity.sim import (
+    Arrival,
+    exponential_handling,
+    poisson_arrivals,
+    run_queue,
+    simulate,
+)
 from ehub_tui.domain.clock import DEFAULT_CORE_HOURS, LONDON
 
 
@@ -90,3 +96,36 @@ def test_same_seed_same_result_and_nobody_ever_on_duty_ends() -> None:
     assert first != simulate(arrivals, exponential_handling(900), staff, seed=4)
     nobody = simulate(arrivals, _fixed(60), lambda at: 0, horizon=timedelta(days=1))
     assert all(h.started is None and not h.met for h in nobody.items)
+
+
+def test_half_hour_step_reads_staffing_at_half_past() -> None:
+    # one navigator from 08:30 only: with a half-hour step the 08:00 arrival starts at 08:30;
+    # re-read hourly the hour's first reading (08:00, nobody) holds until 09:00
+    t0 = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+
+    def staff(at: datetime) -> int:
+        return 1 if at >= t0 + timedelta(minutes=30) else 0
+
+    half = simulate([(t0, 0)], _fixed(60), staff, step=1800)
+    hourly = simulate([(t0, 0)], _fixed(60), staff)
+    assert half.items[0].started == t0 + timedelta(minutes=30)
+    assert hourly.items[0].started == t0 + timedelta(hours=1)
+    with pytest.raises(ValueError, match="step"):
+        simulate([(t0, 0)], _fixed(60), staff, step=0)
+
+
+def test_run_queue_counts_measured_items_met_and_stops_early() -> None:
+    # five items at 0 s, each 600 s, one navigator: finishes at 600, 1200, ... 3000
+    times = [0.0] * 5
+    due = [1000.0, 1000.0, 2000.0, 5000.0, 5000.0]
+    work = [600.0] * 5
+    common = {"until": 10_000.0, "due": due}
+    assert run_queue(times, [0] * 5, work.__getitem__, lambda k: 1, **common) == 4
+    # the first two are warm-up, not counted
+    assert run_queue(times, [0] * 5, work.__getitem__, lambda k: 1, first_measured=2, **common) == 3
+    # an urgent one jumps the line (after the first, already started): the next two now miss
+    assert run_queue(times, [0, 0, 0, 0, 2], work.__getitem__, lambda k: 1, **common) == 3
+    assert run_queue(times, [0] * 5, work.__getitem__, lambda k: 1, max_misses=0, **common) == -1
+    started: list[float | None] = [None] * 5
+    run_queue(times, [0] * 5, work.__getitem__, lambda k: 2, started=started, **common)
+    assert started == [0.0, 0.0, 600.0, 600.0, 1200.0]
