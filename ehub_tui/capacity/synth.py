@@ -39,12 +39,13 @@ CATEGORY_MIX: dict[str, tuple[tuple[str, float], ...]] = {
     "admin": (("admin", 0.80), ("signpost", 0.20)),
     "other": (("signpost", 0.60), ("admin", 0.40)),
 }
-#: Median active seconds by route category; spread is lognormal with this sigma.
+#: Median active seconds by route category (reading the request and the record, routing it,
+#: replying); spread is lognormal with this sigma. About eight minutes an item on average.
 CATEGORY_MEDIAN: dict[str, float] = {
-    "signpost": 150.0,
-    "admin": 210.0,
-    "clinical": 330.0,
-    "escalate": 420.0,
+    "signpost": 240.0,
+    "admin": 360.0,
+    "clinical": 600.0,
+    "escalate": 720.0,
 }
 HANDLING_SIGMA = 0.5
 #: Share of arrivals with no outcome to learn from (withdrawn, merged): no handling sample.
