@@ -100,6 +100,7 @@ def run_queue(
     until: float,
     due: Sequence[float] | None = None,
     first_measured: int = 0,
+    end_measured: int | None = None,
     max_misses: int | None = None,
     started: list[float | None] | None = None,
 ) -> int:
@@ -111,12 +112,13 @@ def run_queue(
     (read at every step, the first at 0). Nothing happens after ``until`` (finite: with nobody
     ever on duty the steps would go on for ever).
 
-    Returns how many measured items (index >= ``first_measured``) were finished by ``due[i]``
-    (and by ``until``), or -1 as soon as more than ``max_misses`` measured items are known to
-    miss (a search only needs to know a staffing fails). ``started`` (if given) receives each
-    item's start.
+    Returns how many measured items (``first_measured`` <= index < ``end_measured``, default to
+    the last) were finished by ``due[i]`` (and by ``until``), or -1 as soon as more than
+    ``max_misses`` measured items are known to miss (a search only needs to know a staffing
+    fails). ``started`` (if given) receives each item's start.
     """
     n = len(times)
+    stop = n if end_measured is None else end_measured
     # Waiting items, one first-in-first-out line per priority: within a priority the oldest is
     # first, and arrivals come in time order, so no heap is needed for them.
     lines: tuple[deque[int], deque[int], deque[int]] = (deque(), deque(), deque())
@@ -137,8 +139,8 @@ def run_queue(
             now = pop(busy)
         elif tick <= arrive:
             now = tick
-            if i >= n and not waiting and not busy:
-                break  # everything is finished: the remaining steps change nothing
+            if now > until or (i >= n and not waiting and not busy):
+                break  # past the end, or everything finished: the remaining steps change nothing
             on_duty = max(0, staff(slot))
             slot += 1
             tick = slot * step
@@ -158,7 +160,7 @@ def run_queue(
             push(busy, end)
             if started is not None:
                 started[k] = now
-            if k >= first_measured and due is not None:
+            if first_measured <= k < stop and due is not None:
                 if end <= due[k] and end <= until:
                     met += 1
                 else:
