@@ -126,14 +126,27 @@ def load_yaml(text: str) -> Any:
             raise YamlError(f"YAML syntax: {exc}", None) from None
         if node is None:
             return None
-        return _convert(loader, node, 0)
+        return _convert(loader, node, 0, [MAX_VALUES])
     finally:
         loader.dispose()
 
 
-def _convert(loader: _Loader, node: Node, depth: int) -> Any:
+#: The most values one file may expand to. Aliases are expanded where they are used, so a small
+#: file of aliases nested inside each other ("a billion laughs") would otherwise take minutes and
+#: gigabytes; a real SOP, rota or settings file holds a few thousand values at most.
+MAX_VALUES = 200_000
+
+
+def _convert(loader: _Loader, node: Node, depth: int, budget: list[int]) -> Any:
     if depth > 100:
         raise YamlError("the YAML is nested too deeply", _mark(node))
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlError(
+            f"the YAML expands to more than {MAX_VALUES:,} values (anchors and aliases used "
+            "inside each other?); write the values out, or split the file",
+            _mark(node),
+        )
     if isinstance(node, MappingNode):
         out = MarkedDict()
         out.mark = _mark(node)
@@ -155,7 +168,7 @@ def _convert(loader: _Loader, node: Node, depth: int) -> Any:
                 )
             out.key_marks[key] = _mark(key_node)
             out.value_marks[key] = _mark(value_node)
-            out[key] = _convert(loader, value_node, depth + 1)
+            out[key] = _convert(loader, value_node, depth + 1, budget)
         return out
     if isinstance(node, SequenceNode):
         items = MarkedList()
@@ -163,7 +176,7 @@ def _convert(loader: _Loader, node: Node, depth: int) -> Any:
         items.item_marks = []
         for item in node.value:
             items.item_marks.append(_mark(item))
-            items.append(_convert(loader, item, depth + 1))
+            items.append(_convert(loader, item, depth + 1, budget))
         return items
     try:
         return loader.construct_object(node, deep=True)

@@ -279,3 +279,16 @@ def test_integers_follow_yaml_1_2() -> None:
     """A leading zero is decimal, a time is text, 0o/0x are octal/hex (1.1 would say 8, 1020)."""
     got = load_yaml("a: 010\nb: 17:00\nc: 0o17\nd: 0x1F\ne: 1_000\nf: -5\ng: yes\n")
     assert got == {"a": 10, "b": "17:00", "c": 15, "d": 31, "e": "1_000", "f": -5, "g": "yes"}
+
+
+def test_aliases_nested_inside_each_other_are_refused_quickly() -> None:
+    # "a billion laughs": nine levels of nine aliases is 9**9 values from under 1 KB of text
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    with pytest.raises(YamlError, match="expands to more than 200,000 values") as caught:
+        load_yaml("\n".join(lines))
+    assert caught.value.mark is not None
+    # a modest use of an alias is still fine
+    assert load_yaml("x: &x [1, 2]\ny: *x") == {"x": [1, 2], "y": [1, 2]}
