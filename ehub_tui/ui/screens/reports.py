@@ -80,7 +80,7 @@ INTRO = (
     f"registered patients. ▲ in the share chart marks a practice at {OVERUSE_RATIO:g}× its list "
     f"share or more, once it sent at least {OVERUSE_MIN_REQUESTS} requests in the period (a "
     "few requests prove nothing). Figures that include today refresh every 30 s; r refreshes "
-    "now."
+    "now. c opens the Capacity view: how many navigators each hour of the coming week needs."
 )
 
 HOME_NOTE = (
@@ -104,6 +104,7 @@ class ReportsScreen(EhubScreen[None]):
         Binding("tab", "next_period(1)", "Next period", show=False),
         Binding("shift+tab", "next_period(-1)", "Previous period", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("c", "capacity", "Capacity", id="capacity"),  # issue 17: ui/screens/capacity_view
         # by check_action: back to the queue, or (home) q quits the app as on every home screen
         # and esc asks first (a manager's esc must not end the app by surprise)
         Binding("escape,q", "back", "Back", id="back"),
@@ -350,6 +351,11 @@ class ReportsScreen(EhubScreen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_capacity(self) -> None:
+        from ehub_tui.ui.screens.capacity_view import CapacityScreen
+
+        self.app.push_screen(CapacityScreen(ctx=self.ctx))
 
     def action_quit(self) -> None:
         self.app.exit()  # as the queue's q does
