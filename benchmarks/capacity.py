@@ -29,7 +29,9 @@ back-test, handling, the simulation search for the need of every hour, Erlang C,
 outlook). There is no natural baseline: the "baseline" column is the 5 s budget itself (a
 constant, not a measurement), so the ratio is ours / 5 s and ≤ 1 meets the target. The first
 call in the process (imports and caches cold, as in a fresh ``ehub-tui capacity``) is an untimed
-warm-up, reported beside the figure as ``cold_s``. Every call must return the same plan.
+warm-up, reported beside the figure as ``cold_s``. Every call must return the same plan. The
+same plan with the example rota (fixtures/rota.yaml) checked too is timed after, the same number
+of times, and its median reported beside it as ``with_rota_s`` (no target of its own).
 
     python benchmarks/capacity.py                      # both (9 sim repeats, 5 need repeats)
     python benchmarks/capacity.py --only capacity_sim  # the simulation only
@@ -43,6 +45,7 @@ import heapq
 import importlib.util
 import math
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -274,6 +277,7 @@ def measure_need(repeats: int, seed: int) -> dict[str, Any] | None:
         print(f"  repeat {i}/{repeats}: ours {fmt(times[-1])} s", flush=True)
         if plan != first:
             raise SystemExit("build_plan gave a different plan for the same history and seed")
+    with_rota = need_with_rota(history, repeats)
     return comparison(
         "capacity_need",
         "s",
@@ -286,13 +290,39 @@ def measure_need(repeats: int, seed: int) -> dict[str, Any] | None:
         need_hours=first.need_hours,
         need_share_met=round(first.need_share_met, 4),
         replications_in_plan=first.replications,
+        with_rota_s=None if with_rota is None else round(with_rota, 4),
         what=(
             f"build_plan(history) with its defaults on 8 weeks of a {PER_MONTH:,}-a-month hub "
             f"({len(history.arrivals):,} arrivals): demand, forecast and back-test, handling, "
             "the simulated need of every hour, Erlang C, the day outlook / the 5 s budget (a "
             f"constant: no natural baseline); the process's first, cold call took {cold:.2f} s"
+            + (
+                ""
+                if with_rota is None
+                else f"; with fixtures/rota.yaml checked too, median {with_rota:.2f} s"
+            )
         ),
     )
+
+
+def need_with_rota(history: CapacityHistory, repeats: int) -> float | None:
+    """build_plan with the example rota (fixtures/rota.yaml) checked too: median seconds."""
+    from ehub_tui.capacity.plan import build_plan
+    from ehub_tui.capacity.rota import load_rota
+
+    path = ROOT / "fixtures" / "rota.yaml"
+    if not path.is_file():
+        print(f"  (no {path.relative_to(ROOT)}: the plan with a rota is not timed)", flush=True)
+        return None
+    rota = load_rota(path)
+    times = []
+    for i in range(1, repeats + 1):
+        gc.collect()
+        t0 = time.perf_counter()
+        build_plan(history, rota=rota)
+        times.append(time.perf_counter() - t0)
+        print(f"  with the example rota, repeat {i}/{repeats}: {fmt(times[-1])} s", flush=True)
+    return statistics.median(times)
 
 
 def main() -> None:
