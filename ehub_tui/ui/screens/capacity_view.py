@@ -116,6 +116,7 @@ class CapacityScreen(EhubScreen[None]):
     def __init__(self, ctx: UiContext | None = None) -> None:
         super().__init__(ctx)
         self.computed: Computed | None = None
+        self.made = 0  # plans shown since the view opened
         self.error: str | None = None
         self.stage: str | None = None  # what the worker is doing now (None: idle)
         self._posted: tuple[str, int] | None = None  # the last progress posted (thinned out)
@@ -210,6 +211,7 @@ class CapacityScreen(EhubScreen[None]):
 
     def _computed(self, computed: Computed) -> float | None:
         self.computed = computed
+        self.made += 1
         self.error = None
         self.query_one("#capacity-error").display = False
         problem = self.query_one("#capacity-rota-error", Static)
