@@ -182,7 +182,7 @@ def build_plan(
     if closed:
         notes.append(
             "The hub is closed on "
-            + ", ".join(d.strftime("%A %-d %B") for d in closed)
+            + ", ".join(f"{d:%A} {d.day} {d:%B}" for d in closed)
             + ": no staff then; requests written that day are forecast at the usual rate for "
             "the hour of the week and wait for the next working day."
         )
@@ -192,12 +192,23 @@ def build_plan(
     need = needs.search_need(scenario, load, share, lambda f: tell("need", 0.15 + 0.7 * f))
     need_slots = scenario.slots(need)
     need_met = needs.share_met(scenario, need_slots)
-    notes.append(
-        "The need also covers the week's expected handling work "
-        f"(about {scenario.work_seconds / 3600:.0f} navigator-hours): fewer could meet the "
-        "standard for one week while the backlog grew week after week. These are hours on the "
-        "queue; breaks, training and other duties come on top."
-    )
+    if not seen:
+        notes.append(
+            "No requests in the history's weeks: the need is only the one-navigator minimum."
+        )
+    else:
+        notes.append(
+            "The need also covers the week's expected handling work "
+            f"(about {scenario.work_seconds / 3600:.0f} navigator-hours): fewer could meet the "
+            "standard for one week while the backlog grew week after week. These are hours on "
+            "the queue; breaks, training and other duties come on top."
+        )
+    if seen and need_met - share > 0.02:
+        notes.append(
+            f"The need meets the standard for {need_met:.1%} of requests, well above the "
+            f"{share:.0%} asked for: at this demand, keeping up with the week's work (not the "
+            "share) sets the numbers."
+        )
     notes.append(
         "Every open hour keeps at least one navigator (someone is there for urgent items and "
         "red flags), even when the queue alone would need none."
@@ -205,11 +216,12 @@ def build_plan(
 
     tell("erlang", 0.85)
     erlang, troubles = _erlang(arrivals, open_hours, mean, share)
-    notes.append(
-        "Erlang C (shown for the busiest hours) treats each hour as its own steady queue and "
-        "counts an item met only if started within the hour, so it usually asks for more than "
-        "the simulation, which may use the slack of the whole day."
-    )
+    if erlang:
+        notes.append(
+            "Erlang C (shown for the busiest hours) treats each hour as its own steady queue "
+            "and counts an item met only if started within the hour, so it usually asks for "
+            "more than the simulation, which may use the slack of the whole day."
+        )
     notes.extend(f"Erlang C could not be worked out for one hour: {t}" for t in troubles)
 
     rota_counts: list[int] | None = None
