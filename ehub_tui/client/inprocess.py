@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ehub_tui.client.awaiting import InProcessAwaitingCalls
+from ehub_tui.client.capacity import InProcessCapacityCalls
 from ehub_tui.client.outbox import InProcessOutboxCalls
 from ehub_tui.client.practice_sources import InProcessPracticeCalls
 from ehub_tui.client.protocol import Me, SopUpload, Submitted
@@ -61,6 +62,7 @@ class InProcessClient(
     InProcessOutboxCalls,
     InProcessPracticeCalls,
     InProcessRetentionCalls,
+    InProcessCapacityCalls,
 ):
     """A HubClient over a HubCore in this process (see the module docstring)."""
 

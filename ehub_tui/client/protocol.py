@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ehub_tui.domain.awaiting import HistoryEntry, Parking
 from ehub_tui.domain.board import Board, HolderDraft
+from ehub_tui.domain.capacity import CapacityHistory
 from ehub_tui.domain.handover import Handover
 from ehub_tui.domain.models import (
     AuditEvent,
@@ -189,6 +190,7 @@ class HubClient(Protocol):
     ) -> DailyReturn: ...
     def report(self, period: str) -> Report: ...
     def arrivals_by_hour(self, first: date, last: date) -> dict[str, list[int]]: ...
+    def capacity_history(self, weeks: int) -> CapacityHistory: ...  # issue 17 (see_reports)
     def audit_log(
         self, consultation_id: int | None = None, limit: int = 100
     ) -> list[AuditEvent]: ...

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ehub_tui.client.awaiting import ClientAwaitingMethods
+from ehub_tui.client.capacity import ClientCapacityMethods
 from ehub_tui.client.local import LocalStore
 from ehub_tui.client.offline import OfflineSignIn
 from ehub_tui.client.outbox import ClientOutboxMethods
@@ -80,6 +81,7 @@ class ClientService(
     ClientOutboxMethods,
     ClientPracticeMethods,
     ClientRetentionMethods,
+    ClientCapacityMethods,
 ):
     """HubService's facade over a HubClient (see the module docstring).
 

@@ -38,6 +38,7 @@ from ehub_tui.hub.routes import (
     auth,
     awaiting,
     board,
+    capacity,
     handover,
     health,
     intake,
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         outbox,  # issue 16: the FHIR outbox's read
         practice_sources,  # issue 16: practices from ODS and NHS Digital files
         retention,  # issue 16: the retention purge (admins)
+        capacity,  # issue 17: the history capacity planning reads
         health,
     )
 )

@@ -39,6 +39,7 @@ from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, Queu
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.service import session as session_mod
 from ehub_tui.service.awaiting import Awaiting, AwaitingMethods
+from ehub_tui.service.capacity_methods import CapacityMethods
 from ehub_tui.service.context import HubContext
 from ehub_tui.service.export_methods import ExportMethods
 from ehub_tui.service.guidance import Guidance
@@ -74,9 +75,9 @@ class HubService(
     OutboxMethods,
     PracticeSourceMethods,
     RetentionMethods,
+    CapacityMethods,
 ):
-    """Every operation on the hub, for one signed-in user (or the system principal). The SOP
-    guidance and authoring methods are in service/sop_methods.py."""
+    """Every hub operation for one signed-in user or the system principal (SOPs: sop_methods.py)."""
 
     def __init__(
         self,

@@ -700,6 +700,7 @@ def test_served_every_route_is_reached_by_a_client_method(served: Served) -> Non
         lambda: client.daily_return(today - timedelta(days=1), clock_date),
         lambda: client.report("today"),
         lambda: client.arrivals_by_hour(today - timedelta(days=1), clock_date),  # issue 16
+        lambda: client.capacity_history(8),  # issue 17: the history capacity planning reads
         # issue 16: practices from the national files (an admin's: refused here)
         lambda: client.import_ods_practices([], None, True),
         lambda: client.import_list_sizes("2026-10", [], True),

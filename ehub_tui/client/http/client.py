@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from ehub_tui import errors
 from ehub_tui.client.awaiting import HttpAwaitingCalls
+from ehub_tui.client.capacity import HttpCapacityCalls
 from ehub_tui.client.http.transport import HubConnection, seg
 from ehub_tui.client.outbox import HttpOutboxCalls
 from ehub_tui.client.practice_sources import HttpPracticeCalls
@@ -54,6 +55,7 @@ class HttpClient(
     HttpOutboxCalls,
     HttpPracticeCalls,
     HttpRetentionCalls,
+    HttpCapacityCalls,
     HubConnection,
 ):
     """The HubClient over HTTPS: ``HttpClient(base_url, ca_file=..., device_id=..., timeout=...,
