@@ -2,9 +2,10 @@
 
 A ``Scenario`` is built once for the planned week: for each replication, simulated arrivals for
 a warm-up week (the week before, same forecast, so the planned week opens with a realistic
-backlog) and the planned week, each with a type and priority from the hub's mix, its due time
-from the domain clock (``CoreHours.due_by``, computed once per arrival) and its handling time
-(drawn once, from its own random stream). Every candidate staffing then runs on the same
+backlog), the planned week and the week after (not measured: its urgent items go ahead of the
+planned week's leftovers, as they would), each with a type and priority from the hub's mix, its
+due time from the domain clock (``CoreHours.due_by``, computed once per arrival) and its handling
+time (drawn once, from its own random stream). Every candidate staffing then runs on the same
 arrivals and handling times (common random numbers: a comparison between two staffings is not
 blurred by different luck, and the search is repeatable), through ``sim.run_queue``.
 
@@ -12,7 +13,9 @@ Staffing repeats by hour of the week over the warm-up week, the planned week and
 (Friday's work spills into Monday as in life), in half-hour steps so an hour only partly inside
 core hours (18:00-18:30) is staffed only for its open part; non-working days are staffed 0. The
 measure is the share of the planned week's arrivals finished by their due time, pooled over the
-replications.
+replications. A staffing also has to keep up: its navigator time in the planned week must cover
+the week's handling work, or a backlog that only had one week to build would pass for a plan
+that in fact falls further behind every week.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
 """A seeded, repeatable discrete-event simulation of the hub's queue.
 
-Items arrive with a priority; navigators on duty (a number for each hour, from a staffing
-function) take the highest priority first, then the oldest; an item in hand is finished even if
-its navigator's hour ends (nobody drops a patient mid-call), but nobody new starts until the count
-on duty allows it. Items still waiting when the staff go home wait for the next staffed hour.
+Items arrive with a priority; navigators on duty (a number read from a staffing function every
+hour, or every ``step`` seconds) take the highest priority first, then the oldest; an item in
+hand is finished even if its navigator's shift ends (nobody drops a patient mid-call), but nobody
+new starts until the count on duty allows it. Items still waiting when the staff go home wait for
+the next staffed hour.
 Each item's due time comes from the domain's response-standard clock (``CoreHours.due_by``), so
 core hours, working days and England bank holidays are the real ones.
+
+``simulate`` takes and returns objects; ``run_queue`` is its event loop on plain numbers, which the
+need search (``capacity.need``) calls many times over with arrivals, due times and handling
+times prepared once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ehub_tui.domain.clock import DEFAULT_CORE_HOURS, CoreHours
 HOUR = 3600.0
 
 Staffing = Callable[[datetime], int]
-"""Navigators on duty for the hour starting at the given aware UTC datetime."""
+"""Navigators on duty from the given aware UTC datetime until the next reading."""
 
 Handling = Callable[[random.Random, int], float]
 """Active handling seconds for one item of the given priority, drawn from the given generator."""

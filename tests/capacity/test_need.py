@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ehub_tui.capacity.need import Scenario, build_scenario, search_need, share_met
+from ehub_tui.capacity.need import NeedNotMet, Scenario, build_scenario, search_need, share_met
 from ehub_tui.capacity.synth import generate_history, hourly_rates
 from ehub_tui.capacity.work import HandlingModel
+from ehub_tui.domain.capacity import HistoryHandling
 from ehub_tui.domain.clock import LONDON, CoreHours
 
 CORE = CoreHours()
@@ -97,3 +98,24 @@ def test_bank_holiday_is_closed_but_staffed_in_the_warm_up_week() -> None:
     planned_friday_9 = warm_friday_9 + 7 * 48
     assert staff[warm_friday_9] == 4
     assert staff[planned_friday_9] == 0
+
+
+def test_work_beyond_any_staffing_is_said_plainly() -> None:
+    # every item takes 100 hours, longer than any due time allows: no staffing meets the share
+    s = build_scenario(
+        week_of=date(2026, 11, 30),
+        core=CORE,
+        rates=hourly_rates(2500),
+        mix=[("clinical", 0)],
+        handling=HandlingModel.from_samples(
+            [
+                HistoryHandling(
+                    request_type="clinical", category="clinical", priority=0, seconds=360_000.0
+                )
+            ]
+        ),
+        seed=1,
+        replications=1,
+    )
+    with pytest.raises(NeedNotMet, match="navigators in every open hour do not meet 97%"):
+        search_need(s, load(s, hourly_rates(2500), 360_000.0), SHARE)
