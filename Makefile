@@ -43,7 +43,7 @@ lint: $(STAMP)
 
 ## Benchmarks: each prints ours beside a baseline and the ratio; the last line of each (JSON) is
 ## kept in benchmarks/results/ and docs/benchmarks.md's table is generated from them.
-BENCHES := ingest claim sop_engine queue_ui board export ui_latency hub_api sync
+BENCHES := ingest claim sop_engine queue_ui board export ui_latency hub_api sync capacity
 bench: SHELL := /bin/bash
 bench: $(STAMP)
 	mkdir -p benchmarks/results
