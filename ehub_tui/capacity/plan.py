@@ -219,8 +219,9 @@ def build_plan(
     if erlang:
         notes.append(
             "Erlang C (shown for the busiest hours) treats each hour as its own steady queue "
-            "and counts an item met only if started within the hour, so it usually asks for "
-            "more than the simulation, which may use the slack of the whole day."
+            "and counts an item met only if started within the hour: the textbook check. Where "
+            "the simulation needs fewer it is using the slack of the day; where it needs more, "
+            "it is keeping up with the week's work and puts the extra where the demand peaks."
         )
     notes.extend(f"Erlang C could not be worked out for one hour: {t}" for t in troubles)
 
