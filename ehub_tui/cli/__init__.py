@@ -6,7 +6,8 @@ One module per command group (memray's ``commands/`` is the model): ``start`` (o
 machine), ``signin`` (``signin``, ``signout``, ``passwd``), ``fixtures``,
 ``export`` (with ``export_workbook``: xlsx and html), ``sops``, ``sync``, and issue 16's
 ``backup`` (``backup``, ``restore``), ``retention``, ``outbox``, ``mapping`` and
-``practices_files`` (``practices import-ods``, ``list-sizes``); ``output`` holds what they share
+``practices_files`` (``practices import-ods``, ``list-sizes``), issue 17's ``capacity`` (with
+``capacity_report``: the plan printed); ``output`` holds what they share
 (consoles, ``--json`` or a table, errors as one sentence and an exit code, the progress bar) and
 ``connect`` which hub a command acts on and as whom. Nothing outside this package imports it.
 
@@ -22,6 +23,7 @@ from ehub_tui.cli import (
     admin,
     audit,
     backup,
+    capacity,
     demo,
     export,
     fixtures,
@@ -58,6 +60,7 @@ app.command("signout")(signin.signout_cmd)
 app.command("passwd")(signin.passwd_cmd)
 app.command("backup")(backup.backup_cmd)
 app.command("restore")(backup.restore_cmd)
+app.command("capacity")(capacity.capacity_cmd)
 app.add_typer(hub.hub_app, name="hub")
 app.add_typer(quarantine.quarantine_app, name="quarantine")
 app.add_typer(audit.audit_app, name="audit")
