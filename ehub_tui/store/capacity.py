@@ -63,16 +63,19 @@ def handling(conn: Connection, start: datetime, end: datetime) -> list[HistoryHa
     """Active seconds of every outcome completed in [``start``, ``end``) that recorded any, with
     its item's type and priority and its route category, in order of completion.
 
-    Outcomes without active time (completed on the hub directly, or before workstations sent
-    it) are left out rather than counted as instant work.
+    The active time is the workstation's ``active_seconds`` (sent with a synced completion), else
+    the outcome's own ``handling_seconds`` (the same on-screen count, kept by an app completing on
+    the hub directly); outcomes with neither are left out rather than counted as instant work.
     """
     sqlite = is_sqlite(conn)
     p = bulk.param(sqlite)
     sql = (
-        "SELECT c.request_type, o.category, c.priority, o.active_seconds "
+        "SELECT c.request_type, o.category, c.priority, "
+        "COALESCE(o.active_seconds, o.handling_seconds) "
         f"FROM outcome o{_hint(conn, 'ix_outcome_completed')} "
         "JOIN consultation c ON c.id = o.consultation_id "
-        f"WHERE o.completed_at >= {p} AND o.completed_at < {p} AND o.active_seconds > 0 "
+        f"WHERE o.completed_at >= {p} AND o.completed_at < {p} "
+        "AND COALESCE(o.active_seconds, o.handling_seconds) > 0 "
         "ORDER BY o.completed_at, o.id"
     )
     params = (bulk.storage_value(start, sqlite), bulk.storage_value(end, sqlite))

@@ -118,10 +118,17 @@ def test_the_window_holds_its_arrivals_and_measured_handling_times(
     assert history.closed_days == []  # the hub has no closures beyond bank holidays
     assert history.arrivals == _expected_arrivals()
     # completed inside the window with time on screen, in order of completion: item 9 (received
-    # before the window), then item 3; not item 4 (none recorded), 5 (0 s) nor 10 (this week)
+    # before the window), then item 3, then item 4 (completed on the hub directly: its outcome's
+    # own handling_seconds); not item 5 (0 s) nor 10 (this week)
     assert history.handling == [
         HistoryHandling(request_type="clinical", category="signpost", priority=2, seconds=30.0),
         HistoryHandling(request_type="clinical", category="signpost", priority=0, seconds=61.0),
+        HistoryHandling(
+            request_type="clinical",
+            category="admin",
+            priority=0,
+            seconds=OUTCOME.handling_seconds,
+        ),
     ]
     # times, types, practice codes, priorities and categories only: nothing about a patient
     sent = history.model_dump_json()
