@@ -277,3 +277,23 @@ def test_an_empty_hub_still_gets_a_plan_that_says_so(tmp_path: Path) -> None:
     out = " ".join(text.stdout.split())
     assert "About 0 requests in the week" in out and "no error to measure yet" in out
     assert "• No requests" in out
+
+
+def test_a_rota_name_is_only_ever_text(sign_in: SignIn, tmp_path: Path) -> None:
+    # a name from a file: never Rich markup on the screen, never a formula in the workbook
+    name = '[bold red]=HYPERLINK("http://x")[/bold red]'
+    rota = tmp_path / "rota.yaml"
+    rota.write_text(
+        f"name: '{name}'\nnavigators:\n  - name: Asha\n    mon-fri: \"08:00-16:00\"\n",
+        encoding="utf-8",
+    )
+    sign_in("mgr1")
+    text = cli("capacity", "--rota", str(rota))
+    assert text.exit_code == 0, text.output
+    assert f"Rota {name}:" in " ".join(text.stdout.split())
+    target = tmp_path / "plan.xlsx"
+    assert cli("capacity", "--rota", str(rota), "--output", str(target)).exit_code == 0
+    book = xlsxread.read(target.read_bytes())
+    need = book.sheet("Need")
+    assert need.cells[(need.find("Rota")[0], 1)] == name
+    assert not NO_FORMULA.search(need.xml)
