@@ -29,6 +29,7 @@ from ehub_tui.domain.capacity import (
     CapacityHistory,
     CapacityPlan,
     ForecastScore,
+    HistoryArrival,
     HourPlan,
 )
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
@@ -93,6 +94,24 @@ def _erlang(
     return out, troubles
 
 
+def _from_first_arrival(window: Window, seen: Sequence[HistoryArrival], notes: list[str]) -> Window:
+    """The window from the week of its first arrival: weeks before a hub went live are not weeks
+    of no demand, and counting them as such would pull every forecast hour towards zero."""
+    if not seen:
+        return window
+    first = min(spot[0] for a in seen if (spot := window.locate(a.at)) is not None)
+    if first == 0:
+        return window
+    trimmed = Window(window.first_monday + timedelta(weeks=first), window.weeks - first,
+                     window.closures)  # fmt: skip
+    notes.append(
+        f"The hub's history starts in the week of {trimmed.first_monday.day} "
+        f"{trimmed.first_monday:%B %Y}: {trimmed.weeks} week{'s' if trimmed.weeks != 1 else ''} "
+        f"read, not the {window.weeks} asked for."
+    )
+    return trimmed
+
+
 def build_plan(
     history: CapacityHistory,
     *,
@@ -125,16 +144,17 @@ def build_plan(
     core = CoreHours(start=history.core_start, end=history.core_end, extra_closed_days=closures)
     planned = week_of - timedelta(days=week_of.weekday()) if week_of else next_monday(history.as_of)
     seen = [a for a in history.arrivals if window.locate(a.at) is not None]
+    window = _from_first_arrival(window, seen, notes)
     rates = weekly_rates((a.at for a in seen), window)
 
     tell("forecast", 0.05)
-    k = min(SEASONAL_WEEKS, history.weeks)
+    k = min(SEASONAL_WEEKS, window.weeks)
     cfg = Seasonal(k=k)
     method = f"seasonal mean of the same hour over the last {k} weeks"
     ahead = max(1, (planned - window.end_monday).days // 7 + 1)
     forecast = seasonal_forecast(rates, cfg, horizon=ahead)[-1]
     scores: list[ForecastScore] = []
-    if history.weeks > k:
+    if window.weeks > k:
         bt = backtest(rates, cfg)
         scores = [
             ForecastScore(method=method, mae=bt.seasonal.mae, wape=bt.seasonal.wape,
@@ -144,7 +164,7 @@ def build_plan(
         ]  # fmt: skip
     else:
         notes.append(
-            f"Only {history.weeks} week{'s' if history.weeks != 1 else ''} of history: the "
+            f"Only {window.weeks} week{'s' if window.weeks != 1 else ''} of history: the "
             f"forecast could not be back-tested (that needs at least {k + 1} weeks)."
         )
     unseen = sum(1 for v in forecast if v is None)
@@ -260,8 +280,8 @@ def build_plan(
     plan = CapacityPlan(
         as_of=history.as_of,
         week_of=planned,
-        history_first_monday=history.first_monday,
-        history_weeks=history.weeks,
+        history_first_monday=window.first_monday,
+        history_weeks=window.weeks,
         excluded_days=window.excluded_days(),
         closed_days=closed,
         share=share,

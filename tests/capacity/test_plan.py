@@ -164,3 +164,16 @@ def test_progress_and_bad_arguments(history: CapacityHistory) -> None:
         build_plan(history, share=1.0)
     with pytest.raises(ValueError, match="replication"):
         build_plan(history, replications=0)
+
+
+def test_weeks_before_the_hub_went_live_are_not_weeks_of_no_demand() -> None:
+    # two weeks of real history inside an eight-week window: the six empty weeks before the
+    # first arrival are left out, so the forecast is the live weeks' demand, not a quarter of it
+    live = generate_history(as_of=AS_OF, weeks=2, per_month=4500, seed=0)
+    asked = live.model_copy(update={"first_monday": live.first_monday - timedelta(weeks=6),
+                                    "weeks": 8})  # fmt: skip
+    plan = build_plan(asked)
+    assert (plan.history_first_monday, plan.history_weeks) == (live.first_monday, 2)
+    assert sum(h.arrivals for h in plan.hours) == pytest.approx(4500 * 12 / 52, rel=0.12)
+    assert any("history starts in the week of" in n and "2 weeks read, not the 8" in n
+               for n in plan.notes)  # fmt: skip
