@@ -5,7 +5,7 @@ The history comes from the hub through the client service (supervisors and manag
 refuses anyone else in a sentence); the plan is made here, on the workstation
 (``capacity.plan.build_plan``: pure, seeded, repeatable). It is printed for a hub lead
 (``cli/capacity_report.py``), as one JSON object (``--json``), or written as a workbook for the
-rota planner (``--format xlsx --output FILE.xlsx``, replaced atomically). No patient identifier
+rota planner (``--format xlsx --out FILE.xlsx``, replaced atomically). No patient identifier
 is in any of them: times, request types, practice codes and counts only.
 """
 
@@ -93,24 +93,24 @@ def check_week_of(day: date, today: date) -> date:
 
 
 def choose_output(fmt: str | None, output: str | None) -> tuple[str, Path | None]:
-    """The format (``--format``, else xlsx with ``--output``, else text) and the file to write:
+    """The format (``--format``, else xlsx with ``--out``, else text) and the file to write:
     a workbook needs a file named .xlsx (or a folder to put one in); text goes to standard
     output."""
     if output is not None and not output.strip():
-        raise CliError("--output needs a file name, e.g. --output capacity.xlsx")
+        raise CliError("--out needs a file name, e.g. --out capacity.xlsx")
     fmt = (fmt or ("xlsx" if output is not None else "text")).lower()
     if fmt not in FORMATS:
         raise CliError(f"--format {fmt!r} is not known: use text or xlsx")
     if fmt == "text":
         if output is not None:
             raise CliError(
-                "--output is for the xlsx workbook (--format xlsx); the text plan goes to "
+                "--out is for the xlsx workbook (--format xlsx); the text plan goes to "
                 "standard output: redirect it, e.g. ehub-tui capacity > plan.txt"
             )
         return fmt, None
     if output is None or output.strip() == "-":
         raise CliError(
-            "--format xlsx writes a file: give --output FILE.xlsx (for the plan on standard "
+            "--format xlsx writes a file: give --out FILE.xlsx (for the plan on standard "
             "output, leave out --format, or add --json)"
         )
     path = Path(output).expanduser()
@@ -280,14 +280,16 @@ def capacity_cmd(
         typer.Option(
             "--format",
             help="text (the plan printed) or xlsx (a workbook for the rota planner: needs "
-            "--output FILE.xlsx).",
+            "--out FILE.xlsx).",
             case_sensitive=False,
             show_default=False,
         ),
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", help="The .xlsx file (or folder) to write with --format xlsx."),
+        typer.Option(
+            "--out", "--output", help="The .xlsx file (or folder) to write with --format xlsx."
+        ),
     ] = None,
 ) -> None:
     """How many navigators each hour of a coming week needs to meet the response standard.

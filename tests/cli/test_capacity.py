@@ -6,7 +6,7 @@ CapacityPlan of 168 hours); the example rota is checked (from --rota, or setting
 capacity_rota_file in the settings folder) and "two off on Monday" leaves more Monday hours
 under-staffed; the workbook is written atomically and reads back typed, without a formula; a
 navigator is refused in a sentence; a bad rota file, --off, --week-of, --share, --weeks or
---output is a sentence naming what is wrong, never a traceback.
+--out is a sentence naming what is wrong, never a traceback.
 
 The hub is made once for the module (the command only reads it); each test signs in afresh.
 """
@@ -191,7 +191,7 @@ def test_the_workbook_for_the_rota_planner(sign_in: SignIn, tmp_path: Path) -> N
     out = tmp_path / "plans"
     out.mkdir()
     target = out / "week.xlsx"
-    got = cli("capacity", "--rota", str(ROTA), "--off", "mon=2", "--output", str(target))
+    got = cli("capacity", "--rota", str(ROTA), "--off", "mon=2", "--out", str(target))
     assert got.exit_code == 0, got.output
     assert f"to {target}" in " ".join(got.stdout.split())
     assert [p.name for p in out.iterdir()] == ["week.xlsx"]  # no temporary file left
@@ -249,12 +249,12 @@ def test_bad_options_are_sentences(sign_in: SignIn) -> None:
         (("--weeks", "105"), ("between 1 and 104",)),
         (("--seed", "-1"), ("negative",)),
         (("--format", "pdf"), ("use text or xlsx",)),
-        (("--format", "xlsx"), ("--output FILE.xlsx",)),
-        (("--output", "plan.ods"), ("not ods", ".xlsx")),
+        (("--format", "xlsx"), ("--out FILE.xlsx",)),
+        (("--out", "plan.ods"), ("not ods", ".xlsx")),
         (("--output", "plan.csv"), ("not csv", "name the file .xlsx")),
         (("--output", "plan"), ("name the file .xlsx",)),
-        (("--output", "-"), ("writes a file", "--output FILE.xlsx")),
-        (("--output", " "), ("--output needs a file name",)),
+        (("--out", "-"), ("writes a file", "--out FILE.xlsx")),
+        (("--output", " "), ("--out needs a file name",)),
         (("--format", "text", "--output", "plan.txt"), ("standard output",)),
     ]:
         refused(cli("capacity", *args), *words)
