@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     stale_claim_minutes: int = Field(default=10, ge=1, le=480)
     core_hours_start: time = time(8, 0)
     core_hours_end: time = time(18, 30)
+    # days the hub is shut besides weekends and England's bank holidays (a protected learning
+    # time day, say): not working days for due times, parking and capacity planning alike.
+    # NoDecode: from the environment the text reaches _closed_days as written (JSON or commas)
+    closed_days: Annotated[list[date], NoDecode] = Field(default_factory=list)
     sops_dir: Path | None = None
     user: str | None = None
     hub_phone: str = ""
@@ -199,6 +203,16 @@ class Settings(BaseSettings):
                     'write a JSON list like ["Accurx", "PATCHS"], or names separated by commas'
                 ) from None
         return [name for name in (part.strip() for part in text.split(",")) if name]
+
+    @field_validator("closed_days", mode="before")
+    @classmethod
+    def _closed_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @field_validator("supplier_systems", mode="before")
     @classmethod

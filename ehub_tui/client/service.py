@@ -111,7 +111,11 @@ class ClientService(
         self.on_principal_changed = on_principal_changed
         # called from the sender's thread with each new SyncStatus (the app sets it)
         self.on_sync_changed: Callable[[SyncStatus], None] | None = None
-        self._core_hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
+        self._core_hours = CoreHours(
+            start=settings.core_hours_start,
+            end=settings.core_hours_end,
+            extra_closed_days=frozenset(settings.closed_days),
+        )
         self._start_watch(client)
         self._library: SopLibrary | None = None
         self._library_lock = threading.Lock()

@@ -28,7 +28,11 @@ class HubContext:
     lease: timedelta = field(init=False)
 
     def __post_init__(self) -> None:
-        hours = CoreHours(start=self.settings.core_hours_start, end=self.settings.core_hours_end)
+        hours = CoreHours(
+            start=self.settings.core_hours_start,
+            end=self.settings.core_hours_end,
+            extra_closed_days=frozenset(self.settings.closed_days),
+        )
         object.__setattr__(self, "core_hours", hours)
         object.__setattr__(self, "lease", timedelta(minutes=self.settings.lease_minutes))
 

@@ -172,7 +172,11 @@ class ServiceGuidance:
         self.now = now
         settings = getattr(service, "settings", None)
         if hours is None and settings is not None:
-            hours = CoreHours(start=settings.core_hours_start, end=settings.core_hours_end)
+            hours = CoreHours(
+                start=settings.core_hours_start,
+                end=settings.core_hours_end,
+                extra_closed_days=frozenset(getattr(settings, "closed_days", ())),
+            )
         self.hours = hours or DEFAULT_CORE_HOURS
 
     def decide(

@@ -37,7 +37,7 @@ RECEIVED = {
     1: (_utc(2026, 5, 24, 22, 59, 59), "clinical", 0),  # Sunday 23:59:59 BST: before the window
     2: (_utc(2026, 5, 24, 23, 0, 0), "admin", 1),  # Monday 00:00 BST: the first inside
     3: (_utc(2026, 5, 27, 9, 0), "clinical", 0),  # completed on a workstation, 61 s on screen
-    4: (_utc(2026, 5, 27, 9, 30), "clinical", 0),  # completed on the hub: no active time
+    4: (_utc(2026, 5, 27, 9, 30), "clinical", 0),  # completed on the hub: its handling time
     5: (_utc(2026, 5, 27, 10, 0), "clinical", 0),  # completed on a workstation, 0 s on screen
     6: (_utc(2026, 5, 28, 11, 0), "admin", 0),  # cancelled as a duplicate: still arrived
     7: (_utc(2026, 6, 7, 22, 59, 59), "clinical", 0),  # Sunday 23:59:59 BST: the last inside
@@ -150,6 +150,22 @@ def test_a_window_before_anything_arrived_is_empty(
     empty = history_hub.capacity_history(1)
     assert (empty.first_monday, empty.arrivals, empty.handling) == (date(2023, 12, 25), [], [])
     assert _over_the_wire(empty) == empty
+
+
+def test_the_hubs_closed_days_shut_due_times_and_reach_the_plan(
+    seeded: HubService, make_service: Callable[..., Any], clock: FrozenClock
+) -> None:
+    # Wednesday 3 June 2026 is a protected-learning day: a request at 19:00 on Tuesday (after
+    # hours) counts as received on Thursday, not Wednesday, so it is due at the end of Friday
+    # (Thursday without the closure); and the history names the day
+    shut = date(2026, 6, 3)
+    hub = make_service(closed_days=[shut])
+    clock.now = _utc(2026, 6, 2, 18, 0)
+    row = oc_row(1, received_at=clock.now, request_type="clinical")
+    ((_, item),) = hub.store_intake([row]).created
+    assert hub.consultation(item).due_by == _utc(2026, 6, 5, 17, 30)  # 18:30 BST on Friday
+    clock.now = AS_OF
+    assert make_service("mgr1", closed_days=[shut]).capacity_history(WEEKS).closed_days == [shut]
 
 
 def _over_the_wire(history: CapacityHistory) -> CapacityHistory:

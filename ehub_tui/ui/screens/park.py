@@ -158,7 +158,11 @@ def start_park(
     the parking is under way the screen does not take the item's leaving for a loss.
     ``failed`` (e.g. ``session.submitted``) runs when the hub refused, to let the screen go on."""
     ctx = screen.ctx
-    hours = CoreHours(start=ctx.settings.core_hours_start, end=ctx.settings.core_hours_end)
+    hours = CoreHours(
+        start=ctx.settings.core_hours_start,
+        end=ctx.settings.core_hours_end,
+        extra_closed_days=frozenset(ctx.settings.closed_days),
+    )
 
     def asked(request: ParkRequest | None) -> None:
         if request is None:
