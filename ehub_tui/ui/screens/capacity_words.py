@@ -164,7 +164,7 @@ def days_table(plan: CapacityPlan) -> Text:
     """The day outlook as aligned columns (means over the simulation's runs)."""
     if not plan.days:
         return Text("No day outlook in this plan.", style="dim")
-    widths = [16, *(len(h) + 2 for h in DAY_HEAD[1:])]
+    widths = [18, *(len(h) + 2 for h in DAY_HEAD[1:])]  # "Wed 30 Dec closed" and a space
     t = Text(DAY_HEAD[0].ljust(widths[0]), style="bold")
     for head, w in zip(DAY_HEAD[1:], widths[1:], strict=True):
         t.append(head.rjust(w), style="bold")
