@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from ehub_tui.domain.clock import LONDON, is_bank_holiday, local_midnight
@@ -51,6 +51,8 @@ class Window:
     first_monday: date
     weeks: int
     closures: frozenset[date] = field(default_factory=frozenset)
+    #: hours before this (aware) time were not observed: the hub was not live yet
+    live_from: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.first_monday.weekday() != 0:
@@ -98,6 +100,10 @@ class Window:
         """
         grid = [[0] * HOURS_PER_WEEK for _ in range(self.weeks)]
         hour = local_midnight(self.first_monday)
+        if self.live_from is not None:
+            # from the live hour on: UK offsets are whole hours, so UTC hours are local hours
+            live = self.live_from.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            hour = max(hour, live)
         end = local_midnight(self.end_monday)
         while hour < end:
             spot = self.locate(hour)

@@ -32,6 +32,7 @@ from ehub_tui.capacity.sim import run_queue
 from ehub_tui.capacity.work import HandlingModel
 from ehub_tui.domain.capacity import DayOutlook
 from ehub_tui.domain.clock import LONDON, CoreHours, local_midnight
+from ehub_tui.errors import EhubError
 
 STEP = 1800.0  # staffing is re-read every half hour, as a rota's shifts are
 #: The most navigators the search adds to an hour before giving up with a plain error.
@@ -40,8 +41,8 @@ MAX_PER_HOUR = 500
 Progress = Callable[[float], None]
 
 
-class NeedNotMet(ValueError):
-    """No staffing up to ``MAX_PER_HOUR`` in every open hour meets the share."""
+class NeedNotMet(EhubError, ValueError):
+    """No staffing meets the share: the message says the most that can be met, and why."""
 
 
 @dataclass(frozen=True)
@@ -289,11 +290,25 @@ def search_need(
         return need
     for h in hours:
         need[h] = max(1, math.ceil(load[h] - 1e-9))
+    if not scenario.meets(need, share):
+        # before adding staff round after round: can any staffing meet it? An urgent request
+        # written minutes before the close cannot be finished by its due time however many are
+        # on, so a share near 100% may be out of reach whatever the rota
+        ceiling = [MAX_PER_HOUR if is_open else 0 for is_open in scenario.open_hours]
+        best = share_met(scenario, scenario.slots(ceiling))
+        if best < share:
+            reachable = math.floor(best * 1000) / 1000
+            raise NeedNotMet(
+                f"no staffing meets {share * 100:.6g}% of requests by their due time: even with "
+                f"{MAX_PER_HOUR} navigators in every open hour {best:.2%} would be met (some "
+                "requests arrive too close to their due time to be finished by it, urgent ones "
+                f"late in the day, say); choose a share of {reachable:g} or less"
+            )
     while not scenario.meets(need, share):
         if max(need) >= MAX_PER_HOUR:
-            raise NeedNotMet(
-                f"even {MAX_PER_HOUR} navigators in every open hour do not meet {share:.0%} of "
-                "items by their due time: check the history's handling times and arrivals"
+            raise NeedNotMet(  # the ceiling above meets it, so only a bug reaches this
+                f"even {MAX_PER_HOUR} navigators in every open hour do not meet {share:.2%} of "
+                "requests by their due time"
             )
         for h in hours:
             need[h] += 1

@@ -15,9 +15,8 @@ half hour: the simulation re-reads staffing every 30 minutes. Outside core hours
 are not working days (weekends, England bank holidays, closures) the hub is closed: whoever the
 rota puts on then counts 0. A navigator with no shifts is allowed (someone away all week stays on
 the list); a day given twice for one person, overlapping shifts and a name given twice (case and
-spacing ignored) are refused, never merged; names are kept as written (outer spaces trimmed), and
-one holding a control character, or a comma (it separates names in ``--off``), is refused, never
-cleaned. Every problem found is reported at once, each with its line and column.
+spacing ignored) are refused; names are kept as written (outer spaces trimmed), a control character
+or comma in one refused. Every problem found is reported at once, each with its line and column.
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ SLOT_MINUTES = 30  # the rota's resolution: shifts start and end on :00 or :30
 _MAX_NAME = 80
 _MAX_LISTED = 12  # problems (and names) shown in one message
 # an en or em dash too: a rota typed in a word processor gets one
-_SHIFT = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})\s*")
+_SHIFT = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*[-\u2013\u2014]\s*([0-9]{1,2}):([0-9]{2})\s*")
 _OFF_HINT = "give a number of people or names, e.g. mon: 2 or tue: [Asha]"
 
 Shift = tuple[time, time]
@@ -333,7 +332,7 @@ def _off(doc: MarkedDict, known: dict[str, str], problems: _Problems) -> list[Ab
 
 def _absence(value: str, known: dict[str, str]) -> tuple[tuple[str, ...], int]:
     """(names, count) from "2" or "Asha, Ben"; names checked against ``known`` (key -> name)."""
-    if re.fullmatch(r"[+-]?\d+", value):
+    if re.fullmatch(r"[+-]?[0-9]+", value):  # ASCII digits only: not "２"
         if int(value) < 0:
             raise _Bad(f"{value} is not a number of people off (0 or more)")
         return (), int(value)
@@ -397,4 +396,5 @@ def _at(source: str, mark: Mark | None) -> str:
 
 def _kind(value: object) -> str:
     kinds = ((bool, "true/false"), (int | float, "a number"), (str, "text"), (list, "a list"))
+    kinds += ((date, "a date"),)  # type: ignore[assignment]
     return next((k for t, k in kinds if isinstance(value, t)), "a mapping" if value else "empty")

@@ -366,15 +366,22 @@ def write_plan_xlsx(plan: CapacityPlan, path: Path) -> int:
     it, renamed; a new file gets the usual permissions, a replaced one keeps its own); returns
     the number of sheets. ``OSError`` (naming the file) if it cannot be written."""
     body = plan_workbook_bytes(plan)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else None
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:  # name the file asked for, not a hidden temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        # mkstemp makes 0600; a new workbook gets 0666 less the umask (read, not set: see _umask)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -382,6 +389,12 @@ def write_plan_xlsx(plan: CapacityPlan, path: Path) -> int:
 
 
 def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
+    """The umask from /proc (Linux); else set and reset it (process-wide: not thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):  # not Linux: the old way
+        pass
+    os.umask(umask := os.umask(0o022))
     return umask

@@ -11,6 +11,7 @@ is in any of them: times, request types, practice codes and counts only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -116,6 +117,13 @@ def choose_output(fmt: str | None, output: str | None) -> tuple[str, Path | None
     path = Path(output).expanduser()
     suffix = path.suffix.lower().lstrip(".")
     if path.is_dir() or suffix == "xlsx":
+        # before the hub is asked and the plan made: a folder that cannot take the file is
+        # better said now than after the simulation
+        folder = path if path.is_dir() else path.parent
+        if not folder.is_dir():
+            raise CliError(f"{folder}: no such folder to write the workbook in")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CliError(f"{folder}: this folder cannot be written to (permission denied)")
         return fmt, path
     if suffix in _OTHER_DOCUMENTS:  # a workbook named .ods opens as garbage: say so instead
         raise CliError(

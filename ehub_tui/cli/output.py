@@ -55,7 +55,7 @@ def friendly_errors() -> Iterator[None]:
     # imported here, not at the top: only a command that runs needs them, and --help stays quick
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ehub_tui.errors import ConfigError, FileError, PracticesFileError, StoreError
+    from ehub_tui.errors import ConfigError, EhubError, FileError, PracticesFileError, StoreError
 
     try:
         yield
@@ -64,6 +64,8 @@ def friendly_errors() -> Iterator[None]:
     except CliError as exc:
         fail(str(exc), exc.code)
     except (ConfigError, StoreError, FileError, PracticesFileError) as exc:
+        fail(str(exc))
+    except EhubError as exc:  # any other a person can act on (a rota, a plan): its sentence
         fail(str(exc))
     except SQLAlchemyError as exc:
         text = str(getattr(exc, "orig", None) or exc).strip().splitlines()

@@ -117,5 +117,18 @@ def test_work_beyond_any_staffing_is_said_plainly() -> None:
         seed=1,
         replications=1,
     )
-    with pytest.raises(NeedNotMet, match="navigators in every open hour do not meet 97%"):
+    with pytest.raises(NeedNotMet, match=r"no staffing meets 97% .* 0\.00% would be met"):
         search_need(s, load(s, hourly_rates(2500), 360_000.0), SHARE)
+
+
+def test_the_simulated_mix_keeps_the_historys_urgent_share() -> None:
+    # urgent requests are drawn in the history's proportion (they are what same-day due times
+    # and the queue's priority order act on)
+    history = generate_history(
+        as_of=datetime(2026, 11, 25, 12, tzinfo=UTC), weeks=2, per_month=2500, seed=5
+    )
+    urgent = sum(1 for a in history.arrivals if a.priority > 0) / len(history.arrivals)
+    s = scenario(date(2026, 11, 30))
+    drawn = [p for run in s.runs for p in run.priority]
+    assert sum(1 for p in drawn if p > 0) / len(drawn) == pytest.approx(urgent, abs=0.02)
+    assert {p for p in drawn} == {0, 1, 2}

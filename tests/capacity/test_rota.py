@@ -348,3 +348,20 @@ def test_staffing_is_read_every_half_hour() -> None:
     assert result.items[0].started == _local(date(2025, 3, 4), 8, 30)
     hourly = simulate([Arrival(arrived)], _fixed(600), rota.staffing(CORE))
     assert hourly.items[0].started == _local(date(2025, 3, 4), 9, 0)
+
+
+def test_only_ascii_digits_make_a_time_or_a_count() -> None:
+    # full-width digits look like numbers on screen but are not what the author typed on a
+    # UK keyboard: refused, as is a date where a name should be (said as a date)
+    with pytest.raises(RotaError, match="line 4"):
+        parse_rota(
+            'navigators:\n  - name: Asha\n    mon: "08:00-12:00"\n    tue: "０８:00-12:00"\n',
+            "r.yaml",
+        )
+    rota = parse_rota('navigators:\n  - name: Asha\n    mon: "08:00-12:00"\n', "r.yaml")
+    with pytest.raises(RotaError):
+        rota.with_off("mon=２")
+    with pytest.raises(RotaError, match="a date"):
+        parse_rota(
+            'name: 2026-01-01\nnavigators:\n  - name: Asha\n    mon: "08:00-12:00"\n', "r.yaml"
+        )

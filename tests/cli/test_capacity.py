@@ -256,6 +256,8 @@ def test_bad_options_are_sentences(sign_in: SignIn) -> None:
         (("--out", "-"), ("writes a file", "--out FILE.xlsx")),
         (("--output", " "), ("--out needs a file name",)),
         (("--format", "text", "--output", "plan.txt"), ("standard output",)),
+        # said before the hub is asked, and naming the folder asked for
+        (("--out", "/nonexistent-folder/plan.xlsx"), ("/nonexistent-folder", "no such folder")),
     ]:
         refused(cli("capacity", *args), *words)
     # the planned week's range is the hub's: today there is Monday 23 November 2026
