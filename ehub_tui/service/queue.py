@@ -25,9 +25,9 @@ from ehub_tui.errors import LostClaim, NotFound, StoreError
 from ehub_tui.service.context import HubContext, aware, need_reason
 from ehub_tui.service.session import PERMISSIONS, U
 from ehub_tui.service.users import Users
-from ehub_tui.store import audit, awaiting, queue, views
+from ehub_tui.store import audit, awaiting, counters, queue, views
 from ehub_tui.store import handover as handover_store
-from ehub_tui.store.engine import hub_now, read_tx, write_tx
+from ehub_tui.store.engine import hub_now, is_sqlite, read_tx, write_tx
 from ehub_tui.store.models import Consultation, Quarantine
 
 C = Consultation.__table__  # type: ignore[attr-defined]
@@ -169,7 +169,13 @@ class Queue:
             rescued = queue.rescue_expired(conn, self._ctx.now())
             # issue 15: parked items whose return time has come (by the hub's clock) come back
             # on the same rounds (the hub's timer, an embedded hub's calls, an empty queue)
-            return rescued + awaiting.return_due(conn, self._ctx.now())
+            rescued += awaiting.return_due(conn, self._ctx.now())
+        # issue 18: on the same rounds, PostgreSQL's pending counter changes are folded into
+        # the counters (a transaction of its own, so it holds no counter row for long)
+        if not is_sqlite(self._ctx.engine):
+            with write_tx(self._ctx.engine) as conn:
+                counters.fold(conn)
+        return rescued
 
     def hub_now(self) -> datetime:
         """The hub's time now (the clock leases are judged by), for display and checks."""
@@ -309,29 +315,19 @@ class Queue:
         return item
 
     def summary(self) -> QueueSummary:
-        """Counts by status, and of the queued items by practice, priority and type."""
+        """Counts by status, and of the queued items by practice, priority and type: read from
+        the counters the database keeps (store/counters.py), not by reading the rows."""
         s = QueueSummary()
-        queued = C.c.status == Status.QUEUED
         with read_tx(self._ctx.engine) as conn:
-            for st, n in conn.execute(select(C.c.status, func.count()).group_by(C.c.status)):
-                s.by_status[st] = n
-            for ods, n in conn.execute(
-                select(C.c.practice_ods, func.count()).where(queued).group_by(C.c.practice_ods)
-            ):
-                s.queued_by_practice[ods] = n
-            for pr, n in conn.execute(
-                select(C.c.priority, func.count()).where(queued).group_by(C.c.priority)
-            ):
-                s.queued_by_priority[pr] = n
-            for rt, n in conn.execute(
-                select(C.c.request_type, func.count()).where(queued).group_by(C.c.request_type)
-            ):
-                s.queued_by_type[rt] = n
-            oldest = conn.execute(select(func.min(C.c.received_at)).where(queued)).scalar()
-            s.oldest_queued = aware(oldest)
+            got = counters.queue_counts(conn)
             s.quarantined_open = conn.execute(
                 select(func.count()).select_from(Q).where(Q.c.status == "open")
             ).scalar_one()
+        s.by_status = got.by_status()
+        s.queued_by_practice = got.queued_by_practice()
+        s.queued_by_priority = got.queued_by_priority()
+        s.queued_by_type = got.queued_by_type()
+        s.oldest_queued = aware(got.oldest_queued)
         for st in Status:
             s.by_status.setdefault(st.value, 0)
         return s

@@ -22,6 +22,7 @@ from ehub_tui.domain.board import (
     PracticeLine,
 )
 from ehub_tui.domain.handover import carried_draft
+from ehub_tui.store import counters
 from ehub_tui.store.engine import hub_now, is_sqlite
 from ehub_tui.store.models import (
     Consultation,
@@ -46,19 +47,8 @@ PARKED_LIMIT = 50  # parked items the board lists (by return time); the count is
 _DT = UTCDateTime()
 
 
-def _dt(v: Any) -> datetime | None:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        v = datetime.fromisoformat(v)
-    return _DT.process_result_value(v, None)
-
-
-def _bind(conn: Connection, dt: datetime) -> Any:
-    naive = _DT.process_bind_param(dt, None)
-    if is_sqlite(conn) and naive is not None:
-        return naive.isoformat(sep=" ", timespec="microseconds")
-    return naive
+_dt = counters.as_utc
+_bind = counters.bind_time
 
 
 @dataclass
@@ -79,29 +69,30 @@ class Aggregates:
 def read_aggregates(
     conn: Connection, now: datetime, since: datetime, local_hour: Any
 ) -> Aggregates:
-    """Counts over the whole hub (see Aggregates)."""
+    """Counts over the whole hub (see Aggregates): from the counters (store/counters.py) and
+    indexed reads whose cost is bounded by the open items' practices, the items due in the
+    future and one hour's arrivals, not by the hub's history."""
     a = Aggregates()
-    queued = C.c.status == "queued"
-    # waiting per practice: index seeks on (status, practice_ods, received_at) per practice
+    counts = counters.queue_counts(conn)
+    # waiting per practice: counted; the oldest is an index seek on (status, practice_ods,
+    # received_at) per practice
+    by_practice = counts.queued_by_practice()
     for r in conn.execute(
         text(
             "SELECT p.ods_code, "
-            "(SELECT count(*) FROM consultation c WHERE c.status = 'queued' "
-            " AND c.practice_ods = p.ods_code) AS n, "
             "(SELECT min(c.received_at) FROM consultation c WHERE c.status = 'queued' "
             " AND c.practice_ods = p.ods_code) AS oldest "
             "FROM practice p"
         )
     ):
-        a.waiting[r.ods_code] = (int(r.n), r.oldest)
+        a.waiting[r.ods_code] = (by_practice.get(r.ods_code, 0), r.oldest)
     a.queued = sum(n for n, _ in a.waiting.values())
     open_ = C.c.status.in_(["queued", "claimed"])
-    a.breaching = conn.execute(
-        select(func.count()).select_from(C).where(open_, C.c.due_by < now)
-    ).scalar_one()
+    a.breaching = counters.breaching(conn, counts, now)
     # due within the hour, and every emergency not yet breaching: its due time follows core
     # hours (a Saturday's reads Monday) yet it is due now, as the queue's d says (store/views.py:
     # priority 2, or an emergency red flag the SOPs found; a supervisor's "normal" hides neither)
+    # (a range over the items due from now on: bounded by what is not yet due)
     emergency = or_(C.c.priority >= 2, cast(C.c.sop_flags, Text).like('%"emergency"%'))
     a.due_within_hour = conn.execute(
         select(func.count())
@@ -112,16 +103,9 @@ def read_aggregates(
             or_(C.c.due_by < now + timedelta(hours=1), emergency),
         )
     ).scalar_one()
-    if a.queued:
-        mid = conn.execute(
-            select(C.c.received_at)
-            .where(queued)
-            .order_by(C.c.received_at)
-            .limit(1)
-            .offset(a.queued // 2)
-        ).scalar()
-        if mid is not None:
-            a.median_wait = now - mid
+    mid = counters.median_received(conn, a.queued)
+    if mid is not None:
+        a.median_wait = now - mid
     # arrivals today, counted by UTC hour and practice in the database (London's offset from
     # UTC is a whole hour, so each UTC hour maps to one local hour)
     hour = (
