@@ -15,6 +15,8 @@ from ehub_tui.service.context import HubContext
 from ehub_tui.store import audit, checkpoints
 from ehub_tui.store import verify as hub_verify
 from ehub_tui.store.engine import read_tx, write_tx
+from ehub_tui.store.verify_events import Progress
+from ehub_tui.store.verify_since import verify_since
 
 
 def anchor_path(settings: Settings) -> Path:
@@ -63,19 +65,28 @@ class AuditLog:
             )
 
     def verify(
-        self, public_keys: Sequence[Path] = (), *, use_anchor: bool = True
+        self,
+        public_keys: Sequence[Path] = (),
+        *,
+        use_anchor: bool = True,
+        since_checkpoint: bool = False,
+        progress: Progress | None = None,
     ) -> hub_verify.HubVerifyResult:
-        """Check the chain, the signed checkpoints and every covered row against the chain.
+        """Check the chain, the signed checkpoints and every covered row against the chain
+        (``since_checkpoint``: only from the newest signed checkpoint to the head, and the rows
+        the events after it wrote; raises ``NoCheckpoint`` when there is none).
 
         Trust comes from outside the database only: ``public_keys`` (exported by ``audit key``)
         or the hub's own key file, and this hub's anchor file beside it (``use_anchor=False`` for
-        a copy: a backup rightly ends before the live hub's newest checkpoint).
+        a copy: a backup rightly ends before the live hub's newest checkpoint). ``progress`` is
+        told (stage, done, total or None) as a long verify goes.
         """
         settings = self._ctx.settings
         anchor = anchor_path(settings) if use_anchor else None
         trust = hub_verify.trust_from(settings.audit_key_path, public_keys, anchor)
+        check = verify_since if since_checkpoint else hub_verify.verify_hub
         with read_tx(self._ctx.engine, snapshot=True) as conn:
-            return hub_verify.verify_hub(conn, trust.keys, trust.anchor, trust.anchor_problem)
+            return check(conn, trust.keys, trust.anchor, trust.anchor_problem, progress)
 
     def key(self, create: bool = False) -> checkpoints.Signer:
         """The hub's audit signing key (made when ``create`` and there is none yet)."""

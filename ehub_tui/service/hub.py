@@ -386,10 +386,18 @@ class HubService(
         return self.parts.audit.change_cursor()
 
     def verify_audit(
-        self, public_keys: Sequence[Path] = (), *, use_anchor: bool = True
+        self,
+        public_keys: Sequence[Path] = (),
+        *,
+        use_anchor: bool = True,
+        since_checkpoint: bool = False,
+        progress: Callable[[str, int, int | None], None] | None = None,
     ) -> hub_verify.HubVerifyResult:
-        """Check the chain, the signed checkpoints and every covered row against the chain."""
-        return self.parts.audit.verify(public_keys, use_anchor=use_anchor)
+        """Check the chain, the signed checkpoints and every covered row against the chain
+        (``since_checkpoint``: from the newest signed checkpoint on; see ``AuditLog.verify``)."""
+        return self.parts.audit.verify(
+            public_keys, use_anchor=use_anchor, since_checkpoint=since_checkpoint, progress=progress
+        )
 
     def audit_key(self, create: bool = False) -> checkpoints.Signer:
         """The hub's audit signing key (made when ``create`` and there is none yet)."""

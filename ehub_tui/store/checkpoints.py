@@ -264,3 +264,8 @@ def read_anchor(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("seq"), int) else None
+
+
+def at_seq(conn: Connection, seq: int) -> Any:
+    """The checkpoint of event ``seq``, or None."""
+    return conn.execute(select(CHECKPOINT).where(CHECKPOINT.c.seq == seq)).first()

@@ -14,17 +14,19 @@ Three checks, each naming what it found:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
-from ehub_tui.store import audit, checkpoints, coverage
+from ehub_tui.store import audit, checkpoints, coverage, verify_events
 
 MAX_PROBLEMS = 200  # named one by one; beyond that, counted
+REPLAY_STEP = 10_000  # rows between progress reports in the replay
 
 
 @dataclass
@@ -54,6 +56,9 @@ class HubVerifyResult:
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
     warnings: list[str] = field(default_factory=list)
+    # set by ``verify_since``: the signed checkpoint it started from (seq, hub time)
+    since_seq: int | None = None
+    since_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,6 +102,14 @@ class HubVerifyResult:
             "problems": [p.as_dict() for p in self.problems],
             "more_problems": self.more_problems,
             "warnings": list(self.warnings),
+            "since_checkpoint": (
+                None
+                if self.since_seq is None
+                else {
+                    "seq": self.since_seq,
+                    "at": self.since_at.isoformat() if self.since_at else None,
+                }
+            ),
         }
 
 
@@ -105,6 +118,7 @@ def verify_hub(
     trusted: Sequence[Ed25519PublicKey] = (),
     anchor: dict[str, Any] | None = None,
     anchor_problem: str | None = None,
+    progress: verify_events.Progress | None = None,
 ) -> HubVerifyResult:
     """Run the three checks on one consistent read of the hub."""
     result = HubVerifyResult()
@@ -115,62 +129,27 @@ def verify_hub(
     head_seq = int(head.seq)
     cps = {int(r.seq): r for r in checkpoints.all_rows(conn)}
     result.checkpoints = len(cps)
-    hashes_at: dict[int, str] = {}
-    expected: dict[tuple[str, Any], tuple[str | None, int]] = {}
+    walked = verify_events.walk(
+        conn, 0, audit.GENESIS, head_seq, _chain_problem(result), frozenset(cps), progress
+    )
+    result.events = walked.events
+    _check_head(result, walked, head_seq, str(head.hash))
+    _check_checkpoints(result, cps, walked.hashes_at, head_seq, trusted, anchor, anchor_problem)
+    _replay(conn, result, walked.expected, progress)
+    return result
 
-    prev = audit.GENESIS
-    want = 1
-    for row in audit._rows(conn, head_seq):
-        if row.seq != want:
-            result.add(
-                Problem(
-                    "chain",
-                    f"event {want}",
-                    f"is missing (the next event found is {row.seq})",
-                    want,
-                )
-            )
-            want = row.seq
-        if row.prev_hash != prev:
-            result.add(
-                Problem(
-                    "chain",
-                    f"event {row.seq}",
-                    "its prev_hash does not match the event before it",
-                    row.seq,
-                )
-            )
-        if audit.digest(audit.canonical(row.body)) != row.body_digest:
-            result.add(Problem("chain", f"event {row.seq}", "its body was changed", row.seq))
-        h = audit.event_hash(
-            row.prev_hash,
-            row.seq,
-            row.at,
-            row.actor,
-            row.action,
-            row.consultation_id,
-            row.body_digest,
-        )
-        if h != row.hash:
-            result.add(
-                Problem(
-                    "chain",
-                    f"event {row.seq}",
-                    "its hash does not match its contents (edited)",
-                    row.seq,
-                )
-            )
-        if row.seq in cps:
-            hashes_at[row.seq] = row.hash
-        body = row.body if isinstance(row.body, dict) else {}
-        for entry in body.get("covers") or ():
-            if isinstance(entry, list) and len(entry) == 3:
-                expected[(str(entry[0]), entry[1])] = (entry[2], int(row.seq))
-        prev = row.hash
-        want += 1
-        result.events += 1
-    last_seen = want - 1
-    if last_seen != head_seq or head.hash != prev:
+
+def _chain_problem(result: HubVerifyResult) -> Callable[[str, int, str], None]:
+    def problem(where: str, seq: int, what: str) -> None:
+        result.add(Problem("chain", where, what, seq))
+
+    return problem
+
+
+def _check_head(result: HubVerifyResult, walked: verify_events.Walk, head_seq: int, h: str) -> None:
+    """The chain must end where the head says, with the head's hash."""
+    last_seen = walked.last_seq
+    if last_seen != head_seq or h != walked.last_hash:
         result.add(
             Problem(
                 "chain",
@@ -180,10 +159,6 @@ def verify_hub(
                 last_seen + 1,
             )
         )
-
-    _check_checkpoints(result, cps, hashes_at, head_seq, trusted, anchor, anchor_problem)
-    _replay(conn, result, expected)
-    return result
 
 
 def _check_checkpoints(
@@ -263,52 +238,66 @@ def _replay(
     conn: Connection,
     result: HubVerifyResult,
     expected: dict[tuple[str, Any], tuple[str | None, int]],
+    progress: verify_events.Progress | None = None,
 ) -> None:
     for name, spec in coverage.TABLES.items():
         for key, state in coverage.scan(conn, spec):
             result.rows += 1
-            want = expected.pop((name, key), None)
-            label = f"{name} {key}"
-            if want is None:
-                result.add(
-                    Problem(
-                        "replay",
-                        label,
-                        "is in the table but no audit event wrote it (inserted behind the "
-                        "app's back)",
-                    )
+            if progress is not None and result.rows % REPLAY_STEP == 0:
+                progress("checking rows", result.rows, None)
+            judge(conn, result, name, key, state, expected.pop((name, key), None))
+    for (name, key), want in sorted(expected.items(), key=lambda kv: kv[1][1]):
+        judge(conn, result, name, key, None, want)
+
+
+def judge(
+    conn: Connection,
+    result: HubVerifyResult,
+    name: str,
+    key: Any,
+    state: dict[str, Any] | None,
+    want: tuple[str | None, int] | None,
+) -> None:
+    """One row (``state`` None: not in the table) against the last digest the chain recorded
+    for it (``want`` None: no event wrote it)."""
+    label = f"{name} {key}"
+    if want is None:
+        if state is not None:
+            result.add(
+                Problem(
+                    "replay",
+                    label,
+                    "is in the table but no audit event wrote it (inserted behind the app's back)",
                 )
-                continue
-            digest, seq = want
-            if digest is None:
-                result.add(
-                    Problem(
-                        "replay",
-                        label,
-                        f"event {seq} recorded it deleted, but it is in the table",
-                        seq,
-                    )
-                )
-            elif coverage.row_digest(state) != digest:
-                result.add(
-                    Problem(
-                        "replay",
-                        label,
-                        f"differs from what event {seq} recorded (changed behind the app's "
-                        f"back{_which(conn, name, key, seq)})",
-                        seq,
-                    )
-                )
-    for (name, key), (digest, seq) in sorted(expected.items(), key=lambda kv: kv[1][1]):
+            )
+        return
+    digest, seq = want
+    if state is None:
         if digest is not None:
             result.add(
                 Problem(
                     "replay",
-                    f"{name} {key}",
+                    label,
                     f"event {seq} wrote it, but it is not in the table (deleted)",
                     seq,
                 )
             )
+    elif digest is None:
+        result.add(
+            Problem(
+                "replay", label, f"event {seq} recorded it deleted, but it is in the table", seq
+            )
+        )
+    elif coverage.row_digest(state) != digest:
+        result.add(
+            Problem(
+                "replay",
+                label,
+                f"differs from what event {seq} recorded (changed behind the app's "
+                f"back{_which(conn, name, key, seq)})",
+                seq,
+            )
+        )
 
 
 def _which(conn: Connection, table: str, key: Any, seq: int) -> str:
