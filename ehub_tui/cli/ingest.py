@@ -83,7 +83,7 @@ def _ingest_with_progress(ingester: Ingester, paths: list[Path], show: bool) -> 
         task = progress.add_task("ingesting", total=None)
 
         def on_progress(event: str, path: Path, done: int, total: int) -> None:
-            if event == "file":
+            if event in ("file", "file-bytes"):  # a streamed file's progress is in bytes
                 progress.update(
                     task, description=f"ingesting {one_line(path.name)}", total=total, completed=0
                 )

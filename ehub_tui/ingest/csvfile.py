@@ -39,15 +39,28 @@ def _parse_csv(text: str, name: str) -> Iterator[RawRecord]:
 def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Physical lines, split as csv expects (CRLF, LF or CR), endings kept so rows can be re-joined.
+    return csv_records(iter(io.StringIO(text, newline="").readlines()), name)
+
+
+def csv_records(physical: Iterator[str], name: str) -> Iterator[RawRecord]:
+    """The records of a CSV file's physical lines (endings kept), read as they are asked for:
+    only the current row's lines are held (the whole-file path and ingest.stream)."""
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    # Physical lines, split as csv expects (CRLF, LF or CR), endings kept so rows can be re-joined.
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines)
+    held: list[str] = []  # the lines read since the last row: its raw text
+
+    def lines_read() -> Iterator[str]:
+        for line in physical:
+            held.append(line)
+            yield line
+
+    reader = csv.reader(lines_read())
     header: list[str] | None = None
     header_start = 0
     while header is None:
         header_start = reader.line_num
+        held.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -57,7 +70,8 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
         if any(cell.strip() for cell in row):
             header = row
     header_end = reader.line_num
-    header_text = "".join(lines[header_start:header_end])
+    header_text = "".join(held)
+    held.clear()
     if not header_text.endswith(("\n", "\r")):
         header_text += "\n"
 
@@ -110,16 +124,18 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
             yield RawRecord(
                 f"line {prev + 1}",
                 None,
-                header_text + "".join(lines[prev:now]),
+                header_text + "".join(held),
                 f"the row cannot be read as CSV ({e})",
             )
+            held.clear()
             if now <= prev:
                 return
             prev = now
             continue
         now = reader.line_num
         start = prev + 1
-        chunk = lines[prev] if now == start else "".join(lines[prev:now])
+        chunk = held[0] if len(held) == 1 else "".join(held)
+        held.clear()
         prev = now
         if not any(cell.strip() for cell in row):  # blank line, or a row of empty cells
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,14 @@ from ehub_tui.errors import FileError, NotAvailable, RecordRejected, StoreError
 from ehub_tui.ingest.decode import read_text
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.parsers import FORMATS, detect_format, iter_paths, parse_text
-from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, OCRecord, RawRecord
+from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, RawRecord
 from ehub_tui.ingest.reports import FileReport as FileReport  # (re-exported: CLI, tests)
 from ehub_tui.ingest.reports import IngestReport as IngestReport  # (re-exported: CLI)
 from ehub_tui.ingest.reports import count_handled
+from ehub_tui.ingest.runner_util import _LOST_TEXT, _default_suppliers, _record_bytes, _str_or_none
+from ehub_tui.ingest.runner_util import log_file_report as log_file_report  # (re-exported)
+from ehub_tui.ingest.runner_util import new_consultation as new_consultation  # (re-exported)
+from ehub_tui.ingest.stream import Streamed, open_stream
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
 
@@ -35,39 +40,17 @@ from ehub_tui.store.intake import ConflictingDuplicate, row_json
 
 BATCH = 2000
 
+# Files this big are read a line at a time (NDJSON, CSV: ingest.stream); smaller ones whole.
+STREAM_MIN_BYTES = 4 * 1_048_576
+
 # Lines say which file and how many records, never what a record holds (see ehub_tui.logs).
 log = logging.getLogger(__name__)
 
 # progress(event, path, done, total): event is "file" (a new file; total = its records) or
-# "records" (done of total records of the current file are handled).
+# "records" (done of total records of the current file are handled); a file read as a stream
+# (its records are not counted before) gives "file-bytes" (total = its size in bytes) and then
+# "bytes" (done of total bytes are read and their records handled).
 ProgressFn = Callable[[str, Path, int, int], None]
-
-
-def new_consultation(
-    rec: OCRecord, origin: RecordOrigin | None = None, *, refuse_conflict: bool = False
-) -> NewConsultation:
-    """The consultation to store for a validated record (``origin``: where it was read from)."""
-    return NewConsultation(
-        source=rec.source,
-        external_id=rec.external_id,
-        practice_ods=rec.practice_ods,
-        nhs_number=rec.nhs_number,
-        given_name=rec.given_name,
-        family_name=rec.family_name,
-        date_of_birth=rec.date_of_birth,
-        sex=rec.sex,
-        received_at=rec.received_at,
-        request_type=rec.request_type,
-        template=rec.template,
-        answers=rec.answers,
-        free_text=rec.free_text,
-        supplier_flags=list(rec.supplier_flags),
-        priority=rec.priority,
-        dob_precision=rec.dob_precision,  # issue 16: a partial FHIR birthDate
-        origin=origin,
-        refuse_conflict=refuse_conflict,
-        response_status=rec.status,
-    )
 
 
 class Ingester:
@@ -78,10 +61,21 @@ class Ingester:
     """
 
     def __init__(
-        self, service: HubService | ClientService, *, batch: int = BATCH, settings: Any = None
+        self,
+        service: HubService | ClientService,
+        *,
+        batch: int = BATCH,
+        settings: Any = None,
+        screen_batches: bool = False,
+        stream_min_bytes: int = STREAM_MIN_BYTES,
     ) -> None:
         self.service = service
         self.batch = batch
+        # screen each stored batch for red flags at once (the CLI): ``screened`` counts them
+        self.screen_batches = screen_batches
+        self.screened = 0
+        self._can_screen: bool | None = None  # asked once per Ingester (loads the SOPs once)
+        self.stream_min_bytes = stream_min_bytes
         self.limits: IngestLimits = (
             IngestLimits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
         )
@@ -132,6 +126,14 @@ class Ingester:
         self._practices = None  # re-read per file: practices may be added while watching
         log.debug("reading %s", path)
         try:
+            streamed = self._open_stream(path)
+        except FileError as exc:
+            fr.error = str(exc)
+            log.info("not read: %s", fr.error)
+            return fr
+        if streamed is not None:
+            return self._ingest_stream(path, streamed, fr, new_ids, progress)
+        try:
             text = read_text(path, max_bytes=self.limits.max_file_bytes)
             fr.fmt = detect_format(path, text)
             records = list(parse_text(text, fr.fmt, str(path)))
@@ -151,24 +153,81 @@ class Ingester:
         log_file_report(fr)
         return fr
 
+    def _open_stream(self, path: Path) -> Streamed | None:
+        """The file opened as a stream when it is big enough and NDJSON or CSV, else None."""
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            return None  # the whole-file path says why it cannot be read
+        if size < self.stream_min_bytes:
+            return None
+        limits = self.limits
+        return open_stream(
+            path, max_bytes=limits.max_file_bytes, max_record_bytes=limits.max_record_bytes
+        )
+
+    def _ingest_stream(
+        self,
+        path: Path,
+        streamed: Streamed,
+        fr: FileReport,
+        new_ids: list[int] | None,
+        progress: ProgressFn | None,
+    ) -> FileReport:
+        """Ingest a file as it is read, a batch at a time: memory stays flat in its size."""
+        fr.fmt = streamed.fmt
+        try:
+            records = streamed.records
+            try:
+                first = next(records)  # a CSV header's problem is the file's: nothing stored
+            except StopIteration:
+                first = None
+            if progress:
+                progress("file-bytes", path, 0, streamed.size)
+            head = [] if first is None else [first]
+            self.store_records(
+                chain(head, records), str(path), fr, new_ids, progress, path, streamed
+            )
+        except FileError as exc:
+            fr.error = str(exc)
+            log.info("not read: %s", fr.error)
+            return fr
+        except OSError as exc:
+            fr.error = f"{path}: cannot be read ({exc.strerror or exc})"
+            log.info("not read: %s", fr.error)
+            return fr
+        finally:
+            streamed.close()
+        log_file_report(fr)
+        return fr
+
     def store_records(
         self,
-        records: Sequence[RawRecord],
+        records: Iterable[RawRecord],
         source_file: str,
         fr: FileReport,
         new_ids: list[int] | None = None,
         progress: ProgressFn | None = None,
         path: Path | None = None,
+        streamed: Streamed | None = None,
     ) -> None:
-        """Validate records and store them in batches, quarantining the bad ones."""
+        """Validate records and store them in batches, quarantining the bad ones.
+
+        ``records`` is a list (whole-file path) or, with ``streamed``, read as batches are
+        stored: then ``fr.records`` is counted here and progress is in bytes.
+        """
         known = self._known()
         today = self._today()
         limits = self.limits
         # A record's text can be up to 4 bytes a character: shorter ones need not be measured.
         short = limits.max_record_bytes // 4
         sources: Counter[str] = Counter()
-        for start in range(0, len(records), self.batch):
-            chunk = records[start : start + self.batch]
+        total = len(records) if isinstance(records, Sequence) else 0
+        it = iter(records)
+        start = 0
+        while chunk := list(islice(it, self.batch)):
+            if streamed is not None:
+                fr.records += len(chunk)
             items: list[NewConsultation] = []
             bad: list[dict[str, Any]] = []
             for raw in chunk:
@@ -214,11 +273,26 @@ class Ingester:
             fr.quarantined += len(bad) + conflicting + count_handled(fr, handled)
             if new_ids is not None:
                 new_ids.extend(i for _, i in created)
+            if created and self.screen_batches:
+                self._screen(len(created))
+            start += len(chunk)
             if progress and path is not None:
-                progress("records", path, min(start + self.batch, len(records)), len(records))
+                if streamed is not None:
+                    progress("bytes", path, streamed.position(), streamed.size)
+                else:
+                    progress("records", path, start, total)
         for source, n in sources.items():
             if supplier_code(source, self.suppliers) == OTHER:
                 fr.unknown_suppliers[source] = fr.unknown_suppliers.get(source, 0) + n
+
+    def _screen(self, new: int) -> None:
+        """Screen a stored batch's new consultations for red flags (written in bulk, one audit
+        event a batch). The SOPs are loaded and checked once per Ingester, not per batch."""
+        if self._can_screen is None:
+            self._can_screen = self.service.guidance_state().available
+        if self._can_screen:
+            # the unscreened, oldest first: this batch's new ones (and any left from before)
+            self.screened += self.service.prescreen(new)
 
     def _store_batch(
         self, items: list[NewConsultation], bad: list[dict[str, Any]], source_file: str
@@ -325,47 +399,3 @@ class Ingester:
         except (RecordRejected, ConflictingDuplicate, StoreError) as exc:
             return "still_bad", [str(exc)]
         return ("stored" if new else "duplicate"), []
-
-
-def log_file_report(fr: FileReport) -> None:
-    """One log line for a file that was read: its counts (never its records' contents)."""
-    others = sum(fr.unknown_suppliers.values())
-    # response statuses (issue 16): counts only, and only those that happened
-    statuses = ", ".join(f"{n} {k}" for k, n in fr.status_counts().items() if n)
-    log.info(
-        "read %s (%s): %d record(s): %d new, %d duplicate, %d quarantined (%d conflicting)%s%s",
-        fr.path,
-        fr.fmt or "?",
-        fr.records,
-        fr.new,
-        fr.duplicate,
-        fr.quarantined,
-        fr.conflicting,
-        f"; {others} from sources that are not known suppliers" if others else "",
-        f"; statuses: {statuses}" if statuses else "",
-    )
-
-
-# In every reason validate gives for a NUL or a byte that was not UTF-8.
-_LOST_TEXT = "cannot be stored"
-
-
-def _record_bytes(raw: str, fmt: str) -> int:
-    """The size of a record's own text in UTF-8 (a CSV record's raw text starts with the
-    header, which is not counted)."""
-    if fmt == "csv":
-        raw = raw.split("\n", 1)[-1]
-    return len(raw.encode("utf-8", "surrogatepass"))
-
-
-def _default_suppliers() -> list[str]:
-    from ehub_tui.config import Settings
-
-    factory = Settings.model_fields["suppliers"].default_factory
-    return list(factory()) if factory is not None else []  # type: ignore[call-arg]
-
-
-def _str_or_none(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)[:255]
