@@ -12,12 +12,15 @@ a clock frozen after the last arrival.
                            library's (Ingester.ingest_paths + the same prescreen, in-process)
 - board_aggregates_scaling store.board.read_aggregates (the board's whole-hub counts)
 - queue_summary_scaling    HubService.queue_summary (what `ehub-tui queue --json` prints)
+- board_aggregates_scaling_pg  the same on PostgreSQL (benchmarks/_scale_pg.py: the SQLite hubs'
+                           items copied into PostgreSQL hubs); skipped with --no-pg
 - keypress_p95_scaling_1m  the store work of a key press that moves the queue window: one
                            HubService.queue_page (page fetch and its count) at offsets spread
                            from the top to the end; per repeat the p95 of --keys such fetches
-- verify_incremental       at the smallest size, after a checkpoint and ~10,000 new events:
-                           `audit verify --since-checkpoint` over a full `audit verify` (both the
-                           CLI, start-up included); "not available" while the option is missing
+- verify_incremental       at the smallest size, after a checkpoint and ~10,000 new events (claim
+                           and release): HubService.verify_audit(since_checkpoint=True), what
+                           `audit verify --since-checkpoint` runs, over the full verify, both
+                           in-process; "not available" while the option is missing
 
 With one size (--sizes 100000, the CI smoke) the scaling comparisons cannot be made: their small
 side is printed as a figure and only the two same-size comparisons are in the JSON. Progress goes
@@ -27,9 +30,9 @@ to stderr; the LAST stdout line is the JSON object of benchmarks/_harness.py.
 from __future__ import annotations
 
 import argparse
+import inspect
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -197,22 +200,55 @@ def reads(args: argparse.Namespace, small: int, big: int) -> list[dict[str, Any]
     return out
 
 
+def pg_board(args: argparse.Namespace, small: int, big: int) -> dict[str, Any] | None:
+    """board_aggregates_scaling on PostgreSQL: the cached hubs' items copied into PostgreSQL."""
+    from benchmarks import _scale_pg as P
+
+    if not P.available():
+        print("board_aggregates_scaling_pg: not run (no PostgreSQL server binaries here)")
+        return None
+    with P.server() as pg, tempfile.TemporaryDirectory(prefix="ehub-scale-pg-") as tmp:
+        hubs = {}
+        for n in sorted({small, big}):
+            home = B.hub_dir(args.cache, n, args.seed)
+            url = P.copy_hub(pg, home / "hub.sqlite3", n, Path(tmp) / str(n), say)
+            settings = Settings(data_dir=Path(tmp) / str(n), hub_url=url)
+            hubs[n] = HubService.open(settings, clock=lambda: NOW, migrate=False, create=False)
+        make = probes(args, hubs)["board_aggregates_scaling"][0]
+        say("board_aggregates_scaling_pg …")
+        s = interleave(args.repeats, make(big), make(small), warmup=1)
+        for svc in hubs.values():
+            svc.close()
+    if big == small:
+        med = fmt(statistics.median(s.ours))
+        print(f"board_aggregates (PostgreSQL) at {small:,} items: median {med} ms")
+        return None
+    return comparison(
+        "board_aggregates_scaling_pg",
+        "ms",
+        s,
+        target=2.0,
+        items=big,
+        baseline_items=small,
+        what="store.board.read_aggregates on PostgreSQL (the SQLite hubs' items copied in); "
+        + WHAT.format(big=big, small=small),
+    )
+
+
 # -- verify ---------------------------------------------------------------------------------------
 
 
 def verify(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
-    """Incremental over full verify on a copy of the n-item hub after ~10k new events."""
-    helptext = subprocess.run(
-        [*B.CLI, "audit", "verify", "--help"], capture_output=True, text=True, cwd=ROOT
-    ).stdout
-    if "--since-checkpoint" not in helptext:
-        print("verify_incremental: not available yet (`audit verify --since-checkpoint` missing)")
+    """Incremental over full verify on a copy of the n-item hub after ~10k new events, both
+    HubService.verify_audit in this process (the CLI's start-up, seconds on a busy machine, would
+    swamp the incremental side)."""
+    if "since_checkpoint" not in inspect.signature(HubService.verify_audit).parameters:
+        print("verify_incremental: not available yet (no verify_audit(since_checkpoint=...))")
         return None
     with tempfile.TemporaryDirectory(prefix="ehub-scale-", dir=args.cache) as tmp:
         home = Path(tmp) / "hub"
         shutil.copytree(B.hub_dir(args.cache, n, args.seed), home)
-        env = B.hub_env(home)
-        B.run_measured([*B.CLI, "audit", "checkpoint"], env)
+        B.run_measured([*B.CLI, "audit", "checkpoint"], B.hub_env(home))
         svc = open_hub(home)
         added = 0
         say(f"{n:,}: ~{args.events:,} new events (claim and release) after the checkpoint …")
@@ -222,19 +258,21 @@ def verify(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
                 break
             svc.release(claim, "benchmark: back to the queue")
             added += 2
-        svc.close()
 
-        def side(*extra: str) -> Callable[[int], float]:
+        def side(since: bool) -> Callable[[int], float]:
             def go(_i: int) -> float:
-                run = B.run_measured([*B.CLI, "audit", "verify", "--json", *extra], env)
-                if run.returncode != 0:
-                    raise SystemExit(f"audit verify {' '.join(extra)} did not hold: {run.stdout}")
-                return run.wall
+                t0 = time.perf_counter()
+                got = svc.verify_audit(since_checkpoint=since)
+                wall = time.perf_counter() - t0
+                if not got.ok:
+                    raise SystemExit(f"verify (since_checkpoint={since}) did not hold")
+                return wall
 
             return go
 
         say("verify: incremental against full …")
-        s = interleave(args.verify_repeats, side("--since-checkpoint"), side(), progress=say)
+        s = interleave(args.verify_repeats, side(True), side(False), warmup=1, progress=say)
+        svc.close()
     return comparison(
         "verify_incremental",
         "s",
@@ -242,8 +280,9 @@ def verify(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
         target=0.1,
         items=n,
         new_events=added,
-        what=f"`audit verify --since-checkpoint` after {added:,} new events over a full "
-        f"`audit verify` of the same {n:,}-item hub (CLI walls, start-up included)",
+        what=f"HubService.verify_audit(since_checkpoint=True) (`audit verify --since-checkpoint`) "
+        f"after {added:,} new events over the full verify of the same {n:,}-item hub, "
+        "in-process",
     )
 
 
@@ -259,6 +298,12 @@ def main() -> None:
     ap.add_argument("--keys", type=int, default=20, help="page fetches per key-press repeat")
     ap.add_argument("--page", type=int, default=50, help="rows per page fetch")
     ap.add_argument("--events", type=int, default=10_000)
+    ap.add_argument(
+        "--no-pg",
+        dest="pg",
+        action="store_false",
+        help="skip the board on PostgreSQL (run when initdb and pg_ctl are found)",
+    )
     ap.add_argument("--verify-repeats", type=int, default=3)
     ap.add_argument(
         "--reingest",
@@ -310,6 +355,10 @@ def main() -> None:
     else:
         say("one size: the scaling comparisons need a second (--sizes 100000,1000000)")
     comps.extend(reads(args, small, big))
+    if args.pg:
+        got_pg = pg_board(args, small, big)
+        if got_pg is not None:
+            comps.append(got_pg)
     got = verify(args, small)
     if got is not None:
         comps.append(got)
