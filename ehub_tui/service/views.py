@@ -58,14 +58,26 @@ def page(
     with read_tx(ctx.engine) as conn:
         head = conn.execute(_HEAD).scalar_one_or_none()
         key = _count_key(ctx, view, filters, since, now, head)
-        total = _counted.get(key) if key is not None else None
-        if total is None:
+        kept = _counted.get(key) if key is not None else None
+        if kept is None:
             total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
+            kept = (total, views.Marks())
             if key is not None:
-                _remember(key, total)
+                _remember(key, kept)
+        total, marks = kept
         rows = (
             views.list_rows(
-                conn, view, ctx.actor, filters, since, offset, limit, today=today, now=now
+                conn,
+                view,
+                ctx.actor,
+                filters,
+                since,
+                offset,
+                limit,
+                today=today,
+                now=now,
+                total=total,
+                marks=marks,
             )
             if offset < total
             else []
@@ -82,13 +94,14 @@ def page(
     return rows, total
 
 
-# A searched or filtered view's size, kept until the hub changes. Every change to an item is an
-# audited write that moves the audit chain's head, so (view, who, filter, day, head) names one
-# answer: scrolling a search at 100,000 items reads one window, not the whole hub, per page.
-# Not kept for an unfiltered view (its count reads the partial index: cheap).
+# A view's size and the sort keys of rows already read (keyset paging, store/keyset.py), kept
+# until the hub changes. Every change to an item is an audited write that moves the audit
+# chain's head, so (view, who, filter, day, head) names one answer: scrolling the queue at a
+# million items reads one window by seeking from its neighbour, not the whole hub, per page;
+# the count is read once per filter and per change of the hub.
 _HEAD = text("SELECT seq FROM audit_head WHERE id = 1")
 COUNTS_KEPT = 64
-_counted: dict[tuple[object, ...], int] = {}
+_counted: dict[tuple[object, ...], tuple[int, views.Marks]] = {}
 _counted_lock = threading.Lock()
 
 
@@ -100,18 +113,18 @@ def _count_key(
     now: datetime,
     head: int | None,
 ) -> tuple[object, ...] | None:
-    if head is None or not filters.active:
+    if head is None:
         return None
     # waited over N hours moves with the clock: the minute is part of the answer
     minute = now.replace(second=0, microsecond=0) if filters.waited_over_hours else None
     return (id(ctx.engine), view, ctx.actor, filters, since, minute, int(head))
 
 
-def _remember(key: tuple[object, ...], total: int) -> None:
+def _remember(key: tuple[object, ...], kept: tuple[int, views.Marks]) -> None:
     with _counted_lock:
         if len(_counted) >= COUNTS_KEPT:
             _counted.pop(next(iter(_counted)))
-        _counted[key] = total
+        _counted[key] = kept
 
 
 def audit_search(

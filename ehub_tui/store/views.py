@@ -17,12 +17,23 @@ from sqlalchemy import Connection, bindparam, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
-from ehub_tui.store import queue_order
+from ehub_tui.store import counters, keyset, queue_order
 from ehub_tui.store import search as store_search
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
+from ehub_tui.store.view_states import as_dt, state_words
 
-__all__ = ["VIEWS", "QueueFilter", "QueueRow", "count_rows", "list_rows"]
+__all__ = [
+    "VIEWS",
+    "Marks",
+    "QueueFilter",
+    "QueueRow",
+    "count_rows",
+    "list_rows",
+    "state_words",
+]
+
+Marks = keyset.Marks
 
 _DT = UTCDateTime()
 
@@ -94,20 +105,22 @@ def _from(view: str, sqlite: bool, f: QueueFilter) -> str:
     return "consultation c"
 
 
-_ORDER = {
-    "queue": "c.priority DESC, c.received_at, c.id",
-    "mine": "c.claimed_at, c.id",
-    "done": "o.completed_at DESC, c.id DESC",
+_PRIORITY: keyset.Order = (("c.priority", True), ("c.received_at", False), ("c.id", False))
+_ORDER: dict[str, keyset.Order] = {
+    "queue": _PRIORITY,
+    "mine": (("c.claimed_at", False), ("c.id", False)),
+    "done": (("o.completed_at", True), ("c.id", True)),
 }
-# the order a navigator chose (queue and mine; done today stays newest first)
-_SORTED = {
-    "priority": "c.priority DESC, c.received_at, c.id",
-    "due": "c.due_by, c.priority DESC, c.id",
-    "received": "c.received_at, c.id",
+# the order a navigator chose (queue and mine; done today stays newest first); the id last, so
+# every row has one place and a page can be read by seeking from its neighbour's key
+_SORTED: dict[str, keyset.Order] = {
+    "priority": _PRIORITY,
+    "due": (("c.due_by", False), ("c.priority", True), ("c.id", False)),
+    "received": (("c.received_at", False), ("c.id", False)),
 }
 
 
-def _order(view: str, f: QueueFilter) -> str:
+def _order(view: str, f: QueueFilter) -> keyset.Order:
     if view == "done" or (f.sort == S.DEFAULT_SORT and view == "mine"):
         return _ORDER[view]
     return _SORTED.get(f.sort, _ORDER[view])
@@ -140,11 +153,31 @@ def count_rows(
 ) -> int:
     """How many rows a view holds. ``today`` and ``now`` (the hub's) place the age bands and
     the waiting time; without them those filters are not applied."""
+    kept = _from_counters(conn, view, f)
+    if kept is not None:
+        return kept
     sqlite = is_sqlite(conn)
     params: dict[str, Any] = {"me": me, "since": since}
     where = _where(view, f, params, sqlite, today, now)
     sql = f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}"
     return int(conn.execute(text(sql), _bind(params, sqlite)).scalar_one())
+
+
+def _from_counters(conn: Connection, view: str, f: QueueFilter) -> int | None:
+    """The queue's size by practice, type and priority from the counters the database keeps
+    (store/counters.py: a few rows, whatever the queue's size); None for what they cannot
+    answer (a search, age bands, waiting time, due soon; the other views, which are small)."""
+    if view != "queue" or f.search or f.age_bands or f.waited_over_hours or f.due_before:
+        return None
+    practices, types = set(f.all_practices()), set(f.all_types())
+    return sum(
+        n
+        for (status, ods, rtype, priority), n in counters.queue_counts(conn).rows.items()
+        if status == "queued"
+        and (not practices or ods in practices)
+        and (not types or rtype in types)
+        and priority >= f.min_priority
+    )
 
 
 def list_rows(
@@ -158,8 +191,14 @@ def list_rows(
     *,
     today: date | None = None,
     now: datetime | None = None,
+    total: int | None = None,
+    marks: keyset.Marks | None = None,
 ) -> list[QueueRow]:
-    """One window of a view, in its order (see ``count_rows`` for ``today`` and ``now``)."""
+    """One window of a view, in its order (see ``count_rows`` for ``today`` and ``now``).
+
+    With ``total`` (the view's ``count_rows`` in this state of the hub) and ``marks`` (kept by
+    the caller for that same state), a window is read by keyset (store/keyset.py): its cost does
+    not grow with its position. A searched view is read with OFFSET (its result is small)."""
     sqlite = is_sqlite(conn)
     params: dict[str, Any] = {"me": me, "since": since, "lim": limit, "off": offset}
     # Done today: where it went in words (the route id only when no destination was recorded)
@@ -171,9 +210,11 @@ def list_rows(
     found = S.parse(f.search)
     full = ", c.free_text AS full_text" if found is not None and found.kind == S.TEXT else ""
     where = _where(view, f, params, sqlite, today, now)
-    select = f"SELECT {_COLUMNS}{route}{full} FROM "
+    keys = _order(view, f)
+    select = f"SELECT {_COLUMNS}{route}{full}{keyset.key_columns(keys)} FROM "
     head = f"{select}{_from(view, sqlite, f)} WHERE {where}"
-    order = _order(view, f)
+    order = keyset.order_sql(keys)
+    keyed = marks if total is not None and found is None else None
 
     def run(sql: str, extra: dict[str, Any]) -> Any:
         stmt = text(sql)
@@ -181,7 +222,11 @@ def list_rows(
             stmt = stmt.bindparams(bindparam("fronts", expanding=True))
         return conn.execute(stmt, _bind(params | extra, sqlite))
 
-    def window(extra: str, off: int, lim: int) -> list[Any]:
+    def window(extra: str, off: int, lim: int, size: int) -> list[Any]:
+        if keyed is not None:
+            return keyset.fetch(
+                lambda sql, p: list(run(f"{head}{extra}{sql}", p)), keys, off, lim, size, keyed
+            )
         sql = f"{head}{extra} ORDER BY {order} LIMIT :lim OFFSET :off"
         return list(run(sql, {"off": off, "lim": lim}))
 
@@ -190,6 +235,8 @@ def list_rows(
         if view == "queue" and f.sort == S.DEFAULT_SORT and (found is None or not found.identifier)
         else []
     )
+    if keyed is not None:
+        keyed.check_fronts(tuple(fronts))
     rows: list[Any]
     if fronts:
         # items back from awaiting the patient come first within their priority (queue_order);
@@ -201,17 +248,23 @@ def list_rows(
         )
 
         def above(p: int) -> int:
+            if keyed is not None and ("above", p) in keyed.counts:
+                return keyed.counts["above", p]
             sql = (
                 f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}{others} "
                 "AND c.priority > :above"
             )
-            return int(run(sql, {"above": p}).scalar_one())
+            n = int(run(sql, {"above": p}).scalar_one())
+            if keyed is not None:
+                keyed.counts["above", p] = n
+            return n
 
+        rest = (total or 0) - len(ahead)
         rows = queue_order.merge_fronts(
-            ahead, above, lambda o, n: window(others, o, n), offset, limit
+            ahead, above, lambda o, n: window(others, o, n, rest), offset, limit
         )
     else:
-        rows = window("", offset, limit)
+        rows = window("", offset, limit, total or 0)
     out = [_row(r, sqlite) for r in rows]
     if found is not None and out:
         out = _with_matched(conn, found, rows, out)
@@ -245,44 +298,6 @@ def held_rows(
     if found is not None and out:
         out = _with_matched(conn, found, raw, out)
     return state_words(conn, out)
-
-
-def state_words(conn: Connection, rows: list[QueueRow]) -> list[QueueRow]:
-    """Rows not waiting, with what the queue says of them: a held one's holder (their name)
-    and since when it is held; a parked one's parking time and return time; a completed
-    one's destination; a cancelled one's time."""
-    ids = {s: [r.id for r in rows if r.status == s] for s in ("claimed", "awaiting", "completed")}
-    ids["cancelled"] = [r.id for r in rows if r.status == "cancelled"]
-    if not any(ids.values()):
-        return rows
-    extra: dict[int, dict[str, Any]] = {}
-
-    def read(sql: str, key: str) -> list[Any]:
-        stmt = text(sql).bindparams(bindparam("ids", expanding=True))
-        return list(conn.execute(stmt, {"ids": ids[key]})) if ids[key] else []
-
-    for r in read(
-        "SELECT c.id, c.claimed_at, u.display_name, c.owner FROM consultation c "
-        "LEFT JOIN hub_user u ON u.username = c.owner WHERE c.id IN :ids",
-        "claimed",
-    ):
-        name = (r.display_name or "").strip() or r.owner
-        extra[int(r.id)] = {"holder": name, "since": _as_dt(r.claimed_at)}
-    for r in read(
-        "SELECT item_id, parked_at, return_at FROM awaiting_reply WHERE item_id IN :ids "
-        "ORDER BY id",
-        "awaiting",
-    ):  # the newest parking of each is its current one (read last)
-        extra[int(r.item_id)] = {"since": _as_dt(r.parked_at), "until": _as_dt(r.return_at)}
-    for r in read(
-        "SELECT consultation_id, coalesce(nullif(destination, ''), route) AS route, "
-        "completed_at FROM outcome WHERE consultation_id IN :ids",
-        "completed",
-    ):
-        extra[int(r.consultation_id)] = {"route": r.route, "since": _as_dt(r.completed_at)}
-    for r in read("SELECT id, cancelled_at FROM consultation WHERE id IN :ids", "cancelled"):
-        extra[int(r.id)] = {"since": _as_dt(r.cancelled_at)}
-    return [dataclasses.replace(r, **extra[r.id]) if r.id in extra else r for r in rows]
 
 
 def searched_names(rows: list[QueueRow]) -> list[int]:
@@ -320,12 +335,6 @@ _STATE_WORDS = {
 }
 
 
-def _as_dt(v: Any) -> Any:
-    if v is None or isinstance(v, datetime):
-        return _DT.process_result_value(v, None)
-    return _DT.process_result_value(datetime.fromisoformat(v), None)
-
-
 def _row(r: Any, sqlite: bool) -> QueueRow:
     flags = r.supplier_flags
     if isinstance(flags, str):
@@ -345,8 +354,8 @@ def _row(r: Any, sqlite: bool) -> QueueRow:
         priority=int(r.priority),
         status=r.status,
         owner=r.owner,
-        received_at=_as_dt(r.received_at),
-        due_by=_as_dt(r.due_by),
+        received_at=as_dt(r.received_at),
+        due_by=as_dt(r.due_by),
         practice_ods=r.practice_ods,
         request_type=r.request_type,
         template=r.template,
@@ -355,7 +364,7 @@ def _row(r: Any, sqlite: bool) -> QueueRow:
         sex=r.sex,
         summary=text_,
         supplier_flags=tuple(flags or ()),
-        completed_at=_as_dt(r.completed_at),
+        completed_at=as_dt(r.completed_at),
         route=r.route,
         sop_flags=levels,
         dob_precision=getattr(r, "dob_precision", None),
