@@ -241,11 +241,11 @@ def _replay(
     progress: verify_events.Progress | None = None,
 ) -> None:
     for name, spec in coverage.TABLES.items():
-        for key, state in coverage.scan(conn, spec):
+        for key, now in verify_events.scan_digests(conn, spec):
             result.rows += 1
             if progress is not None and result.rows % REPLAY_STEP == 0:
                 progress("checking rows", result.rows, None)
-            judge(conn, result, name, key, state, expected.pop((name, key), None))
+            judge(conn, result, name, key, now, expected.pop((name, key), None))
     for (name, key), want in sorted(expected.items(), key=lambda kv: kv[1][1]):
         judge(conn, result, name, key, None, want)
 
@@ -255,14 +255,14 @@ def judge(
     result: HubVerifyResult,
     name: str,
     key: Any,
-    state: dict[str, Any] | None,
+    now: str | None,
     want: tuple[str | None, int] | None,
 ) -> None:
-    """One row (``state`` None: not in the table) against the last digest the chain recorded
-    for it (``want`` None: no event wrote it)."""
+    """One row's digest now (None: not in the table) against the last digest the chain
+    recorded for it (``want`` None: no event wrote it)."""
     label = f"{name} {key}"
     if want is None:
-        if state is not None:
+        if now is not None:
             result.add(
                 Problem(
                     "replay",
@@ -272,7 +272,7 @@ def judge(
             )
         return
     digest, seq = want
-    if state is None:
+    if now is None:
         if digest is not None:
             result.add(
                 Problem(
@@ -288,7 +288,7 @@ def judge(
                 "replay", label, f"event {seq} recorded it deleted, but it is in the table", seq
             )
         )
-    elif coverage.row_digest(state) != digest:
+    elif now != digest:
         result.add(
             Problem(
                 "replay",
