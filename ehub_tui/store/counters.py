@@ -37,11 +37,22 @@ _COUNTS = text(
     " SELECT status, practice_ods, request_type, priority, n FROM count_delta"
     ") AS c GROUP BY status, practice_ods, request_type, priority HAVING sum(n) <> 0"
 )
-_HOURS = text(
-    "SELECT hour, sum(n) AS n FROM ("
-    " SELECT hour, n FROM queued_hour"
-    " UNION ALL SELECT hour, n FROM count_delta WHERE hour IS NOT NULL"
-    ") AS h GROUP BY hour HAVING sum(n) <> 0 ORDER BY hour"
+# The hour holding the queued item at position :mid (oldest first) and how many queued items
+# arrived before that hour: a running sum over the hour buckets, in the database. SQLite's
+# counters are never pending; PostgreSQL's buckets add the pending deltas first.
+_MIDDLE = (
+    "SELECT hour, cum - n AS before FROM ("
+    " SELECT hour, n, sum(n) OVER (ORDER BY hour) AS cum FROM {hours}"
+    ") AS w WHERE cum > :mid ORDER BY hour LIMIT 1"
+)
+_MIDDLE_SQLITE = text(_MIDDLE.format(hours="queued_hour"))
+_MIDDLE_PG = text(
+    _MIDDLE.format(
+        hours="(SELECT hour, sum(n) AS n FROM ("
+        " SELECT hour, n FROM queued_hour"
+        " UNION ALL SELECT hour, n FROM count_delta WHERE hour IS NOT NULL"
+        ") AS u GROUP BY hour) AS h"
+    )
 )
 _OLDEST = text("SELECT min(received_at) FROM consultation WHERE status = 'queued'")
 _FOLD = text(
@@ -151,27 +162,26 @@ def breaching(conn: Connection, counts: QueueCounts, now: datetime) -> int:
 
 def median_received(conn: Connection, queued: int) -> datetime | None:
     """The arrival time of the middle queued item (the one at position ``queued // 2`` oldest
-    first, as an OFFSET over all of them would give), exact: the hour buckets are walked to the
-    hour holding it, then it is read within that hour from the (status, received_at) index, so
-    the cost is the backlog's hours plus one hour's arrivals, not the backlog."""
+    first, as an OFFSET over all of them would give), exact: a running sum over the hour buckets
+    finds the hour holding it, then it is read within that hour from the (status, received_at)
+    index, so the cost is the backlog's hours (a year's: 8,760 small rows summed in the
+    database) plus one hour's arrivals, not the backlog itself."""
     if queued <= 0:
         return None
-    mid, before = queued // 2, 0
-    for r in conn.execute(_HOURS):
-        n = int(r.n)
-        if before + n > mid:
-            start = datetime.fromisoformat(f"{r.hour}:00:00").replace(tzinfo=UTC)
-            got = conn.execute(
-                text(
-                    "SELECT received_at FROM consultation "
-                    "WHERE status = 'queued' AND received_at >= :start "
-                    "ORDER BY received_at LIMIT 1 OFFSET :off"
-                ),
-                {"start": bind_time(conn, start), "off": mid - before},
-            ).scalar()
-            return as_utc(got)
-        before += n
-    return None
+    mid = queued // 2
+    found = conn.execute(_MIDDLE_SQLITE if is_sqlite(conn) else _MIDDLE_PG, {"mid": mid}).first()
+    if found is None:
+        return None
+    start = datetime.fromisoformat(f"{found.hour}:00:00").replace(tzinfo=UTC)
+    got = conn.execute(
+        text(
+            "SELECT received_at FROM consultation "
+            "WHERE status = 'queued' AND received_at >= :start "
+            "ORDER BY received_at LIMIT 1 OFFSET :off"
+        ),
+        {"start": bind_time(conn, start), "off": mid - int(found.before)},
+    ).scalar()
+    return as_utc(got)
 
 
 def fold(conn: Connection) -> int:
