@@ -148,9 +148,13 @@ def _progress() -> Iterator[Callable[[str, int, int | None], None] | None]:
     with progress_bar() as bar:
         task = bar.add_task("checking events", total=None, visible=False)
 
+        shown = False
+
         def on_progress(stage: str, done: int, total: int | None) -> None:
-            if total is not None and total < LONG_VERIFY and stage == "checking events":
-                return
+            nonlocal shown
+            if not shown and (total is None or total < LONG_VERIFY):
+                return  # a short verify ends before a bar would help
+            shown = True
             bar.update(task, description=stage, completed=done, total=total, visible=True)
 
         yield on_progress

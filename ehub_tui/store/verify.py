@@ -240,11 +240,12 @@ def _replay(
     expected: dict[tuple[str, Any], tuple[str | None, int]],
     progress: verify_events.Progress | None = None,
 ) -> None:
+    total = verify_events.count_rows(conn) if progress is not None else None
     for name, spec in coverage.TABLES.items():
         for key, now in verify_events.scan_digests(conn, spec):
             result.rows += 1
             if progress is not None and result.rows % REPLAY_STEP == 0:
-                progress("checking rows", result.rows, None)
+                progress("checking rows", result.rows, total)
             judge(conn, result, name, key, now, expected.pop((name, key), None))
     for (name, key), want in sorted(expected.items(), key=lambda kv: kv[1][1]):
         judge(conn, result, name, key, None, want)

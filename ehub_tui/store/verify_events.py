@@ -234,3 +234,18 @@ def scan_digests(
         for row in rows:
             yield row[at], fast_digest(columns, row)
         last = rows[-1][at]
+
+
+def count_rows(conn: Connection) -> int:
+    """Rows in the covered tables (the replay's total, for its progress)."""
+    tables = inspect(conn).get_table_names()
+    total = 0
+    for name in coverage.TABLES:
+        if name in tables:
+            cur = bulk.driver(conn).cursor()
+            try:
+                cur.execute(f'SELECT count(*) FROM "{name}"')  # a name from the table specs
+                total += int(cur.fetchone()[0])
+            finally:
+                cur.close()
+    return total
