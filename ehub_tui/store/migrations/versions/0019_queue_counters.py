@@ -31,13 +31,15 @@ _SQLITE_HOUR = "substr({r}.received_at, 1, 13)"
 def _sqlite_add(r: str, d: int) -> str:
     hour = _SQLITE_HOUR.format(r=r)
     sign = "+" if d > 0 else "-"
+    # only a removal can leave an hour at zero
+    drop = f"""
+        DELETE FROM queued_hour WHERE {r}.status = 'queued' AND hour = {hour} AND n = 0;"""
     return f"""
         INSERT INTO queue_count ({_KEYS}, n)
         VALUES ({r}.status, {r}.practice_ods, {r}.request_type, {r}.priority, {d})
         ON CONFLICT ({_KEYS}) DO UPDATE SET n = n {sign} 1;
         INSERT INTO queued_hour (hour, n) SELECT {hour}, {d} WHERE {r}.status = 'queued'
-        ON CONFLICT (hour) DO UPDATE SET n = n {sign} 1;
-        DELETE FROM queued_hour WHERE {r}.status = 'queued' AND hour = {hour} AND n = 0;"""
+        ON CONFLICT (hour) DO UPDATE SET n = n {sign} 1;{drop if d < 0 else ""}"""
 
 
 _SQLITE_TRIGGERS = (
