@@ -55,7 +55,8 @@ def ingest_cmd(
 
         # the service account (a token file) on a hub server; see connect.ingesting
         service = connect.ingesting()
-        ingester = Ingester(service, settings=service.settings)
+        # each stored batch is screened for red flags at once, written in bulk (issue 18)
+        ingester = Ingester(service, settings=service.settings, screen_batches=True)
         if watch is not None:
             _watch(ingester, watch, interval, as_json, recursive, ctx.find_root().obj or {})
             return
@@ -63,7 +64,7 @@ def ingest_cmd(
         report = _ingest_with_progress(ingester, paths, show=not as_json)
         # always: a file of patients' replies adds nothing new, yet each reply is screened
         # with its request (store.awaiting); with nothing waiting this is one query
-        screened = prescreen(ingester.service, show=not as_json)
+        screened = ingester.screened + prescreen(ingester.service, show=not as_json)
         if as_json:
             print_json({**report.as_dict(), "screened": screened})
         else:

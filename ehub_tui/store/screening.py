@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, bindparam, case, select, update
 
 from ehub_tui.domain.types import Priority
 from ehub_tui.store import audit, awaiting
@@ -48,6 +48,28 @@ def unscreened(conn: Connection, limit: int) -> list[dict[str, Any]]:
     return items
 
 
+def _raise(column: Any, want: Any, new: Any) -> Any:
+    """``new`` where the batch raises this row's priority (``want`` above it), else as it is."""
+    return case((and_(want.is_not(None), want > C.c.priority), new), else_=column)
+
+
+_WANT = bindparam("b_want", type_=C.c.priority.type)
+_NOW = bindparam("b_now", type_=C.c.screened_at.type)
+# only rows still unscreened: a second screener never repeats the work; a priority is raised,
+# never lowered, and with it the due time and updated_at (SET reads the row as it was)
+_BULK = (
+    update(C)
+    .where(C.c.id == bindparam("b_id"), C.c.screened_at.is_(None))
+    .values(
+        screened_at=_NOW,
+        sop_flags=bindparam("b_flags", type_=C.c.sop_flags.type),
+        priority=_raise(C.c.priority, _WANT, _WANT),
+        due_by=_raise(C.c.due_by, _WANT, bindparam("b_due", type_=C.c.due_by.type)),
+        updated_at=_raise(C.c.updated_at, _WANT, _NOW),
+    )
+)
+
+
 def record(
     conn: Connection,
     results: Sequence[tuple[dict[str, Any], list[dict[str, str]]]],
@@ -61,18 +83,24 @@ def record(
     Returns the ids whose priority was raised.
     """
     raised: list[list[Any]] = []
+    params: list[dict[str, Any]] = []
     for item, flags in results:
         want = int(Priority.from_flags(f["level"] for f in flags))
-        values: dict[str, Any] = {"screened_at": now, "sop_flags": flags}
-        if want > item["priority"]:
-            values["priority"] = want
-            values["due_by"] = due_by(item["received_at"], want)
-            values["updated_at"] = now
+        up = want > item["priority"]
+        if up:
             raised.append([item["id"], want, [f["id"] for f in flags]])
-        # only rows still unscreened: a second screener never repeats the work
-        conn.execute(
-            update(C).where(C.c.id == item["id"], C.c.screened_at.is_(None)).values(**values)
+        params.append(
+            {
+                "b_id": item["id"],
+                "b_flags": flags,
+                "b_want": want if up else None,
+                "b_due": due_by(item["received_at"], want) if up else None,
+            }
         )
+    if params:
+        # one statement for the batch, run with every item's values (executemany): a statement
+        # per item cost ~0.2 ms each at a million items (issue 18)
+        conn.execute(_BULK, [{"b_now": now, **p} for p in params])
     if results:
         audit.append(
             conn,
