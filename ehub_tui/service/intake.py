@@ -20,7 +20,7 @@ from ehub_tui.domain.models import (
 from ehub_tui.errors import AlreadyResolved, NotAvailable, NotFound, RecordRejected, StoreError
 from ehub_tui.service.context import HubContext, first_line
 from ehub_tui.store import audit, intake, response_status
-from ehub_tui.store.engine import read_tx, write_tx
+from ehub_tui.store.engine import bulk_page_cache, read_tx, write_tx
 from ehub_tui.store.models import Consultation, Practice, Quarantine
 
 C = Consultation.__table__  # type: ignore[attr-defined]
@@ -46,6 +46,10 @@ _LIST_COLUMNS = (
     "consultation_id",  # the stored item a conflict or a supplier's change is about
     "kind",
 )
+
+
+# A store of this many items is bulk work: its connection gets a bigger page cache
+BULK_ITEMS = 200
 
 
 class Intake:
@@ -103,6 +107,8 @@ class Intake:
         now = ctx.now()
         try:
             with write_tx(ctx.engine) as conn:
+                if len(items) >= BULK_ITEMS:  # an ingest's batch, not one record
+                    bulk_page_cache(conn)
                 created, conflicting, handled = response_status.store_items(
                     conn, items, ctx.actor, now, ctx.due_by
                 )
