@@ -237,7 +237,7 @@ def _check_checkpoints(
 def _replay(
     conn: Connection,
     result: HubVerifyResult,
-    expected: dict[tuple[str, Any], tuple[str | None, int]],
+    expected: verify_events.Expected,
     progress: verify_events.Progress | None = None,
 ) -> None:
     total = verify_events.count_rows(conn) if progress is not None else None
@@ -246,8 +246,8 @@ def _replay(
             result.rows += 1
             if progress is not None and result.rows % REPLAY_STEP == 0:
                 progress("checking rows", result.rows, total)
-            judge(conn, result, name, key, now, expected.pop((name, key), None))
-    for (name, key), want in sorted(expected.items(), key=lambda kv: kv[1][1]):
+            judge(conn, result, name, key, now, expected.pop(name, key))
+    for name, key, want in expected.left():
         judge(conn, result, name, key, None, want)
 
 
@@ -257,7 +257,7 @@ def judge(
     name: str,
     key: Any,
     now: str | None,
-    want: tuple[str | None, int] | None,
+    want: verify_events.Want | None,
 ) -> None:
     """One row's digest now (None: not in the table) against the last digest the chain
     recorded for it (``want`` None: no event wrote it)."""

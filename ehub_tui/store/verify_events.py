@@ -26,12 +26,66 @@ from ehub_tui.store import audit, bulk, coverage
 from ehub_tui.store.engine import is_sqlite
 
 PAGE_BYTES = 8 * 1024 * 1024  # the bodies of one page, about
-FIRST_PAGE = 500  # events in the first page, before their size is known
+FIRST_PAGE = 16  # events in the first page, before their size is known (then at most x4 a page)
 MAX_PAGE = 20_000
 ROW_OVERHEAD = 400  # bytes an event holds besides its body (hashes, names, the driver's tuple)
 
 # (stage, done, total or None): where a long verify has got to
 Progress = Callable[[str, int, int | None], None]
+
+
+Want = tuple[Any, int]  # (the digest an event recorded for a row, or None: deleted; its seq)
+
+
+class Expected:
+    """The last digest the chain recorded for each covered row, kept small for a million rows:
+    per table, the row's key to one bytes object (32 digest bytes, then 8 of seq)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[Any, Any]] = {}
+
+    def record(self, table: Any, key: Any, digest: Any, seq: int) -> None:
+        """Event ``seq`` recorded ``digest`` for the row (later events replace earlier ones)."""
+        name = _NAMES.get(table) or str(table)
+        if isinstance(key, list | dict):  # only a forged event's; its hash has failed already
+            key = audit.canonical(key)
+        rows = self.tables.get(name)
+        if rows is None:
+            rows = self.tables[name] = {}
+        rows[key] = _pack(digest, seq)
+
+    def pop(self, table: str, key: Any) -> Want | None:
+        """The row's recorded digest and seq, taken out; None when no event covered it."""
+        rows = self.tables.get(table)
+        packed = rows.pop(key, None) if rows is not None else None
+        return None if packed is None else _unpack(packed)
+
+    def left(self) -> list[tuple[str, Any, Want]]:
+        """What is still in, oldest event first."""
+        out = [(t, k, _unpack(v)) for t, rows in self.tables.items() for k, v in rows.items()]
+        return sorted(out, key=lambda item: item[2][1])
+
+
+def _pack(digest: Any, seq: int) -> Any:
+    tail = seq.to_bytes(8, "big") if 0 <= seq < 2**63 else None
+    if tail is not None and digest is None:
+        return tail
+    if tail is not None and type(digest) is str and len(digest) == 64:
+        try:
+            raw = bytes.fromhex(digest)
+        except ValueError:
+            raw = b""
+        if len(raw) == 32 and raw.hex() == digest:  # exactly lower-case hex: stored as bytes
+            return raw + tail
+    return (digest, seq)  # anything else (a forged event's) as it was
+
+
+def _unpack(packed: Any) -> Want:
+    if type(packed) is tuple:
+        return packed
+    if len(packed) == 8:
+        return None, int.from_bytes(packed, "big")
+    return packed[:32].hex(), int.from_bytes(packed[32:], "big")
 
 
 @dataclass
@@ -42,8 +96,8 @@ class Walk:
     last_seq: int = 0
     last_hash: str = audit.GENESIS
     hashes_at: dict[int, str] = field(default_factory=dict)
-    # (table, key) -> (digest or None, seq of the last event that covered the row)
-    expected: dict[tuple[str, Any], tuple[str | None, int]] = field(default_factory=dict)
+    # each covered row's last recorded digest (None: deleted) and the seq of that event
+    expected: Expected = field(default_factory=lambda: Expected())
 
 
 def pages(conn: Connection, after: int, upto: int, budget: int = PAGE_BYTES) -> Iterator[list[Any]]:
@@ -69,7 +123,7 @@ def pages(conn: Connection, after: int, upto: int, budget: int = PAGE_BYTES) -> 
         yield rows
         used = sum(len(r[5]) if isinstance(r[5], str) else 0 for r in rows)
         used += ROW_OVERHEAD * len(rows)
-        size = max(1, min(MAX_PAGE, budget * len(rows) // max(1, used)))
+        size = max(1, min(MAX_PAGE, size * 4, budget * len(rows) // max(1, used)))
         after = rows[-1][0]
 
 
@@ -172,8 +226,7 @@ def walk(
             if isinstance(body, dict):
                 for entry in body.get("covers") or ():
                     if isinstance(entry, list) and len(entry) == 3:
-                        name = _NAMES.get(entry[0]) or str(entry[0])
-                        expected[(name, entry[1])] = (entry[2], seq)
+                        expected.record(entry[0], entry[1], entry[2], seq)
             prev = h
             want += 1
             found.events += 1

@@ -155,18 +155,16 @@ def _check_anchor(
 def _replay_touched(
     conn: Connection,
     result: HubVerifyResult,
-    expected: dict[tuple[str, Any], tuple[str | None, int]],
+    expected: verify_events.Expected,
 ) -> None:
     """Each row an event after the checkpoint wrote, against the last digest recorded for it."""
-    by_table: dict[str, list[Any]] = {}
-    for name, key in expected:
-        by_table.setdefault(name, []).append(key)
-    for name, keys in by_table.items():
+    for name, rows in expected.tables.items():
         spec = coverage.TABLES.get(name)
+        keys = list(rows)
         now: dict[Any, str | None] = {}
         if spec is not None and inspect(conn).has_table(name):
             for _, key, state in coverage.snapshot(conn, name, spec.key, keys):
                 now[key] = None if state is None else coverage.row_digest(state)
         for key in keys:
             result.rows += 1
-            judge(conn, result, name, key, now.get(key), expected[(name, key)])
+            judge(conn, result, name, key, now.get(key), expected.pop(name, key))

@@ -115,6 +115,7 @@ def test_events_are_read_in_pages_bounded_in_bytes(grown: HubService) -> None:
     with read_tx(grown.engine) as conn:
         small = list(verify_events.pages(conn, 0, last, budget=1))
         big = list(verify_events.pages(conn, 0, last))
+    assert len(small[0]) <= verify_events.FIRST_PAGE
     assert all(len(page) == 1 for page in small[1:])  # each later page is one event
     assert [r[0] for page in small for r in page] == list(range(1, last + 1))
     assert [r[0] for page in big for r in page] == list(range(1, last + 1))
