@@ -242,3 +242,21 @@ def test_migration_fills_the_counters_from_the_rows_there_are(
     assert (full.count("queued"), full.count("claimed")) == (5, 2)
     sup.set_priority(ids[4], 2, "called back")
     assert assert_exact(seeded).count("queued", min_priority=2) == 1
+
+
+def test_a_retention_purge_leaves_the_counters_exact(
+    seeded: HubService, make_service: Callable[..., Any], clock: FrozenClock
+) -> None:
+    """A purge blanks a closed item's identifiers (no counted column changes): the counts stay."""
+    from datetime import date
+
+    created, _ = seeded.store_intake([oc_row(i) for i in range(3)])
+    ids = [cid for _, cid in created]
+    nav = make_service("nav1")
+    nav.complete(nav.claim(ids[0]), DONE)
+    make_service("sup1").cancel(ids[1], "duplicate")
+    before = assert_exact(seeded)
+    clock.advance(days=91)
+    make_service("mgr1").daily_return(date(2026, 11, 23), date(2026, 11, 23))
+    assert make_service("admin1").retention_purge().purged == 2
+    assert assert_exact(seeded) == before
