@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, select
 
 from ehub_tui.errors import StoreError
 from ehub_tui.store import audit, checkpoints, coverage, verify_events
@@ -161,10 +161,7 @@ def _replay_touched(
     for name, rows in expected.tables.items():
         spec = coverage.TABLES.get(name)
         keys = list(rows)
-        now: dict[Any, str | None] = {}
-        if spec is not None and inspect(conn).has_table(name):
-            for _, key, state in coverage.snapshot(conn, name, spec.key, keys):
-                now[key] = None if state is None else coverage.row_digest(state)
+        now = verify_events.read_digests(conn, spec, keys) if spec is not None else {}
         for key in keys:
             result.rows += 1
             judge(conn, result, name, key, now.get(key), expected.pop(name, key))

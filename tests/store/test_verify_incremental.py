@@ -152,6 +152,7 @@ def test_the_replays_digest_is_coverages(grown: HubService) -> None:
             fast = dict(verify_events.scan_digests(conn, spec))
             slow = {key: coverage.row_digest(state) for key, state in coverage.scan(conn, spec)}
             assert fast == slow, spec.name
+            assert verify_events.read_digests(conn, spec, [*slow, "no-such-key"]) == slow
             seen += len(slow)
     assert seen > 20
 
