@@ -17,14 +17,24 @@ Ratio = baseline rate / our rate (lower is better; target ≤ 3), median and spr
 ``Patient.ndjson`` beside ``QuestionnaireResponse.ndjson`` whose responses point to their Patient
 by ``Patient/id``. Ours ingests the folder (every Patient indexed, every response joined); the
 baseline json-loads the Patients into a dict by id, then joins each response to its Patient.
+
+``ingest_cli`` (issue 18): the path users run, ``ehub-tui ingest FILE --json`` as a subprocess
+on a fresh hub (untimed: made by our migrations, practices imported), red-flag prescreen
+included, beside the library path doing the same work in-process (``Ingester`` screening each
+batch, then the CLI's last prescreen). Ratio = CLI wall / library wall (target ≤ 1.5: the
+process start, imports and SOP load are all the CLI may add). Its peak RSS (ru_maxrss of the
+child) is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +59,7 @@ INSERT = (
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued',0,?,?,?)"
 )
 TARGET = 3.0
+CLI_TARGET = 1.5
 
 
 def fresh_hub(path: Path) -> HubService:
@@ -182,6 +193,46 @@ def run_ours(src: Path, db: Path) -> tuple[float, int]:
     return elapsed, report.new
 
 
+def run_library_screened(src: Path, db: Path) -> tuple[float, int]:
+    """The library path doing what the CLI does: ingest screening each batch, then prescreen."""
+    svc = fresh_hub(db)
+    t0 = time.perf_counter()
+    ingester = Ingester(svc, settings=svc.settings, screen_batches=True)
+    report = ingester.ingest_paths([src])
+    while svc.prescreen(1000):
+        pass
+    elapsed = time.perf_counter() - t0
+    if report.failed_files or report.quarantined or not ingester.screened:
+        raise SystemExit(f"library path: {report.as_dict()['totals']}, {ingester.screened}")
+    svc.close()
+    return elapsed, report.new
+
+
+CLI_RSS: list[int] = []  # peak RSS (KiB) of each timed CLI child
+
+
+def run_cli(src: Path, db: Path) -> tuple[float, int]:
+    """``ehub-tui ingest FILE --json`` in a child process on a fresh embedded hub."""
+    fresh_hub(db).close()
+    env = {**os.environ, "EHUB_TUI_HUB_URL": f"sqlite:///{db}", "EHUB_TUI_DATA_DIR": str(db.parent)}
+    exe = Path(sys.executable).with_name("ehub-tui")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ehub_tui.cli"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [*cmd, "ingest", str(src), "--json"], cwd=ROOT, env=env, capture_output=True, check=False
+    )
+    elapsed = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"ehub-tui ingest failed ({done.returncode}): {done.stderr[-500:]!r}")
+    # the largest child so far: a later, bigger child raises it (each run is the same file)
+    CLI_RSS.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    out = json.loads(done.stdout)
+    if not out["screened"]:
+        raise SystemExit("ehub-tui ingest screened nothing")
+    return elapsed, out["totals"]["new"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--count", type=int, default=100_000)
@@ -192,6 +243,9 @@ def main() -> None:
         type=int,
         default=None,
         help="repeats of ingest_bulk_folder (default: --repeats)",
+    )
+    ap.add_argument(
+        "--cli-repeats", type=int, default=None, help="repeats of ingest_cli (default: --repeats)"
     )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
@@ -215,6 +269,20 @@ def main() -> None:
 
             return go
 
+        def timed(
+            name: str, fn: Callable[[Path, Path], tuple[float, int]]
+        ) -> Callable[[int], float]:
+            def go(i: int) -> float:
+                run_dir = work / f"{name}-{i + 100}"
+                run_dir.mkdir()
+                secs, n = fn(src, run_dir / "hub.sqlite3")
+                if n != args.count:
+                    raise SystemExit(f"{name} stored {n} of {args.count}")
+                shutil.rmtree(run_dir)
+                return secs
+
+            return go
+
         print(f"ingest {args.count:,} FHIR OCs, OC/s per run:", flush=True)
         samples = interleave(
             args.repeats,
@@ -228,6 +296,14 @@ def main() -> None:
             args.bulk_repeats if args.bulk_repeats is not None else args.repeats,
             side("ours-bulk", run_ours, bulk),
             side("baseline-bulk", run_baseline_bulk, bulk),
+            warmup=1,
+            progress=print,
+        )
+        print(f"ingest_cli {args.count:,} FHIR OCs, seconds per run (CLI, library):", flush=True)
+        cli_samples = interleave(
+            args.cli_repeats if args.cli_repeats is not None else args.repeats,
+            timed("cli", run_cli),
+            timed("library", run_library_screened),
             warmup=1,
             progress=print,
         )
@@ -247,7 +323,15 @@ def main() -> None:
         target=TARGET,
         count=args.count,
     )
-    emit("ingest", [result, bulk_result], count=args.count)
+    cli_result = comparison(
+        "ingest_cli",
+        "s",
+        cli_samples,
+        target=CLI_TARGET,
+        count=args.count,
+        cli_peak_rss_mib=round(max(CLI_RSS) / 1024, 1) if CLI_RSS else None,
+    )
+    emit("ingest", [result, bulk_result, cli_result], count=args.count)
 
 
 if __name__ == "__main__":

@@ -47,9 +47,8 @@ STREAM_MIN_BYTES = 4 * 1_048_576
 log = logging.getLogger(__name__)
 
 # progress(event, path, done, total): event is "file" (a new file; total = its records) or
-# "records" (done of total records of the current file are handled); a file read as a stream
-# (its records are not counted before) gives "file-bytes" (total = its size in bytes) and then
-# "bytes" (done of total bytes are read and their records handled).
+# "records" (done of total records of the current file are handled); a streamed file gives
+# "file-bytes" (total = its size in bytes), then "bytes" (done = bytes read and handled).
 ProgressFn = Callable[[str, Path, int, int], None]
 
 
