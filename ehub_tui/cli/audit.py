@@ -62,12 +62,9 @@ def audit_verify(
 ) -> None:
     """Check the audit: the chain, every signed checkpoint, and every row against the chain.
 
-    With --since-checkpoint, only what came after the newest signed checkpoint (seconds, not
-    minutes, on a large hub); a change to an event before that checkpoint is found only by the
-    full verify.
+    --since-checkpoint: only what came after the newest signed checkpoint (seconds on a big hub).
 
-    Exit 0 intact, 1 something does not hold (each problem named), 2 no such hub, or no signed
-    checkpoint yet for --since-checkpoint.
+    Exit 0 intact, 1 something does not hold (each problem named), 2 no hub or no checkpoint.
     """
     from ehub_tui.errors import HubMissing
     from ehub_tui.service import HubService

@@ -10,6 +10,9 @@ Three checks, each naming what it found:
 3. **Replay**: the last digest the chain recorded for each covered row must be the row's digest
    now; a row with no event is one inserted behind the app's back, an event's row that is gone was
    deleted, and a forged event whose rows do not match the tables is named too.
+
+Events are read in byte-bounded pages and each checked with one hash of its stored text
+(``verify_events``); ``verify_since`` does the same from the newest signed checkpoint only.
 """
 
 from __future__ import annotations
