@@ -14,9 +14,10 @@ a clock frozen after the last arrival.
 - queue_summary_scaling    HubService.queue_summary (what `ehub-tui queue --json` prints)
 - board_aggregates_scaling_pg  the same on PostgreSQL (benchmarks/_scale_pg.py: the SQLite hubs'
                            items copied into PostgreSQL hubs); skipped with --no-pg
-- keypress_p95_scaling_1m  the store work of a key press that moves the queue window: one
-                           HubService.queue_page (page fetch and its count) at offsets spread
-                           from the top to the end; per repeat the p95 of --keys such fetches
+- keypress_p95_scaling_1m  the store work of the key presses that move the queue window: one
+                           HubService.queue_page (page fetch and its count) each for Home and
+                           PageDown page by page, then End and PageUp page by page; per repeat
+                           the p95 of --keys such fetches
 - verify_incremental       at the smallest size, after a checkpoint and ~10,000 new events (claim
                            and release): HubService.verify_audit(since_checkpoint=True), what
                            `audit verify --since-checkpoint` runs, over the full verify, both
@@ -148,10 +149,14 @@ def probes(args: argparse.Namespace, hubs: dict[int, HubService]) -> dict[str, A
     def keys(n: int) -> Callable[[int], float]:
         def go(i: int) -> float:
             top = max(totals[n] - args.page, 0)
-            # this round's key presses: the top, the end (End), and pages spread between
-            # them, shifted each round so no two rounds read the same windows
-            shift = max(i, 0) / (args.repeats + 1)
-            spots = [0, top] + [int(top * (k + shift) / args.keys) for k in range(args.keys - 2)]
+            # what the keys ask of the store: Home, then PageDown page by page; End, then
+            # PageUp page by page (each press a page fetch and its count); the pages start a
+            # little further in each repeat, as a user would be somewhere else each time
+            half = args.keys // 2
+            shift = max(i, 0) * args.page
+            down = [min(shift + k * args.page, top) for k in range(1, half)]
+            up = [max(top - shift - k * args.page, 0) for k in range(1, args.keys - half)]
+            spots = [0, *down, top, *up]
             got = []
             for at in spots:
                 t0 = time.perf_counter()
@@ -177,7 +182,7 @@ def probes(args: argparse.Namespace, hubs: dict[int, HubService]) -> dict[str, A
             keys,
             1.5,
             f"p95 of {args.keys} HubService.queue_page fetches (a page of {args.page} and its "
-            "count) from the top to the end of the queue, median over repeats",
+            "count): Home then PageDown, End then PageUp; median over repeats",
         ),
     }
 
