@@ -10,12 +10,14 @@ Kept under ``--cache``:
   ingest again) whatever the head.
 
 Run as a script (``python benchmarks/_scale_build.py lib FILE HOME``) it is the library side of
-``ingest_cli_vs_library``: the same file into a fresh hub through ``Ingester.ingest_paths`` and
-the same red-flag prescreen the CLI runs after it, timed in-process, the wall printed as JSON.
+``ingest_cli_vs_library``: the same file into a fresh hub through ``Ingester.ingest_paths``,
+built as the CLI builds it (each stored batch screened at once, where the code has that), and
+the same red-flag prescreen the CLI runs after it; timed in-process, the wall printed as JSON.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -183,7 +185,10 @@ def _lib_main(src: str, home: str) -> None:
     settings = Settings(data_dir=Path(home), hub_url=f"sqlite:///{Path(home) / 'hub.sqlite3'}")
     svc = HubService.open(settings)
     t0 = time.perf_counter()
-    report = Ingester(svc, settings=settings).ingest_paths([Path(src)])
+    # as the CLI builds it: each stored batch screened at once where the Ingester can
+    inline = "screen_batches" in inspect.signature(Ingester).parameters
+    kwargs = {"screen_batches": True} if inline else {}
+    report = Ingester(svc, settings=settings, **kwargs).ingest_paths([Path(src)])
     # what `ehub-tui ingest` does next (cli/ingest.py prescreen): screen the new items
     if svc.guidance_state().available:
         while svc.prescreen(1000):
