@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -24,8 +23,6 @@ from ehub_tui.config import Settings
 from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.clock import Clock, SystemClock, as_clock, utcnow
 from ehub_tui.domain.models import (
-    AuditEvent,
-    Checkpoint,
     Consultation,
     IntakeResult,
     NewConsultation,
@@ -38,6 +35,7 @@ from ehub_tui.domain.models import (
 from ehub_tui.domain.queue import Claim, ClaimState, QueueFilter, QueueRow, QueueSummary
 from ehub_tui.domain.sync import EventResult, PullResult, PushResult, RejectedEvent, SyncEvent
 from ehub_tui.service import session as session_mod
+from ehub_tui.service.audit_methods import AuditMethods
 from ehub_tui.service.awaiting import Awaiting, AwaitingMethods
 from ehub_tui.service.capacity_methods import CapacityMethods
 from ehub_tui.service.context import HubContext
@@ -55,8 +53,6 @@ from ehub_tui.service.session import Session
 from ehub_tui.service.sop_methods import SopMethods
 from ehub_tui.service.sync import Sync
 from ehub_tui.service.views import ViewMethods
-from ehub_tui.store import checkpoints
-from ehub_tui.store import verify as hub_verify
 
 if TYPE_CHECKING:
     from ehub_tui.export.report import Report
@@ -76,6 +72,7 @@ class HubService(
     PracticeSourceMethods,
     RetentionMethods,
     CapacityMethods,
+    AuditMethods,
 ):
     """Every hub operation for one signed-in user or the system principal (SOPs: sop_methods.py)."""
 
@@ -374,35 +371,3 @@ class HubService(
     def report(self, period: str) -> Report:
         """The reports screen's figures for a period (supervisors and managers)."""
         return self.parts.returns.report(period)
-
-    # -- audit -----------------------------------------------------------------------------------
-
-    def audit_log(self, consultation_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
-        """Recent audit events, newest first (optionally for one item)."""
-        return self.parts.audit.events(consultation_id, limit)
-
-    def change_cursor(self) -> int:
-        """A number that grows whenever anything changes (the audit chain's head)."""
-        return self.parts.audit.change_cursor()
-
-    def verify_audit(
-        self,
-        public_keys: Sequence[Path] = (),
-        *,
-        use_anchor: bool = True,
-        since_checkpoint: bool = False,
-        progress: Callable[[str, int, int | None], None] | None = None,
-    ) -> hub_verify.HubVerifyResult:
-        """Check the chain, the signed checkpoints and every covered row against the chain
-        (``since_checkpoint``: from the newest signed checkpoint on; see ``AuditLog.verify``)."""
-        return self.parts.audit.verify(
-            public_keys, use_anchor=use_anchor, since_checkpoint=since_checkpoint, progress=progress
-        )
-
-    def audit_key(self, create: bool = False) -> checkpoints.Signer:
-        """The hub's audit signing key (made when ``create`` and there is none yet)."""
-        return self.parts.audit.key(create)
-
-    def audit_checkpoint(self) -> Checkpoint:
-        """Sign the chain head now (for a daily timer on the hub machine)."""
-        return self.parts.audit.checkpoint()

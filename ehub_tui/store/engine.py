@@ -264,14 +264,13 @@ def _sqlite_engine(url: str, *, echo: bool, timeouts: Timeouts) -> Engine:
 # Page cache for bulk intake: -65536 is 64 MiB (negative: KiB, not pages). SQLite's default is
 # 2 MiB, and a batch of 2,000 rows lands across the consultation table and its five arrival and
 # due-time indexes: at a million items the pages it touches no longer fit, each batch re-reads
-# them from the file and writes grew x16.5 from 100k to 1M (issue 18). The cache fills only as
-# pages are touched, and only connections that store bulk batches get it (see bulk_page_cache).
+# them from the file and writes grew x16.5 from 100k to 1M (issue 18). It fills only as pages
+# are touched, and only connections that store bulk batches get it.
 BULK_CACHE_SIZE = -65536
 
 
 def bulk_page_cache(conn: Connection) -> None:
-    """Size this SQLite connection's page cache for bulk intake (once per connection; nothing
-    on PostgreSQL, whose buffers are the server's)."""
+    """Size a SQLite connection's page cache for bulk intake, once (PostgreSQL: the server's)."""
     if not is_sqlite(conn):
         return
     raw = conn.connection.driver_connection
