@@ -52,10 +52,10 @@ def audit_verify(
         bool,
         typer.Option(
             "--since-checkpoint",
-            help="Only from the newest signed checkpoint to the head: its signature, the events "
-            "after it and the rows they wrote. Quick, but an event before the checkpoint, or a "
-            "row no later event wrote, that was changed is not seen: run the full verify too, "
-            "e.g. weekly.",
+            help="Only from the newest signed checkpoint to the head: its signature, its event "
+            "and those after it, and the rows they wrote. Quick, but an event before the "
+            "checkpoint, a row no later event wrote, or later events cut off with the head set "
+            "back are not seen: run the full verify too, e.g. weekly.",
         ),
     ] = False,
     as_json: JsonOpt = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ehub_tui.domain.fields import OC_FIELDS, REQUIRED_FIELDS
@@ -43,16 +43,43 @@ def _csv_records(text: str, name: str) -> Iterator[RawRecord]:
     return csv_records(iter(io.StringIO(text, newline="").readlines()), name)
 
 
-def csv_records(physical: Iterator[str], name: str) -> Iterator[RawRecord]:
+class _Cut(Exception):
+    """A row given up unread: a line the stream did not hold (its ``size`` in bytes), or more
+    than ``max_row_chars`` held for one row (a quote left open, say)."""
+
+    def __init__(self, size: int, lines: int) -> None:
+        super().__init__(size)
+        self.size = size
+        self.lines = lines  # physical lines it took up
+
+
+def csv_records(
+    physical: Iterator[str],
+    name: str,
+    *,
+    max_row_chars: int | None = None,
+    too_long: Callable[[int], str] | None = None,
+) -> Iterator[RawRecord]:
     """The records of a CSV file's physical lines (endings kept), read as they are asked for:
-    only the current row's lines are held (the whole-file path and ingest.stream)."""
+    only the current row's lines are held (the whole-file path and ingest.stream).
+
+    When streaming, ``max_row_chars`` bounds what one row may hold, and a line the stream cut
+    short carries a ``size``: either way the row is quarantined as too long (``too_long(size)``
+    words it) and reading starts afresh on the next line, so it never joins the next row."""
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     held: list[str] = []  # the lines read since the last row: its raw text
+    held_chars = [0]
 
     def lines_read() -> Iterator[str]:
         for line in physical:
+            size = getattr(line, "size", None)  # ingest.stream.TooLong: a line not held
+            if size is not None:
+                raise _Cut(int(size), len(held) + 1)
             held.append(line)
+            held_chars[0] += len(line)
+            if max_row_chars is not None and held_chars[0] > max_row_chars:
+                raise _Cut(sum(len(x.encode("utf-8", "surrogateescape")) for x in held), len(held))
             yield line
 
     reader = csv.reader(lines_read())
@@ -67,11 +94,16 @@ def csv_records(physical: Iterator[str], name: str) -> Iterator[RawRecord]:
             raise FileError(f"{name}: the CSV file has no header line") from None
         except csv.Error as e:
             raise FileError(f"{name}: the CSV header cannot be read ({e})") from None
+        except _Cut as cut:
+            raise FileError(
+                f"{name}: the CSV header line is {cut.size:,} bytes long: too long to be a header"
+            ) from None
         if any(cell.strip() for cell in row):
             header = row
     header_end = reader.line_num
     header_text = "".join(held)
     held.clear()
+    held_chars[0] = 0
     if not header_text.endswith(("\n", "\r")):
         header_text += "\n"
 
@@ -114,13 +146,30 @@ def csv_records(physical: Iterator[str], name: str) -> Iterator[RawRecord]:
     width = len(header)
 
     prev = header_end
+    base = 0  # lines read by the readers given up after a cut row
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
+        except _Cut as cut:
+            # the row is lost to the reader: quarantine it (its first lines only) and read on
+            # from the next line with a fresh reader, whose line numbers start again
+            start = prev + 1
+            yield RawRecord(
+                f"line {start}",
+                None,
+                header_text + "".join(held)[:200],
+                too_long(cut.size) if too_long else f"the row is {cut.size:,} bytes long",
+            )
+            held.clear()
+            held_chars[0] = 0
+            prev += cut.lines
+            base = prev
+            reader = csv.reader(lines_read())
+            continue
         except csv.Error as e:
-            now = reader.line_num
+            now = base + reader.line_num
             yield RawRecord(
                 f"line {prev + 1}",
                 None,
@@ -132,10 +181,11 @@ def csv_records(physical: Iterator[str], name: str) -> Iterator[RawRecord]:
                 return
             prev = now
             continue
-        now = reader.line_num
+        now = base + reader.line_num
         start = prev + 1
         chunk = held[0] if len(held) == 1 else "".join(held)
         held.clear()
+        held_chars[0] = 0
         prev = now
         if not any(cell.strip() for cell in row):  # blank line, or a row of empty cells
             continue

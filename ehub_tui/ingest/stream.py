@@ -75,7 +75,11 @@ def open_stream(path: Path, *, max_bytes: int | None, max_record_bytes: int) -> 
         return None
     cap = max_record_bytes * _LINE_FACTOR
     lines = _lines(f, cap, max_record_bytes)
-    records = NdjsonLines.stream(lines, name) if fmt == NDJSON else _csv_stream(lines, name)
+    records = (
+        NdjsonLines.stream(lines, name)
+        if fmt == NDJSON
+        else _csv_stream(lines, name, cap, lambda size: too_long_problem(size, max_record_bytes))
+    )
     return Streamed(fmt, records, f.tell, size, f.close)
 
 
@@ -165,7 +169,11 @@ def too_long_problem(size: int, limit: int) -> str:
     )
 
 
-def _csv_stream(lines: Iterator[str], name: str) -> Iterator[RawRecord]:
+def _csv_stream(
+    lines: Iterator[str], name: str, cap: int, too_long: Callable[[int], str]
+) -> Iterator[RawRecord]:
+    # a row is bounded like a line (a quote left open would otherwise hold the rest of the
+    # file), and a line too long to hold is that row's end: it never joins the next row
     # csv reads CR, LF and CRLF endings; a line read up to LF may still hold a lone CR
     def physical() -> Iterator[str]:
         for line in lines:
@@ -174,4 +182,4 @@ def _csv_stream(lines: Iterator[str], name: str) -> Iterator[RawRecord]:
             else:
                 yield line
 
-    return csv_records(physical(), name)
+    return csv_records(physical(), name, max_row_chars=cap, too_long=too_long)

@@ -44,7 +44,9 @@ class Supervision:
         ctx.require("see_board")
         since = ctx.start_of_today()
         now = ctx.now()
-        with read_tx(ctx.engine) as conn:
+        # one snapshot: the figures are several statements (breaching is open items minus those
+        # not yet due), which at READ COMMITTED could straddle another writer's commit
+        with read_tx(ctx.engine, snapshot=True) as conn:
             cached = self._aggregates
             read_at = ctx.clock.monotonic()
             if cached is None or read_at - cached[0] > BOARD_AGGREGATES_SECONDS:

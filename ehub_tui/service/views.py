@@ -55,7 +55,9 @@ def page(
     if view not in VIEWS:
         raise StoreError(f"unknown view {view!r}")
     since, today, now = ctx.start_of_today(), ctx.today(), ctx.now()
-    with read_tx(ctx.engine) as conn:
+    # one snapshot: the audit head keys the remembered size and sort keys, which must be read
+    # at that same moment, never from a newer state cached under an older head
+    with read_tx(ctx.engine, snapshot=True) as conn:
         head = conn.execute(_HEAD).scalar_one_or_none()
         key = _count_key(ctx, view, filters, since, now, head)
         kept = _counted.get(key) if key is not None else None

@@ -54,9 +54,21 @@ def verify_since(
     head_seq, seq = int(head.seq), int(cp.seq)
     _check_signed(conn, result, cp, head_seq, trusted)
     _check_anchor(conn, result, anchor, anchor_problem)
-    walked = verify_events.walk(
-        conn, seq, str(cp.hash), head_seq, _chain_problem(result), progress=progress
-    )
+    # the walk starts AT the checkpoint's event, from the prev_hash it stores: its contents are
+    # hashed again, so an edit to the signed event itself (its actor, say) is found, and the
+    # rows it wrote are replayed; _check_signed holds its stored hash to the signed one
+    start = conn.execute(
+        select(audit.EVENT.c.prev_hash).where(audit.EVENT.c.seq == seq)
+    ).scalar_one_or_none()
+    if start is not None and seq <= head_seq:
+        walked = verify_events.walk(
+            conn, seq - 1, str(start), head_seq, _chain_problem(result), progress=progress
+        )
+        walked.events -= 1  # the events checked after the checkpoint, as the output says
+    else:
+        walked = verify_events.walk(
+            conn, seq, str(cp.hash), head_seq, _chain_problem(result), progress=progress
+        )
     result.events = walked.events
     if seq <= head_seq:
         _check_head(result, walked, head_seq, str(head.hash))

@@ -143,3 +143,44 @@ def test_file_level_problems_keep_their_messages(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 100)
     with pytest.raises(FileError, match="binary"):
         open_stream(binary, max_bytes=None, max_record_bytes=1000)
+
+
+def test_a_csv_line_too_long_to_hold_never_joins_the_next_row(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    # row 2 of a supplier file with a 7 MiB quoted cell: the stream skips the line unread and
+    # must quarantine exactly that row, as the whole-file path does, with row 3 still stored
+    lines = (FIXTURES / "oc" / "anima_export_2026-11-19.csv").read_text().splitlines(True)
+    header, first, second, third = lines[:4]
+    cut = second.index('"Ruby')
+    long_row = second[:cut] + '"' + "x" * (7 * 1_048_576) + '",\n'
+    path = tmp_path / "long.csv"
+    path.write_text(header + first + long_row + third)
+    whole = _ingest(tmp_path / "whole", [path], clock, stream_min_bytes=1 << 40)
+    streamed = _ingest(tmp_path / "stream", [path], clock, stream_min_bytes=0)
+    assert streamed["rows"] == whole["rows"] and len(whole["rows"]) == 2
+    (q,) = streamed["quarantined"]
+    assert q[1] == "line 3" and "bytes long; at most 1,048,576" in q[2]
+
+
+def test_a_csv_quote_left_open_is_cut_at_the_row_limit_and_reading_goes_on(tmp_path: Path) -> None:
+    # an unclosed quote would hold the rest of the file as one cell: the streamed row is cut
+    # at the line limit (six records' worth), quarantined as too long, and later lines are read
+    header = "source,external_id,practice_ods,nhs_number,family_name,date_of_birth,sex," + (
+        "received_at,request_type,free_text\n"
+    )
+    row = "s,{},A1,9434765919,X,1980-01-01,female,2026-01-01T10:00:00Z,admin,{}\n"
+    body = row.format(1, "hello") + row.format(2, '"never closed')
+    body += "".join(f"{'y' * 190}\n" for _ in range(200)) + row.format(3, "after")
+    path = tmp_path / "open.csv"
+    path.write_text(header + body)
+    stream = open_stream(path, max_bytes=None, max_record_bytes=1000)
+    try:
+        records = list(stream.records)
+    finally:
+        stream.close()
+    assert records[0].data is not None and records[0].data["external_id"] == "1"
+    cut = records[1]
+    assert cut.data is None and cut.location == "line 3" and "bytes long" in (cut.error or "")
+    assert all(len(r.raw) <= 6_000 + len(header) + 400 for r in records)  # nothing held past it
+    assert records[-1].data is not None and records[-1].data["external_id"] == "3"

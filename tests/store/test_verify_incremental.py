@@ -96,6 +96,15 @@ def test_the_checkpoints_own_event_rewritten_fails(grown: HubService) -> None:
     assert any("not the one the hub signed" in p.what for p in result.problems)
 
 
+def test_the_checkpoints_own_event_edited_in_place_fails(grown: HubService) -> None:
+    # its stored hash left as signed, its contents changed: hashed again, it no longer holds
+    cp = checkpoint_seq(grown)
+    sql(grown, "UPDATE audit_event SET actor = 'mallory' WHERE seq = :s", s=cp)
+    result = grown.verify_audit(since_checkpoint=True)
+    assert not result.ok and result.first_bad_seq == cp
+    assert f"event {cp}" in names(result)
+
+
 def test_an_event_before_the_checkpoint_is_the_full_verifys_to_find(grown: HubService) -> None:
     """The trade-off the command's help states."""
     sql(grown, "UPDATE audit_event SET actor = 'mallory' WHERE seq = 3")
