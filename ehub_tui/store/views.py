@@ -96,13 +96,17 @@ def _from(view: str, sqlite: bool, f: QueueFilter) -> str:
     if (
         view == "queue"
         and sqlite
-        and f.sort == S.DEFAULT_SORT
+        and f.sort in _SORT_INDEX
         and (found is None or found.kind == S.TEXT)
     ):
         # SQLite's planner may otherwise sort every queued row for each page (an item or NHS
         # number is looked up by its own index instead; another order by its status index)
-        return "consultation c INDEXED BY ix_consultation_queue"
+        return f"consultation c INDEXED BY {_SORT_INDEX[f.sort]}"
     return "consultation c"
+
+
+# the partial indexes whose columns are a queue order exactly (migrations 0001 and 0020)
+_SORT_INDEX = {S.DEFAULT_SORT: "ix_consultation_queue", "due": "ix_consultation_queue_due"}
 
 
 _PRIORITY: keyset.Order = (("c.priority", True), ("c.received_at", False), ("c.id", False))
