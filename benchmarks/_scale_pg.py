@@ -1,5 +1,5 @@
-"""The board's aggregates on PostgreSQL for benchmarks/scale.py: the cached SQLite hubs' items
-copied into PostgreSQL hubs of the same schema.
+"""The board's aggregates and refresh on PostgreSQL for benchmarks/scale.py: the cached SQLite
+hubs' items copied into PostgreSQL hubs of the same schema.
 
 There is no SQLite-to-PostgreSQL move in the hub (docs/scaling.md), and a second ingest of a
 million items would take as long again, so each PostgreSQL hub is made by our migrations (its
@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,3 +97,50 @@ def copy_hub(pg: Any, sqlite_file: Path, n: int, data_dir: Path, say: Callable[[
     if copied != n:
         raise SystemExit(f"PostgreSQL {n:,}: copied {copied:,} items")
     return str(url)
+
+
+def board(
+    args: Any,
+    small: int,
+    big: int,
+    now: datetime,
+    aggregates: Callable[[dict[int, HubService]], Callable[[int], Callable[[int], float]]],
+    what: str,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """board_aggregates_scaling_pg (``aggregates(hubs)(n)``: one repeat's measure at size n) and
+    the board refresh comparisons (benchmarks/_scale_board.py) on PostgreSQL copies."""
+    from benchmarks import _scale_board as BOARD
+    from benchmarks import _scale_build as B
+    from benchmarks._harness import comparison, fmt, interleave
+
+    if not available():
+        print("board_aggregates_scaling_pg: not run (no PostgreSQL server binaries here)")
+        return []
+    with server() as pg, tempfile.TemporaryDirectory(prefix="ehub-scale-pg-") as tmp:
+        ticked = {}
+        for n in sorted({small, big}):
+            home = B.hub_dir(args.cache, n, args.seed)
+            url = copy_hub(pg, home / "hub.sqlite3", n, Path(tmp) / str(n), say)
+            ticked[n] = BOARD.open_with_ticks(Path(tmp) / str(n), url, now)
+        hubs = {n: svc for n, (svc, _) in ticked.items()}
+        make = aggregates(hubs)
+        say("board_aggregates_scaling_pg …")
+        s = interleave(args.repeats, make(big), make(small), warmup=1)
+        out = BOARD.measure(ticked, small, big, args.repeats, args.refreshes, "PostgreSQL", say)
+        for svc in hubs.values():
+            svc.close()
+    if big == small:
+        print(f"board_aggregates (PostgreSQL) at {small:,} items: median {fmt(median(s.ours))} ms")
+        return out
+    agg = comparison(
+        "board_aggregates_scaling_pg",
+        "ms",
+        s,
+        target=2.0,
+        items=big,
+        baseline_items=small,
+        what="store.board.read_aggregates on PostgreSQL (the SQLite hubs' items copied in); "
+        + what.format(big=big, small=small),
+    )
+    return [*out, agg]

@@ -18,6 +18,8 @@ a clock frozen after the last arrival.
                            HubService.queue_page (page fetch and its count) each for Home and
                            PageDown page by page, then End and PageUp page by page; per repeat
                            the p95 of --keys such fetches
+- board_refresh_max_1m, board_refresh_scaling (and _pg): the board screen's whole refresh, the
+                           hub changed before each (benchmarks/_scale_board.py)
 - verify_incremental       at the smallest size, after a checkpoint and ~10,000 new events (claim
                            and release): HubService.verify_audit(since_checkpoint=True), what
                            `audit verify --since-checkpoint` runs, over the full verify, both
@@ -46,6 +48,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import _scale_board as BOARD  # noqa: E402
 from benchmarks import _scale_build as B  # noqa: E402
 from benchmarks._harness import Samples, comparison, emit, fmt, interleave, pct  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
@@ -216,39 +219,14 @@ def reads(args: argparse.Namespace, small: int, big: int) -> list[dict[str, Any]
     return out
 
 
-def pg_board(args: argparse.Namespace, small: int, big: int) -> dict[str, Any] | None:
-    """board_aggregates_scaling on PostgreSQL: the cached hubs' items copied into PostgreSQL."""
+def pg_board(args: argparse.Namespace, small: int, big: int) -> list[dict[str, Any]]:
+    """board_aggregates_scaling and the board refresh on PostgreSQL (benchmarks/_scale_pg.py)."""
     from benchmarks import _scale_pg as P
 
-    if not P.available():
-        print("board_aggregates_scaling_pg: not run (no PostgreSQL server binaries here)")
-        return None
-    with P.server() as pg, tempfile.TemporaryDirectory(prefix="ehub-scale-pg-") as tmp:
-        hubs = {}
-        for n in sorted({small, big}):
-            home = B.hub_dir(args.cache, n, args.seed)
-            url = P.copy_hub(pg, home / "hub.sqlite3", n, Path(tmp) / str(n), say)
-            settings = Settings(data_dir=Path(tmp) / str(n), hub_url=url)
-            hubs[n] = HubService.open(settings, clock=lambda: NOW, migrate=False, create=False)
-        make = probes(args, hubs)["board_aggregates_scaling"][0]
-        say("board_aggregates_scaling_pg …")
-        s = interleave(args.repeats, make(big), make(small), warmup=1)
-        for svc in hubs.values():
-            svc.close()
-    if big == small:
-        med = fmt(statistics.median(s.ours))
-        print(f"board_aggregates (PostgreSQL) at {small:,} items: median {med} ms")
-        return None
-    return comparison(
-        "board_aggregates_scaling_pg",
-        "ms",
-        s,
-        target=2.0,
-        items=big,
-        baseline_items=small,
-        what="store.board.read_aggregates on PostgreSQL (the SQLite hubs' items copied in); "
-        + WHAT.format(big=big, small=small),
-    )
+    def aggregates(hubs: dict[int, HubService]) -> Callable[[int], Callable[[int], float]]:
+        return probes(args, hubs)["board_aggregates_scaling"][0]  # type: ignore[no-any-return]
+
+    return P.board(args, small, big, NOW, aggregates, WHAT, say)
 
 
 # -- verify ---------------------------------------------------------------------------------------
@@ -321,6 +299,7 @@ def main() -> None:
         help="skip the board on PostgreSQL (run when initdb and pg_ctl are found)",
     )
     ap.add_argument("--verify-repeats", type=int, default=3)
+    ap.add_argument("--refreshes", type=int, default=30, help="board refreshes per repeat")
     ap.add_argument(
         "--reingest",
         default="",
@@ -328,9 +307,9 @@ def main() -> None:
     )
     ap.add_argument(
         "--parts",
-        default="library,reads,pg,verify",
+        default="library,reads,board,pg,verify",
         help="which to run besides the (cached) builds: library (ingest_cli_vs_library), reads, "
-        "pg, verify",
+        "board, pg, verify",
     )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
@@ -383,10 +362,10 @@ def main() -> None:
         say("one size: the scaling comparisons need a second (--sizes 100000,1000000)")
     if "reads" in parts:
         comps.extend(reads(args, small, big))
+    if "board" in parts:
+        comps.extend(BOARD.sqlite_board(args, small, big, NOW, say))
     if "pg" in parts and args.pg:
-        got_pg = pg_board(args, small, big)
-        if got_pg is not None:
-            comps.append(got_pg)
+        comps.extend(pg_board(args, small, big))
     got = verify(args, small) if "verify" in parts else None
     if got is not None:
         comps.append(got)

@@ -14,6 +14,7 @@ from ehub_tui.service.context import HubContext
 from ehub_tui.store import audit
 from ehub_tui.store import handover as handover_store
 from ehub_tui.store.board import Aggregates, holder_draft, read_aggregates, read_board
+from ehub_tui.store.board_events import recent_events
 from ehub_tui.store.engine import hub_now, read_tx
 
 BOARD_AGGREGATES_SECONDS = 5.0  # how stale the board's whole-hub counts may be
@@ -60,8 +61,9 @@ class Supervision:
             minutes = ctx.settings.stale_claim_minutes
             b.stale_minutes = minutes
             b.alerts = handover_store.stale_claims(conn, now, timedelta(minutes=minutes))
-        # access entries (searches, sign-ins) stay in the audit, not on the board
-        b.events = self._audit.events(limit=30, skip=event_words.ACCESS_ACTIONS)
+            # access entries (searches, sign-ins) stay in the audit, not on the board; read in
+            # the same snapshot, each body parsed once (store/board_events.py)
+            b.events = recent_events(conn, 30, event_words.ACCESS_ACTIONS)
         return b
 
     def holder_draft(self, item_id: int) -> HolderDraft:
