@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -58,8 +58,9 @@ def page(
     # one snapshot: the audit head keys the remembered size and sort keys, which must be read
     # at that same moment, never from a newer state cached under an older head
     with read_tx(ctx.engine, snapshot=True) as conn:
-        head = conn.execute(_HEAD).scalar_one_or_none()
-        key = _count_key(ctx, view, filters, since, now, head)
+        got = conn.execute(_HEAD).first()
+        head = (int(got[0]), str(got[1])) if got is not None else None
+        key = _count_key(ctx, view, filters, since, today, now, head)
         kept = _counted.get(key) if key is not None else None
         if kept is None:
             total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
@@ -100,8 +101,10 @@ def page(
 # until the hub changes. Every change to an item is an audited write that moves the audit
 # chain's head, so (view, who, filter, day, head) names one answer: scrolling the queue at a
 # million items reads one window by seeking from its neighbour, not the whole hub, per page;
-# the count is read once per filter and per change of the hub.
-_HEAD = text("SELECT seq FROM audit_head WHERE id = 1")
+# the count is read once per filter and per change of the hub. The head's hash, not only its
+# sequence number: an older backup restored under a running hub server may reach the same
+# number with other contents (and its chain's hash differs).
+_HEAD = text("SELECT seq, hash FROM audit_head WHERE id = 1")
 COUNTS_KEPT = 64
 _counted: dict[tuple[object, ...], tuple[int, views.Marks]] = {}
 _counted_lock = threading.Lock()
@@ -112,14 +115,16 @@ def _count_key(
     view: str,
     filters: QueueFilter,
     since: datetime,
+    today: date,
     now: datetime,
-    head: int | None,
+    head: tuple[int, str] | None,
 ) -> tuple[object, ...] | None:
     if head is None:
         return None
-    # waited over N hours moves with the clock: the minute is part of the answer
+    # waited over N hours moves with the clock: the minute is part of the answer; the age bands
+    # move at the hub's midnight (``since`` is that midnight too, but the bands read ``today``)
     minute = now.replace(second=0, microsecond=0) if filters.waited_over_hours else None
-    return (id(ctx.engine), view, ctx.actor, filters, since, minute, int(head))
+    return (id(ctx.engine), view, ctx.actor, filters, since, today, minute, *head)
 
 
 def _remember(key: tuple[object, ...], kept: tuple[int, views.Marks]) -> None:
