@@ -39,18 +39,43 @@ class Marks:
     counts: dict[Any, int] = field(default_factory=dict)  # other counts kept with them
     fronts: tuple[int, ...] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # bumped whenever everything is forgotten: a reader that checked the fronts before another
+    # thread changed them must not store what it read under the new fronts (two requests of one
+    # user at once, across the moment a return ages out)
+    generation: int = 0
 
-    def check_fronts(self, fronts: tuple[int, ...]) -> None:
-        """Forget everything when the items ahead of the list changed (a return aged out)."""
+    def check_fronts(self, fronts: tuple[int, ...]) -> int:
+        """Forget everything when the items ahead of the list changed (a return aged out); the
+        generation the caller then reads under (pass it to ``remember`` and ``keep_count``)."""
         with self.lock:
             if self.fronts != fronts:
                 self.keys.clear()
                 self.counts.clear()
                 self.fronts = fronts
+                self.generation += 1
+            return self.generation
 
-    def near(self, offset: int, limit: int) -> tuple[tuple[int, Key] | None, ...]:
-        """The nearest remembered row before ``offset`` and the nearest from ``offset+limit``."""
+    def count(self, name: Any, generation: int | None = None) -> int | None:
+        """A count kept under this generation, or None."""
         with self.lock:
+            if generation is not None and generation != self.generation:
+                return None
+            return self.counts.get(name)
+
+    def keep_count(self, name: Any, n: int, generation: int | None = None) -> None:
+        """Keep a count read under ``generation`` (dropped if everything was forgotten since)."""
+        with self.lock:
+            if generation is None or generation == self.generation:
+                self.counts[name] = n
+
+    def near(
+        self, offset: int, limit: int, generation: int | None = None
+    ) -> tuple[tuple[int, Key] | None, ...]:
+        """The nearest remembered row before ``offset`` and the nearest from ``offset+limit``
+        (none when the marks were forgotten since ``generation``)."""
+        with self.lock:
+            if generation is not None and generation != self.generation:
+                return (None, None)
             below = [o for o in self.keys if o < offset]
             beyond = [o for o in self.keys if o >= offset + limit]
             lo = max(below) if below else None
@@ -60,11 +85,14 @@ class Marks:
                 (hi, self.keys[hi]) if hi is not None else None,
             )
 
-    def remember(self, offset: int, key: Key) -> None:
-        """The row at ``offset`` has ``key`` (a key with a NULL is not kept: it cannot seek)."""
+    def remember(self, offset: int, key: Key, generation: int | None = None) -> None:
+        """The row at ``offset`` has ``key`` (a key with a NULL is not kept: it cannot seek; a
+        key read under an older ``generation`` is not kept: its list is not this one)."""
         if any(v is None for v in key):
             return
         with self.lock:
+            if generation is not None and generation != self.generation:
+                return
             if len(self.keys) >= MAX_MARKS:
                 self.keys.pop(next(iter(self.keys)))
             self.keys[offset] = key
@@ -126,13 +154,23 @@ def _after(run: Run, order: Order, key: Key, skip: int, n: int, reverse: bool) -
     return rows[skip : skip + n]
 
 
-def fetch(run: Run, order: Order, offset: int, limit: int, total: int, marks: Marks) -> list[Any]:
+def fetch(
+    run: Run,
+    order: Order,
+    offset: int,
+    limit: int,
+    total: int,
+    marks: Marks,
+    generation: int | None = None,
+) -> list[Any]:
     """Rows ``offset`` .. ``offset+limit`` of a list of ``total`` rows in ``order``, read by the
-    cheapest way the remembered keys allow (see the module docstring); their keys are kept."""
+    cheapest way the remembered keys allow (see the module docstring); their keys are kept
+    (unless ``generation``, the one the caller checked the fronts under, is no longer the
+    marks')."""
     limit = min(limit, total - offset)
     if limit <= 0 or offset < 0:
         return []
-    lo, hi = marks.near(offset, limit)
+    lo, hi = marks.near(offset, limit, generation)
     end = total - offset - limit  # rows after the page
     # (cost in rows stepped past, how): the ends cost nothing to find
     ways: list[tuple[int, str, tuple[int, Key] | None]] = [(offset, "start", None)]
@@ -153,6 +191,6 @@ def fetch(run: Run, order: Order, offset: int, limit: int, total: int, marks: Ma
         sql = f" ORDER BY {order_sql(order, reverse=True)} LIMIT :lim OFFSET :off"
         rows = run(sql, {"lim": limit, "off": end})[::-1]
     if rows:
-        marks.remember(offset, key_of(rows[0], order))
-        marks.remember(offset + len(rows) - 1, key_of(rows[-1], order))
+        marks.remember(offset, key_of(rows[0], order), generation)
+        marks.remember(offset + len(rows) - 1, key_of(rows[-1], order), generation)
     return rows

@@ -229,7 +229,13 @@ def list_rows(
     def window(extra: str, off: int, lim: int, size: int) -> list[Any]:
         if keyed is not None:
             return keyset.fetch(
-                lambda sql, p: list(run(f"{head}{extra}{sql}", p)), keys, off, lim, size, keyed
+                lambda sql, p: list(run(f"{head}{extra}{sql}", p)),
+                keys,
+                off,
+                lim,
+                size,
+                keyed,
+                generation,
             )
         sql = f"{head}{extra} ORDER BY {order} LIMIT :lim OFFSET :off"
         return list(run(sql, {"off": off, "lim": lim}))
@@ -239,8 +245,7 @@ def list_rows(
         if view == "queue" and f.sort == S.DEFAULT_SORT and (found is None or not found.identifier)
         else []
     )
-    if keyed is not None:
-        keyed.check_fronts(tuple(fronts))
+    generation = keyed.check_fronts(tuple(fronts)) if keyed is not None else None
     rows: list[Any]
     if fronts:
         # items back from awaiting the patient come first within their priority (queue_order);
@@ -252,15 +257,16 @@ def list_rows(
         )
 
         def above(p: int) -> int:
-            if keyed is not None and ("above", p) in keyed.counts:
-                return keyed.counts["above", p]
+            kept = keyed.count(("above", p), generation) if keyed is not None else None
+            if kept is not None:
+                return kept
             sql = (
                 f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}{others} "
                 "AND c.priority > :above"
             )
             n = int(run(sql, {"above": p}).scalar_one())
             if keyed is not None:
-                keyed.counts["above", p] = n
+                keyed.keep_count(("above", p), n, generation)
             return n
 
         rest = (total or 0) - len(ahead)
