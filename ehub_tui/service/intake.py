@@ -19,8 +19,8 @@ from ehub_tui.domain.models import (
 )
 from ehub_tui.errors import AlreadyResolved, NotAvailable, NotFound, RecordRejected, StoreError
 from ehub_tui.service.context import HubContext, first_line
-from ehub_tui.store import audit, intake, response_status
-from ehub_tui.store.engine import bulk_page_cache, read_tx, write_tx
+from ehub_tui.store import audit, counters, intake, response_status
+from ehub_tui.store.engine import bulk_page_cache, is_sqlite, read_tx, write_tx
 from ehub_tui.store.models import Consultation, Practice, Quarantine
 
 C = Consultation.__table__  # type: ignore[attr-defined]
@@ -117,6 +117,13 @@ class Intake:
             if isinstance(exc, OperationalError):
                 raise
             raise RecordRejected(f"the hub could not store a record: {first_line(exc)}") from exc
+        if items and not is_sqlite(ctx.engine):
+            # issue 18: PostgreSQL's triggers left a delta row per stored or changed item: fold
+            # them into the counters now, in a short transaction of their own (store/counters:
+            # not in the batch's, which holds the audit head), so that an ingest with no hub
+            # server running its rescue rounds leaves no deltas for every read to add up
+            with write_tx(ctx.engine) as conn:
+                counters.fold(conn)
         return IntakeResult(created, qids, conflicting, handled)
 
     def find_consultation_id(self, source: str, external_id: str) -> int | None:

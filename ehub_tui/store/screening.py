@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, select, update
 
 from ehub_tui.domain.types import Priority
-from ehub_tui.store import audit, awaiting
+from ehub_tui.store import audit, awaiting, counters
 from ehub_tui.store.models import Consultation
 
 C = Consultation.__table__  # type: ignore[attr-defined]
@@ -119,4 +119,12 @@ def record(
             ],
             now,
         )
+    if raised:
+        # issue 18: PostgreSQL's triggers left a delta pair per raised priority. The prescreen
+        # is the last write of each ingest batch (and of `ingest`), so it folds them here, or an
+        # ingest with no hub server's rescue rounds would leave them for every read to add up.
+        # In this transaction (the caller's): a fold never waits (one folder at a time by a
+        # try-lock, counter rows locked only by that folder), so holding the audit head
+        # meanwhile cannot deadlock; it folds a batch's few raised items, not its intake.
+        counters.fold(conn)
     return [r[0] for r in raised]
