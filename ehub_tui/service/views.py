@@ -22,14 +22,14 @@ import threading
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain import views as V
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
 from ehub_tui.domain.types import Role
 from ehub_tui.errors import PermissionDenied, StoreError
-from ehub_tui.store import audit, saved_views, views
+from ehub_tui.store import audit, keyset_carry, saved_views, views
 from ehub_tui.store.engine import read_tx, write_tx
 
 if TYPE_CHECKING:
@@ -64,9 +64,9 @@ def page(
         kept = _counted.get(key) if key is not None else None
         if kept is None:
             total = views.count_rows(conn, view, ctx.actor, filters, since, today=today, now=now)
-            kept = (total, views.Marks())
-            if key is not None:
-                _remember(key, kept)
+            kept = (total, _carried(conn, ctx, view, filters, since, today, now, head, total))
+            if key is not None and head is not None:
+                _remember(key, kept, head)
         total, marks = kept
         rows = (
             views.list_rows(
@@ -107,6 +107,7 @@ def page(
 _HEAD = text("SELECT seq, hash FROM audit_head WHERE id = 1")
 COUNTS_KEPT = 64
 _counted: dict[tuple[object, ...], tuple[int, views.Marks]] = {}
+_latest: dict[tuple[object, ...], tuple[int, str, int, views.Marks]] = {}
 _counted_lock = threading.Lock()
 
 
@@ -127,11 +128,43 @@ def _count_key(
     return (id(ctx.engine), view, ctx.actor, filters, since, today, minute, *head)
 
 
-def _remember(key: tuple[object, ...], kept: tuple[int, views.Marks]) -> None:
+def _remember(
+    key: tuple[object, ...], kept: tuple[int, views.Marks], head: tuple[int, str]
+) -> None:
     with _counted_lock:
         if len(_counted) >= COUNTS_KEPT:
             _counted.pop(next(iter(_counted)))
         _counted[key] = kept
+        # the newest state of this list (the key without the head): the next change's start
+        latest = _latest.get(key[:-2])
+        if latest is None or latest[0] < head[0]:
+            if len(_latest) >= COUNTS_KEPT:
+                _latest.pop(next(iter(_latest)))
+            _latest[key[:-2]] = (*head, *kept)
+
+
+def _carried(
+    conn: Connection,
+    ctx: HubContext,
+    view: str,
+    filters: QueueFilter,
+    since: datetime,
+    today: date,
+    now: datetime,
+    head: tuple[int, str] | None,
+    total: int,
+) -> views.Marks:
+    """The queue's remembered keys of the last state read, moved to this one when the changes
+    between allow it (store/keyset_carry.py: a refresh while scrolled deep keeps its place by
+    key, not OFFSET); else none."""
+    key = _count_key(ctx, view, filters, since, today, now, head)
+    old = _latest.get(key[:-2]) if key is not None and view == "queue" else None
+    if old is None or head is None:
+        return views.Marks()
+    got = keyset_carry.carry(
+        conn, filters, ctx.actor, since, old, head, total, today=today, now=now
+    )
+    return got if got is not None else views.Marks()
 
 
 def audit_search(

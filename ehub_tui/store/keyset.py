@@ -194,3 +194,28 @@ def fetch(
         marks.remember(offset, key_of(rows[0], order), generation)
         marks.remember(offset + len(rows) - 1, key_of(rows[-1], order), generation)
     return rows
+
+
+def before(order: Order, a: Key, b: Key) -> bool:
+    """Does a row with key ``a`` come before one with key ``b`` in ``order``?"""
+    for (_, desc), x, y in zip(order, a, b, strict=True):
+        if x != y:
+            return bool(x > y) if desc else bool(x < y)
+    return False
+
+
+def carried(marks: Marks, order: Order, was: list[Key], now: list[Key]) -> Marks:
+    """The marks of one state of the hub moved to the next, given the keys of the changed rows
+    that were in the list then (``was``) and are in it now (``now``); every other row kept its
+    key and its place in the list. A row's new place is its old one plus the changed rows now
+    before it minus those before it then; a marked row that changed is dropped."""
+    with marks.lock:
+        keys, fronts = dict(marks.keys), marks.fronts
+    changed = {k[-1] for k in was} | {k[-1] for k in now}
+    out = Marks(fronts=fronts)
+    for offset, key in keys.items():
+        if key[-1] in changed:
+            continue
+        ahead = sum(before(order, c, key) for c in now) - sum(before(order, c, key) for c in was)
+        out.keys[offset + ahead] = key
+    return out
