@@ -15,6 +15,10 @@ The hubs are copies of the cached ones (the changes must not alter what other pa
                          budget (a constant, not a measurement: as benchmarks/capacity.py's
                          budget); met when every refresh of every repeat is within it
 - board_refresh_scaling  the p95 refresh of each repeat, the large hub over the small
+- deep_refresh_p95_scaling_1m  the queue window in the middle of the queue refreshed after each
+                         change (kept in place by key), p95 per repeat, large over small
+- jump_p95_scaling_1m    jumps to places spread over the queue after each change (OFFSET from
+                         the nearer end: no key near), p95 per repeat, large over small
 """
 
 from __future__ import annotations
@@ -157,7 +161,10 @@ def sqlite_board(
             shutil.copytree(B.hub_dir(args.cache, n, args.seed), home)
             hubs[n] = open_with_ticks(home, f"sqlite:///{home / 'hub.sqlite3'}", now)
         try:
-            return measure(hubs, small, big, args.repeats, args.refreshes, "SQLite", say)
+            out = measure(hubs, small, big, args.repeats, args.refreshes, "SQLite", say)
+            return out + window_comparisons(
+                hubs, small, big, args.repeats, args.refreshes, args.page, say
+            )
         finally:
             for svc, _ in hubs.values():
                 svc.close()
@@ -168,3 +175,97 @@ def open_with_ticks(home: Path, url: str, now: datetime) -> tuple[HubService, Ti
     ticks = Ticks(now)
     settings = Settings(data_dir=home, hub_url=url)
     return HubService.open(settings, clock=ticks, migrate=False, create=False), ticks
+
+
+def window_refreshes(svc: HubService, count: int, page: int) -> tuple[list[float], list[float]]:
+    """The queue window on a changing hub (ms): ``count`` refreshes of the window in the middle
+    of the queue, the hub changed (a claim or its release) before each, as the change poll
+    refetches the rows on screen (kept in place by key: store/keyset_carry.py); and as many
+    jumps to places spread over the list, each after a change (a scroll-bar drag: no key near)."""
+    from ehub_tui.domain.queue import QueueFilter
+
+    f = QueueFilter()
+    _, total = svc.queue_page("queue", f, 0, page)
+    middle = total // 2
+    for at in range(middle - 3 * page, middle + page, page):  # scrolled there
+        svc.queue_page("queue", f, at, page)
+    held = None
+    deep, jumps = [], []
+    for _ in range(count):
+        if held is None:
+            held = svc.claim_next()
+        else:
+            svc.release(held, "benchmark: back to the queue")
+            held = None
+        t0 = time.perf_counter()
+        svc.queue_page("queue", f, middle, page)
+        deep.append((time.perf_counter() - t0) * 1000)
+    for i in range(count):
+        if held is None:
+            held = svc.claim_next()
+        else:
+            svc.release(held, "benchmark: back to the queue")
+            held = None
+        at = (total - page) * (2 * i + 1) // (2 * count)
+        t0 = time.perf_counter()
+        svc.queue_page("queue", f, at, page)
+        jumps.append((time.perf_counter() - t0) * 1000)
+    if held is not None:
+        svc.release(held, "benchmark: back to the queue")
+    return deep, jumps
+
+
+def window_comparisons(
+    hubs: dict[int, tuple[HubService, Ticks]],
+    small: int,
+    big: int,
+    repeats: int,
+    count: int,
+    page: int,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """deep_refresh_p95_scaling_1m and jump_p95_scaling_1m (SQLite copies; big over small)."""
+    if big == small:
+        return []
+    jumped: dict[tuple[int, int], float] = {}  # (size, repeat) -> that repeat's jumps' p95
+
+    def side(n: int) -> Callable[[int], float]:
+        def go(i: int) -> float:
+            deep, jumps = window_refreshes(hubs[n][0], count, page)
+            jumped[n, i] = pct(jumps, 0.95)
+            return pct(deep, 0.95)
+
+        return go
+
+    say("queue window on a changing hub …")
+    s = interleave(repeats, side(big), side(small), warmup=1, progress=say)
+    js = Samples(
+        [jumped[big, i] for i in range(1, repeats + 1)],
+        [jumped[small, i] for i in range(1, repeats + 1)],
+    )
+    what = (
+        f"HubService.queue_page('queue', offset, {page}) on a hub changed (a claim or its "
+        f"release) before each fetch; per repeat the p95 of {count} fetches; the {big:,}-item "
+        f"hub over the {small:,}"
+    )
+    return [
+        comparison(
+            "deep_refresh_p95_scaling_1m",
+            "ms",
+            s,
+            target=1.5,
+            items=big,
+            baseline_items=small,
+            what="the window in the middle of the queue refreshed in place (the change poll); "
+            + what,
+        ),
+        comparison(
+            "jump_p95_scaling_1m",
+            "ms",
+            js,
+            items=big,
+            baseline_items=small,
+            what="jumps to places spread over the queue (a scroll-bar drag), read with OFFSET "
+            "from the nearer end; " + what,
+        ),
+    ]
