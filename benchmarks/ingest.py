@@ -247,13 +247,20 @@ def main() -> None:
     ap.add_argument(
         "--cli-repeats", type=int, default=None, help="repeats of ingest_cli (default: --repeats)"
     )
+    ap.add_argument(
+        "--parts",
+        default="ingest,bulk,cli",
+        help="comma-separated comparisons to run: ingest, bulk (ingest_bulk_folder), cli "
+        "(ingest_cli); default all",
+    )
+    ap.add_argument("--warmup", type=int, default=1, help="untimed pairs before each comparison")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    results = []
     with tempfile.TemporaryDirectory(prefix="ehub-bench-") as tmp:
         work = Path(tmp)
         src = work / "ocs.ndjson"
         generate.write_ndjson(generate.generate_records(args.count, args.seed), src)
-        bulk = work / "bulk-export"
-        write_bulk_folder(src, bulk)
 
         def side(
             name: str, fn: Callable[[Path, Path], tuple[float, int]], given: Path = src
@@ -283,55 +290,70 @@ def main() -> None:
 
             return go
 
-        print(f"ingest {args.count:,} FHIR OCs, OC/s per run:", flush=True)
-        samples = interleave(
-            args.repeats,
-            side("ours", run_ours),
-            side("baseline", run_baseline),
-            warmup=1,
-            progress=print,
-        )
-        print(f"ingest_bulk_folder {args.count:,} FHIR OCs, OC/s per run:", flush=True)
-        bulk_samples = interleave(
-            args.bulk_repeats if args.bulk_repeats is not None else args.repeats,
-            side("ours-bulk", run_ours, bulk),
-            side("baseline-bulk", run_baseline_bulk, bulk),
-            warmup=1,
-            progress=print,
-        )
-        print(f"ingest_cli {args.count:,} FHIR OCs, seconds per run (CLI, library):", flush=True)
-        cli_samples = interleave(
-            args.cli_repeats if args.cli_repeats is not None else args.repeats,
-            timed("cli", run_cli),
-            timed("library", run_library_screened),
-            warmup=1,
-            progress=print,
-        )
-    result = comparison(
-        "ingest",
-        "OC/s",
-        samples,
-        higher_is_better=True,
-        target=TARGET,
-        count=args.count,
-    )
-    bulk_result = comparison(
-        "ingest_bulk_folder",
-        "OC/s",
-        bulk_samples,
-        higher_is_better=True,
-        target=TARGET,
-        count=args.count,
-    )
-    cli_result = comparison(
-        "ingest_cli",
-        "s",
-        cli_samples,
-        target=CLI_TARGET,
-        count=args.count,
-        cli_peak_rss_mib=round(max(CLI_RSS) / 1024, 1) if CLI_RSS else None,
-    )
-    emit("ingest", [result, bulk_result, cli_result], count=args.count)
+        if "ingest" in parts:
+            print(f"ingest {args.count:,} FHIR OCs, OC/s per run:", flush=True)
+            samples = interleave(
+                args.repeats,
+                side("ours", run_ours),
+                side("baseline", run_baseline),
+                warmup=args.warmup,
+                progress=print,
+            )
+            results.append(
+                comparison(
+                    "ingest",
+                    "OC/s",
+                    samples,
+                    higher_is_better=True,
+                    target=TARGET,
+                    count=args.count,
+                )
+            )
+        if "bulk" in parts:
+            bulk = work / "bulk-export"
+            write_bulk_folder(src, bulk)
+            print(f"ingest_bulk_folder {args.count:,} FHIR OCs, OC/s per run:", flush=True)
+            bulk_samples = interleave(
+                args.bulk_repeats if args.bulk_repeats is not None else args.repeats,
+                side("ours-bulk", run_ours, bulk),
+                side("baseline-bulk", run_baseline_bulk, bulk),
+                warmup=args.warmup,
+                progress=print,
+            )
+            results.append(
+                comparison(
+                    "ingest_bulk_folder",
+                    "OC/s",
+                    bulk_samples,
+                    higher_is_better=True,
+                    target=TARGET,
+                    count=args.count,
+                )
+            )
+        if "cli" in parts:
+            print(
+                f"ingest_cli {args.count:,} FHIR OCs, seconds per run (CLI, library):", flush=True
+            )
+            cli_samples = interleave(
+                args.cli_repeats if args.cli_repeats is not None else args.repeats,
+                timed("cli", run_cli),
+                timed("library", run_library_screened),
+                warmup=args.warmup,
+                # the machine's load beside each pair: a shared machine's ratios move with it
+                progress=lambda line: print(f"{line}  (load {os.getloadavg()[0]:.1f})"),
+            )
+            results.append(
+                comparison(
+                    "ingest_cli",
+                    "s",
+                    cli_samples,
+                    target=CLI_TARGET,
+                    count=args.count,
+                    cli_peak_rss_mib=round(max(CLI_RSS) / 1024, 1) if CLI_RSS else None,
+                    load_avg=[round(x, 2) for x in os.getloadavg()],
+                )
+            )
+    emit("ingest", results, count=args.count)
 
 
 if __name__ == "__main__":

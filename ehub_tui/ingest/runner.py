@@ -27,7 +27,16 @@ from ehub_tui.ingest.records import DEFAULT_LIMITS, IngestLimits, RawRecord
 from ehub_tui.ingest.reports import FileReport as FileReport  # (re-exported: CLI, tests)
 from ehub_tui.ingest.reports import IngestReport as IngestReport  # (re-exported: CLI)
 from ehub_tui.ingest.reports import count_handled
-from ehub_tui.ingest.runner_util import _LOST_TEXT, _default_suppliers, _record_bytes, _str_or_none
+from ehub_tui.ingest.runner_util import (
+    _LOST_TEXT,
+    _default_suppliers,
+    _record_bytes,
+    _str_or_none,
+    bad_record,
+    freeze_old,
+    judge,
+    old_objects_frozen,
+)
 from ehub_tui.ingest.runner_util import log_file_report as log_file_report  # (re-exported)
 from ehub_tui.ingest.runner_util import new_consultation as new_consultation  # (re-exported)
 from ehub_tui.ingest.stream import Streamed, open_stream
@@ -83,6 +92,7 @@ class Ingester:
         self._practices: set[str] | None = None
         # what the store did with the current batch's status records (see _store_batch)
         self._handled: list[str] = []
+        self._frozen = False  # inside ingest_paths: long-lived objects out of the gc's passes
 
     def _known(self) -> set[str]:
         if self._practices is None:
@@ -96,6 +106,14 @@ class Ingester:
         self, paths: Iterable[Path], progress: ProgressFn | None = None
     ) -> IngestReport:
         """Ingest files and folders; a path that does not exist is reported as a failed file."""
+        was, self._frozen = self._frozen, True
+        try:
+            with old_objects_frozen():
+                return self._ingest_paths(paths, progress)
+        finally:
+            self._frozen = was
+
+    def _ingest_paths(self, paths: Iterable[Path], progress: ProgressFn | None) -> IngestReport:
         report = IngestReport()
         for p in paths:
             try:
@@ -218,8 +236,6 @@ class Ingester:
         known = self._known()
         today = self._today()
         limits = self.limits
-        # A record's text can be up to 4 bytes a character: shorter ones need not be measured.
-        short = limits.max_record_bytes // 4
         sources: Counter[str] = Counter()
         total = len(records) if isinstance(records, Sequence) else 0
         it = iter(records)
@@ -230,34 +246,9 @@ class Ingester:
             items: list[NewConsultation] = []
             bad: list[dict[str, Any]] = []
             for raw in chunk:
-                problems: list[str]
-                if raw.data is None:
-                    problems = [raw.error or "the record could not be read"]
-                    rec = None
-                elif (
-                    len(raw.raw) > short
-                    and (size := _record_bytes(raw.raw, fr.fmt)) > limits.max_record_bytes
-                ):
-                    problems = [
-                        f"the record is {size:,} bytes long; at most "
-                        f"{limits.max_record_bytes:,} are allowed (setting max_record_bytes)"
-                    ]
-                    rec = None
-                else:
-                    rec, problems = validate(raw.data, known, today, limits=limits)
+                rec, problems = judge(raw, fr.fmt, known, today, limits)
                 if rec is None:
-                    data = raw.data or {}
-                    bad.append(
-                        {
-                            "source_file": source_file,
-                            "location": raw.location,
-                            "reason": "; ".join(problems),
-                            "raw": raw.raw,
-                            "fmt": fr.fmt,
-                            "source": _str_or_none(data.get("source")),
-                            "external_id": _str_or_none(data.get("external_id")),
-                        }
-                    )
+                    bad.append(bad_record(raw, source_file, fr.fmt, problems))
                 else:
                     sources[rec.source] += 1
                     # where it came from, should it be a conflicting duplicate (store.intake)
@@ -289,6 +280,8 @@ class Ingester:
         event a batch). The SOPs are loaded and checked once per Ingester, not per batch."""
         if self._can_screen is None:
             self._can_screen = self.service.guidance_state().available
+            if self._frozen:
+                freeze_old()  # the SOP engine just loaded lives as long as the hub's service
         if self._can_screen:
             # the unscreened, oldest first: this batch's new ones (and any left from before)
             self.screened += self.service.prescreen(new)

@@ -3,12 +3,16 @@ a record's size (kept beside :mod:`ehub_tui.ingest.runner` so that module stays 
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ehub_tui.domain.models import NewConsultation, RecordOrigin
-from ehub_tui.ingest.records import OCRecord
+from ehub_tui.ingest.records import IngestLimits, OCRecord, RawRecord
 from ehub_tui.ingest.reports import FileReport
+from ehub_tui.ingest.validate import validate
 
 # the runner's logger: lines say which file and how many records, never what a record holds
 log = logging.getLogger("ehub_tui.ingest.runner")
@@ -41,6 +45,37 @@ def new_consultation(
     )
 
 
+def judge(
+    raw: RawRecord, fmt: str, known: set[str], today: Any, limits: IngestLimits
+) -> tuple[OCRecord | None, list[str]]:
+    """A read record validated (the record, no problems) or why it cannot be stored."""
+    if raw.data is None:
+        return None, [raw.error or "the record could not be read"]
+    # A record's text can be up to 4 bytes a character: shorter ones need not be measured.
+    if len(raw.raw) > limits.max_record_bytes // 4:
+        size = _record_bytes(raw.raw, fmt)
+        if size > limits.max_record_bytes:
+            return None, [
+                f"the record is {size:,} bytes long; at most "
+                f"{limits.max_record_bytes:,} are allowed (setting max_record_bytes)"
+            ]
+    return validate(raw.data, known, today, limits=limits)
+
+
+def bad_record(raw: RawRecord, source_file: str, fmt: str, problems: list[str]) -> dict[str, Any]:
+    """The quarantine entry of a record that cannot be stored (the store writes it as it is)."""
+    data = raw.data or {}
+    return {
+        "source_file": source_file,
+        "location": raw.location,
+        "reason": "; ".join(problems),
+        "raw": raw.raw,
+        "fmt": fmt,
+        "source": _str_or_none(data.get("source")),
+        "external_id": _str_or_none(data.get("external_id")),
+    }
+
+
 def log_file_report(fr: FileReport) -> None:
     """One log line for a file that was read: its counts (never its records' contents)."""
     others = sum(fr.unknown_suppliers.values())
@@ -70,6 +105,29 @@ def _record_bytes(raw: str, fmt: str) -> int:
     if fmt == "csv":
         raw = raw.split("\n", 1)[-1]
     return len(raw.encode("utf-8", "surrogatepass"))
+
+
+@contextmanager
+def old_objects_frozen() -> Iterator[None]:
+    """Keep the objects that exist now (modules, the hub's engine and, once loaded, the SOP
+    engine: see :func:`freeze_old`) out of the cyclic collector's passes while files are
+    ingested, then hand them back to it.
+
+    A streamed ingest allocates steadily, so the collector runs all through it, and each full
+    pass walked every long-lived object again: ~10% of a 20k-item ingest's time (issue 18).
+    Nothing is lost: the frozen objects are collected as before after ``unfreeze``.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def freeze_old() -> None:
+    """Add what exists now (a just-loaded SOP engine) to the objects kept out of the
+    collector's passes (inside :func:`old_objects_frozen` only)."""
+    gc.freeze()
 
 
 def _default_suppliers() -> list[str]:
