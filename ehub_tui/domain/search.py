@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 # A word begins at the start of a value or after one of these: every ASCII space, punctuation
 # and symbol character, and the punctuation patients' phones and word processors put in (curly
@@ -75,8 +76,10 @@ def parse(query: str | None) -> Search | None:
     return Search(TEXT, words=words) if words else None
 
 
+@lru_cache(maxsize=64)
 def word_pattern(word: str) -> re.Pattern[str]:
-    """A pattern finding ``word`` at a word start (lower-case text)."""
+    """A pattern finding ``word`` at a word start (lower-case text). Kept: every row of a
+    searched window asks it again for the same few words."""
     return re.compile("(?:^|[" + re.escape(WORD_BREAKS) + "])" + re.escape(word.lower()))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import QueueFilter
+from ehub_tui.store import counters
 
 # SQLite: a GLOB character class of the break characters ("]" first and "-" last, as GLOB
 # reads them literally there), matched on the lower-cased value with a space in front
@@ -61,16 +62,35 @@ def fts_prefix(word: str) -> str:
 
 
 _NAME = "(coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, ''))"
+_FTS = "c.id IN (SELECT rowid FROM consultation_words WHERE consultation_words MATCH :{key})"
 
 
-def search_clause(found: S.Search, params: dict[str, Any], sqlite: bool) -> str:
-    """The WHERE part for a parsed search."""
+def practices_named(word: str, practices: dict[str, str]) -> list[str]:
+    """The codes of the practices whose code or name ``word`` begins a word of (the practice
+    table is small: asked in Python, by the rule ``matched_words`` says what matched with)."""
+    return sorted(
+        code
+        for code, name in practices.items()
+        if S.starts_word(code, word) or S.starts_word(name, word)
+    )
+
+
+def search_clause(
+    found: S.Search,
+    params: dict[str, Any],
+    sqlite: bool,
+    practices: dict[str, str] | None = None,
+) -> str:
+    """The WHERE part for a parsed search. ``practices`` (code -> name, SQLite): the practice
+    table, read by the caller; without it the practices are asked in SQL."""
     if found.kind == S.ITEM:
         params["s_item"] = found.item
         return "c.id = :s_item"
     if found.kind == S.NHS:
         params["s_nhs"] = found.nhs
         return "c.nhs_number = :s_nhs"
+    if sqlite and practices is not None:
+        return _indexed_clause(found.words, params, practices)
     parts = []
     for i, word in enumerate(found.words):
         k = f"s{i}"
@@ -89,10 +109,7 @@ def search_clause(found: S.Search, params: dict[str, Any], sqlite: bool) -> str:
             # names none never fetches the rows the queue's index does not cover
             params[f"{k}w"] = fts_prefix(word)
             named = practice.removeprefix("c.practice_ods IN ")
-            parts.append(
-                f"(c.id IN (SELECT rowid FROM consultation_words WHERE consultation_words "
-                f"MATCH :{k}w) OR (EXISTS {named} AND {practice}))"
-            )
+            parts.append(f"({_FTS.format(key=f'{k}w')} OR (EXISTS {named} AND {practice}))")
             continue
         parts.append(
             "("
@@ -107,6 +124,75 @@ def search_clause(found: S.Search, params: dict[str, Any], sqlite: bool) -> str:
             + ")"
         )
     return " AND ".join(parts)
+
+
+def _indexed_clause(
+    words: tuple[str, ...], params: dict[str, Any], practices: dict[str, str]
+) -> str:
+    """SQLite, the practices known: the words that name no practice are one query of the word
+    index (each word a prefix, all of them required: the rows holding every word), so the
+    index is read once, not once a word; a word that names a practice also finds its items."""
+    plain = [w for w in words if not practices_named(w, practices)]
+    parts = []
+    if plain:
+        params["sw"] = fts_words(plain)
+        parts.append(_FTS.format(key="sw"))
+    for i, word in enumerate(w for w in words if w not in plain):
+        codes = practices_named(word, practices)
+        names = [f"s{i}p{j}" for j in range(len(codes))]
+        params.update(zip(names, codes, strict=True))
+        params[f"s{i}w"] = fts_prefix(word)
+        inside = ", ".join(":" + n for n in names)
+        parts.append(f"({_FTS.format(key=f's{i}w')} OR c.practice_ods IN ({inside}))")
+    return " AND ".join(parts)
+
+
+def fts_words(words: list[str]) -> str:
+    """One word-index query for rows holding a word beginning with each of ``words``."""
+    return " AND ".join(fts_prefix(w) for w in words)
+
+
+def plain_words(found: S.Search, practices: dict[str, str]) -> str | None:
+    """The word-index query that alone answers a text search (no word names a practice);
+    None when it does not."""
+    if found.kind != S.TEXT or any(practices_named(w, practices) for w in found.words):
+        return None
+    return fts_words(list(found.words))
+
+
+def queued_count(conn: Connection, found: S.Search, practices: dict[str, str]) -> int | None:
+    """How many queued items a text search finds, counted from the word index (SQLite), when
+    that is cheaper than reading the queue; None when it is not (the caller reads the queue).
+
+    The index answers "which items hold these words" whatever their state; the queued ones are
+    those less the others (held, parked, done, cancelled) that hold them. The database's
+    counters (migration 0019) say how many items are in each state: when the others are fewer
+    than the queue, their rows are read (their status index, each looked up in the index's
+    answer) instead of the queue's — no row at all when every item is queued. On a hub with
+    more history than queue the caller reads the queue, as before. Only a plain search (no
+    word naming a practice; no other filter, which the caller checks) is answered here."""
+    query = plain_words(found, practices)
+    if query is None:
+        return None
+    by_status: dict[str, int] = {}
+    for (status, _ods, _type, _priority), n in counters.queue_counts(conn).rows.items():
+        by_status[status] = by_status.get(status, 0) + n
+    queued = by_status.pop("queued", 0)
+    others = sorted(s for s, n in by_status.items() if n > 0)
+    if sum(by_status.values()) >= queued:
+        return None
+    params: dict[str, Any] = {"sw": query}
+    n = int(conn.execute(text(f"SELECT count(*) FROM {_FTS_COUNT}"), params).scalar_one())
+    if others and n:
+        names = [f"st{i}" for i in range(len(others))]
+        params.update(zip(names, others, strict=True))
+        inside = ", ".join(":" + k for k in names)
+        sql = f"SELECT count(*) FROM consultation c WHERE c.status IN ({inside}) AND {_FTS}"
+        n -= int(conn.execute(text(sql.format(key="sw")), params).scalar_one())
+    return n if n >= 0 else None
+
+
+_FTS_COUNT = "consultation_words WHERE consultation_words MATCH :sw"
 
 
 def filter_clauses(
@@ -146,6 +232,14 @@ def filter_clauses(
 def practice_names(conn: Connection) -> dict[str, str]:
     """Every practice's name by code (a small table; read once per searched window)."""
     return {str(r[0]): str(r[1]) for r in conn.execute(text("SELECT ods_code, name FROM practice"))}
+
+
+def text_practices(conn: Connection, found: S.Search | None, sqlite: bool) -> dict[str, str] | None:
+    """The practice table for a text search on SQLite (``search_clause`` asks it which
+    practices each word names); None otherwise."""
+    if sqlite and found is not None and found.kind == S.TEXT:
+        return practice_names(conn)
+    return None
 
 
 def matched_words(

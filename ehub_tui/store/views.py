@@ -53,6 +53,7 @@ def _where(
     sqlite: bool,
     today: date | None = None,
     now: datetime | None = None,
+    practices: dict[str, str] | None = None,
 ) -> str:
     parts: list[str] = []
     found = S.parse(f.search)
@@ -85,7 +86,7 @@ def _where(
         # (the stored JSON's spacing differs by writer; a flag's id is never the bare word)
         params["emergency_flag"] = '%"emergency"%'
     if found is not None:
-        parts.append(store_search.search_clause(found, params, sqlite))
+        parts.append(store_search.search_clause(found, params, sqlite, practices))
     return " AND ".join(parts)
 
 
@@ -161,8 +162,17 @@ def count_rows(
     if kept is not None:
         return kept
     sqlite = is_sqlite(conn)
+    found = S.parse(f.search)
+    practices = store_search.text_practices(conn, found, sqlite)
+    if practices is not None and found is not None and view == "queue":
+        # a plain search of the whole queue: counted from the word index when that is cheaper
+        # than reading every queued row (store/search.py queued_count)
+        plain = not dataclasses.replace(f, search=None).active
+        counted = store_search.queued_count(conn, found, practices) if plain else None
+        if counted is not None:
+            return counted
     params: dict[str, Any] = {"me": me, "since": since}
-    where = _where(view, f, params, sqlite, today, now)
+    where = _where(view, f, params, sqlite, today, now, practices)
     sql = f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}"
     return int(conn.execute(text(sql), _bind(params, sqlite)).scalar_one())
 
@@ -213,7 +223,8 @@ def list_rows(
     )
     found = S.parse(f.search)
     full = ", c.free_text AS full_text" if found is not None and found.kind == S.TEXT else ""
-    where = _where(view, f, params, sqlite, today, now)
+    practices = store_search.text_practices(conn, found, sqlite)
+    where = _where(view, f, params, sqlite, today, now, practices)
     keys = _order(view, f)
     select = f"SELECT {_COLUMNS}{route}{full}{keyset.key_columns(keys)} FROM "
     head = f"{select}{_from(view, sqlite, f)} WHERE {where}"
@@ -277,7 +288,7 @@ def list_rows(
         rows = window("", offset, limit, total or 0)
     out = [_row(r, sqlite) for r in rows]
     if found is not None and out:
-        out = _with_matched(conn, found, rows, out)
+        out = _with_matched(conn, found, rows, out, practices)
     if found is not None and found.identifier:
         out = state_words(conn, out)  # found beyond the queue: who has it, since when
     return out
@@ -297,16 +308,17 @@ def held_rows(
     claim or so per navigator on duty), read through the status index."""
     sqlite = is_sqlite(conn)
     params: dict[str, Any] = {"me": me, "since": now or datetime.now(UTC)}
-    where = _where("held", f, params, sqlite, today, now)
+    found = S.parse(f.search)
+    practices = store_search.text_practices(conn, found, sqlite)
+    where = _where("held", f, params, sqlite, today, now, practices)
     sql = (
         f"SELECT {_COLUMNS}, NULL AS route FROM consultation c WHERE {where} "
         "ORDER BY c.claimed_at, c.id"
     )
     raw = conn.execute(text(sql), _bind(params, sqlite)).all()
     out = [_row(r, sqlite) for r in raw]
-    found = S.parse(f.search)
     if found is not None and out:
-        out = _with_matched(conn, found, raw, out)
+        out = _with_matched(conn, found, raw, out, practices)
     return state_words(conn, out)
 
 
@@ -316,10 +328,16 @@ def searched_names(rows: list[QueueRow]) -> list[int]:
 
 
 def _with_matched(
-    conn: Connection, found: S.Search, raw: Sequence[Any], rows: list[QueueRow]
+    conn: Connection,
+    found: S.Search,
+    raw: Sequence[Any],
+    rows: list[QueueRow],
+    practices: dict[str, str] | None = None,
 ) -> list[QueueRow]:
     """The rows, each saying what the search matched (in words)."""
-    names = store_search.practice_names(conn) if found.kind == S.TEXT else {}
+    names = practices
+    if names is None:  # (PostgreSQL: read here, for the words; an identifier needs none)
+        names = store_search.practice_names(conn) if found.kind == S.TEXT else {}
     out = []
     for r, row in zip(raw, rows, strict=True):
         words, _by_name = store_search.matched_words(
