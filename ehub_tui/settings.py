@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     max_field_chars: int = Field(default=20_000, ge=100, le=10_000_000)
     max_record_bytes: int = Field(default=1_048_576, ge=1_000, le=100_000_000)
     max_file_bytes: int = Field(default=512 * 1_048_576, ge=1_000, le=8 * 1_073_741_824)
+    # a file read a record at a time (NDJSON, CSV, a FHIR Bundle: ingest.stream) holds one batch
+    # in memory, not the file: max_file_bytes (which guards the whole-file read) does not apply
+    # to it, only this much larger bound (a runaway export or a disk image is still refused)
+    max_streamed_file_bytes: int = Field(
+        default=64 * 1_073_741_824, ge=1_000, le=16 * 1_099_511_627_776
+    )
     oldest_received: date = date(2020, 1, 1)
     # Known online-consultation suppliers: returns name only these (anything else is OTHER).
     # NoDecode: from the environment the text reaches _suppliers as written (JSON or commas).

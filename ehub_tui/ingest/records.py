@@ -27,6 +27,7 @@ class IngestLimits:
     max_field_chars: int = 20_000
     max_record_bytes: int = 1_048_576
     max_file_bytes: int = 512 * 1_048_576
+    max_streamed_file_bytes: int = 64 * 1_073_741_824  # a file read a record at a time
     oldest_received: date = date(2020, 1, 1)
     supplier_systems: Mapping[str, str] = field(default_factory=dict)
     mappings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -45,6 +46,9 @@ class IngestLimits:
             max_field_chars=settings.max_field_chars,
             max_record_bytes=settings.max_record_bytes,
             max_file_bytes=settings.max_file_bytes,
+            max_streamed_file_bytes=getattr(
+                settings, "max_streamed_file_bytes", DEFAULT_LIMITS.max_streamed_file_bytes
+            ),
             oldest_received=settings.oldest_received,
             supplier_systems=dict(getattr(settings, "supplier_systems", None) or {}),
             mappings=load_mappings(mapping_path(mapping_file)) if mapping_file else {},

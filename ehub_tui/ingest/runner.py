@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ehub_tui.domain.models import NewConsultation, RecordOrigin
 from ehub_tui.domain.suppliers import OTHER, supplier_code
 from ehub_tui.errors import FileError, NotAvailable, RecordRejected, StoreError
+from ehub_tui.ingest.bundle_stream import open_any
 from ehub_tui.ingest.decode import read_text
 from ehub_tui.ingest.gcpause import gc_paused
 from ehub_tui.ingest.parsers import FORMATS, detect_format, iter_paths, parse_text
@@ -39,7 +40,7 @@ from ehub_tui.ingest.runner_util import (
 )
 from ehub_tui.ingest.runner_util import log_file_report as log_file_report  # (re-exported)
 from ehub_tui.ingest.runner_util import new_consultation as new_consultation  # (re-exported)
-from ehub_tui.ingest.stream import Streamed, open_stream
+from ehub_tui.ingest.stream import Streamed
 from ehub_tui.ingest.validate import validate
 from ehub_tui.service import HubService
 
@@ -170,18 +171,9 @@ class Ingester:
         return fr
 
     def _open_stream(self, path: Path) -> Streamed | None:
-        """The file opened as a stream when it is big enough and NDJSON or CSV, else None."""
-        try:
-            size = Path(path).stat().st_size
-        except OSError:
-            return None  # the whole-file path says why it cannot be read
-        if size < self.stream_min_bytes:
-            return None
-        lim = self.limits
-        got = open_stream(path, max_bytes=lim.max_file_bytes, max_record_bytes=lim.max_record_bytes)
-        if got is None:  # a JSON document (a Bundle): no incremental reader yet (ijson, issue 18)
-            log.info("%s (%d bytes) is read whole: only NDJSON and CSV are streamed", path, size)
-        return got
+        """The file opened as a stream when it is big enough and NDJSON, CSV or a FHIR Bundle,
+        else None (read whole); see :func:`ehub_tui.ingest.bundle_stream.open_any`."""
+        return open_any(path, self.limits, self.stream_min_bytes)
 
     def _ingest_stream(
         self,

@@ -5,7 +5,9 @@ The file is opened in binary and each line decoded on its own with the rules of
 surrogate and a NUL kept, so either costs only the record it is in; a byte-order mark is dropped
 and CRLF is read as LF. The file-level checks that the whole-file path makes on the file's text
 (empty, binary, UTF-16, too many bad bytes or NULs) are made here on its first 64 KiB, with the
-same messages; the size limit (``max_file_bytes``) on the file's size, before reading.
+same messages. A streamed file holds one batch in memory, not the file, so ``max_file_bytes``
+(which guards the whole-file read) does not bound it: ``max_streamed_file_bytes`` does, checked
+on the file's size before reading.
 
 Only NDJSON and CSV are streamed. A JSON document (one resource, a Bundle) is not: it goes to
 the whole-file path (or, for a Bundle, :mod:`ehub_tui.ingest.bundle_stream` when ijson is
@@ -23,7 +25,7 @@ from typing import BinaryIO
 
 from ehub_tui.errors import FileError
 from ehub_tui.ingest.csvfile import csv_records
-from ehub_tui.ingest.decode import _check_size, decode_bytes
+from ehub_tui.ingest.decode import _size, decode_bytes
 from ehub_tui.ingest.jsontext import _escape_for_json, _loads, _skip_ws
 from ehub_tui.ingest.ndjson import NdjsonLines
 from ehub_tui.ingest.parsers import CSV, NDJSON, NDJSON_SUFFIXES, _looks_like_csv_header
@@ -50,12 +52,13 @@ class Streamed:
 
 def open_stream(path: Path, *, max_bytes: int | None, max_record_bytes: int) -> Streamed | None:
     """Open ``path`` for streaming, or None when it is not NDJSON or CSV (or cannot be told
-    from its head); raises FileError for a file that cannot be used at all."""
+    from its head); raises FileError for a file that cannot be used at all. ``max_bytes`` is
+    the setting ``max_streamed_file_bytes``."""
     name = str(path)
     try:
         size = Path(path).stat().st_size
         if max_bytes is not None:
-            _check_size(name, size, max_bytes)
+            check_streamed_size(name, size, max_bytes)
         f = open(path, "rb")  # noqa: SIM115 - closed by the Streamed's close (or below)
     except FileNotFoundError:
         raise FileError(f"{name}: no such file") from None
@@ -81,6 +84,26 @@ def open_stream(path: Path, *, max_bytes: int | None, max_record_bytes: int) -> 
         else _csv_stream(lines, name, cap, lambda size: too_long_problem(size, max_record_bytes))
     )
     return Streamed(fmt, records, f.tell, size, f.close)
+
+
+def check_streamed_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse a file to be streamed that is over ``max_streamed_file_bytes``."""
+    if size > max_bytes:
+        raise FileError(
+            f"{name}: is {_size(size)}, more than the {_size(max_bytes)} a file may be when "
+            "it is read a record at a time (setting max_streamed_file_bytes); split it into "
+            "smaller files or raise the setting"
+        )
+
+
+def too_big_to_read_whole(name: str, size: int, max_bytes: int) -> FileError:
+    """A file over ``max_file_bytes`` that cannot be streamed (not NDJSON, CSV or a Bundle)."""
+    return FileError(
+        f"{name}: is {_size(size)}, more than the {_size(max_bytes)} a file read whole may be "
+        "(setting max_file_bytes); only NDJSON, CSV and FHIR Bundles are read a record at a "
+        "time, past that limit (setting max_streamed_file_bytes). Split it into smaller files "
+        "or raise max_file_bytes"
+    )
 
 
 def _sniff_head(f: BinaryIO, path: Path, name: str) -> str | None:

@@ -1,0 +1,96 @@
+"""Issue 18's acceptance: a 1 GB NDJSON file is ingested by ``ehub-tui ingest FILE`` (the CLI
+users run, as a subprocess) in a process whose address space is limited to 1 GiB.
+
+Slow (about 15-20 minutes for a million records on a busy two-core machine), so it runs only
+when asked: ``EHUB_TUI_BIG_TESTS=1 .venv/bin/pytest -s tests/ingest/test_big_file.py``. The
+file is the project's generator's (``ehub_tui/ingest/generate.py``, ~1 KB a record):
+``EHUB_TUI_BIG_RECORDS`` records, 1,060,000 by default (about 1.08 GB, more than the limit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ehub_tui.ingest import generate
+from tests.conftest import FIXTURES, REPO
+
+pytestmark = [
+    pytest.mark.db,
+    pytest.mark.skipif(
+        os.environ.get("EHUB_TUI_BIG_TESTS") != "1",
+        reason="slow (15-20 min): run with EHUB_TUI_BIG_TESTS=1 .venv/bin/pytest -s "
+        "tests/ingest/test_big_file.py",
+    ),
+]
+
+LIMIT = 1 << 30  # 1 GiB of address space for the ingest process
+# read here: the suite's fixtures clear EHUB_TUI_* from the environment before each test
+RECORDS = int(os.environ.get("EHUB_TUI_BIG_RECORDS", "1060000"))
+CLI = [sys.executable, "-m", "ehub_tui.cli"]
+
+
+def _limit_memory() -> None:  # runs in the child, before it starts Python
+    resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
+
+
+def _env(home: Path) -> dict[str, str]:
+    """An embedded SQLite hub in ``home``, with every setting at its default."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EHUB_TUI_")}
+    env.update(
+        EHUB_TUI_HOME=str(home),
+        EHUB_TUI_HUB_URL=f"sqlite:///{home / 'hub.sqlite3'}",
+        EHUB_TUI_LOG_LEVEL="warning",
+    )
+    return env
+
+
+def test_a_1_gb_ndjson_file_is_ingested_in_1_gib_of_memory(tmp_path: Path) -> None:
+    n = RECORDS
+    src = tmp_path / "big.ndjson"
+    t0 = time.perf_counter()
+    generate.write_ndjson(generate.generate_records(n, seed=18), src)
+    size = src.stat().st_size
+    print(f"\ngenerated {n:,} records, {size:,} bytes in {time.perf_counter() - t0:.0f} s")
+    if n >= 1_000_000:
+        assert size > 1_000_000_000  # a 1 GB file, over the default max_file_bytes (512 MiB)
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(home)
+    practices = [*CLI, "practices", "import", str(FIXTURES / "practices.yaml")]
+    subprocess.run(practices, env=env, cwd=REPO, check=True, capture_output=True)
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [*CLI, "ingest", "--json", str(src)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_limit_memory,
+    )
+    out, errs = proc.communicate()
+    wall = time.perf_counter() - t0
+    # the child's own peak (communicate has waited for it: its usage is in RUSAGE_CHILDREN,
+    # whose ru_maxrss is the largest child's, and the practices import is far smaller)
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"ingest: exit {proc.returncode}, wall {wall:.0f} s, peak RSS {peak_mib:.0f} MiB")
+    assert proc.returncode == 0, errs[-3000:]
+    report = json.loads(out)
+    totals = report["totals"]
+    assert (totals["records"], totals["new"], totals["quarantined"]) == (n, n, 0), totals
+    assert report["files"][0]["fmt"] == "ndjson"
+    with sqlite3.connect(home / "hub.sqlite3") as db:
+        (stored,) = db.execute("SELECT count(*) FROM consultation").fetchone()
+    assert stored == n
+    assert peak_mib < LIMIT / 1_048_576
