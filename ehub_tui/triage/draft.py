@@ -70,6 +70,9 @@ class Draft:
     contact: str | None = None  # the outcome panel's mode of contact (None: the route's usual)
     note: str = ""
     message: str | None = None
+    # what an edited message was written for (destination, urgency, timescale words): a later
+    # change is warned of (triage/message.py); None for an unedited one or an older draft
+    message_basis: dict[str, str] | None = None
     first_viewed_at: datetime | None = None
     seconds: float = 0.0
 
@@ -98,6 +101,7 @@ class Draft:
             "contact": self.contact,
             "note": self.note,
             "message": self.message,
+            "message_basis": dict(self.message_basis) if self.message_basis else None,
             "first_viewed_at": (
                 self.first_viewed_at.isoformat() if self.first_viewed_at is not None else None
             ),
@@ -139,6 +143,10 @@ class Draft:
         message = data.get("message")
         note = data.get("note")
         urgency, contact = data.get("urgency"), data.get("contact")
+        raw_basis = data.get("message_basis")
+        basis = (
+            {str(k): str(v) for k, v in raw_basis.items()} if isinstance(raw_basis, dict) else None
+        )
         return cls(
             answers=answers,
             order=order,
@@ -149,6 +157,7 @@ class Draft:
             contact=contact if isinstance(contact, str) and contact else None,
             note=note if isinstance(note, str) else "",
             message=message if isinstance(message, str) else None,
+            message_basis=basis if isinstance(message, str) else None,
             first_viewed_at=first_viewed_at,
             seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
         )

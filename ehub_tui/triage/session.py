@@ -22,8 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ehub_tui.domain.models import Consultation, Outcome
-from ehub_tui.sop.messages import message_context, render_message
-from ehub_tui.triage import outcome, override, panel
+from ehub_tui.triage import message, outcome, override, panel
 from ehub_tui.triage.draft import (
     KEY_GUARD_SECONDS,
     ClaimLike,
@@ -36,6 +35,7 @@ from ehub_tui.triage.draft import (
 if TYPE_CHECKING:
     from ehub_tui.sop.decision import Decision, RaisedFlag
     from ehub_tui.triage.guidance import Guidance
+    from ehub_tui.triage.outcome import Closing
 
 Step = Literal["nosop", "flag", "question", "route"]
 
@@ -268,7 +268,7 @@ class TriageSession:
         self.draft.override = (route_id, reason)
         panel.reset(self)  # the new route's own urgency and usual contact
         reset = self.draft.message is not None
-        self.draft.message = None
+        self.reword()
         return reset
 
     def set_note(self, text: str) -> None:
@@ -276,7 +276,10 @@ class TriageSession:
         self.draft.note = text.strip()
 
     def set_message(self, text: str) -> None:
-        """The message to the patient, as the navigator wrote it."""
+        """The message to the patient, as the navigator wrote it (and what it was written for:
+        a later change of urgency or team is then warned of, triage/message.py)."""
+        if text != self.draft.message:
+            self.draft.message_basis = message.basis(self, self.accept_closing())
         self.draft.message = text
 
     # -- the route and message -------------------------------------------------------------------
@@ -292,34 +295,36 @@ class TriageSession:
             return found
         return self.decision.route if self.decision else None
 
+    def accept_closing(self) -> outcome.Closing | None:
+        """Where accepting the chosen route goes, with the panel's choices (None: no route)."""
+        route = self.chosen_route()
+        return panel.finish(self, outcome.accepted(route)) if route is not None else None
+
+    def flag_closing(self, flag: RaisedFlag, how: Literal["escalate", "same_day"]) -> Closing:
+        """Where escalating (``e``) or sending to a same-day clinician (``c``) goes."""
+        made = outcome.escalation(flag) if how == "escalate" else outcome.same_day(flag)
+        return panel.finish(self, made)
+
     def message_text(self) -> str:
-        """The message to the patient: the navigator's, or the route's template filled in."""
+        """The message to the patient on accepting (the navigator's, or the route's filled in)."""
+        return self.message_for(self.accept_closing())
+
+    def message_for(self, closing: Closing | None) -> str:
+        """The message that completing as ``closing`` sends: the navigator's as written, else
+        rendered for the destination and urgency the outcome records (triage/message.py)."""
         if self.draft.message is not None:
             return self.draft.message
-        route = self.chosen_route()
-        if route is None or not route.message:
-            return ""
-        template = self.guidance.message_template(route.message)
-        if not template:
-            return ""
-        today = getattr(self.guidance, "today", None)
-        now = getattr(self.guidance, "now", None)
-        shown = panel.panel(self)  # the urgency the outcome will record (the navigator's, u)
-        ctx = message_context(
-            self.item.model_dump(),
-            destination=route.destination,
-            destination_code=getattr(route, "destination_code", None),
-            practice_name=self.practice_name(self.item.practice_ods),
-            hub_phone=self.hub_phone,
-            category=route.category,
-            urgency=shown.urgency if shown is not None else route.urgency,
-            today=today() if callable(today) else None,
-            pathway=self.draft.pathway,
-            # the hub's time and core hours: "today" only while a working day's hours last
-            now=now() if callable(now) else None,
-            hours=getattr(self.guidance, "hours", None),
-        )
-        return render_message(template, ctx)
+        return message.render(self, closing) if closing is not None else ""
+
+    def message_warning(self, closing: Closing | None = None) -> str | None:
+        """Why the edited message may contradict what completing as ``closing`` (default:
+        accepting) records — another urgency or team since it was written (None: fine)."""
+        return message.warning(self, closing if closing is not None else self.accept_closing())
+
+    def reword(self) -> None:
+        """Throw away the edited message: the route's template is filled in again."""
+        self.draft.message = None
+        self.draft.message_basis = None
 
     # -- outcomes --------------------------------------------------------------------------------
 
@@ -352,11 +357,13 @@ class TriageSession:
             raise NotAllowed(f"red flag {flag.id} is not open")
 
     def _outcome(self, closing: outcome.Closing, now: datetime) -> Outcome:
+        finished = panel.finish(self, closing)
         return outcome.build_outcome(
-            panel.finish(self, closing),
+            finished,
             self.decision,
             self.draft,
-            message=self.message_text(),
+            # rendered for where THIS completion goes, never the pathway's route (trial 15d)
+            message=self.message_for(finished),
             first_viewed_at=self.first_viewed_at,
             handling_seconds=self.handling_seconds(now),
         )

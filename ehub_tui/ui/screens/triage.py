@@ -31,6 +31,7 @@ from ehub_tui.ui.screens.triage_view import (
     request_text,
     span_secs,
 )
+from ehub_tui.ui.screens.triage_words import REWORD_HINT, message_words
 from ehub_tui.ui.screens.triage_work import TriageWork, lost_words, offline_words
 
 if TYPE_CHECKING:
@@ -198,18 +199,27 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
         if not flags or self.busy or self.lost:
             return
         flag = flags[0]
+        # the message this completion sends, rendered for where it goes, shown before it goes
+        closing = self.session.flag_closing(
+            flag, "escalate" if purpose == "escalate" else "same_day"
+        )
+        sent = message_words(
+            self.session.message_for(closing), self.session.message_warning(closing)
+        )
         if purpose == "escalate":
             self._confirm(
                 f"Escalate now: {flag.say}",
                 f"Action: {flag.action}\n\nThis completes the item as an escalation that the "
-                "supervisor sees. Do the action now." + (f"\n\n{extra}" if extra else ""),
+                f"supervisor sees. Do the action now.\n\n{sent}"
+                + (f"\n\n{extra}" if extra else ""),
                 lambda: self._escalate(flag),
             )
         elif purpose == "same_day":
             self._confirm(
                 f"Same-day clinician: {flag.say}",
                 f"Action: {flag.action}\n\nThis completes the item as a same-day clinician "
-                "referral (the least an amber flag allows)." + (f"\n\n{extra}" if extra else ""),
+                f"referral (the least an amber flag allows).\n\n{sent}"
+                + (f"\n\n{extra}" if extra else ""),
                 lambda: self._same_day(flag),
             )
 
@@ -267,8 +277,12 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
             return
         self.read_lease("accept")
 
-    def _accept_now(self) -> None:
+    def _accept_now(self, checked: bool = False) -> None:
         if self.busy or self.lost or not self.session.allowed("accept"):
+            return
+        warning = None if checked else self.session.message_warning()
+        if warning:  # an edited message that no longer fits: never sent unseen (trial 15d)
+            self.check_message(warning, lambda: self._accept_now(checked=True))
             return
         outcome = self.session.accept(self.ctx.now())
         if outcome is None:
@@ -283,6 +297,9 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
         """The outcome panel: one step more urgent (never below the route's limits)."""
         if panel.cycle_urgency(self.session, tell=lambda text: notify(self, text)):
             self.panel_changed()
+            warning = self.session.message_warning()
+            if warning:  # an edited message keeps its words: said at once, and on the panel
+                notify(self, f"{warning} {REWORD_HINT}", severity="warning", timeout=8)
 
     def action_contact(self) -> None:
         """The outcome panel: the next mode of contact."""

@@ -28,6 +28,7 @@ from ehub_tui.ui.format import (
     template_words,
     visible,
 )
+from ehub_tui.ui.screens.triage_words import REWORD_HINT
 from ehub_tui.ui.widgets.outcome_panel import outcome_panel_text
 
 if TYPE_CHECKING:
@@ -296,6 +297,9 @@ def _route(session: TriageSession, d: Decision, out: Text) -> None:
     if msg:
         out.append("\nMessage to the patient (m to edit):\n", "bold")
         out.append(msg + "\n", "italic")
+    warning = session.message_warning()
+    if warning:  # an edited message keeps its words when the outcome changes (trial 15d)
+        out.append(f"⚠ {warning} {REWORD_HINT}\n", "bold")
     out.append(
         "\nenter accept & complete · u urgency · t contact · o override · n note · m message · "
         "r return\n",

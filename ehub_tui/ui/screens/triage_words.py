@@ -93,3 +93,18 @@ def lost_words(message: str, sends: DraftSends | None, pending: bool = False) ->
     else:
         draft = "Your draft had not gone to the hub, so it could not go with the item."
     return f"{text} {draft}"
+
+
+# how the triage screen points to the fix for an edited message that no longer fits
+REWORD_HINT = "m re-words it for the outcome, or lets you edit it."
+
+
+def message_words(message: str, warning: str | None) -> str:
+    """What a completion's confirm step says of the patient message (trial 15d: ``c`` sent one
+    nobody saw): the message as it goes, and a warning when it was edited for something else."""
+    if not message.strip():
+        return "No message goes to the patient."
+    out = f"Message to the patient:\n{message}"
+    if warning:
+        out += f"\n\n⚠ {warning} To change it: escape, then {REWORD_HINT}"
+    return out
