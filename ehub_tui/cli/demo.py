@@ -26,6 +26,7 @@ from ehub_tui.cli.output import CliError, JsonOpt, err, friendly_errors, print_j
 
 if TYPE_CHECKING:
     from ehub_tui.config import Settings
+    from ehub_tui.domain.clock import CoreHours
     from ehub_tui.service import HubService
 
 from ehub_tui.cli.demohub import (  # re-exported: tests and docs name them from here
@@ -85,6 +86,9 @@ def demo_cmd(
                 f"{result['quarantined']} quarantined); {result['completed']} of them completed "
                 "over the last two weeks, the rest open as of now."
             )
+            closed = hours_line(result)
+            if closed:
+                say(closed)
             say(
                 f"Demo users: {', '.join(u for u, _, _ in DEMO_USERS)}; "
                 f"every demo user's password is {DEMO_PASSWORD}"
@@ -127,7 +131,9 @@ def build_demo(service: HubService, now: datetime | None = None) -> dict[str, An
     # history reads received, screened, completed); the prescreen after screens anything left
     done = complete_history(service, report.new_ids, now)
     prescreen(service, show=False)
+    hours = service._ctx.core_hours
     return {
+        **hub_hours(hours, now),
         "practices": n_practices,
         "users": len(users),
         "usernames": [u for u, _, _ in users],
@@ -136,6 +142,37 @@ def build_demo(service: HubService, now: datetime | None = None) -> dict[str, An
         "quarantined": report.quarantined,
         "completed": done,
     }
+
+
+def hub_hours(hours: CoreHours, now: datetime) -> dict[str, Any]:
+    """Whether today is a working day at the hub and whether it is open now; when it opens next
+    (aware UTC, ISO) if it is closed."""
+    from ehub_tui.cli.demohours import is_open, next_opening
+    from ehub_tui.domain.clock import LONDON
+
+    open_now = is_open(hours, now)
+    return {
+        "working_day": hours.is_working_day(now.astimezone(LONDON).date()),
+        "open_now": open_now,
+        "opens": None if open_now else next_opening(hours, now).isoformat(),
+    }
+
+
+def hours_line(result: dict[str, Any]) -> str | None:
+    """The summary's word on today (None while the hub is open): not a working day, or outside
+    core hours, and when the next working day starts."""
+    from ehub_tui.domain.clock import LONDON
+
+    if result["open_now"] or not result["opens"]:
+        return None
+    opens = datetime.fromisoformat(result["opens"]).astimezone(LONDON)
+    when = f"{opens:%A} {opens.day} {opens:%B} at {opens:%H:%M}"
+    if not result["working_day"]:
+        return (
+            f"Today is not a working day at this hub: the open items wait for the next one, "
+            f"which starts {when}."
+        )
+    return f"The hub is outside its core hours: it opens {when}."
 
 
 def set_demo_passwords(service: HubService, usernames: list[str]) -> int:

@@ -9,10 +9,16 @@ the older items as the demo navigators would have, each at its own time: red-fla
 escalated, Pharmacy First conditions to the community pharmacy, the rest by request type, so
 the reports of this week and last week have figures (Pharmacy First and escalations too).
 
-What is left open reads as a queue on any day: the last day and a half (new items, some due by
-the end of today's working day, soon on a working afternoon; one in three of the older ones
-worked), at most LEFT_OVERDUE overdue, by hours (due within the last OVERDUE_WITHIN); a
-red-flag emergency is left open only when it arrived within RECENT today (never days ago).
+What is left open reads as a queue on any day, by the hub's core hours and bank holidays (its
+CoreHours): the demo navigators worked only in core hours on working days. On a working day in
+core hours: new items (minutes old), the items since the previous working day's start partly
+worked (one in three, and the quick Pharmacy First ones), so some are due by today's close (soon,
+on a late afternoon), and at most LEFT_OVERDUE overdue since the last close. Outside core hours
+(a weekend, a bank holiday, an evening): everything received since the last close is open (due
+on the next working days) and at most LEFT_OVERDUE received on earlier working days are still
+open, overdue since that close. A red-flag emergency is escalated within minutes in core hours;
+one that arrived while the hub was closed waits for it to open (the ‼EM shows "now").
+Dates written in the items' texts and answers move with them (cli/demodates.py).
 
 Screenings and completions are made through the hub as the demo navigators, on a clock set to
 each one's time, in time order: the audit chain and every item's history tell the same story in
@@ -26,13 +32,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ehub_tui.domain.clock import LONDON
+from ehub_tui.cli.demodates import DateMover, answer_dates
+from ehub_tui.cli.demohours import is_open, last_close, opening, slot
+from ehub_tui.domain.clock import LONDON, CoreHours
 from ehub_tui.domain.models import NewConsultation, Outcome
 from ehub_tui.domain.queue import QueueFilter
 from ehub_tui.domain.types import Priority
 from ehub_tui.ingest.runner import Ingester
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from ehub_tui.service import HubService
 
 # the fixtures' week (UTC) and the span it is spread over, ending at the hub's now
@@ -40,16 +50,12 @@ FIXTURE_START = datetime(2026, 11, 16, 7, 45, tzinfo=UTC)  # just before the fir
 FIXTURE_END = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # just after the last
 SPAN = timedelta(days=14)
 NEWEST = timedelta(minutes=4)  # the newest item arrived this long before now
-# items received longer ago than this were worked; of those received since, up to RECENT ago,
-# one in three was worked (navigators work the queue as it comes); the last RECENT are all
-# open (new). Overdue items are worked but for the newest LEFT_OVERDUE due within OVERDUE_WITHIN
-# (overdue by hours: on a Saturday evening, Friday's close); an emergency is always worked
-# unless it arrived within RECENT, today.
-OPEN_FOR = timedelta(hours=36)
+# of the items received since the previous working day's start (in core hours; since the last
+# close outside them), one in three was worked (navigators work the queue as it comes); the last
+# RECENT are all open (new); older ones were worked. Overdue items were worked but for the newest
+# LEFT_OVERDUE due since the last close; an emergency is worked unless it arrived within RECENT.
 RECENT = timedelta(hours=3)
 LEFT_OVERDUE = 3
-OVERDUE_WITHIN = timedelta(hours=26)
-LATE_FROM = timedelta(days=4)
 SCREENED_AFTER = timedelta(minutes=1)
 NAVIGATORS = ("nav1", "nav2", "nav3")
 # what a demo navigator decided, by request type (routes of the shipped SOPs)
@@ -75,19 +81,63 @@ def shift(received: datetime, now: datetime) -> datetime:
 
 
 class ShiftingIngester(Ingester):
-    """The ingester, each record's received time moved by ``shift`` before it is stored."""
+    """The ingester, each record's received time moved by ``shift`` before it is stored, and the
+    dates written in its answers and text with it (cli/demodates.py). A record the hub already
+    holds is left out (a duplicate): moved again on a later day its dates would differ, and the
+    hub would quarantine it as a conflicting duplicate."""
 
     def __init__(self, service: HubService, now: datetime, **kwargs: Any) -> None:
         super().__init__(service, **kwargs)
         self.now = now
+        self.hub = service
 
     def _store_batch(
         self, items: list[NewConsultation], bad: list[dict[str, Any]], source_file: str
     ) -> tuple[list[tuple[int, int]], int]:
-        moved = [
-            i.model_copy(update={"received_at": shift(i.received_at, self.now)}) for i in items
-        ]
-        return super()._store_batch(moved, bad, source_file)
+        known = _stored_keys(self.hub.engine, items)
+        fresh = [i for i, c in enumerate(items) if (c.source, c.external_id) not in known]
+        moved = [moved_item(items[i], self.now) for i in fresh]
+        created, conflicting = super()._store_batch(moved, bad, source_file)
+        return [(fresh[j], cid) for j, cid in created], conflicting
+
+
+def moved_item(item: NewConsultation, now: datetime) -> NewConsultation:
+    """``item`` as the demo stores it: received at ``shift``'s time, its dates moved with it."""
+    was = item.received_at if item.received_at.tzinfo else item.received_at.replace(tzinfo=UTC)
+    received = shift(was, now)
+    mover = DateMover(
+        was.astimezone(LONDON).date(),
+        received.astimezone(LONDON).date(),
+        (*answer_dates(item.answers), item.date_of_birth),
+    )
+    return item.model_copy(
+        update={
+            "received_at": received,
+            "answers": mover.answers(item.answers),
+            "free_text": mover.text(item.free_text),
+            "date_of_birth": mover.birth(item.date_of_birth),
+        }
+    )
+
+
+def _stored_keys(engine: Engine, items: Sequence[NewConsultation]) -> set[tuple[str, str]]:
+    """Which of ``items`` (source, external id) the hub holds already."""
+    from sqlalchemy import select, tuple_
+
+    from ehub_tui.store.engine import read_tx
+    from ehub_tui.store.models import Consultation
+
+    c = Consultation.__table__  # type: ignore[attr-defined]
+    keys = {(i.source, i.external_id) for i in items}
+    if not keys:
+        return set()
+    with read_tx(engine) as conn:
+        rows = conn.execute(
+            select(c.c.source, c.c.external_id).where(
+                tuple_(c.c.source, c.c.external_id).in_(list(keys))
+            )
+        ).all()
+    return {(str(r.source), str(r.external_id)) for r in rows}
 
 
 class DemoClock:
@@ -166,32 +216,35 @@ def _screened(service: HubService, created: Sequence[int]) -> list[Planned]:
     return out
 
 
-def plan_work(items: Sequence[Planned], now: datetime) -> list[tuple[int, Planned]]:
-    """The items to complete, as (index, item) in received order (see OPEN_FOR, RECENT,
-    LEFT_OVERDUE, OVERDUE_WITHIN); every other one is left open."""
-    today = now.astimezone(LONDON).date()
+def plan_work(
+    items: Sequence[Planned], now: datetime, hours: CoreHours
+) -> list[tuple[int, Planned]]:
+    """The items to complete, as (index, item) in received order (see RECENT, LEFT_OVERDUE and
+    the module docstring); every other one is left open (and so is a planned one for which core
+    hours leave no time before now: ``complete_history``)."""
+    closed = last_close(hours, now)
+    if is_open(hours, now):  # since the previous working day's start, one in three worked
+        today = now.astimezone(LONDON).date()
+        day = today - timedelta(days=1)
+        while not hours.is_working_day(day):
+            day -= timedelta(days=1)
+        since = opening(hours, day)
+    else:  # the hub is closed: what came since the last close waits for it to open
+        since = closed
     older = [p for p in items if p.received_at < now - RECENT]
-    # the overdue few left undone: the newest due within OVERDUE_WITHIN (received within
-    # LATE_FROM: a weekday's leftover, over a weekend at most); never an emergency
-    late = [
-        p
-        for p in older
-        if now - OVERDUE_WITHIN <= p.due_by < now
-        and p.priority < int(Priority.EMERGENCY)
-        and p.received_at >= now - LATE_FROM
-    ]
+    # the overdue few left undone: the newest due since the last close; never an emergency
+    late = [p for p in older if closed <= p.due_by < now and p.priority < int(Priority.EMERGENCY)]
     left = {p.id for p in late[-LEFT_OVERDUE:]}
     out = []
     for i, p in enumerate(items):
-        emergency = p.priority >= int(Priority.EMERGENCY)
-        fresh = p.received_at >= now - RECENT and p.received_at.astimezone(LONDON).date() == today
         if p.id in left:
             continue
-        if emergency and not fresh:
-            out.append((i, p))  # escalated at the time: never an emergency days old
+        if p.priority >= int(Priority.EMERGENCY):
+            if p.received_at < now - RECENT:
+                out.append((i, p))  # escalated as soon as core hours allow
         elif p.received_at >= now - RECENT:
             continue  # new
-        elif p.received_at < now - OPEN_FOR or p.due_by < now or i % 3 == 0 or _quick(p):
+        elif p.received_at < since or p.due_by < now or i % 3 == 0 or _quick(p):
             out.append((i, p))
     return out
 
@@ -271,21 +324,30 @@ def _record_screening(service: HubService, p: Planned, at: datetime) -> None:
 
 
 def complete_history(service: HubService, created: Sequence[int], now: datetime) -> int:
-    """Screen every new item a minute after it arrived, and complete the older ones as the demo
-    navigators, each at its own time (between a quarter of an hour and a few hours after it
-    arrived), all in time order; how many were completed."""
+    """Screen every new item a minute after it arrived, and complete the planned ones as the demo
+    navigators, in core hours on working days only (an emergency within minutes of arriving or
+    of the hub opening; other work a quarter of an hour to a few hours later, before its due
+    time where core hours allow), all in time order; how many were completed."""
     from ehub_tui.service import HubService as Hub
 
+    hours = service._ctx.core_hours
     items = _screened(service, created)
     events: list[tuple[datetime, int, Any]] = []
     for p in items:
         events.append((min(p.received_at + SCREENED_AFTER, now), 0, p))
-    for i, p in plan_work(items, now):
-        # an emergency is escalated within minutes; other work within a few hours
-        wait = 5 + i % 10 if p.priority >= int(Priority.EMERGENCY) else 15 + (i * 37) % 240
-        taken = min(p.received_at + timedelta(minutes=wait), now - timedelta(minutes=5))
-        taken = max(taken, p.received_at + SCREENED_AFTER)
-        done = min(taken + timedelta(minutes=3 + i % 9), now - timedelta(minutes=1))
+    for i, p in plan_work(items, now, hours):
+        takes = timedelta(minutes=3 + i % 9)
+        first = p.received_at + SCREENED_AFTER
+        if p.priority >= int(Priority.EMERGENCY):
+            taken = slot(hours, first, takes) + timedelta(minutes=4 + i % 10)
+        else:
+            taken = slot(hours, p.received_at + timedelta(minutes=15 + (i * 37) % 240), takes)
+            if taken + takes > p.due_by:  # worked before it fell due, where hours allow
+                taken = slot(hours, first, takes)
+        taken = slot(hours, taken, takes)
+        done = taken + takes
+        if done > now - timedelta(minutes=1):
+            continue  # the hub has not been open long enough since: it waits in the queue
         events.append((taken, 1, (taken, done, p, NAVIGATORS[i % len(NAVIGATORS)])))
     events.sort(key=lambda e: (e[0], e[1]))
     clock = DemoClock(now)
