@@ -9,7 +9,8 @@ follows the same grammar (tests/sop/test_message_grammar.py renders every shippe
   days and bank holidays (see ``timescale``), so a message can never promise a different time
   from the route, nor "today" on a Saturday night;
 - ``{safety_net}``: "If you get worse, call NHS 111…" for clinical, signposting and escalation
-  routes, and nothing at all on admin replies (a repeat prescription is not an illness);
+  routes ("If this cannot wait until then…" when a same-day need waits for the hub to open),
+  and nothing at all on admin replies (a repeat prescription is not an illness);
 - ``{destination}``: who the patient will hear from in plain words ("a GP", "our clinical
   pharmacist"), from the route's destination code — never a code, never brackets.
 """
@@ -132,12 +133,7 @@ def timescale(
     if when is None or (urgency != "same_day" and urgency not in WORKING_DAYS):
         return words
     hours = hours or DEFAULT_CORE_HOURS
-    if isinstance(when, datetime):
-        local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LONDON)
-        today = local.date()
-        open_now = hours.is_working_day(today) and local.time() < hours.end
-    else:
-        today, open_now = when, hours.is_working_day(when)
+    today, open_now = _open_now(when, hours)
     counted = today if open_now else hours.next_working_day(today)
     if urgency == "same_day":
         return words if open_now else f"on {day_words(counted)}"
@@ -148,6 +144,25 @@ def timescale(
     for _ in range(WORKING_DAYS[str(urgency)]):
         last = hours.next_working_day(last)
     return f"by the end of {day_words(last)}"
+
+
+def _open_now(when: date | datetime, hours: CoreHours) -> tuple[date, bool]:
+    """The hub's local day at ``when`` and whether it is open then (a working day, before the
+    end of core hours); a date alone counts a working day as open."""
+    if isinstance(when, datetime):
+        local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LONDON)
+        return local.date(), hours.is_working_day(local.date()) and local.time() < hours.end
+    return when, hours.is_working_day(when)
+
+
+def waits_for_opening(
+    urgency: str | None, when: date | datetime | None, hours: CoreHours | None = None
+) -> bool:
+    """True when a same-day or 24-hour urgency is sent while the hub is closed (an evening, a
+    weekend, a bank holiday), so the patient will not hear until the next working day."""
+    if when is None or urgency not in ("same_day", "within_24h"):
+        return False
+    return not _open_now(when, hours or DEFAULT_CORE_HOURS)[1]
 
 
 def plain_destination(code: str | None, text: str = "") -> str:
@@ -193,8 +208,14 @@ def safety_net(
     category: str | None,
     urgency: str | None,
     hub_phone: str = "",
+    waits: bool = False,
 ) -> str:
-    """What to do if things get worse — nothing on an admin reply."""
+    """What to do if things get worse — nothing on an admin reply.
+
+    ``waits``: a same-day or 24-hour need sent while the hub is closed (waits_for_opening). The
+    patient is told the day they will hear, so they are also told plainly where to go if it
+    cannot wait that long: NHS 111 now, not only "if you get worse" (trial 15d: a baby with
+    fewer wet nappies read only that a GP would call on Monday)."""
     if category == "admin":
         return ""
     child = age is not None and age < CHILD_UNDER
@@ -204,6 +225,12 @@ def safety_net(
             return f"If {who} is getting worse quickly or has trouble breathing, call 999 now."
         return "If you are getting worse quickly, have chest pain or cannot breathe, call 999 now."
     worse = f"If {who} gets worse" if child else "If you get worse"
+    if waits:
+        return (
+            "If this cannot wait until then, or "
+            + (f"{who} gets" if child else "you get")
+            + " worse, call NHS 111 now, or 999 in an emergency."
+        )
     if urgency in ("same_day", "within_24h") or not hub_phone:
         return f"{worse}, call NHS 111, or 999 in an emergency."
     return f"{worse}, call the hub on {hub_phone} or NHS 111, or 999 in an emergency."
@@ -244,7 +271,9 @@ def message_context(
         "destination": plain_destination(destination_code, destination),
         "condition": condition_words(pathway or consultation.get("template")),
         "timescale": timescale(urgency, now or today, hours),
-        "safety_net": safety_net(first, age, category, urgency, hub_phone),
+        "safety_net": safety_net(
+            first, age, category, urgency, hub_phone, waits_for_opening(urgency, now, hours)
+        ),
         "hub_phone": hub_phone or "your practice's usual number",
     }
 
