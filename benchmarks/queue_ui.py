@@ -61,6 +61,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import shutil
 import sqlite3
 import statistics
@@ -414,7 +415,7 @@ class Harness:
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         table = self.ours_table(app)
-        out: dict[str, list[Any]] = {"search": [], "search_nav": []}
+        out: dict[str, list[Any]] = {"search": [], "search_nav": [], "enters": []}
 
         async def press(key: str, want: Callable[[], bool], into: str) -> None:
             await asyncio.sleep(gap)
@@ -441,12 +442,16 @@ class Harness:
 
         if searched:
             nhs = app.service.consultation(5000).nhs_number  # type: ignore[attr-defined]
-            for q in [*SEARCHES[:2], f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}", *SEARCHES[2:], "throat"]:
+            spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+            for q in [*SEARCHES[:2], spaced, *SEARCHES[2:], "throat"]:
                 screen.action_search()
                 box = screen.query_one("#search", Input)
                 box.value = q  # typed (untimed): the enter is what is measured
                 await asyncio.sleep(gap)
                 await press("enter", shown(q), "search")
+                # which search each enter was (never the NHS number itself: output is shared)
+                label = "an NHS number" if q == spaced else q
+                out["enters"].append((label, out["search"][-1][2]))
         for key in (["down"] * 5 + ["pagedown"]) * 10 + (["down"] * 5 + ["pageup"]) * 10:
 
             def moved(before: int = self.cursor(app)) -> bool:
@@ -476,6 +481,15 @@ def summary(presses: list[tuple[str, int, float]]) -> dict[str, Any]:
         "count": len(lat),
         "slowest": [f"{k} from row {row}: {ms(x)} ms" for k, row, x in slowest],
     }
+
+
+def enter_medians(sessions: list[dict[str, Any]]) -> dict[str, float]:
+    """Each search's enter (key to its first rows), the median over the searched sessions."""
+    by: dict[str, list[float]] = {}
+    for s in sessions:
+        for label, x in s.get("enter_ms", []):
+            by.setdefault(label, []).append(x)
+    return {label: round(statistics.median(xs), 1) for label, xs in by.items()}
 
 
 async def ainterleave(repeats: int, ours: Callable[[], Any], other: Callable[[], Any]) -> Samples:
@@ -547,11 +561,18 @@ async def measure(args: argparse.Namespace, hubs: dict[int, Path]) -> dict[str, 
 
     def search(searched: bool) -> Callable[[], Any]:
         async def go() -> float:
+            load = os.getloadavg()[0]
             got = await ours_b.search_keys(args.gap, searched)
+            enters = got.pop("enters")
             r: dict[str, Any] = {k: summary(v) for k, v in got.items() if v}
             every = got["search"] + got["search_nav"]
             r["all"] = summary(every)
             r["searched"] = searched
+            # the machine's load (1-minute average) as the session began and ended: a shared
+            # machine's figures are read beside it
+            r["load"] = [round(load, 2), round(os.getloadavg()[0], 2)]
+            if enters:
+                r["enter_ms"] = [[label, ms(x)] for label, x in enters]
             searched_sessions.append(r)
             print(
                 f"  ours at {big:,} items, {'with a search' if searched else 'unfiltered'}: "
@@ -560,9 +581,15 @@ async def measure(args: argparse.Namespace, hubs: dict[int, Path]) -> dict[str, 
                     f"p95 {x['p95_ms']:.1f} max {x['max_ms']:.1f} ms"
                     for g, x in r.items()
                     if isinstance(x, dict)
-                ),
+                )
+                + f"; load {r['load'][0]:.1f}-{r['load'][1]:.1f}",
                 flush=True,
             )
+            if enters:
+                print(
+                    "    enters: " + ", ".join(f"{label} {ms(x):.0f} ms" for label, x in enters),
+                    flush=True,
+                )
             return float(r["all"]["p95_ms"])
 
         return go
@@ -630,6 +657,8 @@ def main() -> None:
             search_enter_p95_ms=[
                 s["search"]["p95_ms"] for s in res["search_sessions"] if "search" in s
             ],
+            search_enter_median_ms=enter_medians(res["search_sessions"]),
+            load_1min=[s["load"] for s in res["search_sessions"]],
         ),
     ]
     emit(
