@@ -23,7 +23,11 @@ on a fresh hub (untimed: made by our migrations, practices imported), red-flag p
 included, beside the library path doing the same work in-process (``Ingester`` screening each
 batch, then the CLI's last prescreen). Ratio = CLI wall / library wall (target ≤ 1.5: the
 process start, imports and SOP load are all the CLI may add). Its peak RSS (ru_maxrss of the
-child) is printed too.
+child) is printed too, and the machine's load beside each pair (other work on a shared
+machine moves both sides, so read the per-pair ratios with it).
+
+``--parts cli --cli-repeats 5 --warmup 0`` runs ``ingest_cli`` alone (each 100k pair takes a few
+minutes).
 """
 
 from __future__ import annotations
