@@ -28,8 +28,8 @@ ORDINAL = re.compile(
     r"(?P<day>\d{1,2})(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
-# "16/11", "9/11" (day/month, as in the UK); "6 Nov", "2 Dec"
-DAY_MONTH = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/])")
+# "16/11", "9/11" (day/month, as in the UK; never "n/10", a score: "7/10 pain"); "6 Nov", "2 Dec"
+DAY_MONTH = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/])(?<!/10)")
 DAY_MON = re.compile(
     r"\b(?P<day>\d{1,2}) (?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
     re.IGNORECASE,
