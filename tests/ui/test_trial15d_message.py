@@ -85,7 +85,8 @@ def test_c_records_a_same_day_gp_and_the_message_shown_and_sent_names_a_gp(
             await steady_queue(pilot)
             screen = await open_next(pilot)
             assert screen.step == "flag" and screen.open_flags[0].level == "urgent"
-            assert screen.decision.route.id == "clin_care_home"  # the pathway's own route
+            route = screen.session.chosen_route()
+            assert route is not None and route.id == "clin_care_home"  # the pathway's own
             shown.append(await flag_confirm(pilot, "c"))
             await pilot.press("enter")
             await back_on_queue(pilot)

@@ -130,8 +130,13 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
             self._decided()
         it = self.item
         practice = self.ctx.practice_name(it.practice_ods)
-        text = banner_text(it, self.ctx.now(), practice, self.handling_seconds())
-        self.query_one("#banner", Static).update(visible_text(text))
+        banner = self.query_one("#banner", Static)
+        width = banner.size.width or self.app.size.width  # before layout: the terminal's
+        text = banner_text(it, self.ctx.now(), practice, self.handling_seconds(), width)
+        banner.update(visible_text(text))
+
+    def on_resize(self) -> None:
+        self._render_banner()  # each banner line is cut to the width: cut again at once
 
     def _render_request(self) -> None:
         text = request_text(self.item, self.decision, self.ctx.now())

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from ehub_tui.domain.flags import EMERGENCY, flag_mark
@@ -94,11 +95,45 @@ def is_emergency(it: Consultation) -> bool:
     return flag_mark(int(it.priority), levels, str(it.status)).level == EMERGENCY
 
 
-def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float) -> Text:
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells, an ellipsis marking the cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…" if width > 0 else ""
+
+
+def initialled(given: str, family: str) -> str:
+    """``Anastasia W. B. Featherstonehaugh``: the first given name, the others as initials
+    (a long name keeps the family name in view before anything is cut)."""
+    first, *others = given.split() or [""]
+    return " ".join([first, *(f"{o[0]}." for o in others), family]).strip()
+
+
+def _shares(name: str, short: str, practice: str, room: int) -> tuple[str, str]:
+    """The name and practice cut to fit ``room`` cells together (trial 15d: three given names
+    and a four-part family name pushed the item number and due time off the banner): first the
+    other given names become initials (``short``), then the practice keeps about a third and
+    the name the rest, whichever is short lending the other; a cut ends in an ellipsis."""
+    if cell_len(name) + cell_len(practice) <= room:
+        return name, practice
+    name = short
+    if cell_len(name) + cell_len(practice) <= room:
+        return name, practice
+    for_practice = min(cell_len(practice), max(10, room // 3))
+    for_name = max(room - for_practice, 0)
+    if cell_len(name) < for_name:
+        for_name = cell_len(name)
+        for_practice = room - for_name
+    return clip(name, for_name), clip(practice, for_practice)
+
+
+def banner_text(
+    it: Consultation, now: datetime, practice: str, on_screen: float, width: int | None = None
+) -> Text:
     """Who the patient is, their practice, the item and its time left (made visible by the
-    caller). ``practice``: the practice's name; ``on_screen``: seconds the item was shown."""
-    name = f"{it.given_name} {it.family_name}".strip()
-    practice = one_line(practice)
+    caller). ``practice``: the practice's name; ``on_screen``: seconds the item was shown;
+    ``width``: the banner's cells, when known — each line is cut to fit (a long name or practice
+    with an ellipsis) so both lines always show, the item number and due time among them."""
     due, style = due_text(it.due_by, now)
     due_local = local(it.due_by)
     fmt = "%H:%M today" if due_local.date() == local(now).date() else "%a %d %b %H:%M"
@@ -113,13 +148,25 @@ def banner_text(it: Consultation, now: datetime, practice: str, on_screen: float
     else:
         due_part = f"due {due_local.strftime(fmt)} ({due}"
         due_part += " overdue)" if due.startswith("-") else " left)"
-    name = one_line(name)  # the patient's name as written: one line, its controls visible
+    # the patient's name and practice as written: one line each, their controls visible
+    name = one_line(f"{it.given_name} {it.family_name}".strip())
+    practice = one_line(practice)
+    nhs = f"· NHS {format_nhs_number(it.nhs_number)} · "
+    age = f"{age_sex(it.date_of_birth, it.sex, local(now).date(), it.dob_precision)} · "
+    item = f" #{it.id} · "
+    spent = f"on screen {span_secs(on_screen)} · "
+    if width is not None:
+        room = width - cell_len(f"  {nhs}{age}")
+        short = one_line(initialled(it.given_name or "", it.family_name or ""))
+        name, practice = _shares(name, short, practice, max(room, 0))
+        if cell_len(item + spent + due_part) > width:
+            spent = ""  # the item and its due time matter more than the time on screen
+        due_part = clip(due_part, width - cell_len(item + spent))
     text = Text()
     text.append(f" {name} ", "bold")
-    text.append(f"· NHS {format_nhs_number(it.nhs_number)} · ")
-    age = age_sex(it.date_of_birth, it.sex, local(now).date(), it.dob_precision)
-    text.append(f"{age} · {practice}\n")
-    text.append(f" #{it.id} · on screen {span_secs(on_screen)} · ")
+    text.append(nhs)
+    text.append(f"{age}{practice}\n")
+    text.append(item + spent)
     text.append(due_part, style or "")
     return text
 
