@@ -5,9 +5,10 @@ The shipped fixtures were written for 16–22 November 2026; loaded as they are,
 weeks overdue and this week's and last week's reports are empty. So ``ehub-tui demo`` maps the
 fixtures' week onto the two weeks ending at the hub's "now" (in order: the newest fixture is the
 newest item, minutes old), screens each for red flags a minute after it arrived, then completes
-the older items as the demo navigators would have, each at its own time: red-flag emergencies
-escalated, Pharmacy First conditions to the community pharmacy, the rest by request type, so
-the reports of this week and last week have figures (Pharmacy First and escalations too).
+the older items as the demo navigators would have, each at its own time in core hours: red-flag
+emergencies escalated, Pharmacy First conditions to the community pharmacy, the rest by request
+type, so the reports of this week and last week have figures (Pharmacy First and escalations
+too).
 
 What is left open reads as a queue on any day, by the hub's core hours and bank holidays (its
 CoreHours): the demo navigators worked only in core hours on working days. On a working day in
