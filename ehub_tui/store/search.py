@@ -26,6 +26,7 @@ from sqlalchemy import Connection, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import QueueFilter
+from ehub_tui.domain.types import Status
 from ehub_tui.store import counters
 
 # SQLite: a GLOB character class of the break characters ("]" first and "-" last, as GLOB
@@ -178,12 +179,13 @@ def queued_count(conn: Connection, found: S.Search, practices: dict[str, str]) -
     for (status, _ods, _type, _priority), n in counters.queue_counts(conn).rows.items():
         by_status[status] = by_status.get(status, 0) + n
     queued = by_status.pop("queued", 0)
-    others = sorted(s for s, n in by_status.items() if n > 0)
     if sum(by_status.values()) >= queued:
         return None
+    # every other state (the counters choose the way; the rows, not the counters, are counted)
+    others = sorted(set(by_status) | {s.value for s in Status if s != Status.QUEUED})
     params: dict[str, Any] = {"sw": query}
     n = int(conn.execute(text(f"SELECT count(*) FROM {_FTS_COUNT}"), params).scalar_one())
-    if others and n:
+    if n:
         names = [f"st{i}" for i in range(len(others))]
         params.update(zip(names, others, strict=True))
         inside = ", ".join(":" + k for k in names)

@@ -155,3 +155,14 @@ def test_words_naming_no_practice_are_one_index_query(seeded: HubService) -> Non
     assert total == len(rows) > 0
     assert {r.practice_ods for r in rows} == {"Z99002"}
     assert all("text: UTI" in (r.matched or "") for r in rows)
+
+
+def test_the_rows_not_the_counters_are_counted(seeded: HubService) -> None:
+    """The counters only choose the way: items out of the queue that they have lost track of
+    are still taken off (a drifted counter never lets the count exceed the list)."""
+    hub = _hub(seeded, 30)
+    _set_status(hub, "completed", [0, 5])
+    with write_tx(hub.engine) as conn:
+        conn.execute(text("DELETE FROM queue_count WHERE status <> 'queued'"))
+    total, listed, alone = _counted_and_listed(hub, QueueFilter(search="throat"))
+    assert alone == total == len(listed) == len(_expected(hub, "throat"))
