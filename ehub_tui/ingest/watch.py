@@ -243,7 +243,9 @@ class InboxWatcher(InboxFolder):
                 str(entry.origin),
                 error=(
                     f"{entry.origin}: the file is {sig[0]:,} bytes, more than the limit of "
-                    f"{self.max_file_bytes:,} (max_file_bytes); it was not read"
+                    f"{self.max_file_bytes:,} (max_file_bytes); it was not read (the watcher "
+                    "reads a file whole; `ehub-tui ingest FILE` reads NDJSON, CSV and FHIR "
+                    "Bundles a record at a time, up to max_streamed_file_bytes)"
                 ),
             )
             self._place(entry, report, sig, None, now)
