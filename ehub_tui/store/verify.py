@@ -26,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
-from ehub_tui.store import audit, checkpoints, coverage, verify_events
+from ehub_tui.store import audit, checkpoints, coverage, verify_events, verify_expected
 
 MAX_PROBLEMS = 200  # named one by one; beyond that, counted
 REPLAY_STEP = 10_000  # rows between progress reports in the replay
@@ -240,7 +240,7 @@ def _check_checkpoints(
 def _replay(
     conn: Connection,
     result: HubVerifyResult,
-    expected: verify_events.Expected,
+    expected: verify_expected.Expected,
     progress: verify_events.Progress | None = None,
 ) -> None:
     total = verify_events.count_rows(conn) if progress is not None else None
@@ -260,7 +260,7 @@ def judge(
     name: str,
     key: Any,
     now: str | None,
-    want: verify_events.Want | None,
+    want: verify_expected.Want | None,
 ) -> None:
     """One row's digest now (None: not in the table) against the last digest the chain
     recorded for it (``want`` None: no event wrote it)."""

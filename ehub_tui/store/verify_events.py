@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from json.scanner import make_scanner
+from typing import Any, cast
 
 from sqlalchemy import Connection, inspect
 
 from ehub_tui.store import audit, bulk, coverage
 from ehub_tui.store.engine import is_sqlite
+from ehub_tui.store.verify_expected import Expected
 
 PAGE_BYTES = 8 * 1024 * 1024  # the bodies of one page, about
 FIRST_PAGE = 16  # events in the first page, before their size is known (then at most x4 a page)
@@ -32,60 +34,6 @@ ROW_OVERHEAD = 400  # bytes an event holds besides its body (hashes, names, the 
 
 # (stage, done, total or None): where a long verify has got to
 Progress = Callable[[str, int, int | None], None]
-
-
-Want = tuple[Any, int]  # (the digest an event recorded for a row, or None: deleted; its seq)
-
-
-class Expected:
-    """The last digest the chain recorded for each covered row, kept small for a million rows:
-    per table, the row's key to one bytes object (32 digest bytes, then 8 of seq)."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, dict[Any, Any]] = {}
-
-    def record(self, table: Any, key: Any, digest: Any, seq: int) -> None:
-        """Event ``seq`` recorded ``digest`` for the row (later events replace earlier ones)."""
-        name = _NAMES.get(table) or str(table)
-        if isinstance(key, list | dict):  # only a forged event's; its hash has failed already
-            key = audit.canonical(key)
-        rows = self.tables.get(name)
-        if rows is None:
-            rows = self.tables[name] = {}
-        rows[key] = _pack(digest, seq)
-
-    def pop(self, table: str, key: Any) -> Want | None:
-        """The row's recorded digest and seq, taken out; None when no event covered it."""
-        rows = self.tables.get(table)
-        packed = rows.pop(key, None) if rows is not None else None
-        return None if packed is None else _unpack(packed)
-
-    def left(self) -> list[tuple[str, Any, Want]]:
-        """What is still in, oldest event first."""
-        out = [(t, k, _unpack(v)) for t, rows in self.tables.items() for k, v in rows.items()]
-        return sorted(out, key=lambda item: item[2][1])
-
-
-def _pack(digest: Any, seq: int) -> Any:
-    tail = seq.to_bytes(8, "big") if 0 <= seq < 2**63 else None
-    if tail is not None and digest is None:
-        return tail
-    if tail is not None and type(digest) is str and len(digest) == 64:
-        try:
-            raw = bytes.fromhex(digest)
-        except ValueError:
-            raw = b""
-        if len(raw) == 32 and raw.hex() == digest:  # exactly lower-case hex: stored as bytes
-            return raw + tail
-    return (digest, seq)  # anything else (a forged event's) as it was
-
-
-def _unpack(packed: Any) -> Want:
-    if type(packed) is tuple:
-        return packed
-    if len(packed) == 8:
-        return None, int.from_bytes(packed, "big")
-    return packed[:32].hex(), int.from_bytes(packed[32:], "big")
 
 
 @dataclass
@@ -131,18 +79,22 @@ def link(prev_hash: str, seq: int, stamp: str, actor: Any, action: Any, item: An
     """``audit``'s chained hash, written out for the verifier's loop: the same canonical JSON of
     the same six keys in sorted order (a test holds it to ``audit.event_hash``)."""
     if not (
-        isinstance(actor, str)
-        and isinstance(action, str)
-        and isinstance(bd, str)
+        type(actor) is str
+        and type(action) is str
+        and type(bd) is str
         and (item is None or type(item) is int)
     ):
         return audit._chain_hash(prev_hash, seq, stamp, actor, action, item, bd)
     core = (
-        f'{{"action":{encode_basestring(action)},"actor":{encode_basestring(actor)},'
-        f'"at":"{stamp}","body":{encode_basestring(bd)},'
+        f'{prev_hash}{{"action":{_enc(action)},"actor":{_enc(actor)},'
+        f'"at":"{stamp}","body":{_enc(bd)},'
         f'"item":{"null" if item is None else item},"seq":{seq}}}'
     )
-    return hashlib.sha256((prev_hash + core).encode("utf-8")).hexdigest()
+    return _sha256(core.encode("utf-8")).hexdigest()
+
+
+_enc = encode_basestring
+_sha256 = hashlib.sha256
 
 
 class Stamps:
@@ -173,7 +125,7 @@ def body_of(text: Any) -> tuple[Any, bool]:
         return text, True
     try:
         return json.loads(text), True
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested past all sense
         return None, False
 
 
@@ -185,7 +137,38 @@ def _body_holds(text: Any, body_digest: Any) -> tuple[bool, Any]:
     return ok and audit.digest(audit.canonical(body)) == body_digest, body
 
 
-_NAMES = {name: name for name in coverage.TABLES}  # one string per table name, not one per row
+_COVERS_FIRST = '{"covers":'  # how canonical text (sorted keys) starts when an event has covers
+_AFTER_KEY = len(_COVERS_FIRST)
+# the decoder's own scanner: one JSON value from an index, as ``raw_decode`` reads it, less a
+# layer of Python (it raises StopIteration where no value starts there)
+_READ_VALUE = make_scanner(cast(Any, json.JSONDecoder()))  # the stub wants its own type
+
+
+def covers_in(text: str) -> Any:
+    """The body's top-level ``covers``, as ``json.loads(text).get("covers")`` gives it (None
+    when there are none, or the text is not a JSON object).
+
+    In the canonical text the hub writes, ``covers`` is the first key, so only that value is
+    decoded (a claim's ``shows`` are not): when no later key could be a second ``covers`` (the
+    word is not there again, and there is no escape that could spell it), the value read is the
+    one ``json.loads`` keeps. Anything else is decoded whole. The one difference: text after the
+    covers that is not JSON is not looked at, as it was not before when its digest held (the
+    verify holds a body to its digest, not to being JSON).
+    """
+    if text.startswith(_COVERS_FIRST):
+        try:
+            value, end = _READ_VALUE(text, _AFTER_KEY)
+        except (StopIteration, ValueError, RecursionError):
+            end = 0
+        if (
+            end > _AFTER_KEY
+            and text[end : end + 1] in (",", "}")
+            and text.find('"covers"', end) < 0
+            and text.find("\\", end) < 0
+        ):
+            return value
+    body, _ = body_of(text)
+    return body.get("covers") if isinstance(body, dict) else None
 
 
 def walk(
@@ -199,10 +182,15 @@ def walk(
 ) -> Walk:
     """Check every event ``after`` < seq <= ``upto``: numbered in order, linked to the one before
     (the first to ``after_hash``), its body and hash as stored. ``problem(where, seq, what)`` is
-    told each one; the result has the covers of the events walked, for the replay."""
+    told each one; the result has the covers of the events walked, for the replay.
+
+    Per event: one sha256 of the stored body, one of the chained core, and only the covers
+    decoded (``covers_in``); a body that does not hold is decoded whole to decide, as before.
+    """
     found = Walk(last_seq=after, last_hash=after_hash)
-    expected = found.expected
+    record = found.expected.record
     stamp_of = Stamps()
+    sha256 = hashlib.sha256
     prev = after_hash
     want = after + 1
     total = upto - after
@@ -213,20 +201,24 @@ def walk(
                 want = seq
             if prev_hash != prev:
                 problem(f"event {seq}", seq, "its prev_hash does not match the event before it")
-            holds, body = _body_holds(text, bd)
-            if not holds:
-                problem(f"event {seq}", seq, "its body was changed")
+            if type(text) is str and sha256(text.encode("utf-8")).hexdigest() == bd:
+                entries = covers_in(text) if '"covers"' in text else None
+            else:  # not as written (or not text): decoded to decide, as ``_body_holds`` does
+                holds, body = _body_holds(text, bd)
+                if not holds:
+                    problem(f"event {seq}", seq, "its body was changed")
+                if body is None and isinstance(text, str) and '"covers"' in text:
+                    body, _ = body_of(text)
+                entries = body.get("covers") if isinstance(body, dict) else None
             stamp = stamp_of(at)
             if stamp is None or link(prev_hash, seq, stamp, actor, action, item, bd) != h:
                 problem(f"event {seq}", seq, "its hash does not match its contents (edited)")
             if seq in keep_hashes:
                 found.hashes_at[seq] = h
-            if body is None and isinstance(text, str) and '"covers"' in text:
-                body, _ = body_of(text)
-            if isinstance(body, dict):
-                for entry in body.get("covers") or ():
-                    if isinstance(entry, list) and len(entry) == 3:
-                        expected.record(entry[0], entry[1], entry[2], seq)
+            if entries:
+                for entry in entries if type(entries) is list else ():
+                    if type(entry) is list and len(entry) == 3:
+                        record(entry[0], entry[1], entry[2], seq)
             prev = h
             want += 1
             found.events += 1
