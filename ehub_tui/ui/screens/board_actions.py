@@ -30,6 +30,7 @@ from ehub_tui.errors import StoreError
 from ehub_tui.ui.context import EhubScreen
 from ehub_tui.ui.format import notify, one_line
 from ehub_tui.ui.messages import NotSaved, Saved
+from ehub_tui.ui.screens.board_alerts import not_worked
 from ehub_tui.ui.screens.board_reassign import ONLINE
 
 __all__ = ["ONLINE", "BoardActions", "RowTable"]
@@ -179,7 +180,8 @@ class BoardActions(EhubScreen[None]):
         or release it."""
         if self._refuse_offline():
             return
-        alerts = self.board.alerts if self.board is not None else []
+        # held emergencies not worked for a couple of minutes first, then the stale claims
+        alerts = not_worked(self.board, self.ctx.now()) if self.board is not None else []
         if not alerts:
             notify(self, "No stale claims: every held item is being worked.", timeout=4)
             return
