@@ -7,6 +7,7 @@ Pilot on a real SQLite hub at the frozen clock."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.widgets import Static
 
@@ -31,11 +32,12 @@ def held_emergency(make_hub: Callable[..., Hub], minutes: int) -> tuple[EhubApp,
     hub = make_hub("headache", "throat")
     item = hub.ids["headache"]
     nav1, sup = hub.service("nav1"), hub.service("sup1")
+    served: Any = sup  # the hub's own service, as Hub.app gives it
     for svc in (nav1, sup):
         set_hub_clock(svc.engine, hub.clock)
     nav1.claim(item)
     hub.clock.advance(minutes=minutes)
-    app = make_app(sup, clock=hub.clock, poll_interval=0.2)
+    app = make_app(served, clock=hub.clock, poll_interval=0.2)
     app.animation_level = "none"
     return app, item
 

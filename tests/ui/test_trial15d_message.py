@@ -66,17 +66,9 @@ def names_recorded_team(out: dict[str, Any]) -> None:
     assert not [t for t in others if f"to {t}," in message], message
 
 
-async def flag_confirm(pilot: Any, key: str) -> str:
-    app = pilot.app
-    await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
-    return dialog_text(app)
-
-
-def test_c_records_a_same_day_gp_and_the_message_shown_and_sent_names_a_gp(
-    make_hub: Callable[..., Hub],
-) -> None:
-    hub, item = hub_with_care_home(make_hub)
+def close_flag(hub: Hub, item: int, key: str) -> tuple[dict[str, Any], str]:
+    """Open the next item, press ``key`` (c or e) and confirm: the stored outcome, and what the
+    confirmation said (its lines joined by single spaces)."""
     app = hub.app()
     shown: list[str] = []
 
@@ -84,64 +76,50 @@ def test_c_records_a_same_day_gp_and_the_message_shown_and_sent_names_a_gp(
         async with app.run_test(size=SIZE) as pilot:
             await steady_queue(pilot)
             screen = await open_next(pilot)
-            assert screen.step == "flag" and screen.open_flags[0].level == "urgent"
-            route = screen.session.chosen_route()
-            assert route is not None and route.id == "clin_care_home"  # the pathway's own
-            shown.append(await flag_confirm(pilot, "c"))
+            assert screen.step == "flag"
+            await pilot.press(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="ok")
+            shown.append(" ".join(dialog_text(app).split()))
             await pilot.press("enter")
             await back_on_queue(pilot)
 
     run(body())
     out = outcome_of(hub.service("nav1"), item)
-    assert out is not None and out["destination"] == SAME_DAY_DESTINATION
+    assert out is not None
+    return out, shown[0]
+
+
+def test_c_records_a_same_day_gp_and_the_message_shown_and_sent_names_a_gp(
+    make_hub: Callable[..., Hub],
+) -> None:
+    hub, item = hub_with_care_home(make_hub)
+    out, shown = close_flag(hub, item, "c")
+    assert out["destination"] == SAME_DAY_DESTINATION
+    # the pathway's own route was the care-home team (which the amber flag let stand)
+    assert out["detail"]["suggested_route"] == "clin_care_home"
     names_recorded_team(out)
     assert "care home team" not in out["message"]
     # the confirmation showed the very message that went
-    assert "Message to the patient:" in shown[0]
-    assert " ".join(out["message"].split()) in " ".join(shown[0].split())
+    assert "Message to the patient:" in shown
+    assert " ".join(out["message"].split()) in shown
 
 
 def test_e_on_an_amber_flag_names_the_duty_clinician_it_records(
     make_hub: Callable[..., Hub],
 ) -> None:
     hub, item = hub_with_care_home(make_hub)
-    app = hub.app()
-    shown: list[str] = []
-
-    async def body() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await steady_queue(pilot)
-            await open_next(pilot)
-            shown.append(await flag_confirm(pilot, "e"))
-            await pilot.press("enter")
-            await back_on_queue(pilot)
-
-    run(body())
-    out = outcome_of(hub.service("nav1"), item)
-    assert out is not None and out["category"] == "escalate"
+    out, shown = close_flag(hub, item, "e")
+    assert out["category"] == "escalate"
     names_recorded_team(out)
     assert "very shortly" in out["message"] and "care home" not in out["message"]
-    assert " ".join(out["message"].split()) in " ".join(shown[0].split())
+    assert " ".join(out["message"].split()) in shown
 
 
 def test_e_on_an_emergency_flag_says_no_message_goes(make_hub: Callable[..., Hub]) -> None:
     hub = make_hub("headache")
-    app = hub.app()
-    item = hub.ids["headache"]
-    shown: list[str] = []
-
-    async def body() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await steady_queue(pilot)
-            await open_next(pilot)
-            shown.append(await flag_confirm(pilot, "e"))
-            await pilot.press("enter")
-            await back_on_queue(pilot)
-
-    run(body())
-    out = outcome_of(hub.service("nav1"), item)
-    assert out is not None and out["category"] == "escalate" and out["message"] is None
-    assert "No message goes to the patient." in shown[0]
+    out, shown = close_flag(hub, hub.ids["headache"], "e")
+    assert out["category"] == "escalate" and out["message"] is None
+    assert "No message goes to the patient." in shown
 
 
 def test_accept_names_the_route_team(make_hub: Callable[..., Hub]) -> None:
