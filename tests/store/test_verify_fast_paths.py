@@ -19,6 +19,7 @@ from ehub_tui.store import audit, verify_events
 from ehub_tui.store.engine import read_tx, write_tx
 from ehub_tui.store.verify_expected import Expected
 from tests.store.test_tamper import head, hub, names, scalar, sql  # noqa: F401 (hub: a fixture)
+from tests.store.test_verify_incremental import checkpoint_seq
 from tests.support.factories import oc_row
 
 D1 = "ab" * 32
@@ -148,10 +149,6 @@ def test_a_walk_records_what_decoding_every_body_gives(grown: HubService) -> Non
         for table, rows in walked.expected.tables.items()
     }
     assert got == want and sum(len(rows) for rows in want.values()) > 10
-
-
-def checkpoint_seq(svc: HubService) -> int:
-    return int(scalar(svc, "SELECT max(seq) FROM audit_checkpoint"))
 
 
 def forge_head_body(svc: HubService, body_text: str) -> int:
