@@ -9,7 +9,7 @@ note, the message and the time on screen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -49,8 +49,17 @@ def accepted(route: RouteLike) -> Closing:
     )
 
 
-def escalation(flag: RaisedFlag) -> Closing:
-    """Escalating an open red flag now (to the duty clinician)."""
+def _handled(
+    how: str, flag: RaisedFlag, others: Sequence[RaisedFlag]
+) -> dict[str, tuple[str, str]]:
+    """Every open flag this completion deals with, each with its own action (trial 15d: the
+    second amber flag of an item sent to a same-day clinician was recorded as never handled)."""
+    return {f.id: (how, f.action) for f in (flag, *others)}
+
+
+def escalation(flag: RaisedFlag, others: Sequence[RaisedFlag] = ()) -> Closing:
+    """Escalating an open red flag now (to the duty clinician); ``others``: the other open
+    flags, which an escalation deals with too."""
     return Closing(
         category="escalate",
         route=f"escalate_{flag.id}",
@@ -58,12 +67,13 @@ def escalation(flag: RaisedFlag) -> Closing:
         urgency="immediate",
         snomed=None,
         code=destinations.ESCALATION,
-        handled={flag.id: ("escalated", flag.action)},
+        handled=_handled("escalated", flag, others),
     )
 
 
-def same_day(flag: RaisedFlag) -> Closing:
-    """Sending an amber flag to a same-day clinician (the least it allows)."""
+def same_day(flag: RaisedFlag, others: Sequence[RaisedFlag] = ()) -> Closing:
+    """Sending an amber flag to a same-day clinician (the least it allows); ``others``: the
+    other open amber flags, whose least it is too."""
     from ehub_tui.sop.engine import SAME_DAY_DESTINATION  # the SOP engine loads lazily
 
     return Closing(
@@ -73,7 +83,7 @@ def same_day(flag: RaisedFlag) -> Closing:
         urgency="same_day",
         snomed=None,
         code=destinations.SAME_DAY,
-        handled={flag.id: ("same_day", flag.action)},
+        handled=_handled("same_day", flag, others),
     )
 
 

@@ -302,7 +302,8 @@ class TriageSession:
 
     def flag_closing(self, flag: RaisedFlag, how: Literal["escalate", "same_day"]) -> Closing:
         """Where escalating (``e``) or sending to a same-day clinician (``c``) goes."""
-        made = outcome.escalation(flag) if how == "escalate" else outcome.same_day(flag)
+        others = [f for f in self.open_flags if f.id != flag.id]  # dealt with by it too
+        made = (outcome.escalation if how == "escalate" else outcome.same_day)(flag, others)
         return panel.finish(self, made)
 
     def message_text(self) -> str:
@@ -310,15 +311,13 @@ class TriageSession:
         return self.message_for(self.accept_closing())
 
     def message_for(self, closing: Closing | None) -> str:
-        """The message that completing as ``closing`` sends: the navigator's as written, else
-        rendered for the destination and urgency the outcome records (triage/message.py)."""
+        """What completing as ``closing`` sends: the navigator's, else rendered for it."""
         if self.draft.message is not None:
             return self.draft.message
         return message.render(self, closing) if closing is not None else ""
 
     def message_warning(self, closing: Closing | None = None) -> str | None:
-        """Why the edited message may contradict what completing as ``closing`` (default:
-        accepting) records — another urgency or team since it was written (None: fine)."""
+        """Why the edited message may not fit ``closing`` (default: accepting); None: it fits."""
         return message.warning(self, closing if closing is not None else self.accept_closing())
 
     def reword(self) -> None:
@@ -341,7 +340,7 @@ class TriageSession:
         """The outcome of escalating an open red flag now (to the duty clinician)."""
         self._require("escalate")
         self._must_be_open(flag)
-        return self._outcome(outcome.escalation(flag), now)
+        return self._outcome(self.flag_closing(flag, "escalate"), now)
 
     def same_day(self, flag: RaisedFlag, now: datetime) -> Outcome:
         """The outcome of sending an open amber flag to a same-day clinician (the least it
@@ -350,7 +349,9 @@ class TriageSession:
         self._must_be_open(flag)
         if flag.level == "emergency":
             raise NotAllowed("an emergency red flag is escalated, never sent to a same-day slot")
-        return self._outcome(outcome.same_day(flag), now)
+        if any(f.level == "emergency" for f in self.open_flags):
+            raise NotAllowed("an emergency red flag is open: it is escalated first")
+        return self._outcome(self.flag_closing(flag, "same_day"), now)
 
     def _must_be_open(self, flag: RaisedFlag) -> None:
         if flag.id not in {f.id for f in self.open_flags}:

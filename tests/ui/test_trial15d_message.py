@@ -1,6 +1,7 @@
 """Trial 15d, #203 (safety): the patient message always names the team the outcome records,
 whichever path completes the item — accept, override, ``c`` (same-day clinician for an amber
-flag) and ``e`` (escalate) — and the ``c``/``e`` confirmation shows the message before it goes.
+flag) and ``e`` (escalate) — and the ``c``/``e`` confirmation shows the message before it goes;
+every open flag the completion deals with is recorded as handled (and named in it).
 Driven with a Pilot on a real SQLite hub; the amber case is the trial's: a care-home resident
 coughing blood, whose pathway route is the care-home team while ``c`` records a same-day GP."""
 
@@ -102,6 +103,11 @@ def test_c_records_a_same_day_gp_and_the_message_shown_and_sent_names_a_gp(
     # the confirmation showed the very message that went
     assert "Message to the patient:" in shown
     assert " ".join(out["message"].split()) in shown
+    # both amber flags are dealt with by the one referral, and recorded so (trial 15d: the
+    # second was recorded as never handled); the confirmation named it
+    handled = {f["id"]: f["handled"] for f in out["detail"]["red_flags"]}
+    assert handled == {"rf_dvt_pe": "same_day", "rf_cancer_2ww": "same_day"}
+    assert "It also deals with: " in shown
 
 
 def test_e_on_an_amber_flag_names_the_duty_clinician_it_records(
@@ -113,6 +119,8 @@ def test_e_on_an_amber_flag_names_the_duty_clinician_it_records(
     names_recorded_team(out)
     assert "very shortly" in out["message"] and "care home" not in out["message"]
     assert " ".join(out["message"].split()) in shown
+    handled = {f["id"]: f["handled"] for f in out["detail"]["red_flags"]}
+    assert handled == {"rf_dvt_pe": "escalated", "rf_cancer_2ww": "escalated"}
 
 
 def test_e_on_an_emergency_flag_says_no_message_goes(make_hub: Callable[..., Hub]) -> None:

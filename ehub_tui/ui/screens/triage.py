@@ -211,6 +211,13 @@ class TriageScreen(ParkActions, TriageEdits, TriageWork):
         sent = message_words(
             self.session.message_for(closing), self.session.message_warning(closing)
         )
+        also = flags[1:]  # dealt with by the same completion, and recorded so
+        if also:
+            sent = (
+                "It also deals with: "
+                + "; ".join(f"{f.say} (Action: {f.action})" for f in also)
+                + f"\n\n{sent}"
+            )
         if purpose == "escalate":
             self._confirm(
                 f"Escalate now: {flag.say}",
