@@ -23,6 +23,7 @@ import pytest
 
 from ehub_tui.ingest import generate
 from tests.conftest import FIXTURES, REPO
+from tests.ingest.test_stream_bundle_memory import _bundle
 
 pytestmark = [
     pytest.mark.db,
@@ -36,6 +37,7 @@ pytestmark = [
 LIMIT = 1 << 30  # 1 GiB of address space for the ingest process
 # read here: the suite's fixtures clear EHUB_TUI_* from the environment before each test
 RECORDS = int(os.environ.get("EHUB_TUI_BIG_RECORDS", "1060000"))
+BUNDLE_RECORDS = int(os.environ.get("EHUB_TUI_BIG_BUNDLE_RECORDS", "100000"))
 CLI = [sys.executable, "-m", "ehub_tui.cli"]
 
 
@@ -64,6 +66,21 @@ def test_a_1_gb_ndjson_file_is_ingested_in_1_gib_of_memory(tmp_path: Path) -> No
     if n >= 1_000_000:
         assert size > 1_000_000_000  # a 1 GB file, over the default max_file_bytes (512 MiB)
 
+    _ingest_in_1_gib(tmp_path, src, n, "ndjson")
+
+
+def test_a_bundle_too_big_to_read_whole_in_1_gib(tmp_path: Path) -> None:
+    """A searchset of EHUB_TUI_BIG_BUNDLE_RECORDS responses (100,000: ~170 MB), each one's
+    Patient an entry of its own after all the responses: read whole, its JSON alone would
+    need several GiB; streamed, it fits."""
+    n = BUNDLE_RECORDS
+    src = _bundle(tmp_path, n)
+    print(f"\nwrote a Bundle of {n:,} responses, {src.stat().st_size:,} bytes")
+    _ingest_in_1_gib(tmp_path, src, n, "fhir-json")
+
+
+def _ingest_in_1_gib(tmp_path: Path, src: Path, n: int, fmt: str) -> None:
+    """``ehub-tui ingest --json src`` in a fresh hub, limited to 1 GiB: all ``n`` stored."""
     home = tmp_path / "home"
     home.mkdir()
     env = _env(home)
@@ -71,26 +88,28 @@ def test_a_1_gb_ndjson_file_is_ingested_in_1_gib_of_memory(tmp_path: Path) -> No
     subprocess.run(practices, env=env, cwd=REPO, check=True, capture_output=True)
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [*CLI, "ingest", "--json", str(src)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_limit_memory,
-    )
-    out, errs = proc.communicate()
+    out_path, err_path = tmp_path / "out.json", tmp_path / "err.txt"
+    with out_path.open("w") as out_f, err_path.open("w") as err_f:
+        proc = subprocess.Popen(
+            [*CLI, "ingest", "--json", str(src)],
+            env=env,
+            cwd=REPO,
+            stdout=out_f,
+            stderr=err_f,
+            preexec_fn=_limit_memory,
+        )
+        # this child's own usage (RUSAGE_CHILDREN would mix in every child before it)
+        _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    # the child's own peak (communicate has waited for it: its usage is in RUSAGE_CHILDREN,
-    # whose ru_maxrss is the largest child's, and the practices import is far smaller)
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"ingest: exit {proc.returncode}, wall {wall:.0f} s, peak RSS {peak_mib:.0f} MiB")
-    assert proc.returncode == 0, errs[-3000:]
+    returncode = os.waitstatus_to_exitcode(status)
+    out, errs = out_path.read_text(), err_path.read_text()
+    peak_mib = usage.ru_maxrss / 1024
+    print(f"ingest: exit {returncode}, wall {wall:.0f} s, peak RSS {peak_mib:.0f} MiB")
+    assert returncode == 0, errs[-3000:]
     report = json.loads(out)
     totals = report["totals"]
     assert (totals["records"], totals["new"], totals["quarantined"]) == (n, n, 0), totals
-    assert report["files"][0]["fmt"] == "ndjson"
+    assert report["files"][0]["fmt"] == fmt
     with sqlite3.connect(home / "hub.sqlite3") as db:
         (stored,) = db.execute("SELECT count(*) FROM consultation").fetchone()
     assert stored == n
