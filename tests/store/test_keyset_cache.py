@@ -14,7 +14,7 @@ from tests.support.factories import oc_row
 
 def test_same_head_number_other_hash_is_read_again(seeded: HubService) -> None:
     seeded.store_intake([oc_row(i) for i in range(1, 31)])
-    rows, total = seeded.queue_page("queue", QueueFilter(), 0, 10)
+    _, total = seeded.queue_page("queue", QueueFilter(), 0, 10)
     assert total == 30
     with seeded.engine.begin() as conn:
         seq, old = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
