@@ -111,7 +111,12 @@ class ClientSopMethods:
     def guidance_state(self) -> GuidanceState:
         """Whether SOP guidance is available (loads the SOPs the first time: from a worker)."""
         library = self.sops
-        return GuidanceState(library.engine is not None, library.last_problem, library.engine)
+        return GuidanceState(
+            library.engine is not None,
+            library.last_problem,
+            library.engine,
+            tuple(library.unloaded),
+        )
 
     def guidance_changes(self) -> ReloadResult | None:
         """Take a newly published SOP version (None: nothing changed); an app polls this."""

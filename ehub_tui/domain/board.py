@@ -123,3 +123,6 @@ class Board:
     # issue 16: items the supplier withdrew or amended after work began (open quarantine
     # entries the supervisor must deal with; domain/supplier_alerts.py)
     supplier_alerts: list[SupplierAlert] = field(default_factory=list)
+    # published SOPs the hub announced as not loading, in words (service/sop_health.py): while
+    # one stands, navigators are not offered its routes (trial 15d)
+    sop_alerts: list[str] = field(default_factory=list)

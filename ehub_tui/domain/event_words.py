@@ -163,6 +163,9 @@ def event_words(e: AuditEvent) -> str:
         "sop_publish": f"{who} published {sop}",
         "sop_submit": f"{who} submitted {sop} for approval",
         "sop_publish_refused": f"{who}'s SOP publication was refused",
+        # trial 15d: a published version that cannot be used (service/sop_health.py)
+        "sop_unavailable": f"{sop} cannot be used ({body.get('reason', '')}); "
+        + (f"using {body.get('using')}" if body.get("using") else "no earlier version loads"),
         "user_add": f"{who} added {body.get('username', 'a user')}",
         "export": f"{who} exported a return",
         # issue 16: a supplier's later versions of a response, national files, retention

@@ -11,7 +11,8 @@ from ehub_tui.domain.board import Board, HolderDraft
 from ehub_tui.domain.clock import LONDON
 from ehub_tui.service.audit import AuditLog
 from ehub_tui.service.context import HubContext
-from ehub_tui.store import audit
+from ehub_tui.service.sop_health import board_words, unloaded_of_bodies
+from ehub_tui.store import audit, sop_health
 from ehub_tui.store import handover as handover_store
 from ehub_tui.store.board import Aggregates, holder_draft, read_aggregates, read_board
 from ehub_tui.store.board_events import recent_events
@@ -64,6 +65,8 @@ class Supervision:
             # access entries (searches, sign-ins) stay in the audit, not on the board; read in
             # the same snapshot, each body parsed once (store/board_events.py)
             b.events = recent_events(conn, 30, event_words.ACCESS_ACTIONS)
+            # SOPs that cannot be used (trial 15d): an indexed read of the few announcements
+            b.sop_alerts = [board_words(u) for u in unloaded_of_bodies(sop_health.standing(conn))]
         return b
 
     def holder_draft(self, item_id: int) -> HolderDraft:

@@ -5,6 +5,7 @@ loaded from the hub on first use."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ehub_tui.domain.models import Consultation
+from ehub_tui.service import sop_health
 from ehub_tui.service.context import HubContext, aware
 from ehub_tui.service.session import SYSTEM
 from ehub_tui.store import audit
@@ -20,8 +22,11 @@ from ehub_tui.store.engine import read_tx, write_tx
 
 if TYPE_CHECKING:  # the SOP engine loads lazily: a CLI command that needs no SOPs starts fast
     from ehub_tui.sop.engine import Decision
+    from ehub_tui.sop.incomplete import Unloaded
     from ehub_tui.sop.library import PublishedText, ReloadResult, SopLibrary
     from ehub_tui.sop.models import Route
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class GuidanceState:
     available: bool
     problem: str | None
     version: object
+    # each published SOP not in use at its newest version, and what stands in (sop/incomplete.py)
+    unloaded: tuple[Unloaded, ...] = ()
 
 
 class Guidance:
@@ -80,6 +87,7 @@ class Guidance:
                 )
                 lib.reload()
                 self._library = lib
+                self._announce(lib.unloaded)
         return lib
 
     def decide(
@@ -104,11 +112,19 @@ class Guidance:
         """Whether guidance is available and what is wrong if not; loads the library the first
         time (call it from a worker: loading takes about a second)."""
         library = self.library
-        return GuidanceState(library.engine is not None, library.last_problem, library.engine)
+        return GuidanceState(
+            library.engine is not None,
+            library.last_problem,
+            library.engine,
+            tuple(library.unloaded),
+        )
 
     def changes(self) -> ReloadResult | None:
         """Take a newly published SOP version if there is one (None: nothing changed)."""
-        return self.library.check_for_changes()
+        result = self.library.check_for_changes()
+        if result is not None:
+            self._announce(self.library.unloaded)
+        return result
 
     def routes(self) -> list[Route]:
         """Every route of every SOP in use: what an override may choose."""
@@ -160,7 +176,20 @@ class Guidance:
             self.seed()
             with read_tx(self._ctx.engine) as conn:
                 rows = store_sops.all_versions(conn)
-        return [_published_text(r) for r in rows]
+        texts = [_published_text(r) for r in rows]
+        # a text changed behind the hub's back is announced at the first fetch that sees it
+        self._announce(sop_health.mismatched(texts))
+        return texts
+
+    def _announce(self, unloaded: Sequence[Unloaded]) -> None:
+        """Log and audit SOPs that cannot be used (once each; service/sop_health.py). Never
+        stands in the way of guidance: a failure to announce is logged."""
+        if not unloaded:
+            return
+        try:
+            sop_health.announce(self._ctx, unloaded)
+        except Exception:  # the store refused the write: the log still has it
+            log.exception("could not audit a SOP that cannot be used")
 
     def stamp(self) -> tuple[int, int]:
         """(highest sop_version id, rows): a cheap look for a newly published version."""

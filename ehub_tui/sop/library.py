@@ -23,6 +23,7 @@ from typing import Protocol
 
 from ehub_tui import resources
 from ehub_tui.sop.engine import Engine
+from ehub_tui.sop.incomplete import CHECKSUM, IncompleteEngine, Unloaded, unloaded_of
 from ehub_tui.sop.loaded import Problem
 from ehub_tui.sop.loader import SOP_SUFFIX, TESTS_SUFFIX, SopSet, load_texts
 
@@ -142,11 +143,12 @@ def newest_first(versions: Sequence[PublishedText]) -> dict[str, list[PublishedT
 @dataclass
 class Choice:
     """The set a library would use, which version of each SOP it holds, and why any is not
-    the newest."""
+    the newest (``unloaded``: each SOP whose newest published version is not in use)."""
 
     sop_set: SopSet
     chosen: list[PublishedText]
     notes: list[str] = field(default_factory=list)
+    unloaded: list[Unloaded] = field(default_factory=list)
 
 
 def _where(p: Problem) -> str:
@@ -165,9 +167,11 @@ def choose(
     when no version of it loads."""
     notes: list[str] = []
     intact = []
+    failed: list[tuple[PublishedText, str]] = []  # each version not used, and why (no text)
     for v in versions:
         if v.sha256 and _sha(v.text) != v.sha256:  # changed behind the hub's back
             notes.append(f"SOP {v.label}: its text does not match its sha256; not used")
+            failed.append((v, CHECKSUM))
         else:
             intact.append(v)
     by_id = newest_first(intact)
@@ -194,6 +198,7 @@ def choose(
             earlier = by_id[sop_id][pos[sop_id]] if pos[sop_id] < len(by_id[sop_id]) else None
             then = f"using {earlier.version}" if earlier else "no earlier version loads"
             notes.append(f"SOP {v.label} does not load here ({_where(p)}); {then}")
+            failed.append((v, f"it does not load here ({_where(p)})"))
     if last_resort is not None and not any(s.id == RED_FLAGS and s.active for s in sop_set.sops):
         spare = [v for v in last_resort() if v.sop_id == RED_FLAGS]
         if spare:
@@ -208,9 +213,8 @@ def choose(
                 )
     if sop_set.errors:
         notes.append(f"The SOPs in use still have a problem: {_where(sop_set.errors[0])}")
-    return Choice(
-        sop_set, [v for v in chosen if any(s.sha256 == v.sha256 for s in sop_set.sops)], notes
-    )
+    used = [v for v in chosen if any(s.sha256 == v.sha256 for s in sop_set.sops)]
+    return Choice(sop_set, used, notes, unloaded_of(failed, used, sop_set, version_key))
 
 
 def _load(chosen: Sequence[PublishedText], today: date) -> SopSet:
@@ -245,6 +249,8 @@ class SopLibrary:
         self.sop_set: SopSet | None = None
         self.in_use: list[PublishedText] = []  # the version of each SOP in use
         self.last_problem: str | None = None
+        # each published SOP not in use at its newest version (sop/incomplete.py)
+        self.unloaded: list[Unloaded] = []
         self._stamp: Hashable = object()  # nothing seen yet
 
     def reload(self) -> ReloadResult:
@@ -267,13 +273,19 @@ class SopLibrary:
             )
             return ReloadResult(False, f"{self.last_problem} {kept}")
         self.last_problem = problem
-        if self.engine is not None and self.sop_set and _shas(self.sop_set) == _shas(new):
+        self.unloaded = choice.unloaded
+        # a SOP missing altogether: every decision says so, and a catch-all suggestion is not
+        # offered for ⏎ alone (sop/incomplete.py); an earlier version standing in is said by
+        # the app's guidance line (``unloaded``)
+        missing = [u for u in choice.unloaded if u.missing]
+        same = self.sop_set is not None and _shas(self.sop_set) == _shas(new)
+        if self.engine is not None and same and _missing(self.engine) == missing:
             return ReloadResult(
                 False, f"{problem or 'No new SOP versions.'} Keeping the SOPs in use."
             )
         new.lexicon.prepare()  # here (a worker, or start-up), never on the first key press
         self.sop_set = new
-        self.engine = Engine(new)
+        self.engine = IncompleteEngine(new, missing) if missing else Engine(new)
         self.in_use = choice.chosen
         versions = ", ".join(f"{s.id} {s.meta.version}" for s in new.sops if s.active)
         return ReloadResult(True, f"SOPs in use: {versions}." + (f" {problem}" if problem else ""))
@@ -290,6 +302,10 @@ class SopLibrary:
 
 def _sentence(text: str) -> str:
     return text.strip().rstrip(".") + "."
+
+
+def _missing(engine: Engine) -> list[Unloaded]:
+    return list(engine.missing) if isinstance(engine, IncompleteEngine) else []
 
 
 def _shas(s: SopSet) -> list[str]:

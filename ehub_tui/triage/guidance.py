@@ -28,6 +28,16 @@ def for_navigator(problem: str | None) -> str:
     return GUIDANCE_UNAVAILABLE
 
 
+def incomplete_for_navigator(unloaded: Sequence[Unloaded]) -> str | None:
+    """What a navigator is told when a published SOP is not in use at its newest version
+    (trial 15d): "Guidance incomplete — the <title> SOP could not be loaded; its routes are not
+    offered. Tell your SOP author.", or which earlier version stands in (sop/incomplete.py
+    holds the words; None when every SOP is in use)."""
+    from ehub_tui.sop.incomplete import warning_words
+
+    return warning_words(unloaded) or None
+
+
 # A newer SOP version that did not load on this workstation: the one in use stays.
 CHANGE_NOT_TAKEN = (
     "Updated SOPs could not be used here; the SOPs in use stay. Tell your SOP author."
@@ -48,6 +58,7 @@ if TYPE_CHECKING:
     from ehub_tui.service import HubService
     from ehub_tui.sop.decision import Decision
     from ehub_tui.sop.engine import Engine
+    from ehub_tui.sop.incomplete import Unloaded
     from ehub_tui.sop.library import SopLibrary
     from ehub_tui.sop.models import Route
 
