@@ -46,6 +46,7 @@ from ehub_tui.ui.messages import (
 from ehub_tui.ui.palette import palette_commands
 from ehub_tui.ui.poller import PollDone
 from ehub_tui.ui.prefs import load_theme, prefs_path, save_theme
+from ehub_tui.ui.widgets.guidance_line import GuidanceWarnings
 
 if TYPE_CHECKING:
     from ehub_tui.client.service import ClientService
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
-class EhubApp(SyncApp):
+class EhubApp(SyncApp, GuidanceWarnings):
     """Queue and triage for care navigators."""
 
     CSS_PATH = "app.tcss"

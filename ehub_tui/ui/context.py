@@ -24,6 +24,7 @@ from textual.signal import Signal
 from ehub_tui.domain.event_words import role_words
 from ehub_tui.ui.format import fit, local, one_line
 from ehub_tui.ui.once import ClosesOnce
+from ehub_tui.ui.widgets.guidance_line import GuidanceLine, StatusLines
 from ehub_tui.ui.widgets.sync_line import SyncLine
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ class UiContext:
         self.guidance_ready = False  # the SOPs have been loaded (or failed to load)
         self.practices_loaded: Signal[dict[str, str]] = Signal(app, "practices-loaded")
         self.guidance_loaded: Signal[str | None] = Signal(app, "guidance-ready")
+        # a published SOP not in use at its newest version, in words (trial 15d; None: all are)
+        self.guidance_warning: str | None = None
+        self.guidance_warned: Signal[str | None] = Signal(app, "guidance-warned")
         self.start_guidance = start_guidance  # load the SOPs now if not yet started
         self.reload_guidance = reload_guidance  # take a newly published set now
         self.load_practices = load_practices  # read the practices again (in a worker)
@@ -105,6 +109,11 @@ class UiContext:
         except Exception:  # no status yet (not signed in): the line stays quiet
             return None
         return status
+
+    def set_guidance_warning(self, warning: str | None) -> None:
+        """A new guidance warning (on the UI thread): every guidance line shows it."""
+        self.guidance_warning = warning
+        self.guidance_warned.publish(warning)
 
     def set_sync(self, status: SyncStatus | None) -> None:
         """A new sync status (on the UI thread): every status line shows it."""
@@ -163,6 +172,7 @@ class EhubScreen(ClosesOnce, Screen[ResultType]):
             self._ctx = self.app.ctx  # type: ignore[attr-defined]
         return self._ctx
 
-    def sync_line(self) -> SyncLine:
-        """The sync status line for this screen (under its top bar; hidden while quiet)."""
-        return SyncLine(self.ctx)
+    def sync_line(self) -> StatusLines:
+        """The sync status line for this screen (under its top bar; hidden while quiet), and
+        under it the guidance warning line (hidden while every SOP is in use)."""
+        return StatusLines(SyncLine(self.ctx), GuidanceLine(self.ctx))

@@ -192,3 +192,27 @@ def test_an_earlier_approved_version_stands_in_and_is_said(
     assert ev.body["using"] == ADMIN_VERSION
     [alert] = make_service("sup1").board().sop_alerts
     assert f"version {ADMIN_VERSION} is used instead" in alert
+
+
+def test_the_announcement_keeps_the_audit_verifiable_and_ends_with_a_new_publish(
+    seeded: HubService, make_service: MakeService
+) -> None:
+    from ehub_tui.service import sop_health
+    from ehub_tui.sop.incomplete import Unloaded
+
+    seeded.published_sops()
+    gone = Unloaded("admin", ADMIN_VERSION, "Admin", "it does not load here (x:1:1: y)")
+    ctx = seeded.parts.guidance._ctx
+    assert sop_health.announce(ctx, [gone]) == 1
+    assert sop_health.announce(ctx, [gone]) == 0  # said once
+    assert [u.sop_id for u in sop_health.standing(ctx)] == ["admin"]
+    assert seeded.verify_audit().ok
+    # a new version of that SOP published (audited as sop_publish) answers it
+    with write_tx(seeded.engine) as conn:
+        from ehub_tui.store import audit
+
+        audit.append(
+            conn, [audit.Event("clin1", "sop_publish", None, {"sop": "admin"})], seeded.clock()
+        )
+    assert sop_health.standing(ctx) == []
+    assert make_service("sup1").board().sop_alerts == []
