@@ -65,20 +65,20 @@ class Practice(SQLModel, table=True):
     active: bool = True
 
 
+# partial indexes hold only what waits in the queue (both engines)
+_WAITS = text("status = 'queued'")
+_QUEUED: dict[str, Any] = {"sqlite_where": _WAITS, "postgresql_where": _WAITS}
+
+
 class Consultation(SQLModel, table=True):
     """An online consultation: the queue item."""
 
     __tablename__ = "consultation"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_consultation_source_external"),
-        Index(
-            "ix_consultation_queue",
-            text("priority DESC"),
-            "received_at",
-            "id",
-            sqlite_where=text("status = 'queued'"),
-            postgresql_where=text("status = 'queued'"),
-        ),
+        Index("ix_consultation_queue", text("priority DESC"), "received_at", "id", **_QUEUED),
+        # migration 0020: the queue in due order (store/views.py _SORTED["due"])
+        Index("ix_consultation_queue_due", "due_by", text("priority DESC"), "id", **_QUEUED),
         Index("ix_consultation_owner", "owner"),
         Index("ix_consultation_practice", "practice_ods"),
         Index("ix_consultation_screened", "screened_at"),

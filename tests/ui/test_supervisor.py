@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -292,11 +293,20 @@ def test_reassign_reaches_the_open_triage_screen(
             # issue 15: a confirmation naming both people, then whether nav1's draft goes too
             await confirm_reassign(sup, item, "nav1", "nav2", carry=False)
             await give_reason(sup, reason)
+            sent = time.monotonic()
+            # the supervisor is told it is done (read while the toast lasts: under load the
+            # checks below can outlive its timeout, and the board's poll may show nav2 first)
+            await wait_until(
+                sup,
+                lambda: "reassigned to nav2" in " ".join(n.message for n in sup_app._notifications),
+                what="the reassign notice",
+            )
 
             # the navigator is told within 2 s, and keeps the draft
-            took = await wait_until(
+            await wait_until(
                 nav, lambda: bool(screen.lost) and lost.display, timeout=5, what="#lost"
             )
+            took = time.monotonic() - sent  # from the reassign, not from the wait above
             seen["took"] = took
             assert took < 2.0, f"the notice took {took:.2f} s"
             await nav.pause()
@@ -332,7 +342,6 @@ def test_reassign_reaches_the_open_triage_screen(
             await wait_until(
                 sup, lambda: cell(board, item, 4).startswith("nav2"), what="nav2 on the board"
             )
-            assert "reassigned to nav2" in " ".join(n.message for n in sup_app._notifications)
 
     run(body())
     system = hub.service(None)
