@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import _scale_board as BOARD  # noqa: E402
 from benchmarks import _scale_build as B  # noqa: E402
+from benchmarks import _scale_filters as F  # noqa: E402
 from benchmarks._harness import Samples, comparison, emit, fmt, interleave, pct  # noqa: E402
 from ehub_tui.config import Settings  # noqa: E402
 from ehub_tui.domain.queue import QueueFilter  # noqa: E402
@@ -187,7 +188,19 @@ def probes(args: argparse.Namespace, hubs: dict[int, HubService]) -> dict[str, A
             f"p95 of {args.keys} HubService.queue_page fetches (a page of {args.page} and its "
             "count): Home then PageDown, End then PageUp; median over repeats",
         ),
+        "filter_toggle_p95_scaling_1m": (
+            F.probe(hubs, NOW, TOGGLES),
+            1.5,
+            f"p95 over {len(F.filters(next(iter(hubs.values())), NOW))} filter toggles (the "
+            f"filtered view's first page of {F.PAGE} and its size, nothing remembered): "
+            "practice, type, urgent, due soon (d), two practices, an age band, waited 48 h, "
+            "due order; median over repeats",
+        ),
     }
+
+
+# filter name -> hub size -> each toggle's ms (the per-filter lines after the reads)
+TOGGLES: dict[str, dict[int, list[float]]] = {}
 
 
 def reads(args: argparse.Namespace, small: int, big: int) -> list[dict[str, Any]]:
@@ -213,6 +226,12 @@ def reads(args: argparse.Namespace, small: int, big: int) -> list[dict[str, Any]
                 baseline_items=small,
                 what=f"{what}; {WHAT.format(big=big, small=small)}",
             )
+        )
+    for name, by_size in TOGGLES.items():
+        meds = {n: statistics.median(v) for n, v in sorted(by_size.items())}
+        ratio = f" (x{meds[big] / meds[small]:.2f})" if big != small and meds[small] else ""
+        print(
+            f"  filter {name}: " + ", ".join(f"{n:,}: {fmt(m)} ms" for n, m in meds.items()) + ratio
         )
     for svc in hubs.values():
         svc.close()
