@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from ehub_tui.domain import search as S
 from ehub_tui.domain.queue import VIEWS, QueueFilter, QueueRow
-from ehub_tui.store import counters, keyset, queue_order
+from ehub_tui.store import keyset, queue_order, view_counts
 from ehub_tui.store import search as store_search
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
@@ -158,10 +158,12 @@ def count_rows(
 ) -> int:
     """How many rows a view holds. ``today`` and ``now`` (the hub's) place the age bands and
     the waiting time; without them those filters are not applied."""
-    kept = _from_counters(conn, view, f)
+    sqlite = is_sqlite(conn)
+    kept = view_counts.from_counters(conn, view, f)
+    if kept is None:  # due soon, or waited over N hours: what they leave out is bounded
+        kept = view_counts.by_complement(conn, view, f, now, lambda p: _bind(p, sqlite))
     if kept is not None:
         return kept
-    sqlite = is_sqlite(conn)
     found = S.parse(f.search)
     practices = store_search.text_practices(conn, found, sqlite)
     if practices is not None and found is not None and view == "queue":
@@ -175,23 +177,6 @@ def count_rows(
     where = _where(view, f, params, sqlite, today, now, practices)
     sql = f"SELECT count(*) FROM {_from(view, sqlite, f)} WHERE {where}"
     return int(conn.execute(text(sql), _bind(params, sqlite)).scalar_one())
-
-
-def _from_counters(conn: Connection, view: str, f: QueueFilter) -> int | None:
-    """The queue's size by practice, type and priority from the counters the database keeps
-    (store/counters.py: a few rows, whatever the queue's size); None for what they cannot
-    answer (a search, age bands, waiting time, due soon; the other views, which are small)."""
-    if view != "queue" or f.search or f.age_bands or f.waited_over_hours or f.due_before:
-        return None
-    practices, types = set(f.all_practices()), set(f.all_types())
-    return sum(
-        n
-        for (status, ods, rtype, priority), n in counters.queue_counts(conn).rows.items()
-        if status == "queued"
-        and (not practices or ods in practices)
-        and (not types or rtype in types)
-        and priority >= f.min_priority
-    )
 
 
 def list_rows(
