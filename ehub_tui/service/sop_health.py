@@ -101,5 +101,11 @@ def _intact(v: PublishedText) -> bool:
     return not v.sha256 or hashlib.sha256(v.text).hexdigest() == v.sha256
 
 
-def _key(body: dict[str, object]) -> tuple[str, str, str]:
-    return str(body.get("sop", "")), str(body.get("version", "")), str(body.get("reason", ""))
+def _key(body: dict[str, object]) -> tuple[str, str, str, str]:
+    # what stands in is part of it: a stand-in that stops loading too is news (review 27)
+    return (
+        str(body.get("sop", "")),
+        str(body.get("version", "")),
+        str(body.get("reason", "")),
+        str(body.get("using") or ""),
+    )

@@ -22,7 +22,8 @@ RECENT = 200  # announcements and publications looked at (newest first)
 
 def standing(conn: Connection) -> list[dict[str, Any]]:
     """The bodies of the announcements no later publication of their SOP answers, newest
-    first, one per (SOP, version, reason)."""
+    first, the newest one per (SOP, version): a later announcement of the same version (its
+    stand-in stopped loading too, or another reason) replaces the earlier one on the board."""
     E = audit.EVENT
     rows = conn.execute(
         select(E.c.seq, E.c.action, E.c.body)
@@ -32,17 +33,19 @@ def standing(conn: Connection) -> list[dict[str, Any]]:
     ).all()
     answered: set[str] = set()  # SOPs published after the announcements still to read
     out: list[dict[str, Any]] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str]] = set()
     for r in rows:
         try:
-            body = json.loads(r.body) if isinstance(r.body, str) else dict(r.body or {})
+            body = json.loads(r.body) if isinstance(r.body, str) else r.body
         except ValueError:  # an unreadable body: audit verify says so; nothing to show
+            continue
+        if not isinstance(body, dict):  # a forged or hand-edited row: never the board's downfall
             continue
         sop = str(body.get("sop", ""))
         if r.action == PUBLISH:
             answered.add(sop)
             continue
-        key = (sop, str(body.get("version", "")), str(body.get("reason", "")))
+        key = (sop, str(body.get("version", "")))
         if sop in answered or key in seen:
             continue
         seen.add(key)

@@ -216,3 +216,37 @@ def test_the_announcement_keeps_the_audit_verifiable_and_ends_with_a_new_publish
         )
     assert sop_health.standing(ctx) == []
     assert make_service("sup1").board().sop_alerts == []
+
+
+@pytest.mark.parametrize("hub_url", ["sqlite"], indirect=True)
+def test_a_stand_in_that_stops_loading_too_is_announced_again(seeded: HubService) -> None:
+    """Review 27: the announcement was known by (SOP, version, reason) alone, so when the
+    version standing in stopped loading too, nobody was told and the board still said it stood
+    in. What stands in is part of it now, and the board shows the newest word per version."""
+    from ehub_tui.service import sop_health
+    from ehub_tui.sop.incomplete import Unloaded
+
+    seeded.published_sops()
+    ctx = seeded.parts.guidance._ctx
+    standing_in = Unloaded("admin", "1.2.0", "Admin", CHECKSUM, using=ADMIN_VERSION)
+    assert sop_health.announce(ctx, [standing_in]) == 1
+    assert sop_health.announce(ctx, [standing_in]) == 0  # said once
+    now_missing = Unloaded("admin", "1.2.0", "Admin", CHECKSUM, using=None)
+    assert sop_health.announce(ctx, [now_missing]) == 1
+    board = [sop_health.board_words(u) for u in sop_health.standing(ctx)]
+    assert len(board) == 1 and "no earlier approved version loads" in board[0], board
+
+
+@pytest.mark.parametrize("hub_url", ["sqlite"], indirect=True)
+def test_a_forged_announcement_body_does_not_take_the_board_down(seeded: HubService) -> None:
+    """Review 27: a sop_unavailable row whose body is a JSON array raised TypeError on every
+    board refresh; audit verify is what reports such a row, the board reads past it."""
+    from ehub_tui.store import audit
+
+    with write_tx(seeded.engine) as conn:
+        audit.append(
+            conn,
+            [audit.Event("system", "sop_unavailable", None, [1, 2, 3])],
+            seeded.clock(),
+        )
+    assert seeded.board().sop_alerts == []
