@@ -15,15 +15,19 @@ in the future and one hour's arrivals (see each).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ehub_tui.store.engine import is_sqlite
 from ehub_tui.store.models import UTCDateTime
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str, int]  # (status, practice_ods, request_type, priority)
 OPEN = ("queued", "claimed")
@@ -198,6 +202,21 @@ def fold(conn: Connection) -> int:
         conn.execute(_FOLD)
         conn.execute(text("DELETE FROM queued_hour WHERE n = 0"))
     return pending
+
+
+def fold_quietly(conn: Connection) -> int:
+    """``fold`` as housekeeping inside a transaction that has other work (the prescreen's): in a
+    savepoint, so a failed fold (a dropped statement, a timeout) leaves that work standing and
+    the deltas pending, for every read adds them up and the next fold takes them. Logged, never
+    raised (review 27: a failed fold rolled back a prescreen's emergency raises)."""
+    if is_sqlite(conn):
+        return 0
+    try:
+        with conn.begin_nested():
+            return fold(conn)
+    except SQLAlchemyError as exc:
+        log.warning("the queue counters' pending changes were not folded: %s", type(exc).__name__)
+        return 0
 
 
 def recount(conn: Connection) -> QueueCounts:

@@ -125,6 +125,8 @@ def record(
         # ingest with no hub server's rescue rounds would leave them for every read to add up.
         # In this transaction (the caller's): a fold never waits (one folder at a time by a
         # try-lock, counter rows locked only by that folder), so holding the audit head
-        # meanwhile cannot deadlock; it folds a batch's few raised items, not its intake.
-        counters.fold(conn)
+        # meanwhile cannot deadlock. It folds every pending change (the raises, and any the
+        # intake's own fold left to a busy folder), in a savepoint: a failed fold never rolls
+        # back the raises themselves (review 27).
+        counters.fold_quietly(conn)
     return [r[0] for r in raised]

@@ -80,3 +80,26 @@ def test_an_ingest_leaves_no_pending_deltas(
         pass
     full = assert_folded_and_exact(seeded)
     assert full.count("queued", min_priority=2) == 3
+
+
+def test_a_fold_that_fails_leaves_the_work_beside_it_standing(seeded: HubService) -> None:
+    """Review 27: the prescreen folds inside its own transaction, so a fold that failed rolled
+    back the emergency raises with it. Now it folds in a savepoint: the fold gives up (here a
+    counter table another session holds locked, past a short lock timeout), the deltas stay
+    pending for the next fold, and the transaction's own work is kept."""
+    from tests.support.factories import oc_row
+
+    seeded.store_intake([oc_row(1)])
+    with seeded.engine.connect() as other, seeded.engine.connect() as conn, other.begin():
+        other.execute(text("LOCK TABLE queue_count IN ACCESS EXCLUSIVE MODE"))
+        with conn.begin():
+            conn.execute(text("SET LOCAL lock_timeout = '100ms'"))
+            conn.execute(text("UPDATE consultation SET priority = 2"))  # the raise
+            assert counters.fold_quietly(conn) == 0  # gave up, said so, did not raise
+        # the lock is gone and the transaction committed: the raise stands, deltas pending
+    with read_tx(seeded.engine) as conn:
+        assert conn.execute(text("SELECT priority FROM consultation")).scalar_one() == 2
+    assert pending(seeded) > 0
+    with seeded.engine.begin() as conn:
+        assert counters.fold(conn) > 0  # the next fold takes them
+    assert_folded_and_exact(seeded)
