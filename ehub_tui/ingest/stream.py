@@ -9,10 +9,11 @@ same messages. A streamed file holds one batch in memory, not the file, so ``max
 (which guards the whole-file read) does not bound it: ``max_streamed_file_bytes`` does, checked
 on the file's size before reading.
 
-Only NDJSON and CSV are streamed. A JSON document (one resource, a Bundle) is not: it goes to
-the whole-file path (or, for a Bundle, :mod:`ehub_tui.ingest.bundle_stream` when ijson is
-installed). ``open_stream`` returns None for those, and for anything it cannot tell for sure from
-the head, so that the whole-file path gives its usual answer and messages.
+NDJSON and CSV are streamed here. A FHIR Bundle is streamed by
+:mod:`ehub_tui.ingest.bundle_stream` (through :mod:`ehub_tui.ingest.json_window`); any other JSON
+document (one resource) is read whole. ``open_stream`` returns None for JSON, and for anything it
+cannot tell for sure from the head, so that the caller chooses and the whole-file path gives its
+usual answer and messages.
 """
 
 from __future__ import annotations
