@@ -110,7 +110,7 @@ def serve(core: HubCore, *, host: str | None = None, port: int | None = None) ->
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another hub server may be "
             "running there: stop it, or choose another port (hub_listen_port, or --port)."
         ) from None
-    # Everything built so far (the app, its routes, the SOP engine) lives as long as the server:
+    # Everything built so far (the app, its routes, the hub core) lives as long as the server:
     # frozen, a full collection no longer walks it while a request waits (a board refresh at 1M
     # items took 232-320 ms when one ran, against 41 ms; benchmarks/scale.py, issue 18)
     gc.freeze()
