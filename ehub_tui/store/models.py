@@ -68,6 +68,7 @@ class Practice(SQLModel, table=True):
 # partial indexes hold only what waits in the queue (both engines)
 _WAITS = text("status = 'queued'")
 _QUEUED: dict[str, Any] = {"sqlite_where": _WAITS, "postgresql_where": _WAITS}
+_QUEUE_ORDER = (text("priority DESC"), "received_at", "id")  # the queue's order (store/views.py)
 
 
 class Consultation(SQLModel, table=True):
@@ -76,9 +77,12 @@ class Consultation(SQLModel, table=True):
     __tablename__ = "consultation"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_consultation_source_external"),
-        Index("ix_consultation_queue", text("priority DESC"), "received_at", "id", **_QUEUED),
+        Index("ix_consultation_queue", *_QUEUE_ORDER, **_QUEUED),
         # migration 0020: the queue in due order (store/views.py _SORTED["due"])
         Index("ix_consultation_queue_due", "due_by", text("priority DESC"), "id", **_QUEUED),
+        # migration 0021: a request type's queue in the queue's order; the queue by birth date
+        Index("ix_consultation_queue_type", "request_type", *_QUEUE_ORDER, **_QUEUED),
+        Index("ix_consultation_queue_dob", "date_of_birth", **_QUEUED),
         Index("ix_consultation_owner", "owner"),
         Index("ix_consultation_practice", "practice_ods"),
         Index("ix_consultation_screened", "screened_at"),
