@@ -190,7 +190,7 @@ def test_watch_moves_files_to_processed_and_failed(
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=120)  # Ctrl-C ends it; under a loaded suite, slowly
     assert (inbox / "processed" / "good.ndjson").exists(), err
     assert (inbox / "failed" / "empty.csv").exists(), err
     assert not (inbox / "good.ndjson").exists()
@@ -251,7 +251,7 @@ def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=120)  # Ctrl-C ends it; under a loaded suite, slowly
     lines = {json.loads(x)["file"]: json.loads(x) for x in out.splitlines()}
     for name in ("slow.csv", "slow2.csv"):
         assert lines[name]["new"] + lines[name]["duplicate"] == 4, (name, lines, err)

@@ -733,7 +733,7 @@ def test_narrow_window_scrolls_and_keeps_the_hub_column(make_hub: Callable[..., 
             await settle(pilot)
             # the refreshed figures repaint a frame or two later on a busy machine
             await wait_until(
-                pilot, lambda: screen_text(app) == seen[-1], 10, "the same screen after r"
+                pilot, lambda: screen_text(app) == seen[-1], 30, "the same screen after r"
             )
             assert table.scroll_x == scrolled
             await pilot.press("end")
