@@ -154,6 +154,13 @@ def test_retry_after_adding_the_missing_practice(hub: HubService, tmp_path: Path
     assert hub.verify_audit().ok
 
 
+def _ctrl_c_as_in_a_shell() -> None:
+    """The watcher gets Ctrl-C as a person's shell gives it. A child inherits an ignored SIGINT
+    (Python then never turns it into KeyboardInterrupt), and a test worker of the full suite
+    was found ignoring it: the watcher then ran on after the test's Ctrl-C (session 27)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_watch_moves_files_to_processed_and_failed(
     hub: HubService, hub_url: str, tmp_path: Path
 ) -> None:
@@ -177,6 +184,7 @@ def test_watch_moves_files_to_processed_and_failed(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_shell,
     )
     try:
         (inbox / "good.ndjson").write_bytes((BAD / "broken_line.ndjson").read_bytes())
@@ -190,7 +198,7 @@ def test_watch_moves_files_to_processed_and_failed(
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)  # Ctrl-C ends it; under a loaded suite, slowly
+        out, err = proc.communicate(timeout=30)
     assert (inbox / "processed" / "good.ndjson").exists(), err
     assert (inbox / "failed" / "empty.csv").exists(), err
     assert not (inbox / "good.ndjson").exists()
@@ -227,6 +235,7 @@ def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_shell,
     )
     try:
         part = inbox / "slow.csv.part"
@@ -251,7 +260,7 @@ def test_watch_waits_for_a_file_to_settle_and_skips_part_files(
             time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)  # Ctrl-C ends it; under a loaded suite, slowly
+        out, err = proc.communicate(timeout=30)
     lines = {json.loads(x)["file"]: json.loads(x) for x in out.splitlines()}
     for name in ("slow.csv", "slow2.csv"):
         assert lines[name]["new"] + lines[name]["duplicate"] == 4, (name, lines, err)

@@ -63,7 +63,7 @@ async def main() -> None:
     app = make_app(service)
     async with app.run_test(size=(120, 36)) as pilot:
         # the demo reads as today: the open items are the fixtures' less what it worked
-        queue = await wait_for(pilot, app, f"Queue ({sys.argv[1] if len(sys.argv) > 1 else 179})")
+        queue = await wait_for(pilot, app, f"Queue ({sys.argv[1] if len(sys.argv) > 1 else 179}")
         await pilot.press("n")
         # guidance from the wheel's SOPs, whatever the first item is: a red flag, a question
         # or a route
