@@ -94,9 +94,11 @@ def _from(view: str, sqlite: bool, f: QueueFilter, *, counting: bool = False) ->
     if view == "done":
         return "consultation c JOIN outcome o ON o.consultation_id = c.id"
     found = S.parse(f.search)
-    if counting and f.age_bands and view == "queue":
+    if counting and f.age_bands and view == "queue" and found is None:
         # an age band's size is a range of the birth-date index (migration 0021): SQLite's
-        # planner, without statistics, would take the status index and read every queued row
+        # planner, without statistics, would take the status index and read every queued row.
+        # Not with a search: an item or NHS number looks in every state, outside this partial
+        # index, and SQLite refuses a forced index it cannot use ("no query solution")
         return "consultation c INDEXED BY ix_consultation_queue_dob" if sqlite else "consultation c"
     if (
         view == "queue"

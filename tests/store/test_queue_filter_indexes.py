@@ -104,3 +104,23 @@ def test_an_age_bands_size_is_a_range_of_the_birth_date_index(
     for sql, params in counts:
         plan = _plan(hub, sql, params)
         assert "ix_consultation_queue_dob" in plan, (sql, plan)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        QueueFilter(age_bands=("16-64",), search="#3"),  # an item number: every state
+        QueueFilter(age_bands=("0-4",), search="999 000"),  # a partial NHS number
+        QueueFilter(age_bands=("16-64",), search="alex"),  # words
+        QueueFilter(request_type="admin", search="#3"),
+        QueueFilter(request_type="admin", age_bands=("16-64",), search="alex"),
+    ],
+)
+def test_a_search_beside_these_filters_is_answered(hub: HubService, f: QueueFilter) -> None:
+    """The forced indexes hold only queued items; a search (an item or NHS number looks in every
+    state) must not be sent to them: SQLite refused such a query ("no query solution") and the
+    navigator read that the hub did not answer (found reading the change again, session 27)."""
+    total, ids = _read(hub, f)
+    assert total == len(ids)
+    page, size = hub.queue_page("queue", f, 0, PAGE)
+    assert size == total and len(page) == min(total, PAGE)
